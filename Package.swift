@@ -1,0 +1,41 @@
+// swift-tools-version:6.0
+// Warden: identity and delegation governance for fleets of AI agents.
+// No package dependencies (owner's requirement): system C libraries only.
+import PackageDescription
+
+let package = Package(
+    name: "Warden",
+    products: [
+        .executable(name: "warden", targets: ["warden"]),
+    ],
+    targets: [
+        // System libraries, each found through pkg-config with an apt provider.
+        .systemLibrary(name: "CNcurses", path: "Sources/CNcurses", pkgConfig: "ncursesw",
+                       providers: [.apt(["libncurses-dev"])]),
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3",
+                       providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CCrypto", path: "Sources/CCrypto", pkgConfig: "libcrypto",
+                       providers: [.apt(["libssl-dev"])]),
+
+        // Pure domain: scopes, delegation forest, authorization. No I/O, no clock.
+        .target(name: "WardenCore"),
+        // The only importer of SQLite: schema, migrations, queries, audit chain.
+        .target(name: "WardenStore", dependencies: ["WardenCore", "CSQLite", "CCrypto"]),
+        // Pure terminal model: cells, buffers, layout, widgets, sanitizer.
+        .target(name: "TerminalUI"),
+        // The only importer of ncurses.
+        .target(name: "NcursesTerminal", dependencies: ["TerminalUI", "CNcurses"]),
+        // Elm-style dashboard: State, Msg, update, views.
+        .target(name: "WardenDashboard", dependencies: ["WardenCore", "WardenStore", "TerminalUI"]),
+        // CLI parsing and wiring only.
+        .executableTarget(name: "warden", dependencies: [
+            "WardenCore", "WardenStore", "TerminalUI", "NcursesTerminal", "WardenDashboard",
+        ]),
+
+        .testTarget(name: "WardenCoreTests", dependencies: ["WardenCore"]),
+        .testTarget(name: "WardenStoreTests", dependencies: ["WardenStore", "WardenCore"]),
+        .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI"]),
+        .testTarget(name: "WardenDashboardTests", dependencies: ["WardenDashboard", "TerminalUI", "WardenStore", "WardenCore"]),
+        .testTarget(name: "WardenEndToEndTests", dependencies: ["WardenCore"]),
+    ]
+)

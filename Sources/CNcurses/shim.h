@@ -1,0 +1,24 @@
+// Swift 6 refuses ncurses' globals as shared mutable state and cannot import its
+// attribute macros, so both are reached through these inline functions.
+#ifndef WARDEN_CNCURSES_SHIM_H
+#define WARDEN_CNCURSES_SHIM_H
+#define _XOPEN_SOURCE_EXTENDED 1
+#define NCURSES_WIDECHAR 1
+#include <locale.h>
+#include <wchar.h>
+#include <ncursesw/curses.h>
+
+static inline WINDOW *warden_stdscr(void) { return stdscr; }
+static inline int warden_cols(void) { return COLS; }
+static inline int warden_lines(void) { return LINES; }
+static inline int warden_colors(void) { return COLORS; }
+static inline int warden_color_pairs(void) { return COLOR_PAIRS; }
+static inline attr_t warden_a_normal(void) { return A_NORMAL; }
+static inline attr_t warden_a_bold(void) { return A_BOLD; }
+static inline attr_t warden_a_dim(void) { return A_DIM; }
+static inline attr_t warden_a_underline(void) { return A_UNDERLINE; }
+static inline attr_t warden_a_reverse(void) { return A_REVERSE; }
+static inline attr_t warden_a_italic(void) { return A_ITALIC; }
+static inline int warden_set_escdelay(int ms) { return set_escdelay(ms); }
+static inline int warden_lc_all(void) { return LC_ALL; }
+#endif
