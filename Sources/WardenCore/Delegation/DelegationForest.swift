@@ -1,0 +1,106 @@
+/// The delegation forest in memory: principals at the roots, agents beneath.
+/// Every walk is iterative, so a chain 10,000 deep costs no call stack.
+public struct DelegationForest: Sendable {
+    public let principals: [Principal]
+    public let agents: [Agent]
+    /// Agent index by ID.
+    public let index: [String: Int]
+    /// Children of each agent (indices into `agents`), in input order.
+    public let children: [[Int]]
+    /// Agents delegated directly by each principal, by principal ID.
+    public let roots: [String: [Int]]
+    private let principalIndex: [String: Int]
+
+    public init(principals: [Principal], agents: [Agent]) {
+        self.principals = principals
+        self.agents = agents
+        var index: [String: Int] = [:]
+        index.reserveCapacity(agents.count)
+        for (i, a) in agents.enumerated() { index[a.id] = i }
+        var children = [[Int]](repeating: [], count: agents.count)
+        var roots: [String: [Int]] = [:]
+        for (i, a) in agents.enumerated() {
+            if let p = a.parentID, let pi = index[p] { children[pi].append(i) } else { roots[a.principalID, default: []].append(i) }
+        }
+        self.index = index
+        self.children = children
+        self.roots = roots
+        var pIndex: [String: Int] = [:]
+        for (i, p) in principals.enumerated() { pIndex[p.id] = i }
+        principalIndex = pIndex
+    }
+
+    public func principal(_ id: String) -> Principal? { principalIndex[id].map { principals[$0] } }
+    public func agent(_ id: String) -> Agent? { index[id].map { agents[$0] } }
+
+    /// Agents in top-down order (every delegator before its delegates), breadth first.
+    public func topDownOrder() -> [Int] {
+        var order: [Int] = []
+        order.reserveCapacity(agents.count)
+        for p in principals { order.append(contentsOf: roots[p.id] ?? []) }
+        // Agents whose principal is unknown still come first in their own subtrees.
+        for (pid, r) in roots where principalIndex[pid] == nil { order.append(contentsOf: r) }
+        var head = 0
+        while head < order.count {
+            order.append(contentsOf: children[order[head]])
+            head += 1
+        }
+        return order
+    }
+
+    /// Rule 2 for every agent at once: grant ∩ delegator's effective scopes, top-down.
+    public func effectiveScopes() -> [ScopeSet] {
+        var eff = [ScopeSet](repeating: .none, count: agents.count)
+        for i in topDownOrder() {
+            let a = agents[i]
+            let above: ScopeSet
+            if let p = a.parentID, let pi = index[p] { above = eff[pi] } else { above = principal(a.principalID)?.scopes ?? .none }
+            eff[i] = a.grant.intersection(above)
+        }
+        return eff
+    }
+
+    /// Effective scopes of one agent, folding its chain from the principal down.
+    public func effectiveScopes(of id: String) -> ScopeSet {
+        let chain = self.chain(of: id)
+        guard let top = chain.last else { return .none }
+        var eff = principal(top.principalID)?.scopes ?? .none
+        for a in chain.reversed() { eff = a.grant.intersection(eff) }
+        return eff
+    }
+
+    /// The agent, then its delegator, up to the agent its principal delegated.
+    public func chain(of id: String) -> [Agent] {
+        var out: [Agent] = []
+        var cursor = index[id]
+        var seen = Set<Int>()
+        while let i = cursor, seen.insert(i).inserted {
+            out.append(agents[i])
+            cursor = agents[i].parentID.flatMap { index[$0] }
+        }
+        return out
+    }
+
+    /// The agent and all its descendants (indices), breadth first.
+    public func subtree(of id: String) -> [Int] {
+        guard let start = index[id] else { return [] }
+        var out = [start]
+        var head = 0
+        while head < out.count {
+            out.append(contentsOf: children[out[head]])
+            head += 1
+        }
+        return out
+    }
+
+    /// Every agent under a principal (indices), breadth first.
+    public func tree(ofPrincipal id: String) -> [Int] {
+        var out = roots[id] ?? []
+        var head = 0
+        while head < out.count {
+            out.append(contentsOf: children[out[head]])
+            head += 1
+        }
+        return out
+    }
+}

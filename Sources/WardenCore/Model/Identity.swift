@@ -1,0 +1,58 @@
+/// Validation and formatting of the names and IDs operators type.
+public enum Identity {
+    public struct Invalid: Error, Equatable, Sendable, CustomStringConvertible {
+        public let description: String
+        public init(_ description: String) { self.description = description }
+    }
+
+    /// Agent names are SPIFFE path segments: 1–64 of `A–Z a–z 0–9 . _ -`, not starting with '.'.
+    public static func validateAgentName(_ name: String) throws(Invalid) {
+        guard !name.isEmpty, name.utf8.count <= 64 else {
+            throw Invalid("agent name must be 1 to 64 characters")
+        }
+        guard name.utf8.allSatisfy(isSegmentByte), name.first != "." else {
+            throw Invalid("agent name '\(name)' may use only letters, digits, '.', '_' and '-' and may not start with '.'")
+        }
+    }
+
+    /// Trust domains: lowercase letters, digits, '.', '-', '_' (SPIFFE).
+    public static func validateTrustDomain(_ domain: String) throws(Invalid) {
+        guard !domain.isEmpty, domain.utf8.count <= 255,
+              domain.utf8.allSatisfy({ ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 46 || $0 == 45 || $0 == 95 })
+        else { throw Invalid("trust domain '\(domain)' may use only lowercase letters, digits, '.', '-' and '_'") }
+    }
+
+    /// Principal IDs: `user:…` or `workload:…` (or any `kind:name`), no spaces or control characters.
+    public static func validatePrincipalID(_ id: String) throws(Invalid) {
+        guard let colon = id.firstIndex(of: ":"), colon != id.startIndex, id.index(after: colon) != id.endIndex else {
+            throw Invalid("principal ID '\(id)' must look like user:alice@example.com or workload:ci/deploy")
+        }
+        guard id.utf8.count <= 256, id.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value != 0x7F && !(0x80...0x9F).contains($0.value) && !$0.properties.isWhitespace }) else {
+            throw Invalid("principal ID must be at most 256 characters without spaces or control characters")
+        }
+    }
+
+    /// `spiffe://DOMAIN/agent/NAME/SUFFIX`.
+    public static func agentID(trustDomain: String, name: String, suffix: String) -> String {
+        "spiffe://\(trustDomain)/agent/\(name)/\(suffix)"
+    }
+
+    /// Whether `id` is an agent SPIFFE ID within `trustDomain`.
+    public static func isAgentID(_ id: String, in trustDomain: String) -> Bool {
+        let prefix = "spiffe://\(trustDomain)/agent/"
+        guard id.hasPrefix(prefix) else { return false }
+        let rest = id.dropFirst(prefix.count).split(separator: "/", omittingEmptySubsequences: false)
+        return rest.count == 2 && rest.allSatisfy { !$0.isEmpty && $0.utf8.allSatisfy(isSegmentByte) }
+    }
+
+    /// The NAME segment of an agent SPIFFE ID, if it is one.
+    public static func agentName(fromID id: String) -> String? {
+        let parts = id.split(separator: "/")
+        guard parts.count >= 5, parts[0] == "spiffe:", parts[2] == "agent" else { return nil }
+        return String(parts[3])
+    }
+
+    static func isSegmentByte(_ b: UInt8) -> Bool {
+        (b >= 65 && b <= 90) || (b >= 97 && b <= 122) || (b >= 48 && b <= 57) || b == 46 || b == 95 || b == 45
+    }
+}

@@ -1,0 +1,193 @@
+import WardenCore
+
+/// The only way into a Warden store. The embedded SQLite store implements it today; a
+/// PostgreSQL-backed one for fleets spanning hosts will implement the same protocol.
+///
+/// Every mutation takes a `Mutation` context (operator, time, reason) and writes its audit
+/// record in the same transaction as the change. Reads never block writers (WAL).
+public protocol FleetStore: AnyObject {
+    /// Where the store lives (a file path, or a connection description).
+    var location: String { get }
+    var isReadOnly: Bool { get }
+    func trustDomain() throws(StoreError) -> String
+    /// Changes whenever another connection commits (PRAGMA data_version for SQLite).
+    func changeCounter() throws(StoreError) -> Int64
+
+    // MARK: Lookup
+    /// Resolves a full ID, a `tok_` credential ID, a unique ID prefix or a unique agent name.
+    func resolve(_ reference: String) throws(StoreError) -> EntityRef
+    func principals() throws(StoreError) -> [Principal]
+    func principal(_ id: String) throws(StoreError) -> Principal?
+    func agents() throws(StoreError) -> [Agent]
+    func agent(_ id: String) throws(StoreError) -> Agent?
+    /// The agent, its delegator, … up to the agent its principal delegated.
+    func chain(of agentID: String) throws(StoreError) -> [Agent]
+    func effectiveScopes(of agentID: String) throws(StoreError) -> ScopeSet
+    func instances(agentID: String?) throws(StoreError) -> [Instance]
+    func credentials(agentID: String?) throws(StoreError) -> [Credential]
+    func credential(_ id: String) throws(StoreError) -> Credential?
+    func calls(_ query: CallQuery) throws(StoreError) -> [ToolCall]
+    /// Per-agent call counts by minute since `since` (for rates and sparklines).
+    func callMinutes(since: Timestamp) throws(StoreError) -> [CallMinute]
+    func auditRecords(afterSeq: Int64, limit: Int) throws(StoreError) -> [AuditRecord]
+    func auditHead() throws(StoreError) -> AuditHead?
+    /// What revoking `target` would touch now: the blast radius a dialog shows.
+    func revocationPlan(_ target: EntityRef, now: Timestamp) throws(StoreError) -> RevocationPlan
+
+    // MARK: Operator mutations (audited)
+    func addPrincipal(id: String, kind: Principal.Kind, name: String, scopes: ScopeSet,
+                      _ m: Mutation) throws(StoreError) -> Principal
+    /// Disables a principal and revokes its whole tree and their credentials, in one transaction.
+    func disablePrincipal(_ id: String, _ m: Mutation) throws(StoreError) -> RevocationPlan
+    /// Delegates a new agent from a principal or an agent (rule 1 enforced).
+    func registerAgent(name: String, delegator: String, scopes: ScopeSet, ttlMs: Int64?,
+                       _ m: Mutation) throws(StoreError) -> Agent
+    /// Issues a credential; the secret in the result is never stored and never shown again.
+    func issueCredential(agentID: String, ttlMs: Int64?, scopes: ScopeSet?, instanceID: String?,
+                         _ m: Mutation) throws(StoreError) -> IssuedCredential
+    /// Revokes an agent and its whole subtree and their credentials, in one transaction.
+    func revokeAgent(_ id: String, _ m: Mutation) throws(StoreError) -> RevocationPlan
+    func revokeCredential(_ id: String, _ m: Mutation) throws(StoreError) -> RevocationPlan
+    /// Attenuates a grant; returns the grant before and after.
+    func narrow(agentID: String, _ change: Narrowing, _ m: Mutation) throws(StoreError) -> (before: ScopeSet, after: ScopeSet)
+    /// Applies a validated fleet document all-or-nothing.
+    func importFleet(_ document: FleetDocument, _ m: Mutation) throws(StoreError) -> ImportOutcome
+
+    // MARK: Runtime (proxies, ingesters, simulators; not operator actions, not audited)
+    /// Rule 4, evaluated against the store now.
+    func authorize(secret: String, serverTool: String, now: Timestamp) throws(StoreError) -> AuthorizationOutcome
+    /// Stores tool calls in one transaction; returns their sequence numbers.
+    @discardableResult
+    func recordCalls(_ calls: [ToolCall]) throws(StoreError) -> [Int64]
+    /// Applies instance lifecycle events in one transaction.
+    func recordInstanceEvents(_ events: [InstanceEvent]) throws(StoreError)
+}
+
+/// Who does a mutation, when, and why.
+public struct Mutation: Sendable {
+    public var operatorName: String
+    public var now: Timestamp
+    public var reason: String?
+    public init(operatorName: String, now: Timestamp, reason: String? = nil) {
+        self.operatorName = operatorName
+        self.now = now
+        self.reason = reason
+    }
+}
+
+/// What an ID typed by an operator names.
+public enum EntityRef: Equatable, Sendable {
+    case principal(String)
+    case agent(String)
+    case credential(String)
+
+    public var id: String {
+        switch self {
+        case .principal(let id), .agent(let id), .credential(let id): return id
+        }
+    }
+
+    public var revocationTarget: RevocationPlan.Target {
+        switch self {
+        case .principal(let id): return .principal(id)
+        case .agent(let id): return .agent(id)
+        case .credential(let id): return .credential(id)
+        }
+    }
+}
+
+/// How `narrow` changes a grant.
+public enum Narrowing: Equatable, Sendable {
+    case drop(ScopeSet)
+    case keep(ScopeSet)
+}
+
+public struct IssuedCredential: Sendable {
+    public let credential: Credential
+    /// `wdn_…`: shown once.
+    public let secret: String
+}
+
+public struct AuthorizationOutcome: Equatable, Sendable {
+    public let decision: Authorization.Decision
+    /// Known when the secret matched a credential.
+    public let credentialID: String?
+    public let agentID: String?
+    public let instanceID: String?
+}
+
+public struct CallQuery: Sendable {
+    public var agentID: String?
+    public var deniedOnly: Bool
+    /// Only calls with a sequence above this (incremental reloads).
+    public var afterSeq: Int64
+    public var limit: Int
+    public init(agentID: String? = nil, deniedOnly: Bool = false, afterSeq: Int64 = 0, limit: Int = 50) {
+        self.agentID = agentID
+        self.deniedOnly = deniedOnly
+        self.afterSeq = afterSeq
+        self.limit = limit
+    }
+}
+
+/// Calls by one agent in one minute.
+public struct CallMinute: Equatable, Sendable {
+    public let agentID: String
+    /// Minute number since the epoch.
+    public let minute: Int64
+    public let calls: Int
+    public let denied: Int
+}
+
+public struct AuditHead: Equatable, Sendable, CustomStringConvertible {
+    public let seq: Int64
+    public let hash: String
+    public var description: String { "\(seq):\(hash)" }
+}
+
+public enum InstanceEvent: Sendable {
+    case started(Instance)
+    case heartbeat(instanceID: String, at: Timestamp)
+    case stopped(instanceID: String, at: Timestamp)
+}
+
+public struct ImportOutcome: Sendable {
+    public var principals: Int = 0
+    public var agents: Int = 0
+    public var credentials: Int = 0
+    public var instances: Int = 0
+    /// Secrets generated for credentials the document gave none for, shown once.
+    public var issuedSecrets: [(credentialID: String, agentID: String, secret: String)] = []
+}
+
+/// Everything a store can refuse or fail with. Messages are for people.
+public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// Nothing matched a reference or ID.
+    case notFound(String)
+    /// A prefix or name matched more than one thing; the candidates are listed.
+    case ambiguous(String, [String])
+    /// A rule refused the request (attenuation, inactive delegator, already revoked, …).
+    case refused(String)
+    /// Input that does not fit (a duplicate ID, a malformed value), with where it is.
+    case invalid(String)
+    /// No store has been created at the path.
+    case missing(path: String)
+    /// The store was opened read-only.
+    case readOnly
+    /// The database or the file system failed.
+    case io(String)
+
+    public var description: String {
+        switch self {
+        case .notFound(let what): return what
+        case .ambiguous(let ref, let candidates):
+            let shown = candidates.prefix(8).joined(separator: ", ")
+            return "'\(ref)' is ambiguous: it matches \(candidates.count) (\(shown)\(candidates.count > 8 ? ", …" : "")); type more of the ID"
+        case .refused(let why): return why
+        case .invalid(let why): return why
+        case .missing(let path): return "no Warden store at \(path); create one with `warden init` (or pass --db PATH)"
+        case .readOnly: return "the store is open read-only"
+        case .io(let why): return "store error: \(why)"
+        }
+    }
+}
