@@ -88,7 +88,8 @@ public struct Paragraph: Widget, Sendable {
                 flush()
                 for piece in token.pieces { append(piece.text, piece.style, piece.width) }
             } else {
-                // A word longer than a line: break it by characters.
+                // A word longer than a line starts a line of its own and is broken by characters.
+                if currentWidth > 0 { flush() }
                 for piece in token.pieces {
                     for character in piece.text {
                         let w = TextWidth.of(character)
