@@ -29,8 +29,12 @@ public protocol FleetStore: AnyObject {
     func calls(_ query: CallQuery) throws(StoreError) -> [ToolCall]
     /// Per-agent call counts by minute since `since` (for rates and sparklines).
     func callMinutes(since: Timestamp) throws(StoreError) -> [CallMinute]
+    /// Tools each agent used with an allow decision since `since`, as `server/tool`.
+    func toolUsage(since: Timestamp) throws(StoreError) -> [String: Set<String>]
     func auditRecords(afterSeq: Int64, limit: Int) throws(StoreError) -> [AuditRecord]
     func auditHead() throws(StoreError) -> AuditHead?
+    /// Checks the journal's hash chain (and, given a head kept elsewhere, that nothing was cut).
+    func verifyAudit(expectedHead: AuditHead?) throws(StoreError) -> AuditVerification
     /// What revoking `target` would touch now: the blast radius a dialog shows.
     func revocationPlan(_ target: EntityRef, now: Timestamp) throws(StoreError) -> RevocationPlan
 
@@ -191,3 +195,4 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
         }
     }
 }
+
