@@ -25,17 +25,29 @@ let package = Package(
         .target(name: "TerminalUI"),
         // The only importer of ncurses.
         .target(name: "NcursesTerminal", dependencies: ["TerminalUI", "CNcurses"]),
+        // Telemetry decoders (NDJSON, OTLP/JSON) and the batched ingest pipeline.
+        .target(name: "WardenIngest", dependencies: ["WardenCore", "WardenStore"]),
+        // A simulated fleet writing real activity to a store (demo and `warden simulate`).
+        .target(name: "WardenSimulator", dependencies: ["WardenCore", "WardenStore"]),
+        // The stdio MCP gatekeeper: JSON-RPC relay, decisions through the store.
+        .target(name: "WardenMCP", dependencies: ["WardenCore", "WardenStore"]),
         // Elm-style dashboard: State, Msg, update, views.
         .target(name: "WardenDashboard", dependencies: ["WardenCore", "WardenStore", "TerminalUI"]),
         // CLI parsing and wiring only.
         .executableTarget(name: "warden", dependencies: [
             "WardenCore", "WardenStore", "TerminalUI", "NcursesTerminal", "WardenDashboard",
+            "WardenIngest", "WardenSimulator", "WardenMCP",
         ]),
+        // A tiny stdio MCP server the proxy tests talk to.
+        .executableTarget(name: "warden-test-mcp-server", path: "Tests/Support/TestMCPServer"),
 
         .testTarget(name: "WardenCoreTests", dependencies: ["WardenCore"]),
         .testTarget(name: "WardenStoreTests", dependencies: ["WardenStore", "WardenCore"]),
         .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI"]),
         .testTarget(name: "WardenDashboardTests", dependencies: ["WardenDashboard", "TerminalUI", "WardenStore", "WardenCore"]),
+        .testTarget(name: "WardenIngestTests", dependencies: ["WardenIngest", "WardenStore", "WardenCore"]),
+        .testTarget(name: "WardenSimulatorTests", dependencies: ["WardenSimulator", "WardenStore", "WardenCore"]),
+        .testTarget(name: "WardenMCPTests", dependencies: ["WardenMCP", "WardenStore", "WardenCore"]),
         .testTarget(name: "WardenEndToEndTests", dependencies: ["WardenCore"]),
     ]
 )

@@ -1,0 +1,64 @@
+import CCrypto
+
+/// Randomness and hashing, from libcrypto.
+enum Secrets {
+    /// `count` bytes from libcrypto's CSPRNG.
+    static func randomBytes(_ count: Int) throws(StoreError) -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: count)
+        let ok = bytes.withUnsafeMutableBufferPointer { RAND_bytes($0.baseAddress, Int32(count)) }
+        guard ok == 1 else { throw .io("the system random source failed") }
+        return bytes
+    }
+
+    /// A new credential secret: `wdn_` + 43 base64url characters (32 random bytes).
+    static func newSecret() throws(StoreError) -> String {
+        "wdn_" + base64url(try randomBytes(32))
+    }
+
+    /// Lowercase hex of `bytes` random bytes (IDs and suffixes).
+    static func randomHex(bytes: Int) throws(StoreError) -> String { hex(try randomBytes(bytes)) }
+
+    static func sha256(_ text: String) -> [UInt8] { sha256(bytes: Array(text.utf8)) }
+
+    static func sha256(bytes: [UInt8]) -> [UInt8] {
+        var digest = [UInt8](repeating: 0, count: 32)
+        bytes.withUnsafeBufferPointer { input in
+            digest.withUnsafeMutableBufferPointer { out in
+                _ = SHA256(input.baseAddress, input.count, out.baseAddress)
+            }
+        }
+        return digest
+    }
+
+    static func hex(_ bytes: [UInt8]) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out = [UInt8]()
+        out.reserveCapacity(bytes.count * 2)
+        for b in bytes {
+            out.append(digits[Int(b >> 4)])
+            out.append(digits[Int(b & 15)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Base64url without padding (RFC 4648 §5).
+    static func base64url(_ bytes: [UInt8]) -> String {
+        let table = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
+        var out = [UInt8]()
+        var i = 0
+        while i + 2 < bytes.count {
+            let n = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2])
+            out += [table[Int(n >> 18 & 63)], table[Int(n >> 12 & 63)], table[Int(n >> 6 & 63)], table[Int(n & 63)]]
+            i += 3
+        }
+        let rest = bytes.count - i
+        if rest == 1 {
+            let n = UInt32(bytes[i]) << 16
+            out += [table[Int(n >> 18 & 63)], table[Int(n >> 12 & 63)]]
+        } else if rest == 2 {
+            let n = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8
+            out += [table[Int(n >> 18 & 63)], table[Int(n >> 12 & 63)], table[Int(n >> 6 & 63)]]
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}

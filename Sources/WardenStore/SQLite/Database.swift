@@ -1,0 +1,101 @@
+import CSQLite
+
+/// A thin, owned SQLite connection: prepared statements cached by SQL text, and write
+/// transactions that wait out other writers instead of failing.
+final class Database {
+    let handle: OpaquePointer
+    let path: String
+    private var cache: [String: Statement] = [:]
+
+    init(path: String, readOnly: Bool) throws(StoreError) {
+        var db: OpaquePointer?
+        let flags = (readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) | SQLITE_OPEN_NOMUTEX
+        let rc = sqlite3_open_v2(path, &db, flags, nil)
+        guard rc == SQLITE_OK, let db else {
+            let msg = db.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open"
+            if let db { sqlite3_close_v2(db) }
+            throw .io("cannot open \(path): \(msg)")
+        }
+        handle = db
+        self.path = path
+        // Contention is waited out here and in `write`, never shown to a user.
+        sqlite3_busy_timeout(db, 10_000)
+        sqlite3_extended_result_codes(db, 1)
+    }
+
+    deinit {
+        cache.removeAll()
+        sqlite3_close_v2(handle)
+    }
+
+    var errorMessage: String { String(cString: sqlite3_errmsg(handle)) }
+
+    /// Runs SQL without results (several statements allowed).
+    func exec(_ sql: String) throws(StoreError) {
+        var err: UnsafeMutablePointer<CChar>?
+        let rc = sqlite3_exec(handle, sql, nil, nil, &err)
+        if rc != SQLITE_OK {
+            let msg = err.map { String(cString: $0) } ?? errorMessage
+            sqlite3_free(err)
+            throw Database.error(rc, msg)
+        }
+    }
+
+    /// A cached prepared statement, reset and ready to bind.
+    func prepare(_ sql: String) throws(StoreError) -> Statement {
+        if let s = cache[sql] {
+            s.reset()
+            return s
+        }
+        var stmt: OpaquePointer?
+        let rc = sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &stmt, nil)
+        guard rc == SQLITE_OK, let stmt else { throw Database.error(rc, "\(errorMessage) in: \(sql)") }
+        let s = Statement(stmt, db: self)
+        cache[sql] = s
+        return s
+    }
+
+    /// One write transaction (BEGIN IMMEDIATE), retried while another writer holds the lock.
+    func write<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
+        var waited = 0
+        while true {
+            do {
+                try exec("BEGIN IMMEDIATE")
+                break
+            } catch StoreError.io(let m) where m.contains("locked") || m.contains("busy") {
+                // The busy timeout already waited; keep waiting a while longer before giving up.
+                waited += 1
+                if waited > 30 { throw .io("the store stayed locked by another writer for over 5 minutes") }
+            }
+        }
+        do {
+            let result = try body()
+            try exec("COMMIT")
+            return result
+        } catch {
+            try? exec("ROLLBACK")
+            throw error
+        }
+    }
+
+    /// A consistent read of several statements.
+    func read<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
+        if sqlite3_get_autocommit(handle) == 0 { return try body() }  // already inside one
+        try exec("BEGIN")
+        defer { try? exec("COMMIT") }
+        return try body()
+    }
+
+    var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
+    var changes: Int { Int(sqlite3_changes(handle)) }
+
+    static func error(_ rc: Int32, _ message: String) -> StoreError {
+        switch rc & 0xFF {
+        case SQLITE_BUSY, SQLITE_LOCKED: return .io("database is busy or locked: \(message)")
+        case SQLITE_READONLY: return .readOnly
+        case SQLITE_FULL: return .io("the disk is full: \(message); nothing from this operation was written")
+        case SQLITE_CORRUPT, SQLITE_NOTADB: return .io("the store file is damaged or not a Warden store: \(message)")
+        default: return .io(message)
+        }
+    }
+}

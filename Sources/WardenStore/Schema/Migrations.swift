@@ -1,0 +1,104 @@
+/// The schema, versioned with PRAGMA user_version and migrated forward on open.
+/// Append a migration to change the schema; never edit one that has shipped.
+enum Migrations {
+    static let all: [String] = [v1]
+
+    static var latest: Int { all.count }
+
+    static let v1 = """
+    CREATE TABLE meta(
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    ) WITHOUT ROWID;
+
+    CREATE TABLE principals(
+        id          TEXT PRIMARY KEY,
+        kind        TEXT NOT NULL CHECK (kind IN ('human','workload')),
+        name        TEXT NOT NULL,
+        scopes      TEXT NOT NULL,
+        status      TEXT NOT NULL CHECK (status IN ('active','disabled')),
+        created_at  INTEGER NOT NULL,
+        disabled_at INTEGER
+    ) WITHOUT ROWID;
+
+    CREATE TABLE agents(
+        id            TEXT PRIMARY KEY,
+        name          TEXT NOT NULL,
+        principal_id  TEXT NOT NULL REFERENCES principals(id),
+        parent_id     TEXT REFERENCES agents(id),
+        depth         INTEGER NOT NULL,
+        scopes        TEXT NOT NULL,
+        created_at    INTEGER NOT NULL,
+        expires_at    INTEGER,
+        revoked_at    INTEGER,
+        revoke_reason TEXT,
+        registered    INTEGER NOT NULL DEFAULT 1
+    );
+    CREATE INDEX agents_parent ON agents(parent_id);
+    CREATE INDEX agents_principal ON agents(principal_id);
+    CREATE INDEX agents_name ON agents(name);
+
+    CREATE TABLE instances(
+        id             TEXT PRIMARY KEY,
+        agent_id       TEXT NOT NULL REFERENCES agents(id),
+        host           TEXT NOT NULL,
+        pid            INTEGER,
+        started_at     INTEGER NOT NULL,
+        last_heartbeat INTEGER NOT NULL,
+        stopped_at     INTEGER
+    );
+    CREATE INDEX instances_agent ON instances(agent_id);
+
+    CREATE TABLE credentials(
+        id          TEXT PRIMARY KEY,
+        agent_id    TEXT NOT NULL REFERENCES agents(id),
+        instance_id TEXT REFERENCES instances(id),
+        secret_hash BLOB NOT NULL UNIQUE,
+        scopes      TEXT NOT NULL,
+        issued_at   INTEGER NOT NULL,
+        expires_at  INTEGER,
+        revoked_at  INTEGER
+    );
+    CREATE INDEX credentials_agent ON credentials(agent_id);
+
+    CREATE TABLE tool_calls(
+        seq           INTEGER PRIMARY KEY,
+        at            INTEGER NOT NULL,
+        agent_id      TEXT NOT NULL,
+        instance_id   TEXT,
+        credential_id TEXT,
+        server        TEXT NOT NULL,
+        tool          TEXT NOT NULL,
+        decision      TEXT NOT NULL CHECK (decision IN ('allow','deny')),
+        reason        TEXT,
+        duration_ms   INTEGER,
+        result        TEXT,
+        args          TEXT
+    );
+    CREATE INDEX tool_calls_agent ON tool_calls(agent_id, seq);
+    CREATE INDEX tool_calls_denied ON tool_calls(seq) WHERE decision = 'deny';
+
+    -- Per-agent counts by minute, kept as calls are recorded, so rates and sparklines
+    -- never scan raw calls.
+    CREATE TABLE call_minutes(
+        agent_id TEXT NOT NULL,
+        minute   INTEGER NOT NULL,
+        calls    INTEGER NOT NULL,
+        denied   INTEGER NOT NULL,
+        PRIMARY KEY (minute, agent_id)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE audit(
+        seq       INTEGER PRIMARY KEY,
+        at        INTEGER NOT NULL,
+        operator  TEXT NOT NULL,
+        action    TEXT NOT NULL,
+        target    TEXT NOT NULL,
+        before    TEXT,
+        after     TEXT,
+        reason    TEXT,
+        prev_hash TEXT NOT NULL,
+        hash      TEXT NOT NULL
+    );
+    """
+}

@@ -1,0 +1,67 @@
+import WardenCore
+
+// The operator journal: every mutation appends a record in its own transaction, chained by
+// hash = SHA-256(previous hash (hex text) ‖ canonical encoding of the record).
+extension SQLiteStore {
+    func appendAudit(_ m: Mutation, action: String, target: String, before: String?, after: String?) throws(StoreError) {
+        let last = try db.prepare("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").first { ($0.int(0), $0.string(1)) }
+        let seq = (last?.0 ?? 0) + 1
+        let prev = last?.1 ?? AuditRecord.genesisHash
+        var record = AuditRecord(seq: seq, at: m.now, operatorName: m.operatorName, action: action, target: target,
+                                 before: before, after: after, reason: m.reason, prevHash: prev, hash: "")
+        record.hash = Self.chainHash(record)
+        try db.prepare("INSERT INTO audit(\(Self.auditColumns)) VALUES (?,?,?,?,?,?,?,?,?,?)")
+            .bind(record.seq, record.at, record.operatorName, record.action, record.target,
+                  record.before, record.after, record.reason, record.prevHash, record.hash).run()
+    }
+
+    static func chainHash(_ r: AuditRecord) -> String {
+        Secrets.hex(Secrets.sha256(bytes: Array(r.prevHash.utf8) + r.canonicalEncoding))
+    }
+
+    /// Checks the whole chain (and, given a head kept elsewhere, that nothing was cut off).
+    public func verifyAudit(expectedHead: AuditHead? = nil) throws(StoreError) -> AuditVerification {
+        var prev = AuditRecord.genesisHash
+        var expectedSeq: Int64 = 1
+        var count = 0
+        var after: Int64 = 0
+        while true {
+            let page = try auditRecords(afterSeq: after, limit: 5000)
+            if page.isEmpty { break }
+            for r in page {
+                if r.seq != expectedSeq {
+                    return .broken(seq: r.seq, problem: "expected record \(expectedSeq) here, found \(r.seq) (a record was deleted or reordered)")
+                }
+                if r.prevHash != prev {
+                    return .broken(seq: r.seq, problem: "its previous-hash does not match record \(r.seq - 1) (a record before it was changed or removed)")
+                }
+                if Self.chainHash(r) != r.hash {
+                    return .broken(seq: r.seq, problem: "its content does not match its hash (the record was changed)")
+                }
+                prev = r.hash
+                expectedSeq += 1
+                count += 1
+                after = r.seq
+            }
+        }
+        if let head = expectedHead {
+            if after < head.seq {
+                return .broken(seq: after + 1, problem: "the journal ends at \(after) but the expected head is \(head.seq) (records were cut off or rolled back)")
+            }
+            let at = try db.prepare("SELECT hash FROM audit WHERE seq = ?").bind(head.seq).first { $0.string(0) }
+            if at != head.hash {
+                return .broken(seq: head.seq, problem: "record \(head.seq) has a different hash than the expected head (the journal was rewritten)")
+            }
+        }
+        return .intact(records: count, head: try auditHead())
+    }
+}
+
+/// The result of checking the journal's hash chain.
+public enum AuditVerification: Equatable, Sendable {
+    case intact(records: Int, head: AuditHead?)
+    /// The first bad record and what is wrong with it.
+    case broken(seq: Int64, problem: String)
+
+    public var isIntact: Bool { if case .intact = self { return true } else { return false } }
+}

@@ -1,0 +1,199 @@
+import WardenCore
+
+// Row mapping and read queries.
+extension SQLiteStore {
+    static let principalColumns = "id, kind, name, scopes, status, created_at, disabled_at"
+    static let agentColumns = "id, name, principal_id, parent_id, depth, scopes, created_at, expires_at, revoked_at, revoke_reason, registered"
+    static let instanceColumns = "id, agent_id, host, pid, started_at, last_heartbeat, stopped_at"
+    static let credentialColumns = "id, agent_id, instance_id, scopes, issued_at, expires_at, revoked_at"
+    static let callColumns = "seq, at, agent_id, instance_id, credential_id, server, tool, decision, reason, duration_ms, result, args"
+    static let auditColumns = "seq, at, operator, action, target, before, after, reason, prev_hash, hash"
+
+    func principalRow(_ s: Statement) -> Principal {
+        Principal(id: s.string(0), kind: Principal.Kind(rawValue: s.string(1)) ?? .human, name: s.string(2),
+                  scopes: scopes(s.string(3)), status: Principal.Status(rawValue: s.string(4)) ?? .disabled,
+                  createdAt: s.int(5), disabledAt: s.optInt(6))
+    }
+
+    func agentRow(_ s: Statement, at o: Int32 = 0) -> Agent {
+        Agent(id: s.string(o), name: s.string(o + 1), principalID: s.string(o + 2), parentID: s.optString(o + 3),
+              depth: Int(s.int(o + 4)), grant: scopes(s.string(o + 5)), createdAt: s.int(o + 6),
+              expiresAt: s.optInt(o + 7), revokedAt: s.optInt(o + 8), revokeReason: s.optString(o + 9),
+              registered: s.int(o + 10) != 0)
+    }
+
+    func instanceRow(_ s: Statement) -> Instance {
+        Instance(id: s.string(0), agentID: s.string(1), host: s.string(2), pid: s.optInt(3),
+                 startedAt: s.int(4), lastHeartbeat: s.int(5), stoppedAt: s.optInt(6))
+    }
+
+    func credentialRow(_ s: Statement) -> Credential {
+        Credential(id: s.string(0), agentID: s.string(1), instanceID: s.optString(2), scopes: scopes(s.string(3)),
+                   issuedAt: s.int(4), expiresAt: s.optInt(5), revokedAt: s.optInt(6))
+    }
+
+    func callRow(_ s: Statement) -> ToolCall {
+        ToolCall(seq: s.int(0), at: s.int(1), agentID: s.string(2), instanceID: s.optString(3),
+                 credentialID: s.optString(4), server: s.string(5), tool: s.string(6),
+                 decision: ToolCall.Decision(rawValue: s.string(7)) ?? .deny, reason: s.optString(8),
+                 durationMs: s.optInt(9), result: s.optString(10).flatMap(ToolCall.Result.init(rawValue:)),
+                 args: s.optString(11))
+    }
+
+    func auditRow(_ s: Statement) -> AuditRecord {
+        AuditRecord(seq: s.int(0), at: s.int(1), operatorName: s.string(2), action: s.string(3), target: s.string(4),
+                    before: s.optString(5), after: s.optString(6), reason: s.optString(7),
+                    prevHash: s.string(8), hash: s.string(9))
+    }
+
+    public func principals() throws(StoreError) -> [Principal] {
+        try db.prepare("SELECT \(Self.principalColumns) FROM principals ORDER BY id").all { principalRow($0) }
+    }
+
+    public func principal(_ id: String) throws(StoreError) -> Principal? {
+        try db.prepare("SELECT \(Self.principalColumns) FROM principals WHERE id = ?").bind(id).first { principalRow($0) }
+    }
+
+    public func agents() throws(StoreError) -> [Agent] {
+        try db.prepare("SELECT \(Self.agentColumns) FROM agents ORDER BY rowid").all { agentRow($0) }
+    }
+
+    public func agent(_ id: String) throws(StoreError) -> Agent? {
+        try db.prepare("SELECT \(Self.agentColumns) FROM agents WHERE id = ?").bind(id).first { agentRow($0) }
+    }
+
+    /// The chain in one query: a recursive walk up parent links (iterative inside SQLite).
+    public func chain(of agentID: String) throws(StoreError) -> [Agent] {
+        try db.prepare("""
+            WITH RECURSIVE up(id, lvl) AS (
+                SELECT ?, 0
+                UNION ALL
+                SELECT a.parent_id, up.lvl + 1 FROM agents a JOIN up ON a.id = up.id WHERE a.parent_id IS NOT NULL
+            )
+            SELECT \(Self.agentColumns.split(separator: ",").map { "a." + $0.trimmingSpaces }.joined(separator: ", "))
+            FROM up JOIN agents a ON a.id = up.id ORDER BY up.lvl
+            """).bind(agentID).all { agentRow($0) }
+    }
+
+    public func effectiveScopes(of agentID: String) throws(StoreError) -> ScopeSet {
+        let chain = try self.chain(of: agentID)
+        guard let top = chain.last else { throw .notFound("no agent '\(agentID)'") }
+        var eff = try principal(top.principalID)?.scopes ?? .none
+        for a in chain.reversed() { eff = a.grant.intersection(eff) }
+        return eff
+    }
+
+    public func instances(agentID: String?) throws(StoreError) -> [Instance] {
+        if let agentID {
+            return try db.prepare("SELECT \(Self.instanceColumns) FROM instances WHERE agent_id = ? ORDER BY started_at")
+                .bind(agentID).all { instanceRow($0) }
+        }
+        return try db.prepare("SELECT \(Self.instanceColumns) FROM instances ORDER BY rowid").all { instanceRow($0) }
+    }
+
+    public func credentials(agentID: String?) throws(StoreError) -> [Credential] {
+        if let agentID {
+            return try db.prepare("SELECT \(Self.credentialColumns) FROM credentials WHERE agent_id = ? ORDER BY issued_at")
+                .bind(agentID).all { credentialRow($0) }
+        }
+        return try db.prepare("SELECT \(Self.credentialColumns) FROM credentials ORDER BY rowid").all { credentialRow($0) }
+    }
+
+    public func credential(_ id: String) throws(StoreError) -> Credential? {
+        try db.prepare("SELECT \(Self.credentialColumns) FROM credentials WHERE id = ?").bind(id).first { credentialRow($0) }
+    }
+
+    /// Newest first.
+    public func calls(_ q: CallQuery) throws(StoreError) -> [ToolCall] {
+        var sql = "SELECT \(Self.callColumns) FROM tool_calls WHERE seq > ?"
+        if q.agentID != nil { sql += " AND agent_id = ?" }
+        if q.deniedOnly { sql += " AND decision = 'deny'" }
+        sql += " ORDER BY seq DESC LIMIT ?"
+        let s = try db.prepare(sql)
+        s.bindOne(1, q.afterSeq)
+        if let a = q.agentID { s.bindOne(2, a); s.bindOne(3, q.limit) } else { s.bindOne(2, q.limit) }
+        return try s.all { callRow($0) }
+    }
+
+    public func callMinutes(since: Timestamp) throws(StoreError) -> [CallMinute] {
+        try db.prepare("SELECT agent_id, minute, calls, denied FROM call_minutes WHERE minute >= ? ORDER BY minute")
+            .bind(since / 60_000).all { CallMinute(agentID: $0.string(0), minute: $0.int(1), calls: Int($0.int(2)), denied: Int($0.int(3))) }
+    }
+
+    public func auditRecords(afterSeq: Int64, limit: Int) throws(StoreError) -> [AuditRecord] {
+        try db.prepare("SELECT \(Self.auditColumns) FROM audit WHERE seq > ? ORDER BY seq LIMIT ?")
+            .bind(afterSeq, limit).all { auditRow($0) }
+    }
+
+    public func auditHead() throws(StoreError) -> AuditHead? {
+        try db.prepare("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").first { AuditHead(seq: $0.int(0), hash: $0.string(1)) }
+    }
+
+    /// Resolves what an operator typed: an exact ID, a unique ID prefix, a unique agent name,
+    /// or `NAME/SUFFIX` of an agent.
+    public func resolve(_ ref: String) throws(StoreError) -> EntityRef {
+        if ref.isEmpty { throw .notFound("empty ID") }
+        if Credential.looksLikeSecret(ref) {
+            throw .invalid("that looks like a credential secret, not an ID; use the credential's tok_ ID")
+        }
+        if try principal(ref) != nil { return .principal(ref) }
+        if try agent(ref) != nil { return .agent(ref) }
+        if try credential(ref) != nil { return .credential(ref) }
+        let named = try db.prepare("SELECT id FROM agents WHERE name = ? LIMIT 9").bind(ref).all { $0.string(0) }
+        if named.count == 1 { return .agent(named[0]) }
+        if named.count > 1 { throw .ambiguous(ref, named) }
+        var prefixes = [ref]
+        if !ref.contains(":") { prefixes.append("spiffe://\(try trustDomain())/agent/\(ref)") }
+        var found: [EntityRef] = []
+        for p in prefixes {
+            let upper = p + "\u{10FFFF}"
+            for id in try db.prepare("SELECT id FROM principals WHERE id >= ? AND id < ? LIMIT 9").bind(p, upper).all({ $0.string(0) }) {
+                found.append(.principal(id))
+            }
+            for id in try db.prepare("SELECT id FROM agents WHERE id >= ? AND id < ? LIMIT 9").bind(p, upper).all({ $0.string(0) }) {
+                found.append(.agent(id))
+            }
+            for id in try db.prepare("SELECT id FROM credentials WHERE id >= ? AND id < ? LIMIT 9").bind(p, upper).all({ $0.string(0) }) {
+                found.append(.credential(id))
+            }
+        }
+        if found.count == 1 { return found[0] }
+        if found.count > 1 { throw .ambiguous(ref, found.map(\.id)) }
+        throw .notFound("no principal, agent or credential matches '\(ref)'")
+    }
+
+    public func revocationPlan(_ target: EntityRef, now: Timestamp) throws(StoreError) -> RevocationPlan {
+        switch target {
+        case .credential(let id):
+            guard let c = try credential(id) else { throw .notFound("no credential '\(id)'") }
+            return RevocationPlan(target: .credential(id), agents: [], credentials: c.revokedAt == nil ? [id] : [], liveInstances: 0)
+        case .agent(let id):
+            guard try agent(id) != nil else { throw .notFound("no agent '\(id)'") }
+            return try plan(target: .agent(id), rootSQL: "SELECT ?", root: id, now: now)
+        case .principal(let id):
+            guard try principal(id) != nil else { throw .notFound("no principal '\(id)'") }
+            return try plan(target: .principal(id), rootSQL: "SELECT id FROM agents WHERE principal_id = ? AND parent_id IS NULL", root: id, now: now)
+        }
+    }
+
+    /// Walks the subtree below the roots inside SQLite (a queue, not a call stack), so a chain
+    /// 10,000 deep and 10,000 children cost the same.
+    private func plan(target: RevocationPlan.Target, rootSQL: String, root: String, now: Timestamp) throws(StoreError) -> RevocationPlan {
+        let sub = "WITH RECURSIVE sub(id) AS (\(rootSQL) UNION ALL SELECT a.id FROM agents a JOIN sub ON a.parent_id = sub.id)"
+        return try db.read { () throws(StoreError) -> RevocationPlan in
+            let agents = try db.prepare("\(sub) SELECT a.id FROM sub JOIN agents a ON a.id = sub.id WHERE a.revoked_at IS NULL")
+                .bind(root).all { $0.string(0) }
+            let creds = try db.prepare("\(sub) SELECT c.id FROM sub JOIN credentials c ON c.agent_id = sub.id WHERE c.revoked_at IS NULL")
+                .bind(root).all { $0.string(0) }
+            let live = try db.prepare("""
+                \(sub) SELECT count(*) FROM sub JOIN instances i ON i.agent_id = sub.id
+                WHERE i.stopped_at IS NULL AND i.last_heartbeat >= ?
+                """).bind(root, now - Instance.liveWindowMs).first { Int($0.int(0)) } ?? 0
+            return RevocationPlan(target: target, agents: agents, credentials: creds, liveInstances: live)
+        }
+    }
+}
+
+extension Substring {
+    var trimmingSpaces: String { String(self.drop(while: { $0 == " " })) }
+}

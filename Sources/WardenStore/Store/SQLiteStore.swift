@@ -1,0 +1,131 @@
+import CSQLite
+import Glibc
+import WardenCore
+
+/// The embedded store: one SQLite file in WAL mode. One instance is one connection; use one
+/// per thread (the dashboard, each proxy and each ingester open their own).
+public final class SQLiteStore: FleetStore {
+    let db: Database
+    public let location: String
+    public let isReadOnly: Bool
+    private var cachedTrustDomain: String?
+    /// Parsed scope lists by their stored text: authorization parses nothing on the hot path.
+    var scopeCache: [String: ScopeSet] = [:]
+    /// Commits made through this connection (data_version counts only other connections').
+    var localCommits: Int64 = 0
+
+    private init(db: Database, readOnly: Bool) {
+        self.db = db
+        self.location = db.path
+        self.isReadOnly = readOnly
+    }
+
+    /// Creates a new store at `path` (folder 0700, file 0600). Fails if one exists there.
+    public static func create(path: String, trustDomain: String) throws(StoreError) -> SQLiteStore {
+        do { try Identity.validateTrustDomain(trustDomain) } catch { throw .invalid(error.description) }
+        if access(path, F_OK) == 0 { throw .refused("a store already exists at \(path); refusing to overwrite it") }
+        try makeFolder(for: path)
+        let fd = Glibc.open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw .io("cannot create \(path): \(String(cString: strerror(errno)))") }
+        fchmod(fd, 0o600)  // in case the umask was stricter or looser
+        close(fd)
+        do {
+            let store = try SQLiteStore(db: Database(path: path, readOnly: false), readOnly: false)
+            try store.configure()
+            try store.migrate()
+            try store.db.write { () throws(StoreError) in
+                try store.db.prepare("INSERT INTO meta(key, value) VALUES ('trust_domain', ?)").bind(trustDomain).run()
+            }
+            return store
+        } catch {
+            unlink(path)
+            unlink(path + "-wal")
+            unlink(path + "-shm")
+            throw error
+        }
+    }
+
+    /// Opens an existing store, migrating it forward if it is older than this build.
+    public static func open(path: String, readOnly: Bool = false) throws(StoreError) -> SQLiteStore {
+        guard access(path, F_OK) == 0 else { throw .missing(path: path) }
+        let store = try SQLiteStore(db: Database(path: path, readOnly: readOnly), readOnly: readOnly)
+        try store.configure()
+        if !readOnly { try store.migrate() }
+        let version = try store.userVersion()
+        if version > Migrations.latest {
+            throw .io("\(path) was written by a newer Warden (schema \(version), this build knows \(Migrations.latest)); upgrade warden")
+        }
+        if version == 0 { throw .io("\(path) is not a Warden store") }
+        return store
+    }
+
+    private func configure() throws(StoreError) {
+        if !isReadOnly {
+            try db.exec("PRAGMA journal_mode = WAL")
+            // NORMAL is durable across process crashes in WAL mode; a power cut may lose only the last commits.
+            try db.exec("PRAGMA synchronous = NORMAL")
+        }
+        try db.exec("PRAGMA foreign_keys = ON")
+        try db.exec("PRAGMA temp_store = MEMORY")
+    }
+
+    private func userVersion() throws(StoreError) -> Int {
+        Int(try db.prepare("PRAGMA user_version").first { $0.int(0) } ?? 0)
+    }
+
+    private func migrate() throws(StoreError) {
+        let current = try userVersion()
+        guard current < Migrations.latest else { return }
+        try db.write { () throws(StoreError) in
+            // Re-read inside the lock: another process may have migrated meanwhile.
+            let now = try userVersion()
+            for (i, sql) in Migrations.all.enumerated() where i >= now {
+                try db.exec(sql)
+                try db.exec("PRAGMA user_version = \(i + 1)")
+            }
+        }
+    }
+
+    private static func makeFolder(for path: String) throws(StoreError) {
+        guard let slash = path.lastIndex(of: "/") else { return }
+        let folder = String(path[..<slash])
+        if folder.isEmpty || access(folder, F_OK) == 0 { return }
+        // Create missing parents; the store's own folder is private to its owner.
+        var built = folder.hasPrefix("/") ? "" : "."
+        for part in folder.split(separator: "/") {
+            built += "/" + part
+            if access(built, F_OK) != 0, mkdir(built, 0o700) != 0, errno != EEXIST {
+                throw .io("cannot create folder \(built): \(String(cString: strerror(errno)))")
+            }
+        }
+        chmod(folder, 0o700)
+    }
+
+    public func trustDomain() throws(StoreError) -> String {
+        if let t = cachedTrustDomain { return t }
+        let t = try db.prepare("SELECT value FROM meta WHERE key = 'trust_domain'").first { $0.string(0) } ?? "warden.local"
+        cachedTrustDomain = t
+        return t
+    }
+
+    public func changeCounter() throws(StoreError) -> Int64 {
+        (try db.prepare("PRAGMA data_version").first { $0.int(0) } ?? 0) + localCommits
+    }
+
+    /// A write transaction that also counts toward `changeCounter`.
+    func write<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
+        if isReadOnly { throw .readOnly }
+        let r = try db.write(body)
+        localCommits += 1
+        return r
+    }
+
+    func scopes(_ text: String) -> ScopeSet {
+        if let s = scopeCache[text] { return s }
+        // Stored lists were validated on the way in; an unparsable one grants nothing.
+        let parsed = (try? ScopeSet(parsing: text)) ?? .none
+        if scopeCache.count > 50_000 { scopeCache.removeAll(keepingCapacity: true) }
+        scopeCache[text] = parsed
+        return parsed
+    }
+}

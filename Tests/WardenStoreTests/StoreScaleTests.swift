@@ -1,0 +1,117 @@
+import Foundation
+import Testing
+import WardenCore
+@testable import WardenStore
+
+@Suite("Store under load and at depth")
+struct StoreScaleTests {
+    /// Builds agents directly (bulk) in one transaction: the shapes are what matter here.
+    func bulkAgents(_ s: SQLiteStore, count: Int, parentOf: (Int) -> Int?) throws -> [String] {
+        _ = try s.addPrincipal(id: "user:root@acme.example", kind: .human, name: "root", scopes: .everything, m())
+        var ids: [String] = []
+        var depths: [Int] = []
+        try s.write { () throws(StoreError) in
+            for i in 0..<count {
+                let parent = parentOf(i)
+                let id = "spiffe://acme.example/agent/n\(i)/0000"
+                let depth = parent.map { depths[$0] + 1 } ?? 1
+                try s.insertAgent(Agent(id: id, name: "n\(i)", principalID: "user:root@acme.example", parentID: parent.map { ids[$0] },
+                                        depth: depth, grant: .everything, createdAt: t0, expiresAt: nil))
+                ids.append(id)
+                depths.append(depth)
+            }
+        }
+        return ids
+    }
+
+    @Test func revokesAChain10000DeepInOneTransaction() throws {
+        let t = try TempStore()
+        let ids = try bulkAgents(t.store, count: 10_000, parentOf: { $0 == 0 ? nil : $0 - 1 })
+        let leafToken = try t.store.issueCredential(agentID: ids.last!, ttlMs: nil, scopes: nil, instanceID: nil, m())
+        #expect(try t.store.chain(of: ids.last!).count == 10_000)
+        #expect(try t.store.authorize(secret: leafToken.secret, serverTool: "a/b", now: t0).decision == .allow)
+        let plan = try t.store.revokeAgent(ids[0], m())
+        #expect(plan.agents.count == 10_000 && plan.credentials.count == 1)
+        #expect(try t.store.agents().allSatisfy(\.isRevoked))
+        #expect(try t.store.authorize(secret: leafToken.secret, serverTool: "a/b", now: t0).decision == .deny(.credentialRevoked))
+    }
+
+    @Test func revokesAFanOutOf10000() throws {
+        let t = try TempStore()
+        let ids = try bulkAgents(t.store, count: 10_001, parentOf: { $0 == 0 ? nil : 0 })
+        let plan = try t.store.disablePrincipal("user:root@acme.example", m())
+        #expect(plan.agents.count == ids.count)
+        #expect(try t.store.principal("user:root@acme.example")?.status == .disabled)
+        #expect(try t.store.agents().allSatisfy(\.isRevoked))
+    }
+
+    /// Random forests through the real store: the store's cascade matches WardenCore's plan, and
+    /// afterwards exactly the subtree's credentials stop authorizing.
+    @Test(arguments: [UInt64(41), 42, 43])
+    func storeCascadeMatchesTheCorePlan(seed: UInt64) throws {
+        var rng = SplitMix(seed: seed)
+        let t = try TempStore()
+        let s = t.store
+        _ = try s.addPrincipal(id: "user:a@acme.example", kind: .human, name: "a", scopes: .everything, m())
+        var agents: [Agent] = []
+        var tokens: [IssuedCredential] = []
+        for i in 0..<80 {
+            let parent = agents.isEmpty || rng.next() % 4 == 0 ? nil : agents[Int(rng.next() % UInt64(agents.count))]
+            let a = try s.registerAgent(name: "a\(i)", delegator: parent?.id ?? "user:a@acme.example", scopes: scopes("github/*"), ttlMs: nil, m())
+            agents.append(a)
+            tokens.append(try s.issueCredential(agentID: a.id, ttlMs: nil, scopes: nil, instanceID: nil, m()))
+        }
+        let forest = DelegationForest(principals: try s.principals(), agents: try s.agents())
+        let victim = agents[Int(rng.next() % UInt64(agents.count))]
+        let corePlan = RevocationPlan.plan(.agent(victim.id), forest: forest, credentials: try s.credentials(agentID: nil), instances: [], now: t0)
+        let storePlan = try s.revokeAgent(victim.id, m())
+        #expect(Set(storePlan.agents) == Set(corePlan.agents))
+        #expect(Set(storePlan.credentials) == Set(corePlan.credentials))
+        let cut = Set(corePlan.agents)
+        for (a, tok) in zip(agents, tokens) {
+            let d = try s.authorize(secret: tok.secret, serverTool: "github/x", now: t0 + 1).decision
+            #expect(d.isAllowed == !cut.contains(a.id))
+        }
+    }
+
+    /// Several connections writing at once: every write lands, no busy error surfaces.
+    @Test func concurrentWritersNeverSeeBusy() async throws {
+        let t = try TempStore()
+        let f = try SmallFleet(t.store)
+        let path = t.path, agentID = f.coder.id
+        let writers = 4, batches = 40, perBatch = 25
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for w in 0..<writers {
+                group.addTask {
+                    let s = try SQLiteStore.open(path: path)
+                    for b in 0..<batches {
+                        let calls = (0..<perBatch).map { i in
+                            ToolCall(at: t0 + Int64(b * perBatch + i), agentID: agentID, server: "w\(w)", tool: "t", decision: .allow)
+                        }
+                        try s.recordCalls(calls)
+                        if b % 10 == 0 {
+                            _ = try s.registerAgent(name: "w\(w)b\(b)", delegator: agentID, scopes: scopes("github/get_*"), ttlMs: nil, m())
+                        }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let n = try t.store.db.prepare("SELECT count(*) FROM tool_calls").first { $0.int(0) }
+        #expect(n == Int64(writers * batches * perBatch))
+        #expect(try t.store.agents().count == 4 + writers * 4)
+        #expect(try t.store.verifyAudit().isIntact, "concurrent audited writes keep one unbroken chain")
+    }
+}
+
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

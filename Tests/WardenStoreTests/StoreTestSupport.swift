@@ -1,0 +1,53 @@
+import Foundation
+import WardenCore
+@testable import WardenStore
+
+/// A fresh store in its own temporary folder.
+struct TempStore {
+    let folder: String
+    let path: String
+    let store: SQLiteStore
+
+    init(trustDomain: String = "acme.example") throws {
+        folder = NSTemporaryDirectory() + "warden-test-" + UUID().uuidString
+        path = folder + "/store/warden.db"
+        store = try SQLiteStore.create(path: path, trustDomain: trustDomain)
+    }
+
+    func open() throws -> SQLiteStore { try SQLiteStore.open(path: path) }
+}
+
+let t0: Timestamp = 1_800_000_000_000
+func m(_ now: Timestamp = t0, reason: String? = nil) -> Mutation { Mutation(operatorName: "tester", now: now, reason: reason) }
+func scopes(_ s: String) -> ScopeSet { try! ScopeSet(parsing: s) }
+
+/// A small fleet: alice → planner → coder → tester, plus alice → reporter.
+struct SmallFleet {
+    let planner: Agent, coder: Agent, tester: Agent, reporter: Agent
+    let plannerToken: IssuedCredential, coderToken: IssuedCredential, testerToken: IssuedCredential, reporterToken: IssuedCredential
+
+    init(_ s: SQLiteStore) throws {
+        _ = try s.addPrincipal(id: "user:alice@acme.example", kind: .human, name: "Alice", scopes: .everything, m())
+        planner = try s.registerAgent(name: "planner", delegator: "user:alice@acme.example", scopes: scopes("github/*,slack/*"), ttlMs: 86_400_000, m())
+        coder = try s.registerAgent(name: "coder", delegator: planner.id, scopes: scopes("github/*"), ttlMs: nil, m())
+        tester = try s.registerAgent(name: "tester", delegator: coder.id, scopes: scopes("github/get_*"), ttlMs: 3_600_000, m())
+        reporter = try s.registerAgent(name: "reporter", delegator: "user:alice@acme.example", scopes: scopes("slack/post_message"), ttlMs: nil, m())
+        plannerToken = try s.issueCredential(agentID: planner.id, ttlMs: nil, scopes: nil, instanceID: nil, m())
+        coderToken = try s.issueCredential(agentID: coder.id, ttlMs: nil, scopes: nil, instanceID: nil, m())
+        testerToken = try s.issueCredential(agentID: tester.id, ttlMs: 600_000, scopes: nil, instanceID: nil, m())
+        reporterToken = try s.issueCredential(agentID: reporter.id, ttlMs: nil, scopes: nil, instanceID: nil, m())
+    }
+}
+
+/// Everything a store holds, as text, to compare contents before and after.
+func contentDump(_ path: String) throws -> String {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+    p.arguments = [path, ".dump"]
+    let out = Pipe()
+    p.standardOutput = out
+    try p.run()
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return String(decoding: data, as: UTF8.self)
+}
