@@ -42,7 +42,7 @@ enum AgentCommands {
         for i in all {
             let a = fleet.forest.agents[i]
             t.add([a.status(at: ctx.now).rawValue, a.name, a.id, fleet.label(a.delegatorID), String(a.depth),
-                   fleet.effective[i].description, TimeText.expiry(a.expiresAt, now: ctx.now)])
+                   ScopeText.brief(fleet.effective[i]), TimeText.expiry(a.expiresAt, now: ctx.now)])
         }
         ctx.out(t.render())
         return 0

@@ -56,7 +56,7 @@ enum TokenCommands {
         var t = Table(["STATUS", "ID", "AGENT", "EFFECTIVE SCOPES", "ISSUED", "EXPIRES", "INSTANCE", "NOTE"])
         for c in creds {
             t.add([c.status(at: ctx.now).rawValue, c.id, fleet.label(c.agentID),
-                   c.scopes.intersection(fleet.effective(of: c.agentID)).description,
+                   ScopeText.brief(c.scopes.intersection(fleet.effective(of: c.agentID))),
                    TimeText.relative(c.issuedAt, now: ctx.now), TimeText.expiry(c.expiresAt, now: ctx.now),
                    c.instanceID ?? "-", c.isStatic(policy: .standard) ? "static" : ""])
         }

@@ -108,7 +108,7 @@ enum TreeCommand {
 
     static func agentLabel(_ i: Int, _ fleet: FleetSnapshot, _ now: Timestamp) -> String {
         let a = fleet.forest.agents[i]
-        var s = "\(TerminalText.safe(a.name))  \(TerminalText.safe(a.id))  [\(fleet.effective[i])]"
+        var s = "\(TerminalText.safe(a.name))  \(TerminalText.safe(a.id))  [\(ScopeText.brief(fleet.effective[i], width: 64))]"
         switch a.status(at: now) {
         case .revoked: s += "  ✗ revoked"
         case .expired: s += "  ⌛ expired"
@@ -116,6 +116,9 @@ enum TreeCommand {
             if let e = a.expiresAt { s += "  expires \(TimeText.relative(e, now: now))" }
         }
         if !a.registered { s += "  ? unregistered" }
+        // An escalation (possible only through import): the grant asks for more than the delegator holds.
+        let above = a.parentID.map { fleet.effective(of: $0) } ?? fleet.forest.principal(a.principalID)?.scopes ?? .none
+        if let wider = a.grant.uncovered(by: above) { s += "  ⚠ grant exceeds delegator (\(wider))" }
         return s
     }
 

@@ -28,3 +28,20 @@ enum TimeText {
         return "\(UTC.rfc3339(t)) (\(relative(t, now: now)))"
     }
 }
+
+/// Scope lists in table cells: whole up to a width, then `… +N`. JSON and `agent show` show them whole.
+enum ScopeText {
+    static func brief(_ scopes: ScopeSet, width: Int = 56) -> String {
+        if scopes.isEmpty { return "(none)" }
+        var out = ""
+        for (k, s) in scopes.strings.enumerated() {
+            let piece = (out.isEmpty ? "" : ",") + s
+            let left = scopes.members.count - k
+            if !out.isEmpty && out.count + piece.count > width - (left > 1 ? 6 : 0) {
+                return out + " … +\(left)"
+            }
+            out += piece
+        }
+        return out
+    }
+}
