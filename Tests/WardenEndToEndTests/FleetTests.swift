@@ -80,7 +80,9 @@ struct FleetTests {
         let line = try #require(tree.split(separator: "\n").first { $0.contains("dup-finder") })
         #expect(line.contains("✗ revoked"))
         let escalator = try #require(tree.split(separator: "\n").first { $0.contains("ticket-escalator") })
-        #expect(escalator.contains("⚠"))
+        #expect(escalator.contains("⚠ grant exceeds delegator (postgres/query)"))
+        // The sample has exactly one escalation, the deliberate one.
+        #expect(tree.split(separator: "\n").filter { $0.contains("⚠") }.count == 1)
         #expect(!tree.split(separator: "\n").first { $0.contains("issue-labeler") }!.contains("revoked"))
 
         let sub = try s.ok("tree", "code-review-agent").stdout

@@ -94,7 +94,7 @@ enum TreeCommand {
         if continuation.count <= maxDrawnDepth {
             return continuation.map(piece).joined()
         }
-        let keep = maxDrawnDepth / 2
+        let keep = 4
         return continuation.prefix(keep).map(piece).joined() + "┆ ⋯ depth \(depth) ⋯ " + continuation.suffix(keep).map(piece).joined()
     }
 
