@@ -17,6 +17,10 @@ enum CLI {
         case .version:
             Stdio.write("warden \(version)\n")
             return 0
+        case .bare:
+            // The dashboard opens here once it exists; until then, the command list.
+            Stdio.write(Help.top())
+            return 0
         case .help(let command, let group, _):
             if let command { Stdio.write(Help.command(command)) }
             else if let group { Stdio.write(Help.group(group)) }

@@ -167,6 +167,8 @@ enum ParseResult {
     case run(Invocation, GlobalOptions)
     case help(CommandSpec?, group: [String]?, GlobalOptions)
     case version
+    /// No command at all: `warden` alone (the dashboard, in a later issue).
+    case bare(GlobalOptions)
 }
 
 /// Hand-written, table-driven parsing: finds the command words, then reads flags by the
@@ -223,7 +225,7 @@ struct ArgumentParser {
                 if globals.help { return .help(nil, group: nil, globals) }
                 throw UsageError("unknown option '\(Redact.flagName(first))'")
             }
-            return .help(nil, group: nil, globals)
+            return globals.help ? .help(nil, group: nil, globals) : .bare(globals)
         }
 
         // 2. The command's own flags and positionals, global options still allowed.
