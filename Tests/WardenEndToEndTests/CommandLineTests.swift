@@ -51,6 +51,11 @@ struct CommandLineTests {
         // Global options are accepted after the command words too.
         let after = try s.ok("token", "ls", "--help")
         #expect(after.stdout.hasPrefix("Usage: warden token ls"))
+        let viaHelp = try s.ok("help", "narrow")
+        #expect(viaHelp.stdout.hasPrefix("Usage: warden narrow AGENT (--drop LIST | --keep LIST)"))
+        let group = try s.ok("help", "token")
+        #expect(group.stdout.contains("token issue AGENT"))
+        #expect(group.stdout.contains("token ls"))
         let version = try s.ok("--version")
         #expect(version.stdout.hasPrefix("warden "))
     }
