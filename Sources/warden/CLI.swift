@@ -9,8 +9,6 @@ enum CLI {
 
     static func run(_ args: [String], environment: [String: String]) -> Int32 {
         let parser = ArgumentParser(commands: CommandTable.all)
-        // `warden help [COMMAND…]` is `warden [COMMAND…] --help`.
-        let args = args.first == "help" ? Array(args.dropFirst()) + ["--help"] : args
         let result: ParseResult
         do { result = try parser.parse(args) } catch {
             return usageFailure(error)

@@ -201,6 +201,8 @@ struct ArgumentParser {
                 }
                 break
             }
+            // `warden help [COMMAND…]` is `warden [COMMAND…] --help`.
+            if words.isEmpty && token == "help" && !globals.help { globals.help = true; i += 1; continue }
             let candidate = words + [token]
             if let exact = commands.first(where: { $0.words == candidate }) {
                 command = exact; words = candidate; i += 1; continue
