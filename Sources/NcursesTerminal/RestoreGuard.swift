@@ -21,7 +21,11 @@ enum RestoreGuard {
         hooksInstalled = true
         atexit { restoreIfActive() }
         for sig in [SIGINT, SIGTERM, SIGHUP, SIGQUIT] {
-            signal(sig, handleTerminatingSignal)
+            let previous = signal(sig, handleTerminatingSignal)
+            // A signal the parent chose to ignore (nohup, background jobs) stays ignored.
+            if let previous, unsafeBitCast(previous, to: Int.self) == unsafeBitCast(SIG_IGN, to: Int.self) {
+                signal(sig, SIG_IGN)
+            }
         }
     }
 

@@ -143,11 +143,12 @@ public final class Terminal {
         for change in changes where !change.cell.isContinuation {
             guard change.x < width, change.y < height else { continue }
             let (attributes, pair) = colors.resolve(change.cell.style)
-            // A cell holds a base character plus a few combining ones (CCHARW_MAX in all);
-            // longer clusters (ZWJ families) keep their base, which is what most terminals show.
+            // A curses cell holds a base character plus a few combining ones (CCHARW_MAX in
+            // all), so a ZWJ sequence (a family emoji) is cut before its first joiner and shows
+            // its first emoji; marks, VS16, skin tones and flag pairs are kept.
             var count = 0
             for scalar in change.cell.symbol.unicodeScalars {
-                if count == maxCharacters { break }
+                if count == maxCharacters || (count > 0 && scalar.value == 0x200D) { break }
                 characters[count] = wchar_t(bitPattern: scalar.value)
                 count += 1
             }

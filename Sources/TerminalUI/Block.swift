@@ -36,14 +36,13 @@ public struct Block: Widget, Sendable {
         guard area.width >= 2, area.height >= 2 else { return }
         if let background { buffer.fill(inner(area), with: Cell(" ", style: background)) }
         let b = borders, s = borderStyle
-        for x in (area.left + 1)..<(area.right - 1) {
-            buffer.set(x, area.top, b.horizontal, style: s)
-            buffer.set(x, area.bottom - 1, b.horizontal, style: s)
-        }
-        for y in (area.top + 1)..<(area.bottom - 1) {
-            buffer.set(area.left, y, b.vertical, style: s)
-            buffer.set(area.right - 1, y, b.vertical, style: s)
-        }
+        // Runs of one glyph go through `fill`, which measures the glyph once per run.
+        let inside = Rect(x: area.left + 1, y: area.top, width: area.width - 2, height: 1)
+        buffer.fill(inside, with: Cell(b.horizontal, style: s))
+        buffer.fill(Rect(x: inside.x, y: area.bottom - 1, width: inside.width, height: 1), with: Cell(b.horizontal, style: s))
+        let side = Rect(x: area.left, y: area.top + 1, width: 1, height: area.height - 2)
+        buffer.fill(side, with: Cell(b.vertical, style: s))
+        buffer.fill(Rect(x: area.right - 1, y: side.y, width: 1, height: side.height), with: Cell(b.vertical, style: s))
         buffer.set(area.left, area.top, b.topLeft, style: s)
         buffer.set(area.right - 1, area.top, b.topRight, style: s)
         buffer.set(area.left, area.bottom - 1, b.bottomLeft, style: s)

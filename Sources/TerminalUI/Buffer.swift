@@ -54,36 +54,50 @@ public struct Buffer: Sendable, Hashable {
         guard y >= 0, y < height, x >= 0, x < width, maxWidth > 0 else { return 0 }
         let limit = maxWidth >= width - x ? width : x + maxWidth
         let available = limit - x
-        // The guard: cheap for ASCII (one byte loop); the cap bounds work on huge strings.
-        let text = Sanitizer.isClean(string) ? string : Sanitizer.clean(string, maxScalars: available &* 8 &+ 8)
         var column = x
         var overflowed = false
         var consumed = 0  // UTF-8 bytes handled by the ASCII fast path
         let base = y * width
 
-        let fastDone: Bool = text.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
-            while consumed < bytes.count {
-                let byte = bytes[consumed]
-                if byte >= 0x80 { return false }
-                if column >= limit { overflowed = true; return true }
-                put(Buffer.asciiSymbols[Int(byte)], width: 1, style: style, at: base + column, x: column)
-                column += 1
-                consumed += 1
-            }
-            return true
+        // Fast path: a run of ASCII bytes, one cell each (controls map to their pictures).
+        // Looks at no more bytes than fit, so a megabyte string costs what a line costs.
+        let fastDone: Bool = string.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
+            var run = 0
+            let scanLimit = Swift.min(bytes.count, available + 1)
+            while run < scanLimit && bytes[run] < 0x80 { run += 1 }
+            let complete = run == bytes.count
+            if run > available { overflowed = true }
+            // An ASCII letter may take the combining marks that follow it: leave it to the slow path.
+            if !complete && !overflowed && run > 0 { run -= 1 }
+            writeASCII(bytes, count: Swift.min(run, available), style: style, at: base + x, x: x)
+            consumed = Swift.min(run, available)
+            column = x + consumed
+            return complete || overflowed
         } ?? false
 
         if !fastDone {
-            // An ASCII letter may take the combining marks that follow it: back up one.
-            if consumed > 0 { consumed -= 1; column -= 1 }
-            let utf8 = text.utf8
+            let utf8 = string.utf8
             let start = utf8.index(utf8.startIndex, offsetBy: consumed)
-            for character in text[start...] {
-                let w = TextWidth.of(character)
-                if w == 0 { continue }
-                if column + w > limit { overflowed = true; break }
-                put(String(character), width: w, style: style, at: base + column, x: column)
-                column += w
+            for character in string[start...] {
+                if Buffer.isSafe(character) {
+                    let w = TextWidth.of(character)
+                    if w == 0 { continue }
+                    if column + w > limit { overflowed = true; break }
+                    put(Buffer.symbol(character), width: w, style: style, at: base + column, x: column)
+                    column += w
+                } else {
+                    // The defensive guard: a cluster holding a control or bidi scalar is written
+                    // scalar by scalar, each made visible as the sanitizer would.
+                    for scalar in character.unicodeScalars {
+                        let safe = Sanitizer.replacement(for: scalar) ?? scalar
+                        let w = TextWidth.of(safe)
+                        if w == 0 { continue }
+                        if column + w > limit { overflowed = true; break }
+                        put(String(Character(safe)), width: w, style: style, at: base + column, x: column)
+                        column += w
+                    }
+                    if overflowed { break }
+                }
             }
         }
 
@@ -106,6 +120,10 @@ public struct Buffer: Sendable, Hashable {
     @discardableResult
     public mutating func set(_ x: Int, _ y: Int, line: Line, maxWidth: Int = .max, overflow: Overflow = .clip) -> Int {
         guard y >= 0, y < height, x >= 0, x < width, maxWidth > 0 else { return 0 }
+        if line.spans.count == 1 && (line.alignment == .left || maxWidth == .max) {
+            // The common case (a table cell): no need to measure the line first.
+            return set(x, y, line.spans[0].text, style: line.spans[0].style, maxWidth: maxWidth, overflow: overflow)
+        }
         var room = Swift.min(maxWidth, width - x)
         var column = x
         let aligned = line.alignment != .left && maxWidth != .max
@@ -131,19 +149,17 @@ public struct Buffer: Sendable, Hashable {
         return column - x
     }
 
-    /// Sets every cell of `rect` (clipped to the buffer) to `cell`.
+    /// Sets every cell of `rect` (clipped to the buffer) to `cell`; a wide symbol fills with blanks.
     public mutating func fill(_ rect: Rect, with cell: Cell = .blank) {
         let r = rect.intersection(area)
         guard !r.isEmpty else { return }
-        let w = TextWidth.of(cell.symbol)
-        if w == 1 {
-            for y in r.top..<r.bottom {
-                for x in r.left..<r.right { put(cell.symbol, width: 1, style: cell.style, at: y * width + x, x: x) }
-            }
-        } else {
-            for y in r.top..<r.bottom {
-                for x in r.left..<r.right { put(" ", width: 1, style: cell.style, at: y * width + x, x: x) }
-            }
+        let fill = TextWidth.of(cell.symbol) == 1 ? cell : Cell(" ", style: cell.style)
+        for y in r.top..<r.bottom {
+            let start = y * width + r.left, end = y * width + r.right
+            // Only the edges can cut a wide character: repair them, then assign the run.
+            if cells[start].isContinuation && r.left > 0 { cells[start - 1].symbol = " " }
+            if r.right < width && cells[end].isContinuation { cells[end].symbol = " " }
+            for i in start..<end { cells[i] = fill }
         }
     }
 
@@ -162,6 +178,37 @@ public struct Buffer: Sendable, Hashable {
     public mutating func setCell(_ x: Int, _ y: Int, _ cell: Cell) {
         guard x >= 0, x < width, y >= 0, y < height else { return }
         set(x, y, cell.symbol, style: cell.style, maxWidth: 2)
+    }
+
+    /// Writes `count` ASCII bytes as cells from index `i`. Only the run's edges can cut a
+    /// wide character, so they alone are repaired.
+    @inline(__always)
+    private mutating func writeASCII(_ bytes: UnsafeBufferPointer<UInt8>, count: Int, style: Style, at i: Int, x: Int) {
+        guard count > 0 else { return }
+        let symbols = Buffer.asciiSymbols
+        let rowEnd = i - x + width
+        cells.withUnsafeMutableBufferPointer { cells in
+            if cells[i].isContinuation && x > 0 { cells[i - 1].symbol = " " }
+            if i + count < rowEnd && cells[i + count].isContinuation { cells[i + count].symbol = " " }
+            for k in 0..<count { cells[i + k] = Cell(symbols[Int(bytes[k])], style: style) }
+        }
+    }
+
+    /// The cell symbol for a cluster. Abusive clusters (thousands of stacked marks) keep only
+    /// their first scalars, so a cell stays small; terminals show no more than that anyway.
+    @inline(__always)
+    static func symbol(_ character: Character) -> String {
+        let symbol = String(character)
+        guard symbol.utf8.count > 64 else { return symbol }
+        var kept = String.UnicodeScalarView()
+        kept.append(contentsOf: character.unicodeScalars.prefix(8))
+        return String(kept)
+    }
+
+    @inline(__always)
+    static func isSafe(_ character: Character) -> Bool {
+        for scalar in character.unicodeScalars where Sanitizer.replacement(for: scalar) != nil { return false }
+        return true
     }
 
     /// Stores a cell and repairs any wide character it cuts in half, so a continuation

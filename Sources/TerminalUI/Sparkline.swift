@@ -19,6 +19,7 @@ public struct Sparkline: Widget, Sendable {
         let shown = data.suffix(area.width)
         let top = Swift.max(1, self.max ?? shown.max() ?? 1)
         let levels = area.height * 8
+        let cells = Sparkline.bars.map { Cell($0, style: style) }
         for (column, value) in shown.enumerated() {
             // Eighths of a row; any positive value shows at least ▁.
             let clamped = Swift.min(Swift.max(value, 0), top)
@@ -27,7 +28,7 @@ public struct Sparkline: Widget, Sendable {
             for row in 0..<area.height {
                 let y = area.bottom - 1 - row
                 let inRow = Swift.min(8, Swift.max(0, eighths - row * 8))
-                buffer.set(area.x + column, y, Sparkline.bars[inRow], style: style)
+                buffer.fill(Rect(x: area.x + column, y: y, width: 1, height: 1), with: cells[inRow])
             }
         }
     }

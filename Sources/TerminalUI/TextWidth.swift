@@ -48,15 +48,31 @@ public enum TextWidth {
         let v = scalar.value
         if v < 0x7F { return v >= 0x20 ? 1 : 0 }
         if v < 0xA0 { return 0 }  // DEL and C1 controls
-        if v < 0x300 { return 1 }  // Latin-1 and Latin Extended: the common case, skip property lookups
+        if v < 0x300 { return 1 }  // Latin-1 and Latin Extended
+        // Blocks drawn on every frame (punctuation, arrows, box drawing, bars) hold no marks,
+        // format characters or emoji-presentation scalars: skip the property lookups.
+        if isCommonNarrow(v) { return 1 }
+        if isWide(v) { return 2 }
         switch scalar.properties.generalCategory {
         case .nonspacingMark, .enclosingMark, .format, .control:
             return 0
         default:
-            break
+            return scalar.properties.isEmojiPresentation ? 2 : 1
         }
-        if scalar.properties.isEmojiPresentation { return 2 }
-        return isWide(v) ? 2 : 1
+    }
+
+    @inline(__always)
+    static func isCommonNarrow(_ v: UInt32) -> Bool {
+        switch v {
+        case 0x2010...0x2027,  // dashes, quotes, bullet, ellipsis
+             0x2030...0x205E,  // per mille, primes, ‼ ⁉ (text presentation by default)
+             0x2190...0x21FF,  // arrows
+             0x2400...0x243F,  // control pictures (the sanitizer's output)
+             0x2500...0x25FC:  // box drawing, block elements, geometric shapes up to ◼
+            return true
+        default:
+            return false
+        }
     }
 
     /// East Asian Wide and Fullwidth blocks (a compact subset of EastAsianWidth.txt; emoji are
@@ -70,12 +86,15 @@ public enum TextWidth {
         return false
     }
 
-    /// Sorted, non-overlapping ranges.
+    /// Sorted, non-overlapping ranges, free of combining and format characters (so they can be
+    /// checked before the slower property lookups).
     private static let wideRanges: [ClosedRange<UInt32>] = [
         0x1100...0x115F,    // Hangul Jamo initial consonants
         0x2329...0x232A,    // angle brackets
-        0x2E80...0x303E,    // CJK radicals, Kangxi, ideographic description, CJK symbols
-        0x3041...0x33FF,    // Hiragana, Katakana, Bopomofo, Hangul compatibility Jamo, CJK compat
+        0x2E80...0x3029,    // CJK radicals, Kangxi, ideographic description, CJK symbols
+        0x3030...0x303E,    // (U+302A–U+302F are combining tone marks)
+        0x3041...0x3096,    // Hiragana
+        0x309B...0x33FF,    // (U+3099–U+309A combine) Katakana, Bopomofo, Hangul compat Jamo, CJK compat
         0x3400...0x4DBF,    // CJK extension A
         0x4E00...0x9FFF,    // CJK unified ideographs
         0xA000...0xA4CF,    // Yi
@@ -86,7 +105,7 @@ public enum TextWidth {
         0xFE30...0xFE6F,    // CJK compatibility forms, small form variants
         0xFF00...0xFF60,    // fullwidth forms
         0xFFE0...0xFFE6,    // fullwidth signs
-        0x16FE0...0x16FE4,  // ideographic symbols
+        0x16FE0...0x16FE3,  // ideographic symbols
         0x17000...0x18CFF,  // Tangut, Khitan
         0x1B000...0x1B2FF,  // Kana supplement and extensions, Nushu
         0x1F200...0x1F2FF,  // enclosed ideographic supplement

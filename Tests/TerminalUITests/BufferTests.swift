@@ -118,3 +118,36 @@ import Testing
         #expect(buffer.lines[1] == "      hi")
     }
 }
+
+@Suite struct BufferGuardTests {
+    @Test func hugeUnsanitizedASCIIIsReadOnlyAsFarAsItFits() {
+        let huge = String(repeating: "x", count: 1_000_000)
+        var buffer = Buffer(width: 5, height: 1)
+        #expect(buffer.set(0, 0, huge, overflow: .ellipsis) == 5)
+        #expect(buffer.lines == ["xxxx…"])
+    }
+
+    @Test func abusiveClusterIsStoredSmall() {
+        let zalgo = "a" + String(repeating: "\u{301}", count: 10_000) + "b"
+        var buffer = Buffer(width: 3, height: 1)
+        #expect(buffer.set(0, 0, zalgo) == 2)
+        #expect(buffer[0, 0].symbol.unicodeScalars.count == 8)
+        #expect(buffer[1, 0].symbol == "b")
+    }
+
+    @Test func crlfAndControlsInsideClustersAreMadeVisible() {
+        var buffer = Buffer(width: 6, height: 1)
+        buffer.set(0, 0, "é\r\n\u{9B}")
+        #expect(buffer.lines == ["é␍␊\u{FFFD}  "])
+    }
+
+    @Test func exactFitWithoutEllipsis() {
+        var buffer = Buffer(width: 4, height: 1)
+        #expect(buffer.set(0, 0, "abcd", overflow: .ellipsis) == 4)
+        #expect(buffer.lines == ["abcd"])
+        #expect(buffer.set(0, 0, "abcé", overflow: .ellipsis) == 4)
+        #expect(buffer.lines == ["abcé"])
+        #expect(buffer.set(0, 0, "abce\u{301}", overflow: .ellipsis) == 4)
+        #expect(buffer[3, 0].symbol == "e\u{301}")
+    }
+}
