@@ -17,16 +17,18 @@ enum CLI {
         case .version:
             Stdio.write("warden \(version)\n")
             return 0
-        case .bare:
-            // The dashboard opens here once it exists; until then, the command list.
-            Stdio.write(Help.top())
-            return 0
+        case .bare(let globals):
+            if globals.json { return usageFailure(UsageError("--json does not apply to the dashboard")) }
+            return DashboardCommand.run(globals: globals, environment: environment, storePath: nil)
         case .help(let command, let group, _):
             if let command { Stdio.write(Help.command(command)) }
             else if let group { Stdio.write(Help.group(group)) }
             else { Stdio.write(Help.top()) }
             return 0
         case .run(let inv, let globals):
+            if (globals.theme != nil || globals.readOnly) && !inv.command.opensDashboard {
+                return usageFailure(UsageError("--theme and --read-only apply to the dashboard (`warden` alone or `warden demo`)", command: inv.command))
+            }
             let ctx = Context(globals: globals, environment: environment, now: Clock.now())
             do {
                 let code = try inv.command.run(inv, ctx)

@@ -39,16 +39,7 @@ final class Context: @unchecked Sendable {
     // MARK: who and where
 
     /// `--operator`, else `$WARDEN_OPERATOR`, else the OS user, else `$USER`.
-    var operatorName: String {
-        if let o = globals.operatorName { return o }
-        if let o = environment["WARDEN_OPERATOR"], !o.isEmpty { return o }
-        if let pw = getpwuid(getuid()), let name = pw.pointee.pw_name {
-            let s = String(cString: name)
-            if !s.isEmpty { return s }
-        }
-        if let u = environment["USER"], !u.isEmpty { return u }
-        return "uid:\(getuid())"
-    }
+    var operatorName: String { Operator.name(flag: globals.operatorName, environment: environment) }
 
     func mutation(reason: String? = nil) -> Mutation {
         Mutation(operatorName: operatorName, now: now, reason: reason)
@@ -66,4 +57,20 @@ final class Context: @unchecked Sendable {
 struct RuntimeError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
+}
+
+/// Who is acting: `--operator`, else `$WARDEN_OPERATOR`, else the config file's `operator`,
+/// else the OS user, else `$USER`.
+enum Operator {
+    static func name(flag: String?, environment: [String: String], configured: String? = nil) -> String {
+        if let o = flag { return o }
+        if let o = environment["WARDEN_OPERATOR"], !o.isEmpty { return o }
+        if let o = configured, !o.isEmpty { return o }
+        if let pw = getpwuid(getuid()), let name = pw.pointee.pw_name {
+            let s = String(cString: name)
+            if !s.isEmpty { return s }
+        }
+        if let u = environment["USER"], !u.isEmpty { return u }
+        return "uid:\(getuid())"
+    }
 }

@@ -10,10 +10,4 @@ enum StoreAccess {
     static func open(path: String, readOnly: Bool) throws -> any FleetStore {
         try SQLiteStore.open(path: path, readOnly: readOnly)
     }
-
-    /// Journal verification, where the store offers it (the SQLite store does).
-    static func verifyAudit(_ store: any FleetStore) throws -> AuditVerification? {
-        guard let sqlite = store as? SQLiteStore else { return nil }
-        return try sqlite.verifyAudit()
-    }
 }

@@ -39,17 +39,17 @@ struct DelegationFlowTests {
         #expect(revoked.stdout.contains("2 agents and 2 credentials revoked"), "\(revoked)")
         #expect(revoked.stdout.contains(parentID))
 
-        // The cascade revoked the sub-agent's credentials in the same transaction, so the first
-        // failing check of rule 4 is the credential's own status.
+        // The cascade revoked the sub-agent's credentials in the same transaction; the denial
+        // names where the cascade started.
         let denied = try s.run("authorize", "--token", secret, "--tool", "github/get_issue")
         #expect(denied.status == 3, "\(denied)")
-        #expect(denied.stdout == "deny: credential_revoked\n")
+        #expect(denied.stdout == "deny: ancestor_revoked\n")
 
         let json = try s.run("authorize", "--token", secret, "--tool", "github/get_issue", "--json")
         #expect(json.status == 3)
         let decision = try json.jsonObject()
         #expect(decision["decision"] as? String == "deny")
-        #expect(decision["reason"] as? String == "credential_revoked")
+        #expect(decision["reason"] as? String == "ancestor_revoked")
         #expect(decision["agent_id"] as? String == child.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
@@ -120,10 +120,10 @@ struct DelegationFlowTests {
         let principals = try s.ok("principal", "ls", "--json").jsonArray()
         #expect(principals.first { $0["id"] as? String == "workload:ci/deploy" }?["status"] as? String == "disabled")
 
-        // A static key imported with its value: denied after the cascade.
+        // A static key imported with its value: denied after the cascade, naming its cause.
         let staticKey = try s.run("authorize", "--token", "acme-ci-deploy-token-2024-06-rotate-me-0192", "--tool", "github/get_repo")
         #expect(staticKey.status == 3)
-        #expect(staticKey.stdout == "deny: credential_revoked\n")
+        #expect(staticKey.stdout == "deny: principal_disabled\n")
     }
 
     @Test func recordedCallsAreListedNewestFirst() throws {

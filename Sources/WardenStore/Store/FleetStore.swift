@@ -163,7 +163,7 @@ public struct AuditHead: Equatable, Sendable, CustomStringConvertible {
     /// Parses `SEQ:HASH` as `warden audit head` prints it.
     public init?(parsing text: String) {
         let parts = text.split(separator: ":", maxSplits: 1)
-        guard parts.count == 2, let seq = Int64(parts[0]), seq > 0, parts[1].count == 64,
+        guard parts.count == 2, let seq = Int64(parts[0]), seq >= 0, parts[1].count == 64,
               parts[1].allSatisfy(\.isHexDigit) else { return nil }
         self.init(seq: seq, hash: parts[1].lowercased())
     }

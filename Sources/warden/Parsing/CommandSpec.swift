@@ -79,6 +79,9 @@ struct CommandSpec: Sendable {
 
     var name: String { words.joined(separator: " ") }
 
+    /// Commands that open the dashboard accept `--theme` and `--read-only`.
+    var opensDashboard: Bool { words == ["demo"] }
+
     func flag(_ name: String) -> FlagSpec? { flags.first { $0.name == name } }
 
     /// `warden agent register NAME --by ID --scopes LIST [--ttl DUR]`
@@ -139,6 +142,9 @@ struct GlobalOptions: Sendable {
     var json = false
     var help = false
     var version = false
+    /// Dashboard only (`warden [--theme NAME] [--read-only]`).
+    var theme: String?
+    var readOnly = false
 
     static let flags: [FlagSpec] = [
         FlagSpec("db", .text, "PATH", "the store file (else $WARDEN_DB, else $XDG_DATA_HOME/warden/warden.db, else ~/.local/share/warden/warden.db)"),
@@ -146,6 +152,8 @@ struct GlobalOptions: Sendable {
         FlagSpec(bool: "json", "one JSON document on stdout (an array for lists)"),
         FlagSpec(bool: "help", "show help (also -h)"),
         FlagSpec(bool: "version", "print the version"),
+        FlagSpec("theme", .text, "NAME", "dashboard only: a theme from Themes/ (default, light, dracula, …)"),
+        FlagSpec(bool: "read-only", "dashboard only: open the store read-only; revoke and narrow do not exist"),
     ]
 }
 
@@ -311,12 +319,17 @@ struct ArgumentParser {
         let name = String(body.prefix { $0 != "=" })
         let inline: String? = body.contains("=") ? String(body.drop { $0 != "=" }.dropFirst()) : nil
         switch name {
-        case "json", "help", "version":
+        case "json", "help", "version", "read-only":
             if inline != nil { throw UsageError("--\(name) takes no value") }
-            if name == "json" { g.json = true } else if name == "help" { g.help = true } else { g.version = true }
+            switch name {
+            case "json": g.json = true
+            case "help": g.help = true
+            case "version": g.version = true
+            default: g.readOnly = true
+            }
             i += 1
             return true
-        case "db", "operator":
+        case "db", "operator", "theme":
             let v: String
             if let inline { v = inline; i += 1 } else if i + 1 < args.count, !args[i + 1].hasPrefix("--") {
                 v = args[i + 1]; i += 2
@@ -324,7 +337,11 @@ struct ArgumentParser {
                 throw UsageError("--\(name) needs a value (\(name == "db" ? "PATH" : "NAME"))")
             }
             if v.isEmpty { throw UsageError("--\(name) must not be empty") }
-            if name == "db" { g.db = v } else { g.operatorName = v }
+            switch name {
+            case "db": g.db = v
+            case "theme": g.theme = v
+            default: g.operatorName = v
+            }
             return true
         default:
             return false
