@@ -113,13 +113,13 @@ final class EffectRunner: @unchecked Sendable {
             case .agent(let id):
                 let plan = try store.revokeAgent(id, m)
                 let name = try store.agent(id)?.name ?? id
-                return .actionFinished("revoked \(name): \(plan.agents.count) agent(s), \(plan.credentials.count) credential(s)", failed: false)
+                return .actionFinished("revoked \(name): \(Plural.count(plan.agents.count, "agent")), \(Plural.count(plan.credentials.count, "credential"))", failed: false)
             case .credential(let id):
                 _ = try store.revokeCredential(id, m)
                 return .actionFinished("revoked credential \(id)", failed: false)
             case .principal(let id):
                 let plan = try store.disablePrincipal(id, m)
-                return .actionFinished("disabled \(id): \(plan.agents.count) agent(s), \(plan.credentials.count) credential(s) revoked", failed: false)
+                return .actionFinished("disabled \(id): \(Plural.count(plan.agents.count, "agent")), \(Plural.count(plan.credentials.count, "credential")) revoked", failed: false)
             }
         } catch {
             return .actionFinished("revoke failed: \(error)", failed: true)

@@ -29,7 +29,8 @@ enum DialogViews {
         body.append("")
         if let p = d.plan {
             body.append(Line([Span("Blast radius: ", style: t[.dialogDanger]),
-                              Span("\(p.agents.count) agent(s), \(p.credentials.count) credential(s), \(p.liveInstances) live instance(s)")]))
+                              Span(Plural.count(p.agents.count, "agent") + ", " + Plural.count(p.credentials.count, "credential")
+                                   + ", " + Plural.count(p.liveInstances, "live instance"))]))
             body.append(Line("Revocation is final; their next tool call is denied.", style: t[.muted]))
         } else {
             body.append(Line("counting what this revokes…", style: t[.muted]))
@@ -78,4 +79,9 @@ enum DialogViews {
         Dialog(title: "Narrow", body: body, hints: hints, input: d.editingReason ? d.reason : nil, inputPrompt: "reason> ", width: 70,
                style: t[.dialog], borderStyle: t[.dialogDanger], keyStyle: t[.footerKey]).render(into: &buf, area: area)
     }
+}
+
+enum Plural {
+    /// `1 agent`, `3 agents`.
+    static func count(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
 }
