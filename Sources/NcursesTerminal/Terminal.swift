@@ -55,6 +55,11 @@ public final class Terminal {
 
     public init(options: Options = Options()) throws {
         guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else { throw TerminalError.notATerminal }
+        // A parent may hand us a blocked signal mask; resizes and quit signals must get through.
+        var wanted = sigset_t()
+        sigemptyset(&wanted)
+        for sig in [SIGWINCH, SIGINT, SIGTERM, SIGHUP, SIGQUIT] { sigaddset(&wanted, sig) }
+        pthread_sigmask(SIG_UNBLOCK, &wanted, nil)
         // Wide characters need the user's locale before curses starts.
         setlocale(warden_lc_all(), "")
         guard let screen = warden_newterm() else { throw TerminalError.initializationFailed }

@@ -41,9 +41,14 @@ struct CommandLineTests {
                         "authorize", "calls", "audit head"] {
             #expect(top.stdout.contains(command), "top usage lacks \(command)")
         }
-        let bare = try s.run([], useDB: false)
-        #expect(bare.status == 0)
-        #expect(bare.stdout.contains("Usage: warden"))
+        // `warden` alone opens the dashboard: it needs a store, then a terminal.
+        let noStore = try s.run([])
+        #expect(noStore.status == 2)
+        #expect(noStore.stderr.contains("warden init"))
+        try s.ok("init")
+        let noTTY = try s.run([])
+        #expect(noTTY.status == 2)
+        #expect(noTTY.stderr.contains("needs a terminal"), "\(noTTY)")
 
         let page = try s.ok("agent", "register", "--help")
         #expect(page.stdout.hasPrefix("Usage: warden agent register NAME --by ID --scopes LIST [--ttl DUR]"))
