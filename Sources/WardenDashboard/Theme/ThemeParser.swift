@@ -28,7 +28,7 @@ public enum ThemeParser {
                 throw FileError(file: file, line: lineNumber, message: "expected `role = style`, got \(FileText.quoted(line))")
             }
             let key = line[..<eq].trimmingCharacters
-            guard let role = Role(rawValue: key) else {
+            guard let role = roleNames[key] else {
                 throw FileError(file: file, line: lineNumber,
                                 message: "unknown role \(FileText.quoted(key)) (see Themes/README.md for the roles)")
             }
@@ -42,6 +42,8 @@ public enum ThemeParser {
         }
         return Theme(name: name, styles: styles)
     }
+
+    static let roleNames = Dictionary(uniqueKeysWithValues: Role.allCases.map { ($0.rawValue, $0) })
 
     public struct StyleError: Error, Sendable { public let message: String }
 
@@ -109,25 +111,26 @@ public enum ThemeParser {
     /// otherwise it is part of a word, so `#rrggbb` colors need no quoting and a malformed one
     /// (`#12345`) is reported as a bad color rather than silently dropped.
     static func stripComment(_ raw: Substring) -> String {
-        var out = ""
-        var previous: Character = " "
+        // Every character that matters here is ASCII, and UTF-8 never hides ASCII bytes inside
+        // other characters, so the scan can run over bytes.
+        let bytes = raw.utf8
+        var previous = UInt8(ascii: " ")
         var seenEquals = false
-        var i = raw.startIndex
-        while i < raw.endIndex {
-            let c = raw[i]
-            let next = raw.index(after: i)
-            if c == "=" { seenEquals = true }
-            if c == "#" {
+        var i = bytes.startIndex
+        while i < bytes.endIndex {
+            let b = bytes[i]
+            let next = bytes.index(after: i)
+            if b == UInt8(ascii: "=") { seenEquals = true }
+            if b == UInt8(ascii: "#") {
                 guard seenEquals else { break }
-                let startsWord = previous == " " || previous == "\t" || previous == "="
-                let endsComment = next == raw.endIndex || raw[next] == " " || raw[next] == "\t" || raw[next] == "#"
+                let startsWord = previous == 0x20 || previous == 0x09 || previous == UInt8(ascii: "=")
+                let endsComment = next == bytes.endIndex || bytes[next] == 0x20 || bytes[next] == 0x09 || bytes[next] == UInt8(ascii: "#")
                 if startsWord && endsComment { break }
             }
-            out.append(c)
-            previous = c
+            previous = b
             i = next
         }
-        return out.trimmingCharacters
+        return raw[raw.startIndex..<i].trimmingCharacters
     }
 }
 
@@ -136,7 +139,24 @@ enum FileText {
     /// Lines split at `\n`, `\r\n` or a lone `\r`, so files written on any system number their
     /// lines as an editor does.
     static func lines(_ text: String) -> [Substring] {
-        text.split(omittingEmptySubsequences: false) { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }
+        var out: [Substring] = []
+        let bytes = text.utf8
+        var start = bytes.startIndex
+        var i = start
+        while i < bytes.endIndex {
+            let b = bytes[i]
+            guard b == 0x0A || b == 0x0D else {
+                i = bytes.index(after: i)
+                continue
+            }
+            out.append(text[start..<i])
+            var next = bytes.index(after: i)
+            if b == 0x0D, next < bytes.endIndex, bytes[next] == 0x0A { next = bytes.index(after: next) }
+            start = next
+            i = next
+        }
+        out.append(text[start..<bytes.endIndex])
+        return out
     }
 
     /// Words separated by spaces or tabs.
