@@ -82,7 +82,8 @@ public enum KeyNames {
     }
 
     /// Parses a config key name: a single character, `space`, `enter`, `esc`, `tab`, `up`,
-    /// `down`, `left`, `right`, `pgup`, `pgdn`, `home`, `end`, `ctrl-X`, `f1`…`f12`.
+    /// `down`, `left`, `right`, `pgup`, `pgdn`, `home`, `end`, `hash`, `comma`, `ctrl-X` (a letter
+    /// other than h, i, j, m, which terminals send as Backspace, Tab and Enter), `f1`…`f24`.
     public static func parse(_ text: String) -> Key? {
         let lower = text.lowercased()
         switch lower {
@@ -101,10 +102,16 @@ public enum KeyNames {
         case "end": return .end
         case "backspace", "bksp": return .backspace
         case "delete", "del": return .delete
+        case "insert", "ins": return .insert
+        case "hash": return .char("#")  // `#` alone would start a comment in the config file
+        case "comma": return .char(",")  // `,` separates keys
         default: break
         }
-        if lower.hasPrefix("ctrl-"), lower.count == 6, let c = lower.last, c.isLetter { return .ctrl(c) }
-        if lower.hasPrefix("f"), let n = Int(lower.dropFirst()), (1...24).contains(n) { return .function(n) }
+        // Ctrl-H, Ctrl-I, Ctrl-J and Ctrl-M arrive as Backspace, Tab and Enter: never as themselves.
+        if lower.hasPrefix("ctrl-"), lower.utf8.count == 6, let c = lower.last, c.isASCII, c.isLetter,
+           !"hijm".contains(c) { return .ctrl(c) }
+        if lower.hasPrefix("f"), lower.utf8.count <= 3, lower.dropFirst().allSatisfy({ $0.isASCII && $0.isNumber }),
+           let n = Int(lower.dropFirst()), (1...24).contains(n) { return .function(n) }
         if text.count == 1, let c = text.first, c.isASCII, !c.isWhitespace, c.asciiValue! >= 0x21, c.asciiValue! < 0x7F { return .char(c) }
         return nil
     }

@@ -84,22 +84,32 @@ public struct Theme: Sendable {
     public func style(_ role: Role) -> Style { styles[role] ?? .plain }
     public subscript(_ role: Role) -> Style { style(role) }
 
-    /// Monochrome: every color dropped, meaning carried by bold, reverse, underline (NO_COLOR).
+    /// Monochrome (NO_COLOR): no colors at all; meaning is carried by bold, reverse, underline
+    /// and dim. The same table for every theme, because a theme's attributes were chosen to go
+    /// with its colors; Themes/monochrome.theme says the same.
     public func monochrome() -> Theme {
-        var out = styles
-        for (role, style) in styles { out[role] = Style(attributes: style.attributes) }
-        out[.selection] = Style(reverse: true)
-        out[.revoked] = Style(attributes: [.bold, .underline])
-        out[.deny] = Style(bold: true)
-        out[.tabActive] = Style(reverse: true)
-        out[.gaugeFilled] = Style(reverse: true)
-        out[.gaugeEmpty] = Style()
-        out[.gaugeLow] = Style(attributes: [.reverse, .bold])
-        out[.badgeReadOnly] = Style(reverse: true)
-        out[.badgePaused] = Style(reverse: true)
-        out[.badgeEnvironment] = Style(reverse: true)
-        out[.flashError] = Style(bold: true)
-        out[.dialogDanger] = Style(bold: true)
-        return Theme(name: name + " (monochrome)", styles: out)
+        Theme(name: name + " (monochrome)", styles: Theme.monochromeStyles)
     }
+
+    /// Every role's style without color.
+    public static let monochromeStyles: [Role: Style] = [
+        .text: Style(), .muted: Style(dim: true), .border: Style(dim: true), .borderFocused: Style(bold: true),
+        .title: Style(bold: true), .header: Style(), .headerBrand: Style(bold: true),
+        .badgeEnvironment: Style(bold: true, reverse: true), .badgeReadOnly: Style(bold: true, reverse: true),
+        .badgePaused: Style(bold: true, reverse: true),
+        .tabActive: Style(bold: true, reverse: true), .tabInactive: Style(),
+        .tableHeader: Style(bold: true, underline: true), .selection: Style(reverse: true), .treeGuide: Style(dim: true),
+        .active: Style(), .revoked: Style(bold: true, underline: true), .expired: Style(dim: true),
+        .disabled: Style(dim: true, underline: true), .unregistered: Style(bold: true, italic: true),
+        .principal: Style(bold: true),
+        .live: Style(), .stale: Style(underline: true), .stopped: Style(dim: true),
+        .allow: Style(), .deny: Style(bold: true), .error: Style(underline: true),
+        .gaugeFilled: Style(reverse: true), .gaugeEmpty: Style(dim: true), .gaugeLow: Style(bold: true, reverse: true),
+        .sparkline: Style(), .staticCredential: Style(bold: true),
+        .severityHigh: Style(bold: true, reverse: true), .severityMedium: Style(bold: true), .severityLow: Style(),
+        .footerKey: Style(bold: true), .footerText: Style(),
+        .flashInfo: Style(bold: true), .flashError: Style(bold: true, reverse: true),
+        .dialog: Style(), .dialogBorder: Style(bold: true), .dialogDanger: Style(bold: true, reverse: true),
+        .input: Style(underline: true), .scopeKept: Style(bold: true), .scopeRemoved: Style(dim: true),
+    ]
 }

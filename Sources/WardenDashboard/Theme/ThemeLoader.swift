@@ -7,12 +7,14 @@ public enum ThemeLoader {
         public let name: String
         public let searched: [String]
         public var description: String {
-            "no theme '\(name)' (looked in \(searched.joined(separator: ", ")))"
+            if searched.isEmpty { return "bad theme name '\(Sanitizer.clean(name, maxScalars: 40))': letters, digits, - and _" }
+            return "no theme '\(name)' (looked in \(searched.joined(separator: ", ")))"
         }
     }
 
-    /// Folders searched, in order: the user's config themes, ./Themes, and Themes/ beside the
-    /// package the binary was built from.
+    /// Folders searched, in order: the user's config themes, ./Themes, Themes/ beside the
+    /// package the binary was built from (up to four folders up), and `../share/warden/themes`
+    /// beside an installed binary.
     public static func searchPaths(environment: [String: String], executable: String) -> [String] {
         var paths: [String] = []
         if let xdg = environment["XDG_CONFIG_HOME"], !xdg.isEmpty { paths.append(xdg + "/warden/themes") } else if let home = environment["HOME"] {
@@ -21,10 +23,12 @@ public enum ThemeLoader {
         paths.append(FileManager.default.currentDirectoryPath + "/Themes")
         // .build/<config>/warden → the package root is three folders up.
         var url = URL(fileURLWithPath: executable).resolvingSymlinksInPath()
+        let share = url.deletingLastPathComponent().deletingLastPathComponent().path + "/share/warden/themes"
         for _ in 0..<4 {
             url.deleteLastPathComponent()
             paths.append(url.path + "/Themes")
         }
+        paths.append(share)
         var seen = Set<String>()
         return paths.filter { seen.insert($0).inserted }
     }

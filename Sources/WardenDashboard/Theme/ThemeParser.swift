@@ -15,32 +15,42 @@ public struct FileError: Error, Equatable, Sendable, CustomStringConvertible {
 
 /// Reads `Themes/NAME.theme`: `role = FG [on BG] [bold] [dim] [underline] [reverse] [italic]`.
 public enum ThemeParser {
+    /// Parses a theme file. Roles the file does not mention keep `Theme.builtin`'s style, so a
+    /// parsed theme always has every role. A role given twice is an error.
     public static func parse(_ text: String, name: String, file: String) throws(FileError) -> Theme {
         var styles = Theme.builtin.styles
-        var lineNumber = 0
-        for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            lineNumber += 1
+        var firstLine: [Role: Int] = [:]
+        for (index, raw) in FileText.lines(text).enumerated() {
+            let lineNumber = index + 1
             let line = stripComment(raw)
             if line.isEmpty { continue }
             guard let eq = line.firstIndex(of: "=") else {
-                throw FileError(file: file, line: lineNumber, message: "expected `role = style`")
+                throw FileError(file: file, line: lineNumber, message: "expected `role = style`, got \(FileText.quoted(line))")
             }
             let key = line[..<eq].trimmingCharacters
-            guard let role = Role(rawValue: key) else {
-                throw FileError(file: file, line: lineNumber, message: "unknown role '\(key)' (see Themes/README.md for the roles)")
+            guard let role = roleNames[key] else {
+                throw FileError(file: file, line: lineNumber,
+                                message: "unknown role \(FileText.quoted(key)) (see Themes/README.md for the roles)")
             }
+            if let first = firstLine[role] {
+                throw FileError(file: file, line: lineNumber, message: "role '\(key)' is already set on line \(first)")
+            }
+            firstLine[role] = lineNumber
             do { styles[role] = try parseStyle(line[line.index(after: eq)...].trimmingCharacters) } catch {
-                throw FileError(file: file, line: lineNumber, message: error.message)
+                throw FileError(file: file, line: lineNumber, message: "\(key): \(error.message)")
             }
         }
         return Theme(name: name, styles: styles)
     }
 
+    static let roleNames = Dictionary(uniqueKeysWithValues: Role.allCases.map { ($0.rawValue, $0) })
+
     public struct StyleError: Error, Sendable { public let message: String }
 
-    /// `FG [on BG] [attributes…]`.
+    /// `FG [on BG] [attributes…]`. A style may also be attributes alone (`reverse`), or start
+    /// with `on BG`.
     static func parseStyle(_ text: String) throws(StyleError) -> Style {
-        var words = text.split(separator: " ").map(String.init)
+        var words = FileText.words(text)
         guard !words.isEmpty else { throw StyleError(message: "empty style: give a color (or `default`)") }
         var style = Style()
         if let fg = try? parseColor(words[0]) {
@@ -49,7 +59,9 @@ public enum ThemeParser {
         }
         if words.first == "on" {
             guard words.count >= 2 else { throw StyleError(message: "`on` needs a background color") }
-            style.bg = try parseColor(words[1])
+            do { style.bg = try parseColor(words[1]) } catch {
+                throw StyleError(message: "`on` needs a background color: \(error.message)")
+            }
             words.removeFirst(2)
         }
         for w in words {
@@ -59,9 +71,10 @@ public enum ThemeParser {
             case "underline": style.attributes.insert(.underline)
             case "reverse": style.attributes.insert(.reverse)
             case "italic": style.attributes.insert(.italic)
+            case "on": throw StyleError(message: "`on BG` goes right after the foreground color, once")
             default:
                 _ = try parseColor(w)  // a color here is misplaced; a non-color is unknown
-                throw StyleError(message: "color '\(w)' out of place: write FG [on BG] then attributes")
+                throw StyleError(message: "color \(FileText.quoted(w)) out of place: write FG [on BG] then attributes")
             }
         }
         return style
@@ -71,41 +84,97 @@ public enum ThemeParser {
 
     /// `#rrggbb`, `0`–`255`, a color name, `bright-NAME`, or `default`.
     public static func parseColor(_ w: String) throws(StyleError) -> Color {
+        if w.isEmpty { throw StyleError(message: "missing color") }
         if w == "default" { return .default }
         if let n = names[w] { return .ansi(UInt8(n)) }
         if w.hasPrefix("bright-"), let n = names[String(w.dropFirst(7))] { return .ansi(UInt8(n + 8)) }
         if w.hasPrefix("#") {
-            let hex = w.dropFirst()
-            guard hex.count == 6, let v = UInt32(hex, radix: 16) else {
-                throw StyleError(message: "bad color '\(w)': expected #rrggbb")
+            let hex = Array(w.utf8.dropFirst())
+            guard hex.count == 6, hex.allSatisfy(FileText.isASCIIHexDigit) else {
+                throw StyleError(message: "bad color \(FileText.quoted(w)): expected #rrggbb")
             }
+            let v = hex.reduce(UInt32(0)) { $0 << 4 | UInt32(FileText.hexValue($1)) }
             return .rgb(UInt8(v >> 16 & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v & 0xFF))
         }
-        if w.allSatisfy(\.isNumber) {
-            guard let n = Int(w), (0...255).contains(n) else { throw StyleError(message: "bad color '\(w)': numbers go from 0 to 255") }
+        if w.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) {
+            guard w.utf8.count <= 3, let n = Int(w), (0...255).contains(n) else {
+                throw StyleError(message: "bad color \(FileText.quoted(w)): numbers go from 0 to 255")
+            }
             return .ansi(UInt8(n))
         }
-        throw StyleError(message: "unknown color or attribute '\(w)'")
+        throw StyleError(message: "unknown color or attribute \(FileText.quoted(w))")
     }
 
+    /// The line without its comment, trimmed. Before the `=`, `#` starts a comment (so a line
+    /// whose first non-blank character is `#` is all comment). After it, `#` starts a comment
+    /// when it begins a word and is followed by a blank, `#` or the end of the line (`red # note`);
+    /// otherwise it is part of a word, so `#rrggbb` colors need no quoting and a malformed one
+    /// (`#12345`) is reported as a bad color rather than silently dropped.
     static func stripComment(_ raw: Substring) -> String {
-        // `#` starts a comment unless it begins a #rrggbb color (a `#` right after `=`, `on` or a space then hex).
-        var out = ""
-        var previous: Character = " "
-        var i = raw.startIndex
-        while i < raw.endIndex {
-            let c = raw[i]
-            if c == "#" {
-                let rest = raw[raw.index(after: i)...]
-                let hex = rest.prefix(6)
-                let isColor = previous == " " || previous == "=" ? hex.count == 6 && hex.allSatisfy(\.isHexDigit) && (rest.count == 6 || rest.dropFirst(6).first == " ") : false
-                if !isColor { break }
+        // Every character that matters here is ASCII, and UTF-8 never hides ASCII bytes inside
+        // other characters, so the scan can run over bytes.
+        let bytes = raw.utf8
+        var previous = UInt8(ascii: " ")
+        var seenEquals = false
+        var i = bytes.startIndex
+        while i < bytes.endIndex {
+            let b = bytes[i]
+            let next = bytes.index(after: i)
+            if b == UInt8(ascii: "=") { seenEquals = true }
+            if b == UInt8(ascii: "#") {
+                guard seenEquals else { break }
+                let startsWord = previous == 0x20 || previous == 0x09 || previous == UInt8(ascii: "=")
+                let endsComment = next == bytes.endIndex || bytes[next] == 0x20 || bytes[next] == 0x09 || bytes[next] == UInt8(ascii: "#")
+                if startsWord && endsComment { break }
             }
-            out.append(c)
-            previous = c
-            i = raw.index(after: i)
+            previous = b
+            i = next
         }
-        return out.trimmingCharacters
+        return raw[raw.startIndex..<i].trimmingCharacters
+    }
+}
+
+/// Line and word splitting shared by the theme and config parsers.
+enum FileText {
+    /// Lines split at `\n`, `\r\n` or a lone `\r`, so files written on any system number their
+    /// lines as an editor does.
+    static func lines(_ text: String) -> [Substring] {
+        var out: [Substring] = []
+        let bytes = text.utf8
+        var start = bytes.startIndex
+        var i = start
+        while i < bytes.endIndex {
+            let b = bytes[i]
+            guard b == 0x0A || b == 0x0D else {
+                i = bytes.index(after: i)
+                continue
+            }
+            out.append(text[start..<i])
+            var next = bytes.index(after: i)
+            if b == 0x0D, next < bytes.endIndex, bytes[next] == 0x0A { next = bytes.index(after: next) }
+            start = next
+            i = next
+        }
+        out.append(text[start..<bytes.endIndex])
+        return out
+    }
+
+    /// Words separated by spaces or tabs.
+    static func words(_ text: String) -> [String] {
+        text.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+    }
+
+    static func isASCIIHexDigit(_ b: UInt8) -> Bool {
+        (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x46) || (b >= 0x61 && b <= 0x66)
+    }
+
+    static func hexValue(_ b: UInt8) -> UInt8 {
+        b <= 0x39 ? b - 0x30 : (b | 0x20) - 0x61 + 10
+    }
+
+    /// Text from the file quoted for an error message: controls made visible, long text cut.
+    static func quoted(_ text: some StringProtocol) -> String {
+        "'" + Sanitizer.clean(String(text), maxScalars: 40) + "'"
     }
 }
 
