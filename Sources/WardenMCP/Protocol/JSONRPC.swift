@@ -89,15 +89,18 @@ public enum ArgumentSummary {
         }
 
         mutating func string(_ s: String) {
-            if (!secret.isEmpty && s.contains(secret)) || (s.utf8.count >= 47 && s.contains(Credential.secretPrefix)) {
+            // Only what can be shown is looked at (a 10 MB string costs what 200 characters
+            // cost); the window reaches past the cut so a secret straddling it is still caught.
+            let window = String(String.UnicodeScalarView(s.unicodeScalars.prefix(limit + 64)))
+            if (!secret.isEmpty && window.contains(secret))
+                || (window.utf8.count >= 47 && window.contains(Credential.secretPrefix)) {
                 put("\"***\"")
                 return
             }
-            // Only the part that can still be shown is escaped.
-            let shown = s.unicodeScalars.count > limit ? String(String.UnicodeScalarView(s.unicodeScalars.prefix(limit))) : s
+            let shown = String(String.UnicodeScalarView(window.unicodeScalars.prefix(limit)))
             var q = ""
             JSONWriter.quote(shown, &q)
-            if shown.count < s.count { q.removeLast() }  // cut: no closing quote
+            if shown.utf8.count < s.utf8.count { q.removeLast() }  // cut: no closing quote
             put(q)
         }
 

@@ -10,7 +10,7 @@
 //        notify {text} (a notifications/message first, then the result)
 //        ask (a server→client request `roots/list`; the result carries the client's answer)
 //        exit {code} (exits at once, without answering)
-//        sleep {ms} (answers after a pause)
+//        sleep {ms} (answers after a pause) · garbage (a line that is not JSON first, then the result)
 import Foundation
 
 signal(SIGPIPE, SIG_IGN)
@@ -53,6 +53,7 @@ let tools: [[String: Any]] = [
     tool("ask", "Ask the client for its roots, then answer", [:]),
     tool("exit", "Exit the server at once", ["code": "number"]),
     tool("sleep", "Answer after a pause", ["ms": "number"]),
+    tool("garbage", "Write a line that is not JSON, then answer", [:]),
 ]
 
 func tool(_ name: String, _ description: String, _ props: [String: String]) -> [String: Any] {
@@ -75,22 +76,26 @@ func describe(_ id: Any?) -> String {
 /// Reads stdin line by line; lines read while waiting for a client's answer are kept for later.
 final class Input {
     var backlog: [Data] = []
-    var pending = Data()
+    var pending: [UInt8] = []
+    /// Bytes of `pending` already searched for a newline (each byte is scanned once).
+    var scanned = 0
     var eof = false
-    var chunk = [UInt8](repeating: 0, count: 1 << 16)
+    var chunk = [UInt8](repeating: 0, count: 1 << 18)
 
     func readLine() -> Data? {
         if !backlog.isEmpty { return backlog.removeFirst() }
         while true {
-            if let nl = pending.firstIndex(of: 10) {
-                let line = pending[pending.startIndex..<nl]
-                pending = Data(pending[(nl + 1)...])
-                return Data(line)
+            if let nl = pending[scanned...].firstIndex(of: 10) {
+                let line = Data(pending[0..<nl])
+                pending.removeSubrange(0...nl)
+                scanned = 0
+                return line
             }
+            scanned = pending.count
             if eof {
                 if pending.isEmpty { return nil }
-                defer { pending = Data() }
-                return pending
+                defer { pending = []; scanned = 0 }
+                return Data(pending)
             }
             let n = chunk.withUnsafeMutableBytes { read(0, $0.baseAddress, $0.count) }
             if n < 0 && errno == EINTR { continue }
@@ -161,6 +166,9 @@ nonisolated(unsafe) var askCounter = 0
             return nil
         case "exit":
             exit(Int32((args["code"] as? NSNumber)?.intValue ?? 0))
+        case "garbage":
+            writeAll(1, Data("this is not JSON {\n".utf8))
+            return reply(text("wrote garbage"))
         case "sleep":
             usleep(UInt32(max(0, (args["ms"] as? NSNumber)?.intValue ?? 0)) * 1000)
             return reply(text("slept"))
