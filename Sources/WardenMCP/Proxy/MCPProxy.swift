@@ -211,6 +211,12 @@ enum SignalForwarding {
 
     static func install(childPID pid: pid_t) {
         childPID = pid
+        // A parent may have started us with these blocked (a thread pool's mask is inherited
+        // through spawn): unblock them on this thread, so they are delivered here.
+        var set = sigset_t()
+        sigemptyset(&set)
+        for s in signals { sigaddset(&set, s) }
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
         for s in signals {
             var action = sigaction()
             action.__sigaction_handler.sa_handler = { sig in
