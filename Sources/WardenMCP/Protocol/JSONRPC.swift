@@ -97,10 +97,18 @@ public enum ArgumentSummary {
                 put("\"***\"")
                 return
             }
-            let shown = String(String.UnicodeScalarView(window.unicodeScalars.prefix(limit)))
+            // Line breaks and tabs read as spaces; other control characters are dropped.
+            var shown = ""
+            for ch in window.unicodeScalars.prefix(limit) {
+                if ch == "\n" || ch == "\r" || ch == "\t" { shown += " "; continue }
+                if ch.value < 0x20 || ch.value == 0x7F || (0x80...0x9F).contains(ch.value)
+                    || ch.value == 0x2028 || ch.value == 0x2029 { continue }
+                shown.unicodeScalars.append(ch)
+            }
             var q = ""
             JSONWriter.quote(shown, &q)
-            if shown.utf8.count < s.utf8.count { q.removeLast() }  // cut: no closing quote
+            // Cut (no closing quote) when more remains than was shown.
+            if s.utf8.count > window.utf8.count || window.unicodeScalars.count > limit { q.removeLast() }
             put(q)
         }
 
