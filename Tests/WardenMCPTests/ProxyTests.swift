@@ -154,6 +154,18 @@ struct ProxyTests {
         #expect(after.state(at: now()) == .stopped)
     }
 
+    @Test func heartbeatsKeepTheInstanceLive() throws {
+        let fleet = try Fleet()
+        // In-process, to shorten the 5 s interval.
+        let s = try Session(fleet, mode: .inProcess, heartbeatSeconds: 0.2)
+        s.initialize()
+        #expect(try eventually { try fleet.instances().count == 1 })
+        let first = try #require(try fleet.instances().first).lastHeartbeat
+        #expect(try eventually(5) { try fleet.instances().first!.lastHeartbeat > first })
+        #expect(s.finish() == 0)
+        #expect(try fleet.instances().first?.stoppedAt != nil)
+    }
+
     @Test func serverNameComesFromInitializeWhenNotGiven() throws {
         let fleet = try Fleet()
         let s = try start(fleet, serverName: nil, serverEnv: ["WARDEN_TEST_MCP_NAME": "github"])

@@ -143,7 +143,7 @@ final class Session: @unchecked Sendable {
     var unsolicited: [JSONValue] = []
 
     init(_ fleet: Fleet, mode: Mode = .binary, token: String? = nil, serverName: String? = "github",
-         serverEnv: [String: String] = [:]) throws {
+         serverEnv: [String: String] = [:], heartbeatSeconds: Double = 5) throws {
         self.fleet = fleet
         let secret = token ?? fleet.token.secret
         var env = ProcessInfo.processInfo.environment
@@ -180,6 +180,7 @@ final class Session: @unchecked Sendable {
             cfg.output = fromProxyFDs[1]
             cfg.errorOutput = errFD
             cfg.forwardSignals = false
+            cfg.heartbeatSeconds = heartbeatSeconds
             let config = cfg, inFD = toProxyFDs[0], outFD = fromProxyFDs[1]
             let t = Thread { [self] in
                 let code = MCPProxy.run(config)
