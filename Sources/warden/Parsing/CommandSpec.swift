@@ -64,16 +64,19 @@ struct CommandSpec: Sendable {
     let exactlyOne: [[String]]
     /// Extra paragraphs for `--help` (output fields, notes).
     let details: String
+    /// Words after `--`, taken as they are (`mcp-proxy … -- COMMAND [ARGS…]`); required when set.
+    let trailing: PositionalSpec?
     let run: Run
 
     init(_ words: [String], _ summary: String, positionals: [PositionalSpec] = [], flags: [FlagSpec] = [],
-         exactlyOne: [[String]] = [], details: String = "", run: @escaping Run) {
+         exactlyOne: [[String]] = [], details: String = "", trailing: PositionalSpec? = nil, run: @escaping Run) {
         self.words = words
         self.summary = summary
         self.positionals = positionals
         self.flags = flags
         self.exactlyOne = exactlyOne
         self.details = details
+        self.trailing = trailing
         self.run = run
     }
 
@@ -97,6 +100,7 @@ struct CommandSpec: Sendable {
         for f in flags where !grouped.contains(f.name) {
             parts.append(f.required ? f.synopsis : "[\(f.synopsis)]")
         }
+        if let t = trailing { parts.append("-- " + t.name) }
         return parts.joined(separator: " ")
     }
 }
@@ -114,6 +118,8 @@ struct Invocation: Sendable {
     let command: CommandSpec
     var positionals: [String: String] = [:]
     var values: [String: Value] = [:]
+    /// The words after `--` for a command with a `trailing` spec.
+    var trailing: [String] = []
 
     func positional(_ name: String) -> String? { positionals[name] }
     func has(_ flag: String) -> Bool { values[flag] != nil }
@@ -248,7 +254,10 @@ struct ArgumentParser {
             if optionsEnded || !token.hasPrefix("-") || token == "-" {
                 positionals.append(token); j += 1; continue
             }
-            if token == "--" { optionsEnded = true; j += 1; continue }
+            if token == "--" {
+                if command.trailing != nil { inv.trailing = Array(rest[(j + 1)...]); break }
+                optionsEnded = true; j += 1; continue
+            }
             if try readGlobal(rest, &j, &globals) { continue }
             guard token.hasPrefix("--") else {
                 throw UsageError("unknown option '\(Redact.flagName(token))'", command: command)
@@ -296,6 +305,9 @@ struct ArgumentParser {
         for (spec, text) in zip(command.positionals, positionals) {
             if text.isEmpty { throw UsageError("\(spec.name) must not be empty", command: command) }
             inv.positionals[spec.name] = text
+        }
+        if let t = command.trailing, inv.trailing.isEmpty {
+            throw UsageError("missing -- \(t.name)", command: command)
         }
         for f in command.flags where f.required && inv.values[f.name] == nil {
             throw UsageError("missing --\(f.name) \(f.value)", command: command)

@@ -1,0 +1,241 @@
+import Foundation
+import Glibc
+import WardenCore
+import WardenStore
+
+/// Everything one proxy run needs.
+public struct MCPProxyConfiguration: Sendable {
+    /// The store file.
+    public var storePath: String
+    /// The credential secret (`wdn_…`).
+    public var token: String
+    /// The environment variable the token came from (`--token-env`): removed from the server's
+    /// environment, so the server never sees the credential.
+    public var tokenEnvironmentVariable: String?
+    /// SERVER in `SERVER/TOOL` scopes; nil → the `serverInfo.name` the server gives in `initialize`.
+    public var serverName: String?
+    /// The MCP server's command line (searched in PATH).
+    public var command: [String]
+    /// The server's environment (the proxy's own, less the token variable, by default).
+    public var environment: [String: String]
+    public var heartbeatSeconds: Double = 5
+    /// Forward SIGINT/SIGTERM/SIGHUP to the server (the CLI does; in-process harnesses may not).
+    public var forwardSignals: Bool = true
+    /// After the client closes stdin, how long the server gets to exit before SIGTERM (then SIGKILL).
+    public var shutdownGraceSeconds: Double = 10
+    /// Wall-clock milliseconds: authorization time and record times.
+    public var clock: @Sendable () -> Timestamp = SystemClock.now
+    /// The client side: where requests come from and answers go.
+    public var input: Int32 = 0
+    public var output: Int32 = 1
+    /// Where the proxy's own messages go (the server's stderr is always the proxy's stderr).
+    public var errorOutput: Int32 = 2
+
+    public init(storePath: String, token: String, tokenEnvironmentVariable: String? = nil, serverName: String? = nil,
+                command: [String], environment: [String: String]? = nil) {
+        self.storePath = storePath
+        self.token = token
+        self.tokenEnvironmentVariable = tokenEnvironmentVariable
+        self.serverName = serverName
+        self.command = command
+        var env = environment ?? ProcessInfo.processInfo.environment
+        if let v = tokenEnvironmentVariable { env[v] = nil }
+        self.environment = env
+    }
+}
+
+/// `warden mcp-proxy`: a gatekeeper in front of one stdio MCP server.
+public enum MCPProxy {
+    /// Exit codes of the proxy itself (otherwise it exits with the server's code).
+    public static let exitRuntimeError: Int32 = 2
+    public static let exitDenied: Int32 = 3
+    /// The server command could not be started (as a shell says).
+    public static let exitCannotStart: Int32 = 127
+
+    /// Runs until the server exits; returns its exit code (128 + signal if a signal ended it).
+    public static func run(_ cfg: MCPProxyConfiguration) -> Int32 {
+        let err = cfg.errorOutput
+        func say(_ message: String) { FD.writeAll(err, Array("warden mcp-proxy: \(message)\n".utf8)) }
+
+        // Writes to a vanished reader must fail with EPIPE, not kill the proxy.
+        signal(SIGPIPE, SIG_IGN)
+
+        // Two connections: one decides (on the relay path), one records (in the background).
+        let gateStore: SQLiteStore, recordStore: SQLiteStore
+        do {
+            gateStore = try SQLiteStore.open(path: cfg.storePath)
+            recordStore = try SQLiteStore.open(path: cfg.storePath)
+        } catch {
+            say(error.description)
+            return exitRuntimeError
+        }
+        let gate = Gatekeeper(store: gateStore, secret: cfg.token, clock: cfg.clock)
+
+        // Learn whose credential this is; an unknown one cannot be governed, so refuse to start.
+        let probe = gate.check(server: cfg.serverName ?? "warden", tool: "mcp-proxy")
+        guard let agentID = probe.agentID else {
+            if probe.reason == Gatekeeper.storeUnavailable {
+                say("the store at \(cfg.storePath) did not answer")
+                return exitRuntimeError
+            }
+            say("denied (unknown_credential): the token matches no credential in \(cfg.storePath)")
+            return exitDenied
+        }
+        if let r = probe.reason, r != Authorization.Reason.outOfScope.rawValue {
+            say("warning: this credential is currently denied (\(r)); every tool call will be refused")
+        }
+
+        let host = hostName()
+        let pid = Int64(getpid())
+        let instanceID = probe.credentialInstanceID ?? "mcp-\(pid)@\(host)"
+        let startedAt = cfg.clock()
+        let recorder = Recorder(store: recordStore, instanceID: instanceID, heartbeatSeconds: cfg.heartbeatSeconds,
+                                clock: cfg.clock)
+        let clock = cfg.clock
+        @Sendable func started(server: String?) -> InstanceEvent {
+            .started(Instance(id: instanceID, agentID: agentID, host: instanceHost(host, server: server), pid: pid,
+                              startedAt: startedAt, lastHeartbeat: clock()))
+        }
+        recorder.record(started(server: cfg.serverName))
+        recorder.start()
+
+        let child: ChildProcess
+        do {
+            child = try ChildProcess(command: cfg.command, environment: cfg.environment, stderrFD: err)
+        } catch {
+            say(error.description)
+            recorder.record(.stopped(instanceID: instanceID, at: cfg.clock()))
+            recorder.stop()
+            return exitCannotStart
+        }
+
+        let relay = Relay(gate: gate, recorder: recorder, secret: cfg.token, clock: cfg.clock, agentID: agentID,
+                          credentialID: probe.credentialID, instanceID: instanceID, fixedServerName: cfg.serverName,
+                          clientOut: cfg.output,
+                          onServerName: { name in recorder.record(started(server: name)) })
+        relay.childIn = child.stdinFD
+
+        if cfg.forwardSignals { SignalForwarding.install(childPID: child.pid) }
+        defer { if cfg.forwardSignals { SignalForwarding.uninstall() } }
+
+        guard let wake = FD.pipe() else {
+            say("cannot create a pipe: \(FD.errorText)")
+            child.signal(SIGTERM)
+            _ = child.wait()
+            recorder.stop()
+            return exitRuntimeError
+        }
+        defer { FD.close(wake.read); FD.close(wake.write) }
+
+        let serverDone = DispatchSemaphore(value: 0)
+        let clientDone = DispatchSemaphore(value: 0)
+        let childExited = DispatchSemaphore(value: 0)
+
+        // Server → client.
+        let serverThread = Thread {
+            LineReader(fd: child.stdoutFD).run { relay.handleServer($0) }
+            serverDone.signal()
+        }
+        serverThread.name = "warden-mcp-server-reader"
+        serverThread.start()
+
+        // Client → server. At the client's EOF, close the server's stdin and give it time to exit.
+        let grace = cfg.shutdownGraceSeconds
+        let clientThread = Thread {
+            let reader = LineReader(fd: cfg.input, wakeFD: wake.read)
+            reader.run { relay.handleClient($0) }
+            if !reader.woken {
+                child.closeStdin()
+                if childExited.wait(timeout: .now() + grace) == .timedOut {
+                    child.signal(SIGTERM)
+                    if childExited.wait(timeout: .now() + 3) == .timedOut { child.signal(SIGKILL) }
+                }
+            }
+            clientDone.signal()
+        }
+        clientThread.name = "warden-mcp-client-reader"
+        clientThread.start()
+
+        let code = child.wait()
+        childExited.signal()
+        childExited.signal()
+        // Relay what the server wrote before it exited (a grandchild holding its stdout open
+        // must not keep the proxy alive).
+        let serverFinished = serverDone.wait(timeout: .now() + 2) == .success
+        var one: UInt8 = 1
+        _ = Glibc.write(wake.write, &one, 1)
+        // A thread still blocked on a descriptor keeps it: closing it under the thread could hand
+        // its number to another file.
+        if clientDone.wait(timeout: .now() + 5) == .success { child.closeStdin() }
+        if serverFinished { FD.close(child.stdoutFD) }
+
+        relay.finishUnanswered()
+        recorder.record(.stopped(instanceID: instanceID, at: cfg.clock()))
+        recorder.stop()
+        return code
+    }
+
+    /// A server name from `serverInfo.name` that fits the SERVER side of a scope: `/`, spaces
+    /// and control characters become `-`.
+    public static func serverName(fromServerInfo name: String) -> String {
+        var out = ""
+        for s in name.unicodeScalars {
+            if s == "/" || s == "*" || s.value < 0x21 || s.value == 0x7F || (0x80...0x9F).contains(s.value)
+                || s.properties.isWhitespace {
+                out += "-"
+            } else {
+                out.unicodeScalars.append(s)
+            }
+        }
+        return out.isEmpty ? "unknown" : out
+    }
+
+    /// The instance's host field: `HOST (SERVER)` once the server's name is known.
+    static func instanceHost(_ host: String, server: String?) -> String {
+        server.map { "\(host) (\($0))" } ?? host
+    }
+
+    static func hostName() -> String {
+        var buf = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buf, buf.count - 1) == 0 else { return "localhost" }
+        let h = String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return h.isEmpty ? "localhost" : h
+    }
+}
+
+/// SIGINT/SIGTERM/SIGHUP → the server. The handler only calls kill(2) (async-signal-safe).
+enum SignalForwarding {
+    nonisolated(unsafe) static var childPID: pid_t = 0
+    nonisolated(unsafe) static var previous: [Int32: sigaction] = [:]
+    static let signals: [Int32] = [SIGINT, SIGTERM, SIGHUP]
+
+    static func install(childPID pid: pid_t) {
+        childPID = pid
+        // A parent may have started us with these blocked (a thread pool's mask is inherited
+        // through spawn): unblock them on this thread, so they are delivered here.
+        var set = sigset_t()
+        sigemptyset(&set)
+        for s in signals { sigaddset(&set, s) }
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
+        for s in signals {
+            var action = sigaction()
+            action.__sigaction_handler.sa_handler = { sig in
+                let pid = SignalForwarding.childPID
+                if pid > 0 { kill(pid, sig) }
+            }
+            sigemptyset(&action.sa_mask)
+            action.sa_flags = SA_RESTART
+            var old = sigaction()
+            sigaction(s, &action, &old)
+            previous[s] = old
+        }
+    }
+
+    static func uninstall() {
+        for s in signals {
+            if var old = previous[s] { sigaction(s, &old, nil) }
+        }
+        previous = [:]
+        childPID = 0
+    }
+}

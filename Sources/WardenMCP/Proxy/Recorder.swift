@@ -1,0 +1,130 @@
+import Foundation
+import WardenCore
+import WardenStore
+
+/// Writes tool calls and instance events off the relay path: the relay only appends to a
+/// queue; a background thread with its own store connection writes whatever has gathered in
+/// one transaction, and sends the instance heartbeat on schedule. `stop()` flushes everything.
+final class Recorder: @unchecked Sendable {
+    private let store: FleetStore
+    private let clock: @Sendable () -> Timestamp
+    private let instanceID: String
+    private let heartbeatNanos: UInt64
+    private let cond = NSCondition()
+    private var calls: [ToolCall] = []
+    private var events: [InstanceEvent] = []
+    private var stopping = false
+    private var warned = false
+    private let done = DispatchSemaphore(value: 0)
+    /// How long `stop()` keeps retrying a store that fails before giving up (and saying so).
+    private let flushDeadlineNanos: UInt64 = 15_000_000_000
+
+    init(store: FleetStore, instanceID: String, heartbeatSeconds: Double, clock: @escaping @Sendable () -> Timestamp) {
+        self.store = store
+        self.instanceID = instanceID
+        self.heartbeatNanos = UInt64(max(0.05, heartbeatSeconds) * 1e9)
+        self.clock = clock
+    }
+
+    func start() {
+        let t = Thread { [self] in loop() }
+        t.name = "warden-recorder"
+        t.start()
+    }
+
+    func record(_ call: ToolCall) {
+        cond.lock()
+        calls.append(call)
+        cond.signal()
+        cond.unlock()
+    }
+
+    func record(_ event: InstanceEvent) {
+        cond.lock()
+        events.append(event)
+        cond.signal()
+        cond.unlock()
+    }
+
+    /// Flushes every queued record (retrying a busy store) and ends the writer thread.
+    func stop() {
+        cond.lock()
+        stopping = true
+        cond.signal()
+        cond.unlock()
+        done.wait()
+    }
+
+    private func loop() {
+        var nextBeat = Monotonic.nanos() + heartbeatNanos
+        var stopDeadline: UInt64?
+        while true {
+            cond.lock()
+            while calls.isEmpty && events.isEmpty && !stopping {
+                let now = Monotonic.nanos()
+                if now >= nextBeat { break }
+                _ = cond.wait(until: Date(timeIntervalSinceNow: Double(nextBeat - now) / 1e9))
+            }
+            if Monotonic.nanos() >= nextBeat && !stopping {
+                events.append(.heartbeat(instanceID: instanceID, at: clock()))
+                nextBeat = Monotonic.nanos() + heartbeatNanos
+            }
+            let batchCalls = calls, batchEvents = events
+            calls.removeAll(keepingCapacity: true)
+            events.removeAll(keepingCapacity: true)
+            let ending = stopping
+            cond.unlock()
+
+            if ending && stopDeadline == nil { stopDeadline = Monotonic.nanos() + flushDeadlineNanos }
+            let ok = write(batchCalls, batchEvents)
+            if !ok {
+                if let d = stopDeadline, Monotonic.nanos() > d {
+                    warn("gave up writing \(batchCalls.count) tool call(s) and \(batchEvents.count) instance event(s) to the store")
+                } else {
+                    // Put them back in front of anything newer and try again shortly.
+                    cond.lock()
+                    calls.insert(contentsOf: batchCalls, at: 0)
+                    events.insert(contentsOf: batchEvents, at: 0)
+                    cond.unlock()
+                    usleep(100_000)
+                    continue
+                }
+            }
+            cond.lock()
+            let finished = stopping && calls.isEmpty && events.isEmpty
+            cond.unlock()
+            if finished { break }
+        }
+        done.signal()
+    }
+
+    /// True when written, or when the records can never be written (a rule refused them: retrying
+    /// would not help, so they are dropped with a warning).
+    private func write(_ calls: [ToolCall], _ events: [InstanceEvent]) -> Bool {
+        do {
+            // Instance events first: a call's instance should exist before the call does.
+            if !events.isEmpty { try store.recordInstanceEvents(events) }
+            if !calls.isEmpty { try store.recordCalls(calls) }
+            return true
+        } catch {
+            switch error {
+            case .io:
+                warn("the store is busy or failing (\(error.description)); will retry")
+                return false
+            default:
+                warn("cannot record: \(error.description)")
+                if !events.isEmpty && !calls.isEmpty {
+                    // The events were refused; the calls may still go in on their own.
+                    return (try? store.recordCalls(calls)) != nil
+                }
+                return true
+            }
+        }
+    }
+
+    private func warn(_ message: String) {
+        if warned { return }
+        warned = true
+        FileHandle.standardError.write(Data("warden mcp-proxy: \(message)\n".utf8))
+    }
+}

@@ -1,0 +1,203 @@
+// warden-test-mcp-server: a tiny stdio MCP server for the proxy's tests and benchmark.
+//
+// Newline-delimited JSON-RPC 2.0 on stdin/stdout. Environment:
+//   WARDEN_TEST_MCP_LOG   append one line per message received: `METHOD [TOOL] [id=ID] [bytes=N]`
+//   WARDEN_TEST_MCP_NAME  serverInfo.name (default `github`)
+//   WARDEN_TEST_MCP_EXIT  exit code on stdin EOF (default 0)
+//
+// Tools: echo {text} · add {a,b} · get_repo {repo} · create_issue {repo,title} · delete_repo {repo}
+//        fail (a result with isError) · big {bytes} (a text of that many bytes)
+//        notify {text} (a notifications/message first, then the result)
+//        ask (a server→client request `roots/list`; the result carries the client's answer)
+//        exit {code} (exits at once, without answering)
+//        sleep {ms} (answers after a pause) · garbage (a line that is not JSON first, then the result)
+import Foundation
+
+signal(SIGPIPE, SIG_IGN)
+
+let env = ProcessInfo.processInfo.environment
+let serverName = env["WARDEN_TEST_MCP_NAME"] ?? "github"
+let exitCode = Int32(env["WARDEN_TEST_MCP_EXIT"] ?? "") ?? 0
+let logFD: Int32 = env["WARDEN_TEST_MCP_LOG"].map { open($0, O_WRONLY | O_CREAT | O_APPEND, 0o644) } ?? -1
+
+func writeAll(_ fd: Int32, _ data: Data) {
+    data.withUnsafeBytes { raw in
+        var off = 0
+        while off < raw.count {
+            let n = write(fd, raw.baseAddress! + off, raw.count - off)
+            if n < 0 { if errno == EINTR { continue }; return }
+            off += n
+        }
+    }
+}
+
+func log(_ line: String) {
+    if logFD >= 0 { writeAll(logFD, Data((line + "\n").utf8)) }
+}
+
+func send(_ object: Any) {
+    guard var data = try? JSONSerialization.data(withJSONObject: object, options: [.withoutEscapingSlashes]) else { return }
+    data.append(10)
+    writeAll(1, data)
+}
+
+let tools: [[String: Any]] = [
+    tool("echo", "Echo the text back", ["text": "string"]),
+    tool("add", "Add two numbers", ["a": "number", "b": "number"]),
+    tool("get_repo", "Read a repository", ["repo": "string"]),
+    tool("create_issue", "Open an issue", ["repo": "string", "title": "string"]),
+    tool("delete_repo", "Delete a repository", ["repo": "string"]),
+    tool("fail", "Always fails (isError)", [:]),
+    tool("big", "Return a text of N bytes", ["bytes": "number"]),
+    tool("notify", "Send a notification, then answer", ["text": "string"]),
+    tool("ask", "Ask the client for its roots, then answer", [:]),
+    tool("exit", "Exit the server at once", ["code": "number"]),
+    tool("sleep", "Answer after a pause", ["ms": "number"]),
+    tool("garbage", "Write a line that is not JSON, then answer", [:]),
+]
+
+func tool(_ name: String, _ description: String, _ props: [String: String]) -> [String: Any] {
+    ["name": name, "description": description,
+     "inputSchema": ["type": "object", "properties": props.mapValues { ["type": $0] }] as [String: Any]]
+}
+
+func text(_ s: String, isError: Bool = false) -> [String: Any] {
+    var r: [String: Any] = ["content": [["type": "text", "text": s]]]
+    if isError { r["isError"] = true }
+    return r
+}
+
+func describe(_ id: Any?) -> String {
+    guard let id else { return "" }
+    if let s = id as? String { return " id=\(s)" }
+    return " id=\(id)"
+}
+
+/// Reads stdin line by line; lines read while waiting for a client's answer are kept for later.
+final class Input {
+    var backlog: [Data] = []
+    var pending: [UInt8] = []
+    /// Bytes of `pending` already searched for a newline (each byte is scanned once).
+    var scanned = 0
+    var eof = false
+    var chunk = [UInt8](repeating: 0, count: 1 << 18)
+
+    func readLine() -> Data? {
+        if !backlog.isEmpty { return backlog.removeFirst() }
+        while true {
+            if let nl = pending[scanned...].firstIndex(of: 10) {
+                let line = Data(pending[0..<nl])
+                pending.removeSubrange(0...nl)
+                scanned = 0
+                return line
+            }
+            scanned = pending.count
+            if eof {
+                if pending.isEmpty { return nil }
+                defer { pending = []; scanned = 0 }
+                return Data(pending)
+            }
+            let n = chunk.withUnsafeMutableBytes { read(0, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { eof = true } else { pending.append(contentsOf: chunk[0..<n]) }
+        }
+    }
+}
+let input = Input()
+@MainActor func readLine() -> Data? { input.readLine() }
+nonisolated(unsafe) var askCounter = 0
+
+/// Answers one request object (nil for notifications and for messages it ignores).
+@MainActor func handle(_ message: [String: Any], size: Int) -> [String: Any]? {
+    let id = message["id"]
+    guard let method = message["method"] as? String else {
+        log("response\(describe(id)) bytes=\(size)")
+        return nil
+    }
+    let params = message["params"] as? [String: Any] ?? [:]
+    let toolName = params["name"] as? String
+    log("\(method)\(toolName.map { " " + $0 } ?? "")\(describe(id)) bytes=\(size)")
+    guard id != nil else { return nil }  // a notification
+    func reply(_ result: [String: Any]) -> [String: Any] { ["jsonrpc": "2.0", "id": id!, "result": result] }
+    func error(_ code: Int, _ msg: String) -> [String: Any] {
+        ["jsonrpc": "2.0", "id": id!, "error": ["code": code, "message": msg]]
+    }
+    switch method {
+    case "initialize":
+        return reply(["protocolVersion": (params["protocolVersion"] as? String) ?? "2025-06-18",
+                      "capabilities": ["tools": ["listChanged": false]],
+                      "serverInfo": ["name": serverName, "version": "1.0.0"]])
+    case "ping":
+        return reply([:])
+    case "tools/list":
+        return reply(["tools": tools])
+    case "tools/call":
+        let args = params["arguments"] as? [String: Any] ?? [:]
+        switch toolName ?? "" {
+        case "echo": return reply(text(args["text"] as? String ?? ""))
+        case "add":
+            let a = (args["a"] as? NSNumber)?.doubleValue ?? 0, b = (args["b"] as? NSNumber)?.doubleValue ?? 0
+            let sum = a + b
+            return reply(text(sum == sum.rounded() ? String(Int64(sum)) : String(sum)))
+        case "get_repo": return reply(text("repo \(args["repo"] as? String ?? "?"): 42 stars"))
+        case "create_issue": return reply(text("created issue '\(args["title"] as? String ?? "")' in \(args["repo"] as? String ?? "?")"))
+        case "delete_repo": return reply(text("deleted \(args["repo"] as? String ?? "?")"))
+        case "fail": return reply(text("it failed", isError: true))
+        case "big":
+            let n = (args["bytes"] as? NSNumber)?.intValue ?? 0
+            return reply(text(String(repeating: "x", count: max(0, n))))
+        case "notify":
+            send(["jsonrpc": "2.0", "method": "notifications/message",
+                  "params": ["level": "info", "data": args["text"] as? String ?? "", "_meta": ["from": "test"]]])
+            return reply(text("notified"))
+        case "ask":
+            askCounter += 1
+            let askID = "srv-\(askCounter)"
+            send(["jsonrpc": "2.0", "id": askID, "method": "roots/list", "params": [:]])
+            while let line = readLine() {
+                if let obj = try? JSONSerialization.jsonObject(with: line) as? [String: Any],
+                   obj["method"] == nil, obj["id"] as? String == askID {
+                    log("response id=\(askID) bytes=\(line.count)")
+                    let answer = String(decoding: line, as: UTF8.self)
+                    return reply(text("client answered: \(answer)"))
+                }
+                input.backlog.append(line)
+            }
+            return nil
+        case "exit":
+            exit(Int32((args["code"] as? NSNumber)?.intValue ?? 0))
+        case "garbage":
+            writeAll(1, Data("this is not JSON {\n".utf8))
+            return reply(text("wrote garbage"))
+        case "sleep":
+            usleep(UInt32(max(0, (args["ms"] as? NSNumber)?.intValue ?? 0)) * 1000)
+            return reply(text("slept"))
+        default:
+            return error(-32602, "unknown tool: \(toolName ?? "")")
+        }
+    default:
+        return error(-32601, "method not found: \(method)")
+    }
+}
+
+FileHandle.standardError.write(Data("warden-test-mcp-server: ready (\(serverName))\n".utf8))
+
+while let line = readLine() {
+    if line.isEmpty { continue }
+    guard let parsed = try? JSONSerialization.jsonObject(with: line, options: [.fragmentsAllowed]) else {
+        log("garbage bytes=\(line.count)")
+        send(["jsonrpc": "2.0", "id": NSNull(), "error": ["code": -32700, "message": "Parse error"]])
+        continue
+    }
+    if let batch = parsed as? [Any] {
+        log("batch n=\(batch.count)")
+        let replies = batch.compactMap { ($0 as? [String: Any]).flatMap { handle($0, size: 0) } }
+        if !replies.isEmpty { send(replies) }
+    } else if let message = parsed as? [String: Any] {
+        if let r = handle(message, size: line.count) { send(r) }
+    } else {
+        send(["jsonrpc": "2.0", "id": NSNull(), "error": ["code": -32600, "message": "Invalid Request"]])
+    }
+}
+log("eof")
+exit(exitCode)

@@ -1,0 +1,116 @@
+import Foundation
+import Glibc
+import Testing
+import WardenCore
+@testable import WardenMCP
+
+struct ArgumentParsingTests {
+    let env = ["WARDEN_TOKEN": "wdn_secret"]
+
+    @Test func parsesFlagsAndTheServerCommand() throws {
+        let a = try MCPProxyCommand.parse(["--token-env", "WARDEN_TOKEN", "--server-name", "github", "--", "npx", "-y", "pkg", "--flag"],
+                                          environment: env)
+        #expect(a == .init(token: "wdn_secret", tokenEnvironmentVariable: "WARDEN_TOKEN", serverName: "github",
+                           command: ["npx", "-y", "pkg", "--flag"]))
+        let b = try MCPProxyCommand.parse(["--token=wdn_x", "server", "--stdio"], environment: [:])
+        #expect(b.token == "wdn_x" && b.serverName == nil && b.command == ["server", "--stdio"])
+    }
+
+    @Test func refusesWhatCannotWork() {
+        func message(_ args: [String]) -> String? {
+            do { _ = try MCPProxyCommand.parse(args, environment: env); return nil } catch { return error.message }
+        }
+        #expect(message(["--", "srv"])?.contains("--token") == true)
+        #expect(message(["--token", "a", "--token-env", "WARDEN_TOKEN", "--", "srv"])?.contains("not both") == true)
+        #expect(message(["--token-env", "MISSING", "--", "srv"])?.contains("MISSING") == true)
+        #expect(message(["--token", "a", "--"])?.contains("command") == true)
+        #expect(message(["--token", "a", "--server-name", "a/b", "--", "srv"])?.contains("server-name") == true)
+        #expect(message(["--token", "a", "--bogus", "--", "srv"])?.contains("--bogus") == true)
+        #expect(message(["--token"])?.contains("needs a value") == true)
+    }
+
+    @Test func serverInfoNamesFitTheServerSideOfAScope() {
+        #expect(MCPProxy.serverName(fromServerInfo: "github") == "github")
+        #expect(MCPProxy.serverName(fromServerInfo: "@modelcontextprotocol/server-github") == "@modelcontextprotocol-server-github")
+        #expect(MCPProxy.serverName(fromServerInfo: "my server*") == "my-server-")
+        #expect(MCPProxy.serverName(fromServerInfo: "") == "unknown")
+    }
+}
+
+struct ArgumentSummaryTests {
+    let secret = "wdn_" + String(repeating: "Q", count: 43)
+
+    @Test func compactAndShort() {
+        let v = try! JSONParser.parse(#"{"repo": "acme/web", "n": 3, "tags": ["a", true, null]}"#)
+        #expect(ArgumentSummary.make(v, secret: secret) == #"{"repo":"acme/web","n":3,"tags":["a",true,null]}"#)
+        #expect(ArgumentSummary.make(nil, secret: secret) == nil)
+        let long = JSONValue.object([("text", .string(String(repeating: "y", count: 10_000_000)))])
+        let s = ArgumentSummary.make(long, secret: secret)!
+        #expect(s.count <= ToolCall.maxArgsLength)
+        #expect(s.hasPrefix(#"{"text":"yyy"#) && s.hasSuffix("…"))
+    }
+
+    @Test func neverTheCredentialNorSensitiveValues() {
+        let v = JSONValue.object([("note", .string("use \(secret) please")), ("Authorization", .string("Bearer abc")),
+                                  ("nested", .object([("api-key", .string("k")), ("password", .number("1234"))])),
+                                  ("other", .string("wdn_" + String(repeating: "Z", count: 43)))])
+        let s = ArgumentSummary.make(v, secret: secret)!
+        #expect(!s.contains("QQQQ") && !s.contains("ZZZZ") && !s.contains("abc") && !s.contains("1234"))
+        #expect(s == #"{"note":"***","Authorization":"***","nested":{"api-key":"***","password":"***"},"other":"***"}"#)
+    }
+
+    @Test func controlCharactersAreDropped() {
+        let v = JSONValue.object([("t", .string("a\u{1b}[2Jb\nc\u{7f}d\u{85}e\u{2028}f"))])
+        #expect(ArgumentSummary.make(v, secret: secret) == #"{"t":"a[2Jb cdef"}"#)
+    }
+}
+
+struct LineReaderTests {
+    func lines(_ chunks: [[UInt8]], maxLine: Int = LineReader.defaultMaxLine) -> [LineReader.Event] {
+        var fds: [Int32] = [0, 0]
+        _ = pipe(&fds)
+        let w = fds[1]
+        let writer = Thread {
+            for c in chunks { _ = FD.writeAll(w, c) }
+            close(w)
+        }
+        writer.start()
+        var events: [LineReader.Event] = []
+        LineReader(fd: fds[0], maxLine: maxLine, chunkSize: 7).run { events.append($0) }
+        close(fds[0])
+        return events
+    }
+
+    func texts(_ events: [LineReader.Event]) -> [String] {
+        events.map {
+            switch $0 {
+            case .line(let b): return String(decoding: b, as: UTF8.self)
+            case .oversized(let b, let final): return "<\(String(decoding: b, as: UTF8.self))\(final ? "|" : "")>"
+            }
+        }
+    }
+
+    @Test func splitsAcrossReadsAndKeepsCarriageReturns() {
+        let input = Array("one\ntwo is longer than a chunk\r\n\nlast without newline".utf8)
+        #expect(texts(lines([Array(input[0..<5]), Array(input[5...])])) ==
+                ["one", "two is longer than a chunk\r", "", "last without newline"])
+    }
+
+    @Test func oversizedLinesAreHandedOnInPieces() {
+        let t = texts(lines([Array("short\n0123456789abcdefghij\nok\n".utf8)], maxLine: 8))
+        #expect(t.first == "short" && t.last == "ok")
+        let middle = t.dropFirst().dropLast().joined()
+        #expect(middle.replacingOccurrences(of: "<", with: "").replacingOccurrences(of: ">", with: "").replacingOccurrences(of: "|", with: "") == "0123456789abcdefghij")
+        #expect(middle.hasSuffix("|>"))
+    }
+}
+
+struct BenchmarkSmokeTests {
+    @Test func benchmarkRunsAtATinySize() throws {
+        let f = try ProxyBenchmark.run(serverCommand: [Built.testServer], calls: 20, warmup: 5)
+        #expect(f.calls == 20)
+        #expect(f.proxyP50Micros > 0 && f.directP50Micros > 0)
+        #expect(f.recordedCalls == 25)
+        #expect(f.report.contains("added"))
+    }
+}
