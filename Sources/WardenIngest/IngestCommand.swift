@@ -1,0 +1,171 @@
+import Glibc
+import Synchronization
+import WardenCore
+import WardenStore
+
+/// `warden ingest [FILE|-] [--format ndjson|otlp] [--follow] [--strict]`: the whole command
+/// behind one call, so the CLI only parses flags and opens the store.
+public enum IngestCommand {
+    /// Set by SIGINT/SIGTERM while following: stop, write what is pending, print the summary.
+    static let interrupted = Atomic<Bool>(false)
+
+    /// Runs an ingest and returns the exit code: 0 when every line was taken, 2 when any line
+    /// was rejected or the store or input failed, 1 for a usage error.
+    /// - Parameters:
+    ///   - input: a file path; nil or `-` reads standard input.
+    ///   - stdout: receives the one-line summary.
+    ///   - stderr: receives `FILE:LINE: reason` for each rejected line, notes and the progress bar.
+    ///   - progress: force the progress bar on or off (default: on when stderr is a terminal and
+    ///     the input a regular file, not followed).
+    ///   - pollIntervalMs: how often `--follow` looks for new data, rotation and truncation.
+    public static func run(store: FleetStore, input: String?, format: IngestFormat = .ndjson,
+                           follow: Bool = false, strict: Bool = false, operatorName: String = "ingest",
+                           stdout: (String) -> Void, stderr: @escaping (String) -> Void,
+                           progress: Bool? = nil, pollIntervalMs: Int = 200) -> Int32 {
+        if strict && follow {
+            stderr("warden ingest: --strict and --follow cannot be combined (strict applies a whole file or nothing)\n")
+            return 1
+        }
+        let useStdin = input == nil || input == "-"
+        let name = useStdin ? "<stdin>" : input!
+        let options = IngestOptions(format: format, strict: strict, operatorName: operatorName)
+        let pipeline = IngestPipeline(store: store, options: options, sourceName: name) { stderr($0 + "\n") }
+        do {
+            if follow && !useStdin {
+                try runFollow(path: input!, pipeline: pipeline, stderr: stderr, pollIntervalMs: pollIntervalMs)
+            } else {
+                let fd: Int32 = useStdin ? 0 : open(input!, O_RDONLY | O_CLOEXEC)
+                guard fd >= 0 else {
+                    stderr("warden ingest: cannot open \(name): \(String(cString: strerror(errno)))\n")
+                    return 2
+                }
+                defer { if !useStdin { close(fd) } }
+                var st = stat()
+                fstat(fd, &st)
+                let regular = (st.st_mode & S_IFMT) == S_IFREG
+                let showBar = progress ?? (isatty(2) == 1 && regular)
+                let bar = showBar && regular ? ProgressBar(total: Int64(st.st_size), write: stderr) : nil
+                let ok = try readAll(fd: fd, pipeline: pipeline, bar: bar)
+                bar?.clear()
+                if !ok {
+                    stderr("warden ingest: cannot read \(name): \(String(cString: strerror(errno)))\n")
+                    _ = try? pipeline.finish()
+                    stdout(pipeline.stats.summary + "\n")
+                    return 2
+                }
+            }
+            try pipeline.finish()
+        } catch {
+            stderr("warden ingest: \(error.description)\n")
+            stdout(pipeline.stats.summary + "\n")
+            return 2
+        }
+        if pipeline.failed {
+            stderr("warden ingest: --strict: stopped at the first bad line; nothing was applied\n")
+        }
+        stdout(pipeline.stats.summary + "\n")
+        return pipeline.stats.rejected > 0 ? 2 : 0
+    }
+
+    /// Reads a descriptor to its end through the pipeline. False on a read error.
+    static func readAll(fd: Int32, pipeline: IngestPipeline, bar: ProgressBar?) throws(StoreError) -> Bool {
+        let reader = LineReader(fd: fd, maxLineBytes: pipeline.options.maxLineBytes)
+        var failure: StoreError?
+        var lastBytes: Int64 = 0
+        let ok = reader.pump(beforeRead: { caughtUp in
+            guard failure == nil else { return }
+            pipeline.addBytes(reader.bytesRead - lastBytes)
+            lastBytes = reader.bytesRead
+            bar?.update(bytes: reader.bytesRead, events: pipeline.stats.events)
+            if caughtUp { do throws(StoreError) { try pipeline.flushIfDue() } catch { failure = error } }
+        }) { item in
+            guard failure == nil, !pipeline.failed else { return }
+            do throws(StoreError) { try pipeline.feed(item) } catch { failure = error }
+        }
+        if let failure { throw failure }
+        pipeline.addBytes(reader.bytesRead - lastBytes)
+        if !ok { return false }
+        var finishFailure: StoreError?
+        if !pipeline.failed {
+            reader.finish { item in
+                do throws(StoreError) { try pipeline.feed(item) } catch { finishFailure = error }
+            }
+        }
+        if let finishFailure { throw finishFailure }
+        return true
+    }
+
+    static func runFollow(path: String, pipeline: IngestPipeline, stderr: @escaping (String) -> Void,
+                          pollIntervalMs: Int) throws(StoreError) {
+        interrupted.store(false, ordering: .relaxed)
+        let previousInt = signal(SIGINT) { _ in IngestCommand.interrupted.store(true, ordering: .relaxed) }
+        let previousTerm = signal(SIGTERM) { _ in IngestCommand.interrupted.store(true, ordering: .relaxed) }
+        defer {
+            signal(SIGINT, previousInt)
+            signal(SIGTERM, previousTerm)
+        }
+        let follower = FileFollower(path: path, pipeline: pipeline) { stderr("warden ingest: " + $0 + "\n") }
+        if access(path, F_OK) != 0 { stderr("warden ingest: waiting for \(path) to appear\n") }
+        while !interrupted.load(ordering: .relaxed) {
+            try follower.poll()
+            var slept = 0
+            while slept < pollIntervalMs && !interrupted.load(ordering: .relaxed) {
+                usleep(UInt32(min(50, pollIntervalMs - slept)) * 1000)
+                slept += 50
+            }
+        }
+        try follower.close()
+    }
+}
+
+/// `[#######.......]  45%  12.3/27.1 MB  123,456 events/s  ETA 0:07` on one redrawn line.
+final class ProgressBar {
+    let total: Int64
+    let write: (String) -> Void
+    let started = Monotonic.ms()
+    var lastDrawn: Int64 = 0
+    var drawn = false
+
+    init(total: Int64, write: @escaping (String) -> Void) {
+        self.total = max(total, 1)
+        self.write = write
+    }
+
+    func update(bytes: Int64, events: Int) {
+        let now = Monotonic.ms()
+        if now - lastDrawn < 100 { return }
+        lastDrawn = now
+        drawn = true
+        write("\r" + Self.render(bytes: bytes, total: total, events: events, elapsedMs: now - started) + "\u{1B}[K")
+    }
+
+    func clear() {
+        if drawn { write("\r\u{1B}[K") }
+    }
+
+    static func render(bytes: Int64, total: Int64, events: Int, elapsedMs: Int64) -> String {
+        let fraction = min(1, Double(bytes) / Double(max(total, 1)))
+        let width = 24
+        let filled = Int(fraction * Double(width))
+        let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
+        let secs = max(Double(elapsedMs) / 1000, 0.001)
+        let rate = Double(events) / secs
+        let bytesPerSec = Double(bytes) / secs
+        let eta = bytesPerSec > 0 ? Int(Double(total - bytes) / bytesPerSec) : 0
+        func mb(_ b: Int64) -> String {
+            let tenths = Int((Double(b) / 1_048_576 * 10).rounded())
+            return "\(tenths / 10).\(tenths % 10)"
+        }
+        return "[\(bar)] \(Int(fraction * 100))%  \(mb(bytes))/\(mb(total)) MB  \(grouped(Int(rate))) events/s  ETA \(eta / 60):\(eta % 60 < 10 ? "0" : "")\(eta % 60)"
+    }
+
+    static func grouped(_ n: Int) -> String {
+        let s = String(n)
+        var out = ""
+        for (i, c) in s.enumerated() {
+            if i > 0 && (s.count - i) % 3 == 0 { out.append(",") }
+            out.append(c)
+        }
+        return out
+    }
+}
