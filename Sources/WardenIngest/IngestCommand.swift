@@ -67,6 +67,9 @@ public enum IngestCommand {
         return pipeline.stats.rejected > 0 ? 2 : 0
     }
 
+    /// Stops a running `--follow` (as SIGINT does): pending events are written, the summary printed.
+    public static func requestStop() { interrupted.store(true, ordering: .relaxed) }
+
     /// Reads a descriptor to its end through the pipeline. False on a read error.
     static func readAll(fd: Int32, pipeline: IngestPipeline, bar: ProgressBar?) throws(StoreError) -> Bool {
         let reader = LineReader(fd: fd, maxLineBytes: pipeline.options.maxLineBytes)
