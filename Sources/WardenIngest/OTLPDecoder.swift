@@ -237,11 +237,13 @@ public final class OTLPDecoder {
         }
     }
 
-    /// One instance per agent per process: `NAME@BASE`, so processes hosting several agents
-    /// give each its own instance.
+    /// One instance per agent per process. The process's own agent (its `service.name`) keeps
+    /// `service.instance.id` as given; otherwise, and for other agents hosted in the same
+    /// process, `NAME@BASE`, so each agent gets its own instance.
     func instanceID(agent: String, _ res: Resource) -> String? {
-        guard let base = res.instanceBase else { return nil }
         let name = Identity.agentName(fromID: agent) ?? agent
+        if let id = res.attributes["service.instance.id"]?.text, !id.isEmpty, res.serviceName == name { return id }
+        guard let base = res.instanceBase else { return nil }
         return "\(name)@\(base)"
     }
 
