@@ -1,3 +1,4 @@
+import Foundation
 import Glibc
 import Synchronization
 import WardenCore
@@ -70,8 +71,44 @@ public enum IngestCommand {
     /// Stops a running `--follow` (as SIGINT does): pending events are written, the summary printed.
     public static func requestStop() { interrupted.store(true, ordering: .relaxed) }
 
-    /// Reads a descriptor to its end through the pipeline. False on a read error.
+    /// Reads a descriptor to its end through the pipeline. False on a read error. Decoding runs
+    /// on a second thread, a batch or two ahead of the store transactions (strict: one thread).
     static func readAll(fd: Int32, pipeline: IngestPipeline, bar: ProgressBar?) throws(StoreError) -> Bool {
+        if pipeline.options.strict { return try readAllSerially(fd: fd, pipeline: pipeline, bar: bar) }
+        let channel = BatchChannel(capacity: 2)
+        let work = DecodeWork(decoder: pipeline.decoder, reader: LineReader(fd: fd, maxLineBytes: pipeline.options.maxLineBytes))
+        let thread = Thread { [channel, work] in
+            let decoder = work.decoder, reader = work.reader
+            let ok = reader.pump(beforeRead: { caughtUp in
+                channel.setBytes(reader.bytesRead)
+                if caughtUp && decoder.due(now: Monotonic.ms()) { channel.put(decoder.take()) }
+            }) { item in
+                if channel.isCancelled { return }
+                decoder.feed(item)
+                if decoder.full { channel.put(decoder.take()) }
+            }
+            if ok && !channel.isCancelled { reader.finish { decoder.feed($0) } }
+            if !decoder.batch.isEmpty { channel.put(decoder.take()) }
+            channel.close(ok: ok, bytes: reader.bytesRead, errno: errno)
+        }
+        thread.name = "warden-ingest-decode"
+        thread.start()
+        var failure: StoreError?
+        while let batch = channel.get() {
+            if failure != nil { continue }  // drain so the decoder can finish
+            do throws(StoreError) { try pipeline.apply(batch) } catch {
+                failure = error
+                channel.cancel()
+            }
+            bar?.update(bytes: channel.bytes, events: pipeline.stats.events)
+        }
+        pipeline.addBytes(channel.bytes)
+        if let failure { throw failure }
+        if !channel.ok { errno = channel.readErrno }
+        return channel.ok
+    }
+
+    static func readAllSerially(fd: Int32, pipeline: IngestPipeline, bar: ProgressBar?) throws(StoreError) -> Bool {
         let reader = LineReader(fd: fd, maxLineBytes: pipeline.options.maxLineBytes)
         var failure: StoreError?
         var lastBytes: Int64 = 0
@@ -82,14 +119,14 @@ public enum IngestCommand {
             bar?.update(bytes: reader.bytesRead, events: pipeline.stats.events)
             if caughtUp { do throws(StoreError) { try pipeline.flushIfDue() } catch { failure = error } }
         }) { item in
-            guard failure == nil, !pipeline.failed else { return }
+            guard failure == nil, !pipeline.decoder.failed else { return }
             do throws(StoreError) { try pipeline.feed(item) } catch { failure = error }
         }
         if let failure { throw failure }
         pipeline.addBytes(reader.bytesRead - lastBytes)
         if !ok { return false }
         var finishFailure: StoreError?
-        if !pipeline.failed {
+        if !pipeline.decoder.failed {
             reader.finish { item in
                 do throws(StoreError) { try pipeline.feed(item) } catch { finishFailure = error }
             }
@@ -171,4 +208,72 @@ final class ProgressBar {
         }
         return out
     }
+}
+
+/// What the decoding thread owns while it runs.
+final class DecodeWork: @unchecked Sendable {
+    let decoder: BatchDecoder
+    let reader: LineReader
+    init(decoder: BatchDecoder, reader: LineReader) {
+        self.decoder = decoder
+        self.reader = reader
+    }
+}
+
+/// A bounded hand-over of decoded batches from the decoding thread to the writing one.
+final class BatchChannel: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var queue: [DecodedBatch] = []
+    private let capacity: Int
+    private var closed = false
+    private var cancelled = false
+    private let cancelledFlag = Atomic<Bool>(false)
+    private var _bytes: Int64 = 0
+    private(set) var ok = true
+    private(set) var readErrno: Int32 = 0
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    func put(_ b: DecodedBatch) {
+        condition.lock()
+        while queue.count >= capacity && !cancelled { condition.wait() }
+        if !cancelled { queue.append(b) }
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// The next batch, or nil once the decoder is done and everything was taken.
+    func get() -> DecodedBatch? {
+        condition.lock()
+        defer { condition.unlock() }
+        while queue.isEmpty && !closed { condition.wait() }
+        if queue.isEmpty { return nil }
+        let b = queue.removeFirst()
+        condition.broadcast()
+        return b
+    }
+
+    func close(ok: Bool, bytes: Int64, errno: Int32) {
+        condition.lock()
+        closed = true
+        self.ok = ok
+        readErrno = ok ? 0 : errno
+        _bytes = bytes
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    func cancel() {
+        condition.lock()
+        cancelled = true
+        cancelledFlag.store(true, ordering: .relaxed)
+        queue.removeAll()
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    var isCancelled: Bool { cancelledFlag.load(ordering: .relaxed) }
+
+    func setBytes(_ n: Int64) { condition.lock(); _bytes = n; condition.unlock() }
+    var bytes: Int64 { condition.lock(); defer { condition.unlock() }; return _bytes }
 }

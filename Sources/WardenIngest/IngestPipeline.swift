@@ -58,23 +58,113 @@ public struct IngestStats: Equatable, Sendable {
     }
 }
 
+/// Decoded lines waiting for one store transaction, with what decoding found along the way.
+struct DecodedBatch: Sendable {
+    var events: [TelemetryEvent] = []
+    /// Lines that gave events, in order, with how many each gave.
+    var lines: [(line: Int, events: Int)] = []
+    /// Lines refused while decoding.
+    var errors: [(line: Int, reason: String)] = []
+    /// Lines read (all of them), and those with nothing to record (blank, OTLP without tool or agent spans).
+    var lineCount = 0
+    var empty = 0
+    var spans = 0
+    var skippedSpans = 0
+    /// When the first line went in (monotonic ms), for the 50 ms flush.
+    var startedAt: Int64 = 0
+
+    var isEmpty: Bool { lineCount == 0 }
+}
+
+/// The decoding half of the pipeline: lines in, batches out. Runs on the reading thread.
+final class BatchDecoder {
+    let options: IngestOptions
+    let ndjson = NDJSONDecoder()
+    let otlp = OTLPDecoder()
+    var batch = DecodedBatch()
+    /// Strict mode: a line was refused; nothing more is decoded.
+    var failed = false
+
+    init(options: IngestOptions) {
+        self.options = options
+        batch.events.reserveCapacity(options.batchSize)
+    }
+
+    /// True when the batch is full (time to hand it over).
+    var full: Bool { !options.strict && batch.events.count >= options.batchSize }
+
+    func due(now: Int64) -> Bool {
+        !options.strict && !batch.isEmpty && now - batch.startedAt >= options.batchIntervalMs
+    }
+
+    func take() -> DecodedBatch {
+        let b = batch
+        batch = DecodedBatch()
+        batch.events.reserveCapacity(options.batchSize)
+        return b
+    }
+
+    private func begin() {
+        if batch.isEmpty { batch.startedAt = Monotonic.ms() }
+        batch.lineCount += 1
+    }
+
+    func line(_ bytes: UnsafeBufferPointer<UInt8>, number: Int) {
+        if failed { return }
+        begin()
+        if IngestPipeline.isBlank(bytes) {
+            batch.empty += 1
+            return
+        }
+        let before = batch.events.count
+        do {
+            switch options.format {
+            case .ndjson:
+                batch.events.append(try ndjson.decode(bytes, source: number))
+            case .otlp:
+                let doc = try otlp.decode(bytes, source: number)
+                batch.spans += doc.spans
+                batch.skippedSpans += doc.skippedSpans
+                if doc.events.isEmpty {
+                    batch.empty += 1
+                    return
+                }
+                batch.events.append(contentsOf: doc.events)
+            }
+        } catch {
+            batch.errors.append((number, error.description))
+            if options.strict { failed = true }
+            return
+        }
+        batch.lines.append((number, batch.events.count - before))
+    }
+
+    func tooLong(number: Int, bytes: Int) {
+        if failed { return }
+        begin()
+        batch.errors.append((number, "line is \(bytes) bytes, longer than the \(options.maxLineBytes)-byte limit; refused"))
+        if options.strict { failed = true }
+    }
+
+    func feed(_ item: LineReader.Item) {
+        switch item {
+        case .line(let bytes, let n): line(bytes, number: n)
+        case .tooLong(let n, let bytes): tooLong(number: n, bytes: bytes)
+        }
+    }
+}
+
 /// Lines in, batched store transactions out. Bad lines are reported as `NAME:LINE: reason`
-/// through `report` and counted; the rest goes on (or, strict, nothing is applied).
+/// through `report`, in line order, and counted; the rest goes on (or, strict, nothing is applied).
 public final class IngestPipeline {
     let store: FleetStore
     let options: IngestOptions
     public var sourceName: String
     let report: (String) -> Void
     let session: TelemetrySession
-    let ndjson = NDJSONDecoder()
-    let otlp = OTLPDecoder()
+    let decoder: BatchDecoder
     public private(set) var stats = IngestStats()
-
-    private var pending: [TelemetryEvent] = []
-    /// Lines in `pending`, in order, with how many events each gave.
-    private var pendingLines: [(line: Int, events: Int)] = []
-    private var firstPendingAt: Int64 = 0
-    /// Strict mode: the first bad line was seen; nothing will be applied.
+    /// Strict mode: a bad line was seen; nothing was (or will be) applied.
     public private(set) var failed = false
 
     public init(store: FleetStore, options: IngestOptions, sourceName: String, report: @escaping (String) -> Void) {
@@ -83,106 +173,35 @@ public final class IngestPipeline {
         self.sourceName = sourceName
         self.report = report
         self.session = TelemetrySession(operatorName: options.operatorName)
-        pending.reserveCapacity(options.batchSize)
-    }
-
-    func reject(_ line: Int, _ reason: String) {
-        stats.rejected += 1
-        report("\(sourceName):\(line): \(Sanitize.reason(reason))")
-        if options.strict { failed = true }
+        self.decoder = BatchDecoder(options: options)
     }
 
     /// One line of input (without its newline).
     public func line(_ bytes: UnsafeBufferPointer<UInt8>, number: Int) throws(StoreError) {
-        if failed { return }
-        stats.lines += 1
-        if Self.isBlank(bytes) {
-            stats.skipped += 1
-            return
-        }
-        let before = pending.count
-        do {
-            switch options.format {
-            case .ndjson:
-                pending.append(try ndjson.decode(bytes, source: number))
-            case .otlp:
-                let doc = try otlp.decode(bytes, source: number)
-                stats.spans += doc.spans
-                stats.skippedSpans += doc.skippedSpans
-                if doc.events.isEmpty {
-                    stats.skipped += 1
-                    return
-                }
-                pending.append(contentsOf: doc.events)
-            }
-        } catch {
-            reject(number, error.description)
-            return
-        }
-        if pendingLines.isEmpty { firstPendingAt = Monotonic.ms() }
-        pendingLines.append((number, pending.count - before))
-        if !options.strict && pending.count >= options.batchSize { try flush() }
+        decoder.line(bytes, number: number)
+        if decoder.full { try flush() }
     }
 
     /// A line over the length cap.
     public func tooLong(number: Int, bytes: Int) {
-        if failed { return }
-        stats.lines += 1
-        reject(number, "line is \(bytes) bytes, longer than the \(options.maxLineBytes)-byte limit; refused")
+        decoder.tooLong(number: number, bytes: bytes)
     }
 
-    /// Writes pending events if they have waited long enough (or `force`).
+    func feed(_ item: LineReader.Item) throws(StoreError) {
+        decoder.feed(item)
+        if decoder.full { try flush() }
+    }
+
+    /// Writes pending events if they have waited long enough (or `force`). Never in strict mode.
     public func flushIfDue(force: Bool = false) throws(StoreError) {
-        if pending.isEmpty || options.strict { return }
-        if force || Monotonic.ms() - firstPendingAt >= options.batchIntervalMs { try flush() }
+        if options.strict || decoder.batch.isEmpty { return }
+        if force || decoder.due(now: Monotonic.ms()) { try flush() }
     }
 
-    /// Writes pending events in one transaction (strict: all of them, all or nothing).
+    /// Writes what was decoded in one transaction (strict: everything, all or nothing).
     public func flush() throws(StoreError) {
-        if pending.isEmpty || failed {
-            pending.removeAll(keepingCapacity: true)
-            pendingLines.removeAll(keepingCapacity: true)
-            return
-        }
-        let outcome = try store.applyTelemetry(pending, session: session, atomically: options.strict)
-        stats.unregisteredAgents += outcome.unregisteredAgents.count
-        if outcome.rejected.isEmpty && outcome.skipped.isEmpty {
-            // The common case: every event applied.
-            stats.events += outcome.applied
-            for e in pending { if case .toolCall = e.body { stats.toolCalls += 1 } }
-            stats.ingested += pendingLines.count
-        } else if options.strict {
-            let (index, reason) = outcome.rejected[0]
-            reject(pending[index].source, reason)
-        } else {
-            var rejectedLines: [Int: String] = [:]
-            for (index, reason) in outcome.rejected where rejectedLines[pending[index].source] == nil {
-                rejectedLines[pending[index].source] = reason
-            }
-            var skippedEvents = [Bool](repeating: false, count: pending.count)
-            for i in outcome.skipped { skippedEvents[i] = true }
-            var rejectedEvents = [Bool](repeating: false, count: pending.count)
-            for (i, _) in outcome.rejected { rejectedEvents[i] = true }
-            var k = 0
-            for (line, count) in pendingLines {
-                var applied = 0
-                for j in k..<(k + count) where !skippedEvents[j] && !rejectedEvents[j] {
-                    applied += 1
-                    if case .toolCall = pending[j].body { stats.toolCalls += 1 }
-                }
-                stats.events += applied
-                k += count
-                if let reason = rejectedLines[line] {
-                    reject(line, reason)
-                } else if applied == 0 {
-                    stats.skipped += 1
-                } else {
-                    stats.ingested += 1
-                }
-            }
-        }
-        pending.removeAll(keepingCapacity: true)
-        pendingLines.removeAll(keepingCapacity: true)
+        if decoder.batch.isEmpty { return }
+        try apply(decoder.take())
     }
 
     /// At the end of input: writes what is left. Strict: applies everything now, or nothing.
@@ -194,17 +213,78 @@ public final class IngestPipeline {
 
     func addBytes(_ n: Int64) { stats.bytes += n }
 
+    /// The applying half: one transaction for a batch, then the accounting and the reports.
+    func apply(_ batch: DecodedBatch) throws(StoreError) {
+        stats.lines += batch.lineCount
+        stats.skipped += batch.empty
+        stats.spans += batch.spans
+        stats.skippedSpans += batch.skippedSpans
+        if failed { return }
+        var refusals = batch.errors
+        if options.strict, !refusals.isEmpty {
+            // Nothing is applied: report the first bad line only.
+            failed = true
+            stats.rejected += 1
+            report("\(sourceName):\(refusals[0].line): \(Sanitize.reason(refusals[0].reason))")
+            return
+        }
+        let events = batch.events
+        var outcome = TelemetryOutcome()
+        if !events.isEmpty {
+            outcome = try store.applyTelemetry(events, session: session, atomically: options.strict)
+        }
+        stats.unregisteredAgents += outcome.unregisteredAgents.count
+        if outcome.rejected.isEmpty && outcome.skipped.isEmpty {
+            // The common case: every event applied.
+            stats.events += outcome.applied
+            for e in events { if case .toolCall = e.body { stats.toolCalls += 1 } }
+            stats.ingested += batch.lines.count
+        } else if options.strict {
+            failed = true
+            let (index, reason) = outcome.rejected[0]
+            stats.rejected += 1
+            report("\(sourceName):\(events[index].source): \(Sanitize.reason(reason))")
+            return
+        } else {
+            var skippedEvents = [Bool](repeating: false, count: events.count)
+            for i in outcome.skipped { skippedEvents[i] = true }
+            var rejectedEvents = [String?](repeating: nil, count: events.count)
+            for (i, reason) in outcome.rejected { rejectedEvents[i] = reason }
+            var k = 0
+            for (line, count) in batch.lines {
+                var applied = 0
+                var reason: String?
+                for j in k..<(k + count) {
+                    if let r = rejectedEvents[j] {
+                        if reason == nil { reason = r }
+                    } else if !skippedEvents[j] {
+                        applied += 1
+                        if case .toolCall = events[j].body { stats.toolCalls += 1 }
+                    }
+                }
+                stats.events += applied
+                k += count
+                if let reason {
+                    refusals.append((line, reason))
+                } else if applied == 0 {
+                    stats.skipped += 1
+                } else {
+                    stats.ingested += 1
+                }
+            }
+        }
+        if !refusals.isEmpty {
+            refusals.sort { $0.line < $1.line }
+            for (line, reason) in refusals {
+                stats.rejected += 1
+                report("\(sourceName):\(line): \(Sanitize.reason(reason))")
+            }
+        }
+    }
+
     static func isBlank(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
         for c in b where !(c == 32 || c == 9 || c == 13) { return false }
         return true
-    }
-
-    /// Feeds a reader's items in.
-    func feed(_ item: LineReader.Item) throws(StoreError) {
-        switch item {
-        case .line(let bytes, let n): try line(bytes, number: n)
-        case .tooLong(let n, let bytes): tooLong(number: n, bytes: bytes)
-        }
     }
 }
 

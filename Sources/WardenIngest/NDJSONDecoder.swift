@@ -152,6 +152,7 @@ public struct NDJSONDecoder {
             guard let x = v[Field.time.rawValue] else { throw LineError("missing field 'time'") }
             switch x {
             case .string(let s, let e, let esc):
+                if !esc, let t = FastTime.parse(UnsafeBufferPointer(rebasing: scanner.b[s..<e])) { return t }
                 let text = try scanner.text(s, e, esc)
                 guard let t = UTC.parseRFC3339(text) else {
                     throw LineError("field 'time': '\(text)' is not an RFC 3339 time (e.g. 2026-11-29T08:41:55Z)")
@@ -273,5 +274,54 @@ public struct NDJSONDecoder {
                 throw LineError("field 'scopes': \(error)")
             }
         }
+    }
+}
+
+/// RFC 3339 straight from the line's bytes for the common shapes (`…T08:41:55Z`,
+/// `….250Z`, `…+01:00`); anything else falls back to `UTC.parseRFC3339`, which agrees.
+enum FastTime {
+    static func parse(_ b: UnsafeBufferPointer<UInt8>) -> Timestamp? {
+        let n = b.count
+        guard n >= 20, b[4] == 45, b[7] == 45, b[10] == 84 || b[10] == 116, b[13] == 58, b[16] == 58 else { return nil }
+        @inline(__always) func d(_ i: Int) -> Int64? {
+            let c = b[i] &- 48
+            return c < 10 ? Int64(c) : nil
+        }
+        @inline(__always) func two(_ i: Int) -> Int64? {
+            guard let a = d(i), let c = d(i + 1) else { return nil }
+            return a * 10 + c
+        }
+        guard let y1 = two(0), let y2 = two(2), let mo = two(5), let day = two(8), let h = two(11), let mi = two(14),
+              let sec = two(17), (1...12).contains(mo), (1...31).contains(day), h < 24, mi < 60, sec < 61 else { return nil }
+        var i = 19
+        var ms: Int64 = 0
+        if b[i] == 46 {
+            i += 1
+            var digits = 0
+            while i < n, let v = d(i) {
+                if digits < 3 { ms = ms * 10 + v }
+                digits += 1; i += 1
+            }
+            guard digits > 0 else { return nil }
+            for _ in digits..<max(digits, 3) { ms *= 10 }
+        }
+        guard i < n else { return nil }
+        var offset: Int64 = 0
+        if b[i] == 90 || b[i] == 122 {
+            i += 1
+        } else if b[i] == 43 || b[i] == 45, i + 6 == n, b[i + 3] == 58, let oh = two(i + 1), let om = two(i + 4) {
+            offset = (oh * 60 + om) * 60_000 * (b[i] == 45 ? -1 : 1)
+            i += 6
+        } else { return nil }
+        guard i == n else { return nil }
+        let y = y1 * 100 + y2
+        // Days from civil (Howard Hinnant), as WardenCore's UTC does.
+        let yy = mo <= 2 ? y - 1 : y
+        let era = (yy >= 0 ? yy : yy - 399) / 400
+        let yoe = yy - era * 400
+        let doy = (153 * (mo > 2 ? mo - 3 : mo + 9) + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        let days = era * 146_097 + doe - 719_468
+        return ((days * 24 + h) * 60 + mi) * 60_000 + sec * 1000 + ms - offset
     }
 }

@@ -107,3 +107,14 @@ struct NDJSONDecoderTests {
         }
     }
 }
+
+@Suite("Times")
+struct TimeTests {
+    @Test(arguments: ["2026-11-29T08:41:55Z", "2026-11-29T08:41:55.250Z", "2026-11-29T08:41:55.2Z", "2026-11-29T08:41:55.123456789Z",
+                      "2026-11-29T08:41:55+01:00", "2026-11-29T08:41:55.5-05:30", "2024-02-29T23:59:60Z", "1970-01-01T00:00:00Z",
+                      "2026-11-29t08:41:55z", "2000-03-01T00:00:00Z"])
+    func fastPathAgreesWithTheCore(_ text: String) throws {
+        let e = try decodeLine(#"{"type":"heartbeat","time":"\#(text)","instance":"i"}"#)
+        #expect(e.at == UTC.parseRFC3339(text))
+    }
+}
