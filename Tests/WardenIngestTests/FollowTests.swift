@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import WardenCore
-import WardenIngest
+@testable import WardenIngest
 @testable import WardenStore
 
 /// `--follow` driven by hand: each `poll()` is what the 200 ms timer would do.
@@ -87,5 +87,13 @@ struct FollowTests {
         #expect(done.wait(timeout: .now() + 10) == .success)
         #expect(code == 0)
         #expect(out.value.hasPrefix("2 lines: 2 ingested"))
+    }
+}
+
+@Suite("Progress bar")
+struct ProgressBarTests {
+    @Test func rendersBytesRateAndETA() {
+        let text = ProgressBar.render(bytes: 50 * 1_048_576, total: 200 * 1_048_576, events: 250_000, elapsedMs: 2000)
+        #expect(text == "[######..................] 25%  50.0/200.0 MB  125,000 events/s  ETA 0:06")
     }
 }

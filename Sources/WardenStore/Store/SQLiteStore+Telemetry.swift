@@ -66,6 +66,14 @@ public final class TelemetrySession: @unchecked Sendable {
     }
 }
 
+extension FleetStore {
+    /// Stores that do not take telemetry (test doubles, read-only views) refuse it.
+    public func applyTelemetry(_ events: [TelemetryEvent], session: TelemetrySession,
+                               atomically: Bool) throws(StoreError) -> TelemetryOutcome {
+        throw .io("this store does not accept telemetry")
+    }
+}
+
 extension SQLiteStore {
     /// The synthetic principal that unregistered agents seen in telemetry hang under.
     public static let unregisteredPrincipalID = "workload:unregistered"
