@@ -14,14 +14,15 @@ public enum IngestCommand {
     /// was rejected or the store or input failed, 1 for a usage error.
     /// - Parameters:
     ///   - input: a file path; nil or `-` reads standard input.
-    ///   - stdout: receives the one-line summary.
+    ///   - json: the summary as one JSON object (`IngestStats.json`) instead of a line of text.
+    ///   - stdout: receives the summary.
     ///   - stderr: receives `FILE:LINE: reason` for each rejected line, notes and the progress bar.
     ///   - progress: force the progress bar on or off (default: on when stderr is a terminal and
     ///     the input a regular file, not followed).
     ///   - pollIntervalMs: how often `--follow` looks for new data, rotation and truncation.
     public static func run(store: FleetStore, input: String?, format: IngestFormat = .ndjson,
                            follow: Bool = false, strict: Bool = false, operatorName: String = "ingest",
-                           stdout: (String) -> Void, stderr: @escaping (String) -> Void,
+                           json: Bool = false, stdout: (String) -> Void, stderr: @escaping (String) -> Void,
                            progress: Bool? = nil, pollIntervalMs: Int = 200) -> Int32 {
         if strict && follow {
             stderr("warden ingest: --strict and --follow cannot be combined (strict applies a whole file or nothing)\n")
@@ -51,21 +52,25 @@ public enum IngestCommand {
                 if !ok {
                     stderr("warden ingest: cannot read \(name): \(String(cString: strerror(errno)))\n")
                     _ = try? pipeline.finish()
-                    stdout(pipeline.stats.summary + "\n")
+                    stdout(summary(pipeline.stats, json: json))
                     return 2
                 }
             }
             try pipeline.finish()
         } catch {
             stderr("warden ingest: \(error.description)\n")
-            stdout(pipeline.stats.summary + "\n")
+            stdout(summary(pipeline.stats, json: json))
             return 2
         }
         if pipeline.failed {
             stderr("warden ingest: --strict: stopped at the first bad line; nothing was applied\n")
         }
-        stdout(pipeline.stats.summary + "\n")
+        stdout(summary(pipeline.stats, json: json))
         return pipeline.stats.rejected > 0 ? 2 : 0
+    }
+
+    static func summary(_ stats: IngestStats, json: Bool) -> String {
+        (json ? JSONWriter.write(stats.json) : stats.summary) + "\n"
     }
 
     /// Stops a running `--follow` (as SIGINT does): pending events are written, the summary printed.

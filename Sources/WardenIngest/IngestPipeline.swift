@@ -47,6 +47,15 @@ public struct IngestStats: Equatable, Sendable {
     public var bytes: Int64 = 0
     public init() {}
 
+    /// The summary for `--json`: stable field names.
+    public var json: JSONValue {
+        .object([
+            ("lines", .int(lines)), ("ingested", .int(ingested)), ("skipped", .int(skipped)), ("rejected", .int(rejected)),
+            ("events", .int(events)), ("tool_calls", .int(toolCalls)), ("unregistered_agents", .int(unregisteredAgents)),
+            ("spans", .int(spans)), ("skipped_spans", .int(skippedSpans)), ("bytes", .int(bytes)),
+        ])
+    }
+
     public var summary: String {
         var s = "\(lines) line\(lines == 1 ? "" : "s"): \(ingested) ingested, \(skipped) skipped, \(rejected) rejected"
         s += "; \(events) event\(events == 1 ? "" : "s") (\(toolCalls) tool call\(toolCalls == 1 ? "" : "s"))"

@@ -177,3 +177,17 @@ struct IngestPipelineTests {
         #expect(try t.open().callMinutes(since: 0).reduce(0) { $0 + $1.calls } == 2500)
     }
 }
+
+@Suite("Summary")
+struct SummaryTests {
+    @Test func jsonSummary() throws {
+        let t = try TempStore()
+        _ = try Fleet(t.store)
+        let path = try t.file("one.ndjson", #"{"type":"tool_call","time":1,"agent":"planner","tool":"github/get_issue","decision":"allow"}"# + "\n{oops\n")
+        let out = Output()
+        let code = IngestCommand.run(store: try t.open(), input: path, json: true, stdout: out.write, stderr: { _ in }, progress: false)
+        #expect(code == 2)
+        let v = try JSONParser.parse(out.value)
+        #expect(v["lines"]?.int64 == 2 && v["ingested"]?.int64 == 1 && v["rejected"]?.int64 == 1 && v["tool_calls"]?.int64 == 1)
+    }
+}
