@@ -32,7 +32,7 @@ let package = Package(
         // The stdio MCP gatekeeper: JSON-RPC relay, decisions through the store.
         .target(name: "WardenMCP", dependencies: ["WardenCore", "WardenStore"]),
         // Elm-style dashboard: State, Msg, update, views.
-        .target(name: "WardenDashboard", dependencies: ["WardenCore", "WardenStore", "TerminalUI"]),
+        .target(name: "WardenDashboard", dependencies: ["WardenCore", "WardenStore", "TerminalUI", "NcursesTerminal"]),
         // CLI parsing and wiring only.
         .executableTarget(name: "warden", dependencies: [
             "WardenCore", "WardenStore", "TerminalUI", "NcursesTerminal", "WardenDashboard",

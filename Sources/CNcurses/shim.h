@@ -21,4 +21,19 @@ static inline attr_t warden_a_reverse(void) { return A_REVERSE; }
 static inline attr_t warden_a_italic(void) { return A_ITALIC; }
 static inline int warden_set_escdelay(int ms) { return set_escdelay(ms); }
 static inline int warden_lc_all(void) { return LC_ALL; }
+// newterm (unlike initscr) returns NULL instead of exiting when the terminal is unusable;
+// stdout/stdin are C globals Swift 6 also refuses.
+static inline SCREEN *warden_newterm(void) { return newterm(NULL, stdout, stdin); }
+static inline int warden_key_code_yes(void) { return KEY_CODE_YES; }
+// Mouse masks are function-like macros (NCURSES_MOUSE_MASK) and do not import.
+static inline mmask_t warden_button1_pressed(void) { return BUTTON1_PRESSED; }
+static inline mmask_t warden_button2_pressed(void) { return BUTTON2_PRESSED; }
+static inline mmask_t warden_button3_pressed(void) { return BUTTON3_PRESSED; }
+static inline mmask_t warden_button4_pressed(void) { return BUTTON4_PRESSED; }
+#if NCURSES_MOUSE_VERSION > 1
+static inline mmask_t warden_button5_pressed(void) { return BUTTON5_PRESSED; }
+#else
+static inline mmask_t warden_button5_pressed(void) { return 0; }
+#endif
+static inline int warden_ccharw_max(void) { return CCHARW_MAX; }
 #endif

@@ -1,1 +1,7 @@
-print("warden")
+import Foundation
+
+// Warden's command line: parsing and wiring only. Everything it decides is decided in
+// WardenCore; everything it stores goes through WardenStore's FleetStore.
+let code = CLI.run(Array(CommandLine.arguments.dropFirst()), environment: ProcessInfo.processInfo.environment)
+Stdio.flush()
+exit(code)

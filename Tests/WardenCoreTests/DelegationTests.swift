@@ -166,7 +166,13 @@ struct RuleTests {
         #expect(d(revokedCred, [agent("b", parent: "a", revoked: true), a]) == "deny: credential_revoked")
         var old = cred; old.expiresAt = now
         #expect(d(old, [b, a]) == "deny: credential_expired")
-        #expect(d(cred, [agent("b", parent: "a", revoked: true), agent("a", parent: nil, revoked: true)]) == "deny: agent_revoked")
+        #expect(d(cred, [agent("b", parent: "a", revoked: true), a]) == "deny: agent_revoked")
+        // A cascade from the parent (one time stamp on every row) is named by where it started.
+        var cascaded = cred; cascaded.revokedAt = 1
+        #expect(d(cascaded, [agent("b", parent: "a", revoked: true), agent("a", parent: nil, revoked: true)]) == "deny: ancestor_revoked")
+        #expect(d(cascaded, [agent("b", parent: "a", revoked: true), a]) == "deny: agent_revoked")
+        var gone = p; gone.status = .disabled; gone.disabledAt = 1
+        #expect(d(cascaded, [agent("b", parent: "a", revoked: true), agent("a", parent: nil, revoked: true)], gone) == "deny: principal_disabled")
         #expect(d(cred, [agent("b", parent: "a", expires: 10), a]) == "deny: agent_expired")
         #expect(d(cred, [b, agent("a", parent: nil, expires: 10, revoked: true)]) == "deny: ancestor_revoked")
         #expect(d(cred, [b, agent("a", parent: nil, expires: 10)]) == "deny: ancestor_expired")

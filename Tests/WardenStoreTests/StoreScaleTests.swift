@@ -33,7 +33,7 @@ struct StoreScaleTests {
         let plan = try t.store.revokeAgent(ids[0], m())
         #expect(plan.agents.count == 10_000 && plan.credentials.count == 1)
         #expect(try t.store.agents().allSatisfy(\.isRevoked))
-        #expect(try t.store.authorize(secret: leafToken.secret, serverTool: "a/b", now: t0).decision == .deny(.credentialRevoked))
+        #expect(try t.store.authorize(secret: leafToken.secret, serverTool: "a/b", now: t0).decision == .deny(.ancestorRevoked))
     }
 
     @Test func revokesAFanOutOf10000() throws {

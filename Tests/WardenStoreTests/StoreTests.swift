@@ -56,8 +56,10 @@ struct StoreTests {
         let plan = try s.revokeAgent(f.planner.id, m(reason: "incident"))
         #expect(Set(plan.agents) == [f.planner.id, f.coder.id, f.tester.id])
         #expect(plan.credentials.count == 3)
-        #expect(try s.authorize(secret: f.testerToken.secret, serverTool: "github/get_issue", now: t0 + 1).decision == .deny(.credentialRevoked))
-        #expect(try s.authorize(secret: f.reporterToken.secret, serverTool: "slack/post_message", now: t0 + 1).decision == .allow)
+        #expect(try s.authorize(secret: f.testerToken.secret, serverTool: "github/get_issue", now: t0 + 1).decision == .deny(.ancestorRevoked))
+        #expect(try s.authorize(secret: f.plannerToken.secret, serverTool: "github/get_issue", now: t0 + 1).decision == .deny(.agentRevoked))
+        _ = try s.revokeCredential(f.reporterToken.credential.id, m())
+        #expect(try s.authorize(secret: f.reporterToken.secret, serverTool: "slack/post_message", now: t0 + 1).decision == .deny(.credentialRevoked))
         #expect(throws: StoreError.self) { try s.revokeAgent(f.coder.id, m()) }
         #expect(throws: StoreError.self) { try s.registerAgent(name: "late", delegator: f.coder.id, scopes: scopes("github/get_repo"), ttlMs: nil, m()) }
     }

@@ -27,21 +27,35 @@ public enum Authorization {
     /// Decides for a credential (nil when the secret matched none), its agent's chain of authority
     /// (`chain[0]` is the credential's agent, then its delegator, up to the agent the principal
     /// delegated), the root principal, and the tool. The first failing reason wins.
+    ///
+    /// A revocation that came from a cascade is named by where the cascade started: a
+    /// credential revoked because its agent's delegator was revoked is denied with
+    /// `ancestor_revoked`, which is what tells an operator why. A cascade stamps every row it
+    /// touches with one time, which is how its rows are recognised.
     public static func decide(credential: Credential?, chain: [Agent], principal: Principal?,
                               server: Substring, tool: Substring, now: Timestamp) -> Decision {
         guard let credential, let agent = chain.first, agent.id == credential.agentID else {
             return .deny(.unknownCredential)
         }
-        if credential.revokedAt != nil { return .deny(.credentialRevoked) }
+        let principalDisabledAt = principal?.status == .disabled ? principal?.disabledAt : nil
+        /// Whether chain[i] was revoked by the cascade of its delegator (or of the principal).
+        func revokedFromAbove(_ i: Int) -> Bool {
+            guard let at = chain[i].revokedAt else { return false }
+            return i + 1 < chain.count ? chain[i + 1].revokedAt == at : principalDisabledAt == at
+        }
+        if let at = credential.revokedAt, agent.revokedAt != at { return .deny(.credentialRevoked) }
         if credential.isExpired(at: now) { return .deny(.credentialExpired) }
-        if agent.isRevoked { return .deny(.agentRevoked) }
+        if agent.isRevoked && !revokedFromAbove(0) { return .deny(.agentRevoked) }
         if agent.isExpired(at: now) { return .deny(.agentExpired) }
-        let ancestors = chain.dropFirst()
-        if ancestors.contains(where: \.isRevoked) { return .deny(.ancestorRevoked) }
-        if ancestors.contains(where: { $0.isExpired(at: now) }) { return .deny(.ancestorExpired) }
+        if chain.indices.dropFirst().contains(where: { chain[$0].isRevoked && !revokedFromAbove($0) }) {
+            return .deny(.ancestorRevoked)
+        }
+        if chain.dropFirst().contains(where: { $0.isExpired(at: now) }) { return .deny(.ancestorExpired) }
         guard let principal, principal.id == chain.last!.principalID, principal.status == .active else {
             return .deny(.principalDisabled)
         }
+        // A revoked row that no cascade explains (data written outside the rules) still denies.
+        if credential.revokedAt != nil || chain.contains(where: \.isRevoked) { return .deny(.credentialRevoked) }
         // Effective scopes are an intersection down the chain; a tool is in an intersection
         // exactly when every set allows it, so no set needs to be built here.
         guard credential.scopes.allows(server: server, tool: tool),

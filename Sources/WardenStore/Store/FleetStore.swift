@@ -29,8 +29,12 @@ public protocol FleetStore: AnyObject {
     func calls(_ query: CallQuery) throws(StoreError) -> [ToolCall]
     /// Per-agent call counts by minute since `since` (for rates and sparklines).
     func callMinutes(since: Timestamp) throws(StoreError) -> [CallMinute]
+    /// Tools each agent used with an allow decision since `since`, as `server/tool`.
+    func toolUsage(since: Timestamp) throws(StoreError) -> [String: Set<String>]
     func auditRecords(afterSeq: Int64, limit: Int) throws(StoreError) -> [AuditRecord]
     func auditHead() throws(StoreError) -> AuditHead?
+    /// Checks the journal's hash chain (and, given a head kept elsewhere, that nothing was cut).
+    func verifyAudit(expectedHead: AuditHead?) throws(StoreError) -> AuditVerification
     /// What revoking `target` would touch now: the blast radius a dialog shows.
     func revocationPlan(_ target: EntityRef, now: Timestamp) throws(StoreError) -> RevocationPlan
 
@@ -113,6 +117,10 @@ public struct IssuedCredential: Sendable {
     public let credential: Credential
     /// `wdn_…`: shown once.
     public let secret: String
+    public init(credential: Credential, secret: String) {
+        self.credential = credential
+        self.secret = secret
+    }
 }
 
 public struct AuthorizationOutcome: Equatable, Sendable {
@@ -121,6 +129,12 @@ public struct AuthorizationOutcome: Equatable, Sendable {
     public let credentialID: String?
     public let agentID: String?
     public let instanceID: String?
+    public init(decision: Authorization.Decision, credentialID: String?, agentID: String?, instanceID: String?) {
+        self.decision = decision
+        self.credentialID = credentialID
+        self.agentID = agentID
+        self.instanceID = instanceID
+    }
 }
 
 public struct CallQuery: Sendable {
@@ -144,11 +158,28 @@ public struct CallMinute: Equatable, Sendable {
     public let minute: Int64
     public let calls: Int
     public let denied: Int
+    public init(agentID: String, minute: Int64, calls: Int, denied: Int) {
+        self.agentID = agentID
+        self.minute = minute
+        self.calls = calls
+        self.denied = denied
+    }
 }
 
 public struct AuditHead: Equatable, Sendable, CustomStringConvertible {
     public let seq: Int64
     public let hash: String
+    public init(seq: Int64, hash: String) {
+        self.seq = seq
+        self.hash = hash
+    }
+    /// Parses `SEQ:HASH` as `warden audit head` prints it.
+    public init?(parsing text: String) {
+        let parts = text.split(separator: ":", maxSplits: 1)
+        guard parts.count == 2, let seq = Int64(parts[0]), seq >= 0, parts[1].count == 64,
+              parts[1].allSatisfy(\.isHexDigit) else { return nil }
+        self.init(seq: seq, hash: parts[1].lowercased())
+    }
     public var description: String { "\(seq):\(hash)" }
 }
 
@@ -198,3 +229,4 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
         }
     }
 }
+

@@ -45,11 +45,14 @@ extension SQLiteStore {
             }
         }
         if let head = expectedHead {
-            if after < head.seq {
+            if head.seq == 0 {
+                // The head of an empty journal: only the genesis hash fits.
+                if head.hash != AuditRecord.genesisHash {
+                    return .broken(seq: 0, problem: "the expected head 0 must carry the genesis hash")
+                }
+            } else if after < head.seq {
                 return .broken(seq: after + 1, problem: "the journal ends at \(after) but the expected head is \(head.seq) (records were cut off or rolled back)")
-            }
-            let at = try db.prepare("SELECT hash FROM audit WHERE seq = ?").bind(head.seq).first { $0.string(0) }
-            if at != head.hash {
+            } else if try db.prepare("SELECT hash FROM audit WHERE seq = ?").bind(head.seq).first({ $0.string(0) }) != head.hash {
                 return .broken(seq: head.seq, problem: "record \(head.seq) has a different hash than the expected head (the journal was rewritten)")
             }
         }

@@ -197,3 +197,15 @@ extension SQLiteStore {
 extension Substring {
     var trimmingSpaces: String { String(self.drop(while: { $0 == " " })) }
 }
+
+extension SQLiteStore {
+    public func toolUsage(since: Timestamp) throws(StoreError) -> [String: Set<String>] {
+        var out: [String: Set<String>] = [:]
+        let rows = try db.prepare("""
+            SELECT agent_id, server, tool FROM tool_calls WHERE at >= ? AND decision = 'allow'
+            GROUP BY agent_id, server, tool
+            """).bind(since).all { ($0.string(0), $0.string(1) + "/" + $0.string(2)) }
+        for (a, t) in rows { out[a, default: []].insert(t) }
+        return out
+    }
+}

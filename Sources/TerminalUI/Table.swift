@@ -1,0 +1,123 @@
+/// One table cell: text and its own style.
+public struct TableCell: Sendable, Hashable, ExpressibleByStringLiteral {
+    public var text: String
+    public var style: Style
+
+    public init(_ text: String, style: Style = .plain) {
+        self.text = text
+        self.style = style
+    }
+
+    public init(stringLiteral value: String) { self.init(value) }
+}
+
+/// One table row; `style` is under every cell's own style.
+public struct TableRow: Sendable, Hashable {
+    public var cells: [TableCell]
+    public var style: Style
+
+    public init(_ cells: [TableCell], style: Style = .plain) {
+        self.cells = cells
+        self.style = style
+    }
+}
+
+/// A table column: header title, width constraint and alignment.
+public struct TableColumn: Sendable, Hashable {
+    public var title: String
+    public var width: Constraint
+    public var alignment: Alignment
+
+    public init(_ title: String, width: Constraint = .fill, alignment: Alignment = .left) {
+        self.title = title
+        self.width = width
+        self.alignment = alignment
+    }
+}
+
+/// A virtualized table: rows come from a closure that is called only for visible rows,
+/// so a 100,000-row table costs what a screenful costs. Selection lives in a `TableState`.
+public struct Table {
+    public var columns: [TableColumn]
+    public var rowCount: Int
+    public var row: (Int) -> TableRow
+    public var headerStyle: Style
+    public var highlightStyle: Style
+    /// Drawn before the selected row; other rows get as many blanks.
+    public var highlightSymbol: String
+    public var columnSpacing: Int
+    /// The sorted column and direction, shown as ▲ or ▼ after its title.
+    public var sort: (column: Int, ascending: Bool)?
+    public var showsHeader: Bool
+
+    public init(columns: [TableColumn], rowCount: Int, headerStyle: Style = Style(bold: true),
+                highlightStyle: Style = Style(reverse: true), highlightSymbol: String = "",
+                columnSpacing: Int = 1, sort: (column: Int, ascending: Bool)? = nil,
+                showsHeader: Bool = true, row: @escaping (Int) -> TableRow) {
+        self.columns = columns
+        self.rowCount = max(0, rowCount)
+        self.row = row
+        self.headerStyle = headerStyle
+        self.highlightStyle = highlightStyle
+        self.highlightSymbol = highlightSymbol
+        self.columnSpacing = columnSpacing
+        self.sort = sort
+        self.showsHeader = showsHeader
+    }
+
+    /// Rows given as plain strings.
+    public init(columns: [TableColumn], rowCount: Int, sort: (column: Int, ascending: Bool)? = nil,
+                strings: @escaping (Int) -> [String]) {
+        self.init(columns: columns, rowCount: rowCount, sort: sort) { index in
+            TableRow(strings(index).map { TableCell($0) })
+        }
+    }
+
+    /// Rows that fit under the header in an area of `height` rows (for paging).
+    public func bodyHeight(for height: Int) -> Int { max(0, height - (showsHeader ? 1 : 0)) }
+
+    /// Column rects within `area` (excluding the highlight symbol gutter).
+    public func columnAreas(in area: Rect) -> [Rect] {
+        let gutter = min(area.width, TextWidth.of(highlightSymbol))
+        let rest = Rect(x: area.x + gutter, y: area.y, width: area.width - gutter, height: area.height)
+        return rest.split(.horizontal, columns.map(\.width), spacing: columnSpacing)
+    }
+
+    public func render(into buffer: inout Buffer, area: Rect, state: inout TableState) {
+        let area = area.intersection(buffer.area)
+        guard !area.isEmpty else { return }
+        let columnAreas = columnAreas(in: area)
+        let gutter = min(area.width, TextWidth.of(highlightSymbol))
+        var y = area.top
+        if showsHeader {
+            buffer.fill(area.row(0), with: Cell(" ", style: headerStyle))
+            for (index, column) in columns.enumerated() {
+                var title = column.title
+                if let sort, sort.column == index { title += sort.ascending ? " ▲" : " ▼" }
+                draw(title, style: headerStyle, in: columnAreas[index], y: y, alignment: column.alignment, into: &buffer)
+            }
+            y += 1
+        }
+        let visible = state.scrollToSelection(count: rowCount, height: area.bottom - y)
+        for index in visible {
+            let row = row(index)
+            let selected = index == state.selected
+            let rowStyle = selected ? row.style.patched(with: highlightStyle) : row.style
+            buffer.fill(Rect(x: area.x, y: y, width: area.width, height: 1), with: Cell(" ", style: rowStyle))
+            if gutter > 0 && selected {
+                buffer.set(area.x, y, highlightSymbol, style: rowStyle, maxWidth: gutter)
+            }
+            for (column, cell) in zip(columns.indices, row.cells) {
+                let style = selected ? row.style.patched(with: cell.style).patched(with: highlightStyle)
+                                     : row.style.patched(with: cell.style)
+                draw(cell.text, style: style, in: columnAreas[column], y: y, alignment: columns[column].alignment, into: &buffer)
+            }
+            y += 1
+        }
+    }
+
+    private func draw(_ text: String, style: Style, in column: Rect, y: Int, alignment: Alignment, into buffer: inout Buffer) {
+        guard column.width > 0 else { return }
+        buffer.set(column.x, y, line: Line(text, style: style, alignment: alignment), maxWidth: column.width, overflow: .ellipsis)
+    }
+}

@@ -1,0 +1,153 @@
+/// Computes findings from a fleet at a moment. Pure: everything comes in as values.
+public enum FindingsEngine {
+    public struct Input: Sendable {
+        public var principals: [Principal]
+        public var agents: [Agent]
+        public var credentials: [Credential]
+        public var instances: [Instance]
+        /// Recent tool calls (any order).
+        public var calls: [ToolCall]
+        /// Tools each agent used with an allow decision within the policy's unused-scope window,
+        /// as `server/tool`. Agents missing here used nothing.
+        public var usage: [String: Set<String>]
+        public var now: Timestamp
+        public var policy: Policy
+
+        public init(principals: [Principal], agents: [Agent], credentials: [Credential], instances: [Instance],
+                    calls: [ToolCall], usage: [String: Set<String>], now: Timestamp, policy: Policy) {
+            self.principals = principals
+            self.agents = agents
+            self.credentials = credentials
+            self.instances = instances
+            self.calls = calls
+            self.usage = usage
+            self.now = now
+            self.policy = policy
+        }
+    }
+
+    /// Findings, most severe first, then by kind and subject.
+    public static func evaluate(_ input: Input, forest given: DelegationForest? = nil) -> [Finding] {
+        let forest = given ?? DelegationForest(principals: input.principals, agents: input.agents)
+        let now = input.now
+        let policy = input.policy
+        var out: [Finding] = []
+        let effective = forest.effectiveScopes()
+        let agentByID = forest.index
+
+        for (i, a) in forest.agents.enumerated() where a.status(at: now) == .active {
+            // Escalation: a grant or expiry wider than the delegator's.
+            let above: ScopeSet
+            var aboveExpiry: Timestamp?
+            var delegatorName = a.principalID
+            if let p = a.parentID, let pi = agentByID[p] {
+                above = effective[pi]
+                aboveExpiry = forest.agents[pi].expiresAt
+                delegatorName = forest.agents[pi].name
+            } else {
+                above = forest.principal(a.principalID)?.scopes ?? .none
+            }
+            if a.registered, let wide = a.grant.uncovered(by: above) {
+                out.append(Finding(kind: .escalation, severity: .high, subject: .agent(a.id),
+                                   explanation: "\(a.name) is granted \(wide), which its delegator \(delegatorName) does not hold",
+                                   fix: .narrow, agentID: a.id))
+            } else if a.registered, let limit = aboveExpiry, (a.expiresAt ?? .max) > limit {
+                out.append(Finding(kind: .escalation, severity: .high, subject: .agent(a.id),
+                                   explanation: "\(a.name) outlives its delegator \(delegatorName) (expiry beyond \(UTC.rfc3339(limit)))",
+                                   fix: .revoke, agentID: a.id))
+            }
+            if a.depth > policy.maxDepth {
+                out.append(Finding(kind: .deepDelegation, severity: .low, subject: .agent(a.id),
+                                   explanation: "\(a.name) is \(a.depth) delegations from its principal (policy: \(policy.maxDepth))",
+                                   fix: .revoke, agentID: a.id))
+            }
+            if !a.registered {
+                out.append(Finding(kind: .unregisteredAgent, severity: .high, subject: .agent(a.id),
+                                   explanation: "\(a.name) makes tool calls but was never registered by an operator",
+                                   fix: .revoke, agentID: a.id))
+            }
+            // Unused scopes: only for agents old enough to have used them.
+            if a.registered, now - a.createdAt >= policy.unusedScopeMs {
+                let used = input.usage[a.id] ?? []
+                let unused = a.grant.members.filter { s in !used.contains { u in
+                    guard let (sv, t) = Authorization.splitTool(u) else { return false }
+                    return s.matches(server: sv, tool: t)
+                } }
+                if !unused.isEmpty {
+                    out.append(Finding(kind: .unusedScopes, severity: .low, subject: .agent(a.id),
+                                       explanation: "\(a.name) has not used \(ScopeSet(unused)) in \(DurationText.canonical(policy.unusedScopeMs)); narrow it",
+                                       fix: .narrow, agentID: a.id))
+                }
+            }
+            _ = i
+        }
+
+        // Calls an agent ID the store does not know: unregistered identities in the wild.
+        var unknownCallers: [String: Int] = [:]
+        for c in input.calls where agentByID[c.agentID] == nil { unknownCallers[c.agentID, default: 0] += 1 }
+        for (id, n) in unknownCallers.sorted(by: { $0.key < $1.key }) {
+            out.append(Finding(kind: .unregisteredAgent, severity: .high, subject: .agent(id),
+                               explanation: "\(id) made \(n) recent tool call(s) but is not in the store", fix: .investigate, agentID: nil))
+        }
+
+        var activeCredsByAgent: [String: [Credential]] = [:]
+        for c in input.credentials where c.status(at: now) == .active {
+            activeCredsByAgent[c.agentID, default: []].append(c)
+            if c.isStatic(policy: policy) {
+                let life = c.expiresAt.map { "lives \(DurationText.canonical($0 - c.issuedAt))" } ?? "never expires"
+                out.append(Finding(kind: .staticCredential, severity: .medium, subject: .credential(c.id),
+                                   explanation: "\(c.id) of \(name(c.agentID, forest)) \(life) (policy: at most \(DurationText.canonical(policy.maxCredentialTTLMs)))",
+                                   fix: .revoke, agentID: c.agentID))
+            }
+        }
+
+        // Shared credential: one credential seen from more than one instance or host.
+        var seen: [String: Set<String>] = [:]
+        var hosts: [String: String] = [:]
+        for inst in input.instances { hosts[inst.id] = inst.host }
+        for c in input.calls {
+            guard let cred = c.credentialID, let inst = c.instanceID else { continue }
+            seen[cred, default: []].insert(inst)
+        }
+        for (cred, instances) in seen.sorted(by: { $0.key < $1.key }) where instances.count > 1 {
+            let hostCount = Set(instances.map { hosts[$0] ?? $0 }).count
+            let agent = input.credentials.first { $0.id == cred }?.agentID
+            out.append(Finding(kind: .sharedCredential, severity: .high, subject: .credential(cred),
+                               explanation: "\(cred) is used by \(instances.count) instances on \(hostCount) host(s); credentials should not be shared",
+                               fix: .revoke, agentID: agent))
+        }
+
+        // Use after revoke: someone still holds a revoked credential or identity.
+        let revokedReasons: Set<String> = ["credential_revoked", "agent_revoked", "ancestor_revoked", "principal_disabled"]
+        var afterRevoke: [String: (count: Int, agent: String)] = [:]
+        for c in input.calls where c.decision == .deny && revokedReasons.contains(c.reason ?? "") {
+            let key = c.credentialID ?? c.agentID
+            afterRevoke[key, default: (0, c.agentID)].count += 1
+        }
+        for (key, v) in afterRevoke.sorted(by: { $0.key < $1.key }) {
+            let subject: Finding.Subject = key.hasPrefix(Credential.idPrefix) ? .credential(key) : .agent(key)
+            out.append(Finding(kind: .useAfterRevoke, severity: .high, subject: subject,
+                               explanation: "\(v.count) call(s) with revoked \(key) by \(name(v.agent, forest)): someone still holds it",
+                               fix: .investigate, agentID: v.agent))
+        }
+
+        // Stale instances that still hold live credentials.
+        for inst in input.instances where inst.stoppedAt == nil && now - inst.lastHeartbeat > policy.staleInstanceMs {
+            let creds = (activeCredsByAgent[inst.agentID] ?? []).filter { $0.instanceID == nil || $0.instanceID == inst.id }
+            guard !creds.isEmpty else { continue }
+            out.append(Finding(kind: .staleInstance, severity: .medium, subject: .instance(inst.id),
+                               explanation: "instance \(inst.id) of \(name(inst.agentID, forest)) on \(inst.host) is silent for \(DurationText.compact(now - inst.lastHeartbeat)) but \(creds.count) credential(s) are live",
+                               fix: .investigate, agentID: inst.agentID))
+        }
+
+        return out.sorted {
+            if $0.severity != $1.severity { return $0.severity > $1.severity }
+            if $0.kind != $1.kind { return $0.kind.rawValue < $1.kind.rawValue }
+            return $0.subject.id < $1.subject.id
+        }
+    }
+
+    static func name(_ agentID: String, _ forest: DelegationForest) -> String {
+        forest.agent(agentID)?.name ?? agentID
+    }
+}

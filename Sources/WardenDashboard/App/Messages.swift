@@ -1,0 +1,31 @@
+import TerminalUI
+import WardenCore
+import WardenStore
+
+/// Everything that can happen to the dashboard.
+public enum Msg: Sendable {
+    case key(Key)
+    case mouse(MouseEvent)
+    case resize(width: Int, height: Int)
+    /// The clock moved (countdowns tick each second).
+    case tick(Timestamp)
+    case snapshot(FleetSnapshot, findings: [Finding])
+    /// The blast radius of a revoke, counted by the store for the open dialog.
+    case revocationPlanned(EntityRef, RevocationPlan)
+    /// A mutation finished: the flash text, and whether it failed.
+    case actionFinished(String, failed: Bool)
+    case themeLoaded(Theme)
+    case themeFailed(String)
+    case storeFailed(String)
+}
+
+/// Side effects `update` asks for; the runner performs them off the input path and answers
+/// with messages.
+public enum Effect: Equatable, Sendable {
+    case reload
+    case planRevocation(EntityRef)
+    case revoke(EntityRef, reason: String?)
+    case narrow(agentID: String, keep: ScopeSet, reason: String?)
+    case loadTheme(String)
+    case quit
+}

@@ -1,0 +1,167 @@
+import TerminalUI
+import WardenCore
+
+/// Builds each view's visible rows from the snapshot, filter and sort. Runs when those change,
+/// not per frame.
+enum RowBuilder {
+    static func rebuild(_ s: inout DashboardState, _ v: ViewKind) {
+        let snap = s.snapshot
+        let filter = Filter(s.filters[v] ?? "")
+        let sort = s.sort(v)
+        switch v {
+        case .tree:
+            s.rows.tree = tree(s, filter)
+        case .agents:
+            var rows = Array(snap.agents.indices)
+            if filter.active { rows = rows.filter { filter.matches(AgentText.search(snap, $0, now: s.now)) } }
+            s.rows.agents = sorted(rows, sort) { AgentText.sortKey(snap, $0, column: sort.column, now: s.now) }
+        case .credentials:
+            var rows = Array(snap.credentials.indices)
+            if filter.active { rows = rows.filter { filter.matches(CredentialText.search(snap, $0, now: s.now)) } }
+            s.rows.credentials = sorted(rows, sort) { CredentialText.sortKey(snap, $0, column: sort.column, now: s.now) }
+        case .calls:
+            var rows = Array(snap.calls.indices.reversed())
+            if filter.active { rows = rows.filter { filter.matches(CallText.search(snap, $0)) } }
+            if !(sort.column == 0 && !sort.ascending) {
+                rows = sorted(rows, sort) { CallText.sortKey(snap, $0, column: sort.column) }
+            }
+            s.rows.calls = rows
+        case .findings:
+            var rows = Array(s.findings.indices)
+            if filter.active { rows = rows.filter { filter.matches(FindingText.search(s.findings[$0], snap)) } }
+            if !(sort.column == 0 && !sort.ascending) {
+                rows = sorted(rows, sort) { FindingText.sortKey(s.findings[$0], column: sort.column) }
+            }
+            s.rows.findings = rows
+        case .audit:
+            var rows = Array(snap.audit.indices.reversed())
+            if filter.active { rows = rows.filter { filter.matches(AuditText.search(snap.audit[$0])) } }
+            if !(sort.column == 0 && !sort.ascending) {
+                rows = sorted(rows, sort) { AuditText.sortKey(snap.audit[$0], column: sort.column) }
+            }
+            s.rows.audit = rows
+        }
+        restoreSelection(&s, v)
+    }
+
+    static func rebuildAll(_ s: inout DashboardState) {
+        for v in ViewKind.allCases { rebuild(&s, v) }
+    }
+
+    /// Stable sort by a key, ties keep the incoming order.
+    static func sorted(_ rows: [Int], _ sort: SortState, key: (Int) -> SortKey) -> [Int] {
+        let keyed = rows.enumerated().map { (key($0.element), $0.offset, $0.element) }
+        return keyed.sorted { a, b in
+            if a.0 != b.0 { return sort.ascending ? a.0 < b.0 : b.0 < a.0 }
+            return a.1 < b.1
+        }.map(\.2)
+    }
+
+    /// Puts the selection back on the item it was on, wherever that row went.
+    static func restoreSelection(_ s: inout DashboardState, _ v: ViewKind) {
+        var list = s.list(v)
+        let count = s.rows.count(v)
+        if let key = s.selectedKeys[v], let sel = list.selected, sel < count, Identity.key(s, v, sel) == key {
+            // Still in place: the common case costs nothing.
+        } else if let key = s.selectedKeys[v], let row = (0..<count).first(where: { Identity.key(s, v, $0) == key }) {
+            list.selected = row
+        } else if count == 0 {
+            list.selected = nil
+        } else {
+            list.selected = min(max(list.selected ?? 0, 0), count - 1)
+        }
+        s.lists[v] = list
+        if let row = list.selected { s.selectedKeys[v] = Identity.key(s, v, row) }
+    }
+
+    /// The tree: principals, then agents beneath. A filter keeps matches and their ancestors,
+    /// shown expanded.
+    static func tree(_ s: DashboardState, _ filter: Filter) -> [TreeRow<TreeNode>] {
+        let snap = s.snapshot
+        let forest = snap.index.forest
+        var keep: Set<Int>?
+        if filter.active {
+            var k = Set<Int>()
+            for i in snap.agents.indices where filter.matches(AgentText.search(snap, i, now: s.now)) {
+                var cursor: Int? = i
+                while let c = cursor, k.insert(c).inserted {
+                    cursor = snap.agents[c].parentID.flatMap { forest.index[$0] }
+                }
+            }
+            keep = k
+        }
+        var roots: [TreeNode] = []
+        var children: [TreeNode: [TreeNode]] = [:]
+        var expanded = Set<TreeNode>()
+        for (pi, p) in snap.principals.enumerated() {
+            let kids = (forest.roots[p.id] ?? []).filter { keep?.contains($0) ?? true }.map { TreeNode.agent($0) }
+            if keep != nil && kids.isEmpty && !filter.matches(p.id.lowercased() + " " + p.name.lowercased()) { continue }
+            roots.append(.principal(pi))
+            if !kids.isEmpty { children[.principal(pi)] = kids }
+            if keep != nil || s.expanded.contains(p.id) { expanded.insert(.principal(pi)) }
+        }
+        // Agents whose principal is missing still show, as roots.
+        for (pid, idx) in forest.roots where snap.index.principalIndex[pid] == nil {
+            roots.append(contentsOf: idx.filter { keep?.contains($0) ?? true }.map { .agent($0) })
+        }
+        for (i, a) in snap.agents.enumerated() {
+            let kids = forest.children[i]
+            guard !kids.isEmpty, keep?.contains(i) ?? true else { continue }
+            let visible = keep == nil ? kids : kids.filter { keep!.contains($0) }
+            if !visible.isEmpty { children[.agent(i)] = visible.map { .agent($0) } }
+            if keep != nil || s.expanded.contains(a.id) { expanded.insert(.agent(i)) }
+        }
+        return TreeModel(roots: roots, children: children).flatten(expanded: expanded)
+    }
+}
+
+/// `/text` keeps rows containing text (case-insensitive); `/!text` keeps the others.
+struct Filter {
+    let needle: String
+    let inverted: Bool
+    init(_ raw: String) {
+        inverted = raw.hasPrefix("!")
+        needle = (inverted ? String(raw.dropFirst()) : raw).lowercased()
+    }
+    var active: Bool { !needle.isEmpty }
+    /// `haystack` must already be lowercased.
+    func matches(_ haystack: String) -> Bool { haystack.contains(needle) != inverted }
+}
+
+/// A sort key: numbers compare as numbers, text as text.
+enum SortKey: Comparable {
+    case number(Int64)
+    case text(String)
+
+    static func < (a: SortKey, b: SortKey) -> Bool {
+        switch (a, b) {
+        case (.number(let x), .number(let y)): return x < y
+        case (.text(let x), .text(let y)): return x < y
+        case (.number, .text): return true
+        case (.text, .number): return false
+        }
+    }
+}
+
+/// Identities of rows, for keeping the selection on an item.
+enum Identity {
+    static func key(_ s: DashboardState, _ v: ViewKind, _ row: Int) -> String? {
+        let snap = s.snapshot
+        switch v {
+        case .tree:
+            guard row < s.rows.tree.count else { return nil }
+            switch s.rows.tree[row].id {
+            case .principal(let i): return snap.principals[i].id
+            case .agent(let i): return snap.agents[i].id
+            }
+        case .agents: return row < s.rows.agents.count ? snap.agents[s.rows.agents[row]].id : nil
+        case .credentials: return row < s.rows.credentials.count ? snap.credentials[s.rows.credentials[row]].id : nil
+        case .calls: return row < s.rows.calls.count ? String(snap.calls[s.rows.calls[row]].seq) : nil
+        case .findings:
+            guard row < s.rows.findings.count else { return nil }
+            let f = s.findings[s.rows.findings[row]]
+            return f.kind.rawValue + " " + f.subject.id
+        case .audit: return row < s.rows.audit.count ? String(snap.audit[s.rows.audit[row]].seq) : nil
+        }
+    }
+}

@@ -1,0 +1,194 @@
+import TerminalUI
+import WardenCore
+import WardenStore
+
+/// The dashboard's views, in tab order (keys 1–6).
+public enum ViewKind: Int, CaseIterable, Sendable {
+    case tree, agents, credentials, calls, findings, audit
+
+    public var title: String {
+        switch self {
+        case .tree: return "Tree"
+        case .agents: return "Agents"
+        case .credentials: return "Credentials"
+        case .calls: return "Calls"
+        case .findings: return "Findings"
+        case .audit: return "Audit"
+        }
+    }
+
+    /// Names accepted on the `:` command line.
+    public static func named(_ word: String) -> ViewKind? {
+        switch word {
+        case "tree": return .tree
+        case "agents", "agent": return .agents
+        case "tokens", "credentials", "creds": return .credentials
+        case "calls": return .calls
+        case "findings": return .findings
+        case "audit": return .audit
+        default: return nil
+        }
+    }
+}
+
+/// A row in the Tree view: a principal or an agent, by index into the snapshot.
+public enum TreeNode: Hashable, Sendable {
+    case principal(Int)
+    case agent(Int)
+}
+
+public struct SortState: Equatable, Sendable {
+    public var column: Int
+    public var ascending: Bool
+}
+
+/// A short message under the views (result of an action, or an error).
+public struct Flash: Equatable, Sendable {
+    public var text: String
+    public var isError: Bool
+    public var until: Timestamp
+}
+
+public enum Focus: Sendable { case list, detail }
+
+/// What the keyboard is talking to.
+public enum Mode: Sendable {
+    case normal
+    case filter(TextInput)
+    case command(TextInput)
+    case help
+    case revoke(RevokeDialog)
+    case narrow(NarrowDialog)
+}
+
+/// The revoke dialog: bound to an ID, never to a row position.
+public struct RevokeDialog: Sendable {
+    public enum Field: Sendable { case name, reason }
+    public var target: EntityRef
+    /// What the operator sees the target as (agent name, credential id, principal id).
+    public var label: String
+    /// Counted from the store when the dialog opened; nil until it arrives.
+    public var plan: RevocationPlan?
+    public var typedName = TextInput()
+    public var reason = TextInput()
+    public var field: Field = .name
+    public var editingReason = false
+
+    public init(target: EntityRef, label: String) {
+        self.target = target
+        self.label = label
+    }
+
+    /// Cascades over more than this many agents need the name typed.
+    public static let typeNameAbove = 10
+    public var needsTypedName: Bool { (plan?.agents.count ?? 0) > Self.typeNameAbove }
+}
+
+/// The narrow dialog: the grant as a checklist.
+public struct NarrowDialog: Sendable {
+    public var agentID: String
+    public var name: String
+    public var grant: [Scope]
+    public var keep: [Bool]
+    public var cursor = 0
+    /// Names of the descendants whose effective scopes shrink with this grant.
+    public var descendants: [String]
+    public var reason = TextInput()
+    public var editingReason = false
+
+    public init(agentID: String, name: String, grant: [Scope], descendants: [String]) {
+        self.agentID = agentID
+        self.name = name
+        self.grant = grant
+        self.keep = grant.map { _ in true }
+        self.descendants = descendants
+    }
+
+    public var kept: ScopeSet { ScopeSet(zip(grant, keep).filter(\.1).map(\.0)) }
+}
+
+/// Everything the dashboard knows. `update` changes it; `render` draws it.
+public struct DashboardState: Sendable {
+    public var snapshot: FleetSnapshot = .empty
+    /// A snapshot that arrived while paused, applied on resume.
+    public var pending: FleetSnapshot?
+    public var now: Timestamp
+    public var width: Int
+    public var height: Int
+    public var view: ViewKind = .tree
+    public var lists: [ViewKind: ListState] = [:]
+    /// The selected row's identity per view, so selection follows the item when rows move.
+    public var selectedKeys: [ViewKind: String] = [:]
+    public var sorts: [ViewKind: SortState] = [:]
+    public var filters: [ViewKind: String] = [:]
+    /// Expanded tree nodes by ID (principal or agent).
+    public var expanded: Set<String> = []
+    /// Principals and agents expanded once, so new arrivals start open but a collapse sticks.
+    public var seenInTree: Set<String> = []
+    public var rows = Rows()
+    public var detailOpen = false
+    public var focus: Focus = .list
+    public var detailScroll = 0
+    public var mode: Mode = .normal
+    public var flash: Flash?
+    public var paused = false
+    public var follow = true
+    public var readOnly: Bool
+    public var operatorName: String
+    public var environment: String?
+    public var environmentColor: Color?
+    public var storeLocation: String
+    public var theme: Theme
+    public var keyMap: KeyMap
+    public var policy: Policy
+    public var findings: [Finding] = []
+    public var quit = false
+
+    public init(now: Timestamp, width: Int, height: Int, readOnly: Bool, operatorName: String,
+                storeLocation: String, theme: Theme = .builtin, keyMap: KeyMap = .defaults,
+                environment: String? = nil, environmentColor: Color? = nil, policy: Policy = .standard) {
+        self.now = now
+        self.width = width
+        self.height = height
+        self.readOnly = readOnly
+        self.operatorName = operatorName
+        self.storeLocation = storeLocation
+        self.theme = theme
+        self.keyMap = keyMap
+        self.environment = environment
+        self.environmentColor = environmentColor
+        self.policy = policy
+    }
+
+    public func list(_ v: ViewKind) -> ListState { lists[v] ?? ListState(selected: 0) }
+    public var currentList: ListState { list(view) }
+    public func sort(_ v: ViewKind) -> SortState { sorts[v] ?? Columns.defaultSort(v) }
+    public var filter: String { filters[view] ?? "" }
+
+    /// Rows of the list area (the page size for PgUp/PgDn).
+    public var pageSize: Int { max(1, height - 6) }
+}
+
+/// The visible rows of every view, recomputed when data, filter, sort or expansion change —
+/// never per frame.
+public struct Rows: Sendable {
+    public var tree: [TreeRow<TreeNode>] = []
+    public var agents: [Int] = []
+    public var credentials: [Int] = []
+    /// Indices into snapshot.calls, newest first.
+    public var calls: [Int] = []
+    public var findings: [Int] = []
+    /// Indices into snapshot.audit, newest first.
+    public var audit: [Int] = []
+
+    public func count(_ v: ViewKind) -> Int {
+        switch v {
+        case .tree: return tree.count
+        case .agents: return agents.count
+        case .credentials: return credentials.count
+        case .calls: return calls.count
+        case .findings: return findings.count
+        case .audit: return audit.count
+        }
+    }
+}

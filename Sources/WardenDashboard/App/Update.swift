@@ -1,0 +1,213 @@
+import TerminalUI
+import WardenCore
+import WardenStore
+
+/// The whole behaviour of the dashboard: a pure function of state and message.
+public enum Update {
+    public static func update(_ s: inout DashboardState, _ msg: Msg) -> [Effect] {
+        switch msg {
+        case .tick(let now):
+            s.now = now
+            if let f = s.flash, f.until <= now { s.flash = nil }
+            return []
+        case .resize(let w, let h):
+            s.width = w
+            s.height = h
+            return []
+        case .snapshot(let snap, let findings):
+            if s.paused {
+                s.pending = snap
+                s.findings = findings
+                return []
+            }
+            apply(&s, snap, findings: findings)
+            return []
+        case .revocationPlanned(let ref, let plan):
+            if case .revoke(var d) = s.mode, d.target == ref {
+                d.plan = plan
+                if !d.needsTypedName { d.field = .reason }
+                s.mode = .revoke(d)
+            }
+            return []
+        case .actionFinished(let text, let failed):
+            flash(&s, text, error: failed)
+            return [.reload]
+        case .themeLoaded(let theme):
+            s.theme = theme
+            flash(&s, "theme \(theme.name)", error: false)
+            return []
+        case .themeFailed(let why), .storeFailed(let why):
+            flash(&s, why, error: true)
+            return []
+        case .mouse(let m):
+            return Navigation.mouse(&s, m)
+        case .key(let k):
+            return key(&s, k)
+        }
+    }
+
+    /// Swaps in a new snapshot; rows rebuild and selections stay on their items.
+    static func apply(_ s: inout DashboardState, _ snap: FleetSnapshot, findings: [Finding]) {
+        s.snapshot = snap
+        s.findings = findings
+        // New principals and agents with children open the first time they are seen, so a
+        // fresh fleet shows its shape; a collapse the operator makes sticks.
+        for p in snap.principals where s.seenInTree.insert(p.id).inserted { s.expanded.insert(p.id) }
+        for (i, a) in snap.agents.enumerated() where !snap.index.forest.children[i].isEmpty {
+            if s.seenInTree.insert(a.id).inserted && a.depth < 3 { s.expanded.insert(a.id) }
+        }
+        RowBuilder.rebuildAll(&s)
+        if s.follow && s.view == .calls && s.focus == .list { select(&s, .calls, row: 0) }
+    }
+
+    static func key(_ s: inout DashboardState, _ k: Key) -> [Effect] {
+        switch s.mode {
+        case .help:
+            s.mode = .normal
+            return k == .ctrl("c") ? [.quit] : []
+        case .filter(var input):
+            switch k {
+            case .enter:
+                s.mode = .normal
+            case .escape:
+                s.filters[s.view] = nil
+                s.mode = .normal
+                RowBuilder.rebuild(&s, s.view)
+            default:
+                input.handle(k)
+                s.mode = .filter(input)
+                s.filters[s.view] = input.text
+                RowBuilder.rebuild(&s, s.view)
+            }
+            return []
+        case .command(var input):
+            switch k {
+            case .enter:
+                s.mode = .normal
+                return CommandLine.run(&s, input.text)
+            case .escape:
+                s.mode = .normal
+            default:
+                input.handle(k)
+                s.mode = .command(input)
+            }
+            return []
+        case .revoke(let d):
+            return Dialogs.revokeKey(&s, d, k)
+        case .narrow(let d):
+            return Dialogs.narrowKey(&s, d, k)
+        case .normal:
+            guard let action = s.keyMap.action(for: k, readOnly: s.readOnly) else { return [] }
+            return perform(&s, action)
+        }
+    }
+
+    static func perform(_ s: inout DashboardState, _ a: Action) -> [Effect] {
+        switch a {
+        case .quit:
+            s.quit = true
+            return [.quit]
+        case .help:
+            s.mode = .help
+        case .up, .down, .pageUp, .pageDown, .top, .bottom:
+            Navigation.move(&s, a)
+        case .collapse, .expand, .toggle:
+            Navigation.tree(&s, a)
+        case .open:
+            if s.view == .findings, let f = selectedFinding(s) {
+                jump(&s, to: f)
+            } else {
+                s.detailOpen = true
+                s.detailScroll = 0
+            }
+        case .back:
+            if s.focus == .detail { s.focus = .list } else if s.detailOpen { s.detailOpen = false } else if !s.filter.isEmpty {
+                s.filters[s.view] = nil
+                RowBuilder.rebuild(&s, s.view)
+            }
+        case .focus:
+            if s.detailOpen { s.focus = s.focus == .list ? .detail : .list } else { s.detailOpen = true }
+        case .viewTree: switchView(&s, .tree)
+        case .viewAgents: switchView(&s, .agents)
+        case .viewCredentials: switchView(&s, .credentials)
+        case .viewCalls: switchView(&s, .calls)
+        case .viewFindings: switchView(&s, .findings)
+        case .viewAudit: switchView(&s, .audit)
+        case .command:
+            s.mode = .command(TextInput())
+        case .filter:
+            s.mode = .filter(TextInput(s.filter))
+        case .sortPrevious, .sortNext, .sortInvert:
+            guard s.view != .tree else { return [] }
+            var sort = s.sort(s.view)
+            let n = Columns.titles(s.view).count
+            switch a {
+            case .sortPrevious: sort.column = (sort.column + n - 1) % n
+            case .sortNext: sort.column = (sort.column + 1) % n
+            default: sort.ascending.toggle()
+            }
+            s.sorts[s.view] = sort
+            RowBuilder.rebuild(&s, s.view)
+        case .pause:
+            s.paused.toggle()
+            if !s.paused, let p = s.pending {
+                s.pending = nil
+                apply(&s, p, findings: s.findings)
+            }
+            flash(&s, s.paused ? "paused: live updates held" : "resumed", error: false)
+        case .follow:
+            s.follow.toggle()
+            if s.follow { select(&s, .calls, row: 0) }
+            flash(&s, s.follow ? "following newest calls" : "follow off", error: false)
+        case .revoke:
+            return Dialogs.openRevoke(&s)
+        case .narrow:
+            return Dialogs.openNarrow(&s)
+        }
+        return []
+    }
+
+    static func switchView(_ s: inout DashboardState, _ v: ViewKind) {
+        s.view = v
+        s.focus = .list
+        s.detailScroll = 0
+    }
+
+    static func select(_ s: inout DashboardState, _ v: ViewKind, row: Int) {
+        let count = s.rows.count(v)
+        var list = s.list(v)
+        list.selected = count == 0 ? nil : min(max(row, 0), count - 1)
+        s.lists[v] = list
+        s.selectedKeys[v] = list.selected.flatMap { Identity.key(s, v, $0) }
+    }
+
+    static func flash(_ s: inout DashboardState, _ text: String, error: Bool) {
+        s.flash = Flash(text: text, isError: error, until: s.now + (error ? 8_000 : 4_000))
+    }
+
+    static func selectedFinding(_ s: DashboardState) -> Finding? {
+        guard let row = s.list(.findings).selected, row < s.rows.findings.count else { return nil }
+        return s.findings[s.rows.findings[row]]
+    }
+
+    /// Enter on a finding: go to its subject.
+    static func jump(_ s: inout DashboardState, to f: Finding) {
+        switch f.subject {
+        case .credential(let id):
+            switchView(&s, .credentials)
+            s.filters[.credentials] = nil
+            RowBuilder.rebuild(&s, .credentials)
+            if let row = s.rows.credentials.firstIndex(where: { s.snapshot.credentials[$0].id == id }) { select(&s, .credentials, row: row) }
+        case .agent, .instance:
+            guard let agentID = f.agentID ?? (f.subject.id.hasPrefix("spiffe://") ? f.subject.id : nil) else {
+                flash(&s, "\(f.subject.id) is not in the store", error: true)
+                return
+            }
+            switchView(&s, .agents)
+            s.filters[.agents] = nil
+            RowBuilder.rebuild(&s, .agents)
+            if let row = s.rows.agents.firstIndex(where: { s.snapshot.agents[$0].id == agentID }) { select(&s, .agents, row: row) }
+        }
+        s.detailOpen = true
+    }
+}

@@ -1,0 +1,111 @@
+import TerminalUI
+
+/// Keys bound to actions. Defaults follow PRODUCT.md; every binding can be remapped in the
+/// config file (`key.ACTION = KEY`).
+public struct KeyMap: Sendable {
+    public private(set) var bindings: [Action: [Key]]
+    private var lookup: [Key: Action]
+
+    public init(bindings: [Action: [Key]]) {
+        self.bindings = bindings
+        lookup = [:]
+        for action in Action.allCases { for k in bindings[action] ?? [] { lookup[k] = action } }
+    }
+
+    public static let defaults = KeyMap(bindings: [
+        .up: [.up, .char("k")], .down: [.down, .char("j")],
+        .pageUp: [.pageUp], .pageDown: [.pageDown],
+        .top: [.char("g"), .home], .bottom: [.char("G"), .end],
+        .collapse: [.left, .char("h")], .expand: [.right, .char("l")], .toggle: [.char(" ")],
+        .open: [.enter], .back: [.escape], .focus: [.tab],
+        .viewTree: [.char("1")], .viewAgents: [.char("2")], .viewCredentials: [.char("3")],
+        .viewCalls: [.char("4")], .viewFindings: [.char("5")], .viewAudit: [.char("6")],
+        .command: [.char(":")], .filter: [.char("/")],
+        .sortPrevious: [.char("<")], .sortNext: [.char(">")], .sortInvert: [.char("I")],
+        .pause: [.char("p")], .follow: [.char("f")],
+        .revoke: [.char("x")], .narrow: [.char("n")],
+        .help: [.char("?")], .quit: [.char("q"), .ctrl("c")],
+    ])
+
+    /// The action a key triggers, if any. Dangerous actions do not exist when read-only.
+    public func action(for key: Key, readOnly: Bool) -> Action? {
+        guard let a = lookup[key] else { return nil }
+        return readOnly && a.isDangerous ? nil : a
+    }
+
+    /// Rebinds an action to `keys`, taking those keys away from any other action.
+    public mutating func rebind(_ action: Action, to keys: [Key]) {
+        for k in keys {
+            if let other = lookup[k] { bindings[other]?.removeAll { $0 == k } }
+            lookup[k] = action
+        }
+        for old in bindings[action] ?? [] where !keys.contains(old) { lookup[old] = nil }
+        bindings[action] = keys
+    }
+
+    /// The first key's name for an action (for hints).
+    public func keyName(_ action: Action) -> String {
+        (bindings[action] ?? []).map(KeyNames.name).joined(separator: "/")
+    }
+
+    /// Help entries for the given actions, omitting dangerous ones when read-only.
+    public func hints(_ actions: [Action], readOnly: Bool) -> [KeyHint] {
+        actions.filter { !(readOnly && $0.isDangerous) && !(bindings[$0] ?? []).isEmpty }
+            .map { KeyHint(keyName($0), $0.help) }
+    }
+}
+
+/// Names of keys as the config file and the help screen write them.
+public enum KeyNames {
+    public static func name(_ key: Key) -> String {
+        switch key {
+        case .char(" "): return "space"
+        case .char(let c): return String(c)
+        case .up: return "↑"
+        case .down: return "↓"
+        case .left: return "←"
+        case .right: return "→"
+        case .pageUp: return "PgUp"
+        case .pageDown: return "PgDn"
+        case .home: return "Home"
+        case .end: return "End"
+        case .enter: return "Enter"
+        case .escape: return "Esc"
+        case .tab: return "Tab"
+        case .backTab: return "S-Tab"
+        case .backspace: return "Bksp"
+        case .delete: return "Del"
+        case .insert: return "Ins"
+        case .ctrl(let c): return "Ctrl-" + String(c).uppercased()
+        case .function(let n): return "F\(n)"
+        }
+    }
+
+    /// Parses a config key name: a single character, `space`, `enter`, `esc`, `tab`, `up`,
+    /// `down`, `left`, `right`, `pgup`, `pgdn`, `home`, `end`, `ctrl-X`, `f1`…`f12`.
+    public static func parse(_ text: String) -> Key? {
+        let lower = text.lowercased()
+        switch lower {
+        case "space": return .char(" ")
+        case "enter", "return": return .enter
+        case "esc", "escape": return .escape
+        case "tab": return .tab
+        case "backtab", "s-tab", "shift-tab": return .backTab
+        case "up": return .up
+        case "down": return .down
+        case "left": return .left
+        case "right": return .right
+        case "pgup", "pageup": return .pageUp
+        case "pgdn", "pagedown": return .pageDown
+        case "home": return .home
+        case "end": return .end
+        case "backspace", "bksp": return .backspace
+        case "delete", "del": return .delete
+        default: break
+        }
+        if lower.hasPrefix("ctrl-"), lower.count == 6, let c = lower.last, c.isLetter { return .ctrl(c) }
+        if lower.hasPrefix("f"), let n = Int(lower.dropFirst()), (1...24).contains(n) { return .function(n) }
+        if text.count == 1, let c = text.first, c.isASCII, !c.isWhitespace, c.asciiValue! >= 0x21, c.asciiValue! < 0x7F { return .char(c) }
+        return nil
+    }
+}

@@ -1,0 +1,90 @@
+import Foundation
+import NcursesTerminal
+import TerminalUI
+import WardenCore
+import WardenStore
+
+/// Runs the dashboard in the terminal: keys and resizes become messages, `update` decides,
+/// the runner does store work on its own thread, and only changed cells are drawn.
+public enum DashboardApp {
+    public struct Options: Sendable {
+        public var storePath: String
+        public var readOnly: Bool
+        public var operatorName: String
+        public var theme: Theme
+        public var config: DashboardConfig
+        public var themeSearch: [String]
+        public init(storePath: String, readOnly: Bool, operatorName: String, theme: Theme,
+                    config: DashboardConfig, themeSearch: [String]) {
+            self.storePath = storePath
+            self.readOnly = readOnly
+            self.operatorName = operatorName
+            self.theme = theme
+            self.config = config
+            self.themeSearch = themeSearch
+        }
+    }
+
+    /// Runs until the operator quits. Throws if the terminal cannot be set up.
+    public static func run(_ o: Options) throws {
+        let terminal = try Terminal(options: .init(monochrome: false, mouse: true, ctrlCAsKey: true))
+        defer { terminal.restore() }
+        var theme = o.theme
+        if terminal.isMonochrome { theme = theme.monochrome() }
+        var state = DashboardState(now: WallClock.now(), width: terminal.width, height: terminal.height,
+                                   readOnly: o.readOnly, operatorName: o.operatorName, storeLocation: o.storePath,
+                                   theme: theme, keyMap: o.config.keyMap, environment: o.config.environment,
+                                   environmentColor: o.config.environmentColor, policy: o.config.policy)
+        let runner = EffectRunner(storePath: o.storePath, readOnly: o.readOnly, operatorName: o.operatorName,
+                                  refreshMs: o.config.refreshMs, policy: o.config.policy, themeSearch: o.themeSearch)
+        runner.start()
+        defer { runner.stop() }
+        let monochrome = terminal.isMonochrome
+        var dirty = true
+        var lastSecond: Int64 = 0
+
+        func handle(_ msg: Msg) {
+            var m = msg
+            if case .themeLoaded(let t) = msg, monochrome { m = .themeLoaded(t.monochrome()) }
+            runner.submit(Update.update(&state, m))
+            dirty = true
+        }
+
+        while !state.quit {
+            let now = WallClock.now()
+            if now / 1000 != lastSecond {
+                lastSecond = now / 1000
+                handle(.tick(now))
+            }
+            for msg in runner.outbox.drain() { handle(msg) }
+            if state.quit { break }
+            if dirty {
+                terminal.draw(Screen.render(&state))
+                dirty = false
+            }
+            // The input timeout doubles as the refresh tick (htop's trick); keys wake it at once.
+            guard let event = terminal.readEvent(timeoutMs: 100) else { continue }
+            switch event {
+            case .key(.ctrl("l")):
+                terminal.forceFullRedraw()
+                dirty = true
+            case .key(let k): handle(.key(k))
+            case .mouse(let m): handle(.mouse(m))
+            case .resize(let w, let h):
+                terminal.forceFullRedraw()
+                handle(.resize(width: w, height: h))
+            }
+            // Keys that arrive together are handled before the next frame is drawn.
+            while let more = terminal.readEvent(timeoutMs: 0) {
+                switch more {
+                case .key(let k): handle(.key(k))
+                case .mouse(let m): handle(.mouse(m))
+                case .resize(let w, let h):
+                    terminal.forceFullRedraw()
+                    handle(.resize(width: w, height: h))
+                }
+                if state.quit { break }
+            }
+        }
+    }
+}

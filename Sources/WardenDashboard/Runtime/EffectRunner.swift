@@ -1,0 +1,128 @@
+import Foundation
+import WardenCore
+import WardenStore
+
+/// Performs effects off the input path, on its own thread with its own store connection, and
+/// answers with messages. Also polls the store's change counter every `refreshMs` and sends a
+/// fresh snapshot when another process (or this one) committed.
+final class EffectRunner: @unchecked Sendable {
+    private let inbox = Mailbox<Effect>()
+    let outbox = Mailbox<Msg>()
+    private let storePath: String
+    private let readOnly: Bool
+    private let operatorName: String
+    private let refreshMs: Int
+    private let policy: Policy
+    private let themeSearch: [String]
+    private let lock = NSLock()
+    private var stopped = false
+    private var thread: Thread?
+
+    init(storePath: String, readOnly: Bool, operatorName: String, refreshMs: Int, policy: Policy, themeSearch: [String]) {
+        self.storePath = storePath
+        self.readOnly = readOnly
+        self.operatorName = operatorName
+        self.refreshMs = refreshMs
+        self.policy = policy
+        self.themeSearch = themeSearch
+    }
+
+    func start() {
+        let t = Thread { [self] in run() }
+        t.name = "warden-effects"
+        thread = t
+        t.start()
+    }
+
+    func submit(_ effects: [Effect]) { for e in effects { inbox.post(e) } }
+
+    func stop() {
+        lock.lock()
+        stopped = true
+        lock.unlock()
+        inbox.post(.reload)  // wake it
+    }
+
+    private var isStopped: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return stopped
+    }
+
+    private func run() {
+        let store: SQLiteStore
+        do { store = try SQLiteStore.open(path: storePath, readOnly: readOnly) } catch {
+            outbox.post(.storeFailed("cannot open the store: \(error)"))
+            return
+        }
+        let loader = SnapshotLoader(store: store)
+        var usage: [String: Set<String>] = [:]
+        var usageAt: Int64 = 0
+        var force = true
+        while !isStopped {
+            for effect in inbox.wait(ms: refreshMs) {
+                switch effect {
+                case .reload: force = true
+                case .planRevocation(let ref):
+                    do { outbox.post(.revocationPlanned(ref, try store.revocationPlan(ref, now: WallClock.now()))) } catch {
+                        outbox.post(.actionFinished("cannot count the blast radius: \(error)", failed: true))
+                    }
+                case .revoke(let ref, let reason):
+                    outbox.post(revoke(store, ref, reason))
+                    force = true
+                case .narrow(let id, let keep, let reason):
+                    let m = Mutation(operatorName: operatorName, now: WallClock.now(), reason: reason)
+                    do {
+                        let (before, after) = try store.narrow(agentID: id, .keep(keep), m)
+                        let name = try store.agent(id)?.name ?? id
+                        outbox.post(.actionFinished("narrowed \(name): \(before) → \(after)", failed: false))
+                    } catch { outbox.post(.actionFinished("narrow failed: \(error)", failed: true)) }
+                    force = true
+                case .loadTheme(let name):
+                    do { outbox.post(.themeLoaded(try ThemeLoader.load(named: name, searchPaths: themeSearch))) } catch {
+                        outbox.post(.themeFailed("\(error)"))
+                    }
+                case .quit: return
+                }
+            }
+            if isStopped { return }
+            let now = WallClock.now()
+            do {
+                if now - usageAt > 60_000 {
+                    usage = try store.toolUsage(since: now - policy.unusedScopeMs)
+                    usageAt = now
+                }
+                if let snap = try loader.load(now: now, force: force) {
+                    let findings = FindingsEngine.evaluate(FindingsEngine.Input(
+                        principals: snap.principals, agents: snap.agents, credentials: snap.credentials,
+                        instances: snap.instances, calls: snap.calls, usage: usage, now: now, policy: policy),
+                        forest: snap.index.forest)
+                    outbox.post(.snapshot(snap, findings: findings))
+                }
+                force = false
+            } catch {
+                outbox.post(.storeFailed("store: \(error)"))
+            }
+        }
+    }
+
+    private func revoke(_ store: SQLiteStore, _ ref: EntityRef, _ reason: String?) -> Msg {
+        let m = Mutation(operatorName: operatorName, now: WallClock.now(), reason: reason)
+        do {
+            switch ref {
+            case .agent(let id):
+                let plan = try store.revokeAgent(id, m)
+                let name = try store.agent(id)?.name ?? id
+                return .actionFinished("revoked \(name): \(Plural.count(plan.agents.count, "agent")), \(Plural.count(plan.credentials.count, "credential"))", failed: false)
+            case .credential(let id):
+                _ = try store.revokeCredential(id, m)
+                return .actionFinished("revoked credential \(id)", failed: false)
+            case .principal(let id):
+                let plan = try store.disablePrincipal(id, m)
+                return .actionFinished("disabled \(id): \(Plural.count(plan.agents.count, "agent")), \(Plural.count(plan.credentials.count, "credential")) revoked", failed: false)
+            }
+        } catch {
+            return .actionFinished("revoke failed: \(error)", failed: true)
+        }
+    }
+}

@@ -1,0 +1,42 @@
+import Foundation
+
+/// A thread-safe queue between the UI thread and the effect runner.
+final class Mailbox<T: Sendable>: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var items: [T] = []
+
+    func post(_ item: T) {
+        condition.lock()
+        items.append(item)
+        condition.signal()
+        condition.unlock()
+    }
+
+    /// Everything queued, without waiting.
+    func drain() -> [T] {
+        condition.lock()
+        defer { condition.unlock() }
+        let out = items
+        items.removeAll(keepingCapacity: true)
+        return out
+    }
+
+    /// Waits up to `ms` for something, then takes everything queued.
+    func wait(ms: Int) -> [T] {
+        condition.lock()
+        defer { condition.unlock() }
+        if items.isEmpty { _ = condition.wait(until: Date(timeIntervalSinceNow: Double(ms) / 1000)) }
+        let out = items
+        items.removeAll(keepingCapacity: true)
+        return out
+    }
+}
+
+/// Wall-clock milliseconds (the runtime's only clock; `update` gets time from messages).
+enum WallClock {
+    static func now() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
+    }
+}

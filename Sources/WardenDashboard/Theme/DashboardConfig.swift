@@ -1,0 +1,76 @@
+import TerminalUI
+import WardenCore
+
+/// `~/.config/warden/config`: `key = value` lines, `#` comments.
+public struct DashboardConfig: Sendable {
+    public var theme: String?
+    public var refreshMs = 250
+    public var environment: String?
+    public var environmentColor: Color?
+    public var readOnly = false
+    public var operatorName: String?
+    public var keyMap = KeyMap.defaults
+    public var policy = Policy.standard
+
+    public init() {}
+
+    public static func parse(_ text: String, file: String) throws(FileError) -> DashboardConfig {
+        var c = DashboardConfig()
+        var n = 0
+        for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            n += 1
+            let line = raw.hasPrefix("#") ? "" : raw.trimmingCharacters
+            if line.isEmpty { continue }
+            guard let eq = line.firstIndex(of: "=") else { throw FileError(file: file, line: n, message: "expected `key = value`") }
+            let key = line[..<eq].trimmingCharacters
+            let value = line[line.index(after: eq)...].trimmingCharacters
+            func fail(_ m: String) -> FileError { FileError(file: file, line: n, message: m) }
+            switch key {
+            case "theme":
+                guard !value.isEmpty else { throw fail("theme needs a name") }
+                c.theme = value
+            case "refresh_ms":
+                guard let v = Int(value), (50...60_000).contains(v) else { throw fail("refresh_ms must be a whole number from 50 to 60000") }
+                c.refreshMs = v
+            case "environment":
+                c.environment = value.isEmpty ? nil : value
+            case "environment_color":
+                do { c.environmentColor = try ThemeParser.parseColor(value) } catch { throw fail(error.message) }
+            case "read_only":
+                guard let b = Bool(value) else { throw fail("read_only must be true or false") }
+                c.readOnly = b
+            case "operator":
+                guard !value.isEmpty else { throw fail("operator needs a name") }
+                c.operatorName = value
+            case "policy.max_credential_ttl":
+                do { c.policy.maxCredentialTTLMs = try DurationText.parse(value) } catch { throw fail(error.description) }
+            case "policy.max_depth":
+                guard let v = Int(value), v > 0 else { throw fail("policy.max_depth must be a positive whole number") }
+                c.policy.maxDepth = v
+            case "policy.stale_instance":
+                do { c.policy.staleInstanceMs = try DurationText.parse(value) } catch { throw fail(error.description) }
+            case "policy.unused_scopes":
+                do { c.policy.unusedScopeMs = try DurationText.parse(value) } catch { throw fail(error.description) }
+            default:
+                guard key.hasPrefix("key.") else { throw fail("unknown setting '\(key)'") }
+                guard let action = Action(rawValue: String(key.dropFirst(4))) else {
+                    throw fail("unknown action '\(key.dropFirst(4))' (actions: \(Action.allCases.map(\.rawValue).joined(separator: ", ")))")
+                }
+                var keys: [Key] = []
+                for name in value.split(separator: ",").map({ $0.trimmingCharacters }) {
+                    guard let k = KeyNames.parse(name) else { throw fail("unknown key '\(name)'") }
+                    keys.append(k)
+                }
+                guard !keys.isEmpty else { throw fail("key.\(action.rawValue) needs a key") }
+                c.keyMap.rebind(action, to: keys)
+            }
+        }
+        return c
+    }
+
+    /// `$XDG_CONFIG_HOME/warden/config`, else `~/.config/warden/config`.
+    public static func path(environment: [String: String]) -> String {
+        if let x = environment["XDG_CONFIG_HOME"], !x.isEmpty { return x + "/warden/config" }
+        return (environment["HOME"] ?? ".") + "/.config/warden/config"
+    }
+}

@@ -1,0 +1,211 @@
+import TerminalUI
+import WardenCore
+
+/// Text of each view's rows: cells for display, a lowercase haystack for `/`, keys for sorting.
+/// Everything here is untrusted (names, hosts, reasons come from agents); cells pass through
+/// the one sanitizer when they are written to a Buffer.
+enum AgentText {
+    static func statusWord(_ a: Agent, now: Timestamp) -> String {
+        a.registered ? a.status(at: now).rawValue : "unregistered"
+    }
+
+    static func cells(_ snap: FleetSnapshot, _ i: Int, now: Timestamp, theme: Theme) -> [TableCell] {
+        let a = snap.agents[i]
+        let idx = snap.index
+        let status = statusWord(a, now: now)
+        let live = idx.liveInstances(i, snap.instances, now: now)
+        let calls = idx.callsPerMinute(i)
+        let denied = idx.deniedLastMinute[i]
+        return [
+            TableCell(Glyph.status(a, now: now) + " " + status, style: theme[StatusStyle.role(a, now: now)]),
+            TableCell(a.name),
+            TableCell(a.principalID, style: theme[.muted]),
+            TableCell(String(a.depth)),
+            TableCell(live > 0 ? String(live) : "·", style: theme[live > 0 ? .live : .muted]),
+            TableCell(a.expiresAt.map { DurationText.compact($0 - now) } ?? "never", style: theme[expiryRole(a.expiresAt, now)]),
+            TableCell(String(calls)),
+            TableCell(String(denied), style: theme[denied > 0 ? .deny : .muted]),
+            TableCell(idx.lastCall[i].map { Ago.text(now - $0) } ?? "—", style: theme[.muted]),
+        ]
+    }
+
+    static func search(_ snap: FleetSnapshot, _ i: Int, now: Timestamp) -> String {
+        let a = snap.agents[i]
+        return (a.name + " " + a.id + " " + a.principalID + " " + statusWord(a, now: now) + " " + a.grant.description).lowercased()
+    }
+
+    static func sortKey(_ snap: FleetSnapshot, _ i: Int, column: Int, now: Timestamp) -> SortKey {
+        let a = snap.agents[i]
+        switch column {
+        case 0: return .text(statusWord(a, now: now))
+        case 1: return .text(a.name.lowercased())
+        case 2: return .text(a.principalID)
+        case 3: return .number(Int64(a.depth))
+        case 4: return .number(Int64(snap.index.liveInstances(i, snap.instances, now: now)))
+        case 5: return .number(a.expiresAt ?? .max)
+        case 6: return .number(Int64(snap.index.callsPerMinute(i)))
+        case 7: return .number(Int64(snap.index.deniedLastMinute[i]))
+        default: return .number(snap.index.lastCall[i] ?? .min)
+        }
+    }
+
+    static func expiryRole(_ e: Timestamp?, _ now: Timestamp) -> Role {
+        guard let e else { return .muted }
+        if e <= now { return .expired }
+        return e - now < 300_000 ? .gaugeLow : .text
+    }
+}
+
+enum CredentialText {
+    static func cells(_ snap: FleetSnapshot, _ i: Int, now: Timestamp, theme: Theme, policy: Policy) -> [TableCell] {
+        let c = snap.credentials[i]
+        let agentName = snap.index.forest.agent(c.agentID)?.name ?? c.agentID
+        let status = c.status(at: now)
+        let isStatic = c.isStatic(policy: policy)
+        return [
+            TableCell(c.id + (isStatic ? " ⚠static" : ""), style: theme[isStatic && status == .active ? .staticCredential : .text]),
+            TableCell(agentName),
+            TableCell(c.scopes.description, style: theme[.muted]),
+            TableCell(Ago.text(now - c.issuedAt), style: theme[.muted]),
+            TableCell(""),  // the time-left gauge is drawn over this cell
+            TableCell(status.rawValue, style: theme[status == .active ? .active : status == .revoked ? .revoked : .expired]),
+        ]
+    }
+
+    static func search(_ snap: FleetSnapshot, _ i: Int, now: Timestamp) -> String {
+        let c = snap.credentials[i]
+        let agentName = snap.index.forest.agent(c.agentID)?.name ?? c.agentID
+        return (c.id + " " + agentName + " " + c.agentID + " " + c.scopes.description + " " + c.status(at: now).rawValue
+                + (c.expiresAt == nil ? " static" : "")).lowercased()
+    }
+
+    static func sortKey(_ snap: FleetSnapshot, _ i: Int, column: Int, now: Timestamp) -> SortKey {
+        let c = snap.credentials[i]
+        switch column {
+        case 0: return .text(c.id)
+        case 1: return .text((snap.index.forest.agent(c.agentID)?.name ?? c.agentID).lowercased())
+        case 2: return .text(c.scopes.description)
+        case 3: return .number(c.issuedAt)
+        case 4:
+            // Active ones by time left, then the rest.
+            if c.status(at: now) != .active { return .number(.max) }
+            return .number((c.expiresAt ?? (.max - 1)) - now)
+        default: return .text(c.status(at: now).rawValue)
+        }
+    }
+}
+
+enum CallText {
+    static func cells(_ snap: FleetSnapshot, _ i: Int, theme: Theme) -> [TableCell] {
+        let c = snap.calls[i]
+        let name = snap.index.forest.agent(c.agentID)?.name ?? c.agentID
+        let decision = c.decision == .allow ? "allow" : "deny"
+        let result = c.decision == .allow ? (c.result == .error ? "error" : "") : (c.reason ?? "")
+        return [
+            TableCell(UTC.timeOfDay(c.at), style: theme[.muted]),
+            TableCell(name, style: theme[snap.index.forest.agent(c.agentID) == nil ? .unregistered : .text]),
+            TableCell(c.server + "/" + c.tool),
+            TableCell(decision, style: theme[c.decision == .allow ? .allow : .deny]),
+            TableCell(result, style: theme[c.decision == .deny ? .deny : .error]),
+            TableCell(c.durationMs.map { "\($0)ms" } ?? "—", style: theme[.muted]),
+        ]
+    }
+
+    static func search(_ snap: FleetSnapshot, _ i: Int) -> String {
+        let c = snap.calls[i]
+        let name = snap.index.forest.agent(c.agentID)?.name ?? c.agentID
+        return (name + " " + c.agentID + " " + c.server + "/" + c.tool + " " + c.decision.rawValue + " "
+                + (c.reason ?? "") + " " + (c.result?.rawValue ?? "") + " " + (c.credentialID ?? "")).lowercased()
+    }
+
+    static func sortKey(_ snap: FleetSnapshot, _ i: Int, column: Int) -> SortKey {
+        let c = snap.calls[i]
+        switch column {
+        case 0: return .number(c.seq)
+        case 1: return .text((snap.index.forest.agent(c.agentID)?.name ?? c.agentID).lowercased())
+        case 2: return .text(c.server + "/" + c.tool)
+        case 3: return .text(c.decision.rawValue)
+        case 4: return .text(c.reason ?? "")
+        default: return .number(c.durationMs ?? -1)
+        }
+    }
+}
+
+enum FindingText {
+    static func subjectName(_ f: Finding, _ snap: FleetSnapshot) -> String {
+        switch f.subject {
+        case .agent(let id): return snap.index.forest.agent(id)?.name ?? id
+        case .credential(let id), .instance(let id): return id
+        }
+    }
+
+    static func fixText(_ f: Finding, _ keys: KeyMap, readOnly: Bool) -> String {
+        switch f.fix {
+        case .revoke: return readOnly ? "revoke" : "\(keys.keyName(.revoke)) revoke"
+        case .narrow: return readOnly ? "narrow" : "\(keys.keyName(.narrow)) narrow"
+        case .investigate: return "\(keys.keyName(.open)) inspect"
+        }
+    }
+
+    static func search(_ f: Finding, _ snap: FleetSnapshot) -> String {
+        (f.severity.name + " " + f.kind.rawValue + " " + subjectName(f, snap) + " " + f.explanation).lowercased()
+    }
+
+    static func sortKey(_ f: Finding, column: Int) -> SortKey {
+        switch column {
+        case 0: return .number(Int64(f.severity.rawValue))
+        case 1: return .text(f.kind.rawValue)
+        case 2: return .text(f.subject.id)
+        case 3: return .text(f.explanation)
+        default: return .text(f.fix.rawValue)
+        }
+    }
+}
+
+enum AuditText {
+    static func search(_ r: AuditRecord) -> String {
+        (String(r.seq) + " " + r.operatorName + " " + r.action + " " + r.target + " " + (r.reason ?? "")).lowercased()
+    }
+
+    static func sortKey(_ r: AuditRecord, column: Int) -> SortKey {
+        switch column {
+        case 0, 1: return .number(r.seq)
+        case 2: return .text(r.operatorName)
+        case 3: return .text(r.action)
+        case 4: return .text(r.target)
+        default: return .text(r.reason ?? "")
+        }
+    }
+}
+
+/// Status glyphs and their roles.
+enum Glyph {
+    static func status(_ a: Agent, now: Timestamp) -> String {
+        if !a.registered { return "?" }
+        switch a.status(at: now) {
+        case .active: return "●"
+        case .revoked: return "✗"
+        case .expired: return "⌛"
+        }
+    }
+}
+
+enum StatusStyle {
+    static func role(_ a: Agent, now: Timestamp) -> Role {
+        if !a.registered { return .unregistered }
+        switch a.status(at: now) {
+        case .active: return .active
+        case .revoked: return .revoked
+        case .expired: return .expired
+        }
+    }
+}
+
+/// "12s ago" style ages.
+enum Ago {
+    static func text(_ ms: Int64) -> String {
+        if ms < 0 { return "in " + DurationText.compact(-ms) }
+        if ms < 1000 { return "now" }
+        return DurationText.compact(ms) + " ago"
+    }
+}

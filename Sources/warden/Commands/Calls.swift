@@ -1,0 +1,125 @@
+import WardenCore
+import WardenStore
+
+enum CallCommands {
+    static func run(_ inv: Invocation, _ ctx: Context) throws -> Int32 {
+        let store = try ctx.openStore(readOnly: true)
+        var agentID: String?
+        if let text = inv.text("agent") { agentID = try Resolve.agent(text, in: store).id }
+        let calls = try store.calls(CallQuery(agentID: agentID, deniedOnly: inv.has("denied"), limit: inv.count("limit") ?? 50))
+        if ctx.json {
+            ctx.emit(.array(calls.map(JSONModels.call)))
+            return 0
+        }
+        if calls.isEmpty {
+            ctx.note("no tool calls recorded\(inv.has("denied") ? " (denied only)" : "")")
+            return 0
+        }
+        var names: [String: String] = [:]
+        for a in try store.agents() { names[a.id] = a.name }
+        ctx.out(table(calls, names: names, now: ctx.now, showAgent: agentID == nil).render())
+        return 0
+    }
+
+    static func table(_ calls: [ToolCall], names: [String: String], now: Timestamp, showAgent: Bool) -> Table {
+        var headers = ["TIME"]
+        if showAgent { headers.append("AGENT") }
+        headers += ["DECISION", "TOOL", "REASON", "DURATION", "RESULT", "ARGS"]
+        var t = Table(headers, rightAligned: [showAgent ? 5 : 4])
+        for c in calls {
+            var row = [UTC.rfc3339(c.at)]
+            if showAgent { row.append(names[c.agentID] ?? c.agentID) }
+            row += [c.decision.rawValue, "\(c.server)/\(c.tool)", c.reason ?? "",
+                    c.durationMs.map { "\($0)ms" } ?? "", c.result?.rawValue ?? "", c.args.map { clip($0, 60) } ?? ""]
+            t.add(row)
+        }
+        return t
+    }
+
+    static func clip(_ s: String, _ n: Int) -> String { s.count > n ? String(s.prefix(n - 1)) + "…" : s }
+}
+
+enum AuditCommands {
+    static func list(_ inv: Invocation, _ ctx: Context) throws -> Int32 {
+        let store = try ctx.openStore(readOnly: true)
+        if inv.has("verify") || inv.has("expect-head") {
+            return try verify(inv, ctx, store)
+        }
+        var after: Int64 = 0
+        if let n = inv.count("limit"), let head = try store.auditHead() { after = max(0, head.seq - Int64(n)) }
+        var records: [AuditRecord] = []
+        while true {
+            let page = try store.auditRecords(afterSeq: after, limit: 1000)
+            records += page
+            guard let last = page.last, page.count == 1000 else { break }
+            after = last.seq
+        }
+        if ctx.json {
+            ctx.emit(.array(records.map(JSONModels.audit)))
+            return 0
+        }
+        if records.isEmpty {
+            ctx.note("the journal is empty")
+            return 0
+        }
+        var t = Table(["SEQ", "TIME", "OPERATOR", "ACTION", "TARGET", "CHANGE", "REASON", "HASH"], rightAligned: [0])
+        for r in records {
+            var change = ""
+            if r.before != nil || r.after != nil { change = "\(r.before ?? "-") → \(r.after ?? "-")" }
+            t.add([String(r.seq), UTC.rfc3339(r.at), r.operatorName, r.action, r.target,
+                   CallCommands.clip(change, 60), r.reason.map { CallCommands.clip($0, 40) } ?? "", String(r.hash.prefix(12))])
+        }
+        ctx.out(t.render())
+        return 0
+    }
+
+    static func verify(_ inv: Invocation, _ ctx: Context, _ store: any FleetStore) throws -> Int32 {
+        var expected: AuditHead?
+        if let text = inv.text("expect-head") {
+            guard let head = AuditHead(parsing: text) else {
+                throw UsageError("--expect-head must be SEQ:HASH as printed by `warden audit head`", command: inv.command)
+            }
+            expected = head
+        }
+        // Given the head kept elsewhere, the store also catches a cut or rewritten tail.
+        let result = try store.verifyAudit(expectedHead: expected)
+        switch result {
+        case .intact(let records, let head):
+            if ctx.json {
+                ctx.emit(.object([("intact", .bool(true)), ("records", .int(records)), ("head", JSONModels.head(head)),
+                                  ("broken_seq", .null), ("problem", .null)]))
+            } else {
+                ctx.line("intact: \(records) records, head \(head?.description ?? "(empty)")")
+            }
+            return 0
+        case .broken(let seq, let problem):
+            if ctx.json {
+                ctx.emit(.object([("intact", .bool(false)), ("records", .null), ("head", .null),
+                                  ("broken_seq", .int(seq)), ("problem", .string(problem))]))
+            } else {
+                ctx.line("broken at record \(seq): \(problem)")
+            }
+            throw Exit(code: 2, message: "the audit journal failed verification at record \(seq)")
+        }
+    }
+
+    static func head(_ inv: Invocation, _ ctx: Context) throws -> Int32 {
+        let store = try ctx.openStore(readOnly: true)
+        let head = try store.auditHead()
+        if ctx.json {
+            ctx.emit(JSONModels.head(head))
+        } else if let head {
+            ctx.line(head.description)
+        } else {
+            ctx.line("0:\(AuditRecord.genesisHash)")
+            ctx.note("the journal is empty")
+        }
+        return 0
+    }
+}
+
+/// Ends the run with a code after output was written, with a message for stderr.
+struct Exit: Error {
+    let code: Int32
+    let message: String
+}

@@ -1,0 +1,46 @@
+import Foundation
+import NcursesTerminal
+import WardenCore
+import WardenDashboard
+import WardenStore
+
+/// `warden` alone: the dashboard on the store. Reads the config file and the theme, then hands
+/// the terminal to WardenDashboard.
+enum DashboardCommand {
+    static func run(globals: GlobalOptions, environment: [String: String], storePath: String?) -> Int32 {
+        let configPath = DashboardConfig.path(environment: environment)
+        var config = DashboardConfig()
+        if let data = FileManager.default.contents(atPath: configPath) {
+            do { config = try DashboardConfig.parse(String(decoding: data, as: UTF8.self), file: configPath) } catch {
+                CLI.fail(TerminalText.safe(error.description))
+                return 2
+            }
+        }
+        let path = storePath ?? StorePath.resolve(flag: globals.db, environment: environment)
+        // The store must exist and open before the terminal is taken over, so errors read plainly.
+        let readOnly = globals.readOnly || config.readOnly
+        do { _ = try SQLiteStore.open(path: path, readOnly: readOnly) } catch {
+            CLI.fail(TerminalText.safe(error.description))
+            return 2
+        }
+        let search = ThemeLoader.searchPaths(environment: environment, executable: CommandLine.arguments[0])
+        let themeName = globals.theme ?? config.theme ?? "default"
+        let theme: Theme
+        do { theme = try ThemeLoader.load(named: themeName, searchPaths: search) } catch {
+            CLI.fail(TerminalText.safe(String(describing: error)))
+            return 2
+        }
+        let operatorName = Operator.name(flag: globals.operatorName, environment: environment, configured: config.operatorName)
+        do {
+            try DashboardApp.run(.init(storePath: path, readOnly: readOnly, operatorName: operatorName, theme: theme,
+                                       config: config, themeSearch: search))
+        } catch TerminalError.notATerminal {
+            CLI.fail("the dashboard needs a terminal (stdin and stdout must be a TTY); use the commands for scripts")
+            return 2
+        } catch {
+            CLI.fail("cannot start the dashboard: \(error)")
+            return 2
+        }
+        return 0
+    }
+}

@@ -1,0 +1,66 @@
+import WardenCore
+import WardenStore
+
+enum TokenCommands {
+    static func issue(_ inv: Invocation, _ ctx: Context) throws -> Int32 {
+        let store = try ctx.openStore(readOnly: false)
+        let agent = try Resolve.agent(inv.positional("AGENT")!, in: store)
+        var instanceID: String?
+        if let text = inv.text("instance") {
+            let instances = try store.instances(agentID: agent.id)
+            let matches = instances.filter { $0.id == text }.isEmpty ? instances.filter { $0.id.hasPrefix(text) } : instances.filter { $0.id == text }
+            guard matches.count == 1 else {
+                throw RuntimeError(matches.isEmpty
+                    ? "\(TerminalText.safe(agent.name)) has no instance '\(TerminalText.safe(text))'"
+                    : "'\(TerminalText.safe(text))' matches \(matches.count) instances of \(TerminalText.safe(agent.name)); type more of the ID")
+            }
+            instanceID = matches[0].id
+        }
+        let issued = try store.issueCredential(agentID: agent.id, ttlMs: inv.duration("ttl"), scopes: inv.scopes("scopes"),
+                                               instanceID: instanceID, ctx.mutation())
+        let c = issued.credential
+        if ctx.json {
+            ctx.emit(.object([
+                ("id", .string(c.id)),
+                ("agent_id", .string(c.agentID)),
+                ("instance_id", .optString(c.instanceID)),
+                ("scopes", JSONModels.scopes(c.scopes)),
+                ("issued_at", .time(c.issuedAt)),
+                ("expires_at", .time(c.expiresAt)),
+                ("secret", .string(issued.secret)),
+            ]))
+            return 0
+        }
+        // The secret alone on stdout (so `TOKEN=$(warden token issue …)` works); the rest for people.
+        ctx.line(issued.secret)
+        ctx.note("issued \(c.id) to \(TerminalText.safe(agent.name)) (\(TerminalText.safe(agent.id))); scopes \(c.scopes); expires \(TimeText.full(c.expiresAt, now: ctx.now))")
+        ctx.note("warden: the secret above is shown once and is not stored; it cannot be shown again (revoke \(c.id) and issue a new one if it is lost).")
+        return 0
+    }
+
+    static func list(_ inv: Invocation, _ ctx: Context) throws -> Int32 {
+        let store = try ctx.openStore(readOnly: true)
+        var agentID: String?
+        if let text = inv.text("agent") { agentID = try Resolve.agent(text, in: store).id }
+        let fleet = try FleetSnapshot(store)
+        var creds = try store.credentials(agentID: agentID)
+        if inv.has("active") { creds = creds.filter { $0.status(at: ctx.now) == .active } }
+        if ctx.json {
+            ctx.emit(.array(creds.map { JSONModels.credential($0, effective: $0.scopes.intersection(fleet.effective(of: $0.agentID)), now: ctx.now) }))
+            return 0
+        }
+        if creds.isEmpty {
+            ctx.note("no credentials; issue one with `warden token issue AGENT`")
+            return 0
+        }
+        var t = Table(["STATUS", "ID", "AGENT", "EFFECTIVE SCOPES", "ISSUED", "EXPIRES", "INSTANCE", "NOTE"])
+        for c in creds {
+            t.add([c.status(at: ctx.now).rawValue, c.id, fleet.label(c.agentID),
+                   ScopeText.brief(c.scopes.intersection(fleet.effective(of: c.agentID))),
+                   TimeText.relative(c.issuedAt, now: ctx.now), TimeText.expiry(c.expiresAt, now: ctx.now),
+                   c.instanceID ?? "-", c.isStatic(policy: .standard) ? "static" : ""])
+        }
+        ctx.out(t.render())
+        return 0
+    }
+}

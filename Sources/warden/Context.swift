@@ -1,0 +1,76 @@
+import Foundation
+import WardenCore
+import WardenStore
+
+/// What a command runs with: the global options, the environment, the time of the run, and
+/// the way to the store. Output is written through here so tests of the binary see one stream.
+final class Context: @unchecked Sendable {
+    let globals: GlobalOptions
+    let environment: [String: String]
+    /// Read once per run: every time a command shows or records is this one.
+    let now: Timestamp
+
+    init(globals: GlobalOptions, environment: [String: String], now: Timestamp) {
+        self.globals = globals
+        self.environment = environment
+        self.now = now
+    }
+
+    var json: Bool { globals.json }
+
+    // MARK: output
+
+    /// Writes to stdout (buffered by the C library; flushed at exit).
+    func out(_ text: String) {
+        Stdio.write(text)
+    }
+
+    func line(_ text: String = "") { out(text + "\n") }
+
+    /// Writes a note for the person at the terminal to stderr (never data scripts read).
+    func note(_ text: String) {
+        Stdio.error(text + "\n")
+    }
+
+    func emit(_ value: JSONValue) {
+        out(JSONWriter.write(value) + "\n")
+    }
+
+    // MARK: who and where
+
+    /// `--operator`, else `$WARDEN_OPERATOR`, else the OS user, else `$USER`.
+    var operatorName: String { Operator.name(flag: globals.operatorName, environment: environment) }
+
+    func mutation(reason: String? = nil) -> Mutation {
+        Mutation(operatorName: operatorName, now: now, reason: reason)
+    }
+
+    var storePath: String { StorePath.resolve(flag: globals.db, environment: environment) }
+
+    /// Opens the existing store; read commands open it read-only.
+    func openStore(readOnly: Bool) throws -> any FleetStore {
+        try StoreAccess.open(path: storePath, readOnly: readOnly)
+    }
+}
+
+/// A failure while running a command (exit 2), with a message for people.
+struct RuntimeError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Who is acting: `--operator`, else `$WARDEN_OPERATOR`, else the config file's `operator`,
+/// else the OS user, else `$USER`.
+enum Operator {
+    static func name(flag: String?, environment: [String: String], configured: String? = nil) -> String {
+        if let o = flag { return o }
+        if let o = environment["WARDEN_OPERATOR"], !o.isEmpty { return o }
+        if let o = configured, !o.isEmpty { return o }
+        if let pw = getpwuid(getuid()), let name = pw.pointee.pw_name {
+            let s = String(cString: name)
+            if !s.isEmpty { return s }
+        }
+        if let u = environment["USER"], !u.isEmpty { return u }
+        return "uid:\(getuid())"
+    }
+}

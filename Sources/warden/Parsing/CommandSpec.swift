@@ -1,0 +1,393 @@
+import WardenCore
+
+/// One option a command accepts. The kind decides how its value is read and checked.
+struct FlagSpec: Sendable {
+    enum Kind: Sendable {
+        /// Present or not.
+        case bool
+        /// Free text.
+        case text
+        /// A comma-separated scope list, checked with `ScopeSet(parsing:)`.
+        case scopes
+        /// `90s`, `15m`, `8h`, `7d`, checked with `DurationText.parse`.
+        case duration
+        /// A whole number ≥ 1.
+        case count
+    }
+
+    let name: String
+    let kind: Kind
+    /// The placeholder in usage lines (`LIST`, `DUR`, `ID`).
+    let value: String
+    let help: String
+    /// Shown without brackets in the usage line and checked by the parser.
+    let required: Bool
+
+    init(_ name: String, _ kind: Kind, _ value: String = "", required: Bool = false, _ help: String) {
+        self.name = name
+        self.kind = kind
+        self.value = value
+        self.help = help
+        self.required = required
+    }
+
+    init(bool name: String, _ help: String) {
+        self.init(name, .bool, "", help)
+    }
+
+    var takesValue: Bool { kind != .bool }
+    var synopsis: String { takesValue ? "--\(name) \(value)" : "--\(name)" }
+}
+
+/// A positional argument.
+struct PositionalSpec: Sendable {
+    let name: String
+    let optional: Bool
+    let help: String
+    init(_ name: String, optional: Bool = false, _ help: String) {
+        self.name = name
+        self.optional = optional
+        self.help = help
+    }
+}
+
+/// One command of the table: its words, what it says about itself, what it accepts, and the code
+/// that runs it. Usage lines and `--help` pages are generated from this, never written by hand.
+struct CommandSpec: Sendable {
+    typealias Run = @Sendable (Invocation, Context) throws -> Int32
+
+    let words: [String]
+    let summary: String
+    let positionals: [PositionalSpec]
+    let flags: [FlagSpec]
+    /// Groups of flags of which exactly one must be given, e.g. `(--drop LIST | --keep LIST)`.
+    let exactlyOne: [[String]]
+    /// Extra paragraphs for `--help` (output fields, notes).
+    let details: String
+    let run: Run
+
+    init(_ words: [String], _ summary: String, positionals: [PositionalSpec] = [], flags: [FlagSpec] = [],
+         exactlyOne: [[String]] = [], details: String = "", run: @escaping Run) {
+        self.words = words
+        self.summary = summary
+        self.positionals = positionals
+        self.flags = flags
+        self.exactlyOne = exactlyOne
+        self.details = details
+        self.run = run
+    }
+
+    var name: String { words.joined(separator: " ") }
+
+    /// Commands that open the dashboard accept `--theme` and `--read-only`.
+    var opensDashboard: Bool { words == ["demo"] }
+
+    func flag(_ name: String) -> FlagSpec? { flags.first { $0.name == name } }
+
+    /// `warden agent register NAME --by ID --scopes LIST [--ttl DUR]`
+    var usageLine: String {
+        var parts = ["warden"] + words
+        for p in positionals { parts.append(p.optional ? "[\(p.name)]" : p.name) }
+        var grouped = Set<String>()
+        for group in exactlyOne {
+            let alternatives = group.compactMap { flag($0)?.synopsis }
+            parts.append("(" + alternatives.joined(separator: " | ") + ")")
+            grouped.formUnion(group)
+        }
+        for f in flags where !grouped.contains(f.name) {
+            parts.append(f.required ? f.synopsis : "[\(f.synopsis)]")
+        }
+        return parts.joined(separator: " ")
+    }
+}
+
+/// A parsed command line: the command, its checked values, and the global options.
+struct Invocation: Sendable {
+    enum Value: Sendable {
+        case present
+        case text(String)
+        case scopes(ScopeSet)
+        case duration(Int64)
+        case count(Int)
+    }
+
+    let command: CommandSpec
+    var positionals: [String: String] = [:]
+    var values: [String: Value] = [:]
+
+    func positional(_ name: String) -> String? { positionals[name] }
+    func has(_ flag: String) -> Bool { values[flag] != nil }
+    func text(_ flag: String) -> String? {
+        if case .text(let s)? = values[flag] { return s }
+        return nil
+    }
+    func scopes(_ flag: String) -> ScopeSet? {
+        if case .scopes(let s)? = values[flag] { return s }
+        return nil
+    }
+    func duration(_ flag: String) -> Int64? {
+        if case .duration(let d)? = values[flag] { return d }
+        return nil
+    }
+    func count(_ flag: String) -> Int? {
+        if case .count(let n)? = values[flag] { return n }
+        return nil
+    }
+}
+
+/// Options every command accepts, before or after the command words.
+struct GlobalOptions: Sendable {
+    var db: String?
+    var operatorName: String?
+    var json = false
+    var help = false
+    var version = false
+    /// Dashboard only (`warden [--theme NAME] [--read-only]`).
+    var theme: String?
+    var readOnly = false
+
+    static let flags: [FlagSpec] = [
+        FlagSpec("db", .text, "PATH", "the store file (else $WARDEN_DB, else $XDG_DATA_HOME/warden/warden.db, else ~/.local/share/warden/warden.db)"),
+        FlagSpec("operator", .text, "NAME", "who is acting, for the audit journal (else $WARDEN_OPERATOR, else the OS user)"),
+        FlagSpec(bool: "json", "one JSON document on stdout (an array for lists)"),
+        FlagSpec(bool: "help", "show help (also -h)"),
+        FlagSpec(bool: "version", "print the version"),
+        FlagSpec("theme", .text, "NAME", "dashboard only: a theme from Themes/ (default, light, dracula, …)"),
+        FlagSpec(bool: "read-only", "dashboard only: open the store read-only; revoke and narrow do not exist"),
+    ]
+}
+
+/// A command line the parser refuses (exit 1). `command` is whose usage to show.
+struct UsageError: Error {
+    let message: String
+    let command: CommandSpec?
+    /// For a command group (`warden agent`): its words, to list its subcommands.
+    let group: [String]?
+    init(_ message: String, command: CommandSpec? = nil, group: [String]? = nil) {
+        self.message = message
+        self.command = command
+        self.group = group
+    }
+}
+
+/// The result of parsing: run a command, or show help or the version.
+enum ParseResult {
+    case run(Invocation, GlobalOptions)
+    case help(CommandSpec?, group: [String]?, GlobalOptions)
+    case version
+    /// No command at all: `warden` alone (the dashboard, in a later issue).
+    case bare(GlobalOptions)
+}
+
+/// Hand-written, table-driven parsing: finds the command words, then reads flags by the
+/// command's table. `--flag=value` and `--flag value` both work; `--` ends the options.
+struct ArgumentParser {
+    let commands: [CommandSpec]
+
+    func parse(_ args: [String]) throws(UsageError) -> ParseResult {
+        var globals = GlobalOptions()
+        var rest: [String] = []  // tokens after the command words
+        var words: [String] = []
+        var command: CommandSpec?
+        var i = 0
+
+        // 1. The command words, with global options allowed among them.
+        while i < args.count {
+            let token = args[i]
+            if token.hasPrefix("-") && token != "-" {
+                if try readGlobal(args, &i, &globals) { continue }
+                if command == nil && !words.isEmpty {
+                    throw UsageError("'\(words.joined(separator: " "))' needs a subcommand", group: words)
+                }
+                break  // a command flag (checked below) or an unknown option
+            }
+            if command != nil {
+                // A longer command may extend this one (`audit` → `audit head`).
+                let candidate = words + [token]
+                if let longer = commands.first(where: { $0.words == candidate }) {
+                    command = longer; words = candidate; i += 1; continue
+                }
+                break
+            }
+            // `warden help [COMMAND…]` is `warden [COMMAND…] --help`.
+            if words.isEmpty && token == "help" && !globals.help { globals.help = true; i += 1; continue }
+            let candidate = words + [token]
+            if let exact = commands.first(where: { $0.words == candidate }) {
+                command = exact; words = candidate; i += 1; continue
+            }
+            if commands.contains(where: { $0.words.starts(with: candidate) }) {
+                words = candidate; i += 1; continue
+            }
+            if words.isEmpty {
+                throw UsageError("unknown command '\(Redact.argument(token))'")
+            }
+            throw UsageError("unknown subcommand '\(Redact.argument(token))' for 'warden \(words.joined(separator: " "))'", group: words)
+        }
+        rest = Array(args[i...])
+
+        guard let command else {
+            if globals.version { return .version }
+            if !words.isEmpty {
+                if globals.help { return .help(nil, group: words, globals) }
+                throw UsageError("'\(words.joined(separator: " "))' needs a subcommand", group: words)
+            }
+            if let first = rest.first {
+                if globals.help { return .help(nil, group: nil, globals) }
+                throw UsageError("unknown option '\(Redact.flagName(first))'")
+            }
+            return globals.help ? .help(nil, group: nil, globals) : .bare(globals)
+        }
+
+        // 2. The command's own flags and positionals, global options still allowed.
+        var inv = Invocation(command: command)
+        var positionals: [String] = []
+        var optionsEnded = false
+        var j = 0
+        while j < rest.count {
+            let token = rest[j]
+            if optionsEnded || !token.hasPrefix("-") || token == "-" {
+                positionals.append(token); j += 1; continue
+            }
+            if token == "--" { optionsEnded = true; j += 1; continue }
+            if try readGlobal(rest, &j, &globals) { continue }
+            guard token.hasPrefix("--") else {
+                throw UsageError("unknown option '\(Redact.flagName(token))'", command: command)
+            }
+            let body = token.dropFirst(2)
+            let name: String, inline: String?
+            if let eq = body.firstIndex(of: "=") {
+                name = String(body[..<eq]); inline = String(body[body.index(after: eq)...])
+            } else {
+                name = String(body); inline = nil
+            }
+            guard let spec = command.flag(name) else {
+                throw UsageError("unknown option '--\(Redact.flagName(name))' for 'warden \(command.name)'", command: command)
+            }
+            if inv.values[name] != nil {
+                throw UsageError("--\(name) given twice", command: command)
+            }
+            var raw: String?
+            if spec.takesValue {
+                if let inline { raw = inline; j += 1 } else if j + 1 < rest.count, !isKnownFlag(rest[j + 1], command) {
+                    raw = rest[j + 1]; j += 2
+                } else {
+                    throw UsageError("--\(name) needs a value (\(spec.value))", command: command)
+                }
+            } else {
+                if inline != nil { throw UsageError("--\(name) takes no value", command: command) }
+                j += 1
+            }
+            inv.values[name] = try value(of: spec, raw, command)
+        }
+
+        if globals.help { return .help(command, group: nil, globals) }
+        if globals.version { return .version }
+
+        // 3. Positionals by the table; flags the table requires.
+        let required = command.positionals.filter { !$0.optional }.count
+        if positionals.count < required {
+            let missing = command.positionals[positionals.count]
+            throw UsageError("missing \(missing.name)", command: command)
+        }
+        if positionals.count > command.positionals.count {
+            let extra = positionals[command.positionals.count]
+            throw UsageError("unexpected argument '\(Redact.argument(extra))'", command: command)
+        }
+        for (spec, text) in zip(command.positionals, positionals) {
+            if text.isEmpty { throw UsageError("\(spec.name) must not be empty", command: command) }
+            inv.positionals[spec.name] = text
+        }
+        for f in command.flags where f.required && inv.values[f.name] == nil {
+            throw UsageError("missing --\(f.name) \(f.value)", command: command)
+        }
+        for group in command.exactlyOne {
+            let given = group.filter { inv.values[$0] != nil }
+            if given.count != 1 {
+                let names = group.map { "--\($0)" }.joined(separator: " or ")
+                throw UsageError(given.isEmpty ? "give one of \(names)" : "give only one of \(names)", command: command)
+            }
+        }
+        return .run(inv, globals)
+    }
+
+    /// Reads a global option at `args[i]` if it is one; advances `i` past it (and its value).
+    private func readGlobal(_ args: [String], _ i: inout Int, _ g: inout GlobalOptions) throws(UsageError) -> Bool {
+        let token = args[i]
+        if token == "-h" { g.help = true; i += 1; return true }
+        guard token.hasPrefix("--") else { return false }
+        let body = token.dropFirst(2)
+        let name = String(body.prefix { $0 != "=" })
+        let inline: String? = body.contains("=") ? String(body.drop { $0 != "=" }.dropFirst()) : nil
+        switch name {
+        case "json", "help", "version", "read-only":
+            if inline != nil { throw UsageError("--\(name) takes no value") }
+            switch name {
+            case "json": g.json = true
+            case "help": g.help = true
+            case "version": g.version = true
+            default: g.readOnly = true
+            }
+            i += 1
+            return true
+        case "db", "operator", "theme":
+            let v: String
+            if let inline { v = inline; i += 1 } else if i + 1 < args.count, !args[i + 1].hasPrefix("--") {
+                v = args[i + 1]; i += 2
+            } else {
+                throw UsageError("--\(name) needs a value (\(name == "db" ? "PATH" : "NAME"))")
+            }
+            if v.isEmpty { throw UsageError("--\(name) must not be empty") }
+            switch name {
+            case "db": g.db = v
+            case "theme": g.theme = v
+            default: g.operatorName = v
+            }
+            return true
+        default:
+            return false
+        }
+    }
+
+    private func isKnownFlag(_ token: String, _ command: CommandSpec) -> Bool {
+        guard token.hasPrefix("--") else { return false }
+        let name = String(token.dropFirst(2).prefix { $0 != "=" })
+        return command.flag(name) != nil || GlobalOptions.flags.contains { $0.name == name } || token == "--"
+    }
+
+    private func value(of spec: FlagSpec, _ raw: String?, _ command: CommandSpec) throws(UsageError) -> Invocation.Value {
+        guard let raw else { return .present }
+        switch spec.kind {
+        case .bool:
+            return .present
+        case .text:
+            if raw.isEmpty { throw UsageError("--\(spec.name) must not be empty", command: command) }
+            return .text(raw)
+        case .scopes:
+            do { return .scopes(try ScopeSet(parsing: raw)) } catch {
+                throw UsageError("--\(spec.name): \(error.description)", command: command)
+            }
+        case .duration:
+            do { return .duration(try DurationText.parse(raw)) } catch {
+                throw UsageError("--\(spec.name): \(error.description)", command: command)
+            }
+        case .count:
+            guard let n = Int(raw), n >= 1 else {
+                throw UsageError("--\(spec.name): expected a whole number of at least 1, got '\(Redact.argument(raw))'", command: command)
+            }
+            return .count(n)
+        }
+    }
+}
+
+/// Keeps secrets out of error messages: a token that looks like a credential is never echoed.
+enum Redact {
+    static func argument(_ text: String) -> String {
+        if text.hasPrefix(Credential.secretPrefix) { return "wdn_…(redacted)" }
+        return TerminalText.safe(text.count > 80 ? String(text.prefix(80)) + "…" : text)
+    }
+
+    /// The name part of `--name=value` only.
+    static func flagName(_ token: String) -> String {
+        argument(String(token.prefix { $0 != "=" }))
+    }
+}

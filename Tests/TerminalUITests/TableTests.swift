@@ -1,0 +1,82 @@
+import Testing
+@testable import TerminalUI
+
+@Suite struct TableTests {
+    let columns = [TableColumn("ID", width: .length(4)), TableColumn("NAME", width: .fill), TableColumn("TTL", width: .length(5), alignment: .right)]
+
+    @Test func rendersHeaderRowsAndSelection() {
+        let data = [["a1", "triage-bot", "4m"], ["b2", "deploy-agent-with-long-name", "1h"], ["c3", "日本語", "9s"]]
+        let table = Table(columns: columns, rowCount: data.count, sort: (column: 1, ascending: true)) { data[$0] }
+        var buffer = Buffer(width: 22, height: 4)
+        var state = TableState(selected: 1)
+        table.render(into: &buffer, area: buffer.area, state: &state)
+        #expect(buffer.lines == [
+            "ID   NAME ▲        TTL",
+            "a1   triage-bot     4m",
+            "b2   deploy-age…    1h",
+            "c3   日本語         9s",
+        ])
+        #expect(buffer[0, 0].style.bold)
+        #expect(buffer[0, 2].style.reverse)
+        #expect(buffer[21, 2].style.reverse)  // the highlight spans the whole row
+        #expect(!buffer[0, 1].style.reverse)
+    }
+
+    @Test func highlightSymbolGutter() {
+        let table = Table(columns: [TableColumn("N")], rowCount: 2, highlightSymbol: "▶ ", showsHeader: false) { TableRow([TableCell("row\($0)")]) }
+        var buffer = Buffer(width: 7, height: 2)
+        var state = TableState(selected: 1)
+        table.render(into: &buffer, area: buffer.area, state: &state)
+        #expect(buffer.lines == ["  row0 ", "▶ row1 "])
+    }
+
+    @Test func buildsOnlyVisibleRowsOfAHugeTable() {
+        var calls: [Int] = []
+        let columns = [TableColumn("ID", width: .length(6)), TableColumn("NAME", width: .fill)]
+        let table = Table(columns: columns, rowCount: 100_000) { index in
+            calls.append(index)
+            return TableRow([TableCell("\(index)"), "agent"])
+        }
+        var buffer = Buffer(width: 30, height: 11)  // header + 10 rows
+        var state = TableState(selected: 50_000)
+        table.render(into: &buffer, area: buffer.area, state: &state)
+        #expect(calls.count == 10)
+        #expect(calls.contains(50_000))
+        #expect(state.offset == 49_991)  // the selection is the last visible row
+        #expect(buffer.lines[10].hasPrefix("50000  agent"))
+    }
+
+    @Test func selectionStaysVisibleWhenMovingUp() {
+        var state = TableState(selected: 10, offset: 8)
+        #expect(state.scrollToSelection(count: 100, height: 5) == 8..<13)
+        state.previous(count: 100)
+        state.previous(count: 100)
+        state.previous(count: 100)
+        #expect(state.scrollToSelection(count: 100, height: 5) == 7..<12)
+        #expect(state.selected == 7)
+    }
+
+    @Test func selectionIsClampedWhenRowsDisappear() {
+        var state = TableState(selected: 40, offset: 35)
+        #expect(state.scrollToSelection(count: 3, height: 10) == 0..<3)
+        #expect(state.selected == 2)
+        state.pageDown(count: 3, pageSize: 10)
+        #expect(state.selected == 2)
+        state.first(count: 3)
+        #expect(state.selected == 0)
+        #expect(state.scrollToSelection(count: 0, height: 10) == 0..<0)
+        #expect(state.selected == nil)
+    }
+
+    @Test func neverWritesOutsideItsArea() {
+        let table = Table(columns: columns, rowCount: 50) { _ in ["xxxxxxxx", "yyyyyyyyyyyyyyyyyyyy", "zzzzzzzzz"] }
+        var buffer = Buffer(width: 20, height: 8, fill: Cell("."))
+        var state = TableState(selected: 49)
+        table.render(into: &buffer, area: Rect(x: 2, y: 2, width: 10, height: 3), state: &state)
+        for y in 0..<8 {
+            for x in 0..<20 where !Rect(x: 2, y: 2, width: 10, height: 3).contains(x: x, y: y) {
+                #expect(buffer[x, y].symbol == ".", "(\(x), \(y))")
+            }
+        }
+    }
+}
