@@ -65,6 +65,13 @@ public protocol FleetStore: AnyObject {
     func recordCalls(_ calls: [ToolCall]) throws(StoreError) -> [Int64]
     /// Applies instance lifecycle events in one transaction.
     func recordInstanceEvents(_ events: [InstanceEvent]) throws(StoreError)
+
+    // MARK: Telemetry (ingesters; see SQLiteStore+Telemetry.swift)
+    /// Applies decoded telemetry in one write transaction: unknown identities become
+    /// unregistered agents, delegations obey rule 1. Refused events are listed in the outcome
+    /// (or, `atomically`, the first one rolls back the batch).
+    func applyTelemetry(_ events: [TelemetryEvent], session: TelemetrySession,
+                        atomically: Bool) throws(StoreError) -> TelemetryOutcome
 }
 
 /// Who does a mutation, when, and why.

@@ -1,0 +1,327 @@
+import Glibc
+import WardenCore
+import WardenStore
+
+public enum IngestFormat: String, Sendable, CaseIterable {
+    case ndjson, otlp
+}
+
+public struct IngestOptions: Sendable {
+    public var format: IngestFormat
+    /// Stop at the first bad line with nothing applied.
+    public var strict: Bool
+    /// Events per store transaction.
+    public var batchSize: Int
+    /// Pending events are written at least this often while input trickles in.
+    public var batchIntervalMs: Int64
+    /// Longer lines are refused without being held in memory.
+    public var maxLineBytes: Int
+    /// Who delegations and first sightings of unregistered agents are audited as.
+    public var operatorName: String
+
+    public init(format: IngestFormat = .ndjson, strict: Bool = false, batchSize: Int = 1000,
+                batchIntervalMs: Int64 = 50, maxLineBytes: Int = 1 << 20, operatorName: String = "ingest") {
+        self.format = format
+        self.strict = strict
+        self.batchSize = batchSize
+        self.batchIntervalMs = batchIntervalMs
+        self.maxLineBytes = maxLineBytes
+        self.operatorName = operatorName
+    }
+}
+
+/// What an ingest did, by line and by event.
+public struct IngestStats: Equatable, Sendable {
+    public var lines = 0
+    /// Lines whose events were applied.
+    public var ingested = 0
+    /// Blank lines, lines with nothing to record (other spans), events already recorded.
+    public var skipped = 0
+    public var rejected = 0
+    public var events = 0
+    public var toolCalls = 0
+    public var unregisteredAgents = 0
+    /// OTLP only.
+    public var spans = 0
+    public var skippedSpans = 0
+    public var bytes: Int64 = 0
+    public init() {}
+
+    /// The summary for `--json`: stable field names.
+    public var json: JSONValue {
+        .object([
+            ("lines", .int(lines)), ("ingested", .int(ingested)), ("skipped", .int(skipped)), ("rejected", .int(rejected)),
+            ("events", .int(events)), ("tool_calls", .int(toolCalls)), ("unregistered_agents", .int(unregisteredAgents)),
+            ("spans", .int(spans)), ("skipped_spans", .int(skippedSpans)), ("bytes", .int(bytes)),
+        ])
+    }
+
+    public var summary: String {
+        var s = "\(lines) line\(lines == 1 ? "" : "s"): \(ingested) ingested, \(skipped) skipped, \(rejected) rejected"
+        s += "; \(events) event\(events == 1 ? "" : "s") (\(toolCalls) tool call\(toolCalls == 1 ? "" : "s"))"
+        if spans > 0 { s += "; \(spans) spans, \(skippedSpans) skipped" }
+        if unregisteredAgents > 0 {
+            s += "; \(unregisteredAgents) unregistered agent\(unregisteredAgents == 1 ? "" : "s") recorded"
+        }
+        return s
+    }
+}
+
+/// Decoded lines waiting for one store transaction, with what decoding found along the way.
+struct DecodedBatch: Sendable {
+    var events: [TelemetryEvent] = []
+    /// Lines that gave events, in order, with how many each gave.
+    var lines: [(line: Int, events: Int)] = []
+    /// Lines refused while decoding.
+    var errors: [(line: Int, reason: String)] = []
+    /// Lines read (all of them), and those with nothing to record (blank, OTLP without tool or agent spans).
+    var lineCount = 0
+    var empty = 0
+    var spans = 0
+    var skippedSpans = 0
+    /// When the first line went in (monotonic ms), for the 50 ms flush.
+    var startedAt: Int64 = 0
+
+    var isEmpty: Bool { lineCount == 0 }
+}
+
+/// The decoding half of the pipeline: lines in, batches out. Runs on the reading thread.
+final class BatchDecoder {
+    let options: IngestOptions
+    let ndjson = NDJSONDecoder()
+    let otlp = OTLPDecoder()
+    var batch = DecodedBatch()
+    /// Strict mode: a line was refused; nothing more is decoded.
+    var failed = false
+
+    init(options: IngestOptions) {
+        self.options = options
+        batch.events.reserveCapacity(options.batchSize)
+    }
+
+    /// True when the batch is full (time to hand it over).
+    var full: Bool { !options.strict && batch.events.count >= options.batchSize }
+
+    func due(now: Int64) -> Bool {
+        !options.strict && !batch.isEmpty && now - batch.startedAt >= options.batchIntervalMs
+    }
+
+    func take() -> DecodedBatch {
+        let b = batch
+        batch = DecodedBatch()
+        batch.events.reserveCapacity(options.batchSize)
+        return b
+    }
+
+    private func begin() {
+        if batch.isEmpty { batch.startedAt = Monotonic.ms() }
+        batch.lineCount += 1
+    }
+
+    func line(_ bytes: UnsafeBufferPointer<UInt8>, number: Int) {
+        if failed { return }
+        begin()
+        if IngestPipeline.isBlank(bytes) {
+            batch.empty += 1
+            return
+        }
+        let before = batch.events.count
+        do {
+            switch options.format {
+            case .ndjson:
+                batch.events.append(try ndjson.decode(bytes, source: number))
+            case .otlp:
+                let doc = try otlp.decode(bytes, source: number)
+                batch.spans += doc.spans
+                batch.skippedSpans += doc.skippedSpans
+                if doc.events.isEmpty {
+                    batch.empty += 1
+                    return
+                }
+                batch.events.append(contentsOf: doc.events)
+            }
+        } catch {
+            batch.errors.append((number, error.description))
+            if options.strict { failed = true }
+            return
+        }
+        batch.lines.append((number, batch.events.count - before))
+    }
+
+    func tooLong(number: Int, bytes: Int) {
+        if failed { return }
+        begin()
+        batch.errors.append((number, "line is \(bytes) bytes, longer than the \(options.maxLineBytes)-byte limit; refused"))
+        if options.strict { failed = true }
+    }
+
+    func feed(_ item: LineReader.Item) {
+        switch item {
+        case .line(let bytes, let n): line(bytes, number: n)
+        case .tooLong(let n, let bytes): tooLong(number: n, bytes: bytes)
+        }
+    }
+}
+
+/// Lines in, batched store transactions out. Bad lines are reported as `NAME:LINE: reason`
+/// through `report`, in line order, and counted; the rest goes on (or, strict, nothing is applied).
+public final class IngestPipeline {
+    let store: FleetStore
+    let options: IngestOptions
+    public var sourceName: String
+    let report: (String) -> Void
+    let session: TelemetrySession
+    let decoder: BatchDecoder
+    public private(set) var stats = IngestStats()
+    /// Strict mode: a bad line was seen; nothing was (or will be) applied.
+    public private(set) var failed = false
+
+    public init(store: FleetStore, options: IngestOptions, sourceName: String, report: @escaping (String) -> Void) {
+        self.store = store
+        self.options = options
+        self.sourceName = sourceName
+        self.report = report
+        self.session = TelemetrySession(operatorName: options.operatorName)
+        self.decoder = BatchDecoder(options: options)
+    }
+
+    /// One line of input (without its newline).
+    public func line(_ bytes: UnsafeBufferPointer<UInt8>, number: Int) throws(StoreError) {
+        decoder.line(bytes, number: number)
+        if decoder.full { try flush() }
+    }
+
+    /// A line over the length cap.
+    public func tooLong(number: Int, bytes: Int) {
+        decoder.tooLong(number: number, bytes: bytes)
+    }
+
+    func feed(_ item: LineReader.Item) throws(StoreError) {
+        decoder.feed(item)
+        if decoder.full { try flush() }
+    }
+
+    /// Writes pending events if they have waited long enough (or `force`). Never in strict mode.
+    public func flushIfDue(force: Bool = false) throws(StoreError) {
+        if options.strict || decoder.batch.isEmpty { return }
+        if force || decoder.due(now: Monotonic.ms()) { try flush() }
+    }
+
+    /// Writes what was decoded in one transaction (strict: everything, all or nothing).
+    public func flush() throws(StoreError) {
+        if decoder.batch.isEmpty { return }
+        try apply(decoder.take())
+    }
+
+    /// At the end of input: writes what is left. Strict: applies everything now, or nothing.
+    @discardableResult
+    public func finish() throws(StoreError) -> IngestStats {
+        try flush()
+        return stats
+    }
+
+    func addBytes(_ n: Int64) { stats.bytes += n }
+
+    /// The applying half: one transaction for a batch, then the accounting and the reports.
+    func apply(_ batch: DecodedBatch) throws(StoreError) {
+        stats.lines += batch.lineCount
+        stats.skipped += batch.empty
+        stats.spans += batch.spans
+        stats.skippedSpans += batch.skippedSpans
+        if failed { return }
+        var refusals = batch.errors
+        if options.strict, !refusals.isEmpty {
+            // Nothing is applied: report the first bad line only.
+            failed = true
+            stats.rejected += 1
+            report("\(sourceName):\(refusals[0].line): \(Sanitize.reason(refusals[0].reason))")
+            return
+        }
+        let events = batch.events
+        var outcome = TelemetryOutcome()
+        if !events.isEmpty {
+            outcome = try store.applyTelemetry(events, session: session, atomically: options.strict)
+        }
+        stats.unregisteredAgents += outcome.unregisteredAgents.count
+        if outcome.rejected.isEmpty && outcome.skipped.isEmpty {
+            // The common case: every event applied.
+            stats.events += outcome.applied
+            for e in events { if case .toolCall = e.body { stats.toolCalls += 1 } }
+            stats.ingested += batch.lines.count
+        } else if options.strict {
+            failed = true
+            let (index, reason) = outcome.rejected[0]
+            stats.rejected += 1
+            report("\(sourceName):\(events[index].source): \(Sanitize.reason(reason))")
+            return
+        } else {
+            var skippedEvents = [Bool](repeating: false, count: events.count)
+            for i in outcome.skipped { skippedEvents[i] = true }
+            var rejectedEvents = [String?](repeating: nil, count: events.count)
+            for (i, reason) in outcome.rejected { rejectedEvents[i] = reason }
+            var k = 0
+            for (line, count) in batch.lines {
+                var applied = 0
+                var reason: String?
+                for j in k..<(k + count) {
+                    if let r = rejectedEvents[j] {
+                        if reason == nil { reason = r }
+                    } else if !skippedEvents[j] {
+                        applied += 1
+                        if case .toolCall = events[j].body { stats.toolCalls += 1 }
+                    }
+                }
+                stats.events += applied
+                k += count
+                if let reason {
+                    refusals.append((line, reason))
+                } else if applied == 0 {
+                    stats.skipped += 1
+                } else {
+                    stats.ingested += 1
+                }
+            }
+        }
+        if !refusals.isEmpty {
+            refusals.sort { $0.line < $1.line }
+            for (line, reason) in refusals {
+                stats.rejected += 1
+                report("\(sourceName):\(line): \(Sanitize.reason(reason))")
+            }
+        }
+    }
+
+    static func isBlank(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        for c in b where !(c == 32 || c == 9 || c == 13) { return false }
+        return true
+    }
+}
+
+/// Untrusted text on its way to a terminal: controls become visible escapes, length is bounded.
+enum Sanitize {
+    static func reason(_ s: String, limit: Int = 400) -> String {
+        var out = ""
+        var count = 0
+        for scalar in s.unicodeScalars {
+            if count >= limit { out += "…"; break }
+            let v = scalar.value
+            if v < 0x20 || v == 0x7F || (0x80...0x9F).contains(v) || (0x202A...0x202E).contains(v) || (0x2066...0x2069).contains(v) {
+                let h = String(v, radix: 16)
+                out += "\\u{" + h + "}"
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+            count += 1
+        }
+        return out
+    }
+}
+
+/// Monotonic milliseconds (never jumps with the wall clock).
+enum Monotonic {
+    static func ms() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
+    }
+}

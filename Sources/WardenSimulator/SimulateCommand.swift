@@ -1,0 +1,114 @@
+import Foundation
+import Synchronization
+import WardenCore
+import WardenStore
+
+/// Wall-clock milliseconds since the epoch.
+public enum WallClock {
+    public static func now() -> Timestamp {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
+    }
+}
+
+/// `warden simulate [--agents N] [--rate CALLS_PER_S] [--duration DUR] [--seed N]`.
+public enum SimulateCommand {
+    static let interrupted = Atomic<Bool>(false)
+
+    /// Stops a running simulation (as SIGINT does).
+    public static func requestStop() { interrupted.store(true, ordering: .relaxed) }
+
+    /// Bootstraps a fleet when the store has none (or fewer agents than `agents`), then writes
+    /// activity until `durationMs` passes or SIGINT/SIGTERM. Exit 0, or 2 when the store fails.
+    public static func run(store: FleetStore, agents: Int? = nil, rate: Double = 20, durationMs: Int64? = nil,
+                           seed: UInt64? = nil, operatorName: String = "simulator",
+                           stdout: (String) -> Void, stderr: (String) -> Void) -> Int32 {
+        if let agents, agents < 1 || agents > 100_000 {
+            stderr("warden simulate: --agents must be between 1 and 100000\n")
+            return 1
+        }
+        if !(rate >= 0 && rate <= 100_000) {
+            stderr("warden simulate: --rate must be between 0 and 100000 calls per second\n")
+            return 1
+        }
+        interrupted.store(false, ordering: .relaxed)
+        let previousInt = signal(SIGINT) { _ in SimulateCommand.interrupted.store(true, ordering: .relaxed) }
+        let previousTerm = signal(SIGTERM) { _ in SimulateCommand.interrupted.store(true, ordering: .relaxed) }
+        defer {
+            signal(SIGINT, previousInt)
+            signal(SIGTERM, previousTerm)
+        }
+        let seed = seed ?? UInt64(truncatingIfNeeded: WallClock.now()) ^ UInt64(getpid())
+        let sim = FleetSimulator(store: store, seed: seed, rate: rate, agents: agents, operatorName: operatorName)
+        do {
+            let start = WallClock.now()
+            let boot = try sim.bootstrap(now: start)
+            let until = durationMs.map { start + $0 }
+            stdout("simulating \(boot) at \(formatRate(rate)) calls/s"
+                   + (durationMs.map { " for \(DurationText.canonical($0))" } ?? "; Ctrl-C to stop") + " (seed \(seed))\n")
+            let total = try sim.run(until: until, clock: WallClock.now, sleep: { usleep(UInt32($0) * 1000) },
+                                    shouldStop: { interrupted.load(ordering: .relaxed) })
+            stdout("simulated \(total)\n")
+            return 0
+        } catch {
+            stderr("warden simulate: \(error.description)\n")
+            return 2
+        }
+    }
+
+    static func formatRate(_ r: Double) -> String {
+        r == r.rounded() ? String(Int(r)) : String(r)
+    }
+}
+
+/// A simulator on its own thread with its own store connection (the demo's live fleet).
+public final class SimulatorThread: @unchecked Sendable {
+    private let stopFlag = Atomic<Bool>(false)
+    private let finished = DispatchSemaphore(value: 0)
+    private let lock = NSLock()
+    private var _totals = TickSummary()
+    private var _error: String?
+    private var _bootstrap: BootstrapSummary?
+
+    /// Opens `storePath`, bootstraps and ticks every `tickMs` until `stop()`.
+    public static func start(storePath: String, seed: UInt64, rate: Double = 20, agents: Int? = nil,
+                             operatorName: String = "simulator", tickMs: Int = 100) -> SimulatorThread {
+        let t = SimulatorThread()
+        let thread = Thread { [t] in
+            defer { t.finished.signal() }
+            do {
+                let store = try SQLiteStore.open(path: storePath)
+                let sim = FleetSimulator(store: store, seed: seed, rate: rate, agents: agents, operatorName: operatorName)
+                let boot = try sim.bootstrap(now: WallClock.now())
+                t.lock.withLock { t._bootstrap = boot }
+                while !t.stopFlag.load(ordering: .relaxed) {
+                    let s = try sim.tick(now: WallClock.now())
+                    t.lock.withLock { t._totals += s }
+                    var slept = 0
+                    while slept < tickMs && !t.stopFlag.load(ordering: .relaxed) {
+                        usleep(UInt32(min(20, tickMs - slept)) * 1000)
+                        slept += 20
+                    }
+                }
+            } catch {
+                t.lock.withLock { t._error = "\(error)" }
+            }
+        }
+        thread.name = "warden-simulator"
+        thread.start()
+        return t
+    }
+
+    /// Stops and waits for the thread to finish its tick.
+    public func stop() {
+        stopFlag.store(true, ordering: .relaxed)
+        finished.wait()
+        finished.signal()  // later calls return at once
+    }
+
+    public var totals: TickSummary { lock.withLock { _totals } }
+    public var bootstrap: BootstrapSummary? { lock.withLock { _bootstrap } }
+    /// Why the simulator stopped on its own (a store failure), if it did.
+    public var error: String? { lock.withLock { _error } }
+}

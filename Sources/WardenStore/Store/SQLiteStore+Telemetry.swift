@@ -1,0 +1,370 @@
+import CSQLite
+import WardenCore
+
+// Telemetry: events that agents and tool servers report about themselves (instances starting,
+// heartbeating and stopping, tool calls, delegations seen at run time), applied in batches.
+// Identities the store does not know are recorded as unregistered agents: they are exactly
+// what an operator must see.
+
+/// One decoded telemetry event. `agent` is a reference as telemetry carries it: a SPIFFE ID
+/// or an agent name.
+public struct TelemetryEvent: Sendable {
+    public enum Body: Sendable {
+        /// An instance of `agent` started (or was seen running).
+        case instanceStarted(instanceID: String, host: String, pid: Int64?)
+        /// An instance is alive. Creates the instance when it is unknown and `agent` is given.
+        case heartbeat(instanceID: String, host: String?, pid: Int64?)
+        case instanceStopped(instanceID: String)
+        /// A tool call; its `agentID` is ignored (the event's `agent` is resolved instead).
+        case toolCall(ToolCall)
+        /// `agent` (running) delegates a sub-agent: rule 1 applies, a refusal rejects the event.
+        /// `id` keeps a given SPIFFE ID (so later events can name it); nil generates one.
+        case delegate(name: String, id: String?, scopes: ScopeSet, ttlMs: Int64?)
+        /// Telemetry showed `agent` invoking `child` (e.g. nested agent spans). A child the
+        /// store does not know becomes an unregistered agent under `agent`.
+        case observedDelegation(child: String)
+    }
+
+    public var at: Timestamp
+    /// The acting agent: a SPIFFE ID or an agent name (nil only for instance events).
+    public var agent: String?
+    /// The caller's tag (e.g. the line number), handed back with rejections.
+    public var source: Int
+    public var body: Body
+
+    public init(at: Timestamp, agent: String?, source: Int, body: Body) {
+        self.at = at
+        self.agent = agent
+        self.source = source
+        self.body = body
+    }
+}
+
+/// What applying a batch did.
+public struct TelemetryOutcome: Sendable {
+    /// Events written.
+    public var applied = 0
+    /// Events that were valid but changed nothing (a delegation already recorded).
+    public var skipped: [Int] = []
+    /// Refused events: their index in the batch and why.
+    public var rejected: [(index: Int, reason: String)] = []
+    /// Unregistered agents created by this batch.
+    public var unregisteredAgents: [String] = []
+    public init() {}
+}
+
+/// Per-connection memory across batches (what references resolved to), so the hot path asks
+/// the database nothing it already knows. One per writer; not shared between threads.
+public final class TelemetrySession: @unchecked Sendable {
+    /// Who delegations and first sightings are audited as.
+    public let operatorName: String
+    var agentIDs: [String: String] = [:]
+    var trustDomain: String?
+
+    public init(operatorName: String) {
+        self.operatorName = operatorName
+    }
+}
+
+extension FleetStore {
+    /// Stores that do not take telemetry (test doubles, read-only views) refuse it.
+    public func applyTelemetry(_ events: [TelemetryEvent], session: TelemetrySession,
+                               atomically: Bool) throws(StoreError) -> TelemetryOutcome {
+        throw .io("this store does not accept telemetry")
+    }
+}
+
+extension SQLiteStore {
+    /// The synthetic principal that unregistered agents seen in telemetry hang under.
+    public static let unregisteredPrincipalID = "workload:unregistered"
+    /// The SPIFFE ID suffix given to an unregistered agent seen only by name.
+    public static let unregisteredSuffix = "unregistered"
+
+    /// Applies a batch in one write transaction. Refused events are listed in the outcome and
+    /// the rest applied, or, when `atomically`, the first refusal rolls everything back (the
+    /// outcome then lists that one refusal and nothing applied). Database failures throw.
+    public func applyTelemetry(_ events: [TelemetryEvent], session: TelemetrySession,
+                               atomically: Bool) throws(StoreError) -> TelemetryOutcome {
+        if events.isEmpty { return TelemetryOutcome() }
+        var firstRefusal: (Int, String)?
+        do {
+            return try write { () throws(StoreError) -> TelemetryOutcome in
+                var w = try TelemetryWriter(store: self, session: session)
+                var out = TelemetryOutcome()
+                for (i, e) in events.enumerated() {
+                    do {
+                        if try w.apply(e, &out) { out.applied += 1 } else { out.skipped.append(i) }
+                    } catch let refusal as EventRefusal {
+                        if atomically {
+                            firstRefusal = (i, refusal.reason)
+                            throw StoreError.refused(refusal.reason)
+                        }
+                        out.rejected.append((i, refusal.reason))
+                    } catch let e as StoreError {
+                        throw e
+                    } catch {
+                        throw StoreError.io("\(error)")
+                    }
+                }
+                try w.flushMinutes()
+                return out
+            }
+        } catch {
+            guard let (i, reason) = firstRefusal else { throw error }
+            var out = TelemetryOutcome()
+            out.rejected = [(i, reason)]
+            return out
+        }
+    }
+}
+
+/// A refusal of one event (the batch goes on without it).
+struct EventRefusal: Error {
+    let reason: String
+}
+
+/// Applies events inside one transaction.
+struct TelemetryWriter {
+    let store: SQLiteStore
+    let session: TelemetrySession
+    let db: Database
+    let insertCall: Statement
+    /// Calls by (agent, minute) in this batch, written once at the end.
+    var minutes: [MinuteKey: (calls: Int64, denied: Int64)] = [:]
+
+    struct MinuteKey: Hashable {
+        let agent: String
+        let minute: Int64
+    }
+
+    init(store: SQLiteStore, session: TelemetrySession) throws(StoreError) {
+        self.store = store
+        self.session = session
+        self.db = store.db
+        insertCall = try db.prepare("""
+            INSERT INTO tool_calls(at, agent_id, instance_id, credential_id, server, tool, decision, reason, duration_ms, result, args)
+            VALUES (?,?,?,?,?,?,?,?,?,?,?)
+            """)
+        if session.trustDomain == nil { session.trustDomain = try store.trustDomain() }
+    }
+
+    /// True when the event changed something.
+    mutating func apply(_ e: TelemetryEvent, _ out: inout TelemetryOutcome) throws -> Bool {
+        switch e.body {
+        case .toolCall(let c):
+            let agent = try resolve(e.agent, at: e.at, &out)
+            try recordCall(c, agent: agent, at: e.at)
+            return true
+        case .instanceStarted(let id, let host, let pid):
+            let agent = try resolve(e.agent, at: e.at, &out)
+            try startInstance(id: id, agent: agent, host: host, pid: pid, at: e.at)
+            return true
+        case .heartbeat(let id, let host, let pid):
+            try db.prepare("UPDATE instances SET last_heartbeat = max(last_heartbeat, ?) WHERE id = ?").bind(e.at, id).run()
+            if db.changes == 0 {
+                guard e.agent != nil else { throw EventRefusal(reason: "heartbeat for unknown instance '\(id)' names no agent") }
+                let agent = try resolve(e.agent, at: e.at, &out)
+                try startInstance(id: id, agent: agent, host: host ?? "unknown", pid: pid, at: e.at)
+            }
+            return true
+        case .instanceStopped(let id):
+            try db.prepare("UPDATE instances SET stopped_at = ?, last_heartbeat = max(last_heartbeat, ?) WHERE id = ? AND stopped_at IS NULL")
+                .bind(e.at, e.at, id).run()
+            if db.changes == 0 {
+                if try db.prepare("SELECT 1 FROM instances WHERE id = ?").bind(id).first({ _ in true }) == nil {
+                    throw EventRefusal(reason: "no instance '\(id)' to stop")
+                }
+                return false  // already stopped
+            }
+            return true
+        case .delegate(let name, let id, let scopes, let ttlMs):
+            return try delegate(parentRef: e.agent, name: name, id: id, scopes: scopes, ttlMs: ttlMs, at: e.at)
+        case .observedDelegation(let child):
+            let parent = try resolve(e.agent, at: e.at, &out)
+            if try lookup(child) != nil { return false }
+            _ = try resolve(child, at: e.at, &out, parent: parent)
+            return true
+        }
+    }
+
+    // MARK: identities
+
+    /// The agent ID a reference names, creating an unregistered agent for an unknown identity.
+    mutating func resolve(_ ref: String?, at: Timestamp, _ out: inout TelemetryOutcome, parent: String? = nil) throws -> String {
+        guard let ref, !ref.isEmpty else { throw EventRefusal(reason: "no agent given") }
+        if let id = session.agentIDs[ref] { return id }
+        if let id = try lookup(ref) {
+            remember(ref, id)
+            return id
+        }
+        let id = try createUnregistered(ref, at: at, parent: parent, &out)
+        remember(ref, id)
+        return id
+    }
+
+    func remember(_ ref: String, _ id: String) {
+        if session.agentIDs.count > 100_000 { session.agentIDs.removeAll(keepingCapacity: true) }
+        session.agentIDs[ref] = id
+    }
+
+    /// An existing agent by full ID or unique name; nil when none.
+    func lookup(_ ref: String) throws -> String? {
+        if let id = session.agentIDs[ref] { return id }
+        if ref.hasPrefix("spiffe://") {
+            return try db.prepare("SELECT id FROM agents WHERE id = ?").bind(ref).first { $0.string(0) }
+        }
+        let named = try db.prepare("SELECT id, registered FROM agents WHERE name = ? ORDER BY registered DESC, rowid LIMIT 4")
+            .bind(ref).all { ($0.string(0), $0.int(1) != 0) }
+        if named.count <= 1 { return named.first?.0 }
+        // A name shared by one registered agent and identities only seen in telemetry means the registered one.
+        let registered = named.filter(\.1)
+        if registered.count == 1 { return registered[0].0 }
+        throw EventRefusal(reason: "agent name '\(ref)' is ambiguous (\(named.map(\.0).joined(separator: ", "))); use the SPIFFE ID")
+    }
+
+    mutating func createUnregistered(_ ref: String, at: Timestamp, parent: String?, _ out: inout TelemetryOutcome) throws -> String {
+        let td = session.trustDomain ?? "warden.local"
+        let id: String, name: String
+        if ref.hasPrefix("spiffe://") {
+            guard let n = Identity.agentName(fromID: ref), (try? Identity.validateAgentName(n)) != nil,
+                  ref.utf8.count <= 512, !ref.utf8.contains(where: { $0 < 0x21 || $0 == 0x7F }) else {
+                throw EventRefusal(reason: "agent '\(ref)' is not a valid agent SPIFFE ID (spiffe://DOMAIN/agent/NAME/ID)")
+            }
+            id = ref; name = n
+        } else {
+            do { try Identity.validateAgentName(ref) } catch {
+                throw EventRefusal(reason: "agent '\(ref)' is neither an agent SPIFFE ID nor a valid agent name")
+            }
+            id = Identity.agentID(trustDomain: td, name: ref, suffix: SQLiteStore.unregisteredSuffix)
+            name = ref
+        }
+        var principalID = SQLiteStore.unregisteredPrincipalID
+        var depth = 1
+        if let parent, let p = try store.agent(parent) {
+            principalID = p.principalID
+            depth = p.depth + 1
+        } else {
+            try db.prepare("INSERT OR IGNORE INTO principals(\(SQLiteStore.principalColumns)) VALUES (?,?,?,?,?,?,NULL)")
+                .bind(principalID, Principal.Kind.workload.rawValue, "Unregistered identities seen in telemetry",
+                      ScopeSet.none.description, Principal.Status.active.rawValue, at).run()
+        }
+        try db.prepare("INSERT OR IGNORE INTO agents(\(SQLiteStore.agentColumns)) VALUES (?,?,?,?,?,?,?,?,?,?,?)")
+            .bind(id, name, principalID, parent, depth, ScopeSet.none.description, at, nil, nil, nil, false).run()
+        if db.changes > 0 {
+            out.unregisteredAgents.append(id)
+            try store.appendAudit(Mutation(operatorName: session.operatorName, now: at), action: "agent.observe", target: id,
+                                  before: nil, after: store.json([
+                                      "registered": .bool(false), "name": .string(name),
+                                      "delegator": .string(parent ?? principalID), "seen_as": .string(ref),
+                                  ]))
+        }
+        return id
+    }
+
+    // MARK: instances and calls
+
+    func startInstance(id: String, agent: String, host: String, pid: Int64?, at: Timestamp) throws {
+        let owner = try db.prepare("SELECT agent_id FROM instances WHERE id = ?").bind(id).first { $0.string(0) }
+        if let owner, owner != agent {
+            throw EventRefusal(reason: "instance '\(id)' belongs to \(owner), not \(agent)")
+        }
+        try db.prepare("""
+            INSERT INTO instances(\(SQLiteStore.instanceColumns)) VALUES (?,?,?,?,?,?,NULL)
+            ON CONFLICT(id) DO UPDATE SET host = excluded.host, pid = coalesce(excluded.pid, pid),
+                last_heartbeat = max(last_heartbeat, excluded.last_heartbeat), stopped_at = NULL
+            """).bind(id, agent, host, pid, at, at).run()
+    }
+
+    mutating func recordCall(_ c: ToolCall, agent: String, at: Timestamp) throws {
+        let s = insertCall.stmt
+        insertCall.reset()
+        sqlite3_bind_int64(s, 1, at)
+        bindText(s, 2, agent)
+        bindText(s, 3, c.instanceID)
+        bindText(s, 4, c.credentialID)
+        bindText(s, 5, c.server)
+        bindText(s, 6, c.tool)
+        bindText(s, 7, c.decision.rawValue)
+        bindText(s, 8, c.reason)
+        if let d = c.durationMs { sqlite3_bind_int64(s, 9, d) } else { sqlite3_bind_null(s, 9) }
+        bindText(s, 10, c.result?.rawValue)
+        bindText(s, 11, c.args.map(Self.clip))
+        try insertCall.run()
+        let key = MinuteKey(agent: agent, minute: Self.minute(at))
+        let denied: Int64 = c.decision == .deny ? 1 : 0
+        if let v = minutes[key] {
+            minutes[key] = (v.calls + 1, v.denied + denied)
+        } else {
+            minutes[key] = (1, denied)
+        }
+    }
+
+    static func minute(_ at: Timestamp) -> Int64 { at >= 0 ? at / 60_000 : (at - 59_999) / 60_000 }
+
+    /// Argument summaries are kept short (counted in characters, as the store does).
+    static func clip(_ s: String) -> String {
+        s.utf8.count <= ToolCall.maxArgsLength ? s : SQLiteStore.clip(s)
+    }
+
+    func bindText(_ s: OpaquePointer, _ i: Int32, _ v: String?) {
+        guard var v else { sqlite3_bind_null(s, i); return }
+        v.withUTF8 { b in
+            guard let base = b.baseAddress, b.count > 0 else { _ = sqlite3_bind_text(s, i, "", 0, warden_sqlite_transient()); return }
+            _ = sqlite3_bind_text(s, i, UnsafeRawPointer(base).assumingMemoryBound(to: CChar.self),
+                                  Int32(b.count), warden_sqlite_transient())
+        }
+    }
+
+    mutating func flushMinutes() throws(StoreError) {
+        if minutes.isEmpty { return }
+        let bump = try db.prepare("""
+            INSERT INTO call_minutes(agent_id, minute, calls, denied) VALUES (?, ?, ?, ?)
+            ON CONFLICT(minute, agent_id) DO UPDATE SET calls = calls + excluded.calls, denied = denied + excluded.denied
+            """)
+        for (k, v) in minutes { try bump.bind(k.agent, k.minute, v.calls, v.denied).run() }
+        minutes.removeAll()
+    }
+
+    // MARK: delegation
+
+    /// Rule 1 applies as for `registerAgent`, evaluated at the event's time.
+    mutating func delegate(parentRef: String?, name: String, id: String?, scopes: ScopeSet, ttlMs: Int64?, at: Timestamp) throws -> Bool {
+        guard let parentRef, !parentRef.isEmpty else { throw EventRefusal(reason: "no parent given") }
+        guard let parent = try lookup(parentRef) else {
+            throw EventRefusal(reason: "refused: no agent '\(parentRef)' to delegate from (register it first)")
+        }
+        remember(parentRef, parent)
+        do { try Identity.validateAgentName(name) } catch { throw EventRefusal(reason: error.description) }
+        let td = session.trustDomain ?? "warden.local"
+        if let id {
+            guard Identity.isAgentID(id, in: td) else {
+                throw EventRefusal(reason: "id '\(id)' is not an agent ID in trust domain '\(td)'")
+            }
+            if let existing = try store.agent(id) {
+                if existing.parentID == parent && existing.name == name { return false }  // seen before
+                throw EventRefusal(reason: "agent '\(id)' already exists (delegated by \(existing.delegatorID))")
+            }
+        }
+        let authority: SQLiteStore.Authority
+        do { authority = try store.activeAuthority(of: parent, now: at) } catch {
+            throw EventRefusal(reason: error.description)
+        }
+        let expiry: Timestamp?
+        do throws(Attenuation.Refusal) {
+            expiry = try Attenuation.delegate(requested: scopes, requestedExpiry: ttlMs.map { at + $0 },
+                                              delegator: parent, delegatorEffective: authority.effective,
+                                              delegatorExpiry: authority.expiry)
+        } catch { throw EventRefusal(reason: error.description) }
+        let newID = try id ?? store.newAgentID(trustDomain: td, name: name)
+        let agent = Agent(id: newID, name: name, principalID: authority.principalID, parentID: parent,
+                          depth: authority.depth + 1, grant: scopes, createdAt: at, expiresAt: expiry)
+        try store.insertAgent(agent)
+        try store.appendAudit(Mutation(operatorName: session.operatorName, now: at), action: "agent.register", target: newID,
+                              before: nil, after: store.json([
+                                  "name": .string(name), "delegator": .string(parent), "scopes": .strings(scopes.strings),
+                                  "expires_at": .time(expiry), "source": .string("telemetry"),
+                              ]))
+        remember(newID, newID)
+        return true
+    }
+}

@@ -1,0 +1,85 @@
+import Foundation
+import WardenCore
+import WardenIngest
+@testable import WardenStore
+
+/// A fresh store in its own temporary folder.
+struct TempStore {
+    let folder: String
+    let path: String
+    let store: SQLiteStore
+
+    init(trustDomain: String = "acme.example") throws {
+        folder = NSTemporaryDirectory() + "warden-ingest-test-" + UUID().uuidString
+        path = folder + "/store/warden.db"
+        store = try SQLiteStore.create(path: path, trustDomain: trustDomain)
+    }
+
+    func open() throws -> SQLiteStore { try SQLiteStore.open(path: path) }
+
+    func file(_ name: String, _ text: String) throws -> String {
+        let p = folder + "/" + name
+        try Data(text.utf8).write(to: URL(fileURLWithPath: p))
+        return p
+    }
+
+    func count(_ table: String) throws -> Int {
+        Int(try sqlite(path, "SELECT count(*) FROM \(table)").trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
+    }
+}
+
+let t0: Timestamp = 1_795_900_000_000  // 2026-11-28T…
+func m(_ now: Timestamp = t0) -> Mutation { Mutation(operatorName: "tester", now: now) }
+func scopes(_ s: String) -> ScopeSet { try! ScopeSet(parsing: s) }
+
+/// alice → planner (github/*, slack/*) → coder (github/*); planner has instance planner-0.
+struct Fleet {
+    let planner: Agent, coder: Agent
+    init(_ s: SQLiteStore) throws {
+        _ = try s.addPrincipal(id: "user:alice@acme.example", kind: .human, name: "Alice", scopes: .everything, m())
+        planner = try s.registerAgent(name: "planner", delegator: "user:alice@acme.example", scopes: scopes("github/*,slack/*"), ttlMs: 86_400_000, m())
+        coder = try s.registerAgent(name: "coder", delegator: planner.id, scopes: scopes("github/*"), ttlMs: nil, m())
+    }
+}
+
+/// Runs sqlite3 on a store (a separate process: what an operator would see).
+func sqlite(_ path: String, _ args: String...) throws -> String {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+    p.arguments = [path] + args
+    let out = Pipe()
+    p.standardOutput = out
+    try p.run()
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return String(decoding: data, as: UTF8.self)
+}
+
+func dump(_ path: String) throws -> String { try sqlite(path, ".dump") }
+
+/// Decodes one NDJSON line.
+func decodeLine(_ text: String, source: Int = 1) throws(LineError) -> TelemetryEvent {
+    try Array(text.utf8).withUnsafeBufferPointer { (b) throws(LineError) in try NDJSONDecoder().decode(b, source: source) }
+}
+
+func decodeOTLP(_ text: String, _ decoder: OTLPDecoder = OTLPDecoder()) throws(LineError) -> OTLPDecoder.Document {
+    try Array(text.utf8).withUnsafeBufferPointer { (b) throws(LineError) in try decoder.decode(b, source: 1) }
+}
+
+/// Collects what a command writes.
+final class Output: @unchecked Sendable {
+    private let lock = NSLock()
+    private var text = ""
+    func write(_ s: String) { lock.lock(); text += s; lock.unlock() }
+    var value: String { lock.lock(); defer { lock.unlock() }; return text }
+    var lines: [String] { value.split(separator: "\n").map(String.init) }
+}
+
+/// `warden ingest` in-process.
+@discardableResult
+func ingest(_ t: TempStore, _ path: String?, format: IngestFormat = .ndjson, strict: Bool = false,
+            out: Output = Output(), err: Output = Output()) throws -> Int32 {
+    let store = try t.open()
+    return IngestCommand.run(store: store, input: path, format: format, strict: strict, operatorName: "tester",
+                             stdout: out.write, stderr: err.write, progress: false)
+}
