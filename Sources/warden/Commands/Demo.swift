@@ -1,0 +1,73 @@
+import Foundation
+import WardenCore
+import WardenIngest
+import WardenSimulator
+import WardenStore
+
+/// `warden demo`: a fresh store built from Samples/, a live simulated fleet writing to it, and
+/// the dashboard on top. Everything is real: the simulator's calls are authorized by the store,
+/// so a revoke in the dashboard turns its next calls into denials.
+enum DemoCommand {
+    static func run(_ inv: Invocation, _ ctx: Context) throws -> Int32 {
+        guard let samples = samplesFolder(ctx) else {
+            throw RuntimeError("cannot find the Samples/ folder; run `warden demo` from the Warden repository")
+        }
+        let keep = inv.has("keep") || ctx.globals.db != nil
+        let folder: String
+        let path: String
+        if let db = ctx.globals.db {
+            if FileManager.default.fileExists(atPath: db) {
+                throw RuntimeError("\(db) already exists; the demo builds a new store (choose another --db, or omit it)")
+            }
+            path = db
+            folder = (db as NSString).deletingLastPathComponent
+        } else {
+            let tmp = NSTemporaryDirectory().hasSuffix("/") ? String(NSTemporaryDirectory().dropLast()) : NSTemporaryDirectory()
+            var template = Array((tmp + "/warden-demo-XXXXXX").utf8CString)
+            guard mkdtemp(&template) != nil else { throw RuntimeError("cannot create a temporary folder") }
+            folder = String(cString: template)
+            path = folder + "/warden.db"
+        }
+        let cleanUp = { if !keep { try? FileManager.default.removeItem(atPath: folder) } }
+
+        do {
+            let text = try String(contentsOfFile: samples + "/acme-fleet.json", encoding: .utf8)
+            let doc = try FleetDocument.decode(text)
+            let store = try SQLiteStore.create(path: path, trustDomain: doc.trustDomain ?? "acme.example")
+            _ = try store.importFleet(doc, ctx.mutation(reason: "warden demo"))
+            // Some history for the Calls view: the sample telemetry, both formats.
+            for (file, format) in [("events.ndjson", IngestFormat.ndjson), ("otel-genai-traces.jsonl", .otlp)] {
+                var problems = ""
+                let rc = IngestCommand.run(store: store, input: samples + "/" + file, format: format,
+                                           operatorName: ctx.operatorName, stdout: { _ in }, stderr: { problems += $0 }, progress: false)
+                if rc != 0 { ctx.note("warden demo: \(file) did not load cleanly:\n\(problems)") }
+            }
+        } catch {
+            cleanUp()
+            throw RuntimeError("cannot build the demo store: \(error)")
+        }
+
+        let simulator = SimulatorThread.start(storePath: path, seed: UInt64(ctx.now & 0xFFFF_FFFF), rate: 20)
+        Stdio.flush()
+        let code = DashboardCommand.run(globals: ctx.globals, environment: ctx.environment, storePath: path)
+        simulator.stop()
+        if let e = simulator.error { ctx.note("warden demo: the simulator stopped: \(e)") }
+        if keep {
+            ctx.line("demo store kept at \(path)")
+        } else {
+            cleanUp()
+        }
+        return code
+    }
+
+    /// Samples/ in the current folder, or beside the package the binary was built from.
+    static func samplesFolder(_ ctx: Context) -> String? {
+        var candidates = [FileManager.default.currentDirectoryPath + "/Samples"]
+        var url = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        for _ in 0..<5 {
+            url.deleteLastPathComponent()
+            candidates.append(url.path + "/Samples")
+        }
+        return candidates.first { FileManager.default.fileExists(atPath: $0 + "/acme-fleet.json") }
+    }
+}
