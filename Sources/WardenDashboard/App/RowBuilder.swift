@@ -48,6 +48,19 @@ enum RowBuilder {
         for v in ViewKind.allCases { rebuild(&s, v) }
     }
 
+    /// Whether a view's rows (their set, order or filter text) depend on these parts.
+    static func depends(_ s: DashboardState, _ v: ViewKind, on parts: SnapshotParts) -> Bool {
+        if parts.contains(.structure) { return true }
+        let sort = s.sort(v).column
+        switch v {
+        case .tree, .findings: return false
+        case .agents: return (parts.contains(.instances) && sort == 4) || (parts.contains(.activity) && sort >= 6)
+        case .credentials: return parts.contains(.credentials)
+        case .calls: return parts.contains(.activity)
+        case .audit: return parts.contains(.audit)
+        }
+    }
+
     /// Stable sort by a key, ties keep the incoming order.
     static func sorted(_ rows: [Int], _ sort: SortState, key: (Int) -> SortKey) -> [Int] {
         let keyed = rows.enumerated().map { (key($0.element), $0.offset, $0.element) }

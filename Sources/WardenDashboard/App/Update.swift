@@ -17,7 +17,6 @@ public enum Update {
         case .snapshot(let snap, let findings):
             if s.paused {
                 s.pending = snap
-                s.findings = findings
                 return []
             }
             apply(&s, snap, findings: findings)
@@ -47,16 +46,23 @@ public enum Update {
     }
 
     /// Swaps in a new snapshot; rows rebuild and selections stay on their items.
-    static func apply(_ s: inout DashboardState, _ snap: FleetSnapshot, findings: [Finding]) {
+    static func apply(_ s: inout DashboardState, _ snap: FleetSnapshot, findings: [Finding], changed: SnapshotParts? = nil) {
+        let parts = changed ?? snap.changed
+        let findingsChanged = findings != s.findings
         s.snapshot = snap
         s.findings = findings
-        // New principals and agents with children open the first time they are seen, so a
-        // fresh fleet shows its shape; a collapse the operator makes sticks.
-        for p in snap.principals where s.seenInTree.insert(p.id).inserted { s.expanded.insert(p.id) }
-        for (i, a) in snap.agents.enumerated() where !snap.index.forest.children[i].isEmpty {
-            if s.seenInTree.insert(a.id).inserted && a.depth < 3 { s.expanded.insert(a.id) }
+        if parts.contains(.structure) {
+            // New principals and agents with children open the first time they are seen, so a
+            // fresh fleet shows its shape; a collapse the operator makes sticks.
+            for p in snap.principals where s.seenInTree.insert(p.id).inserted { s.expanded.insert(p.id) }
+            for (i, a) in snap.agents.enumerated() where !snap.index.forest.children[i].isEmpty {
+                if s.seenInTree.insert(a.id).inserted && a.depth < 3 { s.expanded.insert(a.id) }
+            }
         }
-        RowBuilder.rebuildAll(&s)
+        // Only the views whose rows depend on what changed are rebuilt.
+        for v in ViewKind.allCases where RowBuilder.depends(s, v, on: parts) || (v == .findings && findingsChanged) {
+            RowBuilder.rebuild(&s, v)
+        }
         if s.follow && s.view == .calls && s.focus == .list { select(&s, .calls, row: 0) }
     }
 
@@ -152,7 +158,7 @@ public enum Update {
             s.paused.toggle()
             if !s.paused, let p = s.pending {
                 s.pending = nil
-                apply(&s, p, findings: s.findings)
+                apply(&s, p, findings: s.findings, changed: .all)
             }
             flash(&s, s.paused ? "paused: live updates held" : "resumed", error: false)
         case .follow:

@@ -1,6 +1,21 @@
 import WardenCore
 import WardenStore
 
+/// What part of a snapshot changed since the one before it, so the dashboard rebuilds only
+/// the rows that depend on it.
+public struct SnapshotParts: OptionSet, Sendable, Hashable {
+    public let rawValue: Int
+    public init(rawValue: Int) { self.rawValue = rawValue }
+    /// Principals or agents: the tree, names, effective scopes.
+    public static let structure = SnapshotParts(rawValue: 1)
+    public static let credentials = SnapshotParts(rawValue: 2)
+    public static let instances = SnapshotParts(rawValue: 4)
+    /// Tool calls and per-minute counts.
+    public static let activity = SnapshotParts(rawValue: 8)
+    public static let audit = SnapshotParts(rawValue: 16)
+    public static let all: SnapshotParts = [.structure, .credentials, .instances, .activity, .audit]
+}
+
 /// Everything the dashboard shows, read from the store at one moment, plus what is derived
 /// from it. Built off the input path (by the effect runner), then handed to `update`.
 public struct FleetSnapshot: Sendable {
@@ -19,6 +34,8 @@ public struct FleetSnapshot: Sendable {
     public var counter: Int64
     /// When it was read.
     public var loadedAt: Timestamp
+    /// What changed since the previous snapshot (everything for the first).
+    public var changed: SnapshotParts = .all
     public var index: FleetIndex
 
     public init(trustDomain: String, principals: [Principal], agents: [Agent], credentials: [Credential],
@@ -35,63 +52,50 @@ public struct FleetSnapshot: Sendable {
         self.auditState = auditState
         self.counter = counter
         self.loadedAt = loadedAt
-        self.index = FleetIndex(principals: principals, agents: agents, credentials: credentials,
-                                instances: instances, minutes: minutes, calls: calls, now: loadedAt)
+        self.index = FleetIndex()
+        reindex(.all)
+    }
+
+    /// Recomputes the derived figures that depend on `parts`.
+    public mutating func reindex(_ parts: SnapshotParts) {
+        if parts.contains(.structure) { index.rebuildStructure(principals: principals, agents: agents) }
+        if parts.contains(.structure) || parts.contains(.credentials) { index.rebuildCredentials(credentials) }
+        if parts.contains(.structure) || parts.contains(.instances) { index.rebuildInstances(instances) }
+        if parts.contains(.structure) || parts.contains(.activity) { index.rebuildActivity(minutes: minutes, calls: calls, now: loadedAt) }
     }
 
     public static let empty = FleetSnapshot(trustDomain: "", principals: [], agents: [], credentials: [], instances: [],
                                             calls: [], minutes: [], audit: [], auditState: nil, counter: -1, loadedAt: 0)
 }
 
-/// Per-agent figures computed once per snapshot, never per frame.
+/// Per-agent figures computed once per change, never per frame.
 public struct FleetIndex: Sendable {
-    public let forest: DelegationForest
-    public let effective: [ScopeSet]
-    /// Credential indices by agent index.
-    public let credentialsByAgent: [[Int]]
-    /// Instance indices by agent index.
-    public let instancesByAgent: [[Int]]
-    /// Calls per minute over the last `sparkMinutes` minutes, oldest first, by agent index.
-    public let rates: [[Int]]
-    public let deniedLastMinute: [Int]
-    public let lastCall: [Timestamp?]
+    public private(set) var forest = DelegationForest(principals: [], agents: [])
+    public private(set) var effective: [ScopeSet] = []
     /// Subtree sizes (the agent plus all descendants), by agent index.
-    public let subtreeSize: [Int]
-    public let credentialIndex: [String: Int]
-    public let principalIndex: [String: Int]
+    public private(set) var subtreeSize: [Int] = []
+    public private(set) var principalIndex: [String: Int] = [:]
+    /// Credential indices by agent index.
+    public private(set) var credentialsByAgent: [[Int]] = []
+    public private(set) var credentialIndex: [String: Int] = [:]
+    /// Instance indices by agent index.
+    public private(set) var instancesByAgent: [[Int]] = []
+    /// When each running instance stops counting as live, sorted: live counts by binary search.
+    public private(set) var liveUntil: [Timestamp] = []
+    /// Expiry of every unrevoked credential that expires, sorted.
+    public private(set) var expiries: [Timestamp] = []
+    /// Calls per minute over the last `sparkMinutes` minutes, oldest first, by agent index.
+    public private(set) var rates: [[Int]] = []
+    public private(set) var deniedLastMinute: [Int] = []
+    public private(set) var deniedTotalLastMinute = 0
+    public private(set) var lastCall: [Timestamp?] = []
     public static let sparkMinutes = 15
 
-    init(principals: [Principal], agents: [Agent], credentials: [Credential], instances: [Instance],
-         minutes: [CallMinute], calls: [ToolCall], now: Timestamp) {
+    init() {}
+
+    mutating func rebuildStructure(principals: [Principal], agents: [Agent]) {
         forest = DelegationForest(principals: principals, agents: agents)
         effective = forest.effectiveScopes()
-        var byAgent = [[Int]](repeating: [], count: agents.count)
-        var credIndex: [String: Int] = [:]
-        credIndex.reserveCapacity(credentials.count)
-        for (i, c) in credentials.enumerated() {
-            credIndex[c.id] = i
-            if let a = forest.index[c.agentID] { byAgent[a].append(i) }
-        }
-        credentialsByAgent = byAgent
-        credentialIndex = credIndex
-        var inst = [[Int]](repeating: [], count: agents.count)
-        for (i, x) in instances.enumerated() { if let a = forest.index[x.agentID] { inst[a].append(i) } }
-        instancesByAgent = inst
-        var rates = [[Int]](repeating: [], count: agents.count)
-        var denied = [Int](repeating: 0, count: agents.count)
-        let thisMinute = now / 60_000
-        let first = thisMinute - Int64(FleetIndex.sparkMinutes) + 1
-        for m in minutes where m.minute >= first && m.minute <= thisMinute {
-            guard let a = forest.index[m.agentID] else { continue }
-            if rates[a].isEmpty { rates[a] = [Int](repeating: 0, count: FleetIndex.sparkMinutes) }
-            rates[a][Int(m.minute - first)] += m.calls
-            if m.minute == thisMinute { denied[a] += m.denied }
-        }
-        self.rates = rates
-        deniedLastMinute = denied
-        var last = [Timestamp?](repeating: nil, count: agents.count)
-        for c in calls { if let a = forest.index[c.agentID], (last[a] ?? .min) < c.at { last[a] = c.at } }
-        lastCall = last
         // Subtree sizes bottom-up: reverse top-down order visits children before parents.
         var size = [Int](repeating: 1, count: agents.count)
         for i in forest.topDownOrder().reversed() {
@@ -101,6 +105,66 @@ public struct FleetIndex: Sendable {
         var pIndex: [String: Int] = [:]
         for (i, p) in principals.enumerated() { pIndex[p.id] = i }
         principalIndex = pIndex
+    }
+
+    mutating func rebuildCredentials(_ credentials: [Credential]) {
+        var byAgent = [[Int]](repeating: [], count: forest.agents.count)
+        var credIndex: [String: Int] = [:]
+        credIndex.reserveCapacity(credentials.count)
+        for (i, c) in credentials.enumerated() {
+            credIndex[c.id] = i
+            if let a = forest.index[c.agentID] { byAgent[a].append(i) }
+        }
+        credentialsByAgent = byAgent
+        credentialIndex = credIndex
+        expiries = credentials.compactMap { $0.revokedAt == nil ? $0.expiresAt : nil }.sorted()
+    }
+
+    mutating func rebuildInstances(_ instances: [Instance]) {
+        var inst = [[Int]](repeating: [], count: forest.agents.count)
+        for (i, x) in instances.enumerated() { if let a = forest.index[x.agentID] { inst[a].append(i) } }
+        instancesByAgent = inst
+        liveUntil = instances.compactMap { $0.stoppedAt == nil ? $0.lastHeartbeat + Instance.liveWindowMs : nil }.sorted()
+    }
+
+    /// Instances live at `now`.
+    public func liveCount(now: Timestamp) -> Int { liveUntil.count - FleetIndex.countAtMost(liveUntil, now - 1) }
+
+    /// Credentials still valid at `now` that expire within `withinMs`.
+    public func expiringCount(now: Timestamp, withinMs: Int64) -> Int {
+        FleetIndex.countAtMost(expiries, now + withinMs) - FleetIndex.countAtMost(expiries, now)
+    }
+
+    /// How many sorted values are ≤ `x`.
+    static func countAtMost(_ sorted: [Timestamp], _ x: Timestamp) -> Int {
+        var lo = 0, hi = sorted.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if sorted[mid] <= x { lo = mid + 1 } else { hi = mid }
+        }
+        return lo
+    }
+
+    mutating func rebuildActivity(minutes: [CallMinute], calls: [ToolCall], now: Timestamp) {
+        let n = forest.agents.count
+        var rates = [[Int]](repeating: [], count: n)
+        var denied = [Int](repeating: 0, count: n)
+        var deniedTotal = 0
+        let thisMinute = now / 60_000
+        let first = thisMinute - Int64(FleetIndex.sparkMinutes) + 1
+        for m in minutes where m.minute >= first && m.minute <= thisMinute {
+            if m.minute == thisMinute { deniedTotal += m.denied }
+            guard let a = forest.index[m.agentID] else { continue }
+            if rates[a].isEmpty { rates[a] = [Int](repeating: 0, count: FleetIndex.sparkMinutes) }
+            rates[a][Int(m.minute - first)] += m.calls
+            if m.minute == thisMinute { denied[a] += m.denied }
+        }
+        self.rates = rates
+        deniedLastMinute = denied
+        deniedTotalLastMinute = deniedTotal
+        var last = [Timestamp?](repeating: nil, count: n)
+        for c in calls { if let a = forest.index[c.agentID], (last[a] ?? .min) < c.at { last[a] = c.at } }
+        lastCall = last
     }
 
     /// Live instances of an agent at `now`.

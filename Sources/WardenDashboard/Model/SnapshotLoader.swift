@@ -1,11 +1,18 @@
 import WardenCore
 import WardenStore
 
-/// Reads snapshots from a store. Keeps the previous one so calls are read incrementally
-/// (by sequence high-water mark) and an unchanged store costs one cheap query.
+/// Reads snapshots from a store, incrementally: rows by version (only what was inserted or
+/// updated since the last read), calls and journal records by sequence, per-minute counts for
+/// the current minutes only. An unchanged store costs one cheap query.
 public final class SnapshotLoader {
     let store: FleetStore
-    private var last: FleetSnapshot?
+    private var snap: FleetSnapshot?
+    private var version: Int64 = 0
+    private var agentPos: [String: Int] = [:]
+    private var principalPos: [String: Int] = [:]
+    private var credentialPos: [String: Int] = [:]
+    private var instancePos: [String: Int] = [:]
+    private var minutesReloadedAt: Timestamp = 0
     /// Recent calls kept in memory for the Calls view and per-agent detail.
     public static let callWindow = 5_000
     public static let auditWindow = 2_000
@@ -15,24 +22,74 @@ public final class SnapshotLoader {
     /// A new snapshot if the store changed since the last one (or `force`), else nil.
     public func load(now: Timestamp, force: Bool = false) throws(StoreError) -> FleetSnapshot? {
         let counter = try store.changeCounter()
-        if !force, let last, last.counter == counter { return nil }
-        var calls = last?.calls ?? []
-        let after = calls.last?.seq ?? 0
-        let fresh = try store.calls(CallQuery(afterSeq: after, limit: Self.callWindow))
-        calls.append(contentsOf: fresh.reversed())
-        if calls.count > Self.callWindow { calls.removeFirst(calls.count - Self.callWindow) }
-        var audit = last?.audit ?? []
-        let newAudit = try store.auditRecords(afterSeq: audit.last?.seq ?? 0, limit: Self.auditWindow)
-        audit.append(contentsOf: newAudit)
-        if audit.count > Self.auditWindow { audit.removeFirst(audit.count - Self.auditWindow) }
-        var auditState = last?.auditState
-        if auditState == nil || !newAudit.isEmpty { auditState = try store.verifyAudit(expectedHead: nil) }
-        let snap = FleetSnapshot(trustDomain: try store.trustDomain(), principals: try store.principals(),
-                                 agents: try store.agents(), credentials: try store.credentials(agentID: nil),
-                                 instances: try store.instances(agentID: nil), calls: calls,
-                                 minutes: try store.callMinutes(since: now - Int64(FleetIndex.sparkMinutes) * 60_000),
-                                 audit: audit, auditState: auditState, counter: counter, loadedAt: now)
-        last = snap
-        return snap
+        if !force, let snap, snap.counter == counter { return nil }
+        var s = snap ?? FleetSnapshot.empty
+        if snap == nil { s.trustDomain = try store.trustDomain() }
+        var parts: SnapshotParts = snap == nil ? .all : []
+
+        let rows = try store.changedRows(afterVersion: version)
+        version = rows.version
+        if !rows.principals.isEmpty || !rows.agents.isEmpty {
+            parts.insert(.structure)
+            Self.upsert(rows.principals, into: &s.principals, positions: &principalPos) { $0.id }
+            Self.upsert(rows.agents, into: &s.agents, positions: &agentPos) { $0.id }
+        }
+        if !rows.credentials.isEmpty {
+            parts.insert(.credentials)
+            Self.upsert(rows.credentials, into: &s.credentials, positions: &credentialPos) { $0.id }
+        }
+        if !rows.instances.isEmpty {
+            parts.insert(.instances)
+            Self.upsert(rows.instances, into: &s.instances, positions: &instancePos) { $0.id }
+        }
+
+        let fresh = try store.calls(CallQuery(afterSeq: s.calls.last?.seq ?? 0, limit: Self.callWindow))
+        if !fresh.isEmpty {
+            parts.insert(.activity)
+            s.calls.append(contentsOf: fresh.reversed())
+            if s.calls.count > Self.callWindow { s.calls.removeFirst(s.calls.count - Self.callWindow) }
+        }
+        // Per-minute counts: past minutes are settled, so only the last two are re-read, with a
+        // full re-read of the window once a minute for late writes.
+        let window = now - Int64(FleetIndex.sparkMinutes) * 60_000
+        if now - minutesReloadedAt > 60_000 || snap == nil {
+            s.minutes = try store.callMinutes(since: window)
+            minutesReloadedAt = now
+            parts.insert(.activity)
+        } else if !fresh.isEmpty || now / 60_000 != s.loadedAt / 60_000 {
+            let from = (now / 60_000 - 1) * 60_000
+            s.minutes.removeAll { $0.minute * 60_000 < window || $0.minute * 60_000 >= from }
+            s.minutes.append(contentsOf: try store.callMinutes(since: from))
+            parts.insert(.activity)
+        }
+
+        let newAudit = try store.auditRecords(afterSeq: s.audit.last?.seq ?? 0, limit: Self.auditWindow)
+        if !newAudit.isEmpty || s.auditState == nil {
+            parts.insert(.audit)
+            s.audit.append(contentsOf: newAudit)
+            if s.audit.count > Self.auditWindow { s.audit.removeFirst(s.audit.count - Self.auditWindow) }
+            s.auditState = try store.verifyAudit(expectedHead: nil)
+        }
+
+        s.counter = counter
+        s.loadedAt = now
+        s.changed = parts
+        s.reindex(parts)
+        snap = s
+        return parts.isEmpty && !force ? nil : s
+    }
+
+    /// Replaces rows with the same ID in place (their position is their order in the tree) and
+    /// appends new ones.
+    static func upsert<T>(_ rows: [T], into array: inout [T], positions: inout [String: Int], id: (T) -> String) {
+        for row in rows {
+            let key = id(row)
+            if let at = positions[key] {
+                array[at] = row
+            } else {
+                positions[key] = array.count
+                array.append(row)
+            }
+        }
     }
 }

@@ -58,6 +58,8 @@ final class EffectRunner: @unchecked Sendable {
         let loader = SnapshotLoader(store: store)
         var usage: [String: Set<String>] = [:]
         var usageAt: Int64 = 0
+        var findings: [Finding] = []
+        var findingsAt: Int64 = 0
         var force = true
         while !isStopped {
             for effect in inbox.wait(ms: refreshMs) {
@@ -93,10 +95,14 @@ final class EffectRunner: @unchecked Sendable {
                     usageAt = now
                 }
                 if let snap = try loader.load(now: now, force: force) {
-                    let findings = FindingsEngine.evaluate(FindingsEngine.Input(
-                        principals: snap.principals, agents: snap.agents, credentials: snap.credentials,
-                        instances: snap.instances, calls: snap.calls, usage: usage, now: now, policy: policy),
-                        forest: snap.index.forest)
+                    // Findings follow agents and credentials at once; heartbeats, calls and time every 5 s.
+                    if !snap.changed.isDisjoint(with: [.structure, .credentials]) || now - findingsAt > 5_000 {
+                        findings = FindingsEngine.evaluate(FindingsEngine.Input(
+                            principals: snap.principals, agents: snap.agents, credentials: snap.credentials,
+                            instances: snap.instances, calls: snap.calls, usage: usage, now: now, policy: policy),
+                            forest: snap.index.forest)
+                        findingsAt = now
+                    }
                     outbox.post(.snapshot(snap, findings: findings))
                 }
                 force = false

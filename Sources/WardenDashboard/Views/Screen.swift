@@ -47,12 +47,9 @@ enum Header {
         if s.readOnly { spans += [Span(" READ-ONLY ", style: t[.badgeReadOnly]), Span(" ", style: t[.header])] }
         if s.paused { spans += [Span(" PAUSED ", style: t[.badgePaused]), Span(" ", style: t[.header])] }
         let snap = s.snapshot
-        let live = snap.instances.reduce(0) { $0 + ($1.state(at: s.now) == .live ? 1 : 0) }
-        let expiring = snap.credentials.reduce(0) { n, c in
-            guard c.status(at: s.now) == .active, let e = c.expiresAt, e - s.now < 300_000 else { return n }
-            return n + 1
-        }
-        let denied = snap.index.deniedLastMinute.reduce(0, +)
+        let live = snap.index.liveCount(now: s.now)
+        let expiring = snap.index.expiringCount(now: s.now, withinMs: 300_000)
+        let denied = snap.index.deniedTotalLastMinute
         spans += [
             Span(snap.trustDomain, style: t[.header].adding(.bold)),
             Span("  live ", style: t[.header]), Span("\(live)", style: t[.header].adding(.bold)),

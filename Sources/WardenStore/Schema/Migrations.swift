@@ -1,7 +1,7 @@
 /// The schema, versioned with PRAGMA user_version and migrated forward on open.
 /// Append a migration to change the schema; never edit one that has shipped.
 enum Migrations {
-    static let all: [String] = [v1]
+    static let all: [String] = [v1, v2]
 
     static var latest: Int { all.count }
 
@@ -101,4 +101,32 @@ enum Migrations {
         hash      TEXT NOT NULL
     );
     """
+
+    /// Row versions: every insert or update of a principal, agent, credential or instance stamps
+    /// the row with a new value of one store-wide counter, so readers reload only what changed
+    /// (`changedRows(afterVersion:)`). Triggers keep it true whoever writes.
+    static let v2: String = {
+        var sql = """
+        CREATE TABLE row_version(id INTEGER PRIMARY KEY CHECK (id = 1), v INTEGER NOT NULL);
+        INSERT INTO row_version VALUES (1, 1);
+
+        """
+        for (table, key) in [("principals", "id"), ("agents", "id"), ("credentials", "id"), ("instances", "id")] {
+            sql += """
+            ALTER TABLE \(table) ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
+            UPDATE \(table) SET version = 1;
+            CREATE INDEX \(table)_version ON \(table)(version);
+            CREATE TRIGGER \(table)_version_insert AFTER INSERT ON \(table) BEGIN
+                UPDATE row_version SET v = v + 1;
+                UPDATE \(table) SET version = (SELECT v FROM row_version) WHERE \(key) = NEW.\(key);
+            END;
+            CREATE TRIGGER \(table)_version_update AFTER UPDATE ON \(table) WHEN NEW.version = OLD.version BEGIN
+                UPDATE row_version SET v = v + 1;
+                UPDATE \(table) SET version = (SELECT v FROM row_version) WHERE \(key) = NEW.\(key);
+            END;
+
+            """
+        }
+        return sql
+    }()
 }

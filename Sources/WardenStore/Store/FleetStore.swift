@@ -29,6 +29,8 @@ public protocol FleetStore: AnyObject {
     func calls(_ query: CallQuery) throws(StoreError) -> [ToolCall]
     /// Per-agent call counts by minute since `since` (for rates and sparklines).
     func callMinutes(since: Timestamp) throws(StoreError) -> [CallMinute]
+    /// Rows inserted or updated after `afterVersion` (0: everything), and the version now.
+    func changedRows(afterVersion: Int64) throws(StoreError) -> RowChanges
     /// Tools each agent used with an allow decision since `since`, as `server/tool`.
     func toolUsage(since: Timestamp) throws(StoreError) -> [String: Set<String>]
     func auditRecords(afterSeq: Int64, limit: Int) throws(StoreError) -> [AuditRecord]
@@ -149,6 +151,23 @@ public struct CallQuery: Sendable {
         self.afterSeq = afterSeq
         self.limit = limit
     }
+}
+
+/// What changed in the store since a version: readers apply these instead of reloading.
+public struct RowChanges: Sendable {
+    public var version: Int64
+    public var principals: [Principal]
+    public var agents: [Agent]
+    public var credentials: [Credential]
+    public var instances: [Instance]
+    public init(version: Int64, principals: [Principal], agents: [Agent], credentials: [Credential], instances: [Instance]) {
+        self.version = version
+        self.principals = principals
+        self.agents = agents
+        self.credentials = credentials
+        self.instances = instances
+    }
+    public var isEmpty: Bool { principals.isEmpty && agents.isEmpty && credentials.isEmpty && instances.isEmpty }
 }
 
 /// Calls by one agent in one minute.

@@ -209,3 +209,20 @@ extension SQLiteStore {
         return out
     }
 }
+
+extension SQLiteStore {
+    public func changedRows(afterVersion v: Int64) throws(StoreError) -> RowChanges {
+        try db.read { () throws(StoreError) -> RowChanges in
+            let now = try db.prepare("SELECT v FROM row_version WHERE id = 1").first { $0.int(0) } ?? 0
+            if now <= v { return RowChanges(version: v, principals: [], agents: [], credentials: [], instances: []) }
+            // A first load keeps insertion order (siblings in the tree); later ones come by version.
+            let order = v == 0 ? "rowid" : "version"
+            return RowChanges(
+                version: now,
+                principals: try db.prepare("SELECT \(Self.principalColumns) FROM principals WHERE version > ? ORDER BY \(v == 0 ? "id" : "version")").bind(v).all { principalRow($0) },
+                agents: try db.prepare("SELECT \(Self.agentColumns) FROM agents WHERE version > ? ORDER BY \(order)").bind(v).all { agentRow($0) },
+                credentials: try db.prepare("SELECT \(Self.credentialColumns) FROM credentials WHERE version > ? ORDER BY \(order)").bind(v).all { credentialRow($0) },
+                instances: try db.prepare("SELECT \(Self.instanceColumns) FROM instances WHERE version > ? ORDER BY \(order)").bind(v).all { instanceRow($0) })
+        }
+    }
+}

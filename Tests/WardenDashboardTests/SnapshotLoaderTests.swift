@@ -1,0 +1,65 @@
+import Foundation
+import Testing
+import WardenCore
+import WardenStore
+@testable import WardenDashboard
+
+/// The incremental loader must end where a fresh full load ends, reading only what changed.
+@Suite("Snapshot loader")
+struct SnapshotLoaderTests {
+    let t0: Timestamp = 1_800_000_000_000
+    func m(_ dt: Int64 = 0) -> Mutation { Mutation(operatorName: "t", now: t0 + dt) }
+
+    func store() throws -> SQLiteStore {
+        let dir = NSTemporaryDirectory() + "warden-loader-" + UUID().uuidString
+        return try SQLiteStore.create(path: dir + "/w.db", trustDomain: "acme.example")
+    }
+
+    func same(_ a: FleetSnapshot, _ b: FleetSnapshot) {
+        #expect(Set(a.principals.map(\.self)) == Set(b.principals.map(\.self)))
+        #expect(Set(a.agents.map(\.self)) == Set(b.agents.map(\.self)))
+        #expect(Set(a.credentials.map(\.self)) == Set(b.credentials.map(\.self)))
+        #expect(Set(a.instances.map(\.self)) == Set(b.instances.map(\.self)))
+        #expect(a.calls.map(\.seq) == b.calls.map(\.seq))
+        #expect(a.audit.map(\.seq) == b.audit.map(\.seq))
+        #expect(Set(a.minutes.map { "\($0.agentID) \($0.minute) \($0.calls) \($0.denied)" }) == Set(b.minutes.map { "\($0.agentID) \($0.minute) \($0.calls) \($0.denied)" }))
+        #expect(a.index.effective.count == b.index.effective.count)
+    }
+
+    @Test func incrementalLoadsMatchAFreshLoadAndSayWhatChanged() throws {
+        let s = try store()
+        _ = try s.addPrincipal(id: "user:a@acme.example", kind: .human, name: "a", scopes: .everything, m())
+        let root = try s.registerAgent(name: "root", delegator: "user:a@acme.example", scopes: try ScopeSet(parsing: "github/*"), ttlMs: nil, m())
+        let loader = SnapshotLoader(store: s)
+        let first = try #require(try loader.load(now: t0 + 1))
+        #expect(first.changed == .all)
+        let unchanged = try loader.load(now: t0 + 2)
+        #expect(unchanged == nil, "nothing changed, nothing loaded")
+
+        let child = try s.registerAgent(name: "child", delegator: root.id, scopes: try ScopeSet(parsing: "github/get_*"), ttlMs: nil, m(10))
+        let second = try #require(try loader.load(now: t0 + 20))
+        #expect(second.changed.contains(.structure) && second.changed.contains(.audit))
+        #expect(second.agents.map(\.name) == ["root", "child"])
+
+        try s.recordInstanceEvents([.started(Instance(id: "i1", agentID: child.id, host: "h", pid: 1, startedAt: t0, lastHeartbeat: t0 + 30))])
+        let third = try #require(try loader.load(now: t0 + 40))
+        #expect(third.changed == [.instances])
+
+        try s.recordCalls([ToolCall(at: t0 + 50, agentID: child.id, server: "github", tool: "get_repo", decision: .allow)])
+        let fourth = try #require(try loader.load(now: t0 + 60))
+        #expect(fourth.changed == [.activity])
+        #expect(fourth.index.callsPerMinute(fourth.index.forest.index[child.id]!) == 1)
+
+        _ = try s.issueCredential(agentID: child.id, ttlMs: 60_000, scopes: nil, instanceID: "i1", m(70))
+        _ = try s.revokeAgent(root.id, m(80))
+        try s.recordInstanceEvents([.heartbeat(instanceID: "i1", at: t0 + 90)])
+        let fifth = try #require(try loader.load(now: t0 + 100))
+        #expect(fifth.changed.isSuperset(of: [.structure, .credentials, .instances, .audit]))
+        #expect(fifth.agents.map(\.name) == ["root", "child"], "an updated agent keeps its place")
+        #expect(fifth.agents.allSatisfy { $0.isRevoked })
+        #expect(fifth.instances.first?.lastHeartbeat == t0 + 90)
+
+        let fresh = try #require(try SnapshotLoader(store: s).load(now: t0 + 100))
+        same(fifth, fresh)
+    }
+}
