@@ -12,9 +12,16 @@ enum RowBuilder {
         case .tree:
             s.rows.tree = tree(s, filter)
         case .agents:
-            var rows = Array(snap.agents.indices)
-            if filter.active { rows = rows.filter { filter.matches(AgentText.search(snap, $0, now: s.now)) } }
-            s.rows.agents = sorted(rows, sort) { AgentText.sortKey(snap, $0, column: sort.column, now: s.now) }
+            if sort.column == 1 {
+                // By name: the order comes precomputed with the snapshot.
+                var rows = sort.ascending ? snap.index.nameOrder : snap.index.nameOrder.reversed()
+                if filter.active { rows = rows.filter { AgentText.matches(snap, $0, filter, now: s.now) } }
+                s.rows.agents = rows
+            } else {
+                var rows = Array(snap.agents.indices)
+                if filter.active { rows = rows.filter { AgentText.matches(snap, $0, filter, now: s.now) } }
+                s.rows.agents = sorted(rows, sort) { AgentText.sortKey(snap, $0, column: sort.column, now: s.now) }
+            }
         case .credentials:
             var rows = Array(snap.credentials.indices)
             if filter.active { rows = rows.filter { filter.matches(CredentialText.search(snap, $0, now: s.now)) } }
@@ -95,7 +102,7 @@ enum RowBuilder {
         var keep: Set<Int>?
         if filter.active {
             var k = Set<Int>()
-            for i in snap.agents.indices where filter.matches(AgentText.search(snap, i, now: s.now)) {
+            for i in snap.agents.indices where AgentText.matches(snap, i, filter, now: s.now) {
                 var cursor: Int? = i
                 while let c = cursor, k.insert(c).inserted {
                     cursor = snap.agents[c].parentID.flatMap { forest.index[$0] }

@@ -141,7 +141,11 @@ public struct DashboardState: Sendable {
     public var theme: Theme
     public var keyMap: KeyMap
     public var policy: Policy
-    public var findings: [Finding] = []
+    public var findings: [Finding] = [] {
+        didSet { badges = FindingBadges(findings) }
+    }
+    /// Finding marks by agent, computed when findings change rather than per frame.
+    public private(set) var badges = FindingBadges([])
     public var quit = false
 
     public init(now: Timestamp, width: Int, height: Int, readOnly: Bool, operatorName: String,

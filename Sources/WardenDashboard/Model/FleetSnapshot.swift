@@ -75,6 +75,10 @@ public struct FleetIndex: Sendable {
     /// Subtree sizes (the agent plus all descendants), by agent index.
     public private(set) var subtreeSize: [Int] = []
     public private(set) var principalIndex: [String: Int] = [:]
+    /// Lowercased text `/` searches, by agent index (status words excepted: they change with time).
+    public private(set) var agentSearch: [String] = []
+    /// Agent indices in name order (the Agents view's default), computed off the input path.
+    public private(set) var nameOrder: [Int] = []
     /// Credential indices by agent index.
     public private(set) var credentialsByAgent: [[Int]] = []
     public private(set) var credentialIndex: [String: Int] = [:]
@@ -105,6 +109,9 @@ public struct FleetIndex: Sendable {
         var pIndex: [String: Int] = [:]
         for (i, p) in principals.enumerated() { pIndex[p.id] = i }
         principalIndex = pIndex
+        agentSearch = agents.map { ($0.name + " " + $0.id + " " + $0.principalID + " " + $0.grant.description).lowercased() }
+        let names = agents.map { $0.name.lowercased() }
+        nameOrder = agents.indices.sorted { names[$0] != names[$1] ? names[$0] < names[$1] : $0 < $1 }
     }
 
     mutating func rebuildCredentials(_ credentials: [Credential]) {

@@ -64,7 +64,7 @@ enum Lists {
 
     static func agents(_ s: DashboardState, list: inout ListState, into buf: inout Buffer, area: Rect) {
         let snap = s.snapshot, rows = s.rows.agents, now = s.now, theme = s.theme
-        let badges = FindingBadges(s.findings)
+        let badges = s.badges
         table(s, .agents, widths: [.length(13), .min(14), .min(12), .length(5), .length(4), .length(8), .length(7), .length(8), .length(9)],
               rowCount: rows.count) { r in
             var cells = AgentText.cells(snap, rows[r], now: now, theme: theme)
@@ -148,7 +148,7 @@ enum TTLGauge {
 }
 
 /// Finding marks for rows in Tree and Agents.
-struct FindingBadges {
+public struct FindingBadges: Sendable {
     private var worst: [String: Finding.Severity] = [:]
     init(_ findings: [Finding]) {
         for f in findings {

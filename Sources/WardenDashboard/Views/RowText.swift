@@ -29,9 +29,10 @@ enum AgentText {
         ]
     }
 
-    static func search(_ snap: FleetSnapshot, _ i: Int, now: Timestamp) -> String {
-        let a = snap.agents[i]
-        return (a.name + " " + a.id + " " + a.principalID + " " + statusWord(a, now: now) + " " + a.grant.description).lowercased()
+    /// Whether the agent matches a filter: its cached text, or its status word (which changes with time).
+    static func matches(_ snap: FleetSnapshot, _ i: Int, _ filter: Filter, now: Timestamp) -> Bool {
+        let hit = snap.index.agentSearch[i].contains(filter.needle) || statusWord(snap.agents[i], now: now).contains(filter.needle)
+        return hit != filter.inverted
     }
 
     static func sortKey(_ snap: FleetSnapshot, _ i: Int, column: Int, now: Timestamp) -> SortKey {

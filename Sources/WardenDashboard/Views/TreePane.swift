@@ -9,7 +9,7 @@ enum TreePane {
 
     static func render(_ s: DashboardState, list: inout ListState, into buf: inout Buffer, area: Rect) {
         let snap = s.snapshot, t = s.theme, now = s.now
-        let badges = FindingBadges(s.findings)
+        let badges = s.badges
         let extras = area.width >= 70
         let rightWidth = extras ? liveWidth + 1 + gaugeWidth + 1 + sparkWidth + 1 : 0
         let treeArea = Rect(x: area.x, y: area.y, width: area.width - rightWidth, height: area.height)
