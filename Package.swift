@@ -43,7 +43,7 @@ let package = Package(
 
         .testTarget(name: "WardenCoreTests", dependencies: ["WardenCore"]),
         .testTarget(name: "WardenStoreTests", dependencies: ["WardenStore", "WardenCore"]),
-        .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI"]),
+        .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI", "WardenCore"]),
         .testTarget(name: "WardenDashboardTests", dependencies: ["WardenDashboard", "TerminalUI", "WardenStore", "WardenCore"],
                     exclude: ["Snapshots"]),
         .testTarget(name: "WardenIngestTests", dependencies: ["WardenIngest", "WardenStore", "WardenCore"]),

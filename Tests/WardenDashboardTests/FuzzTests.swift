@@ -1,22 +1,9 @@
 import Testing
+import WardenCore
 import TerminalUI
 @testable import WardenDashboard
 
-/// SplitMix64: seeded, so every fuzz run replays exactly; a failure prints its seed and case.
-struct FuzzRandom: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-    mutating func chance(_ percent: Int) -> Bool { below(100) < percent }
-    mutating func pick<T>(_ items: [T]) -> T { items[below(items.count)] }
-}
+typealias FuzzRandom = SplitMix64
 
 /// Builds random file text from fragments that matter to the parsers (valid keys, colors,
 /// attributes, separators) mixed with hostile bytes: controls, NUL, ESC, invalid UTF-8 (decoded
@@ -46,17 +33,17 @@ struct FileFuzzer {
         case 9...10: return Array(rng.pick(Self.separators).utf8)
         case 11: return (0..<rng.below(6)).map { _ in UInt8(rng.below(256)) }  // random bytes: invalid UTF-8, C1
         case 12: return (0..<rng.below(4)).map { _ in UInt8(rng.below(0x20)) }  // C0 controls incl. NUL, ESC, CR
-        case 13: return Array(repeating: rng.chance(50) ? UInt8(ascii: "=") : UInt8(ascii: "#"), count: 1 + rng.below(40))
+        case 13: return Array(repeating: rng.chance(percent: 50) ? UInt8(ascii: "=") : UInt8(ascii: "#"), count: 1 + rng.below(40))
         case 14: return Array(rng.pick(["\u{1B}[2J", "\u{1B}]0;owned\u{7}", "\u{202E}", "\u{200D}", "e\u{301}", "\u{FEFF}", "🛡️", "\u{0085}", "\u{2028}"]).utf8)
         default: return Array(String(rng.below(100_000)).utf8)
         }
     }
 
     mutating func line() -> [UInt8] {
-        if rng.chance(40) {
+        if rng.chance(percent: 40) {
             // Mostly well formed: key = value fragments.
             var out = Array(rng.pick(keys).utf8) + Array(rng.pick([" = ", "=", " =", "\t=\t"]).utf8)
-            for _ in 0..<(1 + rng.below(3)) { out += fragment(); if rng.chance(70) { out.append(0x20) } }
+            for _ in 0..<(1 + rng.below(3)) { out += fragment(); if rng.chance(percent: 70) { out.append(0x20) } }
             return out
         }
         var out: [UInt8] = []
@@ -68,7 +55,7 @@ struct FileFuzzer {
         var bytes: [UInt8] = []
         let lines = 1 + rng.below(3)
         for i in 0..<lines {
-            if i > 0 { bytes += rng.chance(85) ? [0x0A] : rng.chance(50) ? [0x0D, 0x0A] : [0x0D] }
+            if i > 0 { bytes += rng.chance(percent: 85) ? [0x0A] : rng.chance(percent: 50) ? [0x0D, 0x0A] : [0x0D] }
             bytes += line()
         }
         if rng.below(1000) == 0 {
@@ -147,7 +134,7 @@ func checkError(_ error: FileError, file: String, text: String) -> String? {
             case 3: let n = rng.below(8); return ("bright-" + ["black", "red", "green", "yellow", "blue", "magenta", "cyan", "white"][n], .ansi(UInt8(n + 8)))
             default:
                 let (r, g, b) = (UInt8(rng.below(256)), UInt8(rng.below(256)), UInt8(rng.below(256)))
-                let hex = [r, g, b].map { let s = String($0, radix: 16, uppercase: rng.chance(50)); return s.count == 1 ? "0" + s : s }.joined()
+                let hex = [r, g, b].map { let s = String($0, radix: 16, uppercase: rng.chance(percent: 50)); return s.count == 1 ? "0" + s : s }.joined()
                 return ("#" + hex, .rgb(r, g, b))
             }
         }
@@ -158,18 +145,18 @@ func checkError(_ error: FileError, file: String, text: String) -> String? {
             for role in Role.allCases.shuffled(using: &rng).prefix(1 + rng.below(6)) {
                 var words: [String] = []
                 var style = Style()
-                if rng.chance(80) { let (t, c) = color(); words.append(t); style.fg = c }
-                if rng.chance(40) { let (t, c) = color(); words += ["on", t]; style.bg = c }
-                for (name, a) in attributeNames.shuffled(using: &rng) where rng.chance(30) { words.append(name); style.attributes.insert(a) }
+                if rng.chance(percent: 80) { let (t, c) = color(); words.append(t); style.fg = c }
+                if rng.chance(percent: 40) { let (t, c) = color(); words += ["on", t]; style.bg = c }
+                for (name, a) in attributeNames.shuffled(using: &rng) where rng.chance(percent: 30) { words.append(name); style.attributes.insert(a) }
                 if words.isEmpty { words = ["default"] }
                 let gap = rng.pick([" ", "  ", "\t"])
                 var line = role.rawValue + rng.pick([" = ", "=", "\t=  "]) + words.joined(separator: gap)
-                if rng.chance(30) { line += rng.pick([" # note", "  #", " ## #ffffff"]) }
+                if rng.chance(percent: 30) { line += rng.pick([" # note", "  #", " ## #ffffff"]) }
                 lines.append(line)
-                if rng.chance(20) { lines.append(rng.pick(["", "# comment", "   ", "#ffffff = x"])) }
+                if rng.chance(percent: 20) { lines.append(rng.pick(["", "# comment", "   ", "#ffffff = x"])) }
                 expected[role] = style
             }
-            let text = lines.joined(separator: rng.chance(80) ? "\n" : "\r\n")
+            let text = lines.joined(separator: rng.chance(percent: 80) ? "\n" : "\r\n")
             do {
                 let theme = try ThemeParser.parse(text, name: "t", file: "t")
                 if theme.styles != expected {
@@ -238,7 +225,7 @@ func checkError(_ error: FileError, file: String, text: String) -> String? {
         for n in 0..<100_000 {
             var text = ""
             for _ in 0..<rng.below(4) { text += rng.pick(pieces) }
-            if rng.chance(10) { text = String(decoding: (0..<rng.below(4)).map { _ in UInt8(rng.below(256)) }, as: UTF8.self) }
+            if rng.chance(percent: 10) { text = String(decoding: (0..<rng.below(4)).map { _ in UInt8(rng.below(256)) }, as: UTF8.self) }
             guard let key = KeyNames.parse(text) else { continue }
             recognised += 1
             let ok: Bool
