@@ -7,6 +7,7 @@ let package = Package(
     name: "Warden",
     products: [
         .executable(name: "warden", targets: ["warden"]),
+        .executable(name: "warden-bench", targets: ["warden-bench"]),
     ],
     targets: [
         // System libraries, each found through pkg-config with an apt provider.
@@ -37,6 +38,11 @@ let package = Package(
         .executableTarget(name: "warden", dependencies: [
             "WardenCore", "WardenStore", "TerminalUI", "NcursesTerminal", "WardenDashboard",
             "WardenIngest", "WardenSimulator", "WardenMCP",
+        ]),
+        // The scale benchmark of issue 7: synthetic stores, figures as a table or JSON.
+        .executableTarget(name: "warden-bench", dependencies: [
+            "WardenCore", "WardenStore", "TerminalUI", "NcursesTerminal", "WardenDashboard",
+            "WardenIngest", "WardenMCP",
         ]),
         // A tiny stdio MCP server the proxy tests talk to.
         .executableTarget(name: "warden-test-mcp-server", path: "Tests/Support/TestMCPServer"),

@@ -1,0 +1,91 @@
+import CSQLite
+import WardenCore
+
+// Bulk loading for synthetic stores (benchmarks, scale tests): a whole fleet and its call
+// history written in one transaction with prepared statements, bypassing the per-item rule
+// checks of the operator commands. The caller vouches for the shape (attenuation, IDs); the
+// secrets are still only stored as their SHA-256, and one audit record notes the load.
+extension SQLiteStore {
+    /// A credential to load with the secret its hash is computed from (the secret is not stored).
+    public struct BulkCredential: Sendable {
+        public var credential: Credential
+        public var secret: String
+        public init(credential: Credential, secret: String) {
+            self.credential = credential
+            self.secret = secret
+        }
+    }
+
+    /// What `bulkLoad` wrote.
+    public struct BulkOutcome: Sendable {
+        public var principals = 0
+        public var agents = 0
+        public var credentials = 0
+        public var instances = 0
+        public var calls = 0
+    }
+
+    /// Writes principals, agents (parents before children), instances, credentials and
+    /// `callCount` tool calls made by `call(i)` (in time order), in one write transaction.
+    /// Per-minute call counts are aggregated as `recordCalls` keeps them.
+    @discardableResult
+    public func bulkLoad(principals: [Principal], agents: [Agent], credentials: [BulkCredential],
+                         instances: [Instance], callCount: Int, call: (Int) -> ToolCall,
+                         operatorName: String = "bulk-load", now: Timestamp) throws(StoreError) -> BulkOutcome {
+        // A larger page cache for the duration of the load (indexes are built as rows go in).
+        try db.exec("PRAGMA cache_size = -262144")
+        defer { try? db.exec("PRAGMA cache_size = -2000") }
+        return try write { () throws(StoreError) -> BulkOutcome in
+            var out = BulkOutcome()
+            for p in principals { try insertPrincipal(p); out.principals += 1 }
+            for a in agents { try insertAgent(a); out.agents += 1 }
+            let inst = try db.prepare("INSERT INTO instances(\(Self.instanceColumns)) VALUES (?,?,?,?,?,?,?)")
+            for i in instances {
+                try inst.bind(i.id, i.agentID, i.host, i.pid, i.startedAt, i.lastHeartbeat, i.stoppedAt).run()
+                out.instances += 1
+            }
+            for c in credentials {
+                try insertCredential(c.credential, secretHash: Secrets.sha256(c.secret))
+                out.credentials += 1
+            }
+            if callCount > 0 {
+                let insert = try db.prepare("""
+                    INSERT INTO tool_calls(at, agent_id, instance_id, credential_id, server, tool, decision, reason, duration_ms, result, args)
+                    VALUES (?,?,?,?,?,?,?,?,?,?,?)
+                    """)
+                var minutes: [MinuteKey: (calls: Int64, denied: Int64)] = [:]
+                for n in 0..<callCount {
+                    let c = call(n)
+                    try insert.bind(c.at, c.agentID, c.instanceID, c.credentialID, c.server, c.tool, c.decision.rawValue,
+                                    c.reason, c.durationMs, c.result?.rawValue, c.args.map(Self.clip)).run()
+                    let key = MinuteKey(agent: c.agentID, minute: c.at / 60_000)
+                    let denied: Int64 = c.decision == .deny ? 1 : 0
+                    if let v = minutes[key] { minutes[key] = (v.calls + 1, v.denied + denied) } else { minutes[key] = (1, denied) }
+                    out.calls += 1
+                }
+                let bump = try db.prepare("""
+                    INSERT INTO call_minutes(agent_id, minute, calls, denied) VALUES (?, ?, ?, ?)
+                    ON CONFLICT(minute, agent_id) DO UPDATE SET calls = calls + excluded.calls, denied = denied + excluded.denied
+                    """)
+                for (k, v) in minutes { try bump.bind(k.agent, k.minute, v.calls, v.denied).run() }
+            }
+            try appendAudit(Mutation(operatorName: operatorName, now: now), action: "fleet.bulk_load", target: "fleet",
+                            before: nil, after: json([
+                                "principals": .int(out.principals), "agents": .int(out.agents),
+                                "credentials": .int(out.credentials), "instances": .int(out.instances),
+                                "calls": .int(out.calls),
+                            ]))
+            return out
+        }
+    }
+
+    /// Folds the write-ahead log into the main file (so a copy of the file alone is the store).
+    public func checkpoint() throws(StoreError) {
+        try db.exec("PRAGMA wal_checkpoint(TRUNCATE)")
+    }
+
+    private struct MinuteKey: Hashable {
+        let agent: String
+        let minute: Int64
+    }
+}

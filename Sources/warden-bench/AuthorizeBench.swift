@@ -1,0 +1,86 @@
+import Foundation
+import WardenCore
+import WardenStore
+
+/// `authorize` in-process (SQLiteStore.authorize) and through the CLI (`warden authorize`).
+enum AuthorizeBench {
+    static func inProcess(path: String, fleet: SyntheticFleet, calls: Int) throws -> [Metric] {
+        let store = try SQLiteStore.open(path: path)
+        var rng = SeededRandom(seed: 1234)
+        let creds = fleet.credentials
+        let tools = SyntheticFleet.tools.map { "\($0.0)/\($0.1)" }
+        let depthOf = Dictionary(uniqueKeysWithValues: fleet.agents.map { ($0.id, $0.depth) })
+        // The deepest credentials (depth ≥ 6), so chains are well represented.
+        let deep = creds.indices.filter { (depthOf[creds[$0].credential.agentID] ?? 0) >= 6 }
+        var all = Samples(), deepS = Samples(), allowed = 0
+        // Warm the statement cache and the page cache.
+        for i in 0..<min(200, creds.count) { _ = try store.authorize(secret: creds[i].secret, serverTool: tools[0], now: wallMillis()) }
+        for n in 0..<calls {
+            let useDeep = !deep.isEmpty && n % 4 == 0
+            let c = useDeep ? creds[deep[rng.int(deep.count)]] : creds[rng.int(creds.count)]
+            // One in 20 presents an unknown secret.
+            let secret = n % 20 == 19 ? "wdn_" + String(repeating: "A", count: 43) : c.secret
+            let tool = tools[rng.int(tools.count)]
+            let now = wallMillis()
+            let t0 = monoNanos()
+            let out = try store.authorize(secret: secret, serverTool: tool, now: now)
+            let us = Double(monoNanos() - t0) / 1e3
+            all.add(us)
+            if useDeep { deepS.add(us) }
+            if out.decision == .allow { allowed += 1 }
+        }
+        return [
+            .dist("authorize_us", "authorize in-process (random credentials, ≥ 25 % depth ≥ 6)", "µs", all,
+                  targets: [.atMost(100, .p99)], note: "\(calls) calls, \(allowed) allowed, max depth \(fleet.maxDepthSeen)"),
+            .dist("authorize_deep_us", "  credentials at depth ≥ 6", "µs", deepS, targets: [.atMost(100, .p99)]),
+        ]
+    }
+
+    /// Authorize at the bottom of a chain `depth` deep (the worst case for the chain walk).
+    static func deepChain(folder: String, depth: Int, calls: Int) throws -> [Metric] {
+        let path = folder + "/chain-auth.db"
+        let (_, secret) = try SyntheticFleet.buildChain(at: path, depth: depth, now: wallMillis())
+        defer { removeStore(path) }
+        let store = try SQLiteStore.open(path: path)
+        var s = Samples()
+        _ = try store.authorize(secret: secret, serverTool: "github/get_issue", now: wallMillis())
+        for _ in 0..<calls {
+            let (out, ms) = try timed { try store.authorize(secret: secret, serverTool: "github/get_issue", now: wallMillis()) }
+            guard out.decision == .allow else { throw BenchFailure("chain authorize denied: \(out.decision)") }
+            s.add(ms * 1000)
+        }
+        return [.dist("authorize_chain_\(depth)_us", "authorize at the bottom of a \(depth)-deep chain", "µs", s)]
+    }
+
+    /// `warden --db STORE authorize --token … --tool …`, the whole process, spawned `runs` times.
+    static func cli(warden: String, path: String, fleet: SyntheticFleet, runs: Int) throws -> [Metric] {
+        var rng = SeededRandom(seed: 77)
+        var s = Samples()
+        let tools = SyntheticFleet.tools.map { "\($0.0)/\($0.1)" }
+        for n in 0..<(runs + 2) {
+            let c = fleet.credentials[rng.int(fleet.credentials.count)]
+            let args = ["--db", path, "authorize", "--token", c.secret, "--tool", tools[rng.int(tools.count)]]
+            let (status, ms) = try timed { try spawnAndWait(warden, args) }
+            guard status == 0 || status == 3 else { throw BenchFailure("warden authorize exited \(status)") }
+            if n >= 2 { s.add(ms) }  // the first two warm the page cache
+        }
+        return [.dist("authorize_cli_ms", "warden authorize (whole process)", "ms", s, note: "\(runs) runs")]
+    }
+}
+
+/// Runs a program with stdout/stderr discarded; returns its exit status.
+func spawnAndWait(_ path: String, _ args: [String], environment: [String: String]? = nil) throws -> Int32 {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: path)
+    p.arguments = args
+    if let environment { p.environment = environment }
+    p.standardOutput = FileHandle.nullDevice
+    p.standardError = FileHandle.nullDevice
+    try p.run()
+    p.waitUntilExit()
+    return p.terminationStatus
+}
+
+func removeStore(_ path: String) {
+    for suffix in ["", "-wal", "-shm"] { unlink(path + suffix) }
+}

@@ -1,0 +1,106 @@
+import TerminalUI
+import WardenCore
+import WardenDashboard
+import WardenStore
+
+/// The dashboard's loop without a terminal: the store connection and snapshot loader the
+/// effect runner owns, the state `update` changes, and the last frame `diff` compares with.
+/// Every step here is what `DashboardApp` and `EffectRunner` do, in the same order.
+final class DashboardHarness {
+    static let width = 120
+    static let height = 40
+
+    let store: SQLiteStore
+    let loader: SnapshotLoader
+    var state: DashboardState
+    var previous: Buffer
+    var usage: [String: Set<String>] = [:]
+    let policy = Policy.standard
+    /// Cells that changed in the last frame.
+    var lastChanges = 0
+
+    /// Time of each step of the first frame, in ms.
+    struct FirstFrame {
+        var open = 0.0, usage = 0.0, load = 0.0, findings = 0.0, update = 0.0, render = 0.0, diff = 0.0
+        var total: Double { open + usage + load + findings + update + render + diff }
+    }
+
+    /// Opens the store and draws the first frame (tree view), timing each step.
+    init(path: String, now: Timestamp) throws {
+        var f = FirstFrame()
+        let (store, tOpen) = try timed { try SQLiteStore.open(path: path) }
+        f.open = tOpen
+        self.store = store
+        loader = SnapshotLoader(store: store)
+        state = DashboardState(now: now, width: Self.width, height: Self.height, readOnly: false, operatorName: "bench",
+                               storeLocation: path, theme: .builtin)
+        previous = Buffer(width: 0, height: 0)
+        // The runner reads tool usage (for unused-scope findings) before its first snapshot.
+        (usage, f.usage) = try timed { try store.toolUsage(since: now - policy.unusedScopeMs) }
+        let (snap, tLoad) = try timed { try loader.load(now: now, force: true)! }
+        f.load = tLoad
+        let (findings, tFind) = timed { evaluateFindings(snap, now: now) }
+        f.findings = tFind
+        (_, f.update) = timed { Update.update(&state, .snapshot(snap, findings: findings)) }
+        let (buf, tRender) = timed { Screen.render(&state) }
+        f.render = tRender
+        (lastChanges, f.diff) = timed { buf.diff(from: Buffer(width: 0, height: 0)).count }
+        previous = buf
+        firstFrame = f
+    }
+
+    private(set) var firstFrame = FirstFrame()
+
+    func evaluateFindings(_ snap: FleetSnapshot, now: Timestamp) -> [Finding] {
+        FindingsEngine.evaluate(FindingsEngine.Input(principals: snap.principals, agents: snap.agents, credentials: snap.credentials,
+                                                     instances: snap.instances, calls: snap.calls, usage: usage, now: now,
+                                                     policy: policy), forest: snap.index.forest)
+    }
+
+    /// Sends a message and draws the frame; returns the ms it took (update + view + diff).
+    @discardableResult
+    func frame(_ msg: Msg?) -> Double {
+        let t0 = monoNanos()
+        if let msg { _ = Update.update(&state, msg) }
+        let buf = Screen.render(&state)
+        lastChanges = buf.diff(from: previous).count
+        previous = buf
+        return Double(monoNanos() - t0) / 1e6
+    }
+
+    /// Timing of one live frame, in ms.
+    struct LiveFrame {
+        var reload = 0.0, findings = 0.0, update = 0.0, render = 0.0, diff = 0.0
+        var reloaded = false
+        /// What the UI thread does: update + view + diff.
+        var uiThread: Double { update + render + diff }
+        /// Everything, including the snapshot reload the runner thread does when the store changed.
+        var total: Double { reload + findings + uiThread }
+    }
+
+    /// One iteration of the live loop at `now`: reload if the change counter moved, tick, draw.
+    func liveFrame(now: Timestamp) throws -> LiveFrame {
+        var f = LiveFrame()
+        let (snap, tLoad) = try timed { try loader.load(now: now) }
+        f.reload = tLoad
+        var t0 = monoNanos()
+        if let snap {
+            f.reloaded = true
+            let (findings, tFind) = timed { evaluateFindings(snap, now: now) }
+            f.findings = tFind
+            t0 = monoNanos()
+            _ = Update.update(&state, .snapshot(snap, findings: findings))
+        }
+        _ = Update.update(&state, .tick(now))
+        let t1 = monoNanos()
+        let buf = Screen.render(&state)
+        let t2 = monoNanos()
+        lastChanges = buf.diff(from: previous).count
+        let t3 = monoNanos()
+        previous = buf
+        f.update = Double(t1 - t0) / 1e6
+        f.render = Double(t2 - t1) / 1e6
+        f.diff = Double(t3 - t2) / 1e6
+        return f
+    }
+}

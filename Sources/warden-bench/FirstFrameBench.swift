@@ -1,0 +1,35 @@
+import TerminalUI
+import WardenDashboard
+
+/// Open the store and draw the first frame (tree), then the first frame of every other view.
+enum FirstFrameBench {
+    static func run(path: String, repeats: Int) throws -> [Metric] {
+        var total = Samples(), open = Samples(), usage = Samples(), load = Samples(), findings = Samples()
+        var update = Samples(), render = Samples()
+        var views: [ViewKind: Samples] = [:]
+        for _ in 0..<repeats {
+            let h = try DashboardHarness(path: path, now: wallMillis())
+            let f = h.firstFrame
+            total.add(f.total); open.add(f.open); usage.add(f.usage); load.add(f.load); findings.add(f.findings)
+            update.add(f.update); render.add(f.render + f.diff)
+            for v in ViewKind.allCases where v != .tree {
+                let key = Character(String(v.rawValue + 1))
+                views[v, default: Samples()].add(h.frame(.key(.char(key))))
+            }
+        }
+        var out: [Metric] = [
+            .dist("first_frame_ms", "open store → first frame (tree)", "ms", total, targets: [.atMost(500, .median)]),
+            .dist("first_frame_open_ms", "  of which: open + migrate check", "ms", open),
+            .dist("first_frame_tool_usage_ms", "  of which: tool usage query (unused-scope findings)", "ms", usage),
+            .dist("first_frame_snapshot_ms", "  of which: snapshot load (SnapshotLoader)", "ms", load),
+            .dist("first_frame_findings_ms", "  of which: findings", "ms", findings),
+            .dist("first_frame_update_ms", "  of which: update(.snapshot) (rows, tree)", "ms", update),
+            .dist("first_frame_render_ms", "  of which: view + diff", "ms", render),
+        ]
+        for v in ViewKind.allCases where v != .tree {
+            out.append(.dist("first_frame_view_\(v.title.lowercased())_ms", "first frame of \(v.title) (key \(v.rawValue + 1))", "ms",
+                             views[v]!, targets: [.atMost(16, .p99)]))
+        }
+        return out
+    }
+}

@@ -1,0 +1,157 @@
+import Foundation
+import Glibc
+
+// warden-bench: builds a deterministic synthetic store and measures the figures of issue 7.
+// `warden-bench [--size S|M|L] [--json] [--out FILE] [--quick] [--seed N] [--only a,b] [--keep]`
+
+let usage = """
+    usage: warden-bench [--size S|M|L] [--json] [--out FILE] [--quick] [--seed N] [--only SECTIONS] [--keep]
+      --size     S = 1k agents / 10k calls, M = 10k / 100k, L = 100k / 1M (default S)
+      --json     print the figures as JSON (stable keys) instead of the table
+      --out FILE also write the JSON to FILE
+      --quick    fewer repetitions and smaller side shapes (CI smoke test)
+      --only     comma-separated sections: \(Section.allCases.map(\.rawValue).joined(separator: ","))
+      --keep     keep the synthetic store and print where it is
+    """
+
+enum Section: String, CaseIterable {
+    case first, keys, authorize, live, cli, dashboard, terminal, revoke, ingest, proxy
+    var title: String {
+        switch self {
+        case .first: return "First frame (open the store, first snapshot, first frame of each view; 120×40)"
+        case .keys: return "Keystroke to frame (update + view + diff)"
+        case .authorize: return "authorize in-process (SQLiteStore.authorize)"
+        case .live: return "Frame time while a writer appends 500 calls/s and heartbeats"
+        case .cli: return "authorize through the CLI"
+        case .dashboard: return "The dashboard process (warden --db STORE on a pty)"
+        case .terminal: return "Bytes written to the terminal (real ncurses backend on a pty, xterm-256color)"
+        case .revoke: return "Cascade revocation (fresh store each run)"
+        case .ingest: return "NDJSON ingest (IngestBenchmark)"
+        case .proxy: return "MCP proxy added latency (ProxyBenchmark, echo server)"
+        }
+    }
+}
+
+var args = Array(CommandLine.arguments.dropFirst())
+if args.first == "--pty-child", args.count == 2 { exit(TerminalBytesBench.child(path: args[1])) }
+
+var size = BenchSize.S
+var json = false
+var outFile: String?
+var quick = false
+var seed: UInt64 = 42
+var keep = false
+var only = Set(Section.allCases)
+while !args.isEmpty {
+    let a = args.removeFirst()
+    func value() -> String {
+        guard !args.isEmpty else { FileHandle.standardError.write(Data("\(a) needs a value\n\(usage)\n".utf8)); exit(1) }
+        return args.removeFirst()
+    }
+    switch a {
+    case "--size":
+        guard let s = BenchSize(rawValue: value().uppercased()) else { FileHandle.standardError.write(Data("--size is S, M or L\n".utf8)); exit(1) }
+        size = s
+    case "--json": json = true
+    case "--out": outFile = value()
+    case "--quick": quick = true
+    case "--keep": keep = true
+    case "--seed":
+        guard let s = UInt64(value()) else { FileHandle.standardError.write(Data("--seed takes a number\n".utf8)); exit(1) }
+        seed = s
+    case "--only":
+        var chosen = Set<Section>()
+        for name in value().split(separator: ",") {
+            guard let s = Section(rawValue: String(name)) else { FileHandle.standardError.write(Data("unknown section \(name)\n\(usage)\n".utf8)); exit(1) }
+            chosen.insert(s)
+        }
+        only = chosen
+    case "--help", "-h": print(usage); exit(0)
+    default: FileHandle.standardError.write(Data("unknown option \(a)\n\(usage)\n".utf8)); exit(1)
+    }
+}
+
+let folder = NSTemporaryDirectory() + "warden-bench-\(getpid())"
+try? FileManager.default.createDirectory(atPath: folder + "/home/.config", withIntermediateDirectories: true)
+let storePath = folder + "/fleet.db"
+defer { if !keep { try? FileManager.default.removeItem(atPath: folder) } }
+
+var results: [(Section, [Metric])] = []
+var failures: [(Section, String)] = []
+var skipped: [(Section, String)] = []
+
+note("warden-bench --size \(size.rawValue)\(quick ? " --quick" : ""): building the synthetic store (\(size.agents) agents, \(size.calls) calls, seed \(seed))")
+let buildNow = wallMillis()
+let (fleet, genMs) = timed { SyntheticFleet(agents: size.agents, calls: size.calls, principals: size.principals, seed: seed, now: buildNow) }
+let buildMs: Double
+do {
+    (_, buildMs) = try timed { try fleet.build(at: storePath) }
+} catch {
+    FileHandle.standardError.write(Data("cannot build the store: \(error)\n".utf8))
+    exit(2)
+}
+let storeBytes = (try? FileManager.default.attributesOfItem(atPath: storePath)[.size] as? Int) ?? 0
+let buildMetrics: [Metric] = [
+    .value("store_build_s", "build the synthetic store (generate + one bulk transaction)", "s", (genMs + buildMs) / 1000,
+           note: "\(fleet.principals.count) principals, \(fleet.agents.count) agents (max depth \(fleet.maxDepthSeen)), \(fleet.instances.count) instances, \(fleet.credentials.count) credentials, \(fleet.callCount) calls; \(storeBytes / 1_048_576) MB"),
+]
+note("store built in \(fmt((genMs + buildMs) / 1000)) s at \(storePath)")
+
+let warden = Siblings.path("warden")
+let testServer = Siblings.path("warden-test-mcp-server")
+let home = folder + "/home"
+
+@MainActor func section(_ s: Section, _ body: () throws -> [Metric]) {
+    guard only.contains(s) else { return }
+    note("measuring: \(s.rawValue)")
+    do {
+        let (m, ms) = try timed(body)
+        results.append((s, m))
+        note("  \(s.rawValue) done in \(fmt(ms / 1000)) s")
+    } catch {
+        failures.append((s, "\(error)"))
+        note("  \(s.rawValue) FAILED: \(error)")
+    }
+}
+
+@MainActor func skip(_ s: Section, _ why: String) {
+    guard only.contains(s) else { return }
+    skipped.append((s, why))
+    note("skipped \(s.rawValue): \(why)")
+}
+
+let r = (first: quick ? 3 : [BenchSize.S: 10, .M: 7, .L: 5][size]!,
+         keys: quick ? 20 : [BenchSize.S: 100, .M: 60, .L: 40][size]!,
+         live: quick ? 2.0 : [BenchSize.S: 6.0, .M: 8.0, .L: 10.0][size]!)
+
+section(.first) { try FirstFrameBench.run(path: storePath, repeats: r.first) }
+section(.keys) { try KeystrokeBench.run(path: storePath, repeats: r.keys) }
+section(.authorize) {
+    try AuthorizeBench.inProcess(path: storePath, fleet: fleet, calls: quick ? 2_000 : 10_000)
+        + AuthorizeBench.deepChain(folder: folder, depth: quick ? 1_000 : 10_000, calls: quick ? 20 : 200)
+}
+if let warden {
+    section(.cli) { try AuthorizeBench.cli(warden: warden, path: storePath, fleet: fleet, runs: quick ? 5 : 30) }
+} else { skip(.cli, "no warden binary next to warden-bench (\(Siblings.folder))") }
+// The live writer appends to the store: after the read-only measurements.
+section(.live) { try LiveFrameBench.run(path: storePath, fleet: fleet, seconds: r.live, minFrames: quick ? 10 : 20) }
+if let warden {
+    section(.dashboard) { try DashboardProcessBench.run(warden: warden, path: storePath, home: home, idleSeconds: quick ? 3 : 10) }
+} else { skip(.dashboard, "no warden binary next to warden-bench") }
+section(.terminal) { try TerminalBytesBench.run(path: storePath, home: home) }
+section(.revoke) { try RevokeBench.run(folder: folder, agents: quick ? 2_000 : 10_000, repeats: quick ? 2 : 5) }
+section(.ingest) { try IngestProxyBench.ingest(events: quick ? 5_000 : size.ingestEvents) }
+if let testServer {
+    section(.proxy) { try IngestProxyBench.proxy(server: testServer, calls: quick ? 200 : 2_000) }
+} else { skip(.proxy, "no warden-test-mcp-server next to warden-bench") }
+
+let report = Report(size: size, quick: quick, seed: seed, build: buildMetrics, sections: results,
+                    failures: failures, skipped: skipped)
+if let outFile {
+    do { try report.json().write(toFile: outFile, atomically: true, encoding: .utf8) } catch {
+        FileHandle.standardError.write(Data("cannot write \(outFile): \(error)\n".utf8))
+    }
+}
+print(json ? report.json() : report.table(), terminator: "")
+if keep { note("store kept at \(storePath)") }
+exit(failures.isEmpty ? 0 : 2)
