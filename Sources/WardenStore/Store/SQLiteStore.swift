@@ -53,6 +53,12 @@ public final class SQLiteStore: FleetStore {
         guard access(path, F_OK) == 0 else { throw .missing(path: path) }
         let unsafe = StorePermissions.check(storePath: path)
         if !unsafe.isEmpty { throw StorePermissions.error(unsafe) }
+        if !readOnly, access(path, W_OK) != 0 {
+            if errno == EROFS {
+                throw .io("\(path) is on a read-only file system: nothing can be written there; remount it read-write, or look with --read-only")
+            }
+            throw .io("cannot write \(path): \(String(cString: strerror(errno))); look with --read-only")
+        }
         return try openChecked(path: path, readOnly: readOnly)
     }
 
@@ -152,7 +158,11 @@ public final class SQLiteStore: FleetStore {
     /// A write transaction that also counts toward `changeCounter`.
     func write<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
         if isReadOnly { throw .readOnly }
-        let r = try db.write(body)
+        let r: T
+        do { r = try db.write(body) } catch .readOnly {
+            // Opened for writing, yet SQLite cannot write: the file system went read-only under us.
+            throw .io("cannot write \(location): the file or its file system has become read-only; nothing from this operation was written")
+        }
         localCommits += 1
         return r
     }

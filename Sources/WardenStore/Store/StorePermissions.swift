@@ -56,7 +56,7 @@ public enum StorePermissions {
     /// The error `SQLiteStore.open` refuses with: every problem, one a line.
     static func error(_ problems: [Problem]) -> StoreError {
         let lines = problems.map(\.description)
-        return .refused("refusing to open the store: another user could rewrite it:\n  " + lines.joined(separator: "\n  "))
+        return .refused("refusing to open the store: another user could rewrite it: " + lines.joined(separator: "; "))
     }
 
     static func octal(_ v: UInt32) -> String {
