@@ -69,7 +69,9 @@ final class Statement {
 
     func string(_ i: Int32) -> String {
         guard let p = sqlite3_column_text(stmt, i) else { return "" }
-        return String(cString: p)
+        // By length, not up to the first NUL: text after a NUL is shown (as ␀…), never hidden.
+        let n = Int(sqlite3_column_bytes(stmt, i))
+        return String(decoding: UnsafeBufferPointer(start: p, count: n), as: UTF8.self)
     }
 
     func optString(_ i: Int32) -> String? {

@@ -37,6 +37,10 @@ public protocol FleetStore: AnyObject {
     func auditHead() throws(StoreError) -> AuditHead?
     /// Checks the journal's hash chain (and, given a head kept elsewhere, that nothing was cut).
     func verifyAudit(expectedHead: AuditHead?) throws(StoreError) -> AuditVerification
+    /// The store's own consistency check (SQLite: `PRAGMA integrity_check`); empty when sound.
+    func integrityProblems() throws(StoreError) -> [String]
+    /// The schema version of the store, and the one this build writes.
+    func schemaVersion() throws(StoreError) -> (file: Int, latest: Int)
     /// What revoking `target` would touch now: the blast radius a dialog shows.
     func revocationPlan(_ target: EntityRef, now: Timestamp) throws(StoreError) -> RevocationPlan
 

@@ -25,6 +25,8 @@ public final class SQLiteStore: FleetStore {
         do { try Identity.validateTrustDomain(trustDomain) } catch { throw .invalid(error.description) }
         if access(path, F_OK) == 0 { throw .refused("a store already exists at \(path); refusing to overwrite it") }
         try makeFolder(for: path)
+        let unsafe = StorePermissions.check(storePath: path)
+        if !unsafe.isEmpty { throw StorePermissions.error(unsafe) }
         let fd = Glibc.open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw .io("cannot create \(path): \(String(cString: strerror(errno)))") }
         fchmod(fd, 0o600)  // in case the umask was stricter or looser
@@ -45,9 +47,29 @@ public final class SQLiteStore: FleetStore {
         }
     }
 
-    /// Opens an existing store, migrating it forward if it is older than this build.
+    /// Opens an existing store, migrating it forward if it is older than this build. Refuses a
+    /// store file or folder another user owns or can write (see `StorePermissions`).
     public static func open(path: String, readOnly: Bool = false) throws(StoreError) -> SQLiteStore {
         guard access(path, F_OK) == 0 else { throw .missing(path: path) }
+        let unsafe = StorePermissions.check(storePath: path)
+        if !unsafe.isEmpty { throw StorePermissions.error(unsafe) }
+        if !readOnly, access(path, W_OK) != 0 {
+            if errno == EROFS {
+                throw .io("\(path) is on a read-only file system: nothing can be written there; remount it read-write, or look with --read-only")
+            }
+            throw .io("cannot write \(path): \(String(cString: strerror(errno))); look with --read-only")
+        }
+        return try openChecked(path: path, readOnly: readOnly)
+    }
+
+    /// Opens a store read-only whatever its permissions, to diagnose it (`warden doctor`):
+    /// nothing is written, so nothing another user planted can be made worse.
+    public static func openForInspection(path: String) throws(StoreError) -> SQLiteStore {
+        guard access(path, F_OK) == 0 else { throw .missing(path: path) }
+        return try openChecked(path: path, readOnly: true)
+    }
+
+    private static func openChecked(path: String, readOnly: Bool) throws(StoreError) -> SQLiteStore {
         let store = try SQLiteStore(db: Database(path: path, readOnly: readOnly), readOnly: readOnly)
         try store.configure()
         if !readOnly { try store.migrate() }
@@ -67,6 +89,27 @@ public final class SQLiteStore: FleetStore {
         }
         try db.exec("PRAGMA foreign_keys = ON")
         try db.exec("PRAGMA temp_store = MEMORY")
+    }
+
+    /// The schema version of the file, and the one this build writes.
+    public func schemaVersion() throws(StoreError) -> (file: Int, latest: Int) {
+        (try userVersion(), Migrations.latest)
+    }
+
+    /// SQLite's `PRAGMA integrity_check`: no problems means the file is sound.
+    public func integrityProblems() throws(StoreError) -> [String] {
+        let rows = try db.prepare("PRAGMA integrity_check").all { $0.string(0) }
+        return rows == ["ok"] ? [] : rows
+    }
+
+    /// Caps the file at `pages` pages on this connection (tests simulate a full disk with it).
+    func setMaxPageCount(_ pages: Int) throws(StoreError) {
+        try db.exec("PRAGMA max_page_count = \(pages)")
+    }
+
+    /// Pages the file has now.
+    func pageCount() throws(StoreError) -> Int {
+        Int(try db.prepare("PRAGMA page_count").first { $0.int(0) } ?? 0)
     }
 
     private func userVersion() throws(StoreError) -> Int {
@@ -115,7 +158,11 @@ public final class SQLiteStore: FleetStore {
     /// A write transaction that also counts toward `changeCounter`.
     func write<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
         if isReadOnly { throw .readOnly }
-        let r = try db.write(body)
+        let r: T
+        do { r = try db.write(body) } catch .readOnly {
+            // Opened for writing, yet SQLite cannot write: the file system went read-only under us.
+            throw .io("cannot write \(location): the file or its file system has become read-only; nothing from this operation was written")
+        }
         localCommits += 1
         return r
     }

@@ -18,6 +18,8 @@ struct Table {
 
     /// The table as lines, with `indent` spaces before each line and two spaces between columns.
     func render(indent: Int = 0) -> String {
+        // Headers can carry stored text too (`agent show` puts the agent's name there).
+        let headers = self.headers.map(TerminalText.safe)
         var widths = headers.map(DisplayWidth.of)
         for row in rows {
             for (c, cell) in row.enumerated() where c < widths.count {

@@ -1,0 +1,138 @@
+import Foundation
+import WardenCore
+import WardenDashboard
+import WardenStore
+
+/// `warden findings`: the risks the findings engine sees in the store now, with the policy of
+/// the config file (the same one the dashboard's Findings view uses).
+enum FindingsCommand {
+    /// Recent calls the call-based findings look at (shared credentials, use after revoke,
+    /// unregistered callers).
+    static let callWindow = 10_000
+
+    static func run(_ inv: Invocation, _ ctx: Context) throws -> Int32 {
+        let policy = try ConfigFile.load(ctx.environment).policy
+        let store = try ctx.openStore(readOnly: true)
+        let now = ctx.now
+        let findings = FindingsEngine.evaluate(FindingsEngine.Input(
+            principals: try store.principals(), agents: try store.agents(), credentials: try store.credentials(agentID: nil),
+            instances: try store.instances(agentID: nil), calls: try store.calls(CallQuery(limit: callWindow)),
+            usage: try store.toolUsage(since: now - policy.unusedScopeMs), now: now, policy: policy))
+        if ctx.json {
+            ctx.emit(.array(findings.map(json)))
+            return 0
+        }
+        if findings.isEmpty {
+            ctx.note("no findings")
+            return 0
+        }
+        var t = Table(["SEVERITY", "KIND", "SUBJECT", "EXPLANATION", "FIX"])
+        for f in findings {
+            t.add([f.severity.name, f.kind.rawValue, f.subject.id, f.explanation, command(f)])
+        }
+        ctx.out(t.render())
+        let high = findings.filter { $0.severity == .high }.count
+        ctx.note("\(plural(findings.count, "finding")) (\(high) high)")
+        return 0
+    }
+
+    /// What an operator types to act on it.
+    static func command(_ f: Finding) -> String {
+        switch f.fix {
+        case .revoke: return "warden revoke \(f.subject.id)"
+        case .narrow: return "warden narrow \(f.subject.id) --drop …"
+        case .investigate:
+            if let a = f.agentID { return "warden agent show \(a)" }
+            return "warden calls"
+        }
+    }
+
+    static func json(_ f: Finding) -> JSONValue {
+        let subjectKind: String
+        switch f.subject {
+        case .agent: subjectKind = "agent"
+        case .credential: subjectKind = "credential"
+        case .instance: subjectKind = "instance"
+        }
+        return .object([
+            ("severity", .string(f.severity.name)),
+            ("kind", .string(f.kind.rawValue)),
+            ("subject_kind", .string(subjectKind)),
+            ("subject", .string(f.subject.id)),
+            ("agent_id", .optString(f.agentID)),
+            ("explanation", .string(f.explanation)),
+            ("fix", .string(f.fix.rawValue)),
+            ("command", .string(command(f))),
+        ])
+    }
+}
+
+/// The config file (`$XDG_CONFIG_HOME/warden/config`), parsed as the dashboard parses it.
+enum ConfigFile {
+    static func load(_ environment: [String: String]) throws -> DashboardConfig {
+        let path = DashboardConfig.path(environment: environment)
+        guard let data = FileManager.default.contents(atPath: path) else { return DashboardConfig() }
+        do { return try DashboardConfig.parse(String(decoding: data, as: UTF8.self), file: path) } catch {
+            throw RuntimeError(TerminalText.safe(error.description))
+        }
+    }
+}
+
+/// `warden doctor`: is the store sound, its journal intact, its files private?
+enum DoctorCommand {
+    struct Check {
+        let name: String
+        let ok: Bool
+        let detail: String
+    }
+
+    static func run(_ inv: Invocation, _ ctx: Context) throws -> Int32 {
+        let path = ctx.storePath
+        var checks: [Check] = []
+        let permissionProblems = StoreAccess.permissionProblems(path: path)
+        let exists = access(path, F_OK) == 0
+        if !exists {
+            checks.append(Check(name: "store", ok: false, detail: StoreError.missing(path: path).description))
+        } else {
+            checks.append(Check(name: "permissions", ok: permissionProblems.isEmpty,
+                                detail: permissionProblems.isEmpty ? "\(path) and its folder are private to their owner"
+                                    : permissionProblems.joined(separator: "; ")))
+            do {
+                let store = try StoreAccess.inspect(path: path)
+                let v = try store.schemaVersion()
+                checks.append(Check(name: "schema", ok: v.file == v.latest,
+                                    detail: v.file == v.latest ? "version \(v.file) (current)"
+                                        : v.file < v.latest ? "version \(v.file), this build writes \(v.latest): open it once read-write to migrate"
+                                        : "version \(v.file) is newer than this build (\(v.latest)): upgrade warden"))
+                let integrity = try store.integrityProblems()
+                checks.append(Check(name: "integrity", ok: integrity.isEmpty,
+                                    detail: integrity.isEmpty ? "ok" : integrity.prefix(5).joined(separator: "; ")
+                                        + (integrity.count > 5 ? " (and \(integrity.count - 5) more)" : "")))
+                switch try store.verifyAudit(expectedHead: nil) {
+                case .intact(let n, let head):
+                    checks.append(Check(name: "journal", ok: true, detail: "intact: \(n) records, head \(head?.description ?? "(empty)")"))
+                case .broken(let seq, let problem):
+                    checks.append(Check(name: "journal", ok: false, detail: "broken at record \(seq): \(problem)"))
+                }
+            } catch let e as StoreError {
+                checks.append(Check(name: "open", ok: false, detail: e.description))
+            }
+        }
+        let failed = checks.filter { !$0.ok }.count
+        if ctx.json {
+            ctx.emit(.object([
+                ("path", .string(path)),
+                ("ok", .bool(failed == 0)),
+                ("checks", .array(checks.map { .object([("name", .string($0.name)), ("ok", .bool($0.ok)), ("detail", .string($0.detail))]) })),
+            ]))
+        } else {
+            for c in checks {
+                ctx.line("\(c.ok ? "ok     " : "PROBLEM") \(c.name.padding(toLength: 12, withPad: " ", startingAt: 0)) \(TerminalText.safe(c.detail))")
+            }
+        }
+        if failed > 0 { throw Exit(code: 2, message: "\(plural(failed, "problem")) found in \(TerminalText.safe(path))") }
+        return 0
+    }
+}
+
+private func plural(_ n: Int, _ what: String) -> String { "\(n) \(what)\(n == 1 ? "" : "s")" }
