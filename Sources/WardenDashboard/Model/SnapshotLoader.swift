@@ -31,8 +31,8 @@ public final class SnapshotLoader {
         version = rows.version
         if !rows.principals.isEmpty || !rows.agents.isEmpty {
             parts.insert(.structure)
-            Self.upsert(rows.principals, into: &s.principals, positions: &principalPos) { $0.id }
-            Self.upsert(rows.agents, into: &s.agents, positions: &agentPos) { $0.id }
+            Self.upsert(rows.principals.map(DisplayText.clip), into: &s.principals, positions: &principalPos) { $0.id }
+            Self.upsert(rows.agents.map(DisplayText.clip), into: &s.agents, positions: &agentPos) { $0.id }
         }
         if !rows.credentials.isEmpty {
             parts.insert(.credentials)
@@ -40,13 +40,13 @@ public final class SnapshotLoader {
         }
         if !rows.instances.isEmpty {
             parts.insert(.instances)
-            Self.upsert(rows.instances, into: &s.instances, positions: &instancePos) { $0.id }
+            Self.upsert(rows.instances.map(DisplayText.clip), into: &s.instances, positions: &instancePos) { $0.id }
         }
 
         let fresh = try store.calls(CallQuery(afterSeq: s.calls.last?.seq ?? 0, limit: Self.callWindow))
         if !fresh.isEmpty {
             parts.insert(.activity)
-            s.calls.append(contentsOf: fresh.reversed())
+            s.calls.append(contentsOf: fresh.reversed().map(DisplayText.clip))
             if s.calls.count > Self.callWindow { s.calls.removeFirst(s.calls.count - Self.callWindow) }
         }
         // Per-minute counts: past minutes are settled, so only the last two are re-read, with a
@@ -66,7 +66,7 @@ public final class SnapshotLoader {
         let newAudit = try store.auditRecords(afterSeq: s.audit.last?.seq ?? 0, limit: Self.auditWindow)
         if !newAudit.isEmpty || s.auditState == nil {
             parts.insert(.audit)
-            s.audit.append(contentsOf: newAudit)
+            s.audit.append(contentsOf: newAudit.map(DisplayText.clip))
             if s.audit.count > Self.auditWindow { s.audit.removeFirst(s.audit.count - Self.auditWindow) }
             s.auditState = try store.verifyAudit(expectedHead: nil)
         }

@@ -1,0 +1,55 @@
+import WardenCore
+
+/// Untrusted text is cut to what a screen can show once, when it is read, so that a 1 MB name
+/// costs nothing per frame or per keystroke. IDs are kept whole: actions are bound to them.
+enum DisplayText {
+    static let maxScalars = 256
+
+    static func clip(_ s: String) -> String {
+        if s.utf8.count <= maxScalars { return s }
+        let scalars = s.unicodeScalars
+        guard let end = scalars.index(scalars.startIndex, offsetBy: maxScalars, limitedBy: scalars.endIndex),
+              end != scalars.endIndex else { return s }
+        return String(scalars[..<end]) + "…"
+    }
+
+    static func clip(_ s: String?) -> String? { s.map(clip) }
+
+    static func clip(_ p: Principal) -> Principal {
+        var p = p
+        p.name = clip(p.name)
+        return p
+    }
+
+    static func clip(_ a: Agent) -> Agent {
+        var a = a
+        a.name = clip(a.name)
+        a.revokeReason = clip(a.revokeReason)
+        return a
+    }
+
+    static func clip(_ i: Instance) -> Instance {
+        var i = i
+        i.host = clip(i.host)
+        return i
+    }
+
+    static func clip(_ c: ToolCall) -> ToolCall {
+        var c = c
+        c.server = clip(c.server)
+        c.tool = clip(c.tool)
+        c.reason = clip(c.reason)
+        c.args = clip(c.args)
+        return c
+    }
+
+    static func clip(_ r: AuditRecord) -> AuditRecord {
+        var r = r
+        r.operatorName = clip(r.operatorName)
+        r.target = clip(r.target)
+        r.before = clip(r.before)
+        r.after = clip(r.after)
+        r.reason = clip(r.reason)
+        return r
+    }
+}
