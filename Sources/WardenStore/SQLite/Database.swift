@@ -60,7 +60,7 @@ final class Database {
         var waited = 0
         while true {
             do {
-                try exec("BEGIN IMMEDIATE")
+                try run("BEGIN IMMEDIATE")
                 break
             } catch StoreError.io(let m) where m.contains("locked") || m.contains("busy") {
                 // The busy timeout already waited; keep waiting a while longer before giving up.
@@ -70,10 +70,10 @@ final class Database {
         }
         do {
             let result = try body()
-            try exec("COMMIT")
+            try run("COMMIT")
             return result
         } catch {
-            try? exec("ROLLBACK")
+            try? run("ROLLBACK")
             throw error
         }
     }
@@ -81,9 +81,14 @@ final class Database {
     /// A consistent read of several statements.
     func read<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
         if sqlite3_get_autocommit(handle) == 0 { return try body() }  // already inside one
-        try exec("BEGIN")
-        defer { try? exec("COMMIT") }
+        try run("BEGIN")
+        defer { try? run("COMMIT") }
         return try body()
+    }
+
+    /// Runs one statement through the statement cache (transaction control is on hot paths).
+    func run(_ sql: String) throws(StoreError) {
+        try prepare(sql).run()
     }
 
     var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }

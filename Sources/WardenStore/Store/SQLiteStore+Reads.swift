@@ -62,17 +62,21 @@ extension SQLiteStore {
         try db.prepare("SELECT \(Self.agentColumns) FROM agents WHERE id = ?").bind(id).first { agentRow($0) }
     }
 
-    /// The chain in one query: a recursive walk up parent links (iterative inside SQLite).
+    /// The chain, one primary-key lookup per link (cheaper than a recursive query for the
+    /// usual few links, and a loop, not recursion, for a chain 10,000 deep).
     public func chain(of agentID: String) throws(StoreError) -> [Agent] {
-        try db.prepare("""
-            WITH RECURSIVE up(id, lvl) AS (
-                SELECT ?, 0
-                UNION ALL
-                SELECT a.parent_id, up.lvl + 1 FROM agents a JOIN up ON a.id = up.id WHERE a.parent_id IS NOT NULL
-            )
-            SELECT \(Self.agentColumns.split(separator: ",").map { "a." + $0.trimmingSpaces }.joined(separator: ", "))
-            FROM up JOIN agents a ON a.id = up.id ORDER BY up.lvl
-            """).bind(agentID).all { agentRow($0) }
+        let lookup = try db.prepare("SELECT \(Self.agentColumns) FROM agents WHERE id = ?")
+        var out: [Agent] = []
+        var seen = Set<String>()
+        var next: String? = agentID
+        while let id = next {
+            guard let a = try lookup.bind(id).first({ agentRow($0) }) else { break }
+            out.append(a)
+            next = a.parentID
+            // A cycle cannot be written through the store; guard against a damaged file anyway.
+            if out.count > 64 { guard seen.insert(id).inserted else { break } }
+        }
+        return out
     }
 
     public func effectiveScopes(of agentID: String) throws(StoreError) -> ScopeSet {

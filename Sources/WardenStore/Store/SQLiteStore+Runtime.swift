@@ -6,18 +6,19 @@ extension SQLiteStore {
         guard let (server, tool) = Authorization.splitTool(serverTool) else {
             throw .invalid("tool '\(serverTool)' must be SERVER/TOOL")
         }
-        return try db.read { () throws(StoreError) -> AuthorizationOutcome in
-            let cred = try db.prepare("SELECT \(Self.credentialColumns) FROM credentials WHERE secret_hash = ?")
-                .bind(Secrets.sha256(secret)).first { credentialRow($0) }
-            guard let cred else {
-                return AuthorizationOutcome(decision: .deny(.unknownCredential), credentialID: nil, agentID: nil, instanceID: nil)
-            }
-            let chain = try self.chain(of: cred.agentID)
-            let principal = try chain.last.flatMap { (a) throws(StoreError) in try self.principal(a.principalID) }
-            let decision = Authorization.decide(credential: cred, chain: chain, principal: principal,
-                                                server: server, tool: tool, now: now)
-            return AuthorizationOutcome(decision: decision, credentialID: cred.id, agentID: cred.agentID, instanceID: cred.instanceID)
+        // No read transaction: every lookup below starts after the call did, so a revoke
+        // committed before the call is seen by whichever lookup reads it, and any revoked link
+        // denies. (A cascade commits all its rows at once.)
+        let cred = try db.prepare("SELECT \(Self.credentialColumns) FROM credentials WHERE secret_hash = ?")
+            .bind(Secrets.sha256(secret)).first { credentialRow($0) }
+        guard let cred else {
+            return AuthorizationOutcome(decision: .deny(.unknownCredential), credentialID: nil, agentID: nil, instanceID: nil)
         }
+        let chain = try self.chain(of: cred.agentID)
+        let principal = try chain.last.flatMap { (a) throws(StoreError) in try self.principal(a.principalID) }
+        let decision = Authorization.decide(credential: cred, chain: chain, principal: principal,
+                                            server: server, tool: tool, now: now)
+        return AuthorizationOutcome(decision: decision, credentialID: cred.id, agentID: cred.agentID, instanceID: cred.instanceID)
     }
 
     @discardableResult
