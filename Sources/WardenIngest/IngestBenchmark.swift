@@ -12,6 +12,12 @@ public enum IngestBenchmark {
         /// `warden ingest` end to end (read, decode, batched transactions), events per second.
         public var ingestSeconds: Double
         public var ingestEventsPerSecond: Double
+        /// CPU time of the ingest: the writing thread (store transactions) alone, and the whole
+        /// process (with decoding). On a loaded machine these, not the wall clock, compare runs:
+        /// `events / writerCPUSeconds` is the rate with a core to itself.
+        public var writerCPUSeconds: Double = 0
+        public var processCPUSeconds: Double = 0
+        public var writerBoundEventsPerSecond: Double { writerCPUSeconds > 0 ? Double(events) / writerCPUSeconds : 0 }
         /// The `sqlite3` shell, one transaction of INSERTs; nil when sqlite3 is missing.
         public var sqliteSeconds: Double?
         public var sqliteEventsPerSecond: Double?
@@ -24,6 +30,8 @@ public enum IngestBenchmark {
             var s = "NDJSON ingest, \(events) tool-call events (\(fileBytes / 1_048_576) MB):\n"
             s += "  decode only        \(Int(decodeEventsPerSecond)) events/s\n"
             s += "  warden ingest      \(Int(ingestEventsPerSecond)) events/s (\(String(format: "%.2f", ingestSeconds)) s)\n"
+            s += "  CPU                writer thread \(String(format: "%.2f", writerCPUSeconds)) s (\(Int(writerBoundEventsPerSecond)) events/s with a core to itself), "
+            s += "whole process \(String(format: "%.2f", processCPUSeconds)) s\n"
             if let q = sqliteEventsPerSecond, let secs = sqliteSeconds, let r = ratio {
                 s += "  sqlite3 limit      \(Int(q)) events/s (\(String(format: "%.2f", secs)) s, one transaction)\n"
                 s += "  ratio              \(String(format: "%.2f", r))x the limit"
@@ -118,6 +126,7 @@ public enum IngestBenchmark {
         // The real thing.
         log("ingesting…")
         decodeStart = Date()
+        let cpuBefore = (thread: CPUTime.thread(), process: CPUTime.process())
         var summary = ""
         let pipeline = IngestPipeline(store: store, options: IngestOptions(batchSize: batchSize, operatorName: "bench"),
                                       sourceName: inputPath) { summary += $0 + "\n" }
@@ -126,6 +135,7 @@ public enum IngestBenchmark {
         guard try IngestCommand.readAll(fd: fd, pipeline: pipeline, bar: nil) else { throw StoreError.io("cannot read \(inputPath)") }
         let stats = try pipeline.finish()
         let ingestSeconds = Date().timeIntervalSince(decodeStart)
+        let writerCPU = CPUTime.thread() - cpuBefore.thread, processCPU = CPUTime.process() - cpuBefore.process
         guard stats.events == events, stats.rejected == 0 else {
             throw StoreError.io("benchmark ingest went wrong: \(stats.summary)\n\(summary)")
         }
@@ -158,7 +168,22 @@ public enum IngestBenchmark {
         }
         return Result(events: events, decodeEventsPerSecond: Double(decoded) / decodeSeconds,
                       ingestSeconds: ingestSeconds, ingestEventsPerSecond: Double(events) / ingestSeconds,
+                      writerCPUSeconds: writerCPU, processCPUSeconds: processCPU,
                       sqliteSeconds: sqliteSeconds, sqliteEventsPerSecond: sqliteSeconds.map { Double(events) / $0 },
                       fileBytes: fileBytes)
+    }
+}
+
+/// CPU seconds (user + system) used so far.
+enum CPUTime {
+    /// By the calling thread (the ingest's writing thread: `readAll` applies batches on it).
+    static func thread() -> Double { used(CLOCK_THREAD_CPUTIME_ID) }
+    /// By the whole process.
+    static func process() -> Double { used(CLOCK_PROCESS_CPUTIME_ID) }
+
+    private static func used(_ clock: clockid_t) -> Double {
+        var ts = timespec()
+        clock_gettime(clock, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
 }

@@ -79,6 +79,8 @@ struct DecodedBatch: Sendable {
     var empty = 0
     var spans = 0
     var skippedSpans = 0
+    /// Tool-call events among `events` (counted while decoding, off the writing thread).
+    var toolCalls = 0
     /// When the first line went in (monotonic ms), for the 50 ms flush.
     var startedAt: Int64 = 0
 
@@ -129,7 +131,9 @@ final class BatchDecoder {
         do {
             switch options.format {
             case .ndjson:
-                batch.events.append(try ndjson.decode(bytes, source: number))
+                let event = try ndjson.decode(bytes, source: number)
+                if case .toolCall = event.body { batch.toolCalls += 1 }
+                batch.events.append(event)
             case .otlp:
                 let doc = try otlp.decode(bytes, source: number)
                 batch.spans += doc.spans
@@ -138,6 +142,7 @@ final class BatchDecoder {
                     batch.empty += 1
                     return
                 }
+                for e in doc.events { if case .toolCall = e.body { batch.toolCalls += 1 } }
                 batch.events.append(contentsOf: doc.events)
             }
         } catch {
@@ -246,7 +251,7 @@ public final class IngestPipeline {
         if outcome.rejected.isEmpty && outcome.skipped.isEmpty {
             // The common case: every event applied.
             stats.events += outcome.applied
-            for e in events { if case .toolCall = e.body { stats.toolCalls += 1 } }
+            stats.toolCalls += batch.toolCalls
             stats.ingested += batch.lines.count
         } else if options.strict {
             failed = true

@@ -3,7 +3,7 @@ import WardenCore
 import WardenStore
 
 /// Decodes Warden's NDJSON telemetry: one object per line with a `type` and its fields
-/// (schema in README-ingest.md). Unknown fields are ignored; known fields of the wrong type,
+/// (schema in README.md, "NDJSON events"). Unknown fields are ignored; known fields of the wrong type,
 /// missing required fields and unknown types refuse the line.
 public struct NDJSONDecoder {
     public init() {}

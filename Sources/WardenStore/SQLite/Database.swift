@@ -7,7 +7,15 @@ final class Database {
     let path: String
     private var cache: [String: Statement] = [:]
 
+    /// Process-wide settings made once, before the first connection opens: no global memory
+    /// statistics (they serialize every allocation of every connection on one mutex).
+    private static let configured: Bool = {
+        _ = warden_sqlite_disable_memstatus()  // SQLITE_MISUSE if SQLite was already in use: harmless
+        return true
+    }()
+
     init(path: String, readOnly: Bool) throws(StoreError) {
+        _ = Database.configured
         var db: OpaquePointer?
         let flags = (readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) | SQLITE_OPEN_NOMUTEX
         let rc = sqlite3_open_v2(path, &db, flags, nil)

@@ -29,25 +29,31 @@ extension SQLiteStore {
                 INSERT INTO tool_calls(at, agent_id, instance_id, credential_id, server, tool, decision, reason, duration_ms, result, args)
                 VALUES (?,?,?,?,?,?,?,?,?,?,?)
                 """)
-            let bump = try db.prepare("""
-                INSERT INTO call_minutes(agent_id, minute, calls, denied) VALUES (?, ?, 1, ?)
-                ON CONFLICT(minute, agent_id) DO UPDATE SET calls = calls + 1, denied = denied + excluded.denied
-                """)
             var seqs: [Int64] = []
             seqs.reserveCapacity(calls.count)
+            // Per-minute counts are summed in memory and written once per (agent, minute).
+            var minutes: [TelemetryWriter.MinuteKey: (calls: Int64, denied: Int64)] = [:]
             for c in calls {
                 try insert.bind(c.at, c.agentID, c.instanceID, c.credentialID, c.server, c.tool, c.decision.rawValue,
                                 c.reason, c.durationMs, c.result?.rawValue, c.args.map(Self.clip)).run()
                 seqs.append(db.lastInsertRowID)
-                try bump.bind(c.agentID, c.at / 60_000, c.decision == .deny ? 1 : 0).run()
+                let key = TelemetryWriter.MinuteKey(agent: c.agentID, minute: c.at / 60_000)
+                minutes[key, default: (0, 0)].calls += 1
+                if c.decision == .deny { minutes[key, default: (0, 0)].denied += 1 }
             }
+            let bump = try db.prepare("""
+                INSERT INTO call_minutes(agent_id, minute, calls, denied) VALUES (?, ?, ?, ?)
+                ON CONFLICT(minute, agent_id) DO UPDATE SET calls = calls + excluded.calls, denied = denied + excluded.denied
+                """)
+            for (k, v) in minutes { try bump.bind(k.agent, k.minute, v.calls, v.denied).run() }
             return seqs
         }
     }
 
     /// Argument summaries are kept short.
     static func clip(_ s: String) -> String {
-        s.count <= ToolCall.maxArgsLength ? s : String(s.prefix(ToolCall.maxArgsLength - 1)) + "…"
+        // UTF-8 bytes bound the characters from above and are counted in O(1): most summaries stop here.
+        s.utf8.count <= ToolCall.maxArgsLength || s.count <= ToolCall.maxArgsLength ? s : String(s.prefix(ToolCall.maxArgsLength - 1)) + "…"
     }
 
     public func recordInstanceEvents(_ events: [InstanceEvent]) throws(StoreError) {

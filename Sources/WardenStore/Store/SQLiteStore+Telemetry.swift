@@ -60,6 +60,8 @@ public final class TelemetrySession: @unchecked Sendable {
     public let operatorName: String
     var agentIDs: [String: String] = [:]
     var trustDomain: String?
+    /// Scratch space for binding one row's texts without an allocation per field.
+    var scratch = TextBuffer()
 
     public init(operatorName: String) {
         self.operatorName = operatorName
@@ -277,26 +279,31 @@ struct TelemetryWriter {
 
     mutating func recordCall(_ c: ToolCall, agent: String, at: Timestamp) throws {
         let s = insertCall.stmt
-        insertCall.reset()
+        // Every parameter is bound below, so no clear_bindings. The texts are copied into one
+        // reused buffer and bound SQLITE_STATIC: no allocation and copy per field inside SQLite.
+        sqlite3_reset(s)
+        let args = c.args.map(Self.clip)
+        let decision = c.decision.rawValue, result = c.result?.rawValue
+        let buf = session.scratch
+        buf.reserve(agent.utf8.count + (c.instanceID?.utf8.count ?? 0) + (c.credentialID?.utf8.count ?? 0)
+                    + c.server.utf8.count + c.tool.utf8.count + decision.utf8.count + (c.reason?.utf8.count ?? 0)
+                    + (result?.utf8.count ?? 0) + (args?.utf8.count ?? 0))
+        var offset = 0
         sqlite3_bind_int64(s, 1, at)
-        bindText(s, 2, agent)
-        bindText(s, 3, c.instanceID)
-        bindText(s, 4, c.credentialID)
-        bindText(s, 5, c.server)
-        bindText(s, 6, c.tool)
-        bindText(s, 7, c.decision.rawValue)
-        bindText(s, 8, c.reason)
+        buf.bind(s, 2, agent, &offset)
+        buf.bind(s, 3, c.instanceID, &offset)
+        buf.bind(s, 4, c.credentialID, &offset)
+        buf.bind(s, 5, c.server, &offset)
+        buf.bind(s, 6, c.tool, &offset)
+        buf.bind(s, 7, decision, &offset)
+        buf.bind(s, 8, c.reason, &offset)
         if let d = c.durationMs { sqlite3_bind_int64(s, 9, d) } else { sqlite3_bind_null(s, 9) }
-        bindText(s, 10, c.result?.rawValue)
-        bindText(s, 11, c.args.map(Self.clip))
+        buf.bind(s, 10, result, &offset)
+        buf.bind(s, 11, args, &offset)
         try insertCall.run()
         let key = MinuteKey(agent: agent, minute: Self.minute(at))
-        let denied: Int64 = c.decision == .deny ? 1 : 0
-        if let v = minutes[key] {
-            minutes[key] = (v.calls + 1, v.denied + denied)
-        } else {
-            minutes[key] = (1, denied)
-        }
+        minutes[key, default: (0, 0)].calls += 1
+        if c.decision == .deny { minutes[key, default: (0, 0)].denied += 1 }
     }
 
     static func minute(_ at: Timestamp) -> Int64 { at >= 0 ? at / 60_000 : (at - 59_999) / 60_000 }
@@ -304,15 +311,6 @@ struct TelemetryWriter {
     /// Argument summaries are kept short (counted in characters, as the store does).
     static func clip(_ s: String) -> String {
         s.utf8.count <= ToolCall.maxArgsLength ? s : SQLiteStore.clip(s)
-    }
-
-    func bindText(_ s: OpaquePointer, _ i: Int32, _ v: String?) {
-        guard var v else { sqlite3_bind_null(s, i); return }
-        v.withUTF8 { b in
-            guard let base = b.baseAddress, b.count > 0 else { _ = sqlite3_bind_text(s, i, "", 0, warden_sqlite_transient()); return }
-            _ = sqlite3_bind_text(s, i, UnsafeRawPointer(base).assumingMemoryBound(to: CChar.self),
-                                  Int32(b.count), warden_sqlite_transient())
-        }
     }
 
     mutating func flushMinutes() throws(StoreError) {
@@ -366,5 +364,40 @@ struct TelemetryWriter {
                               ]))
         remember(newID, newID)
         return true
+    }
+}
+
+/// A growable byte buffer that texts are copied into before binding them SQLITE_STATIC.
+final class TextBuffer {
+    private(set) var base: UnsafeMutablePointer<UInt8>
+    private(set) var capacity: Int
+
+    init(capacity: Int = 4096) {
+        self.capacity = capacity
+        base = .allocate(capacity: capacity)
+    }
+
+    deinit { base.deallocate() }
+
+    /// Room for `n` bytes from the start (the contents are not kept).
+    func reserve(_ n: Int) {
+        if n <= capacity { return }
+        base.deallocate()
+        capacity = max(n, capacity * 2)
+        base = .allocate(capacity: capacity)
+    }
+
+    /// Copies `value` at `offset` and binds it SQLITE_STATIC (nil binds NULL); advances `offset`.
+    /// The bytes must stay put until the statement has been stepped: reserve first, then bind.
+    func bind(_ stmt: OpaquePointer, _ index: Int32, _ value: String?, _ offset: inout Int) {
+        guard var value else { sqlite3_bind_null(stmt, index); return }
+        let n = value.utf8.count
+        precondition(offset + n <= capacity, "TextBuffer: reserve before binding")
+        let start = base + offset
+        value.withUTF8 { b in
+            if let p = b.baseAddress, b.count > 0 { start.update(from: p, count: b.count) }
+        }
+        sqlite3_bind_text(stmt, index, UnsafeRawPointer(start).assumingMemoryBound(to: CChar.self), Int32(n), warden_sqlite_static())
+        offset += n
     }
 }
