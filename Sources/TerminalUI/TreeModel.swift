@@ -10,6 +10,15 @@ public struct TreeRow<ID: Hashable & Sendable>: Sendable, Hashable {
     /// Index of the parent's row in the flattened list (nil for roots). Guides are found by
     /// walking these links, so rows need no per-depth storage even in a 10,000-deep chain.
     public var parentRow: Int?
+
+    public init(id: ID, depth: Int, hasChildren: Bool, isExpanded: Bool, isLast: Bool, parentRow: Int?) {
+        self.id = id
+        self.depth = depth
+        self.hasChildren = hasChildren
+        self.isExpanded = isExpanded
+        self.isLast = isLast
+        self.parentRow = parentRow
+    }
 }
 
 /// A forest given as roots plus ordered children, flattened into the rows a tree view shows.

@@ -110,42 +110,88 @@ enum RowBuilder {
             }
             keep = k
         }
+        // Walks the forest's own child lists depth first (an explicit stack, no recursion, no
+        // per-frame dictionaries): only open nodes' children are visited.
+        func kids(_ node: TreeNode) -> [Int] {
+            let all: [Int]
+            switch node {
+            case .principal(let pi): all = forest.roots[snap.principals[pi].id] ?? []
+            case .agent(let i): all = forest.children[i]
+            }
+            guard let keep else { return all }
+            return all.filter { keep.contains($0) }
+        }
+        func isOpen(_ node: TreeNode) -> Bool {
+            if keep != nil { return true }
+            switch node {
+            case .principal(let pi): return s.expanded.contains(snap.principals[pi].id)
+            case .agent(let i): return s.expanded.contains(snap.agents[i].id)
+            }
+        }
         var roots: [TreeNode] = []
-        var children: [TreeNode: [TreeNode]] = [:]
-        var expanded = Set<TreeNode>()
         for (pi, p) in snap.principals.enumerated() {
-            let kids = (forest.roots[p.id] ?? []).filter { keep?.contains($0) ?? true }.map { TreeNode.agent($0) }
-            if keep != nil && kids.isEmpty && !filter.matches(p.id.lowercased() + " " + p.name.lowercased()) { continue }
+            if keep != nil && kids(.principal(pi)).isEmpty && !filter.matches(p.id.lowercased() + " " + p.name.lowercased()) { continue }
             roots.append(.principal(pi))
-            if !kids.isEmpty { children[.principal(pi)] = kids }
-            if keep != nil || s.expanded.contains(p.id) { expanded.insert(.principal(pi)) }
         }
         // Agents whose principal is missing still show, as roots.
         for (pid, idx) in forest.roots where snap.index.principalIndex[pid] == nil {
             roots.append(contentsOf: idx.filter { keep?.contains($0) ?? true }.map { .agent($0) })
         }
-        for (i, a) in snap.agents.enumerated() {
-            let kids = forest.children[i]
-            guard !kids.isEmpty, keep?.contains(i) ?? true else { continue }
-            let visible = keep == nil ? kids : kids.filter { keep!.contains($0) }
-            if !visible.isEmpty { children[.agent(i)] = visible.map { .agent($0) } }
-            if keep != nil || s.expanded.contains(a.id) { expanded.insert(.agent(i)) }
+        var rows: [TreeRow<TreeNode>] = []
+        var stack: [(TreeNode, Int, Int?, Bool)] = []
+        for (i, r) in roots.enumerated().reversed() { stack.append((r, 0, nil, i == roots.count - 1)) }
+        while let (node, depth, parentRow, isLast) = stack.popLast() {
+            let children = kids(node)
+            let open = !children.isEmpty && isOpen(node)
+            rows.append(TreeRow(id: node, depth: depth, hasChildren: !children.isEmpty, isExpanded: open,
+                                isLast: isLast, parentRow: parentRow))
+            guard open else { continue }
+            let me = rows.count - 1
+            for (k, c) in children.enumerated().reversed() {
+                stack.append((.agent(c), depth + 1, me, k == children.count - 1))
+            }
         }
-        return TreeModel(roots: roots, children: children).flatten(expanded: expanded)
+        return rows
     }
 }
 
 /// `/text` keeps rows containing text (case-insensitive); `/!text` keeps the others.
 struct Filter {
     let needle: String
+    let needleBytes: [UInt8]
     let inverted: Bool
     init(_ raw: String) {
         inverted = raw.hasPrefix("!")
         needle = (inverted ? String(raw.dropFirst()) : raw).lowercased()
+        needleBytes = Array(needle.utf8)
     }
     var active: Bool { !needle.isEmpty }
     /// `haystack` must already be lowercased.
-    func matches(_ haystack: String) -> Bool { haystack.contains(needle) != inverted }
+    func matches(_ haystack: String) -> Bool { contains(haystack) != inverted }
+
+    /// Substring test on UTF-8 bytes: what `/` runs over every row on every keystroke.
+    func contains(_ haystack: String) -> Bool {
+        var h = haystack
+        return h.withUTF8 { Filter.find(needleBytes, in: $0) }
+    }
+
+    static func find(_ needle: [UInt8], in hay: UnsafeBufferPointer<UInt8>) -> Bool {
+        let n = needle.count
+        if n == 0 { return true }
+        if hay.count < n { return false }
+        let first = needle[0]
+        var i = 0
+        let last = hay.count - n
+        while i <= last {
+            if hay[i] == first {
+                var k = 1
+                while k < n && hay[i + k] == needle[k] { k += 1 }
+                if k == n { return true }
+            }
+            i += 1
+        }
+        return false
+    }
 }
 
 /// A sort key: numbers compare as numbers, text as text.
