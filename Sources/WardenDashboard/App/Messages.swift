@@ -10,6 +10,8 @@ public enum Msg: Sendable {
     /// The clock moved (countdowns tick each second).
     case tick(Timestamp)
     case snapshot(FleetSnapshot, findings: [Finding])
+    /// Findings computed after the snapshot they describe (they take longer than a frame).
+    case findings([Finding])
     /// The blast radius of a revoke, counted by the store for the open dialog.
     case revocationPlanned(EntityRef, RevocationPlan)
     /// A mutation finished: the flash text, and whether it failed.

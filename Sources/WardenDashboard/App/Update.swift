@@ -21,6 +21,12 @@ public enum Update {
             }
             apply(&s, snap, findings: findings)
             return []
+        case .findings(let findings):
+            if findings != s.findings {
+                s.findings = findings
+                if !s.paused { RowBuilder.rebuild(&s, .findings) }
+            }
+            return []
         case .revocationPlanned(let ref, let plan):
             if case .revoke(var d) = s.mode, d.target == ref {
                 d.plan = plan

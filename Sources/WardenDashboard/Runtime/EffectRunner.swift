@@ -60,9 +60,11 @@ final class EffectRunner: @unchecked Sendable {
         var usageAt: Int64 = 0
         var findings: [Finding] = []
         var findingsAt: Int64 = 0
+        var findingsCounter: Int64 = -1
+        var latest: FleetSnapshot?
         var force = true
         while !isStopped {
-            for effect in inbox.wait(ms: refreshMs) {
+            for effect in inbox.wait(ms: force ? 0 : refreshMs) {
                 switch effect {
                 case .reload: force = true
                 case .planRevocation(let ref):
@@ -90,22 +92,27 @@ final class EffectRunner: @unchecked Sendable {
             if isStopped { return }
             let now = WallClock.now()
             do {
-                if now - usageAt > 60_000 {
-                    usage = try store.toolUsage(since: now - policy.unusedScopeMs)
-                    usageAt = now
-                }
+                // The snapshot goes out first: the first frame never waits for findings.
                 if let snap = try loader.load(now: now, force: force) {
-                    // Findings follow agents and credentials at once; heartbeats, calls and time every 5 s.
-                    if !snap.changed.isDisjoint(with: [.structure, .credentials]) || now - findingsAt > 5_000 {
-                        findings = FindingsEngine.evaluate(FindingsEngine.Input(
-                            principals: snap.principals, agents: snap.agents, credentials: snap.credentials,
-                            instances: snap.instances, calls: snap.calls, usage: usage, now: now, policy: policy),
-                            forest: snap.index.forest)
-                        findingsAt = now
-                    }
                     outbox.post(.snapshot(snap, findings: findings))
+                    latest = snap
                 }
                 force = false
+                // Findings follow agents and credentials at once; heartbeats, calls and time every 5 s.
+                if let snap = latest, findingsAt == 0 || !snap.changed.isDisjoint(with: [.structure, .credentials]) && snap.counter != findingsCounter
+                    || now - findingsAt > 5_000 {
+                    if now - usageAt > 60_000 {
+                        usage = try store.toolUsage(since: now - policy.unusedScopeMs)
+                        usageAt = now
+                    }
+                    findings = FindingsEngine.evaluate(FindingsEngine.Input(
+                        principals: snap.principals, agents: snap.agents, credentials: snap.credentials,
+                        instances: snap.instances, calls: snap.calls, usage: usage, now: now, policy: policy),
+                        forest: snap.index.forest)
+                    findingsAt = now
+                    findingsCounter = snap.counter
+                    outbox.post(.findings(findings))
+                }
             } catch {
                 outbox.post(.storeFailed("store: \(error)"))
             }

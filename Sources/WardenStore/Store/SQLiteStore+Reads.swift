@@ -51,7 +51,7 @@ extension SQLiteStore {
     }
 
     public func principal(_ id: String) throws(StoreError) -> Principal? {
-        try db.prepare("SELECT \(Self.principalColumns) FROM principals WHERE id = ?").bind(id).first { principalRow($0) }
+        try hot(.principalByID).bind(id).first { principalRow($0) }
     }
 
     public func agents() throws(StoreError) -> [Agent] {
@@ -59,13 +59,13 @@ extension SQLiteStore {
     }
 
     public func agent(_ id: String) throws(StoreError) -> Agent? {
-        try db.prepare("SELECT \(Self.agentColumns) FROM agents WHERE id = ?").bind(id).first { agentRow($0) }
+        try hot(.agentByID).bind(id).first { agentRow($0) }
     }
 
     /// The chain, one primary-key lookup per link (cheaper than a recursive query for the
     /// usual few links, and a loop, not recursion, for a chain 10,000 deep).
     public func chain(of agentID: String) throws(StoreError) -> [Agent] {
-        let lookup = try db.prepare("SELECT \(Self.agentColumns) FROM agents WHERE id = ?")
+        let lookup = try hot(.agentByID)
         var out: [Agent] = []
         var seen = Set<String>()
         var next: String? = agentID

@@ -9,8 +9,7 @@ extension SQLiteStore {
         // No read transaction: every lookup below starts after the call did, so a revoke
         // committed before the call is seen by whichever lookup reads it, and any revoked link
         // denies. (A cascade commits all its rows at once.)
-        let cred = try db.prepare("SELECT \(Self.credentialColumns) FROM credentials WHERE secret_hash = ?")
-            .bind(Secrets.sha256(secret)).first { credentialRow($0) }
+        let cred = try hot(.credentialByHash).bind(Secrets.sha256(secret)).first { credentialRow($0) }
         guard let cred else {
             return AuthorizationOutcome(decision: .deny(.unknownCredential), credentialID: nil, agentID: nil, instanceID: nil)
         }

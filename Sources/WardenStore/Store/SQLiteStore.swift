@@ -13,6 +13,31 @@ public final class SQLiteStore: FleetStore {
     var scopeCache: [String: ScopeSet] = [:]
     /// Commits made through this connection (data_version counts only other connections').
     var localCommits: Int64 = 0
+    /// Statements of the authorization path, held directly: no SQL text is hashed per lookup.
+    private var hotStatements: [Statement?] = Array(repeating: nil, count: Hot.allCases.count)
+
+    enum Hot: Int, CaseIterable {
+        case credentialByHash, agentByID, principalByID
+
+        var sql: String {
+            switch self {
+            case .credentialByHash: return "SELECT \(SQLiteStore.credentialColumns) FROM credentials WHERE secret_hash = ?"
+            case .agentByID: return "SELECT \(SQLiteStore.agentColumns) FROM agents WHERE id = ?"
+            case .principalByID: return "SELECT \(SQLiteStore.principalColumns) FROM principals WHERE id = ?"
+            }
+        }
+    }
+
+    /// A hot statement, reset and ready to bind.
+    func hot(_ h: Hot) throws(StoreError) -> Statement {
+        if let s = hotStatements[h.rawValue] {
+            s.reset()
+            return s
+        }
+        let s = try db.prepare(h.sql)
+        hotStatements[h.rawValue] = s
+        return s
+    }
 
     private init(db: Database, readOnly: Bool) {
         self.db = db
