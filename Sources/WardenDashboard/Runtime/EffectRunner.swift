@@ -98,10 +98,15 @@ final class EffectRunner: @unchecked Sendable {
                     latest = snap
                 }
                 force = false
-                // Findings follow agents and credentials at once; heartbeats, calls and time every 5 s.
-                if let snap = latest, findingsAt == 0 || !snap.changed.isDisjoint(with: [.structure, .credentials]) && snap.counter != findingsCounter
-                    || now - findingsAt > 5_000 {
-                    if now - usageAt > 60_000 {
+                // Findings follow agents and credentials at once, other changes (heartbeats, calls)
+                // within 5 s, and the clock alone (staleness) once a minute, so an idle dashboard
+                // stays idle.
+                if let snap = latest, findingsAt == 0
+                    || (!snap.changed.isDisjoint(with: [.structure, .credentials]) && snap.counter != findingsCounter)
+                    || (snap.counter != findingsCounter && now - findingsAt > 5_000)
+                    || now - findingsAt > 60_000 {
+                    // Unused scopes span days; the usage scan runs every five minutes.
+                    if now - usageAt > 300_000 {
                         usage = try store.toolUsage(since: now - policy.unusedScopeMs)
                         usageAt = now
                     }
