@@ -174,10 +174,14 @@ extension SQLiteStore {
 
     /// Marks every agent and credential of a plan revoked (inside the caller's transaction).
     func apply(_ plan: RevocationPlan, _ m: Mutation) throws(StoreError) {
-        let ua = try db.prepare("UPDATE agents SET revoked_at = ?, revoke_reason = ? WHERE id = ? AND revoked_at IS NULL")
-        for id in plan.agents { try ua.bind(m.now, m.reason, id).run() }
-        let uc = try db.prepare("UPDATE credentials SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL")
-        for id in plan.credentials { try uc.bind(m.now, id).run() }
+        // One row version for the whole cascade, set here, so the per-row version triggers stand
+        // aside (they fire only when a row's version is left unchanged): 10,000 rows, 10,000 steps.
+        try db.run("UPDATE row_version SET v = v + 1 WHERE id = 1")
+        let version = try db.prepare("SELECT v FROM row_version WHERE id = 1").first { $0.int(0) } ?? 0
+        let ua = try db.prepare("UPDATE agents SET revoked_at = ?, revoke_reason = ?, version = ? WHERE id = ? AND revoked_at IS NULL")
+        for id in plan.agents { try ua.bind(m.now, m.reason, version, id).run() }
+        let uc = try db.prepare("UPDATE credentials SET revoked_at = ?, version = ? WHERE id = ? AND revoked_at IS NULL")
+        for id in plan.credentials { try uc.bind(m.now, version, id).run() }
     }
 
     func revocationSummary(_ plan: RevocationPlan, status: String) -> String {
