@@ -71,6 +71,7 @@ while !args.isEmpty {
     }
 }
 
+let loadAtStart = loadAverage()
 let folder = NSTemporaryDirectory() + "warden-bench-\(getpid())"
 try? FileManager.default.createDirectory(atPath: folder + "/home/.config", withIntermediateDirectories: true)
 let storePath = folder + "/fleet.db"
@@ -146,7 +147,7 @@ if let testServer {
 } else { skip(.proxy, "no warden-test-mcp-server next to warden-bench") }
 
 let report = Report(size: size, quick: quick, seed: seed, build: buildMetrics, sections: results,
-                    failures: failures, skipped: skipped)
+                    failures: failures, skipped: skipped, loadAtStart: loadAtStart)
 if let outFile {
     do { try report.json().write(toFile: outFile, atomically: true, encoding: .utf8) } catch {
         FileHandle.standardError.write(Data("cannot write \(outFile): \(error)\n".utf8))
