@@ -10,7 +10,8 @@ enum FirstFrameBench {
         var shape = ""
         for _ in 0..<repeats {
             let h = try DashboardHarness(path: path, now: wallMillis())
-            shape = "\(h.state.findings.count) findings, \(h.state.rows.tree.count) tree rows, \(h.state.rows.agents.count) agent rows"
+            let kinds = Dictionary(grouping: h.state.findings, by: { $0.kind.rawValue }).map { "\($0.key) \($0.value.count)" }.sorted()
+            shape = "\(h.state.findings.count) findings (\(kinds.joined(separator: ", "))), \(h.state.rows.tree.count) tree rows, \(h.state.rows.agents.count) agent rows"
             let f = h.firstFrame
             total.add(f.total); open.add(f.open); usage.add(f.usage); load.add(f.load); findings.add(f.findings)
             update.add(f.update); render.add(f.render + f.diff)

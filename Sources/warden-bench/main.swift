@@ -94,7 +94,7 @@ do {
 let storeBytes = (try? FileManager.default.attributesOfItem(atPath: storePath)[.size] as? Int) ?? 0
 let buildMetrics: [Metric] = [
     .value("store_build_s", "build the synthetic store (generate + one bulk transaction)", "s", (genMs + buildMs) / 1000,
-           note: "\(fleet.principals.count) principals, \(fleet.agents.count) agents (max depth \(fleet.maxDepthSeen)), \(fleet.instances.count) instances, \(fleet.credentials.count) credentials, \(fleet.callCount) calls; \(storeBytes / 1_048_576) MB"),
+           note: "generate \(fmt(genMs / 1000)) s + write \(fmt(buildMs / 1000)) s; \(fleet.principals.count) principals, \(fleet.agents.count) agents (max depth \(fleet.maxDepthSeen)), \(fleet.instances.count) instances, \(fleet.credentials.count) credentials, \(fleet.callCount) calls; \(storeBytes / 1_048_576) MB"),
 ]
 note("store built in \(fmt((genMs + buildMs) / 1000)) s at \(storePath)")
 
