@@ -12,7 +12,7 @@ enum AuthorizeBench {
         let depthOf = Dictionary(uniqueKeysWithValues: fleet.agents.map { ($0.id, $0.depth) })
         // The deepest credentials (depth ≥ 6), so chains are well represented.
         let deep = creds.indices.filter { (depthOf[creds[$0].credential.agentID] ?? 0) >= 6 }
-        var all = Samples(), deepS = Samples(), allowed = 0
+        var all = Samples(), deepS = Samples(), cpu = Samples(), allowed = 0
         // Warm the statement cache and the page cache.
         for i in 0..<min(200, creds.count) { _ = try store.authorize(secret: creds[i].secret, serverTool: tools[0], now: wallMillis()) }
         for n in 0..<calls {
@@ -22,9 +22,11 @@ enum AuthorizeBench {
             let secret = n % 20 == 19 ? "wdn_" + String(repeating: "A", count: 43) : c.secret
             let tool = tools[rng.int(tools.count)]
             let now = wallMillis()
+            let c0 = threadCPUNanos()
             let t0 = monoNanos()
             let out = try store.authorize(secret: secret, serverTool: tool, now: now)
             let us = Double(monoNanos() - t0) / 1e3
+            cpu.add(Double(threadCPUNanos() - c0) / 1e3)
             all.add(us)
             if useDeep { deepS.add(us) }
             if out.decision == .allow { allowed += 1 }
@@ -33,6 +35,7 @@ enum AuthorizeBench {
             .dist("authorize_us", "authorize in-process (random credentials, ≥ 25 % depth ≥ 6)", "µs", all,
                   targets: [.atMost(100, .p99)], note: "\(calls) calls, \(allowed) allowed, max depth \(fleet.maxDepthSeen)"),
             .dist("authorize_deep_us", "  credentials at depth ≥ 6", "µs", deepS, targets: [.atMost(100, .p99)]),
+            .dist("authorize_cpu_us", "  same calls, thread CPU time (without preemption)", "µs", cpu),
         ]
     }
 

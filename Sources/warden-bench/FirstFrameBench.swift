@@ -7,8 +7,11 @@ enum FirstFrameBench {
         var total = Samples(), open = Samples(), usage = Samples(), load = Samples(), findings = Samples()
         var update = Samples(), render = Samples()
         var views: [ViewKind: Samples] = [:]
+        var shape = ""
         for _ in 0..<repeats {
             let h = try DashboardHarness(path: path, now: wallMillis())
+            let kinds = Dictionary(grouping: h.state.findings, by: { $0.kind.rawValue }).map { "\($0.key) \($0.value.count)" }.sorted()
+            shape = "\(h.state.findings.count) findings (\(kinds.joined(separator: ", "))), \(h.state.rows.tree.count) tree rows, \(h.state.rows.agents.count) agent rows"
             let f = h.firstFrame
             total.add(f.total); open.add(f.open); usage.add(f.usage); load.add(f.load); findings.add(f.findings)
             update.add(f.update); render.add(f.render + f.diff)
@@ -22,7 +25,7 @@ enum FirstFrameBench {
             .dist("first_frame_open_ms", "  of which: open + migrate check", "ms", open),
             .dist("first_frame_tool_usage_ms", "  of which: tool usage query (unused-scope findings)", "ms", usage),
             .dist("first_frame_snapshot_ms", "  of which: snapshot load (SnapshotLoader)", "ms", load),
-            .dist("first_frame_findings_ms", "  of which: findings", "ms", findings),
+            .dist("first_frame_findings_ms", "  of which: findings", "ms", findings, note: shape),
             .dist("first_frame_update_ms", "  of which: update(.snapshot) (rows, tree)", "ms", update),
             .dist("first_frame_render_ms", "  of which: view + diff", "ms", render),
         ]

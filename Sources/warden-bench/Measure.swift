@@ -8,6 +8,18 @@ func monoNanos() -> UInt64 {
     return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
 }
 
+/// CPU time of the calling thread in nanoseconds (excludes time spent preempted).
+func threadCPUNanos() -> UInt64 {
+    var ts = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+    return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+}
+
+/// The 1-minute load average (other work on the machine distorts the tails).
+func loadAverage() -> String {
+    (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").prefix(3).joined(separator: " ") ?? "?"
+}
+
 /// Wall-clock time in milliseconds since the epoch (the store's timestamps).
 func wallMillis() -> Int64 {
     var ts = timespec()

@@ -9,9 +9,10 @@ struct Report {
     let sections: [(Section, [Metric])]
     let failures: [(Section, String)]
     let skipped: [(Section, String)]
+    let loadAtStart: String
 
     static var machine: [String: String] {
-        var m: [String: String] = ["nproc": String(ProcessInfo.processInfo.activeProcessorCount)]
+        var m: [String: String] = ["nproc": String(ProcessInfo.processInfo.activeProcessorCount), "loadavg_end": loadAverage()]
         if let cpu = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
            let line = cpu.split(separator: "\n").first(where: { $0.hasPrefix("model name") }),
            let colon = line.firstIndex(of: ":") {
@@ -28,7 +29,7 @@ struct Report {
     func table() -> String {
         var out = "warden-bench --size \(size.rawValue)\(quick ? " --quick" : "")  (seed \(seed))\n"
         let mach = Self.machine
-        out += "machine: \(mach["nproc"] ?? "?") cores, \(mach["cpu"] ?? "?"), \(mach["memory"] ?? "?")\n"
+        out += "machine: \(mach["nproc"] ?? "?") cores, \(mach["cpu"] ?? "?"), \(mach["memory"] ?? "?"); load average \(loadAtStart) at start, \(mach["loadavg_end"] ?? "?") at the end\n"
         let all = [("Store", build)] + sections.map { ($0.0.title, $0.1) }
         let labelWidth = max(60, all.flatMap { $0.1 }.map { $0.label.count }.max() ?? 0)
         func pad(_ s: String, _ n: Int, right: Bool = false) -> String {
@@ -70,7 +71,7 @@ struct Report {
             }
         }
         let doc: [String: Any] = [
-            "schema": 1, "size": size.rawValue, "quick": quick, "seed": seed, "machine": Self.machine,
+            "schema": 1, "size": size.rawValue, "loadavg_start": loadAtStart, "quick": quick, "seed": seed, "machine": Self.machine,
             "counts": ["agents": size.agents, "calls": size.calls], "metrics": metrics,
             "failures": Dictionary(failures.map { ($0.0.rawValue, $0.1) }, uniquingKeysWith: { a, _ in a }),
             "skipped": Dictionary(skipped.map { ($0.0.rawValue, $0.1) }, uniquingKeysWith: { a, _ in a }),

@@ -71,6 +71,7 @@ while !args.isEmpty {
     }
 }
 
+let loadAtStart = loadAverage()
 let folder = NSTemporaryDirectory() + "warden-bench-\(getpid())"
 try? FileManager.default.createDirectory(atPath: folder + "/home/.config", withIntermediateDirectories: true)
 let storePath = folder + "/fleet.db"
@@ -93,7 +94,7 @@ do {
 let storeBytes = (try? FileManager.default.attributesOfItem(atPath: storePath)[.size] as? Int) ?? 0
 let buildMetrics: [Metric] = [
     .value("store_build_s", "build the synthetic store (generate + one bulk transaction)", "s", (genMs + buildMs) / 1000,
-           note: "\(fleet.principals.count) principals, \(fleet.agents.count) agents (max depth \(fleet.maxDepthSeen)), \(fleet.instances.count) instances, \(fleet.credentials.count) credentials, \(fleet.callCount) calls; \(storeBytes / 1_048_576) MB"),
+           note: "generate \(fmt(genMs / 1000)) s + write \(fmt(buildMs / 1000)) s; \(fleet.principals.count) principals, \(fleet.agents.count) agents (max depth \(fleet.maxDepthSeen)), \(fleet.instances.count) instances, \(fleet.credentials.count) credentials, \(fleet.callCount) calls; \(storeBytes / 1_048_576) MB"),
 ]
 note("store built in \(fmt((genMs + buildMs) / 1000)) s at \(storePath)")
 
@@ -146,7 +147,7 @@ if let testServer {
 } else { skip(.proxy, "no warden-test-mcp-server next to warden-bench") }
 
 let report = Report(size: size, quick: quick, seed: seed, build: buildMetrics, sections: results,
-                    failures: failures, skipped: skipped)
+                    failures: failures, skipped: skipped, loadAtStart: loadAtStart)
 if let outFile {
     do { try report.json().write(toFile: outFile, atomically: true, encoding: .utf8) } catch {
         FileHandle.standardError.write(Data("cannot write \(outFile): \(error)\n".utf8))
