@@ -23,9 +23,9 @@ enum FirstFrameBench {
         var out: [Metric] = [
             .dist("first_frame_ms", "open store → first frame (tree)", "ms", total, targets: [.atMost(500, .median)]),
             .dist("first_frame_open_ms", "  of which: open + migrate check", "ms", open),
-            .dist("first_frame_tool_usage_ms", "  of which: tool usage query (unused-scope findings)", "ms", usage),
+            .dist("first_frame_tool_usage_ms", "  after it: tool usage query (unused-scope findings)", "ms", usage),
             .dist("first_frame_snapshot_ms", "  of which: snapshot load (SnapshotLoader)", "ms", load),
-            .dist("first_frame_findings_ms", "  of which: findings", "ms", findings, note: shape),
+            .dist("first_frame_findings_ms", "  after it: findings (runner thread)", "ms", findings, note: shape),
             .dist("first_frame_update_ms", "  of which: update(.snapshot) (rows, tree)", "ms", update),
             .dist("first_frame_render_ms", "  of which: view + diff", "ms", render),
         ]
