@@ -98,7 +98,7 @@ enum Lists {
 
     static func findings(_ s: DashboardState, list: inout ListState, into buf: inout Buffer, area: Rect) {
         let rows = s.rows.findings, theme = s.theme, found = s.findings, snap = s.snapshot, keys = s.keyMap, ro = s.readOnly
-        table(s, .findings, widths: [.length(9), .length(18), .min(16), .fill, .length(11)], rowCount: rows.count) { r in
+        table(s, .findings, widths: [.length(11), .length(18), .min(16), .fill, .length(11)], rowCount: rows.count) { r in
             let f = found[rows[r]]
             let role: Role = f.severity == .high ? .severityHigh : f.severity == .medium ? .severityMedium : .severityLow
             return TableRow([
