@@ -19,6 +19,7 @@ enum DashboardProcessBench {
         var lastTicks = cpuTicks(pid) ?? 0
         var lastAt = monoNanos()
         var settled = 0.0
+        var neverIdle = false
         while p.isRunning {
             bytes += pty.drain(timeoutMs: 100)
             let t = monoNanos()
@@ -29,7 +30,7 @@ enum DashboardProcessBench {
                 lastAt = t
                 let elapsed = Double(t - start) / 1e9
                 if elapsed >= 3 && busy < 0.05 && bytes > 0 { settled = elapsed; break }
-                if elapsed > 120 { settled = elapsed; break }
+                if elapsed > 120 { settled = elapsed; neverIdle = true; break }
             }
         }
         guard p.isRunning else { throw BenchFailure("the dashboard exited (status \(p.terminationStatus))") }
@@ -45,7 +46,9 @@ enum DashboardProcessBench {
         while p.isRunning && monoNanos() < quitBy { _ = pty.drain(timeoutMs: 50) }
         return [
             .value("dashboard_peak_rss_mb", "dashboard peak resident memory (VmHWM)", "MB", hwm / 1024, targets: [.atMost(300, .value)],
-                   note: String(format: "VmRSS at the end %.0f MB; first snapshot settled after %.1f s", rss / 1024, settled)),
+                   note: String(format: "VmRSS at the end %.0f MB; ", rss / 1024)
+                    + (neverIdle ? "never idle: CPU stayed ≥ 5 % of a core for 120 s, measured anyway"
+                                 : String(format: "settled (CPU < 5 %% for a second) after %.1f s", settled))),
             .value("dashboard_idle_cpu_pct", "dashboard CPU while idle (\(Int(idleSeconds)) s)", "%", idleCPU, targets: [.atMost(2, .value)]),
             .value("dashboard_settle_s", "dashboard start → first snapshot drawn and idle", "s", settled),
         ]

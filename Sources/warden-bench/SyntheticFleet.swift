@@ -133,7 +133,9 @@ struct SyntheticFleet {
                 let id = "tok_" + String(format: "%016llx", rng.next())
                 let issued = now - Int64(rng.int(1_800_000))
                 let roll = rng.int(100)
-                let expires: Timestamp? = roll < 5 ? nil : (roll < 8 ? now - 60_000 : now + 30 * 86_400_000)
+                // Short-lived as intended (1 h from issue, so 30–60 min left); 5 % static keys with no
+                // expiry, 3 % already expired.
+                let expires: Timestamp? = roll < 5 ? nil : (roll < 8 ? now - 60_000 : issued + 3_600_000)
                 let inst = instancesOf[i].isEmpty || rng.chance(0.5) ? nil : instances[instancesOf[i][rng.int(instancesOf[i].count)]].id
                 credentialsOf[i].append(credentials.count)
                 credentials.append(.init(credential: Credential(id: id, agentID: a.id, instanceID: inst, scopes: a.grant, issuedAt: issued,
