@@ -39,6 +39,14 @@ public enum JSONWriter {
 
     /// JSON string escaping; control characters become \u escapes.
     public static func quote(_ s: String, _ out: inout String) {
+        // Fast path: printable ASCII without quotes or backslashes (IDs, names) goes in whole;
+        // a cascade's audit record quotes tens of thousands of IDs.
+        if s.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F && $0 != 0x22 && $0 != 0x5C }) {
+            out += "\""
+            out += s
+            out += "\""
+            return
+        }
         out += "\""
         for scalar in s.unicodeScalars {
             switch scalar {
