@@ -5,13 +5,15 @@ import Glibc
 // `warden-bench [--size S|M|L] [--json] [--out FILE] [--quick] [--seed N] [--only a,b] [--keep]`
 
 let usage = """
-    usage: warden-bench [--size S|M|L] [--json] [--out FILE] [--quick] [--seed N] [--only SECTIONS] [--keep]
+    usage: warden-bench [--size S|M|L] [--json] [--out FILE] [--quick] [--seed N] [--only SECTIONS] [--keep] [--store PATH]
       --size     S = 1k agents / 10k calls, M = 10k / 100k, L = 100k / 1M (default S)
       --json     print the figures as JSON (stable keys) instead of the table
       --out FILE also write the JSON to FILE
       --quick    fewer repetitions and smaller side shapes (CI smoke test)
       --only     comma-separated sections: \(Section.allCases.map(\.rawValue).joined(separator: ","))
       --keep     keep the synthetic store and print where it is
+      --store P  use the store at P if it exists (built earlier with the same size and seed), else
+                 build it there and keep it: for iterating on one section without a rebuild
     """
 
 enum Section: String, CaseIterable {
@@ -41,6 +43,7 @@ var outFile: String?
 var quick = false
 var seed: UInt64 = 42
 var keep = false
+var reusePath: String?
 var only = Set(Section.allCases)
 while !args.isEmpty {
     let a = args.removeFirst()
@@ -56,6 +59,7 @@ while !args.isEmpty {
     case "--out": outFile = value()
     case "--quick": quick = true
     case "--keep": keep = true
+    case "--store": reusePath = value()
     case "--seed":
         guard let s = UInt64(value()) else { FileHandle.standardError.write(Data("--seed takes a number\n".utf8)); exit(1) }
         seed = s
@@ -74,7 +78,8 @@ while !args.isEmpty {
 let loadAtStart = loadAverage()
 let folder = NSTemporaryDirectory() + "warden-bench-\(getpid())"
 try? FileManager.default.createDirectory(atPath: folder + "/home/.config", withIntermediateDirectories: true)
-let storePath = folder + "/fleet.db"
+let storePath = reusePath ?? folder + "/fleet.db"
+let reusing = reusePath.map { FileManager.default.fileExists(atPath: $0) } ?? false
 defer { if !keep { try? FileManager.default.removeItem(atPath: folder) } }
 
 var results: [(Section, [Metric])] = []
@@ -86,7 +91,7 @@ let buildNow = wallMillis()
 let (fleet, genMs) = timed { SyntheticFleet(agents: size.agents, calls: size.calls, principals: size.principals, seed: seed, now: buildNow) }
 let buildMs: Double
 do {
-    (_, buildMs) = try timed { try fleet.build(at: storePath) }
+    (_, buildMs) = reusing ? ((), 0) : try timed { try fleet.build(at: storePath) }
 } catch {
     FileHandle.standardError.write(Data("cannot build the store: \(error)\n".utf8))
     exit(2)
@@ -96,7 +101,7 @@ let buildMetrics: [Metric] = [
     .value("store_build_s", "build the synthetic store (generate + one bulk transaction)", "s", (genMs + buildMs) / 1000,
            note: "generate \(fmt(genMs / 1000)) s + write \(fmt(buildMs / 1000)) s; \(fleet.principals.count) principals, \(fleet.agents.count) agents (max depth \(fleet.maxDepthSeen)), \(fleet.instances.count) instances, \(fleet.credentials.count) credentials, \(fleet.callCount) calls; \(storeBytes / 1_048_576) MB"),
 ]
-note("store built in \(fmt((genMs + buildMs) / 1000)) s at \(storePath)")
+note(reusing ? "reusing the store at \(storePath)" : "store built in \(fmt((genMs + buildMs) / 1000)) s at \(storePath)")
 
 let warden = Siblings.path("warden")
 let testServer = Siblings.path("warden-test-mcp-server")
