@@ -161,3 +161,20 @@ struct ScopeLawTests {
         }
     }
 }
+
+@Suite("Scope intersection shortcut")
+struct ScopeIntersectionShortcutTests {
+    /// The shortcut for a set covered by the other must give what pairwise intersection gives.
+    @Test func coveredSetsIntersectAsThePairwiseRuleSays() throws {
+        let lists = ["*", "github/*", "github/get_*", "github/get_issue", "github/get_issue,slack/post",
+                     "slack/*,github/get_*", "k8s/apply,k8s/get_*,postgres/query", "postgres/*", "k8s/*,postgres/*,slack/*"]
+        let sets = try lists.map { try ScopeSet(parsing: $0) }
+        for a in sets {
+            for b in sets {
+                var pairwise: [Scope] = []
+                for x in a.members { for y in b.members { if let i = x.intersection(y) { pairwise.append(i) } } }
+                #expect(a.intersection(b) == ScopeSet(pairwise), "\(a) ∩ \(b)")
+            }
+        }
+    }
+}

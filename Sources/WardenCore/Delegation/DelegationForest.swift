@@ -9,6 +9,9 @@ public struct DelegationForest: Sendable {
     public let children: [[Int]]
     /// Agents delegated directly by each principal, by principal ID.
     public let roots: [String: [Int]]
+    /// Index of each agent's delegating agent, -1 where a principal delegated it (or the
+    /// delegator is unknown): walks up the tree without hashing IDs.
+    public let parent: [Int]
     private let principalIndex: [String: Int]
 
     public init(principals: [Principal], agents: [Agent]) {
@@ -19,10 +22,17 @@ public struct DelegationForest: Sendable {
         for (i, a) in agents.enumerated() { index[a.id] = i }
         var children = [[Int]](repeating: [], count: agents.count)
         var roots: [String: [Int]] = [:]
+        var parent = [Int](repeating: -1, count: agents.count)
         for (i, a) in agents.enumerated() {
-            if let p = a.parentID, let pi = index[p] { children[pi].append(i) } else { roots[a.principalID, default: []].append(i) }
+            if let p = a.parentID, let pi = index[p] {
+                children[pi].append(i)
+                parent[i] = pi
+            } else {
+                roots[a.principalID, default: []].append(i)
+            }
         }
         self.index = index
+        self.parent = parent
         self.children = children
         self.roots = roots
         var pIndex: [String: Int] = [:]
@@ -54,7 +64,7 @@ public struct DelegationForest: Sendable {
         for i in topDownOrder() {
             let a = agents[i]
             let above: ScopeSet
-            if let p = a.parentID, let pi = index[p] { above = eff[pi] } else { above = principal(a.principalID)?.scopes ?? .none }
+            if parent[i] >= 0 { above = eff[parent[i]] } else { above = principal(a.principalID)?.scopes ?? .none }
             eff[i] = a.grant.intersection(above)
         }
         return eff

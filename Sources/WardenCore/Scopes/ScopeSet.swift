@@ -53,12 +53,21 @@ public struct ScopeSet: Hashable, Sendable, CustomStringConvertible {
     public func intersection(_ other: ScopeSet) -> ScopeSet {
         if other.members == [.everything] { return self }
         if members == [.everything] { return other }
+        // The usual case, a grant inside its delegator's scopes, needs no new set: every pair's
+        // intersection is covered by a member of the covered side, which is already minimal.
+        if covered(by: other) { return self }
+        if other.covered(by: self) { return other }
         var out: [Scope] = []
         out.reserveCapacity(members.count)
         for a in members {
             for b in other.members { if let i = a.intersection(b) { out.append(i) } }
         }
         return ScopeSet(out)
+    }
+
+    /// Whether every member is covered by some member of `other`.
+    func covered(by other: ScopeSet) -> Bool {
+        members.allSatisfy { m in other.members.contains { m.isCovered(by: $0) } }
     }
 
     /// Members minus those covered by any scope in `drop`.

@@ -58,7 +58,7 @@ enum Navigation {
             guard r.hasChildren else { return }
             if r.isExpanded { s.expanded.remove(id) } else { s.expanded.insert(id) }
         }
-        RowBuilder.rebuild(&s, .tree)
+        RowBuilder.toggleTree(&s, row: row)
     }
 
     /// Clicks select the row under the pointer; the wheel scrolls.

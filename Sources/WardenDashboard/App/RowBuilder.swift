@@ -15,11 +15,17 @@ enum RowBuilder {
             if sort.column == 1 {
                 // By name: the order comes precomputed with the snapshot.
                 var rows = sort.ascending ? snap.index.nameOrder : snap.index.nameOrder.reversed()
-                if filter.active { rows = rows.filter { AgentText.matches(snap, $0, filter, now: s.now) } }
+                if filter.active {
+                    let hits = AgentText.matches(snap, filter, now: s.now)
+                    rows = rows.filter { hits[$0] }
+                }
                 s.rows.agents = rows
             } else {
                 var rows = Array(snap.agents.indices)
-                if filter.active { rows = rows.filter { AgentText.matches(snap, $0, filter, now: s.now) } }
+                if filter.active {
+                    let hits = AgentText.matches(snap, filter, now: s.now)
+                    rows = rows.filter { hits[$0] }
+                }
                 s.rows.agents = sorted(rows, sort) { AgentText.sortKey(snap, $0, column: sort.column, now: s.now) }
             }
         case .credentials:
@@ -70,6 +76,14 @@ enum RowBuilder {
 
     /// Stable sort by a key, ties keep the incoming order.
     static func sorted(_ rows: [Int], _ sort: SortState, key: (Int) -> SortKey) -> [Int] {
+        // Numbers (most columns) go through a radix sort; text through a comparison sort.
+        var numbers: [Int64] = []
+        numbers.reserveCapacity(rows.count)
+        for r in rows {
+            guard case .number(let x) = key(r) else { break }
+            numbers.append(x)
+        }
+        if numbers.count == rows.count { return RadixSort.order(rows, keys: numbers, descending: !sort.ascending) }
         let keyed = rows.enumerated().map { (key($0.element), $0.offset, $0.element) }
         return keyed.sorted { a, b in
             if a.0 != b.0 { return sort.ascending ? a.0 < b.0 : b.0 < a.0 }
@@ -98,55 +112,107 @@ enum RowBuilder {
     /// shown expanded.
     static func tree(_ s: DashboardState, _ filter: Filter) -> [TreeRow<TreeNode>] {
         let snap = s.snapshot
-        let forest = snap.index.forest
-        var keep: Set<Int>?
-        if filter.active {
-            var k = Set<Int>()
-            for i in snap.agents.indices where AgentText.matches(snap, i, filter, now: s.now) {
-                var cursor: Int? = i
-                while let c = cursor, k.insert(c).inserted {
-                    cursor = snap.agents[c].parentID.flatMap { forest.index[$0] }
-                }
-            }
-            keep = k
-        }
-        // Walks the forest's own child lists depth first (an explicit stack, no recursion, no
-        // per-frame dictionaries): only open nodes' children are visited.
-        func kids(_ node: TreeNode) -> [Int] {
-            let all: [Int]
-            switch node {
-            case .principal(let pi): all = forest.roots[snap.principals[pi].id] ?? []
-            case .agent(let i): all = forest.children[i]
-            }
-            guard let keep else { return all }
-            return all.filter { keep.contains($0) }
-        }
-        func isOpen(_ node: TreeNode) -> Bool {
-            if keep != nil { return true }
-            switch node {
-            case .principal(let pi): return s.expanded.contains(snap.principals[pi].id)
-            case .agent(let i): return s.expanded.contains(snap.agents[i].id)
-            }
-        }
+        let walker = TreeWalker(s, filter)
         var roots: [TreeNode] = []
         for (pi, p) in snap.principals.enumerated() {
-            if keep != nil && kids(.principal(pi)).isEmpty && !filter.matches(p.id.lowercased() + " " + p.name.lowercased()) { continue }
+            if walker.keep != nil && walker.kids(.principal(pi)).isEmpty
+                && !filter.matches(p.id.lowercased() + " " + p.name.lowercased()) { continue }
             roots.append(.principal(pi))
         }
         // Agents whose principal is missing still show, as roots.
-        for (pid, idx) in forest.roots where snap.index.principalIndex[pid] == nil {
-            roots.append(contentsOf: idx.filter { keep?.contains($0) ?? true }.map { .agent($0) })
+        for (pid, idx) in snap.index.forest.roots where snap.index.principalIndex[pid] == nil {
+            roots.append(contentsOf: idx.filter { walker.keep?[$0] ?? true }.map { .agent($0) })
         }
+        return walker.rows(roots, depth: 0, parentRow: nil, base: 0)
+    }
+
+    /// Opens or closes one tree row after `expanded` changed: the rows beneath it are removed
+    /// or walked and inserted, instead of flattening the whole tree again (47,000 rows at 100k
+    /// agents), and the rows after it keep their parent links by a shift.
+    static func toggleTree(_ s: inout DashboardState, row r: Int) {
+        let filter = Filter(s.filters[.tree] ?? "")
+        guard !filter.active, r < s.rows.tree.count else { return rebuild(&s, .tree) }
+        let walker = TreeWalker(s, filter)
+        var rows = s.rows.tree
+        s.rows.tree = []  // one owner: the splice happens in place
+        let row = rows[r]
+        let open = row.hasChildren && walker.isOpen(row.id)
+        if row.isExpanded && !open {
+            var end = r + 1
+            while end < rows.count && rows[end].depth > row.depth { end += 1 }
+            let removed = end - r - 1
+            rows.removeSubrange(r + 1 ..< end)
+            for k in (r + 1) ..< rows.count { if let p = rows[k].parentRow, p > r { rows[k].parentRow = p - removed } }
+            rows[r].isExpanded = false
+        } else if !row.isExpanded && open {
+            let sub = walker.rows(walker.kids(row.id).map { .agent($0) }, depth: row.depth + 1, parentRow: r, base: r + 1)
+            let after = r + 1
+            rows.insert(contentsOf: sub, at: after)
+            for k in (after + sub.count) ..< rows.count { if let p = rows[k].parentRow, p > r { rows[k].parentRow = p + sub.count } }
+            rows[r].isExpanded = true
+        }
+        s.rows.tree = rows
+        restoreSelection(&s, .tree)
+    }
+}
+
+/// Walks the forest's own child lists depth first (an explicit stack, no recursion, no
+/// per-frame dictionaries): only open nodes' children are visited.
+struct TreeWalker {
+    let snap: FleetSnapshot
+    let expanded: Set<String>
+    /// With a filter: the agents it keeps (matches and their ancestors), all shown open.
+    let keep: [Bool]?
+
+    init(_ s: DashboardState, _ filter: Filter) {
+        snap = s.snapshot
+        expanded = s.expanded
+        guard filter.active else { keep = nil; return }
+        // A walk up from each match stops at an ancestor already kept.
+        let hits = AgentText.matches(snap, filter, now: s.now)
+        let parent = snap.index.forest.parent
+        var onPath = [Bool](repeating: false, count: hits.count)
+        for i in hits.indices where hits[i] && !onPath[i] {
+            var c = i
+            while c >= 0 && !onPath[c] {
+                onPath[c] = true
+                c = parent[c]
+            }
+        }
+        keep = onPath
+    }
+
+    func kids(_ node: TreeNode) -> [Int] {
+        let all: [Int]
+        switch node {
+        case .principal(let pi): all = snap.index.forest.roots[snap.principals[pi].id] ?? []
+        case .agent(let i): all = snap.index.forest.children[i]
+        }
+        guard let keep else { return all }
+        return all.filter { keep[$0] }
+    }
+
+    func isOpen(_ node: TreeNode) -> Bool {
+        if keep != nil { return true }
+        switch node {
+        case .principal(let pi): return expanded.contains(snap.principals[pi].id)
+        case .agent(let i): return expanded.contains(snap.agents[i].id)
+        }
+    }
+
+    /// The rows of `nodes` (siblings at `depth`) and their open descendants, as they appear
+    /// from row `base` on.
+    func rows(_ nodes: [TreeNode], depth: Int, parentRow: Int?, base: Int) -> [TreeRow<TreeNode>] {
         var rows: [TreeRow<TreeNode>] = []
         var stack: [(TreeNode, Int, Int?, Bool)] = []
-        for (i, r) in roots.enumerated().reversed() { stack.append((r, 0, nil, i == roots.count - 1)) }
+        for (i, n) in nodes.enumerated().reversed() { stack.append((n, depth, parentRow, i == nodes.count - 1)) }
         while let (node, depth, parentRow, isLast) = stack.popLast() {
             let children = kids(node)
             let open = !children.isEmpty && isOpen(node)
             rows.append(TreeRow(id: node, depth: depth, hasChildren: !children.isEmpty, isExpanded: open,
                                 isLast: isLast, parentRow: parentRow))
             guard open else { continue }
-            let me = rows.count - 1
+            let me = base + rows.count - 1
             for (k, c) in children.enumerated().reversed() {
                 stack.append((.agent(c), depth + 1, me, k == children.count - 1))
             }

@@ -76,7 +76,7 @@ public struct FleetIndex: Sendable {
     public private(set) var subtreeSize: [Int] = []
     public private(set) var principalIndex: [String: Int] = [:]
     /// Lowercased text `/` searches, by agent index (status words excepted: they change with time).
-    public private(set) var agentSearch: [String] = []
+    public private(set) var agentText = SearchText()
     /// Agent indices in name order (the Agents view's default), computed off the input path.
     public private(set) var nameOrder: [Int] = []
     /// Credential indices by agent index.
@@ -102,14 +102,12 @@ public struct FleetIndex: Sendable {
         effective = forest.effectiveScopes()
         // Subtree sizes bottom-up: reverse top-down order visits children before parents.
         var size = [Int](repeating: 1, count: agents.count)
-        for i in forest.topDownOrder().reversed() {
-            if let p = agents[i].parentID, let pi = forest.index[p] { size[pi] += size[i] }
-        }
+        for i in forest.topDownOrder().reversed() where forest.parent[i] >= 0 { size[forest.parent[i]] += size[i] }
         subtreeSize = size
         var pIndex: [String: Int] = [:]
         for (i, p) in principals.enumerated() { pIndex[p.id] = i }
         principalIndex = pIndex
-        agentSearch = agents.map { ($0.name + " " + $0.id + " " + $0.principalID + " " + $0.grant.description).lowercased() }
+        agentText = SearchText(agents.lazy.map { ($0.name + " " + $0.id + " " + $0.principalID + " " + $0.grant.description).lowercased() })
         let names = agents.map { $0.name.lowercased() }
         nameOrder = agents.indices.sorted { names[$0] != names[$1] ? names[$0] < names[$1] : $0 < $1 }
     }

@@ -80,8 +80,19 @@ public final class SnapshotLoader {
     }
 
     /// Replaces rows with the same ID in place (their position is their order in the tree) and
-    /// appends new ones.
+    /// appends new ones. The first load takes the rows as they come and leaves `positions`
+    /// empty; they are built here, once, the first time a later load brings rows of that kind
+    /// (hashing 600,000 IDs is a second at 100k agents: not worth it before the first frame).
     static func upsert<T>(_ rows: [T], into array: inout [T], positions: inout [String: Int], id: (T) -> String) {
+        if array.isEmpty {
+            array = rows
+            positions = [:]
+            return
+        }
+        if positions.isEmpty {
+            positions.reserveCapacity(array.count + rows.count)
+            for (i, row) in array.enumerated() { positions[id(row)] = i }
+        }
         for row in rows {
             let key = id(row)
             if let at = positions[key] {

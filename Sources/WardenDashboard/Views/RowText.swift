@@ -29,11 +29,20 @@ enum AgentText {
         ]
     }
 
-    /// Whether the agent matches a filter: its cached text, or its status word (which changes with time).
-    static func matches(_ snap: FleetSnapshot, _ i: Int, _ filter: Filter, now: Timestamp) -> Bool {
-        let hit = filter.contains(snap.index.agentSearch[i]) || filter.contains(statusWord(snap.agents[i], now: now))
-        return hit != filter.inverted
+    /// The agents a filter keeps, by agent index: a match in their cached text (one pass over
+    /// all agents), or in their status word (which changes with time, so it is checked now).
+    static func matches(_ snap: FleetSnapshot, _ filter: Filter, now: Timestamp) -> [Bool] {
+        var hits = [Bool](repeating: false, count: snap.agents.count)
+        snap.index.agentText.mark(filter.needleBytes, into: &hits)
+        let words = Set(statusWords.filter { filter.contains($0) })
+        if !words.isEmpty {
+            for (i, a) in snap.agents.enumerated() where !hits[i] && words.contains(statusWord(a, now: now)) { hits[i] = true }
+        }
+        if filter.inverted { for i in hits.indices { hits[i].toggle() } }
+        return hits
     }
+
+    static let statusWords = ["active", "expired", "revoked", "unregistered"]
 
     static func sortKey(_ snap: FleetSnapshot, _ i: Int, column: Int, now: Timestamp) -> SortKey {
         let a = snap.agents[i]

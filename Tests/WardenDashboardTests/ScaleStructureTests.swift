@@ -1,0 +1,82 @@
+import Testing
+import TerminalUI
+import WardenCore
+@testable import WardenDashboard
+
+/// The structures that keep keystrokes cheap at 100k agents must give exactly what the plain
+/// ways give: the tree spliced on a toggle equals the tree flattened anew, the radix sort
+/// equals a stable comparison sort, one pass over the search buffer equals a search per row.
+@Suite("Dashboard scale structures")
+struct ScaleStructureTests {
+    /// A random forest of `n` agents under two principals, up to 6 deep.
+    static func state(agents n: Int, seed: UInt64) -> DashboardState {
+        var rng = SplitMix64(seed: seed)
+        var agents: [Agent] = []
+        for i in 0..<n {
+            let parent = i < 2 || rng.next() % 4 == 0 ? nil : agents[Int(rng.next() % UInt64(i))]
+            let depth = parent.map { $0.depth + 1 } ?? 1
+            if depth > 6 {
+                agents.append(Fixture.agent("a\(i)", parent: nil, depth: 1, grant: "github/*"))
+            } else {
+                agents.append(Fixture.agent("a\(i)", parent: parent?.name, principal: i % 2 == 0 ? "user:alice@acme.example" : "workload:ci/deploy", depth: depth, grant: "github/*"))
+            }
+        }
+        var s = DashboardState(now: Fixture.now, width: 120, height: 40, readOnly: false, operatorName: "t",
+                               storeLocation: "/x", theme: .builtin)
+        _ = Update.update(&s, .snapshot(Fixture.snapshot(agents: agents), findings: []))
+        return s
+    }
+
+    @Test func togglingATreeRowSplicesWhatAFullFlattenGives() {
+        for seed in UInt64(1)...4 {
+            var s = Self.state(agents: 300, seed: seed)
+            var rng = SplitMix64(seed: seed * 77)
+            for step in 0..<200 {
+                let row = Int(rng.next() % UInt64(s.rows.tree.count))
+                Update.select(&s, .tree, row: row)
+                _ = Update.update(&s, .key(.char(" ")))
+                let rebuilt = RowBuilder.tree(s, Filter(""))
+                #expect(s.rows.tree == rebuilt, "seed \(seed) step \(step): toggled row \(row)")
+                if s.rows.tree != rebuilt { return }
+            }
+        }
+    }
+
+    @Test func radixOrderIsAStableSortAscendingAndDescending() {
+        var rng = SplitMix64(seed: 9)
+        for n in [0, 1, 2, 17, 1000] {
+            let rows = (0..<n).map { _ in Int(rng.next() % 5000) }
+            // Few distinct keys (many ties) and extremes of Int64.
+            let pool: [Int64] = [.min, -5, 0, 3, 3, 1_796_000_000_000, .max]
+            let keys = rows.map { _ in pool[Int(rng.next() % UInt64(pool.count))] }
+            for descending in [false, true] {
+                let expected = zip(keys, rows).enumerated().sorted { a, b in
+                    if a.element.0 != b.element.0 { return descending ? a.element.0 > b.element.0 : a.element.0 < b.element.0 }
+                    return a.offset < b.offset
+                }.map(\.element.1)
+                #expect(RadixSort.order(rows, keys: keys, descending: descending) == expected, "n \(n) descending \(descending)")
+            }
+        }
+    }
+
+    @Test func oneScanMarksExactlyTheRowsContainingTheNeedle() {
+        let texts = ["triage-bot spiffe://x/a", "", "aaa", "ab", "b", "xa", "a", "bot-bot", "ébot", "zz"]
+        let search = SearchText(texts)
+        for needle in ["a", "aa", "ab", "bot", "b", "é", "zz", "nothing", "x/a", "a\u{0}x"] {
+            var hits = [Bool](repeating: false, count: texts.count)
+            search.mark(Array(needle.utf8), into: &hits)
+            #expect(hits == texts.map { $0.contains(needle) }, "needle \(needle)")
+        }
+    }
+
+    @Test func agentFilterMatchesTextOrStatusAndInverts() {
+        var s = Fixture.state()
+        s.type("2/revoked")
+        #expect(s.rows.agents.map { s.snapshot.agents[$0].name } == ["dup-finder"])
+        s.press(.escape)
+        s.type("/!o")
+        let names = Set(s.rows.agents.map { s.snapshot.agents[$0].name })
+        #expect(!names.isEmpty)
+        #expect(names.allSatisfy { !$0.contains("o") }, "\(names)")
+    }
+}
