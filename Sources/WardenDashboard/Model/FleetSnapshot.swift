@@ -84,6 +84,11 @@ public struct FleetIndex: Sendable {
     public private(set) var credentialIndex: [String: Int] = [:]
     /// Instance indices by agent index.
     public private(set) var instancesByAgent: [[Int]] = []
+    /// When each instance stops counting as live (`.min` once stopped), by instance index: a
+    /// per-agent live count reads integers, not instance records.
+    public private(set) var instanceLiveUntil: [Timestamp] = []
+    /// Principal index of each agent (-1 if its principal is unknown): sorting by principal.
+    public private(set) var principalOfAgent: [Int] = []
     /// When each running instance stops counting as live, sorted: live counts by binary search.
     public private(set) var liveUntil: [Timestamp] = []
     /// Expiry of every unrevoked credential that expires, sorted.
@@ -107,6 +112,7 @@ public struct FleetIndex: Sendable {
         var pIndex: [String: Int] = [:]
         for (i, p) in principals.enumerated() { pIndex[p.id] = i }
         principalIndex = pIndex
+        principalOfAgent = agents.map { pIndex[$0.principalID] ?? -1 }
         agentText = SearchText(agents.lazy.map { ($0.name + " " + $0.id + " " + $0.principalID + " " + $0.grant.description).lowercased() })
         let names = agents.map { $0.name.lowercased() }
         nameOrder = agents.indices.sorted { names[$0] != names[$1] ? names[$0] < names[$1] : $0 < $1 }
@@ -129,7 +135,8 @@ public struct FleetIndex: Sendable {
         var inst = [[Int]](repeating: [], count: forest.agents.count)
         for (i, x) in instances.enumerated() { if let a = forest.index[x.agentID] { inst[a].append(i) } }
         instancesByAgent = inst
-        liveUntil = instances.compactMap { $0.stoppedAt == nil ? $0.lastHeartbeat + Instance.liveWindowMs : nil }.sorted()
+        instanceLiveUntil = instances.map { $0.stoppedAt == nil ? $0.lastHeartbeat + Instance.liveWindowMs : .min }
+        liveUntil = instanceLiveUntil.filter { $0 != .min }.sorted()
     }
 
     /// Instances live at `now`.
@@ -173,8 +180,8 @@ public struct FleetIndex: Sendable {
     }
 
     /// Live instances of an agent at `now`.
-    public func liveInstances(_ agent: Int, _ instances: [Instance], now: Timestamp) -> Int {
-        instancesByAgent[agent].reduce(0) { $0 + (instances[$1].state(at: now) == .live ? 1 : 0) }
+    public func liveInstances(_ agent: Int, now: Timestamp) -> Int {
+        instancesByAgent[agent].reduce(0) { $0 + (instanceLiveUntil[$1] >= now ? 1 : 0) }
     }
 
     /// The soonest expiry among an agent's active credentials.

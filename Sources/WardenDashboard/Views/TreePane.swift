@@ -51,7 +51,7 @@ enum TreePane {
             let y = area.y + line
             let selected = row == list.selected
             if selected { buf.setStyle(Rect(x: treeArea.right, y: y, width: rightWidth, height: 1), t[.selection]) }
-            let live = snap.index.liveInstances(i, snap.instances, now: now)
+            let live = snap.index.liveInstances(i, now: now)
             buf.set(x0, y, live > 0 ? "◉\(live)" : "", style: t[.live], maxWidth: liveWidth)
             let gaugeArea = Rect(x: x0 + liveWidth + 1, y: y, width: gaugeWidth, height: 1)
             if let c = snap.index.nearestExpiry(i, snap.credentials, now: now) {
