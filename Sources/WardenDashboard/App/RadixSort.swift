@@ -8,32 +8,47 @@ enum RadixSort {
         let n = rows.count
         if n < 2 { return rows }
         // Signed to unsigned order by flipping the sign bit; descending by flipping every bit.
-        var k = keys.map { UInt64(bitPattern: $0) ^ (1 << 63) }
-        if descending { for i in 0..<n { k[i] = ~k[i] } }
+        let flip: UInt64 = descending ? ~(1 << 63) : 1 << 63
+        var k = keys.map { UInt64(bitPattern: $0) ^ flip }
         var r = rows
         var k2 = [UInt64](repeating: 0, count: n)
         var r2 = [Int](repeating: 0, count: n)
         var counts = [Int](repeating: 0, count: 256)
-        for shift in stride(from: UInt64(0), to: 64, by: 8) {
-            for b in 0..<256 { counts[b] = 0 }
-            for i in 0..<n { counts[Int((k[i] >> shift) & 0xFF)] += 1 }
-            // A byte every key shares (the high bytes of small numbers) needs no pass.
-            if counts[Int((k[0] >> shift) & 0xFF)] == n { continue }
-            var sum = 0
-            for b in 0..<256 {
-                let c = counts[b]
-                counts[b] = sum
-                sum += c
+        // Raw buffers: the passes are tight loops that must not pay for checks on every element.
+        k.withUnsafeMutableBufferPointer { ka in
+            r.withUnsafeMutableBufferPointer { ra in
+                k2.withUnsafeMutableBufferPointer { kb in
+                    r2.withUnsafeMutableBufferPointer { rb in
+                        counts.withUnsafeMutableBufferPointer { c in
+                            var (srcK, srcR, dstK, dstR) = (ka, ra, kb, rb)
+                            for shift in stride(from: UInt64(0), to: 64, by: 8) {
+                                for b in 0..<256 { c[b] = 0 }
+                                for i in 0..<n { c[Int(truncatingIfNeeded: srcK[i] &>> shift) & 0xFF] &+= 1 }
+                                // A byte every key shares (the high bytes of small numbers) needs no pass.
+                                if c[Int(truncatingIfNeeded: srcK[0] &>> shift) & 0xFF] == n { continue }
+                                var sum = 0
+                                for b in 0..<256 {
+                                    let x = c[b]
+                                    c[b] = sum
+                                    sum &+= x
+                                }
+                                for i in 0..<n {
+                                    let key = srcK[i]
+                                    let b = Int(truncatingIfNeeded: key &>> shift) & 0xFF
+                                    let at = c[b]
+                                    c[b] = at &+ 1
+                                    dstK[at] = key
+                                    dstR[at] = srcR[i]
+                                }
+                                swap(&srcK, &dstK)
+                                swap(&srcR, &dstR)
+                            }
+                            // The sorted rows are in whichever buffer the last pass wrote.
+                            if srcR.baseAddress != ra.baseAddress { ra.baseAddress!.update(from: srcR.baseAddress!, count: n) }
+                        }
+                    }
+                }
             }
-            for i in 0..<n {
-                let b = Int((k[i] >> shift) & 0xFF)
-                let at = counts[b]
-                counts[b] = at + 1
-                k2[at] = k[i]
-                r2[at] = r[i]
-            }
-            swap(&k, &k2)
-            swap(&r, &r2)
         }
         return r
     }

@@ -97,7 +97,7 @@ enum RowBuilder {
         let count = s.rows.count(v)
         if let key = s.selectedKeys[v], let sel = list.selected, sel < count, Identity.key(s, v, sel) == key {
             // Still in place: the common case costs nothing.
-        } else if let key = s.selectedKeys[v], let row = (0..<count).first(where: { Identity.key(s, v, $0) == key }) {
+        } else if let key = s.selectedKeys[v], let row = Identity.row(s, v, key: key) {
             list.selected = row
         } else if count == 0 {
             list.selected = nil
@@ -278,22 +278,41 @@ enum SortKey: Comparable {
 /// Identities of rows, for keeping the selection on an item.
 enum Identity {
     static func key(_ s: DashboardState, _ v: ViewKind, _ row: Int) -> String? {
-        let snap = s.snapshot
+        // Through `s.snapshot.` each time: a local copy of the snapshot would retain its two
+        // dozen arrays, and this runs once per row when a selection is searched for.
         switch v {
         case .tree:
             guard row < s.rows.tree.count else { return nil }
             switch s.rows.tree[row].id {
-            case .principal(let i): return snap.principals[i].id
-            case .agent(let i): return snap.agents[i].id
+            case .principal(let i): return s.snapshot.principals[i].id
+            case .agent(let i): return s.snapshot.agents[i].id
             }
-        case .agents: return row < s.rows.agents.count ? snap.agents[s.rows.agents[row]].id : nil
-        case .credentials: return row < s.rows.credentials.count ? snap.credentials[s.rows.credentials[row]].id : nil
-        case .calls: return row < s.rows.calls.count ? String(snap.calls[s.rows.calls[row]].seq) : nil
+        case .agents: return row < s.rows.agents.count ? s.snapshot.agents[s.rows.agents[row]].id : nil
+        case .credentials: return row < s.rows.credentials.count ? s.snapshot.credentials[s.rows.credentials[row]].id : nil
+        case .calls: return row < s.rows.calls.count ? String(s.snapshot.calls[s.rows.calls[row]].seq) : nil
         case .findings:
             guard row < s.rows.findings.count else { return nil }
             let f = s.findings[s.rows.findings[row]]
             return f.kind.rawValue + " " + f.subject.id
-        case .audit: return row < s.rows.audit.count ? String(snap.audit[s.rows.audit[row]].seq) : nil
+        case .audit: return row < s.rows.audit.count ? String(s.snapshot.audit[s.rows.audit[row]].seq) : nil
+        }
+    }
+
+    /// The row showing the item with this key, if any: agents and credentials by their index
+    /// (an integer search of the rows), the rest by comparing keys.
+    static func row(_ s: DashboardState, _ v: ViewKind, key: String) -> Int? {
+        switch v {
+        case .agents:
+            guard let i = s.snapshot.index.forest.index[key] else { return nil }
+            return s.rows.agents.firstIndex(of: i)
+        case .credentials:
+            guard let i = s.snapshot.index.credentialIndex[key] else { return nil }
+            return s.rows.credentials.firstIndex(of: i)
+        case .tree:
+            if let i = s.snapshot.index.forest.index[key] { return s.rows.tree.firstIndex { $0.id == .agent(i) } }
+            fallthrough
+        default:
+            return (0..<s.rows.count(v)).first { Identity.key(s, v, $0) == key }
         }
     }
 }
