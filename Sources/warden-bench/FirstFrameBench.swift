@@ -5,7 +5,7 @@ import WardenDashboard
 enum FirstFrameBench {
     static func run(path: String, repeats: Int) throws -> [Metric] {
         var total = Samples(), open = Samples(), usage = Samples(), load = Samples(), findings = Samples()
-        var update = Samples(), render = Samples()
+        var update = Samples(), render = Samples(), rest = Samples(), restUpdate = Samples()
         var views: [ViewKind: Samples] = [:]
         var shape = ""
         for _ in 0..<repeats {
@@ -14,7 +14,7 @@ enum FirstFrameBench {
             shape = "\(h.state.findings.count) findings (\(kinds.joined(separator: ", "))), \(h.state.rows.tree.count) tree rows, \(h.state.rows.agents.count) agent rows"
             let f = h.firstFrame
             total.add(f.total); open.add(f.open); usage.add(f.usage); load.add(f.load); findings.add(f.findings)
-            update.add(f.update); render.add(f.render + f.diff)
+            update.add(f.update); render.add(f.render + f.diff); rest.add(f.rest); restUpdate.add(f.restUpdate)
             for v in ViewKind.allCases where v != .tree {
                 let key = Character(String(v.rawValue + 1))
                 views[v, default: Samples()].add(h.frame(.key(.char(key))))
@@ -23,8 +23,10 @@ enum FirstFrameBench {
         var out: [Metric] = [
             .dist("first_frame_ms", "open store → first frame (tree)", "ms", total, targets: [.atMost(500, .median)]),
             .dist("first_frame_open_ms", "  of which: open + migrate check", "ms", open),
+            .dist("first_frame_snapshot_ms", "  of which: first snapshot (principals + agents: the tree)", "ms", load),
+            .dist("first_frame_rest_ms", "  after it: the rest (credentials, instances, activity, journal)", "ms", rest),
+            .dist("first_frame_rest_update_ms", "  after it: update(.snapshot) with the rest (UI thread)", "ms", restUpdate),
             .dist("first_frame_tool_usage_ms", "  after it: tool usage query (unused-scope findings)", "ms", usage),
-            .dist("first_frame_snapshot_ms", "  of which: snapshot load (SnapshotLoader)", "ms", load),
             .dist("first_frame_findings_ms", "  after it: findings (runner thread)", "ms", findings, note: shape),
             .dist("first_frame_update_ms", "  of which: update(.snapshot) (rows, tree)", "ms", update),
             .dist("first_frame_render_ms", "  of which: view + diff", "ms", render),

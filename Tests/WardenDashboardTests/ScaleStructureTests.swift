@@ -80,3 +80,64 @@ struct ScaleStructureTests {
         #expect(names.allSatisfy { !$0.contains("o") }, "\(names)")
     }
 }
+
+@Suite("First frame before the whole store")
+struct FirstFrameTests {
+    @Test func aSnapshotWithTheTreeAloneDrawsTheTreeAndSaysTheRestIsLoading() {
+        var tree = Fixture.snapshot()
+        (tree.credentials, tree.instances, tree.calls, tree.minutes, tree.audit) = ([], [], [], [], [])
+        tree.pending = [.credentials, .instances, .activity, .audit]
+        tree.reindex(.all)
+        var s = DashboardState(now: Fixture.now, width: 120, height: 40, readOnly: false, operatorName: "t",
+                               storeLocation: "/x", theme: .builtin)
+        _ = Update.update(&s, .snapshot(tree, findings: []))
+        #expect(s.rows.tree.count == 9, "the whole tree, as a full snapshot shows it")
+        #expect(s.screen[0].contains("7 agents · loading credentials, instances, activity…"))
+        #expect(!s.screen.joined().contains("no credential"), "no claim about what is not read yet")
+        s.type("2")
+        #expect(s.screen.contains { $0.contains("loading the store…") })
+        s.type("5")
+        #expect(s.screen.contains { $0.contains("loading the store…") })
+
+        // The rest arrives: every view is built, the header counts.
+        _ = Update.update(&s, .snapshot(Fixture.snapshot(), findings: []))
+        #expect(s.screen.contains { $0.contains("checking the fleet…") }, "findings not computed yet")
+        _ = Update.update(&s, .findings(Fixture.findings(Fixture.snapshot())))
+        s.type("2")
+        #expect(s.rows.agents.count == Fixture.agents.count)
+        #expect(s.screen[0].contains("live ") && !s.screen[0].contains("loading"))
+    }
+}
+
+@Suite("Tree open and closed nodes")
+struct TreeOpenTests {
+    @Test func aCollapseSticksAcrossSnapshotsAndNewArrivalsFollowTheRule() {
+        var s = Fixture.state()
+        s.type("j")  // triage-bot, depth 1: open by default
+        s.press(.left)
+        #expect(s.rows.tree.count == 7)
+        // A new snapshot with a new agent under alice at depth 1 with a child at depth 2.
+        var agents = Fixture.agents
+        agents.append(Fixture.agent("new-root", parent: nil, depth: 1, grant: "github/*"))
+        agents.append(Fixture.agent("new-child", parent: "new-root", depth: 2, grant: "github/*"))
+        agents.append(Fixture.agent("deep", parent: "new-child", depth: 3, grant: "github/*"))
+        agents.append(Fixture.agent("deeper", parent: "deep", depth: 4, grant: "github/*"))
+        var snap = Fixture.snapshot(agents: agents, counter: 2)
+        snap.changed = [.structure]
+        _ = Update.update(&s, .snapshot(snap, findings: []))
+        let names = s.rows.tree.compactMap { row -> String? in
+            if case .agent(let i) = row.id { return s.snapshot.agents[i].name }
+            return nil
+        }
+        #expect(!names.contains("issue-labeler"), "triage-bot stays collapsed")
+        #expect(names.contains("new-child") && names.contains("deep"), "new nodes above depth 3 open")
+        #expect(!names.contains("deeper"), "depth 3 and below start closed")
+        let deep = s.rows.tree.firstIndex { if case .agent(let i) = $0.id { return s.snapshot.agents[i].name == "deep" }; return false }!
+        Update.select(&s, .tree, row: deep)
+        s.press(.right)
+        #expect(s.rows.tree.count == names.count + 2 + 1, "an opened deep node shows its child")
+        _ = Update.update(&s, .snapshot(snap, findings: []))
+        #expect(s.rows.tree.contains { if case .agent(let i) = $0.id { return s.snapshot.agents[i].name == "deeper" }; return false },
+                "and stays open")
+    }
+}

@@ -31,8 +31,12 @@ struct SnapshotLoaderTests {
         _ = try s.addPrincipal(id: "user:a@acme.example", kind: .human, name: "a", scopes: .everything, m())
         let root = try s.registerAgent(name: "root", delegator: "user:a@acme.example", scopes: try ScopeSet(parsing: "github/*"), ttlMs: nil, m())
         let loader = SnapshotLoader(store: s)
-        let first = try #require(try loader.load(now: t0 + 1))
-        #expect(first.changed == .all)
+        let tree = try #require(try loader.load(now: t0 + 1))
+        #expect(tree.pending == [.credentials, .instances, .activity, .audit], "the first frame gets the tree alone")
+        #expect(tree.agents.map(\.name) == ["root"] && tree.audit.isEmpty && tree.index.nameOrder.isEmpty)
+        let first = try #require(try loader.load(now: t0 + 1), "the rest comes on the next load, changed or not")
+        #expect(first.pending.isEmpty && first.changed == .all)
+        #expect(first.audit.count == 2 && first.index.nameOrder == [0] && first.index.effective.count == 1)
         let unchanged = try loader.load(now: t0 + 2)
         #expect(unchanged == nil, "nothing changed, nothing loaded")
 
@@ -59,7 +63,30 @@ struct SnapshotLoaderTests {
         #expect(fifth.agents.allSatisfy { $0.isRevoked })
         #expect(fifth.instances.first?.lastHeartbeat == t0 + 90)
 
-        let fresh = try #require(try SnapshotLoader(store: s).load(now: t0 + 100))
-        same(fifth, fresh)
+        same(fifth, try full(SnapshotLoader(store: s), now: t0 + 100))
+    }
+
+    func full(_ loader: SnapshotLoader, now: Timestamp) throws -> FleetSnapshot {
+        var snap = try #require(try loader.load(now: now))
+        while !snap.pending.isEmpty { snap = try #require(try loader.load(now: now)) }
+        return snap
+    }
+
+    @Test func writesBetweenTheTwoStepsOfAFirstLoadArePickedUp() throws {
+        let s = try store()
+        _ = try s.addPrincipal(id: "user:a@acme.example", kind: .human, name: "a", scopes: .everything, m())
+        let root = try s.registerAgent(name: "root", delegator: "user:a@acme.example", scopes: try ScopeSet(parsing: "github/*"), ttlMs: nil, m())
+        let loader = SnapshotLoader(store: s)
+        let tree = try #require(try loader.load(now: t0 + 1))
+        #expect(!tree.pending.isEmpty)
+        // Between the tree and the rest: a new agent, a renamed-by-revocation root, a credential.
+        let child = try s.registerAgent(name: "child", delegator: root.id, scopes: try ScopeSet(parsing: "github/get_*"), ttlMs: nil, m(10))
+        _ = try s.issueCredential(agentID: child.id, ttlMs: 60_000, scopes: nil, instanceID: nil, m(20))
+        _ = try s.revokeAgent(child.id, m(30))
+        let rest = try #require(try loader.load(now: t0 + 40))
+        #expect(rest.pending.isEmpty)
+        #expect(rest.agents.map(\.name) == ["root", "child"])
+        #expect(rest.agents[1].isRevoked && rest.credentials.count == 1 && rest.credentials[0].revokedAt != nil)
+        same(rest, try full(SnapshotLoader(store: s), now: t0 + 40))
     }
 }

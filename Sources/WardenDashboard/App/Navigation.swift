@@ -39,24 +39,29 @@ enum Navigation {
         guard s.view == .tree, let row = s.list(.tree).selected, row < s.rows.tree.count else { return }
         let r = s.rows.tree[row]
         guard let id = Identity.key(s, .tree, row) else { return }
+        let depth: Int
+        switch r.id {
+        case .principal: depth = 0
+        case .agent(let i): depth = s.snapshot.agents[i].depth
+        }
         switch a {
         case .collapse:
             if r.isExpanded {
-                s.expanded.remove(id)
+                s.setOpen(id, depth: depth, false)
             } else if let parent = r.parentRow {
                 Update.select(&s, .tree, row: parent)
                 return
             }
         case .expand:
             if r.hasChildren && !r.isExpanded {
-                s.expanded.insert(id)
+                s.setOpen(id, depth: depth, true)
             } else if r.isExpanded {
                 Update.select(&s, .tree, row: row + 1)
                 return
             }
         default:
             guard r.hasChildren else { return }
-            if r.isExpanded { s.expanded.remove(id) } else { s.expanded.insert(id) }
+            s.setOpen(id, depth: depth, !r.isExpanded)
         }
         RowBuilder.toggleTree(&s, row: row)
     }

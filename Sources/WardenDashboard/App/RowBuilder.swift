@@ -126,7 +126,7 @@ enum RowBuilder {
         return walker.rows(roots, depth: 0, parentRow: nil, base: 0)
     }
 
-    /// Opens or closes one tree row after `expanded` changed: the rows beneath it are removed
+    /// Opens or closes one tree row after `setOpen` changed it: the rows beneath it are removed
     /// or walked and inserted, instead of flattening the whole tree again (47,000 rows at 100k
     /// agents), and the rows after it keep their parent links by a shift.
     static func toggleTree(_ s: inout DashboardState, row r: Int) {
@@ -160,13 +160,14 @@ enum RowBuilder {
 /// per-frame dictionaries): only open nodes' children are visited.
 struct TreeWalker {
     let snap: FleetSnapshot
-    let expanded: Set<String>
+    /// Only the open/closed sets of the state: holding the whole state would share its rows.
+    let collapsed: Set<String>, opened: Set<String>
     /// With a filter: the agents it keeps (matches and their ancestors), all shown open.
     let keep: [Bool]?
 
     init(_ s: DashboardState, _ filter: Filter) {
         snap = s.snapshot
-        expanded = s.expanded
+        (collapsed, opened) = (s.collapsed, s.opened)
         guard filter.active else { keep = nil; return }
         // A walk up from each match stops at an ancestor already kept.
         let hits = AgentText.matches(snap, filter, now: s.now)
@@ -195,8 +196,8 @@ struct TreeWalker {
     func isOpen(_ node: TreeNode) -> Bool {
         if keep != nil { return true }
         switch node {
-        case .principal(let pi): return expanded.contains(snap.principals[pi].id)
-        case .agent(let i): return expanded.contains(snap.agents[i].id)
+        case .principal(let pi): return DashboardState.isOpen(snap.principals[pi].id, depth: 0, collapsed, opened)
+        case .agent(let i): return DashboardState.isOpen(snap.agents[i].id, depth: snap.agents[i].depth, collapsed, opened)
         }
     }
 

@@ -121,10 +121,14 @@ public struct DashboardState: Sendable {
     public var selectedKeys: [ViewKind: String] = [:]
     public var sorts: [ViewKind: SortState] = [:]
     public var filters: [ViewKind: String] = [:]
-    /// Expanded tree nodes by ID (principal or agent).
-    public var expanded: Set<String> = []
-    /// Principals and agents expanded once, so new arrivals start open but a collapse sticks.
-    public var seenInTree: Set<String> = []
+    /// Tree nodes open by default (principals, agents above depth 3) that the operator closed,
+    /// and deeper ones the operator opened. A rule plus two small sets rather than a set of
+    /// every open node: a fresh fleet shows its shape, a collapse sticks, new arrivals follow
+    /// the rule, and 100k agents cost nothing to open on the first frame.
+    public var collapsed: Set<String> = []
+    public var opened: Set<String> = []
+    /// Whether findings were computed for this store yet (they follow the first snapshot).
+    public var findingsLoaded = false
     public var rows = Rows()
     public var detailOpen = false
     public var focus: Focus = .list
@@ -166,6 +170,21 @@ public struct DashboardState: Sendable {
 
     public func list(_ v: ViewKind) -> ListState { lists[v] ?? ListState(selected: 0) }
     public var currentList: ListState { list(view) }
+    /// Whether a tree node is open; principals are depth 0.
+    public func isOpen(_ id: String, depth: Int) -> Bool { Self.isOpen(id, depth: depth, collapsed, opened) }
+
+    static func isOpen(_ id: String, depth: Int, _ collapsed: Set<String>, _ opened: Set<String>) -> Bool {
+        depth < 3 ? (collapsed.isEmpty || !collapsed.contains(id)) : (!opened.isEmpty && opened.contains(id))
+    }
+
+    public mutating func setOpen(_ id: String, depth: Int, _ open: Bool) {
+        if depth < 3 {
+            if open { collapsed.remove(id) } else { collapsed.insert(id) }
+        } else {
+            if open { opened.insert(id) } else { opened.remove(id) }
+        }
+    }
+
     public func sort(_ v: ViewKind) -> SortState { sorts[v] ?? Columns.defaultSort(v) }
     public var filter: String { filters[view] ?? "" }
 

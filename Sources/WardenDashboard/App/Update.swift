@@ -22,6 +22,7 @@ public enum Update {
             apply(&s, snap, findings: findings)
             return []
         case .findings(let findings):
+            s.findingsLoaded = true
             if findings != s.findings {
                 s.findings = findings
                 if !s.paused { RowBuilder.rebuild(&s, .findings) }
@@ -53,18 +54,12 @@ public enum Update {
 
     /// Swaps in a new snapshot; rows rebuild and selections stay on their items.
     static func apply(_ s: inout DashboardState, _ snap: FleetSnapshot, findings: [Finding], changed: SnapshotParts? = nil) {
-        let parts = changed ?? snap.changed
+        // Completing a first snapshot that carried the tree alone rebuilds every view.
+        let parts = s.snapshot.pending.isEmpty ? (changed ?? snap.changed) : .all
         let findingsChanged = findings != s.findings
+        if !findings.isEmpty { s.findingsLoaded = true }
         s.snapshot = snap
         s.findings = findings
-        if parts.contains(.structure) {
-            // New principals and agents with children open the first time they are seen, so a
-            // fresh fleet shows its shape; a collapse the operator makes sticks.
-            for p in snap.principals where s.seenInTree.insert(p.id).inserted { s.expanded.insert(p.id) }
-            for (i, a) in snap.agents.enumerated() where !snap.index.forest.children[i].isEmpty {
-                if s.seenInTree.insert(a.id).inserted && a.depth < 3 { s.expanded.insert(a.id) }
-            }
-        }
         // Only the views whose rows depend on what changed are rebuilt.
         for v in ViewKind.allCases where RowBuilder.depends(s, v, on: parts) || (v == .findings && findingsChanged) {
             RowBuilder.rebuild(&s, v)

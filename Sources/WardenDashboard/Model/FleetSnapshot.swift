@@ -36,6 +36,9 @@ public struct FleetSnapshot: Sendable {
     public var loadedAt: Timestamp
     /// What changed since the previous snapshot (everything for the first).
     public var changed: SnapshotParts = .all
+    /// What is not loaded yet: the first snapshot of a store carries the tree alone, so the
+    /// first frame is drawn before credentials, instances and activity are read.
+    public var pending: SnapshotParts = []
     public var index: FleetIndex
 
     public init(trustDomain: String, principals: [Principal], agents: [Agent], credentials: [Credential],
@@ -58,7 +61,11 @@ public struct FleetSnapshot: Sendable {
 
     /// Recomputes the derived figures that depend on `parts`.
     public mutating func reindex(_ parts: SnapshotParts) {
-        if parts.contains(.structure) { index.rebuildStructure(principals: principals, agents: agents) }
+        if parts.contains(.structure) {
+            index.rebuildStructure(principals: principals, agents: agents)
+            // Search text, name order and effective scopes: not for the first frame's tree.
+            index.rebuildSearch(agents: agents, ready: pending.isEmpty)
+        }
         if parts.contains(.structure) || parts.contains(.credentials) { index.rebuildCredentials(credentials) }
         if parts.contains(.structure) || parts.contains(.instances) { index.rebuildInstances(instances) }
         if parts.contains(.structure) || parts.contains(.activity) { index.rebuildActivity(minutes: minutes, calls: calls, now: loadedAt) }
@@ -104,7 +111,6 @@ public struct FleetIndex: Sendable {
 
     mutating func rebuildStructure(principals: [Principal], agents: [Agent]) {
         forest = DelegationForest(principals: principals, agents: agents)
-        effective = forest.effectiveScopes()
         // Subtree sizes bottom-up: reverse top-down order visits children before parents.
         var size = [Int](repeating: 1, count: agents.count)
         for i in forest.topDownOrder().reversed() where forest.parent[i] >= 0 { size[forest.parent[i]] += size[i] }
@@ -113,9 +119,24 @@ public struct FleetIndex: Sendable {
         for (i, p) in principals.enumerated() { pIndex[p.id] = i }
         principalIndex = pIndex
         principalOfAgent = agents.map { pIndex[$0.principalID] ?? -1 }
+    }
+
+    /// What `/`, the Agents view's name order and the detail pane's effective scopes need;
+    /// left empty (`ready` false) while the snapshot is the first frame's tree alone.
+    mutating func rebuildSearch(agents: [Agent], ready: Bool) {
+        guard ready else {
+            (effective, agentText, nameOrder) = ([], SearchText(), [])
+            return
+        }
+        effective = forest.effectiveScopes()
         agentText = SearchText(agents.lazy.map { ($0.name + " " + $0.id + " " + $0.principalID + " " + $0.grant.description).lowercased() })
         let names = agents.map { $0.name.lowercased() }
         nameOrder = agents.indices.sorted { names[$0] != names[$1] ? names[$0] < names[$1] : $0 < $1 }
+    }
+
+    /// Effective scopes of an agent: precomputed, or folded along its chain while they are not.
+    public func effectiveScopes(_ i: Int) -> ScopeSet {
+        i < effective.count ? effective[i] : forest.effectiveScopes(of: forest.agents[i].id)
     }
 
     mutating func rebuildCredentials(_ credentials: [Credential]) {

@@ -97,7 +97,9 @@ final class EffectRunner: @unchecked Sendable {
                     outbox.post(.snapshot(snap, findings: findings))
                     latest = snap
                 }
-                force = false
+                // A first snapshot with the tree alone: the rest is read at once, findings after.
+                force = !(latest?.pending.isEmpty ?? true)
+                if force { continue }
                 // Findings follow agents and credentials at once, other changes (heartbeats, calls)
                 // within 5 s, and the clock alone (staleness) once a minute, so an idle dashboard
                 // stays idle.

@@ -68,7 +68,7 @@ enum DetailPane {
         }
         // Granted vs effective: what the chain narrowed away, and who narrowed it.
         out += ["", heading(s, "Scopes (granted → effective)")]
-        let eff = snap.index.effective[i]
+        let eff = snap.index.effectiveScopes(i)
         for g in a.grant.members {
             let kept = ScopeSet([g]).intersection(eff)
             if kept == ScopeSet([g]) {
@@ -124,7 +124,7 @@ enum DetailPane {
             field(s, "agent id", c.agentID, .muted),
             field(s, "status", st.rawValue, st == .active ? .active : st == .revoked ? .revoked : .expired),
             field(s, "scopes", c.scopes.description),
-            field(s, "effective", snap.index.forest.index[c.agentID].map { c.scopes.intersection(snap.index.effective[$0]).description } ?? "(agent unknown)"),
+            field(s, "effective", snap.index.forest.index[c.agentID].map { c.scopes.intersection(snap.index.effectiveScopes($0)).description } ?? "(agent unknown)"),
             field(s, "issued", UTC.rfc3339(c.issuedAt)),
             field(s, "expires", c.expiresAt.map { UTC.rfc3339($0) } ?? "never (static)", c.expiresAt == nil ? .staticCredential : .text),
         ]

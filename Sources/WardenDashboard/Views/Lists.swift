@@ -27,7 +27,9 @@ enum Lists {
         }
         s.lists[s.view] = list
         if count == 0 {
-            let msg = s.filter.isEmpty ? emptyText(s.view) : "nothing matches /\(s.filter)"
+            let msg = !s.filter.isEmpty ? "nothing matches /\(s.filter)"
+                : !s.snapshot.pending.isEmpty ? "loading the store…"
+                : s.view == .findings && !s.findingsLoaded ? "checking the fleet…" : emptyText(s.view)
             buf.set(inner.x + 1, inner.y + (s.view == .tree ? 0 : 1), msg, style: t[.muted], maxWidth: inner.width - 1)
         }
     }

@@ -47,15 +47,20 @@ enum Header {
         if s.readOnly { spans += [Span(" READ-ONLY ", style: t[.badgeReadOnly]), Span(" ", style: t[.header])] }
         if s.paused { spans += [Span(" PAUSED ", style: t[.badgePaused]), Span(" ", style: t[.header])] }
         let snap = s.snapshot
-        let live = snap.index.liveCount(now: s.now)
-        let expiring = snap.index.expiringCount(now: s.now, withinMs: 300_000)
-        let denied = snap.index.deniedTotalLastMinute
-        spans += [
-            Span(snap.trustDomain, style: t[.header].adding(.bold)),
-            Span("  live ", style: t[.header]), Span("\(live)", style: t[.header].adding(.bold)),
-            Span("  expiring<5m ", style: t[.header]), Span("\(expiring)", style: expiring > 0 ? t[.header].patched(with: Style(fg: t[.gaugeLow].fg, bold: true)) : t[.header]),
-            Span("  denied/1m ", style: t[.header]), Span("\(denied)", style: denied > 0 ? t[.header].patched(with: Style(fg: t[.deny].fg, bold: true)) : t[.header]),
-        ]
+        spans.append(Span(snap.trustDomain, style: t[.header].adding(.bold)))
+        if snap.pending.isEmpty {
+            let live = snap.index.liveCount(now: s.now)
+            let expiring = snap.index.expiringCount(now: s.now, withinMs: 300_000)
+            let denied = snap.index.deniedTotalLastMinute
+            spans += [
+                Span("  live ", style: t[.header]), Span("\(live)", style: t[.header].adding(.bold)),
+                Span("  expiring<5m ", style: t[.header]), Span("\(expiring)", style: expiring > 0 ? t[.header].patched(with: Style(fg: t[.gaugeLow].fg, bold: true)) : t[.header]),
+                Span("  denied/1m ", style: t[.header]), Span("\(denied)", style: denied > 0 ? t[.header].patched(with: Style(fg: t[.deny].fg, bold: true)) : t[.header]),
+            ]
+        } else {
+            // The first frame: the tree is read, the rest is on its way.
+            spans.append(Span("  \(snap.agents.count) agents · loading credentials, instances, activity…", style: t[.header]))
+        }
         let left = Line(spans)
         let right = Line([Span("\(s.operatorName) · \(shortPath(s.storeLocation)) · \(UTC.timeOfDay(s.now)) UTC ", style: t[.header])], alignment: .right)
         let used = buf.set(area.x, area.y, line: left, maxWidth: area.width, overflow: .ellipsis)

@@ -56,7 +56,7 @@ enum TreePane {
             let gaugeArea = Rect(x: x0 + liveWidth + 1, y: y, width: gaugeWidth, height: 1)
             if let c = snap.index.nearestExpiry(i, snap.credentials, now: now) {
                 TTLGauge.render(c, now: now, theme: t, into: &buf, area: gaugeArea)
-            } else {
+            } else if !snap.pending.contains(.credentials) {
                 buf.set(gaugeArea.x, y, "no credential", style: t[.muted], maxWidth: gaugeWidth)
             }
             let rates = snap.index.rates[i]

@@ -30,7 +30,7 @@ public protocol FleetStore: AnyObject {
     /// Per-agent call counts by minute since `since` (for rates and sparklines).
     func callMinutes(since: Timestamp) throws(StoreError) -> [CallMinute]
     /// Rows inserted or updated after `afterVersion` (0: everything), and the version now.
-    func changedRows(afterVersion: Int64) throws(StoreError) -> RowChanges
+    func changedRows(after: RowVersions) throws(StoreError) -> RowChanges
     /// Tools each agent used with an allow decision since `since`, as `server/tool`.
     func toolUsage(since: Timestamp) throws(StoreError) -> [String: Set<String>]
     func auditRecords(afterSeq: Int64, limit: Int) throws(StoreError) -> [AuditRecord]
@@ -172,6 +172,26 @@ public struct RowChanges: Sendable {
         self.instances = instances
     }
     public var isEmpty: Bool { principals.isEmpty && agents.isEmpty && credentials.isEmpty && instances.isEmpty }
+}
+
+/// How far a reader holds each kind of row, as the row version it last read up to; `nil`
+/// leaves that kind out of the read (a dashboard's first frame reads the tree alone).
+public struct RowVersions: Sendable, Equatable {
+    /// Principals and agents.
+    public var structure: Int64?
+    public var credentials: Int64?
+    public var instances: Int64?
+    public init(structure: Int64?, credentials: Int64?, instances: Int64?) {
+        self.structure = structure
+        self.credentials = credentials
+        self.instances = instances
+    }
+    public static func all(after v: Int64) -> RowVersions { RowVersions(structure: v, credentials: v, instances: v) }
+}
+
+extension FleetStore {
+    /// Every kind of row inserted or updated after version `v`.
+    public func changedRows(afterVersion v: Int64) throws(StoreError) -> RowChanges { try changedRows(after: .all(after: v)) }
 }
 
 /// Calls by one agent in one minute.

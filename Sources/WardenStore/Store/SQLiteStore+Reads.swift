@@ -215,18 +215,22 @@ extension SQLiteStore {
 }
 
 extension SQLiteStore {
-    public func changedRows(afterVersion v: Int64) throws(StoreError) -> RowChanges {
+    public func changedRows(after v: RowVersions) throws(StoreError) -> RowChanges {
         try db.read { () throws(StoreError) -> RowChanges in
             let now = try db.prepare("SELECT v FROM row_version WHERE id = 1").first { $0.int(0) } ?? 0
-            if now <= v { return RowChanges(version: v, principals: [], agents: [], credentials: [], instances: []) }
-            // A first load keeps insertion order (siblings in the tree); later ones come by version.
-            let order = v == 0 ? "rowid" : "version"
+            // A first read keeps insertion order (siblings in the tree); later ones come by version.
+            func rows<T>(_ after: Int64?, _ table: String, _ columns: String, firstOrder: String = "rowid",
+                         _ decode: (Statement) -> T) throws(StoreError) -> [T] {
+                guard let after, after < now else { return [] }
+                return try db.prepare("SELECT \(columns) FROM \(table) WHERE version > ? ORDER BY \(after == 0 ? firstOrder : "version")")
+                    .bind(after).all(decode)
+            }
             return RowChanges(
                 version: now,
-                principals: try db.prepare("SELECT \(Self.principalColumns) FROM principals WHERE version > ? ORDER BY \(v == 0 ? "id" : "version")").bind(v).all { principalRow($0) },
-                agents: try db.prepare("SELECT \(Self.agentColumns) FROM agents WHERE version > ? ORDER BY \(order)").bind(v).all { agentRow($0) },
-                credentials: try db.prepare("SELECT \(Self.credentialColumns) FROM credentials WHERE version > ? ORDER BY \(order)").bind(v).all { credentialRow($0) },
-                instances: try db.prepare("SELECT \(Self.instanceColumns) FROM instances WHERE version > ? ORDER BY \(order)").bind(v).all { instanceRow($0) })
+                principals: try rows(v.structure, "principals", Self.principalColumns, firstOrder: "id") { principalRow($0) },
+                agents: try rows(v.structure, "agents", Self.agentColumns) { agentRow($0) },
+                credentials: try rows(v.credentials, "credentials", Self.credentialColumns) { credentialRow($0) },
+                instances: try rows(v.instances, "instances", Self.instanceColumns) { instanceRow($0) })
         }
     }
 }
