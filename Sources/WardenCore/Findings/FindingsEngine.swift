@@ -90,9 +90,12 @@ public enum FindingsEngine {
                                explanation: "\(id) made \(n) recent tool call(s) but is not in the store", fix: .investigate, agentID: nil))
         }
 
-        var activeCredsByAgent: [String: [Credential]] = [:]
+        // Active credentials counted per agent (any instance) and per instance they are bound to:
+        // counts, not copies, so 200,000 credentials cost little memory.
+        var activeUnbound: [String: Int] = [:]
+        var activeBound: [AgentInstance: Int] = [:]
         for c in input.credentials where c.status(at: now) == .active {
-            activeCredsByAgent[c.agentID, default: []].append(c)
+            if let inst = c.instanceID { activeBound[AgentInstance(agent: c.agentID, instance: inst), default: 0] += 1 } else { activeUnbound[c.agentID, default: 0] += 1 }
             if c.isStatic(policy: policy) {
                 let life = c.expiresAt.map { "lives \(DurationText.canonical($0 - c.issuedAt))" } ?? "never expires"
                 out.append(Finding(kind: .staticCredential, severity: .medium, subject: .credential(c.id),
@@ -103,12 +106,14 @@ public enum FindingsEngine {
 
         // Shared credential: one credential seen from more than one instance or host.
         var seen: [String: Set<String>] = [:]
-        var hosts: [String: String] = [:]
-        for inst in input.instances { hosts[inst.id] = inst.host }
         for c in input.calls {
             guard let cred = c.credentialID, let inst = c.instanceID else { continue }
             seen[cred, default: []].insert(inst)
         }
+        // Hosts only of the instances that share a credential.
+        let sharing = Set(seen.values.filter { $0.count > 1 }.flatMap { $0 })
+        var hosts: [String: String] = [:]
+        if !sharing.isEmpty { for inst in input.instances where sharing.contains(inst.id) { hosts[inst.id] = inst.host } }
         for (cred, instances) in seen.sorted(by: { $0.key < $1.key }) where instances.count > 1 {
             let hostCount = Set(instances.map { hosts[$0] ?? $0 }).count
             let agent = input.credentials.first { $0.id == cred }?.agentID
@@ -133,18 +138,24 @@ public enum FindingsEngine {
 
         // Stale instances that still hold live credentials.
         for inst in input.instances where inst.stoppedAt == nil && now - inst.lastHeartbeat > policy.staleInstanceMs {
-            let creds = (activeCredsByAgent[inst.agentID] ?? []).filter { $0.instanceID == nil || $0.instanceID == inst.id }
-            guard !creds.isEmpty else { continue }
+            let live = (activeUnbound[inst.agentID] ?? 0) + (activeBound[AgentInstance(agent: inst.agentID, instance: inst.id)] ?? 0)
+            guard live > 0 else { continue }
             out.append(Finding(kind: .staleInstance, severity: .medium, subject: .instance(inst.id),
-                               explanation: "instance \(inst.id) of \(name(inst.agentID, forest)) on \(inst.host) is silent for \(DurationText.compact(now - inst.lastHeartbeat)) but \(creds.count) credential(s) are live",
+                               explanation: "instance \(inst.id) of \(name(inst.agentID, forest)) on \(inst.host) is silent for \(DurationText.compact(now - inst.lastHeartbeat)) but \(live) credential(s) are live",
                                fix: .investigate, agentID: inst.agentID))
         }
 
-        return out.sorted {
+        // In place: a sorted copy of 100,000 findings would double the peak memory.
+        out.sort {
             if $0.severity != $1.severity { return $0.severity > $1.severity }
             if $0.kind != $1.kind { return $0.kind.rawValue < $1.kind.rawValue }
             return $0.subject.id < $1.subject.id
         }
+        return out
+    }
+
+    struct AgentInstance: Hashable {
+        let agent: String, instance: String
     }
 
     static func name(_ agentID: String, _ forest: DelegationForest) -> String {

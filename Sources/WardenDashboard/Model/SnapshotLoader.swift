@@ -42,13 +42,19 @@ public final class SnapshotLoader {
             Self.upsert(rows.principals.map(DisplayText.clip), into: &s.principals, positions: &principalPos) { $0.id }
             Self.upsert(rows.agents.map(DisplayText.clip), into: &s.agents, positions: &agentPos) { $0.id }
         }
+        // Agent IDs in credentials and instances share the agent's own string: at 100k agents,
+        // half a million copies of the same IDs are 40 MB.
+        let forest = s.index.forest
+        func shared(_ id: String) -> String { forest.index[id].map { forest.agents[$0].id } ?? id }
         if !rows.credentials.isEmpty {
             parts.insert(.credentials)
-            Self.upsert(rows.credentials, into: &s.credentials, positions: &credentialPos) { $0.id }
+            Self.upsert(rows.credentials.map { var c = $0; c.agentID = shared(c.agentID); return c },
+                        into: &s.credentials, positions: &credentialPos) { $0.id }
         }
         if !rows.instances.isEmpty {
             parts.insert(.instances)
-            Self.upsert(rows.instances.map(DisplayText.clip), into: &s.instances, positions: &instancePos) { $0.id }
+            Self.upsert(rows.instances.map { var x = DisplayText.clip($0); x.agentID = shared(x.agentID); return x },
+                        into: &s.instances, positions: &instancePos) { $0.id }
         }
 
         let fresh = try store.calls(CallQuery(afterSeq: s.calls.last?.seq ?? 0, limit: Self.callWindow))

@@ -34,9 +34,10 @@ enum AgentText {
     static func matches(_ snap: FleetSnapshot, _ filter: Filter, now: Timestamp) -> [Bool] {
         var hits = [Bool](repeating: false, count: snap.agents.count)
         snap.index.agentText.mark(filter.needleBytes, into: &hits)
-        let words = Set(statusWords.filter { filter.contains($0) })
-        if !words.isEmpty {
-            for (i, a) in snap.agents.enumerated() where !hits[i] && words.contains(statusWord(a, now: now)) { hits[i] = true }
+        // Status words by rank (the order of `statusWords`), read without copying agents.
+        let wordHits = statusWords.map { filter.contains($0) }
+        if wordHits.contains(true) {
+            for i in snap.agents.indices where !hits[i] && wordHits[Int(statusRank(snap.agents[i], now: now))] { hits[i] = true }
         }
         if filter.inverted { for i in hits.indices { hits[i].toggle() } }
         return hits
