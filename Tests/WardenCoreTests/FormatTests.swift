@@ -51,4 +51,35 @@ struct FormatTests {
         #expect(JSONWriter.write(try JSONParser.parse(text), indent: false) == text)
         #expect(JSONWriter.quoted("a\u{1B}b") == #""a\u001bb""#)
     }
+
+    /// The writer's exact bytes, compact and indented: audit records are hashed as written.
+    @Test func jsonWriterLayoutAndEscapes() {
+        let v = JSONValue.object([
+            ("a", .array([.number("1"), .string("é\u{1}\u{7F}\u{85}\u{2028}\"\\\n\t\r😀")])),
+            ("b", .object([])), ("c", .null), ("d", .bool(true)), ("e", .array([])),
+            ("f", .object([("g", .strings(["x", "y"]))])),
+        ])
+        #expect(JSONWriter.write(v, indent: false) == #"{"a":[1,"é\u0001\u007f\u0085\u2028\"\\\n\t\r😀"],"b":{},"c":null,"d":true,"e":[],"f":{"g":["x","y"]}}"#)
+        #expect(JSONWriter.write(v) == #"""
+            {
+              "a": [
+                1,
+                "é\u0001\u007f\u0085\u2028\"\\\n\t\r😀"
+              ],
+              "b": {},
+              "c": null,
+              "d": true,
+              "e": [],
+              "f": {
+                "g": [
+                  "x",
+                  "y"
+                ]
+              }
+            }
+            """#)
+        var s = "<"
+        JSONWriter.quote("tab\there", &s)
+        #expect(s == #"<"tab\there""#)
+    }
 }

@@ -86,6 +86,24 @@ final class Database {
         }
     }
 
+    /// Runs `body` with this connection's triggers off, and turns them back on whatever happens.
+    /// Only for writes that do themselves what the triggers would have done (the cascade stamps
+    /// row versions in its set-based UPDATEs); other connections keep their triggers throughout.
+    func withoutTriggers<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
+        guard warden_sqlite_enable_triggers(handle, 0) == SQLITE_OK else { throw .io("cannot turn triggers off: \(errorMessage)") }
+        let result: T
+        do { result = try body() } catch {
+            _ = warden_sqlite_enable_triggers(handle, 1)
+            throw error
+        }
+        // Failing to turn them back on would leave later writes unversioned: fail the transaction.
+        guard warden_sqlite_enable_triggers(handle, 1) == SQLITE_OK else { throw .io("cannot turn triggers back on: \(errorMessage)") }
+        return result
+    }
+
+    /// Whether this connection runs triggers now.
+    var triggersEnabled: Bool { warden_sqlite_triggers_enabled(handle) != 0 }
+
     /// A consistent read of several statements.
     func read<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
         if sqlite3_get_autocommit(handle) == 0 { return try body() }  // already inside one

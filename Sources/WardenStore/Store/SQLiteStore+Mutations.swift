@@ -25,9 +25,8 @@ extension SQLiteStore {
         try write { () throws(StoreError) -> RevocationPlan in
             guard let p = try principal(id) else { throw .notFound("no principal '\(id)'") }
             if p.status == .disabled { throw .refused("principal '\(id)' is already disabled") }
-            let plan = try revocationPlan(.principal(id), now: m.now)
             try db.prepare("UPDATE principals SET status = 'disabled', disabled_at = ? WHERE id = ?").bind(m.now, id).run()
-            try apply(plan, m)
+            let plan = try cascade(.principal(id), m)
             try appendAudit(m, action: "principal.disable", target: id, before: json(["status": .string("active")]),
                             after: revocationSummary(plan, status: "disabled"))
             return plan
@@ -152,8 +151,7 @@ extension SQLiteStore {
         try write { () throws(StoreError) -> RevocationPlan in
             guard let a = try agent(id) else { throw .notFound("no agent '\(id)'") }
             if let at = a.revokedAt { throw .refused("agent '\(id)' was already revoked at \(UTC.rfc3339(at)); revocation is final") }
-            let plan = try revocationPlan(.agent(id), now: m.now)
-            try apply(plan, m)
+            let plan = try cascade(.agent(id), m)
             try appendAudit(m, action: "agent.revoke", target: id, before: json(["status": .string("active")]),
                             after: revocationSummary(plan, status: "revoked"))
             return plan
@@ -172,10 +170,11 @@ extension SQLiteStore {
         }
     }
 
-    /// Marks every agent and credential of a plan revoked (inside the caller's transaction).
+    /// Marks every agent and credential of a plan revoked (inside the caller's transaction), row
+    /// by row: for a single credential. Cascades go set-based through `cascade`.
     func apply(_ plan: RevocationPlan, _ m: Mutation) throws(StoreError) {
-        // One row version for the whole cascade, set here, so the per-row version triggers stand
-        // aside (they fire only when a row's version is left unchanged): 10,000 rows, 10,000 steps.
+        // One row version for the whole plan, set here, so the per-row version triggers stand
+        // aside (they fire only when a row's version is left unchanged).
         try db.run("UPDATE row_version SET v = v + 1 WHERE id = 1")
         let version = try db.prepare("SELECT v FROM row_version WHERE id = 1").first { $0.int(0) } ?? 0
         let ua = try db.prepare("UPDATE agents SET revoked_at = ?, revoke_reason = ?, version = ? WHERE id = ? AND revoked_at IS NULL")

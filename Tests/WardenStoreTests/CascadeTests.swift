@@ -1,0 +1,151 @@
+import Foundation
+import Testing
+import WardenCore
+@testable import WardenStore
+
+/// The set-based cascade (`SQLiteStore.cascade`): what it revokes, how it stamps rows, what it
+/// journals, and that it leaves the connection's triggers on.
+@Suite("Cascade revocation, set-based")
+struct CascadeTests {
+    /// A random fleet under two principals with some of it already revoked, credentials on most
+    /// agents, and instances live, stale and stopped. Returns the agents still active.
+    func randomFleet(_ s: SQLiteStore, seed: UInt64) throws -> (active: [Agent], principals: [String]) {
+        var rng = SplitMix(seed: seed)
+        let principals = ["user:a@acme.example", "user:b@acme.example"]
+        for p in principals { _ = try s.addPrincipal(id: p, kind: .human, name: p, scopes: .everything, m()) }
+        var agents: [Agent] = []
+        for i in 0..<70 {
+            let p = principals[Int(rng.next() % 2)]
+            let mine = agents.filter { $0.principalID == p }
+            let parent = mine.isEmpty || rng.next() % 5 == 0 ? nil : mine[Int(rng.next() % UInt64(mine.count))]
+            let a = try s.registerAgent(name: "a\(i)", delegator: parent?.id ?? p, scopes: scopes("github/*"), ttlMs: nil, m())
+            agents.append(a)
+            for _ in 0..<Int(rng.next() % 3) {
+                _ = try s.issueCredential(agentID: a.id, ttlMs: nil, scopes: nil, instanceID: nil, m())
+            }
+            if rng.next() % 2 == 0 {
+                let beat = t0 + 100_000 - Int64(rng.next() % 60_000)
+                try s.recordInstanceEvents([.started(Instance(id: "i\(i)", agentID: a.id, host: "h", pid: 1, startedAt: t0, lastHeartbeat: beat))])
+                if rng.next() % 4 == 0 { try s.recordInstanceEvents([.stopped(instanceID: "i\(i)", at: beat)]) }
+            }
+        }
+        // Some credentials and one branch revoked earlier: a cascade passes through them untouched.
+        for c in try s.credentials(agentID: nil) where rng.next() % 6 == 0 {
+            _ = try s.revokeCredential(c.id, m(t0 + 10))
+        }
+        let early = agents[Int(rng.next() % UInt64(agents.count))]
+        _ = try s.revokeAgent(early.id, m(t0 + 20, reason: "early"))
+        return (try s.agents().filter { !$0.isRevoked }, principals)
+    }
+
+    @Test(arguments: [UInt64(1), 2, 3, 4])
+    func revokeReturnsThePreviewedPlanAndJournalsIt(seed: UInt64) throws {
+        let t = try TempStore()
+        let s = t.store
+        let (active, principals) = try randomFleet(s, seed: seed)
+        let now = t0 + 100_000
+        // An agent with descendants where there is one, so the cascade has something to walk.
+        let victim = active.first { a in active.contains { $0.parentID == a.id } } ?? active[0]
+        let preview = try s.revocationPlan(.agent(victim.id), now: now)
+        let plan = try s.revokeAgent(victim.id, m(now, reason: "incident"))
+        #expect(plan == preview, "same agents, credentials and order, same live count")
+        #expect(plan.agents.first == victim.id)
+        try expectJournaled(s, plan, action: "agent.revoke", target: victim.id, status: "revoked")
+
+        let p = principals[Int(seed % 2)]
+        let previewP = try s.revocationPlan(.principal(p), now: now + 1)
+        let planP = try s.disablePrincipal(p, m(now + 1))
+        #expect(planP == previewP)
+        try expectJournaled(s, planP, action: "principal.disable", target: p, status: "disabled")
+        #expect(try s.verifyAudit().isIntact)
+    }
+
+    func expectJournaled(_ s: SQLiteStore, _ plan: RevocationPlan, action: String, target: String, status: String) throws {
+        let head = try #require(try s.auditHead())
+        let record = try #require(try s.auditRecords(afterSeq: head.seq - 1, limit: 1).first)
+        #expect(record.action == action && record.target == target)
+        let after = try JSONParser.parse(try #require(record.after))
+        #expect(after["status"]?.string == status)
+        #expect(after["agents_revoked"]?.array?.compactMap(\.string) == plan.agents)
+        #expect(after["credentials_revoked"]?.array?.compactMap(\.string) == plan.credentials)
+        #expect(after["live_instances"]?.int64 == Int64(plan.liveInstances))
+    }
+
+    /// Every row the cascade revokes carries the same time, the reason, and one new row version
+    /// above everything before it; rows outside it keep theirs.
+    @Test func stampsOneTimeAndOneNewVersion() throws {
+        let t = try TempStore()
+        let s = t.store
+        let f = try SmallFleet(s)
+        let extra = try s.issueCredential(agentID: f.tester.id, ttlMs: nil, scopes: nil, instanceID: nil, m())
+        let earlier = try s.revokeCredential(extra.credential.id, m(t0 + 1))
+        #expect(earlier.credentials == [extra.credential.id])
+        let before = try s.changedRows(afterVersion: 0).version
+        func versions(_ table: String) throws -> [String: Int64] {
+            Dictionary(uniqueKeysWithValues: try s.db.prepare("SELECT id, version FROM \(table)").all { ($0.string(0), $0.int(1)) })
+        }
+        let agentsBefore = try versions("agents"), credsBefore = try versions("credentials")
+
+        let plan = try s.revokeAgent(f.planner.id, m(t0 + 5, reason: "incident"))
+        #expect(Set(plan.agents) == [f.planner.id, f.coder.id, f.tester.id])
+        #expect(Set(plan.credentials) == [f.plannerToken.credential.id, f.coderToken.credential.id, f.testerToken.credential.id])
+
+        let changes = try s.changedRows(afterVersion: before)
+        #expect(Set(changes.agents.map(\.id)) == Set(plan.agents))
+        #expect(Set(changes.credentials.map(\.id)) == Set(plan.credentials))
+        #expect(changes.agents.allSatisfy { $0.revokedAt == t0 + 5 && $0.revokeReason == "incident" })
+        #expect(changes.credentials.allSatisfy { $0.revokedAt == t0 + 5 })
+        let agentsAfter = try versions("agents"), credsAfter = try versions("credentials")
+        let stamped = Set(plan.agents.map { agentsAfter[$0]! } + plan.credentials.map { credsAfter[$0]! })
+        #expect(stamped.count == 1, "one row version for the whole cascade")
+        #expect(stamped.first! > before && stamped.first! == changes.version)
+        for (id, v) in agentsBefore where !plan.agents.contains(id) { #expect(agentsAfter[id] == v) }
+        for (id, v) in credsBefore where !plan.credentials.contains(id) { #expect(credsAfter[id] == v) }
+        // The credential revoked earlier keeps its own time.
+        #expect(try s.credential(extra.credential.id)?.revokedAt == t0 + 1)
+        // Authorization names where the cascade started (it matches the stamps).
+        #expect(try s.authorize(secret: f.plannerToken.secret, serverTool: "github/get_issue", now: t0 + 6).decision == .deny(.agentRevoked))
+        #expect(try s.authorize(secret: f.testerToken.secret, serverTool: "github/get_issue", now: t0 + 6).decision == .deny(.ancestorRevoked))
+        #expect(try s.authorize(secret: f.reporterToken.secret, serverTool: "slack/post_message", now: t0 + 6).decision == .allow)
+    }
+
+    /// The cascade turns this connection's triggers off for its two UPDATEs only: afterwards, and
+    /// after a cascade that failed, an ordinary update is versioned by its trigger again.
+    @Test func triggersAreBackOnAfterACascadeAndAfterAFailedOne() throws {
+        let t = try TempStore()
+        let s = t.store
+        let f = try SmallFleet(s)
+        // Enough rows that the cascade's UPDATEs need pages a capped file cannot give.
+        try s.write { () throws(StoreError) in
+            for i in 0..<3000 {
+                try s.insertAgent(Agent(id: "spiffe://acme.example/agent/bulk\(i)/0000", name: "bulk\(i)", principalID: "user:alice@acme.example",
+                                        parentID: f.reporter.id, depth: 2, grant: scopes("slack/post_message"), createdAt: t0, expiresAt: nil))
+            }
+        }
+        let writer = try t.open()
+        try writer.setMaxPageCount(try writer.pageCount())
+        let headBefore = try writer.auditHead()
+        #expect(throws: StoreError.self) { try writer.revokeAgent(f.reporter.id, m(t0 + 1, reason: "x")) }
+        #expect(writer.db.triggersEnabled)
+        #expect(try writer.agent(f.reporter.id)?.isRevoked == false, "nothing of the failed cascade was written")
+        #expect(try writer.auditHead() == headBefore)
+
+        try writer.setMaxPageCount(1_000_000)
+        _ = try writer.revokeAgent(f.coder.id, m(t0 + 2))
+        #expect(writer.db.triggersEnabled)
+        let v = try writer.changedRows(afterVersion: 0).version
+        _ = try writer.narrow(agentID: f.planner.id, .drop(scopes("slack/*")), m(t0 + 3))
+        let changed = try writer.changedRows(afterVersion: v)
+        #expect(changed.agents.map(\.id) == [f.planner.id], "the version trigger stamped the narrowed agent")
+    }
+
+    /// The cascade runs its UPDATEs with triggers off because the only triggers on these tables
+    /// are the row-version ones, whose work it does itself. A new trigger here must be done by
+    /// the cascade too (or the cascade must keep triggers on).
+    @Test func theCascadedTablesHaveOnlyTheVersionTriggers() throws {
+        let t = try TempStore()
+        let triggers = try t.store.db.prepare("SELECT name FROM sqlite_schema WHERE type = 'trigger' AND tbl_name IN ('agents', 'credentials') ORDER BY name")
+            .all { $0.string(0) }
+        #expect(triggers == ["agents_version_insert", "agents_version_update", "credentials_version_insert", "credentials_version_update"])
+    }
+}
