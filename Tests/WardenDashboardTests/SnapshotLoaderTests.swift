@@ -24,6 +24,8 @@ struct SnapshotLoaderTests {
         #expect(a.audit.map(\.seq) == b.audit.map(\.seq))
         #expect(Set(a.minutes.map { "\($0.agentID) \($0.minute) \($0.calls) \($0.denied)" }) == Set(b.minutes.map { "\($0.agentID) \($0.minute) \($0.calls) \($0.denied)" }))
         #expect(a.index.effective.count == b.index.effective.count)
+        #expect(a.index.liveUntil == b.index.liveUntil && a.index.instanceLiveUntil == b.index.instanceLiveUntil)
+        #expect(a.index.instancesByAgent == b.index.instancesByAgent)
     }
 
     @Test func incrementalLoadsMatchAFreshLoadAndSayWhatChanged() throws {
@@ -64,6 +66,15 @@ struct SnapshotLoaderTests {
         #expect(fifth.instances.first?.lastHeartbeat == t0 + 90)
 
         same(fifth, try full(SnapshotLoader(store: s), now: t0 + 100))
+
+        // Heartbeats and a stop alone: the instance index is patched in place.
+        try s.recordInstanceEvents([.started(Instance(id: "i2", agentID: child.id, host: "h", pid: 2, startedAt: t0, lastHeartbeat: t0 + 100))])
+        _ = try loader.load(now: t0 + 110)
+        try s.recordInstanceEvents([.heartbeat(instanceID: "i1", at: t0 + 120), .stopped(instanceID: "i2", at: t0 + 120)])
+        let sixth = try #require(try loader.load(now: t0 + 130))
+        #expect(sixth.changed == [.instances])
+        #expect(sixth.index.liveCount(now: t0 + 130) == 1 && sixth.index.liveInstances(1, now: t0 + 130) == 1)
+        same(sixth, try full(SnapshotLoader(store: s), now: t0 + 130))
     }
 
     func full(_ loader: SnapshotLoader, now: Timestamp) throws -> FleetSnapshot {

@@ -4,7 +4,7 @@ public enum FindingsEngine {
         public var principals: [Principal]
         public var agents: [Agent]
         public var credentials: [Credential]
-        public var instances: [Instance]
+        public var instances: Chunked<Instance>
         /// Recent tool calls (any order).
         public var calls: [ToolCall]
         /// Tools each agent used with an allow decision within the policy's unused-scope window,
@@ -13,12 +13,13 @@ public enum FindingsEngine {
         public var now: Timestamp
         public var policy: Policy
 
-        public init(principals: [Principal], agents: [Agent], credentials: [Credential], instances: [Instance],
+        public init<I: Sequence<Instance>>(principals: [Principal], agents: [Agent], credentials: [Credential], instances: I,
                     calls: [ToolCall], usage: [String: Set<String>], now: Timestamp, policy: Policy) {
             self.principals = principals
             self.agents = agents
             self.credentials = credentials
-            self.instances = instances
+            // A dashboard's chunked instances are taken as they are, not copied.
+            self.instances = instances as? Chunked<Instance> ?? Chunked(instances)
             self.calls = calls
             self.usage = usage
             self.now = now

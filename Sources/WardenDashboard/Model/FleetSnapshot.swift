@@ -23,7 +23,8 @@ public struct FleetSnapshot: Sendable {
     public var principals: [Principal]
     public var agents: [Agent]
     public var credentials: [Credential]
-    public var instances: [Instance]
+    /// In chunks: heartbeats change a few of 300,000 without copying the rest.
+    public var instances: Chunked<Instance>
     /// Recent calls, oldest first (a bounded window; see `SnapshotLoader.callWindow`).
     public var calls: [ToolCall]
     public var minutes: [CallMinute]
@@ -48,7 +49,7 @@ public struct FleetSnapshot: Sendable {
         self.principals = principals
         self.agents = agents
         self.credentials = credentials
-        self.instances = instances
+        self.instances = Chunked(instances)
         self.calls = calls
         self.minutes = minutes
         self.audit = audit
@@ -152,12 +153,26 @@ public struct FleetIndex: Sendable {
         expiries = credentials.compactMap { $0.revokedAt == nil ? $0.expiresAt : nil }.sorted()
     }
 
-    mutating func rebuildInstances(_ instances: [Instance]) {
+    mutating func rebuildInstances(_ instances: Chunked<Instance>) {
         var inst = [[Int]](repeating: [], count: forest.agents.count)
         for (i, x) in instances.enumerated() { if let a = forest.index[x.agentID] { inst[a].append(i) } }
         instancesByAgent = inst
         instanceLiveUntil = instances.map { $0.stoppedAt == nil ? $0.lastHeartbeat + Instance.liveWindowMs : .min }
         liveUntil = instanceLiveUntil.filter { $0 != .min }.sorted()
+    }
+
+    /// Instances at `positions` changed in place (heartbeats, stops; never their agent): patches
+    /// their live-until times instead of regrouping 300,000 instances.
+    mutating func updateInstances(at positions: [Int], _ instances: Chunked<Instance>) {
+        for j in positions {
+            let x = instances[j]
+            let new = x.stoppedAt == nil ? x.lastHeartbeat + Instance.liveWindowMs : Timestamp.min
+            let old = instanceLiveUntil[j]
+            guard new != old else { continue }
+            instanceLiveUntil[j] = new
+            if old != .min { liveUntil.remove(at: FleetIndex.countAtMost(liveUntil, old - 1)) }
+            if new != .min { liveUntil.insert(new, at: FleetIndex.countAtMost(liveUntil, new)) }
+        }
     }
 
     /// Instances live at `now`.

@@ -39,8 +39,8 @@ public final class SnapshotLoader {
         versions = .all(after: rows.version)
         if !rows.principals.isEmpty || !rows.agents.isEmpty {
             parts.insert(.structure)
-            Self.upsert(rows.principals.map(DisplayText.clip), into: &s.principals, positions: &principalPos) { $0.id }
-            Self.upsert(rows.agents.map(DisplayText.clip), into: &s.agents, positions: &agentPos) { $0.id }
+            _ = Self.upsert(rows.principals.map(DisplayText.clip), into: &s.principals, positions: &principalPos) { $0.id }
+            _ = Self.upsert(rows.agents.map(DisplayText.clip), into: &s.agents, positions: &agentPos) { $0.id }
         }
         // Agent IDs in credentials and instances share the agent's own string: at 100k agents,
         // half a million copies of the same IDs are 40 MB.
@@ -48,13 +48,16 @@ public final class SnapshotLoader {
         func shared(_ id: String) -> String { forest.index[id].map { forest.agents[$0].id } ?? id }
         if !rows.credentials.isEmpty {
             parts.insert(.credentials)
-            Self.upsert(rows.credentials.map { var c = $0; c.agentID = shared(c.agentID); return c },
+            _ = Self.upsert(rows.credentials.map { var c = $0; c.agentID = shared(c.agentID); return c },
                         into: &s.credentials, positions: &credentialPos) { $0.id }
         }
+        // Heartbeats only update instances already held: their index is patched, not rebuilt.
+        var heartbeats: [Int]?
         if !rows.instances.isEmpty {
             parts.insert(.instances)
-            Self.upsert(rows.instances.map { var x = DisplayText.clip($0); x.agentID = shared(x.agentID); return x },
-                        into: &s.instances, positions: &instancePos) { $0.id }
+            let r = Self.upsert(rows.instances.map { var x = DisplayText.clip($0); x.agentID = shared(x.agentID); return x },
+                                into: &s.instances, positions: &instancePos) { $0.id }
+            if !r.appended { heartbeats = r.updated }
         }
 
         let fresh = try store.calls(CallQuery(afterSeq: s.calls.last?.seq ?? 0, limit: Self.callWindow))
@@ -93,7 +96,12 @@ public final class SnapshotLoader {
         s.counter = counter
         s.loadedAt = now
         s.changed = parts
-        s.reindex(parts)
+        if let heartbeats, !parts.contains(.structure) {
+            s.reindex(parts.subtracting(.instances))
+            s.index.updateInstances(at: heartbeats, s.instances)
+        } else {
+            s.reindex(parts)
+        }
         snap = s
         return parts.isEmpty && !force ? nil : s
     }
@@ -119,24 +127,31 @@ public final class SnapshotLoader {
     /// appends new ones. The first load takes the rows as they come and leaves `positions`
     /// empty; they are built here, once, the first time a later load brings rows of that kind
     /// (hashing 600,000 IDs is a second at 100k agents: not worth it before the first frame).
-    static func upsert<T>(_ rows: [T], into array: inout [T], positions: inout [String: Int], id: (T) -> String) {
+    static func upsert<T, A: RangeReplaceableCollection & MutableCollection>(
+        _ rows: [T], into array: inout A, positions: inout [String: Int], id: (T) -> String
+    ) -> (updated: [Int], appended: Bool) where A.Element == T, A.Index == Int {
         if array.isEmpty {
-            array = rows
+            array = A(rows)
             positions = [:]
-            return
+            return (Array(array.indices), true)
         }
         if positions.isEmpty {
             positions.reserveCapacity(array.count + rows.count)
             for (i, row) in array.enumerated() { positions[id(row)] = i }
         }
+        var updated: [Int] = []
+        var appended = false
         for row in rows {
             let key = id(row)
             if let at = positions[key] {
                 array[at] = row
+                updated.append(at)
             } else {
                 positions[key] = array.count
                 array.append(row)
+                appended = true
             }
         }
+        return (updated, appended)
     }
 }
