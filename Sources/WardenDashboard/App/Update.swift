@@ -59,7 +59,8 @@ public enum Update {
         let findingsChanged = findings != s.findings
         if !findings.isEmpty { s.findingsLoaded = true }
         s.snapshot = snap
-        s.findings = findings
+        // Assigning findings recomputes the badges (100,000 findings at L): only when they changed.
+        if findingsChanged { s.findings = findings }
         // Only the views whose rows depend on what changed are rebuilt.
         for v in ViewKind.allCases where RowBuilder.depends(s, v, on: parts) || (v == .findings && findingsChanged) {
             RowBuilder.rebuild(&s, v)
