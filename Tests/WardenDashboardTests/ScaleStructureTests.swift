@@ -141,3 +141,24 @@ struct TreeOpenTests {
                 "and stays open")
     }
 }
+
+@Suite("Views rebuilt when shown")
+struct StaleViewTests {
+    @Test func anUnseenViewIsRebuiltWhenShownWithItsSelectionKept() {
+        var s = Fixture.state()
+        s.type("4")
+        s.type("jj")  // the third newest call
+        let picked = Identity.key(s, .calls, s.currentList.selected!)
+        s.type("1")
+        var snap = Fixture.snapshot(counter: 2)
+        snap.calls.append(ToolCall(seq: 99, at: Fixture.now, agentID: Fixture.id("deployer"), server: "k8s", tool: "apply", decision: .allow))
+        snap.changed = [.activity]
+        _ = Update.update(&s, .snapshot(snap, findings: s.findings))
+        #expect(s.staleViews.contains(.calls), "the Calls rows wait while the tree is shown")
+        #expect(s.rows.calls.count == Fixture.calls.count)
+        s.type("4")
+        #expect(!s.staleViews.contains(.calls) && s.rows.calls.count == Fixture.calls.count + 1, "\(s.staleViews)")
+        #expect(s.snapshot.calls[s.rows.calls[0]].seq == 99, "newest first")
+        #expect(Identity.key(s, .calls, s.currentList.selected!) == picked, "the selection stays on its call")
+    }
+}

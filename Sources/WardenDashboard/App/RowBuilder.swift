@@ -4,7 +4,14 @@ import WardenCore
 /// Builds each view's visible rows from the snapshot, filter and sort. Runs when those change,
 /// not per frame.
 enum RowBuilder {
+    /// Rebuilds the view on screen now; the others when they are next shown (a live store
+    /// changes calls many times a second, and the Calls rows need not follow while unseen).
+    static func rebuildOrDefer(_ s: inout DashboardState, _ v: ViewKind) {
+        if v == s.view { rebuild(&s, v) } else { s.staleViews.insert(v) }
+    }
+
     static func rebuild(_ s: inout DashboardState, _ v: ViewKind) {
+        s.staleViews.remove(v)
         let snap = s.snapshot
         let filter = Filter(s.filters[v] ?? "")
         let sort = s.sort(v)
@@ -299,8 +306,8 @@ enum Identity {
         }
     }
 
-    /// The row showing the item with this key, if any: agents and credentials by their index
-    /// (an integer search of the rows), the rest by comparing keys.
+    /// The row showing the item with this key, if any: agents and credentials by their index,
+    /// calls and journal records by sequence (integer searches of the rows), the rest by key.
     static func row(_ s: DashboardState, _ v: ViewKind, key: String) -> Int? {
         switch v {
         case .agents:
@@ -309,6 +316,12 @@ enum Identity {
         case .credentials:
             guard let i = s.snapshot.index.credentialIndex[key] else { return nil }
             return s.rows.credentials.firstIndex(of: i)
+        case .calls:
+            guard let seq = Int64(key) else { return nil }
+            return s.rows.calls.firstIndex { s.snapshot.calls[$0].seq == seq }
+        case .audit:
+            guard let seq = Int64(key) else { return nil }
+            return s.rows.audit.firstIndex { s.snapshot.audit[$0].seq == seq }
         case .tree:
             if let i = s.snapshot.index.forest.index[key] { return s.rows.tree.firstIndex { $0.id == .agent(i) } }
             fallthrough

@@ -130,6 +130,8 @@ public struct DashboardState: Sendable {
     /// Whether findings were computed for this store yet (they follow the first snapshot).
     public var findingsLoaded = false
     public var rows = Rows()
+    /// Views whose rows are out of date, rebuilt when shown (see `RowBuilder.rebuildOrDefer`).
+    public var staleViews: Set<ViewKind> = []
     public var detailOpen = false
     public var focus: Focus = .list
     public var detailScroll = 0

@@ -25,7 +25,7 @@ public enum Update {
             s.findingsLoaded = true
             if findings != s.findings {
                 s.findings = findings
-                if !s.paused { RowBuilder.rebuild(&s, .findings) }
+                if !s.paused { RowBuilder.rebuildOrDefer(&s, .findings) }
             }
             return []
         case .revocationPlanned(let ref, let plan):
@@ -63,7 +63,7 @@ public enum Update {
         if findingsChanged { s.findings = findings }
         // Only the views whose rows depend on what changed are rebuilt.
         for v in ViewKind.allCases where RowBuilder.depends(s, v, on: parts) || (v == .findings && findingsChanged) {
-            RowBuilder.rebuild(&s, v)
+            RowBuilder.rebuildOrDefer(&s, v)
         }
         if s.follow && s.view == .calls && s.focus == .list { select(&s, .calls, row: 0) }
     }
@@ -177,6 +177,7 @@ public enum Update {
 
     static func switchView(_ s: inout DashboardState, _ v: ViewKind) {
         s.view = v
+        if s.staleViews.contains(v) { RowBuilder.rebuild(&s, v) }
         s.focus = .list
         s.detailScroll = 0
     }
