@@ -75,7 +75,6 @@ while !args.isEmpty {
     }
 }
 
-if let p = ProcessInfo.processInfo.environment["WB_PROFILE_LOAD"] { try LoadProfile.run(path: p); exit(0) }
 let loadAtStart = loadAverage()
 let folder = NSTemporaryDirectory() + "warden-bench-\(getpid())"
 try? FileManager.default.createDirectory(atPath: folder + "/home/.config", withIntermediateDirectories: true)
