@@ -19,6 +19,9 @@ public final class SQLiteStore: FleetStore {
     let authHasher = SHA256Hasher()
     let authKeys = (ByteBuffer(), ByteBuffer(), ByteBuffer())
     var authLinks: [Authorization.Link] = []
+    /// Bulk writing (`beginBulkWrites`): how deep, and the thread checkpointing meanwhile.
+    var bulkWrites = 0
+    var checkpointer: BackgroundCheckpointer?
     /// Commits made through this connection (data_version counts only other connections').
     var localCommits: Int64 = 0
     /// Statements of the authorization path, held directly: no SQL text is hashed per lookup.
@@ -51,6 +54,8 @@ public final class SQLiteStore: FleetStore {
         hotStatements[h.rawValue] = s
         return s
     }
+
+    deinit { checkpointer?.stop(for: db) }
 
     private init(db: Database, readOnly: Bool) {
         self.db = db
