@@ -3,4 +3,6 @@
 #define WARDEN_CCRYPTO_SHIM_H
 #include <openssl/sha.h>
 #include <openssl/rand.h>
+// EVP: a fetched digest and a reused context, for hashing on hot paths without a fetch per call.
+#include <openssl/evp.h>
 #endif

@@ -48,7 +48,7 @@ public enum IngestBenchmark {
     ///   - batchSize: events per transaction.
     ///   - sqlite3: the shell to measure the limit with.
     ///   - log: progress notes.
-    public static func run(events: Int = 1_000_000, batchSize: Int = 1000, sqlite3: String = "/usr/bin/sqlite3",
+    public static func run(events: Int = 1_000_000, batchSize: Int = 2000, sqlite3: String = "/usr/bin/sqlite3",
                            log: (String) -> Void = { _ in }) throws -> Result {
         let folder = NSTemporaryDirectory() + "warden-ingest-bench-" + String(UInt64.random(in: 0...UInt64.max), radix: 16)
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)

@@ -80,6 +80,9 @@ public enum IngestCommand {
     /// on a second thread, a batch or two ahead of the store transactions (strict: one thread).
     static func readAll(fd: Int32, pipeline: IngestPipeline, bar: ProgressBar?) throws(StoreError) -> Bool {
         if pipeline.options.strict { return try readAllSerially(fd: fd, pipeline: pipeline, bar: bar) }
+        // A whole input at full speed: checkpoints of the WAL run beside the writing thread.
+        pipeline.store.beginBulkWrites()
+        defer { pipeline.store.endBulkWrites() }
         let channel = BatchChannel(capacity: 2)
         let work = DecodeWork(decoder: pipeline.decoder, reader: LineReader(fd: fd, maxLineBytes: pipeline.options.maxLineBytes))
         let thread = Thread { [channel, work] in

@@ -19,7 +19,7 @@ public struct IngestOptions: Sendable {
     /// Who delegations and first sightings of unregistered agents are audited as.
     public var operatorName: String
 
-    public init(format: IngestFormat = .ndjson, strict: Bool = false, batchSize: Int = 1000,
+    public init(format: IngestFormat = .ndjson, strict: Bool = false, batchSize: Int = 2000,
                 batchIntervalMs: Int64 = 50, maxLineBytes: Int = 1 << 20, operatorName: String = "ingest") {
         self.format = format
         self.strict = strict

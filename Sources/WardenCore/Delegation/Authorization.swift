@@ -37,29 +37,62 @@ public enum Authorization {
         guard let credential, let agent = chain.first, agent.id == credential.agentID else {
             return .deny(.unknownCredential)
         }
-        let principalDisabledAt = principal?.status == .disabled ? principal?.disabledAt : nil
+        let links = chain.map { Link(grant: $0.grant, expiresAt: $0.expiresAt, revokedAt: $0.revokedAt) }
+        // The principal counts only if it is the chain's root and active; its disabling time
+        // names a cascade whichever principal was given (as it always has).
+        let root = principal.flatMap { $0.id == chain.last!.principalID && $0.status == .active ? $0.scopes : nil }
+        return decide(credentialScopes: credential.scopes, credentialExpiresAt: credential.expiresAt,
+                      credentialRevokedAt: credential.revokedAt, chain: links,
+                      principalDisabledAt: principal?.status == .disabled ? principal?.disabledAt : nil,
+                      activePrincipalScopes: root, server: server, tool: tool, now: now)
+    }
+
+    /// What a decision needs of one link of a chain of authority: the hot path (the store's
+    /// `authorize`) reads only these columns and builds no `Agent`.
+    public struct Link: Sendable {
+        public var grant: ScopeSet
+        public var expiresAt: Timestamp?
+        public var revokedAt: Timestamp?
+
+        public init(grant: ScopeSet, expiresAt: Timestamp?, revokedAt: Timestamp?) {
+            self.grant = grant
+            self.expiresAt = expiresAt
+            self.revokedAt = revokedAt
+        }
+
+        var isRevoked: Bool { revokedAt != nil }
+        func isExpired(at now: Timestamp) -> Bool { expiresAt.map { now >= $0 } ?? false }
+    }
+
+    /// The decision itself, on the facts alone. `chain` is the credential's agent and its
+    /// delegators up to the one the principal delegated (empty: the agent does not exist).
+    /// `principalDisabledAt` is the root principal's disabling time when it is disabled;
+    /// `activePrincipalScopes` its scopes when it exists, is the chain's root and is active (nil
+    /// otherwise). The first failing reason wins, in the order of rule 4.
+    public static func decide(credentialScopes: ScopeSet, credentialExpiresAt: Timestamp?, credentialRevokedAt: Timestamp?,
+                              chain: [Link], principalDisabledAt: Timestamp?, activePrincipalScopes: ScopeSet?,
+                              server: Substring, tool: Substring, now: Timestamp) -> Decision {
+        guard let agent = chain.first else { return .deny(.unknownCredential) }
         /// Whether chain[i] was revoked by the cascade of its delegator (or of the principal).
         func revokedFromAbove(_ i: Int) -> Bool {
             guard let at = chain[i].revokedAt else { return false }
             return i + 1 < chain.count ? chain[i + 1].revokedAt == at : principalDisabledAt == at
         }
-        if let at = credential.revokedAt, agent.revokedAt != at { return .deny(.credentialRevoked) }
-        if credential.isExpired(at: now) { return .deny(.credentialExpired) }
+        if let at = credentialRevokedAt, agent.revokedAt != at { return .deny(.credentialRevoked) }
+        if credentialExpiresAt.map({ now >= $0 }) ?? false { return .deny(.credentialExpired) }
         if agent.isRevoked && !revokedFromAbove(0) { return .deny(.agentRevoked) }
         if agent.isExpired(at: now) { return .deny(.agentExpired) }
         if chain.indices.dropFirst().contains(where: { chain[$0].isRevoked && !revokedFromAbove($0) }) {
             return .deny(.ancestorRevoked)
         }
         if chain.dropFirst().contains(where: { $0.isExpired(at: now) }) { return .deny(.ancestorExpired) }
-        guard let principal, principal.id == chain.last!.principalID, principal.status == .active else {
-            return .deny(.principalDisabled)
-        }
+        guard let principalScopes = activePrincipalScopes else { return .deny(.principalDisabled) }
         // A revoked row that no cascade explains (data written outside the rules) still denies.
-        if credential.revokedAt != nil || chain.contains(where: \.isRevoked) { return .deny(.credentialRevoked) }
+        if credentialRevokedAt != nil || chain.contains(where: \.isRevoked) { return .deny(.credentialRevoked) }
         // Effective scopes are an intersection down the chain; a tool is in an intersection
         // exactly when every set allows it, so no set needs to be built here.
-        guard credential.scopes.allows(server: server, tool: tool),
-              principal.scopes.allows(server: server, tool: tool),
+        guard credentialScopes.allows(server: server, tool: tool),
+              principalScopes.allows(server: server, tool: tool),
               chain.allSatisfy({ $0.grant.allows(server: server, tool: tool) }) else {
             return .deny(.outOfScope)
         }

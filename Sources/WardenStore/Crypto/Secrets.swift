@@ -62,3 +62,40 @@ enum Secrets {
         return String(decoding: out, as: UTF8.self)
     }
 }
+
+/// SHA-256 for a hot path: the digest is fetched once and one context reused, where the
+/// one-shot `SHA256()` (OpenSSL 3) fetches the algorithm and allocates a context per call.
+/// Not thread-safe: one per connection, like the connection itself.
+final class SHA256Hasher {
+    private let md: OpaquePointer?
+    private let ctx: OpaquePointer?
+    /// The last digest (32 bytes), valid until the next `hash`.
+    let digest = UnsafeMutablePointer<UInt8>.allocate(capacity: 32)
+
+    init() {
+        md = EVP_MD_fetch(nil, "SHA256", nil)
+        ctx = EVP_MD_CTX_new()
+    }
+
+    deinit {
+        EVP_MD_CTX_free(ctx)
+        EVP_MD_free(md)
+        digest.deallocate()
+    }
+
+    /// Hashes `text` into `digest`.
+    func hash(_ text: String) {
+        var text = text
+        let ok = text.withUTF8 { (b: UnsafeBufferPointer<UInt8>) -> Bool in
+            guard let md, let ctx, EVP_DigestInit_ex2(ctx, md, nil) == 1,
+                  EVP_DigestUpdate(ctx, b.baseAddress, b.count) == 1 else { return false }
+            var n: UInt32 = 0
+            return EVP_DigestFinal_ex(ctx, digest, &n) == 1 && n == 32
+        }
+        if !ok {
+            // Whatever failed in the reused context, the one-shot path gives the same digest.
+            let d = Secrets.sha256(text)
+            digest.update(from: d, count: 32)
+        }
+    }
+}

@@ -74,6 +74,13 @@ final class Statement {
         return String(decoding: UnsafeBufferPointer(start: p, count: n), as: UTF8.self)
     }
 
+    /// A text column's bytes, without copying them (nil for NULL). Valid until the statement
+    /// is stepped, reset or finalized.
+    func bytes(_ i: Int32) -> UnsafeBufferPointer<UInt8>? {
+        guard let p = sqlite3_column_text(stmt, i) else { return nil }
+        return UnsafeBufferPointer(start: p, count: Int(sqlite3_column_bytes(stmt, i)))
+    }
+
     func optString(_ i: Int32) -> String? {
         sqlite3_column_type(stmt, i) == SQLITE_NULL ? nil : string(i)
     }

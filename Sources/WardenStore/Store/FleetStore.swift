@@ -78,6 +78,15 @@ public protocol FleetStore: AnyObject {
     /// (or, `atomically`, the first one rolls back the batch).
     func applyTelemetry(_ events: [TelemetryEvent], session: TelemetrySession,
                         atomically: Bool) throws(StoreError) -> TelemetryOutcome
+    /// Bulk writing begins (a whole file ingested): housekeeping the writes cause (SQLite: WAL
+    /// checkpoints, with their fsyncs) may move off the writing thread until `endBulkWrites`.
+    func beginBulkWrites()
+    func endBulkWrites()
+}
+
+extension FleetStore {
+    public func beginBulkWrites() {}
+    public func endBulkWrites() {}
 }
 
 /// Who does a mutation, when, and why.

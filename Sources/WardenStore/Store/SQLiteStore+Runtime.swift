@@ -1,3 +1,5 @@
+import CSQLite
+import Glibc
 import WardenCore
 
 // The runtime path: proxies and ingesters authorize and record; nothing here is an operator action.
@@ -6,18 +8,78 @@ extension SQLiteStore {
         guard let (server, tool) = Authorization.splitTool(serverTool) else {
             throw .invalid("tool '\(serverTool)' must be SERVER/TOOL")
         }
-        // No read transaction: every lookup below starts after the call did, so a revoke
-        // committed before the call is seen by whichever lookup reads it, and any revoked link
-        // denies. (A cascade commits all its rows at once.)
-        let cred = try hot(.credentialByHash).bind(Secrets.sha256(secret)).first { credentialRow($0) }
-        guard let cred else {
+        // One read transaction, whose snapshot is taken by the first lookup, after the call
+        // started: a revoke committed before the call is seen, and every lookup sees the same
+        // state (a cascade committing meanwhile is seen whole or not at all). One transaction
+        // also takes the file locks once, not once per lookup.
+        return try db.read { () throws(StoreError) -> AuthorizationOutcome in
+            try authorizeInSnapshot(secret: secret, server: server, tool: tool, now: now)
+        }
+    }
+
+    /// The lookups of `authorize`, reading only the columns a decision needs: the credential by
+    /// its secret's hash, the chain one primary-key lookup per link (a loop, not recursion, for
+    /// a chain 10,000 deep), then the root principal. Builds no `Agent`; scope lists come from
+    /// the parsed-text cache.
+    private func authorizeInSnapshot(secret: String, server: Substring, tool: Substring,
+                                     now: Timestamp) throws(StoreError) -> AuthorizationOutcome {
+        authHasher.hash(secret)
+        let cs = try hot(.authCredential)
+        sqlite3_bind_blob(cs.stmt, 1, authHasher.digest, 32, warden_sqlite_static())
+        guard try cs.step() else {
+            cs.reset()
             return AuthorizationOutcome(decision: .deny(.unknownCredential), credentialID: nil, agentID: nil, instanceID: nil)
         }
-        let chain = try self.chain(of: cred.agentID)
-        let principal = try chain.last.flatMap { (a) throws(StoreError) in try self.principal(a.principalID) }
-        let decision = Authorization.decide(credential: cred, chain: chain, principal: principal,
+        let credentialID = cs.string(0), agentID = cs.string(1), instanceID = cs.optString(2)
+        let credentialScopes = cs.bytes(3).map { scopes(bytes: $0) } ?? .none
+        let credentialExpiresAt = cs.optInt(4), credentialRevokedAt = cs.optInt(5)
+        cs.reset()
+
+        // The chain: `key` holds the ID being looked up, `next` receives its parent's, then they swap.
+        var (key, next, root) = authKeys
+        key.set(agentID)
+        var links = authLinks
+        authLinks = []
+        links.removeAll(keepingCapacity: true)
+        defer { authLinks = links }
+        var seen = Set<String>()
+        let ls = try hot(.authLink)
+        while true {
+            ls.reset()
+            key.bind(ls.stmt, 1)
+            guard try ls.step() else { break }
+            links.append(Authorization.Link(grant: ls.bytes(2).map { scopes(bytes: $0) } ?? .none,
+                                            expiresAt: ls.optInt(3), revokedAt: ls.optInt(4)))
+            root.set(ls.bytes(1))
+            guard let parent = ls.bytes(0) else { break }
+            // A cycle cannot be written through the store; guard against a damaged file anyway.
+            if links.count > 64 { guard seen.insert(key.string).inserted else { break } }
+            next.set(parent)
+            swap(&key, &next)
+        }
+        ls.reset()
+
+        var principalDisabledAt: Timestamp?
+        var activePrincipalScopes: ScopeSet?
+        if !links.isEmpty {
+            let ps = try hot(.authPrincipal)
+            root.bind(ps.stmt, 1)
+            if try ps.step() {
+                // A status other than 'active' reads as disabled, as `principalRow` reads it.
+                let active = ps.bytes(0).map { $0.elementsEqual("active".utf8) } ?? false
+                if active {
+                    activePrincipalScopes = ps.bytes(2).map { scopes(bytes: $0) } ?? .none
+                } else {
+                    principalDisabledAt = ps.optInt(1)
+                }
+            }
+            ps.reset()
+        }
+        let decision = Authorization.decide(credentialScopes: credentialScopes, credentialExpiresAt: credentialExpiresAt,
+                                            credentialRevokedAt: credentialRevokedAt, chain: links,
+                                            principalDisabledAt: principalDisabledAt, activePrincipalScopes: activePrincipalScopes,
                                             server: server, tool: tool, now: now)
-        return AuthorizationOutcome(decision: decision, credentialID: cred.id, agentID: cred.agentID, instanceID: cred.instanceID)
+        return AuthorizationOutcome(decision: decision, credentialID: credentialID, agentID: agentID, instanceID: instanceID)
     }
 
     @discardableResult
@@ -76,6 +138,51 @@ extension SQLiteStore {
                     try stop.bind(at, at, id).run()
                 }
             }
+        }
+    }
+}
+
+/// A growable byte buffer holding one text to bind SQLITE_STATIC (an ID copied out of a row
+/// before the row's statement moves on).
+final class ByteBuffer {
+    private var base: UnsafeMutablePointer<UInt8>
+    private var capacity: Int
+    private(set) var count = 0
+    /// nil when the text set was NULL.
+    private(set) var isNull = true
+
+    init(capacity: Int = 128) {
+        self.capacity = capacity
+        base = .allocate(capacity: capacity)
+    }
+
+    deinit { base.deallocate() }
+
+    func set(_ bytes: UnsafeBufferPointer<UInt8>?) {
+        guard let bytes else { isNull = true; count = 0; return }
+        if bytes.count > capacity {
+            base.deallocate()
+            capacity = max(bytes.count, capacity * 2)
+            base = .allocate(capacity: capacity)
+        }
+        if let p = bytes.baseAddress, bytes.count > 0 { base.update(from: p, count: bytes.count) }
+        count = bytes.count
+        isNull = false
+    }
+
+    func set(_ text: String) {
+        var text = text
+        text.withUTF8 { set($0) }
+    }
+
+    var string: String { String(decoding: UnsafeBufferPointer(start: base, count: count), as: UTF8.self) }
+
+    /// Binds the text SQLITE_STATIC: it must not change until the statement is reset.
+    func bind(_ stmt: OpaquePointer, _ index: Int32) {
+        if isNull {
+            sqlite3_bind_null(stmt, index)
+        } else {
+            sqlite3_bind_text(stmt, index, UnsafeRawPointer(base).assumingMemoryBound(to: CChar.self), Int32(count), warden_sqlite_static())
         }
     }
 }

@@ -58,13 +58,29 @@ public struct TelemetryOutcome: Sendable {
 public final class TelemetrySession: @unchecked Sendable {
     /// Who delegations and first sightings are audited as.
     public let operatorName: String
-    var agentIDs: [String: String] = [:]
+    var agentIDs: [String: Resolved] = [:]
+    /// Agent IDs by slot: a batch counts calls per (slot, minute), hashing no ID per call.
+    var slotIDs: [String] = []
     var trustDomain: String?
     /// Scratch space for binding one row's texts without an allocation per field.
     var scratch = TextBuffer()
 
     public init(operatorName: String) {
         self.operatorName = operatorName
+    }
+
+    /// What a reference resolved to: the agent ID and its slot.
+    struct Resolved {
+        let id: String
+        let slot: Int
+    }
+
+    /// Forgets every reference (between batches, when there are too many).
+    func forgetIfLarge() {
+        if agentIDs.count > 100_000 || slotIDs.count > 200_000 {
+            agentIDs.removeAll(keepingCapacity: true)
+            slotIDs.removeAll(keepingCapacity: true)
+        }
     }
 }
 
@@ -77,6 +93,23 @@ extension FleetStore {
 }
 
 extension SQLiteStore {
+    /// WAL checkpoints move to a thread of their own until `endBulkWrites` (see
+    /// `BackgroundCheckpointer`). Nested calls are counted; read-only stores ignore them.
+    public func beginBulkWrites() {
+        bulkWrites += 1
+        guard bulkWrites == 1, !isReadOnly else { return }
+        let c = BackgroundCheckpointer(path: location)
+        if c.start(for: db) { checkpointer = c }
+    }
+
+    public func endBulkWrites() {
+        guard bulkWrites > 0 else { return }
+        bulkWrites -= 1
+        guard bulkWrites == 0, let c = checkpointer else { return }
+        checkpointer = nil
+        c.stop(for: db)
+    }
+
     /// The synthetic principal that unregistered agents seen in telemetry hang under.
     public static let unregisteredPrincipalID = "workload:unregistered"
     /// The SPIFFE ID suffix given to an unregistered agent seen only by name.
@@ -93,9 +126,10 @@ extension SQLiteStore {
             return try write { () throws(StoreError) -> TelemetryOutcome in
                 var w = try TelemetryWriter(store: self, session: session)
                 var out = TelemetryOutcome()
-                for (i, e) in events.enumerated() {
+                // By index: each event is borrowed from the array, not copied out of it.
+                for i in events.indices {
                     do {
-                        if try w.apply(e, &out) { out.applied += 1 } else { out.skipped.append(i) }
+                        if try w.apply(events[i], &out) { out.applied += 1 } else { out.skipped.append(i) }
                     } catch let refusal as EventRefusal {
                         if atomically {
                             firstRefusal = (i, refusal.reason)
@@ -131,8 +165,13 @@ struct TelemetryWriter {
     let session: TelemetrySession
     let db: Database
     let insertCall: Statement
-    /// Calls by (agent, minute) in this batch, written once at the end.
-    var minutes: [MinuteKey: (calls: Int64, denied: Int64)] = [:]
+    /// Calls by (agent slot, minute) in this batch, written once at the end.
+    var minutes: [SlotMinute: (calls: Int64, denied: Int64)] = [:]
+
+    struct SlotMinute: Hashable {
+        let slot: Int
+        let minute: Int64
+    }
 
     struct MinuteKey: Hashable {
         let agent: String
@@ -148,13 +187,15 @@ struct TelemetryWriter {
             VALUES (?,?,?,?,?,?,?,?,?,?,?)
             """)
         if session.trustDomain == nil { session.trustDomain = try store.trustDomain() }
+        // Only between batches: this batch's minute counts hold slots.
+        session.forgetIfLarge()
     }
 
     /// True when the event changed something.
     mutating func apply(_ e: TelemetryEvent, _ out: inout TelemetryOutcome) throws -> Bool {
         switch e.body {
         case .toolCall(let c):
-            let agent = try resolve(e.agent, at: e.at, &out)
+            let agent = try resolveSlot(e.agent, at: e.at, &out)
             try recordCall(c, agent: agent, at: e.at)
             return true
         case .instanceStarted(let id, let host, let pid):
@@ -193,25 +234,31 @@ struct TelemetryWriter {
 
     /// The agent ID a reference names, creating an unregistered agent for an unknown identity.
     mutating func resolve(_ ref: String?, at: Timestamp, _ out: inout TelemetryOutcome, parent: String? = nil) throws -> String {
-        guard let ref, !ref.isEmpty else { throw EventRefusal(reason: "no agent given") }
-        if let id = session.agentIDs[ref] { return id }
-        if let id = try lookup(ref) {
-            remember(ref, id)
-            return id
-        }
-        let id = try createUnregistered(ref, at: at, parent: parent, &out)
-        remember(ref, id)
-        return id
+        try resolveSlot(ref, at: at, &out, parent: parent).id
     }
 
-    func remember(_ ref: String, _ id: String) {
-        if session.agentIDs.count > 100_000 { session.agentIDs.removeAll(keepingCapacity: true) }
-        session.agentIDs[ref] = id
+    /// `resolve`, with the agent's slot for per-minute counts.
+    mutating func resolveSlot(_ ref: String?, at: Timestamp, _ out: inout TelemetryOutcome,
+                              parent: String? = nil) throws -> TelemetrySession.Resolved {
+        guard let ref, !ref.isEmpty else { throw EventRefusal(reason: "no agent given") }
+        if let r = session.agentIDs[ref] { return r }
+        if let id = try lookup(ref) { return remember(ref, id) }
+        let id = try createUnregistered(ref, at: at, parent: parent, &out)
+        return remember(ref, id)
+    }
+
+    /// Two references to one agent may take two slots: their minute counts are summed on write.
+    @discardableResult
+    func remember(_ ref: String, _ id: String) -> TelemetrySession.Resolved {
+        let r = TelemetrySession.Resolved(id: id, slot: session.slotIDs.count)
+        session.slotIDs.append(id)
+        session.agentIDs[ref] = r
+        return r
     }
 
     /// An existing agent by full ID or unique name; nil when none.
     func lookup(_ ref: String) throws -> String? {
-        if let id = session.agentIDs[ref] { return id }
+        if let r = session.agentIDs[ref] { return r.id }
         if ref.hasPrefix("spiffe://") {
             return try db.prepare("SELECT id FROM agents WHERE id = ?").bind(ref).first { $0.string(0) }
         }
@@ -277,7 +324,8 @@ struct TelemetryWriter {
             """).bind(id, agent, host, pid, at, at).run()
     }
 
-    mutating func recordCall(_ c: ToolCall, agent: String, at: Timestamp) throws {
+    mutating func recordCall(_ c: ToolCall, agent resolved: TelemetrySession.Resolved, at: Timestamp) throws {
+        let agent = resolved.id
         let s = insertCall.stmt
         // Every parameter is bound below, so no clear_bindings. The texts are copied into one
         // reused buffer and bound SQLITE_STATIC: no allocation and copy per field inside SQLite.
@@ -301,9 +349,9 @@ struct TelemetryWriter {
         buf.bind(s, 10, result, &offset)
         buf.bind(s, 11, args, &offset)
         try insertCall.run()
-        let key = MinuteKey(agent: agent, minute: Self.minute(at))
-        minutes[key, default: (0, 0)].calls += 1
-        if c.decision == .deny { minutes[key, default: (0, 0)].denied += 1 }
+        let denied: Int64 = c.decision == .deny ? 1 : 0
+        let key = SlotMinute(slot: resolved.slot, minute: Self.minute(at))
+        if let v = minutes[key] { minutes[key] = (v.calls + 1, v.denied + denied) } else { minutes[key] = (1, denied) }
     }
 
     static func minute(_ at: Timestamp) -> Int64 { at >= 0 ? at / 60_000 : (at - 59_999) / 60_000 }
@@ -319,7 +367,7 @@ struct TelemetryWriter {
             INSERT INTO call_minutes(agent_id, minute, calls, denied) VALUES (?, ?, ?, ?)
             ON CONFLICT(minute, agent_id) DO UPDATE SET calls = calls + excluded.calls, denied = denied + excluded.denied
             """)
-        for (k, v) in minutes { try bump.bind(k.agent, k.minute, v.calls, v.denied).run() }
+        for (k, v) in minutes { try bump.bind(session.slotIDs[k.slot], k.minute, v.calls, v.denied).run() }
         minutes.removeAll()
     }
 
@@ -331,7 +379,7 @@ struct TelemetryWriter {
         guard let parent = try lookup(parentRef) else {
             throw EventRefusal(reason: "refused: no agent '\(parentRef)' to delegate from (register it first)")
         }
-        remember(parentRef, parent)
+        if session.agentIDs[parentRef] == nil { remember(parentRef, parent) }
         do { try Identity.validateAgentName(name) } catch { throw EventRefusal(reason: error.description) }
         let td = session.trustDomain ?? "warden.local"
         if let id {
