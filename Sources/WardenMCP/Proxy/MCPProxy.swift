@@ -63,7 +63,7 @@ public enum MCPProxy {
         // Two connections: one decides (on the relay path), one records (in the background).
         let gateStore: SQLiteStore, recordStore: SQLiteStore
         do {
-            gateStore = try SQLiteStore.open(path: cfg.storePath)
+            gateStore = try SQLiteStore.open(path: cfg.storePath, mapped: true)
             recordStore = try SQLiteStore.open(path: cfg.storePath)
         } catch {
             say(error.description)

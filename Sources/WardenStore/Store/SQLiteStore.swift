@@ -92,7 +92,10 @@ public final class SQLiteStore: FleetStore {
 
     /// Opens an existing store, migrating it forward if it is older than this build. Refuses a
     /// store file or folder another user owns or can write (see `StorePermissions`).
-    public static func open(path: String, readOnly: Bool = false) throws(StoreError) -> SQLiteStore {
+    /// `mapped` reads through a memory map: for the authorization path (the proxy), whose random
+    /// lookups it spares a system call per page. Not for the dashboard, whose whole-table reads
+    /// would count the mapped file in its resident memory, nor for one-shot commands.
+    public static func open(path: String, readOnly: Bool = false, mapped: Bool = false) throws(StoreError) -> SQLiteStore {
         guard access(path, F_OK) == 0 else { throw .missing(path: path) }
         let unsafe = StorePermissions.check(storePath: path)
         if !unsafe.isEmpty { throw StorePermissions.error(unsafe) }
@@ -102,7 +105,7 @@ public final class SQLiteStore: FleetStore {
             }
             throw .io("cannot write \(path): \(String(cString: strerror(errno))); look with --read-only")
         }
-        return try openChecked(path: path, readOnly: readOnly, mapped: true)
+        return try openChecked(path: path, readOnly: readOnly, mapped: mapped)
     }
 
     /// Opens a store read-only whatever its permissions, to diagnose it (`warden doctor`):
@@ -127,7 +130,7 @@ public final class SQLiteStore: FleetStore {
     /// Reads of the file through a memory map (`mapped`), up to this many bytes.
     static let mmapBytes = 1 << 30
 
-    private func configure(mapped: Bool = true) throws(StoreError) {
+    private func configure(mapped: Bool = false) throws(StoreError) {
         if !isReadOnly {
             try db.exec("PRAGMA journal_mode = WAL")
             // NORMAL is durable across process crashes in WAL mode; a power cut may lose only the last commits.
