@@ -85,7 +85,7 @@ struct ScaleStructureTests {
 struct FirstFrameTests {
     @Test func aSnapshotWithTheTreeAloneDrawsTheTreeAndSaysTheRestIsLoading() {
         var tree = Fixture.snapshot()
-        (tree.credentials, tree.instances, tree.calls, tree.minutes, tree.audit) = ([], [], [], [], [])
+        (tree.credentials, tree.instances, tree.calls, tree.minuteBuckets, tree.audit) = ([], [], [], [:], [])
         tree.pending = [.credentials, .instances, .activity, .audit]
         tree.reindex(.all)
         var s = DashboardState(now: Fixture.now, width: 120, height: 40, readOnly: false, operatorName: "t",

@@ -26,6 +26,8 @@ struct SnapshotLoaderTests {
         #expect(a.index.effective.count == b.index.effective.count)
         #expect(a.index.liveUntil == b.index.liveUntil && a.index.instanceLiveUntil == b.index.instanceLiveUntil)
         #expect(a.index.instancesByAgent == b.index.instancesByAgent)
+        #expect(a.index.rateCounts == b.index.rateCounts && a.index.deniedLastMinute == b.index.deniedLastMinute)
+        #expect(a.index.deniedTotalLastMinute == b.index.deniedTotalLastMinute && a.index.lastCall == b.index.lastCall)
     }
 
     @Test func incrementalLoadsMatchAFreshLoadAndSayWhatChanged() throws {
@@ -55,6 +57,13 @@ struct SnapshotLoaderTests {
         let fourth = try #require(try loader.load(now: t0 + 60))
         #expect(fourth.changed == [.activity])
         #expect(fourth.index.callsPerMinute(fourth.index.forest.index[child.id]!) == 1)
+        // More calls, a denial, in the same minute: the rates are patched, not rebuilt.
+        try s.recordCalls([ToolCall(at: t0 + 61, agentID: child.id, server: "github", tool: "get_repo", decision: .allow),
+                           ToolCall(at: t0 + 62, agentID: child.id, server: "github", tool: "delete_repo", decision: .deny, reason: "scope_not_granted")])
+        let patched = try #require(try loader.load(now: t0 + 65))
+        #expect(patched.index.callsPerMinute(1) == 3 && patched.index.deniedLastMinute[1] == 1 && patched.index.deniedTotalLastMinute == 1)
+        #expect(patched.index.rates(1)?.last == 3 && patched.index.lastCall[1] == t0 + 62)
+        same(patched, try full(SnapshotLoader(store: s), now: t0 + 65))
 
         _ = try s.issueCredential(agentID: child.id, ttlMs: 60_000, scopes: nil, instanceID: "i1", m(70))
         _ = try s.revokeAgent(root.id, m(80))

@@ -37,7 +37,10 @@ enum RowBuilder {
             }
         case .credentials:
             var rows = Array(snap.credentials.indices)
-            if filter.active { rows = rows.filter { filter.matches(CredentialText.search(snap, $0, now: s.now)) } }
+            if filter.active {
+                let hits = CredentialText.matches(snap, filter, now: s.now)
+                rows = rows.filter { hits[$0] }
+            }
             s.rows.credentials = sorted(rows, sort) { CredentialText.sortKey(snap, $0, column: sort.column, now: s.now) }
         case .calls:
             var rows = Array(snap.calls.indices.reversed())

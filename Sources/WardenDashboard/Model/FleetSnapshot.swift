@@ -27,7 +27,10 @@ public struct FleetSnapshot: Sendable {
     public var instances: Chunked<Instance>
     /// Recent calls, oldest first (a bounded window; see `SnapshotLoader.callWindow`).
     public var calls: [ToolCall]
-    public var minutes: [CallMinute]
+    /// Calls per agent per minute over the sparkline window, by minute: a reload replaces the
+    /// current minutes' buckets and shares the settled ones with the snapshot before.
+    public var minuteBuckets: [Int64: [CallMinute]]
+    public var minutes: [CallMinute] { minuteBuckets.keys.sorted().flatMap { minuteBuckets[$0]! } }
     /// Recent journal records, oldest first.
     public var audit: [AuditRecord]
     public var auditState: AuditVerification?
@@ -51,7 +54,7 @@ public struct FleetSnapshot: Sendable {
         self.credentials = credentials
         self.instances = Chunked(instances)
         self.calls = calls
-        self.minutes = minutes
+        self.minuteBuckets = Dictionary(grouping: minutes, by: \.minute)
         self.audit = audit
         self.auditState = auditState
         self.counter = counter
@@ -69,7 +72,9 @@ public struct FleetSnapshot: Sendable {
         }
         if parts.contains(.structure) || parts.contains(.credentials) { index.rebuildCredentials(credentials) }
         if parts.contains(.structure) || parts.contains(.instances) { index.rebuildInstances(instances) }
-        if parts.contains(.structure) || parts.contains(.activity) { index.rebuildActivity(minutes: minutes, calls: calls, now: loadedAt) }
+        if parts.contains(.structure) || parts.contains(.activity) {
+            index.rebuildActivity(minutes: minuteBuckets.values.joined(), calls: calls, now: loadedAt)
+        }
     }
 
     public static let empty = FleetSnapshot(trustDomain: "", principals: [], agents: [], credentials: [], instances: [],
@@ -89,6 +94,10 @@ public struct FleetIndex: Sendable {
     public private(set) var nameOrder: [Int] = []
     /// Credential indices by agent index.
     public private(set) var credentialsByAgent: [[Int]] = []
+    /// Lowercased text `/` searches in the Credentials view (status words excepted).
+    public private(set) var credentialText = SearchText()
+    /// Each agent's place in name order: the Credentials view sorts by agent name with it.
+    public private(set) var agentNameRank: [Int] = []
     public private(set) var credentialIndex: [String: Int] = [:]
     /// Instance indices by agent index.
     public private(set) var instancesByAgent: [[Int]] = []
@@ -101,8 +110,11 @@ public struct FleetIndex: Sendable {
     public private(set) var liveUntil: [Timestamp] = []
     /// Expiry of every unrevoked credential that expires, sorted.
     public private(set) var expiries: [Timestamp] = []
-    /// Calls per minute over the last `sparkMinutes` minutes, oldest first, by agent index.
-    public private(set) var rates: [[Int]] = []
+    /// Calls per minute over the last `sparkMinutes` minutes, oldest first: `sparkMinutes`
+    /// counts per agent index in one flat array (one buffer to copy and free, not 100,000).
+    public private(set) var rateCounts: [Int32] = []
+    /// The minute the counts end at (the snapshot's current minute).
+    public private(set) var rateMinute: Int64 = 0
     public private(set) var deniedLastMinute: [Int] = []
     public private(set) var deniedTotalLastMinute = 0
     public private(set) var lastCall: [Timestamp?] = []
@@ -126,13 +138,16 @@ public struct FleetIndex: Sendable {
     /// left empty (`ready` false) while the snapshot is the first frame's tree alone.
     mutating func rebuildSearch(agents: [Agent], ready: Bool) {
         guard ready else {
-            (effective, agentText, nameOrder) = ([], SearchText(), [])
+            (effective, agentText, nameOrder, agentNameRank) = ([], SearchText(), [], [])
             return
         }
         effective = forest.effectiveScopes()
         agentText = SearchText(agents.lazy.map { ($0.name + " " + $0.id + " " + $0.principalID + " " + $0.grant.description).lowercased() })
         let names = agents.map { $0.name.lowercased() }
         nameOrder = agents.indices.sorted { names[$0] != names[$1] ? names[$0] < names[$1] : $0 < $1 }
+        var rank = [Int](repeating: 0, count: agents.count)
+        for (k, i) in nameOrder.enumerated() { rank[i] = k }
+        agentNameRank = rank
     }
 
     /// Effective scopes of an agent: precomputed, or folded along its chain while they are not.
@@ -144,11 +159,16 @@ public struct FleetIndex: Sendable {
         var byAgent = [[Int]](repeating: [], count: forest.agents.count)
         var credIndex: [String: Int] = [:]
         credIndex.reserveCapacity(credentials.count)
+        var text = SearchText()
         for (i, c) in credentials.enumerated() {
             credIndex[c.id] = i
-            if let a = forest.index[c.agentID] { byAgent[a].append(i) }
+            let a = forest.index[c.agentID]
+            if let a { byAgent[a].append(i) }
+            text.append((c.id + " " + (a.map { forest.agents[$0].name } ?? c.agentID) + " " + c.agentID + " "
+                         + c.scopes.description + (c.expiresAt == nil ? " static" : "")).lowercased())
         }
         credentialsByAgent = byAgent
+        credentialText = text
         credentialIndex = credIndex
         expiries = credentials.compactMap { $0.revokedAt == nil ? $0.expiresAt : nil }.sorted()
     }
@@ -193,26 +213,45 @@ public struct FleetIndex: Sendable {
         return lo
     }
 
-    mutating func rebuildActivity(minutes: [CallMinute], calls: [ToolCall], now: Timestamp) {
+    mutating func rebuildActivity<M: Sequence<CallMinute>>(minutes: M, calls: [ToolCall], now: Timestamp) {
         let n = forest.agents.count
-        var rates = [[Int]](repeating: [], count: n)
-        var denied = [Int](repeating: 0, count: n)
-        var deniedTotal = 0
-        let thisMinute = now / 60_000
-        let first = thisMinute - Int64(FleetIndex.sparkMinutes) + 1
-        for m in minutes where m.minute >= first && m.minute <= thisMinute {
-            if m.minute == thisMinute { deniedTotal += m.denied }
-            guard let a = forest.index[m.agentID] else { continue }
-            if rates[a].isEmpty { rates[a] = [Int](repeating: 0, count: FleetIndex.sparkMinutes) }
-            rates[a][Int(m.minute - first)] += m.calls
-            if m.minute == thisMinute { denied[a] += m.denied }
-        }
-        self.rates = rates
-        deniedLastMinute = denied
-        deniedTotalLastMinute = deniedTotal
+        rateCounts = [Int32](repeating: 0, count: n * FleetIndex.sparkMinutes)
+        deniedLastMinute = [Int](repeating: 0, count: n)
+        deniedTotalLastMinute = 0
+        rateMinute = now / 60_000
+        count(minutes, sign: 1)
         var last = [Timestamp?](repeating: nil, count: n)
         for c in calls { if let a = forest.index[c.agentID], (last[a] ?? .min) < c.at { last[a] = c.at } }
         lastCall = last
+    }
+
+    /// Takes `removed` per-minute counts out and puts `added` in, and notes the newest call of
+    /// each agent among `fresh`: a reload within the same minute costs what changed. False (and
+    /// nothing done) once the minute has turned: the window moved, rebuild instead.
+    mutating func patchActivity(removed: [CallMinute], added: [CallMinute], fresh: [ToolCall], now: Timestamp) -> Bool {
+        guard now / 60_000 == rateMinute, rateCounts.count == forest.agents.count * FleetIndex.sparkMinutes else { return false }
+        count(removed, sign: -1)
+        count(added, sign: 1)
+        for c in fresh { if let a = forest.index[c.agentID], (lastCall[a] ?? .min) < c.at { lastCall[a] = c.at } }
+        return true
+    }
+
+    private mutating func count<M: Sequence<CallMinute>>(_ minutes: M, sign: Int) {
+        let first = rateMinute - Int64(FleetIndex.sparkMinutes) + 1
+        for m in minutes where m.minute >= first && m.minute <= rateMinute {
+            if m.minute == rateMinute { deniedTotalLastMinute += sign * m.denied }
+            guard let a = forest.index[m.agentID] else { continue }
+            rateCounts[a * FleetIndex.sparkMinutes + Int(m.minute - first)] += Int32(truncatingIfNeeded: sign * m.calls)
+            if m.minute == rateMinute { deniedLastMinute[a] += sign * m.denied }
+        }
+    }
+
+    /// An agent's calls per minute over the window, oldest first; nil if it made none.
+    public func rates(_ agent: Int) -> [Int]? {
+        let k = FleetIndex.sparkMinutes
+        guard agent * k + k <= rateCounts.count else { return nil }
+        let slice = rateCounts[agent * k ..< agent * k + k]
+        return slice.contains { $0 != 0 } ? slice.map { Int($0) } : nil
     }
 
     /// Live instances of an agent at `now`.
@@ -232,5 +271,8 @@ public struct FleetIndex: Sendable {
     }
 
     /// Calls in the current minute.
-    public func callsPerMinute(_ agent: Int) -> Int { rates[agent].last ?? 0 }
+    public func callsPerMinute(_ agent: Int) -> Int {
+        let k = FleetIndex.sparkMinutes
+        return agent * k + k <= rateCounts.count ? Int(rateCounts[agent * k + k - 1]) : 0
+    }
 }

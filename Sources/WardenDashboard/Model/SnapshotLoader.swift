@@ -67,16 +67,23 @@ public final class SnapshotLoader {
             if s.calls.count > Self.callWindow { s.calls.removeFirst(s.calls.count - Self.callWindow) }
         }
         // Per-minute counts: past minutes are settled, so only the last two are re-read, with a
-        // full re-read of the window once a minute for late writes.
+        // full re-read of the window once a minute for late writes. Between full re-reads the
+        // rates are patched with what the two minutes held before and hold now.
         let window = now - Int64(FleetIndex.sparkMinutes) * 60_000
+        var minuteChange: (removed: [CallMinute], added: [CallMinute])?
         if now - minutesReloadedAt > 60_000 || completing {
-            s.minutes = try store.callMinutes(since: window)
+            s.minuteBuckets = Dictionary(grouping: try store.callMinutes(since: window), by: \.minute)
             minutesReloadedAt = now
             parts.insert(.activity)
         } else if !fresh.isEmpty || now / 60_000 != s.loadedAt / 60_000 {
             let from = (now / 60_000 - 1) * 60_000
-            s.minutes.removeAll { $0.minute * 60_000 < window || $0.minute * 60_000 >= from }
-            s.minutes.append(contentsOf: try store.callMinutes(since: from))
+            var removed: [CallMinute] = []
+            for m in s.minuteBuckets.keys where m * 60_000 < window || m * 60_000 >= from {
+                removed.append(contentsOf: s.minuteBuckets.removeValue(forKey: m)!)
+            }
+            let added = try store.callMinutes(since: from)
+            for (m, entries) in Dictionary(grouping: added, by: \.minute) { s.minuteBuckets[m, default: []].append(contentsOf: entries) }
+            minuteChange = (removed, added)
             parts.insert(.activity)
         }
 
@@ -96,12 +103,17 @@ public final class SnapshotLoader {
         s.counter = counter
         s.loadedAt = now
         s.changed = parts
-        if let heartbeats, !parts.contains(.structure) {
-            s.reindex(parts.subtracting(.instances))
-            s.index.updateInstances(at: heartbeats, s.instances)
-        } else {
-            s.reindex(parts)
+        var rest = parts
+        if !parts.contains(.structure) {
+            if let heartbeats {
+                s.index.updateInstances(at: heartbeats, s.instances)
+                rest.remove(.instances)
+            }
+            if let (removed, added) = minuteChange, s.index.patchActivity(removed: removed, added: added, fresh: fresh, now: now) {
+                rest.remove(.activity)
+            }
         }
+        s.reindex(rest)
         snap = s
         return parts.isEmpty && !force ? nil : s
     }

@@ -94,25 +94,45 @@ enum CredentialText {
         ]
     }
 
-    static func search(_ snap: FleetSnapshot, _ i: Int, now: Timestamp) -> String {
-        let c = snap.credentials[i]
-        let agentName = snap.index.forest.agent(c.agentID)?.name ?? c.agentID
-        return (c.id + " " + agentName + " " + c.agentID + " " + c.scopes.description + " " + c.status(at: now).rawValue
-                + (c.expiresAt == nil ? " static" : "")).lowercased()
+    /// The credentials a filter keeps, by index: their cached text in one pass, or their status
+    /// word (which changes with time).
+    static func matches(_ snap: FleetSnapshot, _ filter: Filter, now: Timestamp) -> [Bool] {
+        var hits = [Bool](repeating: false, count: snap.credentials.count)
+        snap.index.credentialText.mark(filter.needleBytes, into: &hits)
+        let wordHits = statusWords.map { filter.contains($0) }
+        if wordHits.contains(true) {
+            for i in snap.credentials.indices where !hits[i] && wordHits[statusRank(snap.credentials[i], now: now)] { hits[i] = true }
+        }
+        if filter.inverted { for i in hits.indices { hits[i].toggle() } }
+        return hits
+    }
+
+    static let statusWords = ["active", "expired", "revoked"]
+
+    /// Status words in alphabetical order, as numbers.
+    static func statusRank(_ c: Credential, now: Timestamp) -> Int {
+        switch c.status(at: now) {
+        case .active: return 0
+        case .expired: return 1
+        case .revoked: return 2
+        }
     }
 
     static func sortKey(_ snap: FleetSnapshot, _ i: Int, column: Int, now: Timestamp) -> SortKey {
-        let c = snap.credentials[i]
+        // Field by field, not a copy of the credential: 200,000 keys on a keystroke.
         switch column {
-        case 0: return .text(c.id)
-        case 1: return .text((snap.index.forest.agent(c.agentID)?.name ?? c.agentID).lowercased())
-        case 2: return .text(c.scopes.description)
-        case 3: return .number(c.issuedAt)
+        case 0: return .text(snap.credentials[i].id)
+        case 1:
+            // By the agent's place in name order (a number); unknown agents last.
+            guard let a = snap.index.forest.index[snap.credentials[i].agentID], a < snap.index.agentNameRank.count else { return .number(.max) }
+            return .number(Int64(snap.index.agentNameRank[a]))
+        case 2: return .text(snap.credentials[i].scopes.description)
+        case 3: return .number(snap.credentials[i].issuedAt)
         case 4:
             // Active ones by time left, then the rest.
-            if c.status(at: now) != .active { return .number(.max) }
-            return .number((c.expiresAt ?? (.max - 1)) - now)
-        default: return .text(c.status(at: now).rawValue)
+            if statusRank(snap.credentials[i], now: now) != 0 { return .number(.max) }
+            return .number((snap.credentials[i].expiresAt ?? (.max - 1)) - now)
+        default: return .number(Int64(statusRank(snap.credentials[i], now: now)))
         }
     }
 }
@@ -144,7 +164,10 @@ enum CallText {
         let c = snap.calls[i]
         switch column {
         case 0: return .number(c.seq)
-        case 1: return .text((snap.index.forest.agent(c.agentID)?.name ?? c.agentID).lowercased())
+        case 1:
+            // By the agent's place in name order (a number); unknown agents last.
+            guard let a = snap.index.forest.index[c.agentID], a < snap.index.agentNameRank.count else { return .number(.max) }
+            return .number(Int64(snap.index.agentNameRank[a]))
         case 2: return .text(c.server + "/" + c.tool)
         case 3: return .text(c.decision.rawValue)
         case 4: return .text(c.reason ?? "")

@@ -59,8 +59,7 @@ enum TreePane {
             } else if !snap.pending.contains(.credentials) {
                 buf.set(gaugeArea.x, y, "no credential", style: t[.muted], maxWidth: gaugeWidth)
             }
-            let rates = snap.index.rates[i]
-            if !rates.isEmpty {
+            if let rates = snap.index.rates(i) {
                 Sparkline(rates, style: t[.sparkline]).render(into: &buf, area: Rect(x: gaugeArea.right + 1, y: y, width: sparkWidth, height: 1))
             }
         }
