@@ -162,3 +162,22 @@ struct StaleViewTests {
         #expect(Identity.key(s, .calls, s.currentList.selected!) == picked, "the selection stays on its call")
     }
 }
+
+@Suite("Credentials filter")
+struct CredentialFilterTests {
+    @Test func matchesOwnTextTheAgentsTextOrTheStatus() {
+        var s = Fixture.state()
+        let snap = s.snapshot
+        func shown() -> [String] { s.rows.credentials.map { s.snapshot.credentials[$0].id } }
+        s.type("3/triage")
+        #expect(Set(shown()) == Set(snap.credentials.filter { $0.agentID == Fixture.id("triage-bot") }.map(\.id)), "by agent name")
+        s.press(.escape)
+        let one = snap.credentials[0]
+        s.type("/" + String(one.id.suffix(6)))
+        #expect(shown() == [one.id], "by its own ID")
+        s.press(.escape)
+        s.type("/revoked")
+        #expect(Set(shown()) == Set(snap.credentials.filter { $0.status(at: Fixture.now) == .revoked }.map(\.id)), "by status")
+        #expect(!shown().isEmpty)
+    }
+}

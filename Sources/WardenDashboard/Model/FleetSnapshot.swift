@@ -94,8 +94,10 @@ public struct FleetIndex: Sendable {
     public private(set) var nameOrder: [Int] = []
     /// Credential indices by agent index.
     public private(set) var credentialsByAgent: [[Int]] = []
-    /// Lowercased text `/` searches in the Credentials view (status words excepted).
+    /// Lowercased text `/` searches in the Credentials view (status words and the agent's own
+    /// text excepted), and each credential's agent index (-1 if unknown).
     public private(set) var credentialText = SearchText()
+    public private(set) var credentialAgent: [Int32] = []
     /// Each agent's place in name order: the Credentials view sorts by agent name with it.
     public private(set) var agentNameRank: [Int] = []
     public private(set) var credentialIndex: [String: Int] = [:]
@@ -160,15 +162,20 @@ public struct FleetIndex: Sendable {
         var credIndex: [String: Int] = [:]
         credIndex.reserveCapacity(credentials.count)
         var text = SearchText()
+        var agentOf: [Int32] = []
+        agentOf.reserveCapacity(credentials.count)
         for (i, c) in credentials.enumerated() {
             credIndex[c.id] = i
             let a = forest.index[c.agentID]
             if let a { byAgent[a].append(i) }
-            text.append((c.id + " " + (a.map { forest.agents[$0].name } ?? c.agentID) + " " + c.agentID + " "
-                         + c.scopes.description + (c.expiresAt == nil ? " static" : "")).lowercased())
+            agentOf.append(Int32(a ?? -1))
+            // Its agent's name and ID are matched through the agents' own search text.
+            text.append((c.id + " " + (a == nil ? c.agentID + " " : "") + c.scopes.description
+                         + (c.expiresAt == nil ? " static" : "")).lowercased())
         }
         credentialsByAgent = byAgent
         credentialText = text
+        credentialAgent = agentOf
         credentialIndex = credIndex
         expiries = credentials.compactMap { $0.revokedAt == nil ? $0.expiresAt : nil }.sorted()
     }

@@ -46,10 +46,8 @@ public final class SnapshotLoader {
         // half a million copies of the same IDs are 40 MB.
         let forest = s.index.forest
         func shared(_ id: String) -> String { forest.index[id].map { forest.agents[$0].id } ?? id }
-        if !rows.credentials.isEmpty {
-            parts.insert(.credentials)
-            _ = Self.upsert(rows.credentials.map { var c = $0; c.agentID = shared(c.agentID); return c },
-                        into: &s.credentials, positions: &credentialPos) { $0.id }
+        func sharedMinute(_ m: CallMinute) -> CallMinute {
+            CallMinute(agentID: shared(m.agentID), minute: m.minute, calls: m.calls, denied: m.denied)
         }
         // Heartbeats only update instances already held: their index is patched, not rebuilt.
         var heartbeats: [Int]?
@@ -58,6 +56,22 @@ public final class SnapshotLoader {
             let r = Self.upsert(rows.instances.map { var x = DisplayText.clip($0); x.agentID = shared(x.agentID); return x },
                                 into: &s.instances, positions: &instancePos) { $0.id }
             if !r.appended { heartbeats = r.updated }
+        }
+        if !rows.credentials.isEmpty {
+            parts.insert(.credentials)
+            // The instance a credential is bound to shares the instance's ID string too (looked
+            // up once, for the first whole read, where 200,000 such copies add up).
+            var instanceIDs: [String: String] = [:]
+            if completing {
+                instanceIDs.reserveCapacity(s.instances.count)
+                for x in s.instances { instanceIDs[x.id] = x.id }
+            }
+            _ = Self.upsert(rows.credentials.map {
+                var c = $0
+                c.agentID = shared(c.agentID)
+                if let i = c.instanceID, let id = instanceIDs[i] { c.instanceID = id }
+                return c
+            }, into: &s.credentials, positions: &credentialPos) { $0.id }
         }
 
         let fresh = try store.calls(CallQuery(afterSeq: s.calls.last?.seq ?? 0, limit: Self.callWindow))
@@ -72,7 +86,7 @@ public final class SnapshotLoader {
         let window = now - Int64(FleetIndex.sparkMinutes) * 60_000
         var minuteChange: (removed: [CallMinute], added: [CallMinute])?
         if now - minutesReloadedAt > 60_000 || completing {
-            s.minuteBuckets = Dictionary(grouping: try store.callMinutes(since: window), by: \.minute)
+            s.minuteBuckets = Dictionary(grouping: try store.callMinutes(since: window).map(sharedMinute), by: \.minute)
             minutesReloadedAt = now
             parts.insert(.activity)
         } else if !fresh.isEmpty || now / 60_000 != s.loadedAt / 60_000 {
@@ -81,7 +95,7 @@ public final class SnapshotLoader {
             for m in s.minuteBuckets.keys where m * 60_000 < window || m * 60_000 >= from {
                 removed.append(contentsOf: s.minuteBuckets.removeValue(forKey: m)!)
             }
-            let added = try store.callMinutes(since: from)
+            let added = try store.callMinutes(since: from).map(sharedMinute)
             for (m, entries) in Dictionary(grouping: added, by: \.minute) { s.minuteBuckets[m, default: []].append(contentsOf: entries) }
             minuteChange = (removed, added)
             parts.insert(.activity)
@@ -125,7 +139,14 @@ public final class SnapshotLoader {
         let rows = try store.changedRows(after: RowVersions(structure: 0, credentials: nil, instances: nil))
         versions.structure = rows.version
         s.principals = rows.principals.map(DisplayText.clip)
-        s.agents = rows.agents.map(DisplayText.clip)
+        // Agents share their principal's ID string (a hundred principals, 100,000 copies).
+        var principalIDs: [String: String] = [:]
+        for p in s.principals { principalIDs[p.id] = p.id }
+        s.agents = rows.agents.map {
+            var a = DisplayText.clip($0)
+            if let id = principalIDs[a.principalID] { a.principalID = id }
+            return a
+        }
         s.pending = [.credentials, .instances, .activity, .audit]
         s.counter = counter
         s.loadedAt = now

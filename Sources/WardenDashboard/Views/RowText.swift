@@ -94,11 +94,17 @@ enum CredentialText {
         ]
     }
 
-    /// The credentials a filter keeps, by index: their cached text in one pass, or their status
-    /// word (which changes with time).
+    /// The credentials a filter keeps, by index: their cached text or their agent's in one pass
+    /// each, or their status word (which changes with time).
     static func matches(_ snap: FleetSnapshot, _ filter: Filter, now: Timestamp) -> [Bool] {
         var hits = [Bool](repeating: false, count: snap.credentials.count)
         snap.index.credentialText.mark(filter.needleBytes, into: &hits)
+        // Or its agent's text (name, ID, principal, grant): one pass over the agents.
+        var agentHits = [Bool](repeating: false, count: snap.agents.count)
+        snap.index.agentText.mark(filter.needleBytes, into: &agentHits)
+        for (i, a) in snap.index.credentialAgent.enumerated() where a >= 0 && !hits[i] && Int(a) < agentHits.count && agentHits[Int(a)] {
+            hits[i] = true
+        }
         let wordHits = statusWords.map { filter.contains($0) }
         if wordHits.contains(true) {
             for i in snap.credentials.indices where !hits[i] && wordHits[statusRank(snap.credentials[i], now: now)] { hits[i] = true }

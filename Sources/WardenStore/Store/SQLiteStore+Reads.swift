@@ -204,12 +204,19 @@ extension Substring {
 
 extension SQLiteStore {
     public func toolUsage(since: Timestamp) throws(StoreError) -> [String: Set<String>] {
+        // Built row by row, each `server/tool` one shared string: at 100k agents the pairs number
+        // in the hundreds of thousands and the tools in the dozens.
         var out: [String: Set<String>] = [:]
-        let rows = try db.prepare("""
+        var tools: [String: String] = [:]
+        _ = try db.prepare("""
             SELECT agent_id, server, tool FROM tool_calls WHERE at >= ? AND decision = 'allow'
             GROUP BY agent_id, server, tool
-            """).bind(since).all { ($0.string(0), $0.string(1) + "/" + $0.string(2)) }
-        for (a, t) in rows { out[a, default: []].insert(t) }
+            """).bind(since).all { (row: Statement) -> Void in
+                let t = row.string(1) + "/" + row.string(2)
+                let tool = tools[t] ?? t
+                if tools[t] == nil { tools[t] = t }
+                out[row.string(0), default: []].insert(tool)
+            }
         return out
     }
 }
