@@ -108,10 +108,11 @@ enum LiveFrameBench {
         let written = writer.stop()
         if let f = writer.failure { throw BenchFailure("writer failed: \(f)") }
         return [
-            .dist("frame_ms", "frame: reload (when changed) + update + view + diff", "ms", total,
-                  targets: [.atMost(4, .median), .atMost(16, .p99)]),
+            // The target is the frame (update + view + diff, the UI thread); the reload runs on the
+            // runner thread in the dashboard and never holds a frame up, so it is shown beside it.
             .dist("frame_ui_ms", "frame on the UI thread: update + view + diff", "ms", ui,
                   targets: [.atMost(4, .median), .atMost(16, .p99)]),
+            .dist("frame_ms", "  reload on the runner thread (when changed) + that frame, in sequence", "ms", total),
             .dist("frame_with_reload_ms", "  frames that reloaded a snapshot", "ms", reloadFrames),
             .dist("frame_reload_ms", "  of which: snapshot reload (runner thread)", "ms", reload),
             .dist("frame_findings_ms", "  of which: findings (runner thread)", "ms", findings),

@@ -33,7 +33,7 @@ public final class SnapshotLoader {
         var parts: SnapshotParts = []
         let completing = !s.pending.isEmpty
 
-        let rows = try store.changedRows(after: RowVersions(structure: versions.structure ?? 0,
+        var rows = try store.changedRows(after: RowVersions(structure: versions.structure ?? 0,
                                                             credentials: versions.credentials ?? 0,
                                                             instances: versions.instances ?? 0))
         versions = .all(after: rows.version)
@@ -49,29 +49,25 @@ public final class SnapshotLoader {
         func sharedMinute(_ m: CallMinute) -> CallMinute {
             CallMinute(agentID: shared(m.agentID), minute: m.minute, calls: m.calls, denied: m.denied)
         }
+        // Rows are fixed up in place and dropped once taken: a whole first read holds 300,000
+        // instances, and every extra copy of them is tens of megabytes at the peak.
         // Heartbeats only update instances already held: their index is patched, not rebuilt.
         var heartbeats: [Int]?
         if !rows.instances.isEmpty {
             parts.insert(.instances)
-            let r = Self.upsert(rows.instances.map { var x = DisplayText.clip($0); x.agentID = shared(x.agentID); return x },
-                                into: &s.instances, positions: &instancePos) { $0.id }
+            for i in rows.instances.indices {
+                rows.instances[i] = DisplayText.clip(rows.instances[i])
+                rows.instances[i].agentID = shared(rows.instances[i].agentID)
+            }
+            let r = Self.upsert(rows.instances, into: &s.instances, positions: &instancePos) { $0.id }
+            rows.instances = []
             if !r.appended { heartbeats = r.updated }
         }
         if !rows.credentials.isEmpty {
             parts.insert(.credentials)
-            // The instance a credential is bound to shares the instance's ID string too (looked
-            // up once, for the first whole read, where 200,000 such copies add up).
-            var instanceIDs: [String: String] = [:]
-            if completing {
-                instanceIDs.reserveCapacity(s.instances.count)
-                for x in s.instances { instanceIDs[x.id] = x.id }
-            }
-            _ = Self.upsert(rows.credentials.map {
-                var c = $0
-                c.agentID = shared(c.agentID)
-                if let i = c.instanceID, let id = instanceIDs[i] { c.instanceID = id }
-                return c
-            }, into: &s.credentials, positions: &credentialPos) { $0.id }
+            for i in rows.credentials.indices { rows.credentials[i].agentID = shared(rows.credentials[i].agentID) }
+            _ = Self.upsert(rows.credentials, into: &s.credentials, positions: &credentialPos) { $0.id }
+            rows.credentials = []
         }
 
         let fresh = try store.calls(CallQuery(afterSeq: s.calls.last?.seq ?? 0, limit: Self.callWindow))
