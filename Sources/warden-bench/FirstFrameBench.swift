@@ -11,7 +11,7 @@ enum FirstFrameBench {
         for _ in 0..<repeats {
             let h = try DashboardHarness(path: path, now: wallMillis())
             let kinds = Dictionary(grouping: h.state.findings, by: { $0.kind.rawValue }).map { "\($0.key) \($0.value.count)" }.sorted()
-            shape = "\(h.state.findings.count) findings (\(kinds.joined(separator: ", "))), \(h.state.rows.tree.count) tree rows, \(h.state.rows.agents.count) agent rows"
+            shape = "\(h.state.findings.count) findings (\(kinds.joined(separator: ", "))), \(h.state.rows.tree.count) tree rows (other views' rows are built when first shown)"
             let f = h.firstFrame
             total.add(f.total); open.add(f.open); usage.add(f.usage); load.add(f.load); findings.add(f.findings)
             update.add(f.update); render.add(f.render + f.diff); rest.add(f.rest); restUpdate.add(f.restUpdate)
