@@ -68,7 +68,7 @@ extension SQLiteStore {
                 // A status other than 'active' reads as disabled, as `principalRow` reads it.
                 let active = ps.bytes(0).map { $0.elementsEqual("active".utf8) } ?? false
                 if active {
-                    activePrincipalScopes = ps.bytes(2).map { scopes(bytes: $0) } ?? .none
+                    activePrincipalScopes = ps.bytes(2).map { scopes(bytes: $0) } ?? ScopeSet.none
                 } else {
                     principalDisabledAt = ps.optInt(1)
                 }
