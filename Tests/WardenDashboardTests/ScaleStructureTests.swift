@@ -181,3 +181,18 @@ struct CredentialFilterTests {
         #expect(!shown().isEmpty)
     }
 }
+
+@Suite("Index lists")
+struct IndexListsTests {
+    @Test func groupItemsByOwnerAsArraysOfArraysDo() {
+        var rng = SplitMix64(seed: 3)
+        for owners in [0, 1, 7, 100] {
+            let owner = (0..<500).map { _ -> Int? in owners == 0 || rng.next() % 5 == 0 ? nil : Int(rng.next() % UInt64(owners)) }
+            var expected = [[Int]](repeating: [], count: owners)
+            for (k, o) in owner.enumerated() { if let o { expected[o].append(k) } }
+            let lists = IndexLists(owners: owners, itemCount: owner.count) { owner[$0] }
+            #expect(lists.count == owners)
+            #expect((0..<owners).map { Array(lists[$0]) } == expected, "owners \(owners)")
+        }
+    }
+}

@@ -93,7 +93,7 @@ public struct FleetIndex: Sendable {
     /// Agent indices in name order (the Agents view's default), computed off the input path.
     public private(set) var nameOrder: [Int] = []
     /// Credential indices by agent index.
-    public private(set) var credentialsByAgent: [[Int]] = []
+    public private(set) var credentialsByAgent = IndexLists()
     /// Lowercased text `/` searches in the Credentials view (status words and the agent's own
     /// text excepted), and each credential's agent index (-1 if unknown).
     public private(set) var credentialText = SearchText()
@@ -102,7 +102,7 @@ public struct FleetIndex: Sendable {
     public private(set) var agentNameRank: [Int] = []
     public private(set) var credentialIndex: [String: Int] = [:]
     /// Instance indices by agent index.
-    public private(set) var instancesByAgent: [[Int]] = []
+    public private(set) var instancesByAgent = IndexLists()
     /// When each instance stops counting as live (`.min` once stopped), by instance index: a
     /// per-agent live count reads integers, not instance records.
     public private(set) var instanceLiveUntil: [Timestamp] = []
@@ -158,7 +158,6 @@ public struct FleetIndex: Sendable {
     }
 
     mutating func rebuildCredentials(_ credentials: [Credential]) {
-        var byAgent = [[Int]](repeating: [], count: forest.agents.count)
         var credIndex: [String: Int] = [:]
         credIndex.reserveCapacity(credentials.count)
         var text = SearchText()
@@ -167,13 +166,14 @@ public struct FleetIndex: Sendable {
         for (i, c) in credentials.enumerated() {
             credIndex[c.id] = i
             let a = forest.index[c.agentID]
-            if let a { byAgent[a].append(i) }
             agentOf.append(Int32(a ?? -1))
             // Its agent's name and ID are matched through the agents' own search text.
             text.append((c.id + " " + (a == nil ? c.agentID + " " : "") + c.scopes.description
                          + (c.expiresAt == nil ? " static" : "")).lowercased())
         }
-        credentialsByAgent = byAgent
+        credentialsByAgent = IndexLists(owners: forest.agents.count, itemCount: credentials.count) {
+            agentOf[$0] >= 0 ? Int(agentOf[$0]) : nil
+        }
         credentialText = text
         credentialAgent = agentOf
         credentialIndex = credIndex
@@ -181,9 +181,7 @@ public struct FleetIndex: Sendable {
     }
 
     mutating func rebuildInstances(_ instances: Chunked<Instance>) {
-        var inst = [[Int]](repeating: [], count: forest.agents.count)
-        for (i, x) in instances.enumerated() { if let a = forest.index[x.agentID] { inst[a].append(i) } }
-        instancesByAgent = inst
+        instancesByAgent = IndexLists(owners: forest.agents.count, itemCount: instances.count) { forest.index[instances[$0].agentID] }
         instanceLiveUntil = instances.map { $0.stoppedAt == nil ? $0.lastHeartbeat + Instance.liveWindowMs : .min }
         liveUntil = instanceLiveUntil.filter { $0 != .min }.sorted()
     }
