@@ -129,7 +129,7 @@ struct SyntheticFleet {
                                           startedAt: now - 3 * 3_600_000, lastHeartbeat: beat, stoppedAt: stopped))
             }
             for _ in 0..<rng.int(5) {  // 0…4: about 2 per agent
-                let secret = "wdn_" + Self.base64url(rng.bytes(32))
+                let secret = SQLiteStore.credentialSecret(from: rng.bytes(32))
                 let id = "tok_" + String(format: "%016llx", rng.next())
                 let issued = now - Int64(rng.int(1_800_000))
                 let roll = rng.int(100)
@@ -171,26 +171,6 @@ struct SyntheticFleet {
                            callCount: callCount, call: { self.call($0) }, operatorName: "warden-bench", now: now)
         try store.checkpoint()
         return store
-    }
-
-    /// Base64url without padding (as `wdn_` secrets are written).
-    static func base64url(_ bytes: [UInt8]) -> String {
-        let table = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
-        var out = [UInt8]()
-        out.reserveCapacity(bytes.count * 4 / 3 + 2)
-        var i = 0
-        while i + 2 < bytes.count {
-            let n = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2])
-            out += [table[Int(n >> 18 & 63)], table[Int(n >> 12 & 63)], table[Int(n >> 6 & 63)], table[Int(n & 63)]]
-            i += 3
-        }
-        let rest = bytes.count - i
-        if rest > 0 {
-            let n = UInt32(bytes[i]) << 16 | (rest == 2 ? UInt32(bytes[i + 1]) << 8 : 0)
-            out += [table[Int(n >> 18 & 63)], table[Int(n >> 12 & 63)]]
-            if rest == 2 { out.append(table[Int(n >> 6 & 63)]) }
-        }
-        return String(decoding: out, as: UTF8.self)
     }
 
     var maxDepthSeen: Int { agents.map(\.depth).max() ?? 0 }
@@ -244,7 +224,7 @@ struct SyntheticFleet {
         for (i, a) in agents.enumerated() {
             insts.append(Instance(id: "x-\(i)", agentID: a.id, host: "h", pid: 1, startedAt: now - 60_000, lastHeartbeat: now))
             for k in 0..<2 {
-                let s = "wdn_" + base64url(rng.bytes(32))
+                let s = SQLiteStore.credentialSecret(from: rng.bytes(32))
                 if k == 0 { secrets.append(s) }
                 creds.append(.init(credential: Credential(id: "tok_\(i)_\(k)", agentID: a.id, scopes: a.grant, issuedAt: now - 60_000,
                                                           expiresAt: now + 3_600_000), secret: s))

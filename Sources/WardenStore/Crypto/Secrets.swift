@@ -11,9 +11,10 @@ enum Secrets {
     }
 
     /// A new credential secret: `wdn_` + 43 base64url characters (32 random bytes).
-    static func newSecret() throws(StoreError) -> String {
-        "wdn_" + base64url(try randomBytes(32))
-    }
+    static func newSecret() throws(StoreError) -> String { secret(from: try randomBytes(32)) }
+
+    /// The secret text for 32 bytes: `wdn_` + their base64url.
+    static func secret(from bytes: [UInt8]) -> String { "wdn_" + base64url(bytes) }
 
     /// Lowercase hex of `bytes` random bytes (IDs and suffixes).
     static func randomHex(bytes: Int) throws(StoreError) -> String { hex(try randomBytes(bytes)) }

@@ -6,6 +6,10 @@ import WardenCore
 // checks of the operator commands. The caller vouches for the shape (attenuation, IDs); the
 // secrets are still only stored as their SHA-256, and one audit record notes the load.
 extension SQLiteStore {
+    /// The secret text for 32 bytes, written as issued credentials are: for bulk loaders (the
+    /// benchmark) that bring their own, seeded, randomness.
+    public static func credentialSecret(from bytes: [UInt8]) -> String { Secrets.secret(from: bytes) }
+
     /// A credential to load with the secret its hash is computed from (the secret is not stored).
     public struct BulkCredential: Sendable {
         public var credential: Credential
