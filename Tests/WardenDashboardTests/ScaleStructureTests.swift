@@ -196,3 +196,11 @@ struct IndexListsTests {
         }
     }
 }
+
+@Suite("Relative times")
+struct AgoTests {
+    @Test func withinASecondEitherWayIsNow() {
+        #expect(Ago.text(-300) == "now" && Ago.text(0) == "now" && Ago.text(999) == "now")
+        #expect(Ago.text(-5_000) == "in 5s" && Ago.text(5_000) == "5s ago")
+    }
+}

@@ -255,8 +255,10 @@ enum StatusStyle {
 /// "12s ago" style ages.
 enum Ago {
     static func text(_ ms: Int64) -> String {
+        // Within a second either way is "now": a call written just after the last clock tick
+        // is a few milliseconds in the future, not "in 0s".
+        if ms > -1000 && ms < 1000 { return "now" }
         if ms < 0 { return "in " + DurationText.compact(-ms) }
-        if ms < 1000 { return "now" }
         return DurationText.compact(ms) + " ago"
     }
 }
