@@ -71,19 +71,21 @@ public final class SimulatorThread: @unchecked Sendable {
     private var _error: String?
     private var _bootstrap: BootstrapSummary?
 
-    /// Opens `storePath`, bootstraps and ticks every `tickMs` until `stop()`.
+    /// Opens `storePath`, bootstraps and ticks every `tickMs` until `stop()`. `clock` is the
+    /// fleet's time (the wall clock in the demo; tests anchor it to their fixtures' time).
     public static func start(storePath: String, seed: UInt64, rate: Double = 20, agents: Int? = nil,
-                             operatorName: String = "simulator", tickMs: Int = 100) -> SimulatorThread {
+                             operatorName: String = "simulator", tickMs: Int = 100,
+                             clock: @escaping @Sendable () -> Timestamp = WallClock.now) -> SimulatorThread {
         let t = SimulatorThread()
         let thread = Thread { [t] in
             defer { t.finished.signal() }
             do {
                 let store = try SQLiteStore.open(path: storePath)
                 let sim = FleetSimulator(store: store, seed: seed, rate: rate, agents: agents, operatorName: operatorName)
-                let boot = try sim.bootstrap(now: WallClock.now())
+                let boot = try sim.bootstrap(now: clock())
                 t.lock.withLock { t._bootstrap = boot }
                 while !t.stopFlag.load(ordering: .relaxed) {
-                    let s = try sim.tick(now: WallClock.now())
+                    let s = try sim.tick(now: clock())
                     t.lock.withLock { t._totals += s }
                     var slept = 0
                     while slept < tickMs && !t.stopFlag.load(ordering: .relaxed) {
