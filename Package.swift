@@ -48,7 +48,7 @@ let package = Package(
         .executableTarget(name: "warden-test-mcp-server", path: "Tests/Support/TestMCPServer"),
 
         .testTarget(name: "WardenCoreTests", dependencies: ["WardenCore"]),
-        .testTarget(name: "WardenStoreTests", dependencies: ["WardenStore", "WardenCore"]),
+        .testTarget(name: "WardenStoreTests", dependencies: ["WardenStore", "WardenCore", "CSQLite"]),
         .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI", "WardenCore"]),
         .testTarget(name: "WardenDashboardTests", dependencies: ["WardenDashboard", "TerminalUI", "WardenStore", "WardenCore"],
                     exclude: ["Snapshots"]),

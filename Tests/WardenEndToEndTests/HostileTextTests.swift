@@ -85,7 +85,7 @@ struct HostileTextTests {
         try s.ok("init", "--trust-domain", "acme.example")
         try s.ok("import", SampleFleet.path)
         let now = Int64(Date().timeIntervalSince1970 * 1000)
-        var script = "BEGIN;\n"
+        var script = Sandbox.dropDigestTriggers + "BEGIN;\n"
         func addAgent(_ i: Int, nameSQL: String) {
             script += """
                 INSERT INTO agents(id, name, principal_id, parent_id, depth, scopes, created_at, expires_at)
@@ -101,6 +101,7 @@ struct HostileTextTests {
         addAgent(corpus.count + 1, nameSQL: "\(sqlText("\u{1B}]0;PWNED\u{07}")) || replace(hex(zeroblob(\(oneMB / 2))), '0', 'W')")
         script += "COMMIT;\n"
         try sql(s.db, script, folder: s.folder)
+        try s.acceptFixtureDrift()
 
         var lines = ""
         let all = corpus + [String(repeating: "\u{1B}[2J", count: 10) + String(repeating: "M", count: oneMB - 40)]

@@ -58,6 +58,9 @@ struct CascadeTests {
         #expect(planP == previewP)
         try expectJournaled(s, planP, action: "principal.disable", target: p, status: "disabled")
         #expect(try s.verifyAudit().isIntact)
+        // The set-based UPDATEs run with triggers off: they keep the state digest themselves.
+        let state = try s.verifyState()
+        #expect(state.isConsistent, "\(state)")
     }
 
     func expectJournaled(_ s: SQLiteStore, _ plan: RevocationPlan, action: String, target: String, status: String) throws {
@@ -140,12 +143,14 @@ struct CascadeTests {
     }
 
     /// The cascade runs its UPDATEs with triggers off because the only triggers on these tables
-    /// are the row-version ones, whose work it does itself. A new trigger here must be done by
-    /// the cascade too (or the cascade must keep triggers on).
-    @Test func theCascadedTablesHaveOnlyTheVersionTriggers() throws {
+    /// are the row-version and state-digest ones, whose work it does itself (`keepingDigest`). A
+    /// new trigger here must be done by the cascade too (or the cascade must keep triggers on).
+    @Test func theCascadedTablesHaveOnlyTheVersionAndDigestTriggers() throws {
         let t = try TempStore()
         let triggers = try t.store.db.prepare("SELECT name FROM sqlite_schema WHERE type = 'trigger' AND tbl_name IN ('agents', 'credentials') ORDER BY name")
             .all { $0.string(0) }
-        #expect(triggers == ["agents_version_insert", "agents_version_update", "credentials_version_insert", "credentials_version_update"])
+        #expect(triggers == ["agents_digest_delete", "agents_digest_insert", "agents_digest_update", "agents_version_insert", "agents_version_update",
+                             "credentials_digest_delete", "credentials_digest_insert", "credentials_digest_update", "credentials_version_insert", "credentials_version_update"])
     }
+
 }

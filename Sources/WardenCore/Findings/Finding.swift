@@ -9,6 +9,7 @@ public struct Finding: Hashable, Sendable {
         case staleInstance = "stale_instance"
         case unusedScopes = "unused_scopes"
         case deepDelegation = "deep_delegation"
+        case stateDrift = "state_drift"
     }
 
     public enum Severity: Int, Sendable, Comparable, CaseIterable {
@@ -27,10 +28,12 @@ public struct Finding: Hashable, Sendable {
         case agent(String)
         case credential(String)
         case instance(String)
+        /// The store as a whole (its governed state against the journal).
+        case store(String)
 
         public var id: String {
             switch self {
-            case .agent(let id), .credential(let id), .instance(let id): return id
+            case .agent(let id), .credential(let id), .instance(let id), .store(let id): return id
             }
         }
     }

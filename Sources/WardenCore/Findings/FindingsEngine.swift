@@ -12,9 +12,13 @@ public enum FindingsEngine {
         public var usage: [String: Set<String>]
         public var now: Timestamp
         public var policy: Policy
+        /// The governed state checked against the journal, when the caller checked it.
+        public var stateCheck: StateCheck?
 
         public init<I: Sequence<Instance>>(principals: [Principal], agents: [Agent], credentials: [Credential], instances: I,
-                    calls: [ToolCall], usage: [String: Set<String>], now: Timestamp, policy: Policy) {
+                    calls: [ToolCall], usage: [String: Set<String>], now: Timestamp, policy: Policy,
+                    stateCheck: StateCheck? = nil) {
+            self.stateCheck = stateCheck
             self.principals = principals
             self.agents = agents
             self.credentials = credentials
@@ -146,6 +150,12 @@ public enum FindingsEngine {
                                fix: .investigate, agentID: inst.agentID))
         }
 
+        // Governed state changed behind Warden's back: nothing else in the store can be trusted
+        // until an operator has looked.
+        if case .drifted? = input.stateCheck, let check = input.stateCheck {
+            out.append(Finding(kind: .stateDrift, severity: .high, subject: .store("store"),
+                               explanation: check.summary, fix: .investigate, agentID: nil))
+        }
         // In place: a sorted copy of 100,000 findings would double the peak memory.
         out.sort {
             if $0.severity != $1.severity { return $0.severity > $1.severity }

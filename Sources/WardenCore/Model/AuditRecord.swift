@@ -10,9 +10,14 @@ public struct AuditRecord: Hashable, Sendable {
     public var reason: String?
     public var prevHash: String
     public var hash: String
+    /// The governed state's digest after this action (hex; `StateDigest`), on records written
+    /// since the store had one.
+    public var stateDigest: String?
 
     public init(seq: Int64, at: Timestamp, operatorName: String, action: String, target: String,
-                before: String?, after: String?, reason: String?, prevHash: String, hash: String) {
+                before: String?, after: String?, reason: String?, prevHash: String, hash: String,
+                stateDigest: String? = nil) {
+        self.stateDigest = stateDigest
         self.seq = seq
         self.at = at
         self.operatorName = operatorName
@@ -36,6 +41,8 @@ public struct AuditRecord: Hashable, Sendable {
         }
         field(String(seq)); field(String(at)); field(operatorName); field(action); field(target)
         field(before); field(after); field(reason)
+        // Older records end here, so their hashes still verify; a record with a digest chains it.
+        if let stateDigest { field(stateDigest) }
         return out
     }
 

@@ -119,6 +119,7 @@ enum Selection {
             case .agent(let id): return snap.index.forest.agent(id) != nil ? .agent(id) : nil
             case .credential(let id): return .credential(id)
             case .instance: return f.agentID.map { .agent($0) }
+            case .store: return nil
             }
         case .audit:
             guard row < s.rows.audit.count else { return nil }

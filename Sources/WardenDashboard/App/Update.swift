@@ -216,6 +216,10 @@ public enum Update {
             s.filters[.agents] = nil
             RowBuilder.rebuild(&s, .agents)
             if let row = s.rows.agents.firstIndex(where: { s.snapshot.agents[$0].id == agentID }) { select(&s, .agents, row: row) }
+        case .store:
+            // The journal is where a drift is explained (its banner says since which record).
+            switchView(&s, .audit)
+            return
         }
         s.detailOpen = true
     }

@@ -34,6 +34,8 @@ public struct FleetSnapshot: Sendable {
     /// Recent journal records, oldest first.
     public var audit: [AuditRecord]
     public var auditState: AuditVerification?
+    /// The governed state against the journal (nil until checked).
+    public var stateCheck: StateCheck?
     /// The store's change counter when this was read.
     public var counter: Int64
     /// When it was read.

@@ -18,6 +18,12 @@ public final class SnapshotLoader {
     private var credentialPos: [String: Int] = [:]
     private var instancePos: [String: Int] = [:]
     private var minutesReloadedAt: Timestamp = 0
+    /// When the governed state was last recomputed against the journal.
+    private var stateCheckedAt: Timestamp = 0
+    /// How often a changing store has its governed state recomputed (a full read of principals,
+    /// agents and credentials), besides after every new journal record. An edit behind Warden's
+    /// back stamps no row version, so only this recheck can notice it.
+    public static let stateRecheckMs: Int64 = 60_000
     /// Recent calls kept in memory for the Calls view and per-agent detail.
     public static let callWindow = 5_000
     public static let auditWindow = 2_000
@@ -103,6 +109,12 @@ public final class SnapshotLoader {
             s.audit.append(contentsOf: newAudit.map(DisplayText.clip))
             if s.audit.count > Self.auditWindow { s.audit.removeFirst(s.audit.count - Self.auditWindow) }
             s.auditState = try store.verifyAudit(expectedHead: nil)
+        }
+        if !newAudit.isEmpty || s.stateCheck == nil || now - stateCheckedAt >= Self.stateRecheckMs {
+            let check = try store.verifyState()
+            if check != s.stateCheck { parts.insert(.audit) }
+            s.stateCheck = check
+            stateCheckedAt = now
         }
 
         if completing {

@@ -114,7 +114,8 @@ final class EffectRunner: @unchecked Sendable {
                     }
                     findings = FindingsEngine.evaluate(FindingsEngine.Input(
                         principals: snap.principals, agents: snap.agents, credentials: snap.credentials,
-                        instances: snap.instances, calls: snap.calls, usage: usage, now: now, policy: policy),
+                        instances: snap.instances, calls: snap.calls, usage: usage, now: now, policy: policy,
+                        stateCheck: snap.stateCheck),
                         forest: snap.index.forest)
                     findingsAt = now
                     findingsCounter = snap.counter

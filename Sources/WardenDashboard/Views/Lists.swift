@@ -47,6 +47,9 @@ enum Lists {
     static func auditBadge(_ s: DashboardState) -> Span {
         switch s.snapshot.auditState {
         case .intact(let n, let head)?:
+            if case .drifted? = s.snapshot.stateCheck, let check = s.snapshot.stateCheck {
+                return Span(" ✗ \(Sanitizer.clean(check.summary)) ", style: s.theme[.revoked])
+            }
             return Span(" ✓ chain intact: \(n) records" + (head.map { ", head \($0.seq):\($0.hash.prefix(12))… " } ?? " "), style: s.theme[.active])
         case .broken(let seq, let problem)?:
             return Span(" ✗ CHAIN BROKEN at #\(seq): \(problem) ", style: s.theme[.revoked])

@@ -186,7 +186,7 @@ enum FindingText {
     static func subjectName(_ f: Finding, _ snap: FleetSnapshot) -> String {
         switch f.subject {
         case .agent(let id): return snap.index.forest.agent(id)?.name ?? id
-        case .credential(let id), .instance(let id): return id
+        case .credential(let id), .instance(let id), .store(let id): return id
         }
     }
 

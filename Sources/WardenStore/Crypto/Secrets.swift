@@ -84,6 +84,15 @@ final class SHA256Hasher {
         digest.deallocate()
     }
 
+    /// Hashes `bytes` into `digest`.
+    func hash(bytes: UnsafeRawBufferPointer) {
+        var n: UInt32 = 0
+        if let md, let ctx, EVP_DigestInit_ex2(ctx, md, nil) == 1,
+           EVP_DigestUpdate(ctx, bytes.baseAddress, bytes.count) == 1,
+           EVP_DigestFinal_ex(ctx, digest, &n) == 1, n == 32 { return }
+        _ = SHA256(bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count, digest)
+    }
+
     /// Hashes `text` into `digest`.
     func hash(_ text: String) {
         var text = text

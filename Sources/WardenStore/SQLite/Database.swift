@@ -6,6 +6,8 @@ final class Database {
     let handle: OpaquePointer
     let path: String
     private var cache: [String: Statement] = [:]
+    /// The state digest's SQL functions (their hasher and scratch live as long as the connection).
+    private let digestFunctions = DigestFunctions()
 
     /// Process-wide settings made once, before the first connection opens: no global memory
     /// statistics (they serialize every allocation of every connection on one mutex).
@@ -29,6 +31,11 @@ final class Database {
         // Contention is waited out here and in `write`, never shown to a user.
         sqlite3_busy_timeout(db, 10_000)
         sqlite3_extended_result_codes(db, 1)
+        guard DigestFunctions.register(on: db, owner: digestFunctions) else {
+            let msg = String(cString: sqlite3_errmsg(db))
+            sqlite3_close_v2(db)
+            throw .io("cannot open \(path): \(msg)")
+        }
     }
 
     deinit {

@@ -1,7 +1,7 @@
 /// The schema, versioned with PRAGMA user_version and migrated forward on open.
 /// Append a migration to change the schema; never edit one that has shipped.
 enum Migrations {
-    static let all: [String] = [v1, v2]
+    static let all: [String] = [v1, v2, v3]
 
     static var latest: Int { all.count }
 
@@ -129,4 +129,20 @@ enum Migrations {
         }
         return sql
     }()
+
+    /// The state digest (rule 5): a hash per governed row, their sum, and the sum in each journal
+    /// record. Triggers and the baseline are built from the schema after migrating
+    /// (`ensureStateDigest`), so a later migration that adds a governed column is covered.
+    static let v3 = """
+    ALTER TABLE principals ADD COLUMN digest BLOB;
+    ALTER TABLE agents ADD COLUMN digest BLOB;
+    ALTER TABLE credentials ADD COLUMN digest BLOB;
+    ALTER TABLE audit ADD COLUMN state_digest TEXT;
+    CREATE TABLE governed_state(
+        id        INTEGER PRIMARY KEY CHECK (id = 1),
+        digest    BLOB NOT NULL,
+        signature TEXT NOT NULL
+    );
+    INSERT INTO governed_state VALUES (1, zeroblob(32), '');
+    """
 }

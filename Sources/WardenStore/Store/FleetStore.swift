@@ -37,6 +37,13 @@ public protocol FleetStore: AnyObject {
     func auditHead() throws(StoreError) -> AuditHead?
     /// Checks the journal's hash chain (and, given a head kept elsewhere, that nothing was cut).
     func verifyAudit(expectedHead: AuditHead?) throws(StoreError) -> AuditVerification
+    /// Recomputes the governed state (principals, agents, credentials) from the tables and checks
+    /// it against the digest the journal's last record carries: a change made behind Warden's
+    /// back shows as `.drifted`. Reads every governed row (O(n)); `authorize` never calls it.
+    func verifyState() throws(StoreError) -> StateCheck
+    /// Records the state as it is as the new baseline, journaled with what differed (refused
+    /// when nothing drifted).
+    func acceptStateDrift(_ m: Mutation) throws(StoreError) -> StateCheck
     /// The store's own consistency check (SQLite: `PRAGMA integrity_check`); empty when sound.
     func integrityProblems() throws(StoreError) -> [String]
     /// The schema version of the store, and the one this build writes.

@@ -1,18 +1,22 @@
 import WardenCore
 
 // The operator journal: every mutation appends a record in its own transaction, chained by
-// hash = SHA-256(previous hash (hex text) ‖ canonical encoding of the record).
+// hash = SHA-256(previous hash (hex text) ‖ canonical encoding of the record). Since schema 3
+// a record also carries the governed state's digest after its action (SQLiteStore+StateDigest).
 extension SQLiteStore {
     func appendAudit(_ m: Mutation, action: String, target: String, before: String?, after: String?) throws(StoreError) {
         let last = try db.prepare("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").first { ($0.int(0), $0.string(1)) }
         let seq = (last?.0 ?? 0) + 1
         let prev = last?.1 ?? AuditRecord.genesisHash
+        // The governed state after this action, as the triggers kept it in this transaction.
+        let digest = try liveStateDigest()
         var record = AuditRecord(seq: seq, at: m.now, operatorName: m.operatorName, action: action, target: target,
-                                 before: before, after: after, reason: m.reason, prevHash: prev, hash: "")
+                                 before: before, after: after, reason: m.reason, prevHash: prev, hash: "",
+                                 stateDigest: digest?.hex)
         record.hash = Self.chainHash(record)
-        try db.prepare("INSERT INTO audit(\(Self.auditColumns)) VALUES (?,?,?,?,?,?,?,?,?,?)")
+        try db.prepare("INSERT INTO audit(\(Self.auditColumns)) VALUES (?,?,?,?,?,?,?,?,?,?,?)")
             .bind(record.seq, record.at, record.operatorName, record.action, record.target,
-                  record.before, record.after, record.reason, record.prevHash, record.hash).run()
+                  record.before, record.after, record.reason, record.prevHash, record.hash, record.stateDigest).run()
     }
 
     static func chainHash(_ r: AuditRecord) -> String {

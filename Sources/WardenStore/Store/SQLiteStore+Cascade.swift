@@ -52,17 +52,23 @@ extension SQLiteStore {
         // version is left unchanged), so this connection skips them for these two statements.
         try db.run("UPDATE row_version SET v = v + 1 WHERE id = 1")
         let version = try db.prepare("SELECT v FROM row_version WHERE id = 1").first { $0.int(0) } ?? 0
+        // With triggers off the row hashes and the state digest are kept here too.
         let (revokedAgents, revokedCredentials) = try db.withoutTriggers { () throws(StoreError) -> (Int, Int) in
-            try db.prepare("""
-                UPDATE agents SET revoked_at = ?, revoke_reason = ?, version = ?
-                WHERE rowid IN (SELECT rid FROM temp.cascade_agents WHERE revoked IS NULL) AND revoked_at IS NULL
-                """).bind(m.now, m.reason, version).run()
-            let a = db.changes
-            try db.prepare("""
-                UPDATE credentials SET revoked_at = ?, version = ?
-                WHERE rowid IN (SELECT rid FROM temp.cascade_credentials) AND revoked_at IS NULL
-                """).bind(m.now, version).run()
-            return (a, db.changes)
+            let a = try keepingDigest(of: "agents", rowids: "SELECT rid FROM temp.cascade_agents WHERE revoked IS NULL") { () throws(StoreError) -> Int in
+                try db.prepare("""
+                    UPDATE agents SET revoked_at = ?, revoke_reason = ?, version = ?
+                    WHERE rowid IN (SELECT rid FROM temp.cascade_agents WHERE revoked IS NULL) AND revoked_at IS NULL
+                    """).bind(m.now, m.reason, version).run()
+                return db.changes
+            }
+            let c = try keepingDigest(of: "credentials", rowids: "SELECT rid FROM temp.cascade_credentials") { () throws(StoreError) -> Int in
+                try db.prepare("""
+                    UPDATE credentials SET revoked_at = ?, version = ?
+                    WHERE rowid IN (SELECT rid FROM temp.cascade_credentials) AND revoked_at IS NULL
+                    """).bind(m.now, version).run()
+                return db.changes
+            }
+            return (a, c)
         }
         // Inside one write transaction nothing else moves; a mismatch means the plan is not what was done.
         guard revokedAgents == agents.count, revokedCredentials == credentials.count else {

@@ -24,6 +24,8 @@ public final class SQLiteStore: FleetStore {
     var checkpointer: BackgroundCheckpointer?
     /// Commits made through this connection (data_version counts only other connections').
     var localCommits: Int64 = 0
+    /// Set once the file is known to have the state digest's tables (schema 3 and later).
+    var stateDigestSchema = false
     /// Statements of the authorization path, held directly: no SQL text is hashed per lookup.
     private var hotStatements: [Statement?] = Array(repeating: nil, count: Hot.allCases.count)
 
@@ -175,7 +177,10 @@ public final class SQLiteStore: FleetStore {
 
     private func migrate() throws(StoreError) {
         let current = try userVersion()
-        guard current < Migrations.latest else { return }
+        guard current < Migrations.latest else {
+            if current == Migrations.latest { try ensureDigestTriggers() }
+            return
+        }
         try db.write { () throws(StoreError) in
             // Re-read inside the lock: another process may have migrated meanwhile.
             let now = try userVersion()
@@ -183,6 +188,8 @@ public final class SQLiteStore: FleetStore {
                 try db.exec(sql)
                 try db.exec("PRAGMA user_version = \(i + 1)")
             }
+            // In the same transaction: the digest follows the schema just written.
+            try ensureStateDigest()
         }
     }
 

@@ -83,24 +83,51 @@ enum AuditCommands {
         }
         // Given the head kept elsewhere, the store also catches a cut or rewritten tail.
         let result = try store.verifyAudit(expectedHead: expected)
+        // The chain first: a state check against a broken journal would say nothing reliable.
+        let state: StateCheck? = result.isIntact ? try store.verifyState() : nil
         switch result {
         case .intact(let records, let head):
             if ctx.json {
                 ctx.emit(.object([("intact", .bool(true)), ("records", .int(records)), ("head", JSONModels.head(head)),
-                                  ("broken_seq", .null), ("problem", .null)]))
+                                  ("broken_seq", .null), ("problem", .null),
+                                  ("state_consistent", .bool(state?.isConsistent ?? false)),
+                                  ("state", .string(state?.summary ?? ""))]))
             } else {
                 ctx.line("intact: \(records) records, head \(head?.description ?? "(empty)")")
+                if let state { ctx.line(TerminalText.safe(state.summary)) }
+            }
+            if case .drifted(let since, _, _)? = state {
+                throw Exit(code: 2, message: "the governed state changed outside Warden since record \(since); investigate, then `warden audit accept-drift --reason TEXT`")
             }
             return 0
         case .broken(let seq, let problem):
             if ctx.json {
                 ctx.emit(.object([("intact", .bool(false)), ("records", .null), ("head", .null),
-                                  ("broken_seq", .int(seq)), ("problem", .string(problem))]))
+                                  ("broken_seq", .int(seq)), ("problem", .string(problem)),
+                                  ("state_consistent", .null), ("state", .null)]))
             } else {
                 ctx.line("broken at record \(seq): \(problem)")
             }
             throw Exit(code: 2, message: "the audit journal failed verification at record \(seq)")
         }
+    }
+
+    /// `warden audit accept-drift --reason TEXT`.
+    static func acceptDrift(_ inv: Invocation, _ ctx: Context) throws -> Int32 {
+        let store = try ctx.openStore(readOnly: false)
+        guard case .intact = try store.verifyAudit(expectedHead: nil) else {
+            throw Exit(code: 2, message: "the journal's hash chain is broken: `warden audit --verify` says where; a drift cannot be accepted on top of it")
+        }
+        let before = try store.verifyState()
+        let after = try store.acceptStateDrift(ctx.mutation(reason: inv.text("reason")))
+        if ctx.json {
+            ctx.emit(.object([("accepted", .string(before.summary)), ("state", .string(after.summary)),
+                              ("state_consistent", .bool(after.isConsistent))]))
+        } else {
+            ctx.line("accepted: \(TerminalText.safe(before.summary))")
+            ctx.line(TerminalText.safe(after.summary))
+        }
+        return 0
     }
 
     static func head(_ inv: Invocation, _ ctx: Context) throws -> Int32 {

@@ -17,7 +17,8 @@ enum FindingsCommand {
         let findings = FindingsEngine.evaluate(FindingsEngine.Input(
             principals: try store.principals(), agents: try store.agents(), credentials: try store.credentials(agentID: nil),
             instances: try store.instances(agentID: nil), calls: try store.calls(CallQuery(limit: callWindow)),
-            usage: try store.toolUsage(since: now - policy.unusedScopeMs), now: now, policy: policy))
+            usage: try store.toolUsage(since: now - policy.unusedScopeMs), now: now, policy: policy,
+            stateCheck: try store.verifyState()))
         if ctx.json {
             ctx.emit(.array(findings.map(json)))
             return 0
@@ -42,6 +43,7 @@ enum FindingsCommand {
         case .revoke: return "warden revoke \(f.subject.id)"
         case .narrow: return "warden narrow \(f.subject.id) --drop …"
         case .investigate:
+            if f.kind == .stateDrift { return "warden audit --verify" }
             if let a = f.agentID { return "warden agent show \(a)" }
             return "warden calls"
         }
@@ -53,6 +55,7 @@ enum FindingsCommand {
         case .agent: subjectKind = "agent"
         case .credential: subjectKind = "credential"
         case .instance: subjectKind = "instance"
+        case .store: subjectKind = "store"
         }
         return .object([
             ("severity", .string(f.severity.name)),
@@ -111,6 +114,10 @@ enum DoctorCommand {
                 switch try store.verifyAudit(expectedHead: nil) {
                 case .intact(let n, let head):
                     checks.append(Check(name: "journal", ok: true, detail: "intact: \(n) records, head \(head?.description ?? "(empty)")"))
+                    let state = try store.verifyState()
+                    checks.append(Check(name: "state", ok: !state.isDrifted,
+                                        detail: state.isDrifted ? state.summary + " (investigate, then `warden audit accept-drift --reason TEXT`)"
+                                            : state.summary))
                 case .broken(let seq, let problem):
                     checks.append(Check(name: "journal", ok: false, detail: "broken at record \(seq): \(problem)"))
                 }

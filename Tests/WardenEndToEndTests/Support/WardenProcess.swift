@@ -52,6 +52,20 @@ final class Sandbox {
 
     deinit { try? FileManager.default.removeItem(at: folder) }
 
+    /// What a foreign writer (the sqlite3 shell) must run before writing governed tables: the
+    /// state digest's triggers call functions only Warden's connections have. Fixtures that write
+    /// so then accept the drift as an operator would (`acceptFixtureDrift`).
+    static let dropDigestTriggers = ["principals", "agents", "credentials"].flatMap { t in
+        ["insert", "update", "delete"].map { "DROP TRIGGER IF EXISTS \(t)_digest_\($0);" }
+    }.joined(separator: "\n") + "\n"
+
+    /// After a fixture wrote governed rows with straight SQL: the state as it is becomes the
+    /// baseline, through the journal (`warden audit accept-drift`).
+    func acceptFixtureDrift(sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let r = try run("audit", "accept-drift", "--reason", "test fixture written with straight SQL")
+        #expect(r.status == 0, "accept-drift failed: \(r)", sourceLocation: sourceLocation)
+    }
+
     /// Runs `warden --db DB ARGS…` with a clean environment.
     @discardableResult
     func run(_ args: [String], environment extra: [String: String] = [:], stdin: String? = nil, useDB: Bool = true) throws -> RunResult {
