@@ -34,11 +34,11 @@ public final class SQLiteStore: FleetStore {
         var sql: String {
             switch self {
             case .credentialByHash: return "SELECT \(SQLiteStore.credentialColumns) FROM credentials WHERE secret_hash = ?"
-            case .agentByID: return "SELECT \(SQLiteStore.agentColumns) FROM agents WHERE id = ?"
+            case .agentByID: return "SELECT \(SQLiteStore.agentSelectColumns) FROM agents WHERE id = ?"
             case .principalByID: return "SELECT \(SQLiteStore.principalColumns) FROM principals WHERE id = ?"
             // Only what a decision needs (and the outcome names).
-            case .authCredential: return "SELECT id, agent_id, instance_id, scopes, expires_at, revoked_at FROM credentials WHERE secret_hash = ?"
-            case .authLink: return "SELECT parent_id, principal_id, scopes, expires_at, revoked_at FROM agents WHERE id = ?"
+            case .authCredential: return "SELECT id, agent_id, instance_id, scopes, expires_at, revoked_at, revoked_by FROM credentials WHERE secret_hash = ?"
+            case .authLink: return "SELECT parent_id, principal_id, scopes, expires_at, revoked_at, revoked_by FROM agents WHERE id = ?"
             case .authPrincipal: return "SELECT status, disabled_at, scopes FROM principals WHERE id = ?"
             }
         }
