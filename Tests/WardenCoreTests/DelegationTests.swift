@@ -98,6 +98,34 @@ struct DelegationTests {
         }
     }
 
+    /// Rule 6 on random forests: after a narrow every descendant's grant is covered by its
+    /// delegator's new effective scopes, no grant widens, and what a grant keeps is exactly its
+    /// old effective scopes within the new ones.
+    @Test(arguments: [UInt64(61), 62, 63])
+    func narrowingPlanLeavesNoGrantNamingWhatItsDelegatorLost(seed: UInt64) throws {
+        var rng = SeededRandom(seed: seed)
+        let f = Self.randomFleet(seed: seed, agents: 300)
+        for i in f.forest.agents.indices where !f.forest.children[i].isEmpty {
+            let a = f.forest.agents[i]
+            let newGrant = a.grant.intersection(ScopeLawTests.randomSet(&rng))
+            let plan = try #require(NarrowingPlan.plan(agentID: a.id, newGrant: newGrant, forest: f.forest))
+            var agents = f.forest.agents
+            let changed = Dictionary(uniqueKeysWithValues: plan.changes.map { ($0.agentID, $0.after) })
+            for k in agents.indices { if let g = changed[agents[k].id] { agents[k].grant = g } }
+            let after = DelegationForest(principals: f.forest.principals, agents: agents)
+            let eff = after.effectiveScopes()
+            for k in f.forest.subtree(of: a.id).dropFirst() {
+                let parent = after.parent[k]
+                #expect(after.agents[k].grant.isCovered(by: eff[parent]), "\(after.agents[k].id) under \(a.id)")
+                #expect(after.agents[k].grant.isCovered(by: f.forest.agents[k].grant))
+                // Nothing the new effective scopes allow was taken away beyond the cut.
+                for tool in Self.toolUniverse where f.forest.effectiveScopes(of: f.forest.agents[k].id).allows(tool) && eff[parent].allows(tool) {
+                    #expect(eff[k].allows(tool), "\(tool) of \(after.agents[k].id)")
+                }
+            }
+        }
+    }
+
     @Test func deepChainAndWideFanOutPlanWithoutRecursion() {
         let p = Principal(id: "user:a@x", kind: .human, name: "a", createdAt: 0)
         var chain: [Agent] = []

@@ -192,25 +192,6 @@ extension SQLiteStore {
               "credentials_revoked": .strings(plan.credentials), "live_instances": .int(plan.liveInstances)])
     }
 
-    public func narrow(agentID: String, _ change: Narrowing, _ m: Mutation) throws(StoreError) -> (before: ScopeSet, after: ScopeSet) {
-        try write { () throws(StoreError) -> (before: ScopeSet, after: ScopeSet) in
-            guard let a = try agent(agentID) else { throw .notFound("no agent '\(agentID)'") }
-            if a.isRevoked { throw .refused("refused: agent '\(agentID)' is revoked") }
-            let after: ScopeSet
-            do throws(Attenuation.Refusal) {
-                switch change {
-                case .drop(let d): after = try Attenuation.drop(d, from: a.grant)
-                case .keep(let k): after = try Attenuation.keep(k, of: a.grant, agent: agentID)
-                }
-            } catch { throw .refused(error.description) }
-            if after == a.grant { throw .refused("refused: the grant is already \(after)") }
-            try db.prepare("UPDATE agents SET scopes = ? WHERE id = ?").bind(after.description, agentID).run()
-            try appendAudit(m, action: "agent.narrow", target: agentID, before: json(["scopes": .strings(a.grant.strings)]),
-                            after: json(["scopes": .strings(after.strings)]))
-            return (a.grant, after)
-        }
-    }
-
     func json(_ members: KeyValuePairs<String, JSONValue>) -> String {
         JSONWriter.write(.object(members.map { ($0.key, $0.value) }), indent: false)
     }
