@@ -20,9 +20,15 @@ struct NarrowCascadeTests {
         let change = Narrowing.keep(scopes("github/get_*,slack/*"))
         let preview = try s.narrowingPlan(agentID: f.planner.id, change)
         let before = try contentDump(t.path)
+        let seen = try s.changedRows(afterVersion: 0).version
+        _ = try s.narrowingPlan(agentID: f.planner.id, change)
         #expect(try contentDump(t.path) == before, "the plan changes nothing")
         let plan = try s.narrow(agentID: f.planner.id, change, m(t0 + 10, reason: "least privilege"))
         #expect(plan == preview)
+        // Readers following the change feed see every narrowed grant, and nothing else.
+        let changed = try s.changedRows(afterVersion: seen)
+        #expect(Set(changed.agents.map(\.id)) == [f.planner.id, f.coder.id])
+        #expect(changed.agents.first { $0.id == f.coder.id }?.grant == scopes("github/get_*"))
         #expect(plan.target == NarrowingPlan.Change(agentID: f.planner.id, name: "planner", before: scopes("github/*,slack/*"),
                                                     after: scopes("github/get_*,slack/*")))
         // github/* under github/get_* becomes github/get_*; tester's github/get_* was already inside.
