@@ -65,6 +65,9 @@ struct RevocationCauseTests {
             ALTER TABLE credentials DROP COLUMN revoked_by;
             PRAGMA user_version = \(latest);
             """)
+        // The first to open it migrates it, even a read-only reader (whose reads need the column).
+        let reader = try SQLiteStore.open(path: t.path, readOnly: true)
+        #expect(try reader.agent(f.tester.id)?.revokedBy == f.coder.id)
         let reopened = try t.open()
         #expect(try causes(reopened, "agents") == expectedAgents)
         #expect(try causes(reopened, "credentials") == expectedCredentials)

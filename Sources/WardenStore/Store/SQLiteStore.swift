@@ -105,7 +105,13 @@ public final class SQLiteStore: FleetStore {
             }
             throw .io("cannot write \(path): \(String(cString: strerror(errno))); look with --read-only")
         }
-        return try openChecked(path: path, readOnly: readOnly, mapped: mapped)
+        let store = try openChecked(path: path, readOnly: readOnly, mapped: mapped)
+        // A store an older Warden wrote is migrated by whoever opens it first, a read-only
+        // command included when the file may be written: its reads need the current schema.
+        if readOnly, try store.userVersion() < Migrations.latest, access(path, W_OK) == 0 {
+            _ = try openChecked(path: path, readOnly: false, mapped: false)
+        }
+        return store
     }
 
     /// Opens a store read-only whatever its permissions, to diagnose it (`warden doctor`):
