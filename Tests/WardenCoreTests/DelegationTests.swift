@@ -98,6 +98,34 @@ struct DelegationTests {
         }
     }
 
+    /// Rule 6 on random forests: after a narrow every descendant's grant is covered by its
+    /// delegator's new effective scopes, no grant widens, and what a grant keeps is exactly its
+    /// old effective scopes within the new ones.
+    @Test(arguments: [UInt64(61), 62, 63])
+    func narrowingPlanLeavesNoGrantNamingWhatItsDelegatorLost(seed: UInt64) throws {
+        var rng = SeededRandom(seed: seed)
+        let f = Self.randomFleet(seed: seed, agents: 300)
+        for i in f.forest.agents.indices where !f.forest.children[i].isEmpty {
+            let a = f.forest.agents[i]
+            let newGrant = a.grant.intersection(ScopeLawTests.randomSet(&rng))
+            let plan = try #require(NarrowingPlan.plan(agentID: a.id, newGrant: newGrant, forest: f.forest))
+            var agents = f.forest.agents
+            let changed = Dictionary(uniqueKeysWithValues: plan.changes.map { ($0.agentID, $0.after) })
+            for k in agents.indices { if let g = changed[agents[k].id] { agents[k].grant = g } }
+            let after = DelegationForest(principals: f.forest.principals, agents: agents)
+            let eff = after.effectiveScopes()
+            for k in f.forest.subtree(of: a.id).dropFirst() {
+                let parent = after.parent[k]
+                #expect(after.agents[k].grant.isCovered(by: eff[parent]), "\(after.agents[k].id) under \(a.id)")
+                #expect(after.agents[k].grant.isCovered(by: f.forest.agents[k].grant))
+                // Nothing the new effective scopes allow was taken away beyond the cut.
+                for tool in Self.toolUniverse where f.forest.effectiveScopes(of: f.forest.agents[k].id).allows(tool) && eff[parent].allows(tool) {
+                    #expect(eff[k].allows(tool), "\(tool) of \(after.agents[k].id)")
+                }
+            }
+        }
+    }
+
     @Test func deepChainAndWideFanOutPlanWithoutRecursion() {
         let p = Principal(id: "user:a@x", kind: .human, name: "a", createdAt: 0)
         var chain: [Agent] = []
@@ -124,9 +152,11 @@ struct RuleTests {
     let now: Timestamp = 1_000_000
     let p = Principal(id: "user:a@x", kind: .human, name: "a", createdAt: 0)
 
-    func agent(_ id: String, parent: String?, grant: String = "*", expires: Timestamp? = nil, revoked: Bool = false) -> Agent {
+    /// `revokedBy`: the root of the revocation (the agent itself unless given).
+    func agent(_ id: String, parent: String?, grant: String = "*", expires: Timestamp? = nil, revoked: Bool = false,
+               revokedBy: String? = nil) -> Agent {
         Agent(id: id, name: id, principalID: "user:a@x", parentID: parent, depth: 1, grant: try! ScopeSet(parsing: grant),
-              createdAt: 0, expiresAt: expires, revokedAt: revoked ? 1 : nil)
+              createdAt: 0, expiresAt: expires, revokedAt: revoked ? 1 : nil, revokedBy: revoked ? (revokedBy ?? id) : nil)
     }
 
     @Test func delegationRefusesWideningAndNamesTheScope() throws {
@@ -167,12 +197,15 @@ struct RuleTests {
         var old = cred; old.expiresAt = now
         #expect(d(old, [b, a]) == "deny: credential_expired")
         #expect(d(cred, [agent("b", parent: "a", revoked: true), a]) == "deny: agent_revoked")
-        // A cascade from the parent (one time stamp on every row) is named by where it started.
-        var cascaded = cred; cascaded.revokedAt = 1
-        #expect(d(cascaded, [agent("b", parent: "a", revoked: true), agent("a", parent: nil, revoked: true)]) == "deny: ancestor_revoked")
-        #expect(d(cascaded, [agent("b", parent: "a", revoked: true), a]) == "deny: agent_revoked")
+        // A cascade is named by where it started: the cause each revoked row records.
+        var cascaded = cred; cascaded.revokedAt = 1; cascaded.revokedBy = "a"
+        #expect(d(cascaded, [agent("b", parent: "a", revoked: true, revokedBy: "a"), agent("a", parent: nil, revoked: true)]) == "deny: ancestor_revoked")
+        var fromB = cred; fromB.revokedAt = 1; fromB.revokedBy = "b"
+        #expect(d(fromB, [agent("b", parent: "a", revoked: true), a]) == "deny: agent_revoked")
         var gone = p; gone.status = .disabled; gone.disabledAt = 1
-        #expect(d(cascaded, [agent("b", parent: "a", revoked: true), agent("a", parent: nil, revoked: true)], gone) == "deny: principal_disabled")
+        var fromP = cred; fromP.revokedAt = 1; fromP.revokedBy = p.id
+        #expect(d(fromP, [agent("b", parent: "a", revoked: true, revokedBy: p.id), agent("a", parent: nil, revoked: true, revokedBy: p.id)], gone)
+                == "deny: principal_disabled")
         #expect(d(cred, [agent("b", parent: "a", expires: 10), a]) == "deny: agent_expired")
         #expect(d(cred, [b, agent("a", parent: nil, expires: 10, revoked: true)]) == "deny: ancestor_revoked")
         #expect(d(cred, [b, agent("a", parent: nil, expires: 10)]) == "deny: ancestor_expired")
@@ -182,5 +215,56 @@ struct RuleTests {
         #expect(Authorization.decide(credential: cred, chain: [b, a], principal: p, server: "slack", tool: "x", now: now) == .deny(.outOfScope))
         #expect(d(cred, [agent("b", parent: "a", grant: "github/get_*"), a], tool: "create_issue") == "deny: out_of_scope")
         #expect(d(cred, [b, agent("a", parent: nil, grant: "github/get_*")], tool: "create_issue") == "deny: out_of_scope")
+    }
+
+    /// Rule 4: revocation outranks expiry. The operator who just revoked sees "revoked", not
+    /// "expired", whatever else has run out.
+    @Test func revocationOutranksExpiry() throws {
+        let cred = Credential(id: "tok_1", agentID: "b", scopes: try ScopeSet(parsing: "github/*"), issuedAt: 0, expiresAt: 2_000_000)
+        func d(_ c: Credential, _ chain: [Agent], _ pr: Principal? = nil) -> String {
+            Authorization.decide(credential: c, chain: chain, principal: pr ?? p, server: "github", tool: "get_repo", now: now).description
+        }
+        let a = agent("a", parent: nil)
+        var expired = cred; expired.expiresAt = now - 1
+        // The expired credential of a revoked agent: the revocation is named.
+        var cascaded = expired; cascaded.revokedAt = 1; cascaded.revokedBy = "b"
+        #expect(d(cascaded, [agent("b", parent: "a", revoked: true), a]) == "deny: agent_revoked")
+        #expect(d(expired, [agent("b", parent: "a", revoked: true), a]) == "deny: agent_revoked")
+        var own = expired; own.revokedAt = 1; own.revokedBy = own.id
+        #expect(d(own, [agent("b", parent: "a"), a]) == "deny: credential_revoked")
+        // An expired agent under a revoked delegator, and an expired one under a disabled principal.
+        #expect(d(cred, [agent("b", parent: "a", expires: 10), agent("a", parent: nil, revoked: true)]) == "deny: ancestor_revoked")
+        var off = p; off.status = .disabled; off.disabledAt = 1
+        #expect(d(expired, [agent("b", parent: "a", expires: 10), a], off) == "deny: principal_disabled")
+        // With nothing revoked, expiry keeps its own order.
+        #expect(d(expired, [agent("b", parent: "a", expires: 10), agent("a", parent: nil, expires: 10)]) == "deny: credential_expired")
+        #expect(d(cred, [agent("b", parent: "a", expires: 10), agent("a", parent: nil, expires: 10)]) == "deny: agent_expired")
+        // The order of the reasons is the order of rule 4.
+        let order = Authorization.Reason.allCases.map(\.rawValue)
+        #expect(order.firstIndex(of: "principal_disabled")! < order.firstIndex(of: "credential_expired")!)
+        #expect(order.firstIndex(of: "ancestor_revoked")! < order.firstIndex(of: "credential_expired")!)
+    }
+
+    /// Two revocations in the same millisecond are told apart by their causes, not confused by a
+    /// shared time stamp: an agent revoked on its own is `agent_revoked` even when its delegator
+    /// was revoked in the same millisecond, and a cause naming nothing above still denies.
+    @Test func causesNotTimestampsNameTheRevocation() throws {
+        let cred = Credential(id: "tok_1", agentID: "b", scopes: try ScopeSet(parsing: "github/*"), issuedAt: 0, expiresAt: 2_000_000)
+        func d(_ c: Credential, _ chain: [Agent]) -> String {
+            Authorization.decide(credential: c, chain: chain, principal: p, server: "github", tool: "get_repo", now: now).description
+        }
+        var byB = cred; byB.revokedAt = 1; byB.revokedBy = "b"
+        // b revoked itself, a revoked itself, both at time 1.
+        #expect(d(byB, [agent("b", parent: "a", revoked: true), agent("a", parent: nil, revoked: true)]) == "deny: agent_revoked")
+        // The credential revoked on its own at the time its agent was revoked by a cascade from a.
+        var ownCred = cred; ownCred.revokedAt = 1; ownCred.revokedBy = cred.id
+        #expect(d(ownCred, [agent("b", parent: "a", revoked: true, revokedBy: "a"), agent("a", parent: nil, revoked: true)])
+                == "deny: credential_revoked")
+        // A cause that names nothing revoked above the row (written outside the rules) denies as the row's own.
+        var stray = cred; stray.revokedAt = 1; stray.revokedBy = "elsewhere"
+        #expect(d(stray, [agent("b", parent: "a"), agent("a", parent: nil)]) == "deny: credential_revoked")
+        #expect(d(cred, [agent("b", parent: "a", revoked: true, revokedBy: "z"), agent("a", parent: nil)]) == "deny: agent_revoked")
+        // A cause naming a row below is not an explanation: a's cause "b" is not above a.
+        #expect(d(cred, [agent("b", parent: "a"), agent("a", parent: nil, revoked: true, revokedBy: "b")]) == "deny: ancestor_revoked")
     }
 }

@@ -73,6 +73,12 @@ struct FindingsTests {
         #expect(e.fix == .narrow)
         #expect(e.agentID == f.worker)
         #expect(e.explanation.contains("github/*") && e.explanation.contains("lead"))
+        // The fix keeps what the delegator holds: github/* under github/get_* becomes github/get_*.
+        #expect(e.command == ["narrow", f.worker, "--keep", "github/get_*"])
+        // Nothing inside the delegator's scopes: narrowing cannot help, revoking does.
+        f.agents[1].grant = Self.set("jira/*")
+        #expect(f.of(.escalation).first?.command == ["revoke", f.worker])
+        #expect(f.of(.escalation).first?.fix == .revoke)
 
         f.agents[1].grant = Self.set("github/get_issue")
         #expect(f.of(.escalation).isEmpty)
@@ -157,6 +163,12 @@ struct FindingsTests {
         #expect(s.subject == .credential("tok_lead"))
         #expect(s.agentID == f.lead)
         #expect(s.explanation.contains("2 instances on 1 host"))
+        #expect(s.command == ["revoke", "tok_lead"])
+
+        // Revoking it fixes it: the calls are still in the window, the finding is not.
+        f.credentials[0].revokedAt = Self.now - 1_000
+        #expect(f.of(.sharedCredential).isEmpty)
+        f.credentials[0].revokedAt = nil
 
         f.calls.removeLast()
         #expect(f.of(.sharedCredential).isEmpty)
@@ -285,12 +297,16 @@ struct FindingsTests {
         #expect(u.subject == .agent(f.lead))
         #expect(u.fix == .narrow)
         #expect(u.explanation.contains("slack/post_message") && !u.explanation.contains("github/get_*"))
+        // The fix keeps what was used (never the empty grant `narrow` refuses).
+        #expect(u.command == ["narrow", f.lead, "--keep", "github/get_*"])
 
         f.usage[f.lead]!.insert("slack/post_message")
         #expect(f.of(.unusedScopes).isEmpty)
 
-        f.usage = [:]  // nothing used at all: the whole grant is unused
+        f.usage = [:]  // nothing used at all: the whole grant is unused, so the agent is revoked
         #expect(f.of(.unusedScopes).first?.explanation.contains("github/get_*") == true)
+        #expect(f.of(.unusedScopes).first?.command == ["revoke", f.lead])
+        #expect(f.of(.unusedScopes).first?.fix == .revoke)
     }
 
     @Test func youngAgentsAreNotJudgedOnUsage() {

@@ -43,7 +43,7 @@ struct ScreenSnapshotTests {
         if let p = assertSnapshot(revoke.screen, named: "dialog-revoke-120x40") { Issue.record(Comment(rawValue: p)) }
 
         var narrow = Fixture.state()
-        narrow.type("jnj ")
+        narrow.type("jn ")
         if let p = assertSnapshot(narrow.screen, named: "dialog-narrow-120x40") { Issue.record(Comment(rawValue: p)) }
     }
 

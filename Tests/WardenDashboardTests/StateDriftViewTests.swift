@@ -13,7 +13,7 @@ struct StateDriftViewTests {
         let drift = StateCheck.drifted(sinceRecord: 2, rows: ["agent \(Fixture.id("deployer"))"], detail: "the tables no longer add up to the digest Warden keeps")
         snap.stateCheck = drift
         var findings = Fixture.findings(snap)
-        findings.insert(Finding(kind: .stateDrift, severity: .high, subject: .store("store"), explanation: drift.summary, fix: .investigate, agentID: nil), at: 0)
+        findings.insert(Finding(kind: .stateDrift, severity: .high, subject: .store("store"), explanation: drift.summary, fix: .investigate, agentID: nil, command: ["audit", "--verify"]), at: 0)
         _ = Update.update(&s, .snapshot(snap, findings: findings))
         _ = s.type("6")
         #expect(s.view == .audit)

@@ -90,10 +90,14 @@ struct DelegationFlowTests {
         #expect(show["grant"] as? [String] == ["github/get_*", "slack/post_message"])
         #expect(show["effective_scopes"] as? [String] == ["github/get_*", "slack/post_message"])
 
-        // The subtree is narrowed with it: issue-labeler keeps only what is still held above.
+        // The subtree's grants are narrowed with it (rule 6): issue-labeler's grant keeps only
+        // what is still held above, so nothing is left narrowed away, and the output names it.
+        #expect(narrowed.stdout.contains("narrowed with it: 2 descendants"), "\(narrowed.stdout)")
+        #expect(narrowed.stdout.contains("/agent/issue-labeler/a1c2  github/add_labels,github/get_issue → github/get_issue"), "\(narrowed.stdout)")
         let labeler = try s.ok("agent", "show", "issue-labeler", "--json").jsonObject()
+        #expect(labeler["grant"] as? [String] == ["github/get_issue"])
         #expect(labeler["effective_scopes"] as? [String] == ["github/get_issue"])
-        #expect(labeler["narrowed_away"] as? [String] == ["github/add_labels"])
+        #expect(labeler["narrowed_away"] as? [String] == [])
 
         let dropped = try s.ok("narrow", "triage-bot", "--drop", "slack/post_message", "--json").jsonObject()
         #expect(dropped["before"] as? [String] == ["github/get_*", "slack/post_message"])

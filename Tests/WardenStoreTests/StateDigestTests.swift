@@ -25,6 +25,9 @@ struct StateDigestTests {
         try expectConsistent(s, "a small fleet")
         _ = try s.narrow(agentID: f.planner.id, .drop(scopes("slack/*")), m(t0 + 1))
         try expectConsistent(s, "narrow")
+        // Narrowing that cuts descendants' grants (written with triggers off).
+        _ = try s.narrow(agentID: f.coder.id, .keep(scopes("github/get_issue")), m(t0 + 1))
+        try expectConsistent(s, "narrow cutting a descendant")
         _ = try s.revokeCredential(f.reporterToken.credential.id, m(t0 + 2))
         try expectConsistent(s, "revoking a credential")
         _ = try s.revokeAgent(f.coder.id, m(t0 + 3))
@@ -131,9 +134,6 @@ struct StateDigestTests {
                             before: nil, after: "{}", reason: nil, prevHash: AuditRecord.genesisHash, hash: "")
         r.hash = SQLiteStore.chainHash(r)
         #expect(Self.foreign(path, "INSERT INTO audit VALUES (1, 1, 'old', 'agent.register', '\(r.target)', NULL, '{}', NULL, '\(r.prevHash)', '\(r.hash)')") == nil)
-        let readOnly = try SQLiteStore.open(path: path, readOnly: true)
-        guard case .unchecked = try readOnly.verifyState() else { Issue.record("an old store read-only has nothing to check against"); return }
-        #expect(try readOnly.auditRecords(afterSeq: 0, limit: 10).count == 1)
         let s = try SQLiteStore.open(path: path)
         #expect(try s.schemaVersion().file == Migrations.latest)
         let records = try s.auditRecords(afterSeq: 0, limit: 10)

@@ -51,3 +51,24 @@ func contentDump(_ path: String) throws -> String {
     p.waitUntilExit()
     return String(decoding: data, as: UTF8.self)
 }
+
+/// Takes a store back to the schema before the state digest (for migration tests that roll an
+/// older migration back): its triggers, columns and table go, the version triggers as schema 2
+/// made them come back.
+func rollBackStateDigest(_ s: SQLiteStore) throws {
+    var sql = ""
+    for t in ["principals", "agents", "credentials"] {
+        sql += """
+            DROP TRIGGER IF EXISTS \(t)_digest_insert; DROP TRIGGER IF EXISTS \(t)_digest_update; DROP TRIGGER IF EXISTS \(t)_digest_delete;
+            DROP TRIGGER IF EXISTS \(t)_version_update;
+            CREATE TRIGGER \(t)_version_update AFTER UPDATE ON \(t) WHEN NEW.version = OLD.version BEGIN
+                UPDATE row_version SET v = v + 1;
+                UPDATE \(t) SET version = (SELECT v FROM row_version) WHERE id = NEW.id;
+            END;
+            ALTER TABLE \(t) DROP COLUMN digest;
+
+            """
+    }
+    sql += "ALTER TABLE audit DROP COLUMN state_digest; DROP TABLE governed_state;"
+    try s.db.exec(sql)
+}

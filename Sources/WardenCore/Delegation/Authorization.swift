@@ -1,14 +1,16 @@
 /// Rule 4: the one place that decides whether a credential may use a tool.
 public enum Authorization {
+    /// In the order of rule 4: the first failing reason wins. Revocation outranks expiry, because
+    /// it is an operator's deliberate act.
     public enum Reason: String, Sendable, CaseIterable {
         case unknownCredential = "unknown_credential"
         case credentialRevoked = "credential_revoked"
-        case credentialExpired = "credential_expired"
         case agentRevoked = "agent_revoked"
-        case agentExpired = "agent_expired"
         case ancestorRevoked = "ancestor_revoked"
-        case ancestorExpired = "ancestor_expired"
         case principalDisabled = "principal_disabled"
+        case credentialExpired = "credential_expired"
+        case agentExpired = "agent_expired"
+        case ancestorExpired = "ancestor_expired"
         case outOfScope = "out_of_scope"
     }
 
@@ -30,21 +32,22 @@ public enum Authorization {
     ///
     /// A revocation that came from a cascade is named by where the cascade started: a
     /// credential revoked because its agent's delegator was revoked is denied with
-    /// `ancestor_revoked`, which is what tells an operator why. A cascade stamps every row it
-    /// touches with one time, which is how its rows are recognised.
+    /// `ancestor_revoked`, which is what tells an operator why. Each revoked row records the
+    /// root of the revocation it came from (`revokedBy`), which is how its cause is found.
     public static func decide(credential: Credential?, chain: [Agent], principal: Principal?,
                               server: Substring, tool: Substring, now: Timestamp) -> Decision {
         guard let credential, let agent = chain.first, agent.id == credential.agentID else {
             return .deny(.unknownCredential)
         }
-        let links = chain.map { Link(grant: $0.grant, expiresAt: $0.expiresAt, revokedAt: $0.revokedAt) }
-        // The principal counts only if it is the chain's root and active; its disabling time
-        // names a cascade whichever principal was given (as it always has).
+        let links = chain.map { Link(grant: $0.grant, expiresAt: $0.expiresAt, revokedAt: $0.revokedAt, id: $0.id, revokedBy: $0.revokedBy) }
+        // The principal counts only if it is the chain's root and active; a disabled principal
+        // denies whichever principal was given (as it always has).
         let root = principal.flatMap { $0.id == chain.last!.principalID && $0.status == .active ? $0.scopes : nil }
         return decide(credentialScopes: credential.scopes, credentialExpiresAt: credential.expiresAt,
-                      credentialRevokedAt: credential.revokedAt, chain: links,
-                      principalDisabledAt: principal?.status == .disabled ? principal?.disabledAt : nil,
-                      activePrincipalScopes: root, server: server, tool: tool, now: now)
+                      credentialRevokedAt: credential.revokedAt, credentialID: credential.id,
+                      credentialRevokedBy: credential.revokedBy, chain: links,
+                      principalDisabledAt: principal?.status == .disabled ? (principal?.disabledAt ?? 0) : nil,
+                      principalID: principal?.id, activePrincipalScopes: root, server: server, tool: tool, now: now)
     }
 
     /// What a decision needs of one link of a chain of authority: the hot path (the store's
@@ -53,11 +56,18 @@ public enum Authorization {
         public var grant: ScopeSet
         public var expiresAt: Timestamp?
         public var revokedAt: Timestamp?
+        /// The agent's ID and the root of the revocation that revoked it (the agent, principal or
+        /// credential an operator revoked); needed only for a revoked link. A revoked link whose
+        /// cause is unknown is taken as revoked itself.
+        public var id: String?
+        public var revokedBy: String?
 
-        public init(grant: ScopeSet, expiresAt: Timestamp?, revokedAt: Timestamp?) {
+        public init(grant: ScopeSet, expiresAt: Timestamp?, revokedAt: Timestamp?, id: String? = nil, revokedBy: String? = nil) {
             self.grant = grant
             self.expiresAt = expiresAt
             self.revokedAt = revokedAt
+            self.id = id
+            self.revokedBy = revokedBy
         }
 
         var isRevoked: Bool { revokedAt != nil }
@@ -66,29 +76,32 @@ public enum Authorization {
 
     /// The decision itself, on the facts alone. `chain` is the credential's agent and its
     /// delegators up to the one the principal delegated (empty: the agent does not exist).
-    /// `principalDisabledAt` is the root principal's disabling time when it is disabled;
-    /// `activePrincipalScopes` its scopes when it exists, is the chain's root and is active (nil
-    /// otherwise). The first failing reason wins, in the order of rule 4.
+    /// `principalDisabledAt` is non-nil when the root principal is disabled; `principalID` its ID
+    /// (what a revocation it caused names); `activePrincipalScopes` its scopes when it exists, is
+    /// the chain's root and is active (nil otherwise). The first failing reason wins, in the
+    /// order of rule 4.
     public static func decide(credentialScopes: ScopeSet, credentialExpiresAt: Timestamp?, credentialRevokedAt: Timestamp?,
-                              chain: [Link], principalDisabledAt: Timestamp?, activePrincipalScopes: ScopeSet?,
+                              credentialID: String? = nil, credentialRevokedBy: String? = nil,
+                              chain: [Link], principalDisabledAt: Timestamp?, principalID: String? = nil,
+                              activePrincipalScopes: ScopeSet?,
                               server: Substring, tool: Substring, now: Timestamp) -> Decision {
         guard let agent = chain.first else { return .deny(.unknownCredential) }
-        /// Whether chain[i] was revoked by the cascade of its delegator (or of the principal).
-        func revokedFromAbove(_ i: Int) -> Bool {
-            guard let at = chain[i].revokedAt else { return false }
-            return i + 1 < chain.count ? chain[i + 1].revokedAt == at : principalDisabledAt == at
+        // Revocations first: the first revoked row (credential, agent, ancestors) that was revoked
+        // itself rather than by a cascade from above names the reason.
+        let credentialRevoked = credentialRevokedAt != nil
+        if credentialRevoked || principalDisabledAt != nil || chain.contains(where: \.isRevoked) {
+            let origin = RevocationOrigin(chain: chain, principalID: principalDisabledAt != nil ? principalID : nil)
+            if credentialRevoked, origin.isOwn(id: credentialID, cause: credentialRevokedBy, above: 0) { return .deny(.credentialRevoked) }
+            if agent.isRevoked, origin.isOwn(id: agent.id, cause: agent.revokedBy, above: 1) { return .deny(.agentRevoked) }
+            for i in chain.indices.dropFirst() where chain[i].isRevoked {
+                if origin.isOwn(id: chain[i].id, cause: chain[i].revokedBy, above: i + 1) { return .deny(.ancestorRevoked) }
+            }
+            if principalDisabledAt != nil { return .deny(.principalDisabled) }
         }
-        if let at = credentialRevokedAt, agent.revokedAt != at { return .deny(.credentialRevoked) }
         if credentialExpiresAt.map({ now >= $0 }) ?? false { return .deny(.credentialExpired) }
-        if agent.isRevoked && !revokedFromAbove(0) { return .deny(.agentRevoked) }
         if agent.isExpired(at: now) { return .deny(.agentExpired) }
-        if chain.indices.dropFirst().contains(where: { chain[$0].isRevoked && !revokedFromAbove($0) }) {
-            return .deny(.ancestorRevoked)
-        }
         if chain.dropFirst().contains(where: { $0.isExpired(at: now) }) { return .deny(.ancestorExpired) }
         guard let principalScopes = activePrincipalScopes else { return .deny(.principalDisabled) }
-        // A revoked row that no cascade explains (data written outside the rules) still denies.
-        if credentialRevokedAt != nil || chain.contains(where: \.isRevoked) { return .deny(.credentialRevoked) }
         // Effective scopes are an intersection down the chain; a tool is in an intersection
         // exactly when every set allows it, so no set needs to be built here.
         guard credentialScopes.allows(server: server, tool: tool),
@@ -97,6 +110,30 @@ public enum Authorization {
             return .deny(.outOfScope)
         }
         return .allow
+    }
+
+    /// Whether a revoked row was revoked itself, or by a revocation that started above it in
+    /// the chain (a revoked agent there, or the disabled principal). A cause that names nothing
+    /// revoked above (unknown, or data written outside the rules) counts as the row's own, so a
+    /// revoked row always denies.
+    struct RevocationOrigin {
+        /// Chain position of each revoked link by ID (the nearest when IDs repeat).
+        var revokedAt: [String: Int] = [:]
+        let principalID: String?
+
+        init(chain: [Link], principalID: String?) {
+            self.principalID = principalID
+            for i in chain.indices.reversed() where chain[i].isRevoked {
+                if let id = chain[i].id { revokedAt[id] = i }
+            }
+        }
+
+        /// `above`: the first chain position above the row (0 for the credential).
+        func isOwn(id: String?, cause: String?, above: Int) -> Bool {
+            guard let cause, cause != id else { return true }
+            if let p = revokedAt[cause], p >= above { return false }
+            return cause != principalID
+        }
     }
 
     /// Splits `server/tool`; nil when there is no '/' or a side is empty.

@@ -4,6 +4,13 @@ public struct RevocationPlan: Equatable, Sendable {
         case agent(String)
         case principal(String)
         case credential(String)
+
+        /// The revoked or disabled ID: what each row the plan revokes records as its cause.
+        public var id: String {
+            switch self {
+            case .agent(let id), .principal(let id), .credential(let id): return id
+            }
+        }
     }
 
     public let target: Target

@@ -51,13 +51,19 @@ public struct Finding: Hashable, Sendable {
     public var fix: Fix
     /// The agent the finding concerns (for badges in Tree and Agents), when there is one.
     public var agentID: String?
+    /// The complete `warden` command that acts on it, as arguments after `warden` (quoted for a
+    /// shell where it is printed). One the rules accept: a revoke or narrow that makes the
+    /// finding go away, or for `investigate` a read that shows the evidence.
+    public var command: [String]
 
-    public init(kind: Kind, severity: Severity, subject: Subject, explanation: String, fix: Fix, agentID: String?) {
+    public init(kind: Kind, severity: Severity, subject: Subject, explanation: String, fix: Fix, agentID: String?,
+                command: [String]) {
         self.kind = kind
         self.severity = severity
         self.subject = subject
         self.explanation = explanation
         self.fix = fix
         self.agentID = agentID
+        self.command = command
     }
 }

@@ -53,23 +53,26 @@ public enum FindingsEngine {
                 above = forest.principal(a.principalID)?.scopes ?? .none
             }
             if a.registered, let wide = a.grant.uncovered(by: above) {
+                // Keep what the delegator holds; a grant with nothing inside it can only be revoked.
+                let kept = a.grant.intersection(above)
                 out.append(Finding(kind: .escalation, severity: .high, subject: .agent(a.id),
                                    explanation: "\(a.name) is granted \(wide), which its delegator \(delegatorName) does not hold",
-                                   fix: .narrow, agentID: a.id))
+                                   fix: kept.isEmpty ? .revoke : .narrow, agentID: a.id,
+                                   command: kept.isEmpty ? ["revoke", a.id] : ["narrow", a.id, "--keep", kept.strings.joined(separator: ",")]))
             } else if a.registered, let limit = aboveExpiry, (a.expiresAt ?? .max) > limit {
                 out.append(Finding(kind: .escalation, severity: .high, subject: .agent(a.id),
                                    explanation: "\(a.name) outlives its delegator \(delegatorName) (expiry beyond \(UTC.rfc3339(limit)))",
-                                   fix: .revoke, agentID: a.id))
+                                   fix: .revoke, agentID: a.id, command: ["revoke", a.id]))
             }
             if a.depth > policy.maxDepth {
                 out.append(Finding(kind: .deepDelegation, severity: .low, subject: .agent(a.id),
                                    explanation: "\(a.name) is \(a.depth) delegations from its principal (policy: \(policy.maxDepth))",
-                                   fix: .revoke, agentID: a.id))
+                                   fix: .revoke, agentID: a.id, command: ["revoke", a.id]))
             }
             if !a.registered {
                 out.append(Finding(kind: .unregisteredAgent, severity: .high, subject: .agent(a.id),
                                    explanation: "\(a.name) makes tool calls but was never registered by an operator",
-                                   fix: .revoke, agentID: a.id))
+                                   fix: .revoke, agentID: a.id, command: ["revoke", a.id]))
             }
             // Unused scopes: only for agents old enough to have used them.
             if a.registered, now - a.createdAt >= policy.unusedScopeMs {
@@ -79,9 +82,14 @@ public enum FindingsEngine {
                     return s.matches(server: sv, tool: t)
                 } }
                 if !unused.isEmpty {
+                    // Keep the members it used; an agent that used none of its grant is revoked,
+                    // since `narrow` refuses to leave a grant empty.
+                    let used = a.grant.members.filter { m in !unused.contains(m) }
+                    let advice = used.isEmpty ? "revoke it" : "narrow it to what it used"
                     out.append(Finding(kind: .unusedScopes, severity: .low, subject: .agent(a.id),
-                                       explanation: "\(a.name) has not used \(ScopeSet(unused)) in \(DurationText.canonical(policy.unusedScopeMs)); narrow it",
-                                       fix: .narrow, agentID: a.id))
+                                       explanation: "\(a.name) has not used \(ScopeSet(unused)) in \(DurationText.canonical(policy.unusedScopeMs)); \(advice)",
+                                       fix: used.isEmpty ? .revoke : .narrow, agentID: a.id,
+                                       command: used.isEmpty ? ["revoke", a.id] : ["narrow", a.id, "--keep", used.map(\.description).joined(separator: ",")]))
                 }
             }
             _ = i
@@ -92,7 +100,8 @@ public enum FindingsEngine {
         for c in input.calls where agentByID[c.agentID] == nil { unknownCallers[c.agentID, default: 0] += 1 }
         for (id, n) in unknownCallers.sorted(by: { $0.key < $1.key }) {
             out.append(Finding(kind: .unregisteredAgent, severity: .high, subject: .agent(id),
-                               explanation: "\(id) made \(n) recent tool call(s) but is not in the store", fix: .investigate, agentID: nil))
+                               explanation: "\(id) made \(n) recent tool call(s) but is not in the store", fix: .investigate, agentID: nil,
+                               command: ["calls"]))
         }
 
         // Active credentials counted per agent (any instance) and per instance they are bound to:
@@ -105,7 +114,7 @@ public enum FindingsEngine {
                 let life = c.expiresAt.map { "lives \(DurationText.canonical($0 - c.issuedAt))" } ?? "never expires"
                 out.append(Finding(kind: .staticCredential, severity: .medium, subject: .credential(c.id),
                                    explanation: "\(c.id) of \(name(c.agentID, forest)) \(life) (policy: at most \(DurationText.canonical(policy.maxCredentialTTLMs)))",
-                                   fix: .revoke, agentID: c.agentID))
+                                   fix: .revoke, agentID: c.agentID, command: ["revoke", c.id]))
             }
         }
 
@@ -119,12 +128,17 @@ public enum FindingsEngine {
         let sharing = Set(seen.values.filter { $0.count > 1 }.flatMap { $0 })
         var hosts: [String: String] = [:]
         if !sharing.isEmpty { for inst in input.instances where sharing.contains(inst.id) { hosts[inst.id] = inst.host } }
+        var credentialByID: [String: Int] = [:]
+        for (i, c) in input.credentials.enumerated() where seen[c.id] != nil { credentialByID[c.id] = i }
         for (cred, instances) in seen.sorted(by: { $0.key < $1.key }) where instances.count > 1 {
+            let known = credentialByID[cred].map { input.credentials[$0] }
+            // A revoked credential is dealt with; any further use shows as use_after_revoke.
+            if known?.revokedAt != nil { continue }
             let hostCount = Set(instances.map { hosts[$0] ?? $0 }).count
-            let agent = input.credentials.first { $0.id == cred }?.agentID
             out.append(Finding(kind: .sharedCredential, severity: .high, subject: .credential(cred),
                                explanation: "\(cred) is used by \(instances.count) instances on \(hostCount) host(s); credentials should not be shared",
-                               fix: .revoke, agentID: agent))
+                               fix: known == nil ? .investigate : .revoke, agentID: known?.agentID,
+                               command: known == nil ? ["calls"] : ["revoke", cred]))
         }
 
         // Use after revoke: someone still holds a revoked credential or identity.
@@ -138,7 +152,7 @@ public enum FindingsEngine {
             let subject: Finding.Subject = key.hasPrefix(Credential.idPrefix) ? .credential(key) : .agent(key)
             out.append(Finding(kind: .useAfterRevoke, severity: .high, subject: subject,
                                explanation: "\(v.count) call(s) with revoked \(key) by \(name(v.agent, forest)): someone still holds it",
-                               fix: .investigate, agentID: v.agent))
+                               fix: .investigate, agentID: v.agent, command: evidence(v.agent, forest)))
         }
 
         // Stale instances that still hold live credentials.
@@ -147,14 +161,16 @@ public enum FindingsEngine {
             guard live > 0 else { continue }
             out.append(Finding(kind: .staleInstance, severity: .medium, subject: .instance(inst.id),
                                explanation: "instance \(inst.id) of \(name(inst.agentID, forest)) on \(inst.host) is silent for \(DurationText.compact(now - inst.lastHeartbeat)) but \(live) credential(s) are live",
-                               fix: .investigate, agentID: inst.agentID))
+                               fix: .investigate, agentID: inst.agentID,
+                               command: forest.index[inst.agentID] == nil ? ["calls"] : ["agent", "show", inst.agentID]))
         }
 
         // Governed state changed behind Warden's back: nothing else in the store can be trusted
         // until an operator has looked.
         if case .drifted? = input.stateCheck, let check = input.stateCheck {
             out.append(Finding(kind: .stateDrift, severity: .high, subject: .store("store"),
-                               explanation: check.summary, fix: .investigate, agentID: nil))
+                               explanation: check.summary, fix: .investigate, agentID: nil,
+                               command: ["audit", "--verify"]))
         }
         // In place: a sorted copy of 100,000 findings would double the peak memory.
         out.sort {
@@ -167,6 +183,11 @@ public enum FindingsEngine {
 
     struct AgentInstance: Hashable {
         let agent: String, instance: String
+    }
+
+    /// The read that shows an agent's denied calls; every recent call when it is not in the store.
+    static func evidence(_ agentID: String, _ forest: DelegationForest) -> [String] {
+        forest.index[agentID] == nil ? ["calls", "--denied"] : ["calls", "--agent", agentID, "--denied"]
     }
 
     static func name(_ agentID: String, _ forest: DelegationForest) -> String {

@@ -16,12 +16,15 @@ public struct Agent: Hashable, Sendable {
     public var expiresAt: Timestamp?
     public var revokedAt: Timestamp?
     public var revokeReason: String?
+    /// The root of the revocation that revoked it: its own ID, or the agent or principal whose
+    /// revocation cascaded to it. nil when not revoked (or unknown).
+    public var revokedBy: String?
     /// False for an identity only seen in telemetry, never registered by an operator.
     public var registered: Bool
 
     public init(id: String, name: String, principalID: String, parentID: String?, depth: Int,
                 grant: ScopeSet, createdAt: Timestamp, expiresAt: Timestamp?,
-                revokedAt: Timestamp? = nil, revokeReason: String? = nil, registered: Bool = true) {
+                revokedAt: Timestamp? = nil, revokeReason: String? = nil, registered: Bool = true, revokedBy: String? = nil) {
         self.id = id
         self.name = name
         self.principalID = principalID
@@ -33,6 +36,7 @@ public struct Agent: Hashable, Sendable {
         self.revokedAt = revokedAt
         self.revokeReason = revokeReason
         self.registered = registered
+        self.revokedBy = revokedBy
     }
 
     /// The delegator's ID: the parent agent, else the principal.

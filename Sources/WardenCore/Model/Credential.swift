@@ -11,9 +11,12 @@ public struct Credential: Hashable, Sendable {
     /// nil for a credential with no expiry (an imported static API key).
     public var expiresAt: Timestamp?
     public var revokedAt: Timestamp?
+    /// The root of the revocation that revoked it: its own ID, or the agent or principal whose
+    /// revocation cascaded to it. nil when not revoked (or unknown).
+    public var revokedBy: String?
 
     public init(id: String, agentID: String, instanceID: String? = nil, scopes: ScopeSet,
-                issuedAt: Timestamp, expiresAt: Timestamp?, revokedAt: Timestamp? = nil) {
+                issuedAt: Timestamp, expiresAt: Timestamp?, revokedAt: Timestamp? = nil, revokedBy: String? = nil) {
         self.id = id
         self.agentID = agentID
         self.instanceID = instanceID
@@ -21,6 +24,7 @@ public struct Credential: Hashable, Sendable {
         self.issuedAt = issuedAt
         self.expiresAt = expiresAt
         self.revokedAt = revokedAt
+        self.revokedBy = revokedBy
     }
 
     public func isExpired(at now: Timestamp) -> Bool { expiresAt.map { now >= $0 } ?? false }

@@ -109,6 +109,8 @@ enum Dialogs {
         case .down, .char("j"): d.cursor = min(d.grant.count - 1, d.cursor + 1)
         case .char(" "):
             if d.grant.indices.contains(d.cursor) { d.keep[d.cursor].toggle() }
+            d.plan = d.keep.allSatisfy({ $0 }) ? nil
+                : NarrowingPlan.plan(agentID: d.agentID, newGrant: d.kept, forest: s.snapshot.index.forest)
         case .char("r"): d.editingReason = true
         case .char("y"), .enter:
             if d.keep.allSatisfy({ $0 }) {

@@ -93,6 +93,9 @@ public struct NarrowDialog: Sendable {
     public var cursor = 0
     /// Names of the descendants whose effective scopes shrink with this grant.
     public var descendants: [String]
+    /// What `y` would do with the scopes now checked: each descendant grant it cuts (rule 6).
+    /// nil while nothing is unchecked.
+    public var plan: NarrowingPlan?
     public var reason = TextInput()
     public var editingReason = false
 

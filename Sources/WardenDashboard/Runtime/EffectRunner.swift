@@ -77,9 +77,12 @@ final class EffectRunner: @unchecked Sendable {
                 case .narrow(let id, let keep, let reason):
                     let m = Mutation(operatorName: operatorName, now: WallClock.now(), reason: reason)
                     do {
-                        let (before, after) = try store.narrow(agentID: id, .keep(keep), m)
+                        let plan = try store.narrow(agentID: id, .keep(keep), m)
+                        let (before, after) = (plan.target.before, plan.target.after)
                         let name = try store.agent(id)?.name ?? id
-                        outbox.post(.actionFinished("narrowed \(name): \(before) → \(after)", failed: false))
+                        let n = plan.descendants.count
+                        let below = n == 0 ? "" : n == 1 ? "; 1 descendant narrowed with it" : "; \(n) descendants narrowed with it"
+                        outbox.post(.actionFinished("narrowed \(name): \(before) → \(after)\(below)", failed: false))
                     } catch { outbox.post(.actionFinished("narrow failed: \(error)", failed: true)) }
                     force = true
                 case .loadTheme(let name):

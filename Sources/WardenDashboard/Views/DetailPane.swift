@@ -44,6 +44,13 @@ enum DetailPane {
         Line([Span(name + String(repeating: " ", count: max(1, 11 - name.count)), style: s.theme[.muted]), Span(value, style: s.theme[role])])
     }
 
+    /// Where a cascaded revocation started, from the cause the revoked row records.
+    static func causeText(_ snap: FleetSnapshot, _ cause: String) -> String {
+        if let a = snap.index.forest.agent(cause) { return "cascade from revoking \(a.name) (\(a.id))" }
+        if snap.principals.contains(where: { $0.id == cause }) { return "cascade from disabling \(cause)" }
+        return "cascade from \(cause)"
+    }
+
     static func heading(_ s: DashboardState, _ text: String) -> Line { Line(text, style: s.theme[.title]) }
 
     static func agent(_ s: DashboardState, _ id: String) -> [Line] {
@@ -57,6 +64,7 @@ enum DetailPane {
             field(s, "expires", a.expiresAt.map { UTC.rfc3339($0) + " (" + Ago.text(now - $0) + ")" } ?? "never"),
         ]
         if let r = a.revokedAt { out.append(field(s, "revoked", UTC.rfc3339(r) + (a.revokeReason.map { " — " + $0 } ?? ""), .revoked)) }
+        if a.revokedAt != nil, let by = a.revokedBy, by != a.id { out.append(field(s, "cause", causeText(snap, by), .revoked)) }
         out += ["", heading(s, "Chain of authority")]
         let chain = snap.index.forest.chain(of: id).reversed()
         let p = snap.principals.first { $0.id == a.principalID }
@@ -123,6 +131,9 @@ enum DetailPane {
             field(s, "agent", snap.index.forest.agent(c.agentID)?.name ?? c.agentID),
             field(s, "agent id", c.agentID, .muted),
             field(s, "status", st.rawValue, st == .active ? .active : st == .revoked ? .revoked : .expired),
+        ]
+        if c.revokedAt != nil, let by = c.revokedBy, by != c.id { out.append(field(s, "cause", causeText(snap, by), .revoked)) }
+        out += [
             field(s, "scopes", c.scopes.description),
             field(s, "effective", snap.index.forest.index[c.agentID].map { c.scopes.intersection(snap.index.effectiveScopes($0)).description } ?? "(agent unknown)"),
             field(s, "issued", UTC.rfc3339(c.issuedAt)),

@@ -67,11 +67,23 @@ enum DialogViews {
             body.append(Line([Span(i == d.cursor ? "› " : "  "), Span(mark + scope.description, style: style)]))
         }
         body.append("")
+        func names(_ list: [String]) -> String { list.prefix(6).joined(separator: ", ") + (list.count > 6 ? ", …" : "") }
         if d.descendants.isEmpty {
             body.append(Line("No descendants.", style: t[.muted]))
+        } else if let plan = d.plan {
+            // The plan's own list: only descendants whose grant names what is removed are cut.
+            if plan.descendants.isEmpty {
+                body.append(Line("No descendant grant changes (\(Plural.count(d.descendants.count, "descendant")) below).", style: t[.muted]))
+            } else {
+                body.append(Line([Span("Also narrows \(Plural.count(plan.descendants.count, "descendant")): ", style: t[.dialogDanger]),
+                                  Span(names(plan.descendants.map(\.name)), style: t[.muted])]))
+            }
+            let emptied = plan.emptied
+            if !emptied.isEmpty {
+                body.append(Line([Span("Left with no scopes (can do nothing): ", style: t[.dialogDanger]), Span(names(emptied.map(\.name)), style: t[.muted])]))
+            }
         } else {
-            let names = d.descendants.prefix(6).joined(separator: ", ") + (d.descendants.count > 6 ? ", …" : "")
-            body.append(Line([Span("Also narrows \(d.descendants.count) descendant(s): ", style: t[.dialogDanger]), Span(names, style: t[.muted])]))
+            body.append(Line("Descendants holding a removed scope lose it too (\(Plural.count(d.descendants.count, "descendant")) below).", style: t[.muted]))
         }
         if !d.reason.isEmpty && !d.editingReason { body.append(Line("reason: " + d.reason.text, style: t[.muted])) }
         let hints = d.editingReason ? [KeyHint("Enter", "done")]

@@ -1,7 +1,7 @@
 /// The schema, versioned with PRAGMA user_version and migrated forward on open.
 /// Append a migration to change the schema; never edit one that has shipped.
 enum Migrations {
-    static let all: [String] = [v1, v2, v3]
+    static let all: [String] = [v1, v2, revokedBy, stateDigest]
 
     static var latest: Int { all.count }
 
@@ -130,10 +130,44 @@ enum Migrations {
         return sql
     }()
 
+    /// The cause of each revocation: `revoked_by` names the agent, principal or credential whose
+    /// revocation revoked the row (its own ID when it was revoked itself), so a cascade is named
+    /// by where it started rather than recognised by rows sharing a timestamp. Existing rows are
+    /// backfilled once by that old heuristic: a row revoked at the very time its delegator was
+    /// revoked (or its principal disabled) takes the delegator's cause, top-down.
+    static let revokedBy = """
+    ALTER TABLE agents ADD COLUMN revoked_by TEXT;
+    ALTER TABLE credentials ADD COLUMN revoked_by TEXT;
+    CREATE TEMP TABLE backfill_causes(id TEXT PRIMARY KEY, cause TEXT) WITHOUT ROWID;
+    WITH RECURSIVE walk(id, cause, at) AS (
+        SELECT a.id,
+               CASE WHEN a.revoked_at IS NULL THEN NULL
+                    WHEN p.status = 'disabled' AND p.disabled_at = a.revoked_at THEN p.id
+                    ELSE a.id END,
+               a.revoked_at
+        FROM agents a LEFT JOIN principals p ON p.id = a.principal_id
+        WHERE a.parent_id IS NULL OR a.parent_id NOT IN (SELECT id FROM agents)
+        UNION
+        SELECT c.id,
+               CASE WHEN c.revoked_at IS NULL THEN NULL
+                    WHEN walk.cause IS NOT NULL AND walk.at = c.revoked_at THEN walk.cause
+                    ELSE c.id END,
+               c.revoked_at
+        FROM agents c JOIN walk ON c.parent_id = walk.id)
+    INSERT OR IGNORE INTO backfill_causes(id, cause) SELECT id, cause FROM walk WHERE cause IS NOT NULL;
+    UPDATE agents SET revoked_by = (SELECT cause FROM backfill_causes b WHERE b.id = agents.id)
+    WHERE revoked_at IS NOT NULL;
+    UPDATE agents SET revoked_by = id WHERE revoked_at IS NOT NULL AND revoked_by IS NULL;
+    UPDATE credentials SET revoked_by = coalesce(
+        (SELECT a.revoked_by FROM agents a WHERE a.id = credentials.agent_id AND a.revoked_at = credentials.revoked_at), id)
+    WHERE revoked_at IS NOT NULL;
+    DROP TABLE temp.backfill_causes;
+    """
+
     /// The state digest (rule 5): a hash per governed row, their sum, and the sum in each journal
     /// record. Triggers and the baseline are built from the schema after migrating
     /// (`ensureStateDigest`), so a later migration that adds a governed column is covered.
-    static let v3 = """
+    static let stateDigest = """
     ALTER TABLE principals ADD COLUMN digest BLOB;
     ALTER TABLE agents ADD COLUMN digest BLOB;
     ALTER TABLE credentials ADD COLUMN digest BLOB;

@@ -65,8 +65,12 @@ public protocol FleetStore: AnyObject {
     /// Revokes an agent and its whole subtree and their credentials, in one transaction.
     func revokeAgent(_ id: String, _ m: Mutation) throws(StoreError) -> RevocationPlan
     func revokeCredential(_ id: String, _ m: Mutation) throws(StoreError) -> RevocationPlan
-    /// Attenuates a grant; returns the grant before and after.
-    func narrow(agentID: String, _ change: Narrowing, _ m: Mutation) throws(StoreError) -> (before: ScopeSet, after: ScopeSet)
+    /// What `narrow` would do now, changing nothing: the agent's grant and every descendant grant
+    /// it cuts, each before and after (the dashboard's dialog and `narrow --dry-run` show it).
+    func narrowingPlan(agentID: String, _ change: Narrowing) throws(StoreError) -> NarrowingPlan
+    /// Attenuates a grant and, in the same transaction, cuts every descendant's grant to its
+    /// delegator's new effective scopes (rule 6); one journal record lists each change.
+    func narrow(agentID: String, _ change: Narrowing, _ m: Mutation) throws(StoreError) -> NarrowingPlan
     /// Applies a validated fleet document all-or-nothing.
     func importFleet(_ document: FleetDocument, _ m: Mutation) throws(StoreError) -> ImportOutcome
 

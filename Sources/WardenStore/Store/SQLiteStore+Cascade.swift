@@ -13,8 +13,8 @@ extension SQLiteStore {
         """
 
     /// Revokes every not-yet-revoked agent below (and including) the target's roots and every
-    /// credential they hold, all stamped `m.now` and one new row version, inside the caller's
-    /// transaction. Returns the same plan `revocationPlan` would have shown.
+    /// credential they hold, all stamped `m.now`, one new row version and the target as the
+    /// cause (`revoked_by`), inside the caller's transaction. Returns the same plan `revocationPlan` would have shown.
     func cascade(_ target: RevocationPlan.Target, _ m: Mutation) throws(StoreError) -> RevocationPlan {
         let rootSQL: String, root: String
         switch target {
@@ -56,16 +56,16 @@ extension SQLiteStore {
         let (revokedAgents, revokedCredentials) = try db.withoutTriggers { () throws(StoreError) -> (Int, Int) in
             let a = try keepingDigest(of: "agents", rowids: "SELECT rid FROM temp.cascade_agents WHERE revoked IS NULL") { () throws(StoreError) -> Int in
                 try db.prepare("""
-                    UPDATE agents SET revoked_at = ?, revoke_reason = ?, version = ?
+                    UPDATE agents SET revoked_at = ?, revoke_reason = ?, revoked_by = ?, version = ?
                     WHERE rowid IN (SELECT rid FROM temp.cascade_agents WHERE revoked IS NULL) AND revoked_at IS NULL
-                    """).bind(m.now, m.reason, version).run()
+                    """).bind(m.now, m.reason, root, version).run()
                 return db.changes
             }
             let c = try keepingDigest(of: "credentials", rowids: "SELECT rid FROM temp.cascade_credentials") { () throws(StoreError) -> Int in
                 try db.prepare("""
-                    UPDATE credentials SET revoked_at = ?, version = ?
+                    UPDATE credentials SET revoked_at = ?, revoked_by = ?, version = ?
                     WHERE rowid IN (SELECT rid FROM temp.cascade_credentials) AND revoked_at IS NULL
-                    """).bind(m.now, version).run()
+                    """).bind(m.now, root, version).run()
                 return db.changes
             }
             return (a, c)

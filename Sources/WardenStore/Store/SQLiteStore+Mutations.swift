@@ -58,9 +58,10 @@ extension SQLiteStore {
     }
 
     func insertAgent(_ a: Agent) throws(StoreError) {
-        try db.prepare("INSERT INTO agents(\(Self.agentColumns)) VALUES (?,?,?,?,?,?,?,?,?,?,?)")
+        try db.prepare("INSERT INTO agents(\(Self.agentColumns), revoked_by) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)")
             .bind(a.id, a.name, a.principalID, a.parentID, a.depth, a.grant.description, a.createdAt,
-                  a.expiresAt, a.revokedAt, a.revokeReason, a.registered).run()
+                  a.expiresAt, a.revokedAt, a.revokeReason, a.registered,
+                  a.revokedAt == nil ? nil : (a.revokedBy ?? a.id)).run()
     }
 
     /// A fresh SPIFFE ID: the name and four hex digits, longer if those collide.
@@ -143,8 +144,9 @@ extension SQLiteStore {
     public static let defaultCredentialTTLMs: Int64 = 3_600_000
 
     func insertCredential(_ c: Credential, secretHash: [UInt8]) throws(StoreError) {
-        try db.prepare("INSERT INTO credentials(id, agent_id, instance_id, secret_hash, scopes, issued_at, expires_at, revoked_at) VALUES (?,?,?,?,?,?,?,?)")
-            .bind(c.id, c.agentID, c.instanceID, secretHash, c.scopes.description, c.issuedAt, c.expiresAt, c.revokedAt).run()
+        try db.prepare("INSERT INTO credentials(id, agent_id, instance_id, secret_hash, scopes, issued_at, expires_at, revoked_at, revoked_by) VALUES (?,?,?,?,?,?,?,?,?)")
+            .bind(c.id, c.agentID, c.instanceID, secretHash, c.scopes.description, c.issuedAt, c.expiresAt, c.revokedAt,
+                  c.revokedAt == nil ? nil : (c.revokedBy ?? c.id)).run()
     }
 
     public func revokeAgent(_ id: String, _ m: Mutation) throws(StoreError) -> RevocationPlan {
@@ -171,40 +173,23 @@ extension SQLiteStore {
     }
 
     /// Marks every agent and credential of a plan revoked (inside the caller's transaction), row
-    /// by row: for a single credential. Cascades go set-based through `cascade`.
+    /// by row: for a single credential. Cascades go set-based through `cascade`. Each row
+    /// records the plan's target as the cause of its revocation.
     func apply(_ plan: RevocationPlan, _ m: Mutation) throws(StoreError) {
+        let cause = plan.target.id
         // One row version for the whole plan, set here, so the per-row version triggers stand
         // aside (they fire only when a row's version is left unchanged).
         try db.run("UPDATE row_version SET v = v + 1 WHERE id = 1")
         let version = try db.prepare("SELECT v FROM row_version WHERE id = 1").first { $0.int(0) } ?? 0
-        let ua = try db.prepare("UPDATE agents SET revoked_at = ?, revoke_reason = ?, version = ? WHERE id = ? AND revoked_at IS NULL")
-        for id in plan.agents { try ua.bind(m.now, m.reason, version, id).run() }
-        let uc = try db.prepare("UPDATE credentials SET revoked_at = ?, version = ? WHERE id = ? AND revoked_at IS NULL")
-        for id in plan.credentials { try uc.bind(m.now, version, id).run() }
+        let ua = try db.prepare("UPDATE agents SET revoked_at = ?, revoke_reason = ?, revoked_by = ?, version = ? WHERE id = ? AND revoked_at IS NULL")
+        for id in plan.agents { try ua.bind(m.now, m.reason, cause, version, id).run() }
+        let uc = try db.prepare("UPDATE credentials SET revoked_at = ?, revoked_by = ?, version = ? WHERE id = ? AND revoked_at IS NULL")
+        for id in plan.credentials { try uc.bind(m.now, cause, version, id).run() }
     }
 
     func revocationSummary(_ plan: RevocationPlan, status: String) -> String {
         json(["status": .string(status), "agents_revoked": .strings(plan.agents),
               "credentials_revoked": .strings(plan.credentials), "live_instances": .int(plan.liveInstances)])
-    }
-
-    public func narrow(agentID: String, _ change: Narrowing, _ m: Mutation) throws(StoreError) -> (before: ScopeSet, after: ScopeSet) {
-        try write { () throws(StoreError) -> (before: ScopeSet, after: ScopeSet) in
-            guard let a = try agent(agentID) else { throw .notFound("no agent '\(agentID)'") }
-            if a.isRevoked { throw .refused("refused: agent '\(agentID)' is revoked") }
-            let after: ScopeSet
-            do throws(Attenuation.Refusal) {
-                switch change {
-                case .drop(let d): after = try Attenuation.drop(d, from: a.grant)
-                case .keep(let k): after = try Attenuation.keep(k, of: a.grant, agent: agentID)
-                }
-            } catch { throw .refused(error.description) }
-            if after == a.grant { throw .refused("refused: the grant is already \(after)") }
-            try db.prepare("UPDATE agents SET scopes = ? WHERE id = ?").bind(after.description, agentID).run()
-            try appendAudit(m, action: "agent.narrow", target: agentID, before: json(["scopes": .strings(a.grant.strings)]),
-                            after: json(["scopes": .strings(after.strings)]))
-            return (a.grant, after)
-        }
     }
 
     func json(_ members: KeyValuePairs<String, JSONValue>) -> String {

@@ -4,8 +4,10 @@ import WardenCore
 extension SQLiteStore {
     static let principalColumns = "id, kind, name, scopes, status, created_at, disabled_at"
     static let agentColumns = "id, name, principal_id, parent_id, depth, scopes, created_at, expires_at, revoked_at, revoke_reason, registered"
+    /// What `agentRow` reads: the inserted columns and the revocation's cause.
+    static let agentSelectColumns = agentColumns + ", revoked_by"
     static let instanceColumns = "id, agent_id, host, pid, started_at, last_heartbeat, stopped_at"
-    static let credentialColumns = "id, agent_id, instance_id, scopes, issued_at, expires_at, revoked_at"
+    static let credentialColumns = "id, agent_id, instance_id, scopes, issued_at, expires_at, revoked_at, revoked_by"
     static let callColumns = "seq, at, agent_id, instance_id, credential_id, server, tool, decision, reason, duration_ms, result, args"
     static let auditColumns = "seq, at, operator, action, target, before, after, reason, prev_hash, hash, state_digest"
     static let auditColumnsBeforeDigest = "seq, at, operator, action, target, before, after, reason, prev_hash, hash, NULL"
@@ -20,7 +22,7 @@ extension SQLiteStore {
         Agent(id: s.string(o), name: s.string(o + 1), principalID: s.string(o + 2), parentID: s.optString(o + 3),
               depth: Int(s.int(o + 4)), grant: scopes(s.string(o + 5)), createdAt: s.int(o + 6),
               expiresAt: s.optInt(o + 7), revokedAt: s.optInt(o + 8), revokeReason: s.optString(o + 9),
-              registered: s.int(o + 10) != 0)
+              registered: s.int(o + 10) != 0, revokedBy: s.optString(o + 11))
     }
 
     func instanceRow(_ s: Statement) -> Instance {
@@ -30,7 +32,7 @@ extension SQLiteStore {
 
     func credentialRow(_ s: Statement) -> Credential {
         Credential(id: s.string(0), agentID: s.string(1), instanceID: s.optString(2), scopes: scopes(s.string(3)),
-                   issuedAt: s.int(4), expiresAt: s.optInt(5), revokedAt: s.optInt(6))
+                   issuedAt: s.int(4), expiresAt: s.optInt(5), revokedAt: s.optInt(6), revokedBy: s.optString(7))
     }
 
     func callRow(_ s: Statement) -> ToolCall {
@@ -56,7 +58,7 @@ extension SQLiteStore {
     }
 
     public func agents() throws(StoreError) -> [Agent] {
-        try db.prepare("SELECT \(Self.agentColumns) FROM agents ORDER BY rowid").all { agentRow($0) }
+        try db.prepare("SELECT \(Self.agentSelectColumns) FROM agents ORDER BY rowid").all { agentRow($0) }
     }
 
     public func agent(_ id: String) throws(StoreError) -> Agent? {
@@ -238,7 +240,7 @@ extension SQLiteStore {
             return RowChanges(
                 version: now,
                 principals: try rows(v.structure, "principals", Self.principalColumns, firstOrder: "id") { principalRow($0) },
-                agents: try rows(v.structure, "agents", Self.agentColumns) { agentRow($0) },
+                agents: try rows(v.structure, "agents", Self.agentSelectColumns) { agentRow($0) },
                 credentials: try rows(v.credentials, "credentials", Self.credentialColumns) { credentialRow($0) },
                 instances: try rows(v.instances, "instances", Self.instanceColumns) { instanceRow($0) })
         }

@@ -32,7 +32,7 @@ extension SQLiteStore {
         }
         let credentialID = cs.string(0), agentID = cs.string(1), instanceID = cs.optString(2)
         let credentialScopes = cs.bytes(3).map { scopes(bytes: $0) } ?? .none
-        let credentialExpiresAt = cs.optInt(4), credentialRevokedAt = cs.optInt(5)
+        let credentialExpiresAt = cs.optInt(4), credentialRevokedAt = cs.optInt(5), credentialRevokedBy = cs.optString(6)
         cs.reset()
 
         // The chain: `key` holds the ID being looked up, `next` receives its parent's, then they swap.
@@ -48,8 +48,12 @@ extension SQLiteStore {
             ls.reset()
             key.bind(ls.stmt, 1)
             guard try ls.step() else { break }
+            let revokedAt = ls.optInt(4)
+            // The ID and the cause are read only for a revoked link: a live chain builds no string.
             links.append(Authorization.Link(grant: ls.bytes(2).map { scopes(bytes: $0) } ?? .none,
-                                            expiresAt: ls.optInt(3), revokedAt: ls.optInt(4)))
+                                            expiresAt: ls.optInt(3), revokedAt: revokedAt,
+                                            id: revokedAt == nil ? nil : key.string,
+                                            revokedBy: revokedAt == nil ? nil : ls.optString(5)))
             root.set(ls.bytes(1))
             guard let parent = ls.bytes(0) else { break }
             // A cycle cannot be written through the store; guard against a damaged file anyway.
@@ -60,6 +64,7 @@ extension SQLiteStore {
         ls.reset()
 
         var principalDisabledAt: Timestamp?
+        var principalID: String?
         var activePrincipalScopes: ScopeSet?
         if !links.isEmpty {
             let ps = try hot(.authPrincipal)
@@ -70,14 +75,17 @@ extension SQLiteStore {
                 if active {
                     activePrincipalScopes = ps.bytes(2).map { scopes(bytes: $0) } ?? ScopeSet.none
                 } else {
-                    principalDisabledAt = ps.optInt(1)
+                    principalDisabledAt = ps.optInt(1) ?? 0
+                    principalID = root.string
                 }
             }
             ps.reset()
         }
         let decision = Authorization.decide(credentialScopes: credentialScopes, credentialExpiresAt: credentialExpiresAt,
-                                            credentialRevokedAt: credentialRevokedAt, chain: links,
-                                            principalDisabledAt: principalDisabledAt, activePrincipalScopes: activePrincipalScopes,
+                                            credentialRevokedAt: credentialRevokedAt, credentialID: credentialID,
+                                            credentialRevokedBy: credentialRevokedBy, chain: links,
+                                            principalDisabledAt: principalDisabledAt, principalID: principalID,
+                                            activePrincipalScopes: activePrincipalScopes,
                                             server: server, tool: tool, now: now)
         return AuthorizationOutcome(decision: decision, credentialID: credentialID, agentID: agentID, instanceID: instanceID)
     }

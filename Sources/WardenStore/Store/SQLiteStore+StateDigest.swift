@@ -124,17 +124,22 @@ extension SQLiteStore {
         return stateDigestSchema
     }
 
-    /// For writes that run with triggers off (the cascade): keeps row hashes and the sum right for
-    /// the rows `rowids` (a subquery of rowids of `table`) around `body`.
-    func keepingDigest<T>(of table: String, rowids: String, _ body: () throws(StoreError) -> T) throws(StoreError) -> T {
+    /// For writes that run with triggers off (the cascade, a narrow's descendants): keeps row
+    /// hashes and the sum right for the rows `rowids` (a subquery of rowids of `table`, with at
+    /// most one `?`, bound to `parameter`) around `body`.
+    func keepingDigest<T>(of table: String, rowids: String, parameter: String? = nil,
+                          _ body: () throws(StoreError) -> T) throws(StoreError) -> T {
         guard let cols = try governedColumns().first(where: { $0.table == table })?.columns else { return try body() }
         let hash = Self.rowHash(table, cols)
-        try db.exec("UPDATE governed_state SET digest = warden_digest_step(digest, (SELECT warden_digest_sum(\(hash)) FROM \(table) WHERE rowid IN (\(rowids))), NULL)")
+        func run(_ sql: String) throws(StoreError) {
+            let st = try db.prepare(sql)
+            if let parameter { st.bind(parameter) }
+            try st.run()
+        }
+        try run("UPDATE governed_state SET digest = warden_digest_step(digest, (SELECT warden_digest_sum(\(hash)) FROM \(table) WHERE rowid IN (\(rowids))), NULL)")
         let result = try body()
-        try db.exec("""
-            UPDATE \(table) SET digest = \(hash) WHERE rowid IN (\(rowids));
-            UPDATE governed_state SET digest = warden_digest_step(digest, NULL, (SELECT warden_digest_sum(digest) FROM \(table) WHERE rowid IN (\(rowids))));
-            """)
+        try run("UPDATE \(table) SET digest = \(hash) WHERE rowid IN (\(rowids))")
+        try run("UPDATE governed_state SET digest = warden_digest_step(digest, NULL, (SELECT warden_digest_sum(digest) FROM \(table) WHERE rowid IN (\(rowids))))")
         return result
     }
 

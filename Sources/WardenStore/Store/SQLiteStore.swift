@@ -36,11 +36,11 @@ public final class SQLiteStore: FleetStore {
         var sql: String {
             switch self {
             case .credentialByHash: return "SELECT \(SQLiteStore.credentialColumns) FROM credentials WHERE secret_hash = ?"
-            case .agentByID: return "SELECT \(SQLiteStore.agentColumns) FROM agents WHERE id = ?"
+            case .agentByID: return "SELECT \(SQLiteStore.agentSelectColumns) FROM agents WHERE id = ?"
             case .principalByID: return "SELECT \(SQLiteStore.principalColumns) FROM principals WHERE id = ?"
             // Only what a decision needs (and the outcome names).
-            case .authCredential: return "SELECT id, agent_id, instance_id, scopes, expires_at, revoked_at FROM credentials WHERE secret_hash = ?"
-            case .authLink: return "SELECT parent_id, principal_id, scopes, expires_at, revoked_at FROM agents WHERE id = ?"
+            case .authCredential: return "SELECT id, agent_id, instance_id, scopes, expires_at, revoked_at, revoked_by FROM credentials WHERE secret_hash = ?"
+            case .authLink: return "SELECT parent_id, principal_id, scopes, expires_at, revoked_at, revoked_by FROM agents WHERE id = ?"
             case .authPrincipal: return "SELECT status, disabled_at, scopes FROM principals WHERE id = ?"
             }
         }
@@ -107,7 +107,13 @@ public final class SQLiteStore: FleetStore {
             }
             throw .io("cannot write \(path): \(String(cString: strerror(errno))); look with --read-only")
         }
-        return try openChecked(path: path, readOnly: readOnly, mapped: mapped)
+        let store = try openChecked(path: path, readOnly: readOnly, mapped: mapped)
+        // A store an older Warden wrote is migrated by whoever opens it first, a read-only
+        // command included when the file may be written: its reads need the current schema.
+        if readOnly, try store.userVersion() < Migrations.latest, access(path, W_OK) == 0 {
+            _ = try openChecked(path: path, readOnly: false, mapped: false)
+        }
+        return store
     }
 
     /// Opens a store read-only whatever its permissions, to diagnose it (`warden doctor`):

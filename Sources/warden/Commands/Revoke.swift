@@ -38,7 +38,8 @@ enum RevokeCommands {
         let store = try ctx.openStore(readOnly: false)
         let agent = try Resolve.agent(inv.positional("AGENT")!, in: store)
         let change: Narrowing = inv.scopes("drop").map(Narrowing.drop) ?? .keep(inv.scopes("keep")!)
-        let (before, after) = try store.narrow(agentID: agent.id, change, ctx.mutation(reason: inv.text("reason")))
+        let plan = try store.narrow(agentID: agent.id, change, ctx.mutation(reason: inv.text("reason")))
+        let (before, after) = (plan.target.before, plan.target.after)
         let effective = try store.effectiveScopes(of: agent.id)
         if ctx.json {
             ctx.emit(.object([
@@ -46,13 +47,22 @@ enum RevokeCommands {
                 ("before", JSONModels.scopes(before)),
                 ("after", JSONModels.scopes(after)),
                 ("effective_scopes", JSONModels.scopes(effective)),
+                ("descendants", .array(plan.descendants.map { d in .object([
+                    ("agent_id", .string(d.agentID)), ("before", JSONModels.scopes(d.before)), ("after", JSONModels.scopes(d.after)),
+                ]) })),
             ]))
             return 0
         }
         ctx.line("narrowed \(TerminalText.safe(agent.name)) (\(TerminalText.safe(agent.id)))")
         ctx.line("  before     \(before)")
         ctx.line("  after      \(after)")
-        ctx.line("  effective  \(effective)  (its delegates are narrowed with it)")
+        ctx.line("  effective  \(effective)")
+        if !plan.descendants.isEmpty {
+            ctx.line("narrowed with it: \(plan.descendants.count == 1 ? "1 descendant" : "\(plan.descendants.count) descendants")")
+            for d in plan.descendants {
+                ctx.line("  \(TerminalText.safe(d.agentID))  \(d.before) → \(d.after)\(d.emptied ? "  (can do nothing now)" : "")")
+            }
+        }
         return 0
     }
 }

@@ -20,7 +20,7 @@ enum FindingsCommand {
             usage: try store.toolUsage(since: now - policy.unusedScopeMs), now: now, policy: policy,
             stateCheck: try store.verifyState()))
         if ctx.json {
-            ctx.emit(.array(findings.map(json)))
+            ctx.emit(.array(findings.map { json($0, db: ctx.globals.db) }))
             return 0
         }
         if findings.isEmpty {
@@ -29,7 +29,7 @@ enum FindingsCommand {
         }
         var t = Table(["SEVERITY", "KIND", "SUBJECT", "EXPLANATION", "FIX"])
         for f in findings {
-            t.add([f.severity.name, f.kind.rawValue, f.subject.id, f.explanation, command(f)])
+            t.add([f.severity.name, f.kind.rawValue, f.subject.id, f.explanation, command(f, db: ctx.globals.db)])
         }
         ctx.out(t.render())
         let high = findings.filter { $0.severity == .high }.count
@@ -37,19 +37,21 @@ enum FindingsCommand {
         return 0
     }
 
-    /// What an operator types to act on it.
-    static func command(_ f: Finding) -> String {
-        switch f.fix {
-        case .revoke: return "warden revoke \(f.subject.id)"
-        case .narrow: return "warden narrow \(f.subject.id) --drop …"
-        case .investigate:
-            if f.kind == .stateDrift { return "warden audit --verify" }
-            if let a = f.agentID { return "warden agent show \(a)" }
-            return "warden calls"
-        }
+    /// What an operator types to act on it: complete, quoted for a POSIX shell, and aimed at the
+    /// same store when `--db` chose it (a copy-paste must not act on another store).
+    static func command(_ f: Finding, db: String?) -> String {
+        (["warden"] + (db.map { ["--db", $0] } ?? []) + f.command).map(shellQuoted).joined(separator: " ")
     }
 
-    static func json(_ f: Finding) -> JSONValue {
+    /// A word as a shell reads it back unchanged: bare when it holds only safe characters, else
+    /// in single quotes (a quote inside becomes '\'').
+    static func shellQuoted(_ word: String) -> String {
+        let safe = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./:@%+=,")
+        if !word.isEmpty && word.allSatisfy({ safe.contains($0) }) { return word }
+        return "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+
+    static func json(_ f: Finding, db: String?) -> JSONValue {
         let subjectKind: String
         switch f.subject {
         case .agent: subjectKind = "agent"
@@ -65,7 +67,7 @@ enum FindingsCommand {
             ("agent_id", .optString(f.agentID)),
             ("explanation", .string(f.explanation)),
             ("fix", .string(f.fix.rawValue)),
-            ("command", .string(command(f))),
+            ("command", .string(command(f, db: db))),
         ])
     }
 }

@@ -39,6 +39,7 @@ enum JSONModels {
             ("expires_at", .time(a.expiresAt)),
             ("revoked_at", .time(a.revokedAt)),
             ("revoke_reason", .optString(a.revokeReason)),
+            ("revoked_by", .optString(a.revokedBy)),
             ("registered", .bool(a.registered)),
         ]
     }
@@ -67,6 +68,7 @@ enum JSONModels {
             ("issued_at", .time(c.issuedAt)),
             ("expires_at", .time(c.expiresAt)),
             ("revoked_at", .time(c.revokedAt)),
+            ("revoked_by", .optString(c.revokedBy)),
             ("static", .bool(c.isStatic(policy: .standard))),
         ])
     }

@@ -1,0 +1,77 @@
+import Foundation
+import Testing
+import WardenCore
+@testable import WardenStore
+
+/// Each revoked row records the revocation it came from (`revoked_by`): set by cascades, single
+/// revokes and principal disables, backfilled once for older stores, and what `authorize` names.
+@Suite("Revocation causes")
+struct RevocationCauseTests {
+    func causes(_ s: SQLiteStore, _ table: String) throws -> [String: String] {
+        Dictionary(uniqueKeysWithValues: try s.db.prepare("SELECT id, revoked_by FROM \(table) WHERE revoked_at IS NOT NULL")
+            .all { ($0.string(0), $0.string(1)) })
+    }
+
+    @Test func everyRevocationRecordsItsRoot() throws {
+        let t = try TempStore()
+        let s = t.store
+        let f = try SmallFleet(s)
+        // All in one millisecond: only the causes tell these revocations apart.
+        _ = try s.revokeCredential(f.testerToken.credential.id, m(t0 + 5))
+        _ = try s.revokeAgent(f.coder.id, m(t0 + 5))
+        _ = try s.disablePrincipal("user:alice@acme.example", m(t0 + 5))
+        #expect(try causes(s, "agents") == [f.coder.id: f.coder.id, f.tester.id: f.coder.id,
+                                           f.planner.id: "user:alice@acme.example", f.reporter.id: "user:alice@acme.example"])
+        #expect(try causes(s, "credentials") == [
+            f.testerToken.credential.id: f.testerToken.credential.id, f.coderToken.credential.id: f.coder.id,
+            f.plannerToken.credential.id: "user:alice@acme.example", f.reporterToken.credential.id: "user:alice@acme.example",
+        ])
+        #expect(try s.agent(f.tester.id)?.revokedBy == f.coder.id)
+        #expect(try s.credential(f.coderToken.credential.id)?.revokedBy == f.coder.id)
+        // Each named by where it started, although every row carries the same time stamp.
+        let tool = "github/get_repo"
+        #expect(try s.authorize(secret: f.testerToken.secret, serverTool: tool, now: t0 + 6).decision == .deny(.credentialRevoked))
+        #expect(try s.authorize(secret: f.coderToken.secret, serverTool: tool, now: t0 + 6).decision == .deny(.agentRevoked))
+        #expect(try s.authorize(secret: f.plannerToken.secret, serverTool: tool, now: t0 + 6).decision == .deny(.principalDisabled))
+        #expect(try s.authorize(secret: f.reporterToken.secret, serverTool: "slack/post_message", now: t0 + 6).decision == .deny(.principalDisabled))
+    }
+
+    /// A revoked credential that has also expired is denied for its revocation.
+    @Test func anExpiredCredentialOfARevokedAgentIsDeniedAsRevoked() throws {
+        let t = try TempStore()
+        let s = t.store
+        let f = try SmallFleet(s)
+        _ = try s.revokeAgent(f.coder.id, m(t0 + 5))
+        let later = t0 + 86_400_000 * 2  // every credential and the planner have expired by now
+        #expect(try s.authorize(secret: f.testerToken.secret, serverTool: "github/get_repo", now: later).decision == .deny(.ancestorRevoked))
+        #expect(try s.authorize(secret: f.coderToken.secret, serverTool: "github/get_repo", now: later).decision == .deny(.agentRevoked))
+        #expect(try s.authorize(secret: f.plannerToken.secret, serverTool: "github/get_repo", now: later).decision == .deny(.credentialExpired))
+    }
+
+    /// A store from before `revoked_by` is backfilled once by the old heuristic: a row revoked
+    /// at its delegator's revocation time (or its principal's disabling time) takes its cause.
+    @Test func migrationBackfillsCausesOfAnOlderStore() throws {
+        let t = try TempStore()
+        let s = t.store
+        let f = try SmallFleet(s)
+        _ = try s.revokeCredential(f.reporterToken.credential.id, m(t0 + 3))
+        _ = try s.revokeAgent(f.coder.id, m(t0 + 5))
+        _ = try s.disablePrincipal("user:alice@acme.example", m(t0 + 7))
+        let expectedAgents = try causes(s, "agents"), expectedCredentials = try causes(s, "credentials")
+        // Back to the schema before this migration: no revoked_by, user_version one lower.
+        let latest = Migrations.all.firstIndex(of: Migrations.revokedBy)!
+        try rollBackStateDigest(s)
+        try s.db.exec("""
+            ALTER TABLE agents DROP COLUMN revoked_by;
+            ALTER TABLE credentials DROP COLUMN revoked_by;
+            PRAGMA user_version = \(latest);
+            """)
+        // The first to open it migrates it, even a read-only reader (whose reads need the column).
+        let reader = try SQLiteStore.open(path: t.path, readOnly: true)
+        #expect(try reader.agent(f.tester.id)?.revokedBy == f.coder.id)
+        let reopened = try t.open()
+        #expect(try causes(reopened, "agents") == expectedAgents)
+        #expect(try causes(reopened, "credentials") == expectedCredentials)
+        #expect(try reopened.authorize(secret: f.testerToken.secret, serverTool: "github/get_repo", now: t0 + 8).decision == .deny(.ancestorRevoked))
+    }
+}
