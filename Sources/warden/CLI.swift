@@ -113,7 +113,7 @@ enum Help {
     }
 
     static let footer = """
-        Durations: 90s, 15m, 8h, 7d. Lists: comma-separated. IDs: a full ID, a unique prefix, or a unique agent name.
+        Durations: 90s, 15m, 8h, 7d. Lists: comma-separated. IDs: a full ID, a unique ID prefix (spiffe://DOMAIN/agent/NAME/…, tok_ + 6), or an exact agent name.
         Exit codes: 0 success, 1 usage error, 2 runtime error (store, I/O, refused rule), 3 authorization denied.
 
         """

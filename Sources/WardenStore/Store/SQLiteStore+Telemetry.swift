@@ -391,6 +391,14 @@ struct TelemetryWriter {
                 throw EventRefusal(reason: "agent '\(id)' already exists (delegated by \(existing.delegatorID))")
             }
         }
+        // A name answers to its live registered agent (`resolve`): telemetry may not register a
+        // second one under it, or `warden revoke NAME` would stop naming one agent.
+        if let holder = try db.prepare("""
+            SELECT id FROM agents WHERE name = ? AND registered = 1 AND revoked_at IS NULL
+                AND (expires_at IS NULL OR expires_at > ?) LIMIT 1
+            """).bind(name, at).first({ $0.string(0) }) {
+            throw EventRefusal(reason: "refused: the name '\(name)' belongs to the live registered agent \(holder); delegate under another name")
+        }
         let authority: SQLiteStore.Authority
         do { authority = try store.activeAuthority(of: parent, now: at) } catch {
             throw EventRefusal(reason: error.description)

@@ -30,13 +30,23 @@ enum PrincipalCommands {
     }
 
     static func disable(_ inv: Invocation, _ ctx: Context) throws -> Int32 {
-        let store = try ctx.openStore(readOnly: false)
+        let store = try ctx.openStore(readOnly: inv.has("dry-run"))
         let ref = try Resolve.reference(inv.positional("ID")!, in: store)
         guard case .principal(let id) = ref else {
             throw RuntimeError("\(Resolve.describe(ref)) is not a principal; use `warden revoke` for agents and credentials")
         }
-        let plan = try store.disablePrincipal(id, ctx.mutation(reason: inv.text("reason")))
-        RevokeCommands.report(plan, verb: "disabled principal \(TerminalText.safe(id))", action: "disable", ctx)
+        return try disable(id, inv, ctx, store)
+    }
+
+    /// Disables a principal (also `warden revoke PRINCIPAL`): `--dry-run` shows the plan; a tree
+    /// over the confirmation threshold needs a yes.
+    static func disable(_ id: String, _ inv: Invocation, _ ctx: Context, _ store: any FleetStore) throws -> Int32 {
+        let subject = "principal \(TerminalText.safe(id))"
+        let plan = try store.revocationPlan(.principal(id), now: ctx.now)
+        if inv.has("dry-run") { return RevokeCommands.preview(plan, verb: "disable \(subject)", action: "disable", ctx) }
+        try Confirm.require(agents: plan.agents.count, what: "disabling \(subject)", inv, ctx)
+        let done = try store.disablePrincipal(id, ctx.mutation(reason: inv.text("reason")))
+        RevokeCommands.report(done, verb: "disabled \(subject)", action: "disable", ctx)
         return 0
     }
 

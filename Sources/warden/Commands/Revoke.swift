@@ -3,41 +3,70 @@ import WardenStore
 
 enum RevokeCommands {
     static func revoke(_ inv: Invocation, _ ctx: Context) throws -> Int32 {
-        let store = try ctx.openStore(readOnly: false)
+        let dryRun = inv.has("dry-run")
+        let store = try ctx.openStore(readOnly: dryRun)
         let ref = try Resolve.reference(inv.positional("ID")!, in: store)
         let m = ctx.mutation(reason: inv.text("reason"))
         switch ref {
         case .agent(let id):
             let name = try store.agent(id)?.name ?? id
-            let plan = try store.revokeAgent(id, m)
-            report(plan, verb: "revoked agent \(TerminalText.safe(name)) (\(TerminalText.safe(id)))", action: "revoke", ctx)
+            let subject = "agent \(TerminalText.safe(name)) (\(TerminalText.safe(id)))"
+            let plan = try store.revocationPlan(ref, now: ctx.now)
+            if dryRun { return preview(plan, verb: "revoke \(subject)", action: "revoke", ctx) }
+            try Confirm.require(agents: plan.agents.count, what: "revoking \(subject)", inv, ctx)
+            report(try store.revokeAgent(id, m), verb: "revoked \(subject)", action: "revoke", ctx)
         case .credential(let id):
-            let plan = try store.revokeCredential(id, m)
-            report(plan, verb: "revoked credential \(id)", action: "revoke", ctx)
+            if dryRun {
+                return preview(try store.revocationPlan(ref, now: ctx.now), verb: "revoke credential \(id)", action: "revoke", ctx)
+            }
+            report(try store.revokeCredential(id, m), verb: "revoked credential \(id)", action: "revoke", ctx)
         case .principal(let id):
-            let plan = try store.disablePrincipal(id, m)
-            report(plan, verb: "disabled principal \(TerminalText.safe(id))", action: "disable", ctx)
+            return try PrincipalCommands.disable(id, inv, ctx, store)
         }
         return 0
     }
 
-    static func report(_ plan: RevocationPlan, verb: String, action: String, _ ctx: Context) {
+    static func report(_ plan: RevocationPlan, verb: String, action: String, dryRun: Bool = false, _ ctx: Context) {
         if ctx.json {
-            ctx.emit(JSONModels.plan(plan, action: action))
+            var object = JSONModels.plan(plan, action: action)
+            if dryRun, case .object(var fields) = object {
+                fields.append(("dry_run", .bool(true)))
+                object = .object(fields)
+            }
+            ctx.emit(object)
             return
         }
         func count(_ n: Int, _ what: String) -> String { "\(n) \(what)\(n == 1 ? "" : "s")" }
-        var summary = "\(verb): \(count(plan.agents.count, "agent")) and \(count(plan.credentials.count, "credential")) revoked"
-        if plan.liveInstances > 0 { summary += "; \(count(plan.liveInstances, "live instance")) lose authority on their next call" }
+        let done = dryRun ? "would be revoked" : "revoked"
+        var summary = "\(verb): \(count(plan.agents.count, "agent")) and \(count(plan.credentials.count, "credential")) \(done)"
+        if plan.liveInstances > 0 {
+            summary += "; \(count(plan.liveInstances, "live instance")) \(dryRun ? "would lose" : "lose") authority on their next call"
+        }
         ctx.line(summary)
         for a in plan.agents { ctx.line("  agent       \(TerminalText.safe(a))") }
         for c in plan.credentials { ctx.line("  credential  \(TerminalText.safe(c))") }
     }
 
+    /// `--dry-run`: the plan with its blast radius; nothing is written.
+    static func preview(_ plan: RevocationPlan, verb: String, action: String, _ ctx: Context) -> Int32 {
+        report(plan, verb: "dry run: \(verb)", action: action, dryRun: true, ctx)
+        if !ctx.json { ctx.note("dry run: nothing was changed") }
+        return 0
+    }
+
     static func narrow(_ inv: Invocation, _ ctx: Context) throws -> Int32 {
-        let store = try ctx.openStore(readOnly: false)
+        let dryRun = inv.has("dry-run")
+        let store = try ctx.openStore(readOnly: dryRun)
         let agent = try Resolve.agent(inv.positional("AGENT")!, in: store)
         let change: Narrowing = inv.scopes("drop").map(Narrowing.drop) ?? .keep(inv.scopes("keep")!)
+        let plan = try NarrowPreview.plan(agent, change, store: store, now: ctx.now)
+        let subject = "\(TerminalText.safe(agent.name)) (\(TerminalText.safe(agent.id)))"
+        if dryRun {
+            NarrowPreview.print(plan, subject: subject, ctx)
+            if !ctx.json { ctx.note("dry run: nothing was changed") }
+            return 0
+        }
+        try Confirm.require(agents: plan.reach.agents.count, what: "narrowing \(subject)", inv, ctx)
         let (before, after) = try store.narrow(agentID: agent.id, change, ctx.mutation(reason: inv.text("reason")))
         let effective = try store.effectiveScopes(of: agent.id)
         if ctx.json {
@@ -49,10 +78,59 @@ enum RevokeCommands {
             ]))
             return 0
         }
-        ctx.line("narrowed \(TerminalText.safe(agent.name)) (\(TerminalText.safe(agent.id)))")
+        ctx.line("narrowed \(subject)")
         ctx.line("  before     \(before)")
         ctx.line("  after      \(after)")
         ctx.line("  effective  \(effective)  (its delegates are narrowed with it)")
         return 0
+    }
+}
+
+/// What `narrow` would do, computed and printed in one place (`--dry-run`, and the size that
+/// decides whether to ask). The store's own narrow plan can take over `plan` without changing
+/// the commands that call it.
+enum NarrowPreview {
+    struct Plan {
+        let agentID: String
+        let before: ScopeSet
+        let after: ScopeSet
+        /// The agent and its active descendants, their credentials and live instances: what the
+        /// change reaches.
+        let reach: RevocationPlan
+    }
+
+    static func plan(_ agent: Agent, _ change: Narrowing, store: any FleetStore, now: Timestamp) throws -> Plan {
+        if agent.isRevoked { throw StoreError.refused("refused: agent '\(agent.id)' is revoked") }
+        let after: ScopeSet
+        do throws(Attenuation.Refusal) {
+            switch change {
+            case .drop(let d): after = try Attenuation.drop(d, from: agent.grant)
+            case .keep(let k): after = try Attenuation.keep(k, of: agent.grant, agent: agent.id)
+            }
+        } catch { throw StoreError.refused(error.description) }
+        if after == agent.grant { throw StoreError.refused("refused: the grant is already \(after)") }
+        let reach = try store.revocationPlan(.agent(agent.id), now: now)
+        return Plan(agentID: agent.id, before: agent.grant, after: after, reach: reach)
+    }
+
+    static func print(_ p: Plan, subject: String, _ ctx: Context) {
+        if ctx.json {
+            ctx.emit(.object([
+                ("dry_run", .bool(true)),
+                ("agent_id", .string(p.agentID)),
+                ("before", JSONModels.scopes(p.before)),
+                ("after", JSONModels.scopes(p.after)),
+                ("agents", .strings(p.reach.agents)),
+                ("credentials", .strings(p.reach.credentials)),
+                ("live_instances", .int(p.reach.liveInstances)),
+            ]))
+            return
+        }
+        func count(_ n: Int, _ what: String) -> String { "\(n) \(what)\(n == 1 ? "" : "s")" }
+        ctx.line("dry run: narrow \(subject)")
+        ctx.line("  before     \(p.before)")
+        ctx.line("  after      \(p.after)")
+        ctx.line("  reaches    \(count(p.reach.agents.count, "agent")) (it and its delegates), \(count(p.reach.credentials.count, "credential")), \(count(p.reach.liveInstances, "live instance"))")
+        for a in p.reach.agents { ctx.line("  agent      \(TerminalText.safe(a))") }
     }
 }
