@@ -18,6 +18,8 @@ public struct IngestOptions: Sendable {
     public var maxLineBytes: Int
     /// Who delegations and first sightings of unregistered agents are audited as.
     public var operatorName: String
+    /// The host's clock: delegations dated more than `IssueTime.maxSkewMs` ahead are refused.
+    public var clock: @Sendable () -> Timestamp = HostClock.now
 
     public init(format: IngestFormat = .ndjson, strict: Bool = false, batchSize: Int = 2000,
                 batchIntervalMs: Int64 = 50, maxLineBytes: Int = 1 << 20, operatorName: String = "ingest") {
@@ -186,7 +188,7 @@ public final class IngestPipeline {
         self.options = options
         self.sourceName = sourceName
         self.report = report
-        self.session = TelemetrySession(operatorName: options.operatorName)
+        self.session = TelemetrySession(operatorName: options.operatorName, clock: options.clock)
         self.decoder = BatchDecoder(options: options)
     }
 
@@ -319,6 +321,15 @@ enum Sanitize {
             count += 1
         }
         return out
+    }
+}
+
+/// The host's wall clock in milliseconds since the epoch.
+enum HostClock {
+    @Sendable static func now() -> Timestamp {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
     }
 }
 

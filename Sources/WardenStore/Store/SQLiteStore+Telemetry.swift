@@ -65,8 +65,13 @@ public final class TelemetrySession: @unchecked Sendable {
     /// Scratch space for binding one row's texts without an allocation per field.
     var scratch = TextBuffer()
 
-    public init(operatorName: String) {
+    /// The host's clock, for refusing delegations dated in the future (`IssueTime`). nil for
+    /// writers that date events themselves (the simulator, tests on a fixed clock).
+    let clock: (@Sendable () -> Timestamp)?
+
+    public init(operatorName: String, clock: (@Sendable () -> Timestamp)? = nil) {
         self.operatorName = operatorName
+        self.clock = clock
     }
 
     /// What a reference resolved to: the agent ID and its slot.
@@ -381,6 +386,10 @@ struct TelemetryWriter {
         }
         if session.agentIDs[parentRef] == nil { remember(parentRef, parent) }
         do { try Identity.validateAgentName(name) } catch { throw EventRefusal(reason: error.description) }
+        // The event's time starts the new agent's lifetime: one dated ahead would outlive its TTL.
+        if let clock = session.clock, let problem = IssueTime.problem(at, now: clock()) {
+            throw EventRefusal(reason: "refused: the delegation's time \(problem)")
+        }
         let td = session.trustDomain ?? "warden.local"
         if let id {
             guard Identity.isAgentID(id, in: td) else {
