@@ -85,6 +85,8 @@ struct DecodedBatch: Sendable {
     var toolCalls = 0
     /// When the first line went in (monotonic ms), for the 50 ms flush.
     var startedAt: Int64 = 0
+    /// The number of the batch's last input line.
+    var lastLine = 0
 
     var isEmpty: Bool { lineCount == 0 }
 }
@@ -125,6 +127,7 @@ final class BatchDecoder {
     func line(_ bytes: UnsafeBufferPointer<UInt8>, number: Int) {
         if failed { return }
         begin()
+        batch.lastLine = number
         if IngestPipeline.isBlank(bytes) {
             batch.empty += 1
             return
@@ -158,6 +161,7 @@ final class BatchDecoder {
     func tooLong(number: Int, bytes: Int) {
         if failed { return }
         begin()
+        batch.lastLine = number
         batch.errors.append((number, "line is \(bytes) bytes, longer than the \(options.maxLineBytes)-byte limit; refused"))
         if options.strict { failed = true }
     }
@@ -182,6 +186,9 @@ public final class IngestPipeline {
     public private(set) var stats = IngestStats()
     /// Strict mode: a bad line was seen; nothing was (or will be) applied.
     public private(set) var failed = false
+    /// What is already committed, should a later transaction fail: how many transactions
+    /// wrote, and the last input line they cover.
+    public private(set) var committed = (transactions: 0, throughLine: 0)
 
     public init(store: FleetStore, options: IngestOptions, sourceName: String, report: @escaping (String) -> Void) {
         self.store = store
@@ -248,7 +255,9 @@ public final class IngestPipeline {
         var outcome = TelemetryOutcome()
         if !events.isEmpty {
             outcome = try store.applyTelemetry(events, session: session, atomically: options.strict)
+            committed.transactions += 1
         }
+        committed.throughLine = max(committed.throughLine, batch.lastLine)
         stats.unregisteredAgents += outcome.unregisteredAgents.count
         if outcome.rejected.isEmpty && outcome.skipped.isEmpty {
             // The common case: every event applied.
