@@ -63,12 +63,12 @@ enum PrincipalCommands {
             ctx.note("no principals; add one with `warden principal add user:NAME@DOMAIN`")
             return 0
         }
-        var t = Table(["STATUS", "ID", "KIND", "NAME", "AGENTS", "SCOPES", "CREATED"], rightAligned: [4])
+        var t = Table(["STATUS", "ID", "KIND", "NAME", "AGENTS", "SCOPES", "CREATED"], rightAligned: [4], freeText: [3, 5])
         for p in principals {
             t.add([p.status.rawValue, p.id, p.kind.rawValue, p.name, String(counts[p.id] ?? 0),
                    p.scopes.description, TimeText.relative(p.createdAt, now: ctx.now)])
         }
-        ctx.out(t.render())
+        ctx.out(t.render(width: ctx.tableWidth))
         return 0
     }
 }
