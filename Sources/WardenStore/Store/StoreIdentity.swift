@@ -35,15 +35,13 @@ enum StoreIdentity {
     enum Kind: Equatable {
         /// Stamped with Warden's application id.
         case warden
-        /// Warden's schema from before the id was stamped: to be stamped on the first write open.
+        /// Warden's schema from before the id was stamped, or an empty file (as `touch` leaves
+        /// it, nothing to harm): migrated and stamped on the first write open.
         case unstamped
     }
 
     static func classify(_ db: Database) throws(StoreError) -> Kind {
-        let size = fileSize(db.path)
-        if size == 0 {
-            throw .refused("\(db.path) is an empty file, not a Warden store; refusing to open it (remove it and run `warden init` to create a store there)")
-        }
+        if fileSize(db.path) == 0 { return .unstamped }
         let id = try db.prepare("PRAGMA application_id").first { $0.int(0) } ?? 0
         if id == applicationID { return .warden }
         if id != 0 {

@@ -36,7 +36,7 @@ enum CommandTable {
 
         CommandSpec(["agent", "register"], "delegate a new agent from a principal or an agent; prints its SPIFFE ID",
                     positionals: [PositionalSpec("NAME", "1–64 letters, digits, '.', '_' or '-'")],
-                    flags: [FlagSpec("by", .text, "ID", required: true, "the delegator: a principal, or an agent (ID, prefix or name)"),
+                    flags: [FlagSpec("by", .text, "ID", required: true, "the delegator: a principal (full ID), or an agent (full ID, unique ID prefix, or exact name)"),
                             FlagSpec("scopes", .scopes, "LIST", required: true, "the grant, e.g. github/get_*,slack/post_message; must be covered by the delegator's effective scopes"),
                             FlagSpec("ttl", .duration, "DUR", "lifetime, e.g. 15m, 8h, 7d (default: the delegator's expiry); may not outlive the delegator")],
                     run: AgentCommands.register),
