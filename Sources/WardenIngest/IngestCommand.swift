@@ -58,7 +58,7 @@ public enum IngestCommand {
             }
             try pipeline.finish()
         } catch {
-            stderr("warden ingest: \(error.description)\n")
+            stderr("warden ingest: \(failure(error, pipeline, source: name))\n")
             stdout(summary(pipeline.stats, json: json))
             return 2
         }
@@ -67,6 +67,19 @@ public enum IngestCommand {
         }
         stdout(summary(pipeline.stats, json: json))
         return pipeline.stats.rejected > 0 ? 2 : 0
+    }
+
+    /// A store failure, saying exactly what earlier transactions wrote and kept: the store's
+    /// own message speaks of the one transaction that failed.
+    static func failure(_ error: StoreError, _ pipeline: IngestPipeline, source: String) -> String {
+        let text = error.description
+        let kept = pipeline.committed
+        guard kept.transactions > 0 else { return text }
+        let failed = "nothing from this operation was written"
+        let head = text.contains(failed) ? text.replacingOccurrences(of: failed, with: "the batch being written was not written") : text
+        let events = pipeline.stats.events
+        return head + "; lines 1–\(kept.throughLine) of \(source) were written before it and are kept "
+            + "(\(events) event\(events == 1 ? "" : "s") in \(kept.transactions) transaction\(kept.transactions == 1 ? "" : "s")); nothing after line \(kept.throughLine) was written"
     }
 
     static func summary(_ stats: IngestStats, json: Bool) -> String {

@@ -18,6 +18,8 @@ public struct IngestOptions: Sendable {
     public var maxLineBytes: Int
     /// Who delegations and first sightings of unregistered agents are audited as.
     public var operatorName: String
+    /// The host's clock: delegations dated more than `IssueTime.maxSkewMs` ahead are refused.
+    public var clock: @Sendable () -> Timestamp = HostClock.now
 
     public init(format: IngestFormat = .ndjson, strict: Bool = false, batchSize: Int = 2000,
                 batchIntervalMs: Int64 = 50, maxLineBytes: Int = 1 << 20, operatorName: String = "ingest") {
@@ -83,6 +85,8 @@ struct DecodedBatch: Sendable {
     var toolCalls = 0
     /// When the first line went in (monotonic ms), for the 50 ms flush.
     var startedAt: Int64 = 0
+    /// The number of the batch's last input line.
+    var lastLine = 0
 
     var isEmpty: Bool { lineCount == 0 }
 }
@@ -123,6 +127,7 @@ final class BatchDecoder {
     func line(_ bytes: UnsafeBufferPointer<UInt8>, number: Int) {
         if failed { return }
         begin()
+        batch.lastLine = number
         if IngestPipeline.isBlank(bytes) {
             batch.empty += 1
             return
@@ -156,6 +161,7 @@ final class BatchDecoder {
     func tooLong(number: Int, bytes: Int) {
         if failed { return }
         begin()
+        batch.lastLine = number
         batch.errors.append((number, "line is \(bytes) bytes, longer than the \(options.maxLineBytes)-byte limit; refused"))
         if options.strict { failed = true }
     }
@@ -180,13 +186,16 @@ public final class IngestPipeline {
     public private(set) var stats = IngestStats()
     /// Strict mode: a bad line was seen; nothing was (or will be) applied.
     public private(set) var failed = false
+    /// What is already committed, should a later transaction fail: how many transactions
+    /// wrote, and the last input line they cover.
+    public private(set) var committed = (transactions: 0, throughLine: 0)
 
     public init(store: FleetStore, options: IngestOptions, sourceName: String, report: @escaping (String) -> Void) {
         self.store = store
         self.options = options
         self.sourceName = sourceName
         self.report = report
-        self.session = TelemetrySession(operatorName: options.operatorName)
+        self.session = TelemetrySession(operatorName: options.operatorName, clock: options.clock)
         self.decoder = BatchDecoder(options: options)
     }
 
@@ -246,7 +255,9 @@ public final class IngestPipeline {
         var outcome = TelemetryOutcome()
         if !events.isEmpty {
             outcome = try store.applyTelemetry(events, session: session, atomically: options.strict)
+            committed.transactions += 1
         }
+        committed.throughLine = max(committed.throughLine, batch.lastLine)
         stats.unregisteredAgents += outcome.unregisteredAgents.count
         if outcome.rejected.isEmpty && outcome.skipped.isEmpty {
             // The common case: every event applied.
@@ -319,6 +330,15 @@ enum Sanitize {
             count += 1
         }
         return out
+    }
+}
+
+/// The host's wall clock in milliseconds since the epoch.
+enum HostClock {
+    @Sendable static func now() -> Timestamp {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
     }
 }
 

@@ -57,10 +57,14 @@ enum CLI {
         var text = "warden: \(error.message)\n\n"
         if let command = error.command {
             text += "Usage: \(command.usageLine)\nRun `warden \(command.name) --help` for details.\n"
+        } else if let group = error.group, error.oneLine {
+            let words = group.joined(separator: " ")
+            text += "Usage: warden \(words) SUBCOMMAND [ARGS]\nRun `warden \(words) --help` for its subcommands.\n"
         } else if let group = error.group {
             text += Help.group(group)
         } else {
-            text += Help.top()
+            // One line, not the whole command list: the mistake stays on screen.
+            text += "Usage: warden [GLOBAL OPTIONS] COMMAND [ARGS]\nRun `warden --help` for the commands.\n"
         }
         Stdio.error(text)
         return 1
@@ -113,7 +117,7 @@ enum Help {
     }
 
     static let footer = """
-        Durations: 90s, 15m, 8h, 7d. Lists: comma-separated. IDs: a full ID, a unique prefix, or a unique agent name.
+        Durations: 90s, 15m, 8h, 7d. Lists: comma-separated. IDs: a full ID, a unique ID prefix (spiffe://DOMAIN/agent/NAME/…, tok_ + 6), or an exact agent name.
         Exit codes: 0 success, 1 usage error, 2 runtime error (store, I/O, refused rule), 3 authorization denied.
 
         """

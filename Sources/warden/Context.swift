@@ -18,6 +18,12 @@ final class Context: @unchecked Sendable {
 
     var json: Bool { globals.json }
 
+    /// How wide tables may be (nil: unlimited); see `TerminalWidth`.
+    var tableWidth: Int? { TerminalWidth.forTables(wide: globals.wide, environment: environment) }
+
+    /// Where long free text is clipped in a table cell (nil with `--wide`: never).
+    func clip(_ limit: Int) -> Int? { globals.wide ? nil : limit }
+
     // MARK: output
 
     /// Writes to stdout (buffered by the C library; flushed at exit).

@@ -132,6 +132,16 @@ struct FindingsTests {
         #expect(f.of(.staticCredential).isEmpty)
     }
 
+    @Test func aCredentialIssuedInTheFutureIsMeasuredFromNow() throws {
+        var f = Fleet()
+        // An hour's TTL, stamped as issued in ten years: it authorizes for ten years from now.
+        f.credentials[0].issuedAt = Self.now + 3650 * Self.day
+        f.credentials[0].expiresAt = f.credentials[0].issuedAt + Self.hour
+        let s = try #require(f.of(.staticCredential).first)
+        #expect(s.subject == .credential("tok_lead"))
+        #expect(s.explanation.contains("lives 87601h"), "\(s.explanation)")
+    }
+
     @Test func longLivedCredentialAgainstPolicy() {
         var f = Fleet()
         f.credentials[1].expiresAt = f.credentials[1].issuedAt + 25 * Self.hour

@@ -83,3 +83,25 @@ struct FormatTests {
         #expect(s == #"<"tab\there""#)
     }
 }
+
+/// Issue times from outside and times past year 9999 (issue 11 §5).
+@Suite("issue times")
+struct IssueTimeTests {
+    @Test func futureIssueTimesBeyondTheSkewAreRefused() {
+        let now: Timestamp = 1_800_000_000_000
+        #expect(IssueTime.problem(now, now: now) == nil)
+        #expect(IssueTime.problem(now - 86_400_000, now: now) == nil)
+        #expect(IssueTime.problem(now + IssueTime.maxSkewMs, now: now) == nil)
+        let ahead = IssueTime.problem(now + IssueTime.maxSkewMs + 1, now: now)
+        #expect(ahead?.contains("in the future") == true)
+    }
+
+    @Test func timesPastYear9999PrintAsValidRFC3339() {
+        let far: Timestamp = 4_102_444_800_000 * 100  // the year ~14970
+        #expect(UTC.rfc3339(far) == "9999-12-31T23:59:59Z")
+        #expect(UTC.rfc3339(.max, millis: true) == "9999-12-31T23:59:59.999Z")
+        #expect(UTC.rfc3339(.min) == "0000-01-01T00:00:00Z")
+        #expect(UTC.parseRFC3339(UTC.rfc3339(far)) == UTC.rfc3339Range.upperBound - 999)
+        #expect(UTC.rfc3339(UTC.rfc3339Range.upperBound, millis: true) == "9999-12-31T23:59:59.999Z")
+    }
+}

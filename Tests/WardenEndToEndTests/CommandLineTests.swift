@@ -101,29 +101,6 @@ struct CommandLineTests {
         }
     }
 
-    @Test func idsResolveByPrefixAndName() throws {
-        let s = try Sandbox()
-        try s.ok("init", "--trust-domain", "acme.example")
-        try s.ok("import", SampleFleet.path)
-        let byName = try s.ok("agent", "show", "sql-reader", "--json").jsonObject()
-        #expect(byName["id"] as? String == "spiffe://acme.example/agent/sql-reader/71b5")
-        let byPrefix = try s.ok("agent", "show", "spiffe://acme.example/agent/sql-re", "--json").jsonObject()
-        #expect(byPrefix["id"] as? String == "spiffe://acme.example/agent/sql-reader/71b5")
-        let byFull = try s.ok("agent", "show", "spiffe://acme.example/agent/sql-reader/71b5", "--json").jsonObject()
-        #expect(byFull["name"] as? String == "sql-reader")
-
-        let ambiguous = try s.run("agent", "show", "spiffe://acme.example/agent/")
-        #expect(ambiguous.status == 2)
-        #expect(ambiguous.stderr.contains("ambiguous"))
-        let nothing = try s.run("agent", "show", "no-such-agent")
-        #expect(nothing.status == 2)
-        let notAnAgent = try s.run("agent", "show", "user:alice@acme.example")
-        #expect(notAnAgent.status == 2)
-        #expect(notAnAgent.stderr.contains("not an agent"))
-        let tokenByPrefix = try s.ok("revoke", "tok_escalator")
-        #expect(tokenByPrefix.stdout.contains("tok_escalator_f00d"))
-    }
-
     @Test func secretsAreNeverEchoedInErrors() throws {
         let s = try Sandbox()
         try s.ok("init", "--trust-domain", "acme.example")

@@ -138,7 +138,7 @@ struct FaultTests {
         }
         // An undisturbed run, to know how long the cascade takes.
         let measured = try copy()
-        let full = try Self.timed { try measured.ok("revoke", root) }
+        let full = try Self.timed { try measured.ok("revoke", root, "--yes") }
         #expect(try Self.sql(measured.db, subtreeAgents) == "\(Self.fanOut + 1)")
         #expect(try Self.sql(measured.db, subtreeCreds) == "\(Self.fanOut)")
 
@@ -149,7 +149,7 @@ struct FaultTests {
             let s = try copy()
             // Half the kills anywhere, half in the second half of the run, where the transaction is.
             let delay = 10 + Int.random(in: (run % 2 == 0 ? full / 2 : 0)...max(40, full), using: &rng)
-            if try Self.runAndKill(["revoke", root, "--reason", "fault run \(run)"], db: s.db, folder: s.folder, delayMs: delay) { killed += 1 }
+            if try Self.runAndKill(["revoke", root, "--yes", "--reason", "fault run \(run)"], db: s.db, folder: s.folder, delayMs: delay) { killed += 1 }
             try Self.expectSound(s)
             let agents = Int(try Self.sql(s.db, subtreeAgents)) ?? -1
             let creds = Int(try Self.sql(s.db, subtreeCreds)) ?? -1

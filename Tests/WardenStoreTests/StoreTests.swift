@@ -22,6 +22,7 @@ struct StoreTests {
         let s = try SQLiteStore.open(path: empty)
         #expect(try s.principals().isEmpty)
         #expect(try s.db.prepare("PRAGMA user_version").first { $0.int(0) } == Int64(Migrations.latest))
+        #expect(try s.db.prepare("PRAGMA application_id").first { $0.int(0) } == StoreIdentity.applicationID)
 
         #expect(throws: StoreError.missing(path: t.folder + "/none.db")) { try SQLiteStore.open(path: t.folder + "/none.db") }
         #expect(throws: StoreError.self) { try SQLiteStore.create(path: t.path, trustDomain: "x") }
@@ -70,7 +71,10 @@ struct StoreTests {
         #expect(try t.store.resolve("planner") == .agent(f.planner.id))
         #expect(try t.store.resolve(f.planner.id) == .agent(f.planner.id))
         #expect(try t.store.resolve(String(f.planner.id.dropLast(2))) == .agent(f.planner.id))
-        #expect(try t.store.resolve("user:alice") == .principal("user:alice@acme.example"))
+        #expect(try t.store.resolve("user:alice@acme.example") == .principal("user:alice@acme.example"))
+        #expect(throws: StoreError.self, "principals by full ID only") { try t.store.resolve("user:alice") }
+        #expect(throws: StoreError.self, "never a name prefix") { try t.store.resolve("plan") }
+        #expect(throws: StoreError.self, "an ID prefix must reach the name's end") { try t.store.resolve("spiffe://acme.example/agent/plan") }
         #expect(try t.store.resolve(f.coderToken.credential.id) == .credential(f.coderToken.credential.id))
         #expect(throws: StoreError.self, "a prefix matching several agents is ambiguous") { try t.store.resolve("spiffe://acme.example/agent/") }
         #expect(throws: StoreError.self) { try t.store.resolve("nobody") }

@@ -110,8 +110,8 @@ public enum FindingsEngine {
         var activeBound: [AgentInstance: Int] = [:]
         for c in input.credentials where c.status(at: now) == .active {
             if let inst = c.instanceID { activeBound[AgentInstance(agent: c.agentID, instance: inst), default: 0] += 1 } else { activeUnbound[c.agentID, default: 0] += 1 }
-            if c.isStatic(policy: policy) {
-                let life = c.expiresAt.map { "lives \(DurationText.canonical($0 - c.issuedAt))" } ?? "never expires"
+            if c.isStatic(policy: policy, now: now) {
+                let life = c.expiresAt.map { "lives \(DurationText.canonical(max($0 - c.issuedAt, $0 - now)))" } ?? "never expires"
                 out.append(Finding(kind: .staticCredential, severity: .medium, subject: .credential(c.id),
                                    explanation: "\(c.id) of \(name(c.agentID, forest)) \(life) (policy: at most \(DurationText.canonical(policy.maxCredentialTTLMs)))",
                                    fix: .revoke, agentID: c.agentID, command: ["revoke", c.id]))

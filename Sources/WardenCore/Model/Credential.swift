@@ -40,6 +40,13 @@ public struct Credential: Hashable, Sendable {
         return e - issuedAt > policy.maxCredentialTTLMs
     }
 
+    /// `isStatic`, also measuring the lifetime left from `now`: a key stamped as issued in the
+    /// future with a short TTL still lives far longer than policy allows.
+    public func isStatic(policy: Policy, now: Timestamp) -> Bool {
+        guard let e = expiresAt else { return true }
+        return max(e - issuedAt, e - now) > policy.maxCredentialTTLMs
+    }
+
     /// The secret's prefix; the rest is 43 base64url characters (32 random bytes).
     public static let secretPrefix = "wdn_"
     public static let idPrefix = "tok_"

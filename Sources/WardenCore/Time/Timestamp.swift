@@ -3,8 +3,14 @@ public typealias Timestamp = Int64
 
 /// Civil-calendar conversions in UTC, without Foundation (used on hot rendering paths).
 public enum UTC {
-    /// `2026-11-29T08:41:55Z` (milliseconds shown only when `millis` is true).
-    public static func rfc3339(_ t: Timestamp, millis: Bool = false) -> String {
+    /// The span RFC 3339 can write (four-digit years): 0000-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z.
+    public static let rfc3339Range: ClosedRange<Timestamp> = -62_167_219_200_000...253_402_300_799_999
+
+    /// `2026-11-29T08:41:55Z` (milliseconds shown only when `millis` is true). A time outside
+    /// `rfc3339Range` (an expiry computed from a far-future issue time) is clamped to its
+    /// nearest end, so the text is always valid RFC 3339.
+    public static func rfc3339(_ time: Timestamp, millis: Bool = false) -> String {
+        let t = min(max(time, rfc3339Range.lowerBound), rfc3339Range.upperBound)
         let (days, msOfDay) = floorDivide(t, 86_400_000)
         let (y, m, d) = civil(fromDays: days)
         let secs = msOfDay / 1000

@@ -14,7 +14,8 @@ public protocol FleetStore: AnyObject {
     func changeCounter() throws(StoreError) -> Int64
 
     // MARK: Lookup
-    /// Resolves a full ID, a `tok_` credential ID, a unique ID prefix or a unique agent name.
+    /// Resolves what an operator typed by the one rule of `IDReference`: a full ID, a unique ID
+    /// prefix reaching `spiffe://TD/agent/NAME/` or `tok_` + 6, or an exact registered agent name.
     func resolve(_ reference: String) throws(StoreError) -> EntityRef
     func principals() throws(StoreError) -> [Principal]
     func principal(_ id: String) throws(StoreError) -> Principal?
@@ -265,7 +266,7 @@ public struct ImportOutcome: Sendable {
 public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     /// Nothing matched a reference or ID.
     case notFound(String)
-    /// A prefix or name matched more than one thing; the candidates are listed.
+    /// A prefix or name matched more than one thing; the candidates are listed (callers sanitize).
     case ambiguous(String, [String])
     /// A rule refused the request (attenuation, inactive delegator, already revoked, …).
     case refused(String)
@@ -283,7 +284,7 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
         case .notFound(let what): return what
         case .ambiguous(let ref, let candidates):
             let shown = candidates.prefix(8).joined(separator: ", ")
-            return "'\(ref)' is ambiguous: it matches \(candidates.count) (\(shown)\(candidates.count > 8 ? ", …" : "")); type more of the ID"
+            return "'\(ref)' is ambiguous: it matches \(candidates.count) (\(shown)\(candidates.count > 8 ? ", …" : "")); give the full ID"
         case .refused(let why): return why
         case .invalid(let why): return why
         case .missing(let path): return "no Warden store at \(path); create one with `warden init` (or pass --db PATH)"

@@ -62,6 +62,9 @@ extension SQLiteStore {
                     var cid = c.id ?? ""
                     if cid.isEmpty { cid = Credential.idPrefix + (try Secrets.randomHex(bytes: 8)) }
                     if try credential(cid) != nil { throw .invalid("\(c.path).id: credential '\(cid)' already exists in the store") }
+                    if let t = c.issuedAt, let problem = IssueTime.problem(t, now: m.now) {
+                        throw .invalid("\(c.path).issued: \(problem); nothing was imported")
+                    }
                     let issued = c.issuedAt ?? m.now
                     var secret = c.secret
                     if secret == nil {

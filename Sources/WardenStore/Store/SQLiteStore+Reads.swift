@@ -138,8 +138,10 @@ extension SQLiteStore {
         try db.prepare("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").first { AuditHead(seq: $0.int(0), hash: $0.string(1)) }
     }
 
-    /// Resolves what an operator typed: an exact ID, a unique ID prefix, a unique agent name,
-    /// or `NAME/SUFFIX` of an agent.
+    /// Resolves what an operator typed, by the one rule every command uses (`IDReference`):
+    /// a full ID; a unique prefix of a full ID reaching `spiffe://TD/agent/NAME/` or `tok_` plus
+    /// 6 characters; or the exact name of a registered agent of the store's trust domain. Never a
+    /// name prefix. A refusal names the candidates it saw.
     public func resolve(_ ref: String) throws(StoreError) -> EntityRef {
         if ref.isEmpty { throw .notFound("empty ID") }
         if Credential.looksLikeSecret(ref) {
@@ -148,27 +150,44 @@ extension SQLiteStore {
         if try principal(ref) != nil { return .principal(ref) }
         if try agent(ref) != nil { return .agent(ref) }
         if try credential(ref) != nil { return .credential(ref) }
-        let named = try db.prepare("SELECT id FROM agents WHERE name = ? LIMIT 9").bind(ref).all { $0.string(0) }
-        if named.count == 1 { return .agent(named[0]) }
-        if named.count > 1 { throw .ambiguous(ref, named) }
-        var prefixes = [ref]
-        if !ref.contains(":") { prefixes.append("spiffe://\(try trustDomain())/agent/\(ref)") }
-        var found: [EntityRef] = []
-        for p in prefixes {
-            let upper = p + "\u{10FFFF}"
-            for id in try db.prepare("SELECT id FROM principals WHERE id >= ? AND id < ? LIMIT 9").bind(p, upper).all({ $0.string(0) }) {
-                found.append(.principal(id))
-            }
-            for id in try db.prepare("SELECT id FROM agents WHERE id >= ? AND id < ? LIMIT 9").bind(p, upper).all({ $0.string(0) }) {
-                found.append(.agent(id))
-            }
-            for id in try db.prepare("SELECT id FROM credentials WHERE id >= ? AND id < ? LIMIT 9").bind(p, upper).all({ $0.string(0) }) {
-                found.append(.credential(id))
-            }
+        let upper = ref + "\u{10FFFF}"
+        if IDReference.isAgentPrefix(ref) {
+            let ids = try db.prepare("SELECT id FROM agents WHERE id >= ? AND id < ? ORDER BY id LIMIT 9").bind(ref, upper).all { $0.string(0) }
+            if ids.count == 1 { return .agent(ids[0]) }
+            if ids.count > 1 { throw .ambiguous(ref, ids) }
+            throw .notFound("no agent ID starts with '\(ref)'")
         }
-        if found.count == 1 { return found[0] }
-        if found.count > 1 { throw .ambiguous(ref, found.map(\.id)) }
-        throw .notFound("no principal, agent or credential matches '\(ref)'")
+        if IDReference.isCredentialPrefix(ref) {
+            let ids = try db.prepare("SELECT id FROM credentials WHERE id >= ? AND id < ? ORDER BY id LIMIT 9").bind(ref, upper).all { $0.string(0) }
+            if ids.count == 1 { return .credential(ids[0]) }
+            if ids.count > 1 { throw .ambiguous(ref, ids) }
+            throw .notFound("no credential ID starts with '\(ref)'")
+        }
+        if ref.hasPrefix(Credential.idPrefix) {
+            throw .notFound("no credential '\(ref)' (a credential prefix needs tok_ and at least \(IDReference.credentialPrefixMinimum) more characters)")
+        }
+        if ref.hasPrefix("spiffe://") {
+            throw .notFound("no agent '\(ref)' (an ID prefix must reach at least spiffe://DOMAIN/agent/NAME/)")
+        }
+        let td = try trustDomain()
+        let named = try db.prepare("SELECT id, registered FROM agents WHERE name = ? ORDER BY rowid LIMIT 50")
+            .bind(ref).all { ($0.string(0), $0.int(1) != 0) }
+        // Registered agents of this trust domain answer to their name; identities only seen in
+        // telemetry (or of another domain) are reached by their full ID.
+        let registered = named.filter { $0.1 && Identity.isAgentID($0.0, in: td) }.map(\.0)
+        if registered.count == 1 { return .agent(registered[0]) }
+        if registered.count > 1 { throw .ambiguous(ref, registered) }
+        if !named.isEmpty {
+            let ids = named.prefix(8).map(\.0).joined(separator: ", ")
+            throw .notFound("no registered agent of \(td) is named '\(ref)'; identities seen with that name: \(ids); give the full ID")
+        }
+        var message = "no principal, agent or credential matches '\(ref)'"
+        let similar = try db.prepare("SELECT DISTINCT name FROM agents WHERE name >= ? AND name < ? AND registered = 1 ORDER BY name LIMIT 6")
+            .bind(ref, upper).all { $0.string(0) }
+        if !similar.isEmpty {
+            message += " (names are matched exactly; agents named: \(similar.prefix(5).joined(separator: ", "))\(similar.count > 5 ? ", …" : ""))"
+        }
+        throw .notFound(message)
     }
 
     public func revocationPlan(_ target: EntityRef, now: Timestamp) throws(StoreError) -> RevocationPlan {

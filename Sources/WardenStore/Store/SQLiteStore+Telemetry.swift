@@ -65,8 +65,13 @@ public final class TelemetrySession: @unchecked Sendable {
     /// Scratch space for binding one row's texts without an allocation per field.
     var scratch = TextBuffer()
 
-    public init(operatorName: String) {
+    /// The host's clock, for refusing delegations dated in the future (`IssueTime`). nil for
+    /// writers that date events themselves (the simulator, tests on a fixed clock).
+    let clock: (@Sendable () -> Timestamp)?
+
+    public init(operatorName: String, clock: (@Sendable () -> Timestamp)? = nil) {
         self.operatorName = operatorName
+        self.clock = clock
     }
 
     /// What a reference resolved to: the agent ID and its slot.
@@ -381,6 +386,10 @@ struct TelemetryWriter {
         }
         if session.agentIDs[parentRef] == nil { remember(parentRef, parent) }
         do { try Identity.validateAgentName(name) } catch { throw EventRefusal(reason: error.description) }
+        // The event's time starts the new agent's lifetime: one dated ahead would outlive its TTL.
+        if let clock = session.clock, let problem = IssueTime.problem(at, now: clock()) {
+            throw EventRefusal(reason: "refused: the delegation's time \(problem)")
+        }
         let td = session.trustDomain ?? "warden.local"
         if let id {
             guard Identity.isAgentID(id, in: td) else {
@@ -390,6 +399,14 @@ struct TelemetryWriter {
                 if existing.parentID == parent && existing.name == name { return false }  // seen before
                 throw EventRefusal(reason: "agent '\(id)' already exists (delegated by \(existing.delegatorID))")
             }
+        }
+        // A name answers to its live registered agent (`resolve`): telemetry may not register a
+        // second one under it, or `warden revoke NAME` would stop naming one agent.
+        if let holder = try db.prepare("""
+            SELECT id FROM agents WHERE name = ? AND registered = 1 AND revoked_at IS NULL
+                AND (expires_at IS NULL OR expires_at > ?) LIMIT 1
+            """).bind(name, at).first({ $0.string(0) }) {
+            throw EventRefusal(reason: "refused: the name '\(name)' belongs to the live registered agent \(holder); delegate under another name")
         }
         let authority: SQLiteStore.Authority
         do { authority = try store.activeAuthority(of: parent, now: at) } catch {

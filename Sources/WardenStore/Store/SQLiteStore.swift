@@ -80,6 +80,7 @@ public final class SQLiteStore: FleetStore {
             let store = try SQLiteStore(db: Database(path: path, readOnly: false), readOnly: false)
             try store.configure()
             try store.migrate()
+            try store.stampApplicationID()
             try store.db.write { () throws(StoreError) in
                 try store.db.prepare("INSERT INTO meta(key, value) VALUES ('trust_domain', ?)").bind(trustDomain).run()
             }
@@ -99,6 +100,7 @@ public final class SQLiteStore: FleetStore {
     /// would count the mapped file in its resident memory, nor for one-shot commands.
     public static func open(path: String, readOnly: Bool = false, mapped: Bool = false) throws(StoreError) -> SQLiteStore {
         guard access(path, F_OK) == 0 else { throw .missing(path: path) }
+        try StoreIdentity.requireRegularFile(path)
         let unsafe = StorePermissions.check(storePath: path)
         if !unsafe.isEmpty { throw StorePermissions.error(unsafe) }
         if !readOnly, access(path, W_OK) != 0 {
@@ -120,13 +122,20 @@ public final class SQLiteStore: FleetStore {
     /// nothing is written, so nothing another user planted can be made worse.
     public static func openForInspection(path: String) throws(StoreError) -> SQLiteStore {
         guard access(path, F_OK) == 0 else { throw .missing(path: path) }
+        try StoreIdentity.requireRegularFile(path)
         return try openChecked(path: path, readOnly: true, mapped: false)
     }
 
     private static func openChecked(path: String, readOnly: Bool, mapped: Bool) throws(StoreError) -> SQLiteStore {
         let store = try SQLiteStore(db: Database(path: path, readOnly: readOnly), readOnly: readOnly)
+        // Before anything is written (the WAL switch, the schema): another application's file
+        // is refused untouched.
+        let kind = try StoreIdentity.classify(store.db)
         try store.configure(mapped: mapped)
-        if !readOnly { try store.migrate() }
+        if !readOnly {
+            try store.migrate()
+            if kind == .unstamped { try store.stampApplicationID() }
+        }
         let version = try store.userVersion()
         if version > Migrations.latest {
             throw .io("\(path) was written by a newer Warden (schema \(version), this build knows \(Migrations.latest)); upgrade warden")
@@ -175,6 +184,14 @@ public final class SQLiteStore: FleetStore {
     /// Pages the file has now.
     func pageCount() throws(StoreError) -> Int {
         Int(try db.prepare("PRAGMA page_count").first { $0.int(0) } ?? 0)
+    }
+
+    /// Marks the file as a Warden store (`StoreIdentity.applicationID`), so a later open can
+    /// tell it from another application's SQLite file before writing anything.
+    private func stampApplicationID() throws(StoreError) {
+        try db.write { () throws(StoreError) in
+            try db.exec("PRAGMA application_id = \(StoreIdentity.applicationID)")
+        }
     }
 
     private func userVersion() throws(StoreError) -> Int {

@@ -38,13 +38,14 @@ enum AgentCommands {
             ctx.note("no agents; register one with `warden agent register NAME --by PRINCIPAL --scopes LIST`")
             return 0
         }
-        var t = Table(["STATUS", "NAME", "ID", "DELEGATOR", "DEPTH", "EFFECTIVE SCOPES", "EXPIRES"], rightAligned: [4])
+        // The ID carries the name and `agent show` the delegator's ID: NAME and DELEGATOR may be cut.
+        var t = Table(["STATUS", "NAME", "ID", "DELEGATOR", "DEPTH", "EFFECTIVE SCOPES", "EXPIRES"], rightAligned: [4], freeText: [1, 3, 5])
         for i in all {
             let a = fleet.forest.agents[i]
             t.add([a.status(at: ctx.now).rawValue, a.name, a.id, fleet.label(a.delegatorID), String(a.depth),
-                   ScopeText.brief(fleet.effective[i]), TimeText.expiry(a.expiresAt, now: ctx.now)])
+                   ScopeText.brief(fleet.effective[i], width: ctx.clip(56)), TimeText.expiry(a.expiresAt, now: ctx.now)])
         }
-        ctx.out(t.render())
+        ctx.out(t.render(width: ctx.tableWidth))
         return 0
     }
 

@@ -17,26 +17,30 @@ enum CallCommands {
         }
         var names: [String: String] = [:]
         for a in try store.agents() { names[a.id] = a.name }
-        ctx.out(table(calls, names: names, now: ctx.now, showAgent: agentID == nil).render())
+        ctx.out(table(calls, names: names, now: ctx.now, showAgent: agentID == nil, clipArgs: ctx.clip(60)).render(width: ctx.tableWidth))
         return 0
     }
 
-    static func table(_ calls: [ToolCall], names: [String: String], now: Timestamp, showAgent: Bool) -> Table {
+    static func table(_ calls: [ToolCall], names: [String: String], now: Timestamp, showAgent: Bool, clipArgs: Int? = 60) -> Table {
         var headers = ["TIME"]
         if showAgent { headers.append("AGENT") }
         headers += ["DECISION", "TOOL", "REASON", "DURATION", "RESULT", "ARGS"]
-        var t = Table(headers, rightAligned: [showAgent ? 5 : 4])
+        let shift = showAgent ? 1 : 0
+        var t = Table(headers, rightAligned: [4 + shift], freeText: [6 + shift])
         for c in calls {
             var row = [UTC.rfc3339(c.at)]
             if showAgent { row.append(names[c.agentID] ?? c.agentID) }
             row += [c.decision.rawValue, "\(c.server)/\(c.tool)", c.reason ?? "",
-                    c.durationMs.map { "\($0)ms" } ?? "", c.result?.rawValue ?? "", c.args.map { clip($0, 60) } ?? ""]
+                    c.durationMs.map { "\($0)ms" } ?? "", c.result?.rawValue ?? "", c.args.map { clip($0, clipArgs) } ?? ""]
             t.add(row)
         }
         return t
     }
 
-    static func clip(_ s: String, _ n: Int) -> String { s.count > n ? String(s.prefix(n - 1)) + "…" : s }
+    static func clip(_ s: String, _ n: Int?) -> String {
+        guard let n else { return s }
+        return s.count > n ? String(s.prefix(n - 1)) + "…" : s
+    }
 }
 
 enum AuditCommands {
@@ -62,14 +66,14 @@ enum AuditCommands {
             ctx.note("the journal is empty")
             return 0
         }
-        var t = Table(["SEQ", "TIME", "OPERATOR", "ACTION", "TARGET", "CHANGE", "REASON", "HASH"], rightAligned: [0])
+        var t = Table(["SEQ", "TIME", "OPERATOR", "ACTION", "TARGET", "CHANGE", "REASON", "HASH"], rightAligned: [0], freeText: [5, 6])
         for r in records {
             var change = ""
             if r.before != nil || r.after != nil { change = "\(r.before ?? "-") → \(r.after ?? "-")" }
             t.add([String(r.seq), UTC.rfc3339(r.at), r.operatorName, r.action, r.target,
-                   CallCommands.clip(change, 60), r.reason.map { CallCommands.clip($0, 40) } ?? "", String(r.hash.prefix(12))])
+                   CallCommands.clip(change, ctx.clip(60)), r.reason.map { CallCommands.clip($0, ctx.clip(40)) } ?? "", String(r.hash.prefix(12))])
         }
-        ctx.out(t.render())
+        ctx.out(t.render(width: ctx.tableWidth))
         return 0
     }
 

@@ -30,13 +30,23 @@ enum PrincipalCommands {
     }
 
     static func disable(_ inv: Invocation, _ ctx: Context) throws -> Int32 {
-        let store = try ctx.openStore(readOnly: false)
+        let store = try ctx.openStore(readOnly: inv.has("dry-run"))
         let ref = try Resolve.reference(inv.positional("ID")!, in: store)
         guard case .principal(let id) = ref else {
             throw RuntimeError("\(Resolve.describe(ref)) is not a principal; use `warden revoke` for agents and credentials")
         }
-        let plan = try store.disablePrincipal(id, ctx.mutation(reason: inv.text("reason")))
-        RevokeCommands.report(plan, verb: "disabled principal \(TerminalText.safe(id))", action: "disable", ctx)
+        return try disable(id, inv, ctx, store)
+    }
+
+    /// Disables a principal (also `warden revoke PRINCIPAL`): `--dry-run` shows the plan; a tree
+    /// over the confirmation threshold needs a yes.
+    static func disable(_ id: String, _ inv: Invocation, _ ctx: Context, _ store: any FleetStore) throws -> Int32 {
+        let subject = "principal \(TerminalText.safe(id))"
+        let plan = try store.revocationPlan(.principal(id), now: ctx.now)
+        if inv.has("dry-run") { return RevokeCommands.preview(plan, verb: "disable \(subject)", action: "disable", ctx) }
+        try Confirm.require(agents: plan.agents.count, what: "disabling \(subject)", inv, ctx)
+        let done = try store.disablePrincipal(id, ctx.mutation(reason: inv.text("reason")))
+        RevokeCommands.report(done, verb: "disabled \(subject)", action: "disable", ctx)
         return 0
     }
 
@@ -53,12 +63,12 @@ enum PrincipalCommands {
             ctx.note("no principals; add one with `warden principal add user:NAME@DOMAIN`")
             return 0
         }
-        var t = Table(["STATUS", "ID", "KIND", "NAME", "AGENTS", "SCOPES", "CREATED"], rightAligned: [4])
+        var t = Table(["STATUS", "ID", "KIND", "NAME", "AGENTS", "SCOPES", "CREATED"], rightAligned: [4], freeText: [3, 5])
         for p in principals {
             t.add([p.status.rawValue, p.id, p.kind.rawValue, p.name, String(counts[p.id] ?? 0),
                    p.scopes.description, TimeText.relative(p.createdAt, now: ctx.now)])
         }
-        ctx.out(t.render())
+        ctx.out(t.render(width: ctx.tableWidth))
         return 0
     }
 }

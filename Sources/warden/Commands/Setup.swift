@@ -3,6 +3,16 @@ import WardenCore
 import WardenStore
 
 enum SetupCommands {
+    /// The system's reason a file cannot be read (`No such file or directory`, …).
+    static func whyUnreadable(_ path: String) -> String {
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+        if fd < 0 { return String(cString: strerror(errno)) }
+        defer { close(fd) }
+        var st = stat()
+        if fstat(fd, &st) == 0, st.st_mode & S_IFMT == S_IFDIR { return "it is a folder" }
+        return "it could not be read"
+    }
+
     static func initStore(_ inv: Invocation, _ ctx: Context) throws -> Int32 {
         let domain = inv.text("trust-domain") ?? "warden.local"
         do { try Identity.validateTrustDomain(domain) } catch {
@@ -27,7 +37,7 @@ enum SetupCommands {
             text = s
         } else {
             guard let data = FileManager.default.contents(atPath: file) else {
-                throw RuntimeError("cannot read \(TerminalText.safe(file))")
+                throw RuntimeError("cannot read \(TerminalText.safe(file)): \(whyUnreadable(file))")
             }
             guard let s = String(data: data, encoding: .utf8) else { throw RuntimeError("\(TerminalText.safe(file)) is not UTF-8 text") }
             text = s

@@ -53,14 +53,14 @@ enum TokenCommands {
             ctx.note("no credentials; issue one with `warden token issue AGENT`")
             return 0
         }
-        var t = Table(["STATUS", "ID", "AGENT", "EFFECTIVE SCOPES", "ISSUED", "EXPIRES", "INSTANCE", "NOTE"])
+        var t = Table(["STATUS", "ID", "AGENT", "EFFECTIVE SCOPES", "ISSUED", "EXPIRES", "INSTANCE", "NOTE"], freeText: [2, 3])
         for c in creds {
             t.add([c.status(at: ctx.now).rawValue, c.id, fleet.label(c.agentID),
-                   ScopeText.brief(c.scopes.intersection(fleet.effective(of: c.agentID))),
+                   ScopeText.brief(c.scopes.intersection(fleet.effective(of: c.agentID)), width: ctx.clip(56)),
                    TimeText.relative(c.issuedAt, now: ctx.now), TimeText.expiry(c.expiresAt, now: ctx.now),
                    c.instanceID ?? "-", c.isStatic(policy: .standard) ? "static" : ""])
         }
-        ctx.out(t.render())
+        ctx.out(t.render(width: ctx.tableWidth))
         return 0
     }
 }

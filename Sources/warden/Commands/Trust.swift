@@ -27,11 +27,12 @@ enum FindingsCommand {
             ctx.note("no findings")
             return 0
         }
-        var t = Table(["SEVERITY", "KIND", "SUBJECT", "EXPLANATION", "FIX"])
+        // FIX is a command to paste: cut, it would not run.
+        var t = Table(["SEVERITY", "KIND", "SUBJECT", "EXPLANATION", "FIX"], freeText: [3])
         for f in findings {
             t.add([f.severity.name, f.kind.rawValue, f.subject.id, f.explanation, command(f, db: ctx.globals.db)])
         }
-        ctx.out(t.render())
+        ctx.out(t.render(width: ctx.tableWidth))
         let high = findings.filter { $0.severity == .high }.count
         ctx.note("\(plural(findings.count, "finding")) (\(high) high)")
         return 0

@@ -31,8 +31,10 @@ enum TimeText {
 
 /// Scope lists in table cells: whole up to a width, then `… +N`. JSON and `agent show` show them whole.
 enum ScopeText {
-    static func brief(_ scopes: ScopeSet, width: Int = 56) -> String {
+    /// The members that fit `width`, then `… +N` for the rest; all of them when `width` is nil.
+    static func brief(_ scopes: ScopeSet, width: Int? = 56) -> String {
         if scopes.isEmpty { return "(none)" }
+        guard let width else { return scopes.strings.joined(separator: ",") }
         var out = ""
         for (k, s) in scopes.strings.enumerated() {
             let piece = (out.isEmpty ? "" : ",") + s

@@ -146,6 +146,8 @@ struct GlobalOptions: Sendable {
     var db: String?
     var operatorName: String?
     var json = false
+    /// Tables print every character, whatever the terminal's width.
+    var wide = false
     var help = false
     var version = false
     /// Dashboard only (`warden [--theme NAME] [--read-only]`).
@@ -156,6 +158,7 @@ struct GlobalOptions: Sendable {
         FlagSpec("db", .text, "PATH", "the store file (else $WARDEN_DB, else $XDG_DATA_HOME/warden/warden.db, else ~/.local/share/warden/warden.db)"),
         FlagSpec("operator", .text, "NAME", "who is acting, for the audit journal (else $WARDEN_OPERATOR, else the OS user)"),
         FlagSpec(bool: "json", "one JSON document on stdout (an array for lists)"),
+        FlagSpec(bool: "wide", "tables print every character (on a terminal they are fitted to its width by cutting free text, never IDs)"),
         FlagSpec(bool: "help", "show help (also -h)"),
         FlagSpec(bool: "version", "print the version"),
         FlagSpec("theme", .text, "NAME", "dashboard only: a theme from Themes/ (default, light, dracula, …)"),
@@ -169,10 +172,13 @@ struct UsageError: Error {
     let command: CommandSpec?
     /// For a command group (`warden agent`): its words, to list its subcommands.
     let group: [String]?
-    init(_ message: String, command: CommandSpec? = nil, group: [String]? = nil) {
+    /// Show the group's one usage line rather than its list of subcommands (a typo).
+    let oneLine: Bool
+    init(_ message: String, command: CommandSpec? = nil, group: [String]? = nil, oneLine: Bool = false) {
         self.message = message
         self.command = command
         self.group = group
+        self.oneLine = oneLine
     }
 }
 
@@ -224,10 +230,13 @@ struct ArgumentParser {
             if commands.contains(where: { $0.words.starts(with: candidate) }) {
                 words = candidate; i += 1; continue
             }
+            // The words that could come next, for a "did you mean".
+            let next = Set(commands.filter { $0.words.count > words.count && $0.words.starts(with: words) }.map { $0.words[words.count] })
+            let hint = Suggest.closest(to: token, among: next + (words.isEmpty ? ["help"] : [])).map { "; did you mean `\($0)`?" } ?? ""
             if words.isEmpty {
-                throw UsageError("unknown command '\(Redact.argument(token))'")
+                throw UsageError("unknown command '\(Redact.argument(token))'\(hint)")
             }
-            throw UsageError("unknown subcommand '\(Redact.argument(token))' for 'warden \(words.joined(separator: " "))'", group: words)
+            throw UsageError("unknown subcommand '\(Redact.argument(token))' for 'warden \(words.joined(separator: " "))'\(hint)", group: words, oneLine: true)
         }
         rest = Array(args[i...])
 
@@ -331,10 +340,11 @@ struct ArgumentParser {
         let name = String(body.prefix { $0 != "=" })
         let inline: String? = body.contains("=") ? String(body.drop { $0 != "=" }.dropFirst()) : nil
         switch name {
-        case "json", "help", "version", "read-only":
+        case "json", "wide", "help", "version", "read-only":
             if inline != nil { throw UsageError("--\(name) takes no value") }
             switch name {
             case "json": g.json = true
+            case "wide": g.wide = true
             case "help": g.help = true
             case "version": g.version = true
             default: g.readOnly = true

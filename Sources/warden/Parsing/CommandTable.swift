@@ -4,6 +4,9 @@ import WardenCore
 /// the top-level usage all come from this table.
 enum CommandTable {
     static let reason = FlagSpec("reason", .text, "TEXT", "why, for the audit journal")
+    static let dryRun = FlagSpec(bool: "dry-run", "print the plan and what it reaches (agents, credentials, live instances); change nothing")
+    static let yes = FlagSpec(bool: "yes", "confirm a cascade over \(Confirm.askAbove) agents without asking (needed when stdin is not a terminal)")
+    static let idRule = "IDs: a full ID, a unique ID prefix reaching spiffe://DOMAIN/agent/NAME/ (agents) or tok_ plus 6 characters (credentials), or an exact registered agent name; never a name prefix."
 
     static let all: [CommandSpec] = [
         CommandSpec(["init"], "create the store",
@@ -23,8 +26,9 @@ enum CommandTable {
                             FlagSpec("scopes", .scopes, "LIST", "the most it may delegate (default *)")],
                     run: PrincipalCommands.add),
         CommandSpec(["principal", "disable"], "disable a principal and revoke its whole tree",
-                    positionals: [PositionalSpec("ID", "the principal (ID or unique prefix)")],
-                    flags: [reason],
+                    positionals: [PositionalSpec("ID", "the principal's full ID")],
+                    flags: [reason, dryRun, yes],
+                    details: "A tree of more than \(Confirm.askAbove) agents asks for confirmation on a terminal; without one it needs --yes.",
                     run: PrincipalCommands.disable),
         CommandSpec(["principal", "ls"], "list principals",
                     details: "JSON: an array of {id, kind, name, status, scopes, created_at, disabled_at, agents}.",
@@ -32,7 +36,7 @@ enum CommandTable {
 
         CommandSpec(["agent", "register"], "delegate a new agent from a principal or an agent; prints its SPIFFE ID",
                     positionals: [PositionalSpec("NAME", "1–64 letters, digits, '.', '_' or '-'")],
-                    flags: [FlagSpec("by", .text, "ID", required: true, "the delegator: a principal, or an agent (ID, prefix or name)"),
+                    flags: [FlagSpec("by", .text, "ID", required: true, "the delegator: a principal (full ID), or an agent (full ID, unique ID prefix, or exact name)"),
                             FlagSpec("scopes", .scopes, "LIST", required: true, "the grant, e.g. github/get_*,slack/post_message; must be covered by the delegator's effective scopes"),
                             FlagSpec("ttl", .duration, "DUR", "lifetime, e.g. 15m, 8h, 7d (default: the delegator's expiry); may not outlive the delegator")],
                     run: AgentCommands.register),
@@ -40,7 +44,7 @@ enum CommandTable {
                     details: "JSON: an array of agents (see the README for the fields).",
                     run: AgentCommands.list),
         CommandSpec(["agent", "show"], "one agent: chain of authority, grant vs effective scopes, instances, credentials, recent calls",
-                    positionals: [PositionalSpec("ID", "the agent (ID, unique prefix or unique name)")],
+                    positionals: [PositionalSpec("ID", "the agent (full ID, unique ID prefix, or exact name)")],
                     flags: [FlagSpec("calls", .count, "N", "how many recent calls to show (default 10)")],
                     run: AgentCommands.show),
 
@@ -50,7 +54,7 @@ enum CommandTable {
                     run: TreeCommand.run),
 
         CommandSpec(["token", "issue"], "issue a credential; prints the secret once (and its id)",
-                    positionals: [PositionalSpec("AGENT", "the agent (ID, unique prefix or unique name)")],
+                    positionals: [PositionalSpec("AGENT", "the agent (full ID, unique ID prefix, or exact name)")],
                     flags: [FlagSpec("ttl", .duration, "DUR", "lifetime (default: the store's default, never beyond the agent's expiry)"),
                             FlagSpec("scopes", .scopes, "LIST", "narrower than the agent's grant (default: the grant)"),
                             FlagSpec("instance", .text, "ID", "bind the credential to one of the agent's instances")],
@@ -62,16 +66,17 @@ enum CommandTable {
                     run: TokenCommands.list),
 
         CommandSpec(["revoke"], "revoke an agent (and its subtree), a credential, or disable a principal; prints what was revoked",
-                    positionals: [PositionalSpec("ID", "agent, tok_ credential or principal (ID, unique prefix or unique agent name)")],
-                    flags: [reason],
-                    details: "Revocation is final and cascades in one transaction: every descendant agent and every credential they hold.",
+                    positionals: [PositionalSpec("ID", "agent, tok_ credential or principal (full ID, unique ID prefix, or exact agent name)")],
+                    flags: [reason, dryRun, yes],
+                    details: "Revocation is final and cascades in one transaction: every descendant agent and every credential they hold. A cascade over \(Confirm.askAbove) agents asks for confirmation on a terminal; without one it needs --yes. \(idRule)",
                     run: RevokeCommands.revoke),
         CommandSpec(["narrow"], "attenuate an agent's grant (only ever removes)",
-                    positionals: [PositionalSpec("AGENT", "the agent (ID, unique prefix or unique name)")],
+                    positionals: [PositionalSpec("AGENT", "the agent (full ID, unique ID prefix, or exact name)")],
                     flags: [FlagSpec("drop", .scopes, "LIST", "remove these grant members"),
                             FlagSpec("keep", .scopes, "LIST", "keep exactly these (each covered by the current grant)"),
-                            reason],
+                            reason, dryRun, yes],
                     exactlyOne: [["drop", "keep"]],
+                    details: "--dry-run prints the grant before and after and what the change reaches. Narrowing an agent with more than \(Confirm.askAbove) agents in its subtree asks for confirmation on a terminal; without one it needs --yes.",
                     run: RevokeCommands.narrow),
 
         CommandSpec(["authorize"], "decide whether a credential may use a tool; prints allow or deny: REASON (exit 0 or 3)",
