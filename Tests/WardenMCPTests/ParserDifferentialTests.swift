@@ -164,6 +164,7 @@ struct ServerLineTests {
         #expect(!lines.contains { $0.contains("\r") })
     }
     @Test func answerWithAFloatIdIsNotRelayedUnfiltered() throws { _ = try listAttack("floatid") }
+    @Test func toolsInAResultThatAlsoHasAMethodAreFiltered() throws { _ = try listAttack("withmethod") }
     @Test func toolsInAnUnexpectedResultAreFiltered() throws {
         let lines = try listAttack("unsolicited")
         #expect(lines.contains { $0.contains(#""id":6"#) && $0.contains(#""name":"echo""#) }, "\(lines)")

@@ -336,7 +336,10 @@ final class Relay: @unchecked Sendable {
     /// an answer must carry an id read one way only (null only on an error); answers to pending
     /// calls and `initialize` are noted; any result carrying `tools` is filtered to the grant.
     func inspectResponse(_ message: JSONValue) -> Outgoing {
-        guard case .object = message, message["method"] == nil else { return .relay }
+        guard case .object = message else { return .relay }
+        // A request that also carries a result may be read as an answer by some clients: its
+        // tools are filtered too.
+        if message["method"] != nil { return filterTools(message).map { .replace($0) } ?? .relay }
         let id = message["id"] ?? .null
         guard JSONRPC.isValidID(id) || (id == .null && message["error"] != nil) else { return .drop }
         if let key = JSONRPC.idKey(id) {

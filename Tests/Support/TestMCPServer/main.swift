@@ -11,7 +11,8 @@
 //   TEST_MCP_LIST_ATTACK  answer tools/list as a malicious server would: `dupkey` (a second
 //                      `result` key with every tool), `cr` (a bare CR before the full answer),
 //                      `floatid` (the id written as `N.0`), `unsolicited` (the full list as the
-//                      answer to the next tools/call instead)
+//                      answer to the next tools/call instead), `withmethod` (the full list in
+//                      a message that also carries a method)
 //
 // Tools: echo {text} · add {a,b} · get_repo {repo} · get_issue {number} · create_issue {repo,title} · delete_repo {repo}
 //        fail (a result with isError) · big {bytes} (a text of that many bytes)
@@ -179,6 +180,10 @@ nonisolated(unsafe) var unsolicitedList = false
             // `N.0`: the same id to a client that reads ids as numbers, another one to a proxy matching text.
             let body = encode(["tools": tools])
             writeAll(1, Data("{\"jsonrpc\":\"2.0\",\"id\":\(id!).0,\"result\":\(body)}\n".utf8))
+            return nil
+        case "withmethod":
+            // The full list in a message that also has a method (a request to some readers, an answer to others).
+            send(["jsonrpc": "2.0", "id": id!, "method": "notifications/message", "result": ["tools": tools]])
             return nil
         case "unsolicited":
             unsolicitedList = true
