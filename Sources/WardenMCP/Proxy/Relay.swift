@@ -117,8 +117,8 @@ final class Relay: @unchecked Sendable {
         }
     }
 
-    /// The bytes of a line without the CR of a CRLF ending, or nil (with the reason) when a CR is
-    /// anywhere else: a reader with universal newlines would see more than one line.
+    /// The bytes of a line without the CR of a CRLF ending, and an error when a CR is anywhere
+    /// else: a reader with universal newlines (the Python SDK) would see more than one line.
     static func strictLine(_ line: [UInt8]) -> (body: ArraySlice<UInt8>, error: String?) {
         var body = line[...]
         if body.last == 13 { body = body.dropLast() }
