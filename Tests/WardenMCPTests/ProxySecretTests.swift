@@ -79,6 +79,17 @@ struct ProxySecretTests {
         #expect(!environ.contains(piped.token.secret))
     }
 
+    @Test func aTokenOnTheCommandLineIsWipedFromTheProxysArguments() throws {
+        let fleet = try Fleet(botScopes: Self.scopes)
+        let s = try start(fleet, tokenArgs: ["--token", fleet.token.secret])
+        s.initialize()
+        let seen = try peek(s)
+        #expect(s.finish() == 0)
+        let cmdline = try #require(seen["cmdline"]?.string)
+        #expect(cmdline.contains("mcp-proxy"))
+        #expect(!cmdline.contains(fleet.token.secret), "the secret is still in /proc/PPID/cmdline")
+    }
+
     /// `warden mcp-proxy ARGS -- server` run to its end with no client input.
     func runProxy(_ fleet: Fleet, _ args: [String], env extra: [String: String] = [:]) throws -> (Int32, String, String) {
         let p = Process()

@@ -18,6 +18,30 @@ public enum ProcessHygiene {
         _ = warden_scrub_environment_variable(name)
     }
 
+    /// Overwrites every occurrence of `secret` in this process's arguments with `*` (argv is what
+    /// `/proc/PID/cmdline` and `ps` show to every user). Shortens the exposure of `--token SECRET`;
+    /// it cannot undo what was seen before.
+    public static func scrubArguments(_ secret: String) {
+        let needle = Array(secret.utf8)
+        guard !needle.isEmpty else { return }
+        for i in 0..<Int(CommandLine.argc) {
+            guard let arg = CommandLine.unsafeArgv[i] else { continue }
+            let count = strlen(arg)
+            guard count >= needle.count else { continue }
+            arg.withMemoryRebound(to: UInt8.self, capacity: count) { bytes in
+                var k = 0
+                while k + needle.count <= count {
+                    if memcmp(bytes + k, needle, needle.count) == 0 {
+                        for j in 0..<needle.count { bytes[k + j] = UInt8(ascii: "*") }
+                        k += needle.count
+                    } else {
+                        k += 1
+                    }
+                }
+            }
+        }
+    }
+
     /// Reads one line from `fd` a byte at a time, so nothing after the newline is consumed (the
     /// proxy's client stream goes on after the secret). At most `limit` bytes; nil at once on EOF.
     public static func readLine(fd: Int32, limit: Int = 4096) -> String? {

@@ -46,6 +46,7 @@ enum SecretInput {
             return Secret(value: line, variable: nil)
         }
         ctx.note("warden: warning: --token puts the secret on the command line, where every user of this host can read it; use --token-env VAR, --token-file PATH or --token -")
+        ProcessHygiene.scrubArguments(token)
         return Secret(value: token, variable: nil)
     }
 

@@ -6,7 +6,7 @@ message the proxy reads one way and the SDK another is caught here. Environment:
   TEST_MCP_NAME      the server's name (default `github`)
 
 Tools: get_issue {number}, get_repo {repo}, delete_repo {repo}, peek_parent (what this process can
-read of its parent: /proc/PPID/environ and /proc/PPID/mem), environment (the names of the
+read of its parent: /proc/PPID/environ, cmdline and mem), environment (the names of the
 variables this process was given).
 """
 
@@ -57,6 +57,8 @@ def peek_parent() -> str:
             out["environ"] = f.read().decode("utf-8", "replace")
     except OSError as e:
         out["environ_error"] = e.strerror
+    with open(f"/proc/{ppid}/cmdline", "rb") as f:
+        out["cmdline"] = f.read().decode("utf-8", "replace")
     try:
         with open(f"/proc/{ppid}/mem", "rb"):
             out["mem"] = "opened"

@@ -249,7 +249,7 @@ nonisolated(unsafe) var unsolicitedList = false
     }
 }
 
-/// What this process can read of its parent (the proxy): /proc/PPID/environ and /proc/PPID/mem.
+/// What this process can read of its parent (the proxy): /proc/PPID/environ, cmdline and mem.
 func peekParent() -> String {
     let ppid = getppid()
     var out: [String: Any] = ["ppid": Int(ppid), "uid": Int(getuid())]
@@ -257,6 +257,9 @@ func peekParent() -> String {
         out["environ"] = String(decoding: f.readDataToEndOfFile(), as: UTF8.self)
     } else {
         out["environ_error"] = "unreadable"
+    }
+    if let f = FileHandle(forReadingAtPath: "/proc/\(ppid)/cmdline") {
+        out["cmdline"] = String(decoding: f.readDataToEndOfFile(), as: UTF8.self)
     }
     let fd = open("/proc/\(ppid)/mem", O_RDONLY)
     if fd >= 0 { out["mem"] = "opened"; close(fd) } else { out["mem_error"] = String(cString: strerror(errno)) }
