@@ -17,6 +17,8 @@ let package = Package(
                        providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CCrypto", path: "Sources/CCrypto", pkgConfig: "libcrypto",
                        providers: [.apt(["libssl-dev"])]),
+        // prctl(2) and the environment block, for commands holding a secret (libc only, no library).
+        .systemLibrary(name: "CProcess", path: "Sources/CProcess"),
 
         // Pure domain: scopes, delegation forest, authorization. No I/O, no clock.
         .target(name: "WardenCore"),
@@ -31,7 +33,7 @@ let package = Package(
         // A simulated fleet writing real activity to a store (demo and `warden simulate`).
         .target(name: "WardenSimulator", dependencies: ["WardenCore", "WardenStore"]),
         // The stdio MCP gatekeeper: JSON-RPC relay, decisions through the store.
-        .target(name: "WardenMCP", dependencies: ["WardenCore", "WardenStore"]),
+        .target(name: "WardenMCP", dependencies: ["WardenCore", "WardenStore", "CProcess"]),
         // Elm-style dashboard: State, Msg, update, views.
         .target(name: "WardenDashboard", dependencies: ["WardenCore", "WardenStore", "TerminalUI", "NcursesTerminal"]),
         // CLI parsing and wiring only.

@@ -1,11 +1,14 @@
+import Foundation
 import WardenCore
 
 /// The CLI's entry point for `warden mcp-proxy`: parses the command's own arguments (everything
 /// after `mcp-proxy`; global options such as `--db` are the CLI's) and runs the proxy.
 ///
-///     warden mcp-proxy (--token SECRET | --token-env VAR) [--server-name NAME] -- COMMAND [ARGS…]
+///     warden mcp-proxy (--token SECRET | --token-env VAR) [--server-name NAME] [--pass-env LIST] -- COMMAND [ARGS…]
+///
+/// (The `warden` CLI also takes `--token-file PATH` and `--token -`, and builds `Arguments` itself.)
 public enum MCPProxyCommand {
-    public static let usage = "warden mcp-proxy (--token SECRET | --token-env VAR) [--server-name NAME] -- COMMAND [ARGS…]"
+    public static let usage = "warden mcp-proxy (--token SECRET | --token-env VAR) [--server-name NAME] [--pass-env LIST] -- COMMAND [ARGS…]"
     public static let summary = "enforce identity and scopes in front of a stdio MCP server"
 
     public struct UsageError: Error, Equatable, CustomStringConvertible {
@@ -18,6 +21,47 @@ public enum MCPProxyCommand {
         public var tokenEnvironmentVariable: String?
         public var serverName: String?
         public var command: [String]
+        /// `WARDEN_*` variables the server may have (`--pass-env`); the others are kept from it.
+        public var passEnvironment: [String] = []
+
+        public init(token: String, tokenEnvironmentVariable: String? = nil, serverName: String? = nil, command: [String],
+                    passEnvironment: [String] = []) {
+            self.token = token
+            self.tokenEnvironmentVariable = tokenEnvironmentVariable
+            self.serverName = serverName
+            self.command = command
+            self.passEnvironment = passEnvironment
+        }
+    }
+
+    /// Whether `name` can name an environment variable (`[A-Za-z_][A-Za-z0-9_]*`). A value that
+    /// cannot is likely a secret given by mistake, and is never echoed.
+    public static func isEnvironmentName(_ name: String) -> Bool {
+        guard let first = name.utf8.first, !name.hasPrefix(Credential.secretPrefix), name.utf8.count <= 255 else { return false }
+        func ok(_ b: UInt8, digits: Bool) -> Bool {
+            (b >= 65 && b <= 90) || (b >= 97 && b <= 122) || b == 95 || (digits && b >= 48 && b <= 57)
+        }
+        return ok(first, digits: false) && name.utf8.allSatisfy { ok($0, digits: true) }
+    }
+
+    /// The message for `--token-env` given something that is not a variable's name (not shown).
+    public static let notAnEnvironmentName =
+        "--token-env takes the NAME of an environment variable holding the secret, not the secret itself (the value given is not shown)"
+
+    /// `--pass-env LIST`: comma-separated variable names.
+    public static func passEnvironment(_ list: String) throws(UsageError) -> [String] {
+        let names = list.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
+        guard !names.isEmpty, names.allSatisfy(isEnvironmentName) else {
+            throw UsageError(message: "--pass-env takes comma-separated environment variable names")
+        }
+        return names
+    }
+
+    /// Checks `--server-name`.
+    public static func checkServerName(_ name: String) throws(UsageError) {
+        guard !name.isEmpty, MCPProxy.serverName(fromServerInfo: name) == name else {
+            throw UsageError(message: "--server-name '\(name)' must be one word without '/', '*' or spaces")
+        }
     }
 
     /// Parses `--token SECRET | --token-env VAR`, `--server-name NAME` (also `--flag=value`),
@@ -25,6 +69,7 @@ public enum MCPProxyCommand {
     /// starts the command, so `--` is optional when the command does not begin with `-`.
     public static func parse(_ args: [String], environment: [String: String]) throws(UsageError) -> Arguments {
         var token: String?, tokenEnv: String?, serverName: String?
+        var pass: [String] = []
         var i = 0
         func value(_ flag: String, _ inline: String?) throws(UsageError) -> String {
             if let inline { return inline }
@@ -43,6 +88,7 @@ public enum MCPProxyCommand {
             case "--token": token = try value(flag, inline)
             case "--token-env": tokenEnv = try value(flag, inline)
             case "--server-name": serverName = try value(flag, inline)
+            case "--pass-env": pass += try passEnvironment(try value(flag, inline))
             default: throw UsageError(message: "unknown option '\(flag)' for mcp-proxy (put the server's command after --)")
             }
             i += 1
@@ -53,6 +99,7 @@ public enum MCPProxyCommand {
         if let t = token {
             secret = t
         } else if let v = tokenEnv {
+            guard isEnvironmentName(v) else { throw UsageError(message: notAnEnvironmentName) }
             guard let t = environment[v], !t.isEmpty else {
                 throw UsageError(message: "--token-env \(v): the environment variable \(v) is not set")
             }
@@ -60,22 +107,20 @@ public enum MCPProxyCommand {
         } else {
             throw UsageError(message: "mcp-proxy needs --token SECRET or --token-env VAR")
         }
-        if let name = serverName {
-            guard !name.isEmpty, MCPProxy.serverName(fromServerInfo: name) == name else {
-                throw UsageError(message: "--server-name '\(name)' must be one word without '/', '*' or spaces")
-            }
-        }
+        if let name = serverName { try checkServerName(name) }
         guard let first = command.first, !first.isEmpty else {
             throw UsageError(message: "mcp-proxy needs the server's command after --")
         }
-        return Arguments(token: secret, tokenEnvironmentVariable: tokenEnv, serverName: serverName, command: command)
+        return Arguments(token: secret, tokenEnvironmentVariable: tokenEnv, serverName: serverName, command: command,
+                         passEnvironment: pass)
     }
 
     /// Runs the proxy against the store at `storePath` with already parsed arguments.
     /// Returns the server's exit code, or 2 (store or I/O), 3 (unknown credential), 127 (cannot start).
     public static func run(storePath: String, arguments a: Arguments, environment: [String: String]) -> Int32 {
         let cfg = MCPProxyConfiguration(storePath: storePath, token: a.token, tokenEnvironmentVariable: a.tokenEnvironmentVariable,
-                                        serverName: a.serverName, command: a.command, environment: environment)
+                                        serverName: a.serverName, command: a.command, environment: environment,
+                                        passEnvironment: a.passEnvironment)
         return MCPProxy.run(cfg)
     }
 

@@ -29,6 +29,54 @@ struct ArgumentParsingTests {
         #expect(message(["--token"])?.contains("needs a value") == true)
     }
 
+    @Test func tokenEnvGivenASecretNeverEchoesIt() {
+        for value in ["wdn_" + String(repeating: "S", count: 43), "ghp_abc-def", "has space", "1ABC"] {
+            do {
+                _ = try MCPProxyCommand.parse(["--token-env", value, "--", "srv"], environment: [value: "x"])
+                Issue.record("accepted \(value)")
+            } catch {
+                #expect(!error.message.contains(value) && error.message.contains("not the secret"))
+            }
+        }
+    }
+
+    @Test func passEnvNamesWardenVariablesTheServerMayHave() throws {
+        let a = try MCPProxyCommand.parse(["--token-env", "WARDEN_TOKEN", "--pass-env", "WARDEN_OPERATOR,WARDEN_X", "--", "srv"],
+                                          environment: env)
+        #expect(a.passEnvironment == ["WARDEN_OPERATOR", "WARDEN_X"])
+        let cfg = MCPProxyConfiguration(storePath: "/s", token: "t", tokenEnvironmentVariable: "WARDEN_TOKEN", command: ["srv"],
+                                        environment: ["WARDEN_DB": "/s", "WARDEN_TOKEN": "t", "WARDEN_OPERATOR": "o",
+                                                      "WARDEN_OTHER": "1", "PATH": "/bin"],
+                                        passEnvironment: ["WARDEN_OPERATOR", "WARDEN_TOKEN"])
+        #expect(cfg.environment == ["WARDEN_OPERATOR": "o", "PATH": "/bin"])
+    }
+}
+
+struct RequestIDTests {
+    @Test func onlyStringsAndSafeIntegersAreIds() throws {
+        for ok in [#""a""#, #""""#, "0", "-1", "42", "9007199254740992", "-9007199254740992"] {
+            #expect(JSONRPC.isValidID(try JSONParser.parse(ok)), "\(ok)")
+        }
+        for bad in ["-0", "1.0", "1e2", "1E2", "0.5", "9007199254740993", "-9007199254740993", "99999999999999999999",
+                    "null", "true", "[]", "{}"] {
+            #expect(!JSONRPC.isValidID(try JSONParser.parse(bad)), "\(bad)")
+        }
+    }
+
+    @Test func idsAreMatchedByValue() throws {
+        #expect(JSONRPC.idKey(try JSONParser.parse("7")) == JSONRPC.idKey(.int(7)))
+        #expect(JSONRPC.idKey(try JSONParser.parse("7")) != JSONRPC.idKey(.string("7")))
+        #expect(JSONRPC.idKey(try JSONParser.parse("-0")) == nil)
+        #expect(JSONRPC.idKey(nil) == nil)
+    }
+
+    @Test func aLineWithACarriageReturnInsideIsNotStrict() {
+        #expect(Relay.strictLine(Array("{}\r".utf8)).error == nil)
+        #expect(Relay.strictLine(Array("{}\r".utf8)).body.count == 2)
+        #expect(Relay.strictLine(Array("{\r}".utf8)).error != nil)
+        #expect(Relay.strictLine(Array("{}\r\r".utf8)).error != nil)
+    }
+
     @Test func serverInfoNamesFitTheServerSideOfAScope() {
         #expect(MCPProxy.serverName(fromServerInfo: "github") == "github")
         #expect(MCPProxy.serverName(fromServerInfo: "@modelcontextprotocol/server-github") == "@modelcontextprotocol-server-github")

@@ -4,6 +4,9 @@ public enum Authorization {
     /// it is an operator's deliberate act.
     public enum Reason: String, Sendable, CaseIterable {
         case unknownCredential = "unknown_credential"
+        /// The request cannot be read one way only (a duplicate key, a bare CR, an id that is not
+        /// a string or a safe integer) or names a tool outside the MCP rule (`isValidToolName`).
+        case malformedRequest = "malformed_request"
         case credentialRevoked = "credential_revoked"
         case agentRevoked = "agent_revoked"
         case ancestorRevoked = "ancestor_revoked"
@@ -86,6 +89,7 @@ public enum Authorization {
                               activePrincipalScopes: ScopeSet?,
                               server: Substring, tool: Substring, now: Timestamp) -> Decision {
         guard let agent = chain.first else { return .deny(.unknownCredential) }
+        guard isValidToolName(tool) else { return .deny(.malformedRequest) }
         // Revocations first: the first revoked row (credential, agent, ancestors) that was revoked
         // itself rather than by a cascade from above names the reason.
         let credentialRevoked = credentialRevokedAt != nil
@@ -134,6 +138,33 @@ public enum Authorization {
             if let p = revokedAt[cause], p >= above { return false }
             return cause != principalID
         }
+    }
+
+    /// Longest tool name the MCP rule allows.
+    public static let maxToolNameLength = 128
+
+    /// The MCP rule for tool names: 1 to 128 characters of `A-Z a-z 0-9 _ . -`. Anything else
+    /// (spaces, `/`, control or non-ASCII characters, a megabyte of text) is a malformed request,
+    /// never a tool that some scope might match.
+    public static func isValidToolName<S: StringProtocol>(_ name: S) -> Bool {
+        var count = 0
+        for b in name.utf8 {
+            count += 1
+            guard count <= maxToolNameLength else { return false }
+            switch b {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                 UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "-"):
+                continue
+            default:
+                return false
+            }
+        }
+        return count > 0
+    }
+
+    /// A tool name cut to what a record keeps (the MCP maximum), for recording a refused request.
+    public static func recordableToolName(_ name: String) -> String {
+        String(String.UnicodeScalarView(name.unicodeScalars.prefix(maxToolNameLength)))
     }
 
     /// Splits `server/tool`; nil when there is no '/' or a side is empty.

@@ -1,4 +1,9 @@
 /// A strict JSON parser over UTF-8 bytes (RFC 8259) that says where input went wrong.
+///
+/// Strict means: a document it accepts has one meaning under every conforming parser. So it
+/// refuses what parsers disagree on: a duplicate key at any depth (first wins in some, last in
+/// others), invalid UTF-8 (refused by some, replaced by U+FFFD in others), an unpaired surrogate
+/// escape (`\ud800`: kept, replaced or refused), and nesting deeper than `maxDepth`.
 public struct JSONParser {
     public struct Failure: Error, Equatable, Sendable, CustomStringConvertible {
         public let line: Int
@@ -69,12 +74,27 @@ public struct JSONParser {
         if depth > JSONParser.maxDepth { throw fail("nesting deeper than \(JSONParser.maxDepth)") }
         i += 1
         var members: [(String, JSONValue)] = []
+        var seen: Set<String> = []
         skipSpace()
         if i < b.count, b[i] == UInt8(ascii: "}") { i += 1; return .object(members) }
         while true {
             skipSpace()
             guard i < b.count, b[i] == UInt8(ascii: "\"") else { throw fail("expected a string key") }
+            let keyStart = i
             let key = try string()
+            // Compared after unescaping: `"method"` and `"\u006dethod"` are the same key.
+            let duplicate: Bool
+            if members.count < 16 {
+                duplicate = members.contains { $0.0 == key }
+            } else {
+                // Large objects: a set, so a 100k-key object costs linear time.
+                if seen.isEmpty { seen = Set(members.map(\.0)) }
+                duplicate = !seen.insert(key).inserted
+            }
+            if duplicate {
+                i = keyStart
+                throw fail("duplicate key \"\(key.unicodeScalars.count > 64 ? String(key.prefix(64)) + "…" : key)\" in an object")
+            }
             skipSpace()
             guard i < b.count, b[i] == UInt8(ascii: ":") else { throw fail("expected ':' after a key") }
             i += 1
@@ -174,11 +194,10 @@ public struct JSONParser {
                     if i + 1 < b.count, b[i] == UInt8(ascii: "\\"), b[i + 1] == UInt8(ascii: "u") {
                         i += 2
                         let low = try hex4()
-                        if (0xDC00...0xDFFF).contains(low) {
-                            code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
-                        } else { code = 0xFFFD }
-                    } else { code = 0xFFFD }
-                } else if (0xDC00...0xDFFF).contains(code) { code = 0xFFFD }
+                        guard (0xDC00...0xDFFF).contains(low) else { throw fail("unpaired surrogate in a \\u escape") }
+                        code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
+                    } else { throw fail("unpaired surrogate in a \\u escape") }
+                } else if (0xDC00...0xDFFF).contains(code) { throw fail("unpaired surrogate in a \\u escape") }
                 out.append(contentsOf: Array(String(Character(Unicode.Scalar(code)!)).utf8))
             default: throw fail("invalid escape in a string")
             }

@@ -16,7 +16,8 @@ public struct MCPProxyConfiguration: Sendable {
     public var serverName: String?
     /// The MCP server's command line (searched in PATH).
     public var command: [String]
-    /// The server's environment (the proxy's own, less the token variable, by default).
+    /// The server's environment: the proxy's own, less the token variable and every `WARDEN_*`
+    /// variable not named in `passEnvironment` (the store's location is none of its business).
     public var environment: [String: String]
     public var heartbeatSeconds: Double = 5
     /// Forward SIGINT/SIGTERM/SIGHUP to the server (the CLI does; in-process harnesses may not).
@@ -32,14 +33,16 @@ public struct MCPProxyConfiguration: Sendable {
     public var errorOutput: Int32 = 2
 
     public init(storePath: String, token: String, tokenEnvironmentVariable: String? = nil, serverName: String? = nil,
-                command: [String], environment: [String: String]? = nil) {
+                command: [String], environment: [String: String]? = nil, passEnvironment: [String] = []) {
         self.storePath = storePath
         self.token = token
         self.tokenEnvironmentVariable = tokenEnvironmentVariable
         self.serverName = serverName
         self.command = command
-        var env = environment ?? ProcessInfo.processInfo.environment
-        if let v = tokenEnvironmentVariable { env[v] = nil }
+        var env = (environment ?? ProcessInfo.processInfo.environment).filter {
+            !$0.key.hasPrefix("WARDEN_") || passEnvironment.contains($0.key)
+        }
+        if let v = tokenEnvironmentVariable { env[v] = nil }  // even when --pass-env names it
         self.environment = env
     }
 }
@@ -112,7 +115,8 @@ public enum MCPProxy {
         let relay = Relay(gate: gate, recorder: recorder, secret: cfg.token, clock: cfg.clock, agentID: agentID,
                           credentialID: probe.credentialID, instanceID: instanceID, fixedServerName: cfg.serverName,
                           clientOut: cfg.output,
-                          onServerName: { name in recorder.record(started(server: name)) })
+                          onServerName: { name in recorder.record(started(server: name)) },
+                          note: { FD.writeAll(err, Array("warden mcp-proxy: \($0)\n".utf8)) })
         relay.childIn = child.stdinFD
 
         if cfg.forwardSignals { SignalForwarding.install(childPID: child.pid) }

@@ -2,11 +2,26 @@ import Foundation
 import WardenCore
 import WardenStore
 
-/// The two directions of the relay. Client → server lines are parsed (a malformed line is
-/// answered with a parse error, never forwarded); `tools/call` requests are decided before they
-/// can reach the server. Server → client lines pass through byte for byte, except the answers
-/// the proxy is waiting for: `initialize` (learn the server's name), `tools/list` (drop tools the
-/// identity may not use) and `tools/call` (record the outcome and duration).
+/// The two directions of the relay. Every line either way is read once, strictly; a line that
+/// cannot be read so is never relayed. `tools/call` requests are decided before they can reach
+/// the server. Server → client lines pass through byte for byte, except answers: `initialize`
+/// (learn the server's name), `tools/call` (record the outcome and duration), and any result
+/// carrying a `tools` array (drop tools the identity may not use, whether or not a `tools/list`
+/// asked for it).
+///
+/// Why this closes the parser differential (issue 11): the proxy decides on its reading and
+/// forwards the original bytes, so it must be certain the server reads those bytes the same
+/// way. It forwards only a line that (1) contains no CR except one just before its LF, so a
+/// reader splitting on LF and one with universal newlines (the Python SDK) see the same single
+/// message; (2) the strict `JSONParser` accepts: no duplicate key at any depth (first-wins and
+/// last-wins readers agree), valid UTF-8 (no U+FFFD substitution), no unpaired surrogate escape;
+/// and (3) whose ids are strings or plainly written integers within ±2^53, matched by value (so
+/// `-0`, `1.0` or `1e2` cannot name one request to the proxy and another to the peer). Such a line
+/// has one meaning under every conforming JSON reader, and it is the meaning the proxy decided on.
+/// Anything else is refused: a JSON-RPC error to the client and, for a `tools/call` or a message
+/// that cannot be identified, a denied call recorded with `malformed_request`. Server lines
+/// failing these rules are dropped (with a note on stderr): relaying them could smuggle a tool
+/// list past filtering, and the proxy cannot know which request such a line answers.
 final class Relay: @unchecked Sendable {
     struct PendingCall {
         var at: Timestamp
@@ -29,6 +44,10 @@ final class Relay: @unchecked Sendable {
     let clientOut: Int32
     /// Called once when `initialize` tells the server's name (and no --server-name was given).
     let onServerName: @Sendable (String) -> Void
+    /// Where notes about dropped server lines go (the proxy's stderr).
+    let note: @Sendable (String) -> Void
+    /// The tool recorded for a refused message whose tool cannot be known.
+    static let unreadableTool = "(unreadable)"
 
     private let outLock = NSLock()
     private let state = NSLock()
@@ -42,7 +61,7 @@ final class Relay: @unchecked Sendable {
 
     init(gate: Gatekeeper, recorder: Recorder, secret: String, clock: @escaping @Sendable () -> Timestamp,
          agentID: String, credentialID: String?, instanceID: String, fixedServerName: String?, clientOut: Int32,
-         onServerName: @escaping @Sendable (String) -> Void) {
+         onServerName: @escaping @Sendable (String) -> Void, note: @escaping @Sendable (String) -> Void = { _ in }) {
         self.gate = gate
         self.recorder = recorder
         self.secret = secret
@@ -53,6 +72,7 @@ final class Relay: @unchecked Sendable {
         self.fixedServerName = fixedServerName
         self.clientOut = clientOut
         self.onServerName = onServerName
+        self.note = note
     }
 
     /// SERVER in `SERVER/TOOL`: --server-name, else the name from `initialize`, else `unknown`.
@@ -93,22 +113,30 @@ final class Relay: @unchecked Sendable {
         case .line(let line):
             handleClientLine(line)
         case .oversized(_, let final):
-            if final {
-                let detail = "message longer than \(LineReader.defaultMaxLine >> 20) MiB"
-                sendToClient(JSONRPC.bytes(JSONRPC.parseError(detail)), newline: false)
-            }
+            if final { refuseUnreadable("message longer than \(LineReader.defaultMaxLine >> 20) MiB") }
         }
     }
 
+    /// The bytes of a line without the CR of a CRLF ending, and an error when a CR is anywhere
+    /// else: a reader with universal newlines (the Python SDK) would see more than one line.
+    static func strictLine(_ line: [UInt8]) -> (body: ArraySlice<UInt8>, error: String?) {
+        var body = line[...]
+        if body.last == 13 { body = body.dropLast() }
+        if body.contains(13) { return (body, "a carriage return inside a line (only CRLF may end one)") }
+        return (body, nil)
+    }
+
     func handleClientLine(_ line: [UInt8]) {
-        if line.allSatisfy({ $0 == 32 || $0 == 9 || $0 == 13 }) { return }  // blank line: nothing to relay
+        let (body, crError) = Self.strictLine(line)
+        if let crError { return refuseUnreadable(crError) }
+        if body.allSatisfy({ $0 == 32 || $0 == 9 }) { return }  // blank line: nothing to relay
         let message: JSONValue
         do {
-            message = try JSONParser.parse(bytes: line)
+            message = try body.withUnsafeBufferPointer { (b) throws(JSONParser.Failure) -> JSONValue in try JSONParser.parse(bytes: b) }
         } catch {
-            sendToClient(JSONRPC.bytes(JSONRPC.parseError(error.description)), newline: false)
-            return
+            return refuseUnreadable(error.description)
         }
+        // From here the line has one reading (see the type's comment), so its bytes are forwarded.
         switch message {
         case .object:
             switch inspectRequest(message) {
@@ -140,9 +168,37 @@ final class Relay: @unchecked Sendable {
         }
     }
 
+    /// A client line that cannot be read one way only: a parse error to the client, a denied
+    /// call recorded (it cannot be told apart from a tool call), nothing forwarded.
+    private func refuseUnreadable(_ detail: String) {
+        recordMalformed(tool: Self.unreadableTool, args: nil)
+        sendToClient(JSONRPC.bytes(JSONRPC.parseError(detail)), newline: false)
+    }
+
+    private func recordMalformed(tool: String, args: String?) {
+        recorder.record(ToolCall(at: clock(), agentID: agentID, instanceID: instanceID, credentialID: credentialID,
+                                 server: serverName, tool: Authorization.recordableToolName(tool), decision: .deny,
+                                 reason: Authorization.Reason.malformedRequest.rawValue, durationMs: 0, result: .error,
+                                 args: args))
+    }
+
     func inspectRequest(_ message: JSONValue) -> Action {
-        guard let method = message["method"]?.string else { return .forward }  // e.g. answers to server requests
         let id = message["id"]
+        guard let methodValue = message["method"] else {
+            // An answer to a server request: its id must be one the server reads as we do (an
+            // error answer may carry null, as JSON-RPC allows for an unreadable request).
+            if let id, !JSONRPC.isValidID(id), !(id == .null && message["error"] != nil) {
+                return refuse(message, id: id, detail: "id must be a string or an integer within ±2^53", record: false)
+            }
+            return .forward
+        }
+        guard let method = methodValue.string else {
+            return refuse(message, id: id, detail: "method must be a string", record: true)
+        }
+        if let id, !JSONRPC.isValidID(id) {
+            return refuse(message, id: id, detail: "id must be a string or an integer within ±2^53",
+                          record: method == "tools/call")
+        }
         let key = JSONRPC.idKey(id)
         switch method {
         case "initialize":
@@ -158,12 +214,28 @@ final class Relay: @unchecked Sendable {
         }
     }
 
+    /// Refuses a message read strictly but not acceptable; `record` when it may be a tool call.
+    private func refuse(_ message: JSONValue, id: JSONValue?, detail: String, record: Bool) -> Action {
+        if record {
+            let name = message["params"]?["name"]?.string ?? Self.unreadableTool
+            recordMalformed(tool: name, args: ArgumentSummary.make(message["params"]?["arguments"], secret: secret))
+        }
+        // A notification (no id) gets no answer.
+        guard id != nil else { return .drop }
+        return .answer(JSONRPC.malformed(id: id, detail: detail))
+    }
+
     private func inspectCall(_ message: JSONValue, id: JSONValue?, key: String?) -> Action {
         let params = message["params"]
-        guard let tool = params?["name"]?.string, !tool.isEmpty else {
+        guard let tool = params?["name"]?.string else {
+            recordMalformed(tool: Self.unreadableTool, args: nil)
             guard let id else { return .drop }
             return .answer(JSONRPC.error(id: id, code: JSONRPC.invalidParamsCode,
-                                         message: "warden: tools/call needs params.name (a tool name)"))
+                                         message: "warden: tools/call needs params.name (a tool name)",
+                                         data: .object([("reason", .string(Authorization.Reason.malformedRequest.rawValue))])))
+        }
+        guard Authorization.isValidToolName(tool) else {
+            return refuse(message, id: id, detail: "a tool name is 1 to 128 characters of A-Z a-z 0-9 _ . -", record: true)
         }
         let server = serverName
         let at = clock()
@@ -213,94 +285,96 @@ final class Relay: @unchecked Sendable {
         switch event {
         case .line(let line):
             handleServerLine(line)
-        case .oversized(let piece, let final):
-            sendToClient(piece, newline: final)
+        case .oversized(_, let final):
+            if final { dropServerLine("a line longer than \(LineReader.defaultMaxLine >> 20) MiB") }
         }
+    }
+
+    private func dropServerLine(_ detail: String) {
+        note("dropped a line from the server that cannot be read one way only (\(detail))")
+    }
+
+    /// What to do with one server message.
+    enum Outgoing {
+        case relay
+        case replace(JSONValue)
+        case drop
     }
 
     func handleServerLine(_ line: [UInt8]) {
-        state.lock()
-        let waiting = !pendingCalls.isEmpty || !pendingLists.isEmpty || !pendingInits.isEmpty
-        state.unlock()
-        // Nothing awaited, or it cannot be an answer: pass through without parsing.
-        guard waiting, Self.mayBeResponse(line), let message = try? JSONParser.parse(bytes: line) else {
-            sendToClient(line)
-            return
+        let (body, crError) = Self.strictLine(line)
+        if let crError { return dropServerLine(crError) }
+        if body.allSatisfy({ $0 == 32 || $0 == 9 }) { return }
+        let message: JSONValue
+        do {
+            message = try body.withUnsafeBufferPointer { (b) throws(JSONParser.Failure) -> JSONValue in try JSONParser.parse(bytes: b) }
+        } catch {
+            return dropServerLine(error.description)
         }
         switch message {
-        case .object:
-            if let replaced = inspectResponse(message) { sendToClient(JSONRPC.bytes(replaced), newline: false) }
-            else { sendToClient(line) }
         case .array(let items):
             var changed = false
-            let out = items.map { item -> JSONValue in
-                guard let r = inspectResponse(item) else { return item }
-                changed = true
-                return r
+            var out: [JSONValue] = []
+            for item in items {
+                switch inspectResponse(item) {
+                case .relay: out.append(item)
+                case .replace(let r): out.append(r); changed = true
+                case .drop: changed = true
+                }
             }
-            if changed { sendToClient(JSONRPC.bytes(.array(out)), newline: false) } else { sendToClient(line) }
+            if !changed { sendToClient(line) } else if !out.isEmpty { sendToClient(JSONRPC.bytes(.array(out)), newline: false) }
         default:
-            sendToClient(line)
-        }
-    }
-
-    /// Answers carry `"result"` or `"error"`; a cheap byte search spares parsing other lines
-    /// (notifications, server requests) when something is awaited.
-    static func mayBeResponse(_ line: [UInt8]) -> Bool {
-        line.withUnsafeBufferPointer { b in
-            contains(b, Array("\"result\"".utf8)) || contains(b, Array("\"error\"".utf8))
-        }
-    }
-
-    private static func contains(_ b: UnsafeBufferPointer<UInt8>, _ needle: [UInt8]) -> Bool {
-        // memchr for the first byte, memcmp for the rest (memmem is not visible from Swift).
-        guard let base = b.baseAddress, needle.count <= b.count else { return false }
-        return needle.withUnsafeBufferPointer { n in
-            var i = 0
-            let last = b.count - n.count
-            while i <= last {
-                guard let hit = memchr(base + i, Int32(n[0]), last - i + 1) else { return false }
-                let at = UnsafeRawPointer(hit).assumingMemoryBound(to: UInt8.self) - base
-                if memcmp(base + at, n.baseAddress!, n.count) == 0 { return true }
-                i = at + 1
+            switch inspectResponse(message) {
+            case .relay: sendToClient(line)
+            case .replace(let r): sendToClient(JSONRPC.bytes(r), newline: false)
+            case .drop: dropServerLine("an answer whose id is not a string or an integer within ±2^53")
             }
-            return false
         }
     }
 
-    /// The replacement for an answer, or nil to relay it unchanged.
-    func inspectResponse(_ message: JSONValue) -> JSONValue? {
-        guard message["method"] == nil, let key = JSONRPC.idKey(message["id"]) else { return nil }
-        state.lock()
-        if let call = pendingCalls.removeValue(forKey: key) {
-            state.unlock()
-            let failed = message["error"] != nil || message["result"]?["isError"]?.bool == true
-            finish(call, result: failed ? .error : .ok)
-            return nil
-        }
-        if pendingInits.remove(key) != nil {
-            var learned: String?
-            if fixedServerName == nil, detectedServerName == nil,
-               let name = message["result"]?["serverInfo"]?["name"]?.string {
-                learned = MCPProxy.serverName(fromServerInfo: name)
-                detectedServerName = learned
+    /// What becomes of one message from the server. Requests and notifications are relayed;
+    /// an answer must carry an id read one way only (null only on an error); answers to pending
+    /// calls and `initialize` are noted; any result carrying `tools` is filtered to the grant.
+    func inspectResponse(_ message: JSONValue) -> Outgoing {
+        guard case .object = message else { return .relay }
+        // A request that also carries a result may be read as an answer by some clients: its
+        // tools are filtered too.
+        if message["method"] != nil { return filterTools(message).map { .replace($0) } ?? .relay }
+        let id = message["id"] ?? .null
+        guard JSONRPC.isValidID(id) || (id == .null && message["error"] != nil) else { return .drop }
+        if let key = JSONRPC.idKey(id) {
+            state.lock()
+            if let call = pendingCalls.removeValue(forKey: key) {
+                state.unlock()
+                let failed = message["error"] != nil || message["result"]?["isError"]?.bool == true
+                finish(call, result: failed ? .error : .ok)
+            } else if pendingInits.remove(key) != nil {
+                var learned: String?
+                if fixedServerName == nil, detectedServerName == nil,
+                   let name = message["result"]?["serverInfo"]?["name"]?.string {
+                    learned = MCPProxy.serverName(fromServerInfo: name)
+                    detectedServerName = learned
+                }
+                state.unlock()
+                if let learned { onServerName(learned) }
+            } else {
+                pendingLists.remove(key)
+                state.unlock()
             }
-            state.unlock()
-            if let learned { onServerName(learned) }
-            return nil
         }
-        let wasList = pendingLists.remove(key) != nil
-        state.unlock()
-        return wasList ? filterTools(message) : nil
+        // Every result with a tools array, expected or not: a server cannot slip tools outside
+        // the grant past the filter by answering another request, or an id no one is waiting for.
+        return filterTools(message).map { .replace($0) } ?? .relay
     }
 
-    /// Removes the tools this identity may not call, decided against the store now.
+    /// Removes the tools this identity may not call, decided against the store now; nil when
+    /// the message carries no `result.tools` array or every tool in it may be called.
     func filterTools(_ message: JSONValue) -> JSONValue? {
         guard let result = message["result"], let tools = result["tools"]?.array,
               case .object(let members) = message, case .object(let resultMembers) = result else { return nil }
         let server = serverName
         let kept = tools.filter { tool in
-            guard let name = tool["name"]?.string, !name.isEmpty else { return false }
+            guard let name = tool["name"]?.string, Authorization.isValidToolName(name) else { return false }
             return gate.check(server: server, tool: name).allowed
         }
         if kept.count == tools.count { return nil }

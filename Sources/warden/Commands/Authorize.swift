@@ -3,16 +3,7 @@ import WardenStore
 
 enum AuthorizeCommand {
     static func run(_ inv: Invocation, _ ctx: Context) throws -> Int32 {
-        let secret: String
-        if let s = inv.text("token") {
-            secret = s
-        } else {
-            let variable = inv.text("token-env")!
-            guard let s = ctx.environment[variable], !s.isEmpty else {
-                throw UsageError("the environment variable \(TerminalText.safe(variable)) named by --token-env is not set", command: inv.command)
-            }
-            secret = s
-        }
+        let secret = try SecretInput.read(inv, ctx).value
         let tool = inv.text("tool")!
         guard let split = Authorization.splitTool(tool) else {
             throw UsageError("--tool must be SERVER/TOOL, e.g. github/create_issue", command: inv.command)
@@ -27,7 +18,8 @@ enum AuthorizeCommand {
                 var reason: String?
                 if case .deny(let r) = outcome.decision { reason = r.rawValue }
                 let call = ToolCall(at: ctx.now, agentID: agentID, instanceID: outcome.instanceID,
-                                    credentialID: outcome.credentialID, server: String(split.server), tool: String(split.tool),
+                                    credentialID: outcome.credentialID, server: String(split.server),
+                                    tool: Authorization.recordableToolName(String(split.tool)),
                                     decision: outcome.decision.isAllowed ? .allow : .deny, reason: reason)
                 try store.recordCalls([call])
                 recorded = true

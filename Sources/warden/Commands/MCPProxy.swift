@@ -1,16 +1,20 @@
 import WardenMCP
 
-/// `warden mcp-proxy`: flags checked by the table, the proxy itself in WardenMCP.
+/// `warden mcp-proxy`: flags checked by the table, the secret read by `SecretInput`, the proxy
+/// itself in WardenMCP.
 enum MCPProxyCLI {
     static func run(_ inv: Invocation, _ ctx: Context) throws -> Int32 {
-        var args: [String] = []
-        if let n = inv.text("server-name") { args += ["--server-name", n] }
-        if let t = inv.text("token") { args += ["--token", t] }
-        if let v = inv.text("token-env") { args += ["--token-env", v] }
-        let parsed: MCPProxyCommand.Arguments
-        do { parsed = try MCPProxyCommand.parse(args + ["--"] + inv.trailing, environment: ctx.environment) } catch {
+        var parsed = MCPProxyCommand.Arguments(token: "", command: inv.trailing)
+        do {
+            parsed.serverName = inv.text("server-name")
+            if let name = parsed.serverName { try MCPProxyCommand.checkServerName(name) }
+            if let list = inv.text("pass-env") { parsed.passEnvironment = try MCPProxyCommand.passEnvironment(list) }
+        } catch {
             throw UsageError(TerminalText.safe(error.message), command: inv.command)
         }
+        let secret = try SecretInput.read(inv, ctx)
+        parsed.token = secret.value
+        parsed.tokenEnvironmentVariable = secret.variable
         Stdio.flush()
         return MCPProxyCommand.run(storePath: ctx.storePath, arguments: parsed, environment: ctx.environment)
     }

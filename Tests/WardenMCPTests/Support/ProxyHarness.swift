@@ -27,6 +27,8 @@ enum Built {
     }()
     static var testServer: String { dir + "/warden-test-mcp-server" }
     static var warden: String { dir + "/warden" }
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().path
 
     /// Whether the built `warden` has the `mcp-proxy` command (its usage error names --token-env).
     static let wardenHasMCPProxy: Bool = {
@@ -60,6 +62,8 @@ final class Fleet {
     let bot: Agent
     let token: IssuedCredential
     var log: String { folder + "/server.log" }
+    /// The tool calls the server executed, one line each: `TOOL ARGS_JSON`.
+    var callLogPath: String { folder + "/executed.log" }
     var stderrPath: String { folder + "/stderr.log" }
 
     init(botScopes: String = Fleet.botScopes, tokenTTL: Int64? = hour) throws {
@@ -77,6 +81,11 @@ final class Fleet {
     /// What the test server received, one line per message.
     func serverLog() -> [String] {
         ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+    }
+
+    /// The tool calls the server executed (`TOOL ARGS_JSON` each).
+    func executed() -> [String] {
+        ((try? String(contentsOfFile: callLogPath, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
     }
 
     func calls() throws -> [ToolCall] {
@@ -142,12 +151,18 @@ final class Session: @unchecked Sendable {
     /// Lines that arrived while waiting for another answer (notifications, server requests).
     var unsolicited: [JSONValue] = []
 
+    /// `serverCommand`: the MCP server (default: the Swift test server); `tokenArgs`: how the binary
+    /// gets the secret (default `--token-env WARDEN_TOKEN`); `stdinFirst`: bytes written before anything else.
     init(_ fleet: Fleet, mode: Mode = .binary, token: String? = nil, serverName: String? = "github",
-         serverEnv: [String: String] = [:], heartbeatSeconds: Double = 5) throws {
+         serverEnv: [String: String] = [:], heartbeatSeconds: Double = 5, serverCommand: [String]? = nil,
+         tokenArgs: [String]? = nil, extraArgs: [String] = [], stdinFirst: [UInt8] = []) throws {
+        // A proxy that exited (a refused flag, a crash) must fail the test, not kill the runner.
+        signal(SIGPIPE, SIG_IGN)
         self.fleet = fleet
         let secret = token ?? fleet.token.secret
         var env = ProcessInfo.processInfo.environment
-        env["WARDEN_TEST_MCP_LOG"] = fleet.log
+        env["TEST_MCP_LOG"] = fleet.log
+        env["TEST_MCP_CALL_LOG"] = fleet.callLogPath
         env["WARDEN_TOKEN"] = secret
         for (k, v) in serverEnv { env[k] = v }
         var toProxyFDs: [Int32] = [0, 0], fromProxyFDs: [Int32] = [0, 0]
@@ -161,9 +176,9 @@ final class Session: @unchecked Sendable {
         case .binary:
             let p = Process()
             p.executableURL = URL(fileURLWithPath: Built.warden)
-            var args = ["--db", fleet.path, "mcp-proxy", "--token-env", "WARDEN_TOKEN"]
+            var args = ["--db", fleet.path, "mcp-proxy"] + (tokenArgs ?? ["--token-env", "WARDEN_TOKEN"]) + extraArgs
             if let serverName { args += ["--server-name", serverName] }
-            p.arguments = args + ["--", Built.testServer]
+            p.arguments = args + ["--"] + (serverCommand ?? [Built.testServer])
             p.environment = env
             p.standardInput = FileHandle(fileDescriptor: toProxyFDs[0], closeOnDealloc: false)
             p.standardOutput = FileHandle(fileDescriptor: fromProxyFDs[1], closeOnDealloc: false)
@@ -173,9 +188,10 @@ final class Session: @unchecked Sendable {
             close(toProxyFDs[0])
             close(fromProxyFDs[1])
             close(errFD)
+            if !stdinFirst.isEmpty { FD.writeAll(toProxy, stdinFirst) }
         case .inProcess:
             var cfg = MCPProxyConfiguration(storePath: fleet.path, token: secret, tokenEnvironmentVariable: "WARDEN_TOKEN",
-                                            serverName: serverName, command: [Built.testServer], environment: env)
+                                            serverName: serverName, command: serverCommand ?? [Built.testServer], environment: env)
             cfg.input = toProxyFDs[0]
             cfg.output = fromProxyFDs[1]
             cfg.errorOutput = errFD
@@ -214,6 +230,14 @@ final class Session: @unchecked Sendable {
     }
 
     func receiveRaw(timeout: Double = 20) -> [UInt8]? { output.next(timeout: timeout) }
+
+    /// Closes the proxy's stdin, waits for it to exit, and returns every line it still wrote.
+    func finishAndDrain(timeout: Double = 30) -> (code: Int32?, lines: [String]) {
+        let code = finish(timeout: timeout)
+        var lines: [String] = []
+        while let l = output.next(timeout: 5) { lines.append(String(decoding: l, as: UTF8.self)) }
+        return (code, lines)
+    }
 
     /// Sends a request and waits for the answer with its id; other lines are kept in `unsolicited`.
     @discardableResult
@@ -274,6 +298,19 @@ extension JSONValue {
     /// The text of the first content item of a tool result.
     var toolText: String? { self["result"]?["content"]?.array?.first?["text"]?.string }
     var errorReason: String? { self["error"]?["data"]?["reason"]?.string }
+}
+
+/// The MCP server the parser-differential tests run behind the proxy: the official MCP Python SDK
+/// when `WARDEN_TEST_PYTHON` names a Python that has it (`.ci/run` makes one), else the Swift test
+/// server, which reads the wire as the SDK does (universal newlines, the last duplicate key wins).
+enum SDKServer {
+    static let python: String? = {
+        guard let p = ProcessInfo.processInfo.environment["WARDEN_TEST_PYTHON"], !p.isEmpty else { return nil }
+        return p
+    }()
+    static var script: String { Built.packageRoot + "/Tests/Support/PythonMCPServer/server.py" }
+    static var command: [String] { python.map { [$0, script] } ?? [Built.testServer] }
+    static var name: String { python == nil ? "the Swift test server (SDK-like parsing)" : "the MCP Python SDK server" }
 }
 
 /// Polls `condition` every 50 ms for up to `seconds`.

@@ -1,0 +1,78 @@
+"""A stdio MCP server built on the official MCP Python SDK, for the proxy's security tests.
+
+It reads the wire exactly as the SDK does (universal newlines, last duplicate key wins), so a
+message the proxy reads one way and the SDK another is caught here. Environment:
+  TEST_MCP_CALL_LOG  append one line per tool call the SDK actually executes: `TOOL ARGS_JSON`
+  TEST_MCP_NAME      the server's name (default `github`)
+
+Tools: get_issue {number}, get_repo {repo}, delete_repo {repo}, peek_parent (what this process can
+read of its parent: /proc/PPID/environ, cmdline and mem), environment (the names of the
+variables this process was given).
+"""
+
+import json
+import os
+
+from mcp.server.mcpserver import MCPServer
+
+server = MCPServer(os.environ.get("TEST_MCP_NAME", "github"))
+
+
+def executed(tool: str, args: dict) -> None:
+    path = os.environ.get("TEST_MCP_CALL_LOG")
+    if path:
+        with open(path, "a", encoding="utf-8") as f:
+            f.write(f"{tool} {json.dumps(args, sort_keys=True)}\n")
+
+
+@server.tool()
+def get_issue(number: int = 0) -> str:
+    """Read an issue."""
+    executed("get_issue", {"number": number})
+    return f"issue {number}: open"
+
+
+@server.tool()
+def get_repo(repo: str = "") -> str:
+    """Read a repository."""
+    executed("get_repo", {"repo": repo})
+    return f"repo {repo}: 42 stars"
+
+
+@server.tool()
+def delete_repo(repo: str = "") -> str:
+    """Delete a repository."""
+    executed("delete_repo", {"repo": repo})
+    return f"deleted {repo}"
+
+
+@server.tool()
+def peek_parent() -> str:
+    """What this process can read of its parent (the proxy)."""
+    executed("peek_parent", {})
+    ppid = os.getppid()
+    out = {"ppid": ppid, "uid": os.getuid()}
+    try:
+        with open(f"/proc/{ppid}/environ", "rb") as f:
+            out["environ"] = f.read().decode("utf-8", "replace")
+    except OSError as e:
+        out["environ_error"] = e.strerror
+    with open(f"/proc/{ppid}/cmdline", "rb") as f:
+        out["cmdline"] = f.read().decode("utf-8", "replace")
+    try:
+        with open(f"/proc/{ppid}/mem", "rb"):
+            out["mem"] = "opened"
+    except OSError as e:
+        out["mem_error"] = e.strerror
+    return json.dumps(out)
+
+
+@server.tool()
+def environment() -> str:
+    """The names of the environment variables this process was given."""
+    executed("environment", {})
+    return json.dumps(sorted(os.environ.keys()))
+
+
+if __name__ == "__main__":
+    server.run("stdio")
