@@ -30,7 +30,7 @@ enum Lists {
             let msg = !s.filter.isEmpty ? "nothing matches /\(s.filter)"
                 : !s.snapshot.pending.isEmpty ? "loading the store…"
                 : s.view == .findings && !s.findingsLoaded ? "checking the fleet…" : emptyText(s.view)
-            buf.set(inner.x + 1, inner.y + (s.view == .tree ? 0 : 1), msg, style: t[.muted], maxWidth: inner.width - 1)
+            buf.set(inner.x + 1, inner.y + 1, msg, style: t[.muted], maxWidth: inner.width - 1)
         }
     }
 
