@@ -55,7 +55,10 @@ enum Dialogs {
             }
         } else if d.editingReason {
             switch k {
-            case .enter, .escape: d.editingReason = false
+            case .enter: d.editingReason = false
+            case .escape:
+                d.reason = TextInput(d.reasonBeforeEdit)
+                d.editingReason = false
             default: d.reason.handle(k)
             }
         } else {
@@ -66,7 +69,9 @@ enum Dialogs {
                 s.mode = .normal
                 Update.flash(&s, "revoke cancelled", error: false)
                 return []
-            case .char("r"): d.editingReason = true
+            case .char("r"):
+                d.reasonBeforeEdit = d.reason.text
+                d.editingReason = true
             default: break
             }
         }
@@ -96,7 +101,14 @@ enum Dialogs {
     static func narrowKey(_ s: inout DashboardState, _ dialog: NarrowDialog, _ k: Key) -> [Effect] {
         var d = dialog
         if d.editingReason {
-            if k == .enter || k == .escape { d.editingReason = false } else { d.reason.handle(k) }
+            if k == .enter {
+                d.editingReason = false
+            } else if k == .escape {
+                d.reason = TextInput(d.reasonBeforeEdit)
+                d.editingReason = false
+            } else {
+                d.reason.handle(k)
+            }
             s.mode = .narrow(d)
             return []
         }
@@ -109,7 +121,9 @@ enum Dialogs {
         case .down, .char("j"): d.cursor = min(d.grant.count - 1, d.cursor + 1)
         case .char(" "):
             if d.grant.indices.contains(d.cursor) { d.keep[d.cursor].toggle() }
-        case .char("r"): d.editingReason = true
+        case .char("r"):
+            d.reasonBeforeEdit = d.reason.text
+            d.editingReason = true
         case .char("y"), .enter:
             if d.keep.allSatisfy({ $0 }) {
                 Update.flash(&s, "nothing unchecked: space unchecks a scope to remove", error: true)

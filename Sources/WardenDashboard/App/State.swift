@@ -73,6 +73,8 @@ public struct RevokeDialog: Sendable {
     public var reason = TextInput()
     public var field: Field = .name
     public var editingReason = false
+    /// The reason as it was when editing began: Esc puts it back.
+    public var reasonBeforeEdit = ""
 
     public init(target: EntityRef, label: String) {
         self.target = target
@@ -95,6 +97,8 @@ public struct NarrowDialog: Sendable {
     public var descendants: [String]
     public var reason = TextInput()
     public var editingReason = false
+    /// The reason as it was when editing began: Esc puts it back.
+    public var reasonBeforeEdit = ""
 
     public init(agentID: String, name: String, grant: [Scope], descendants: [String]) {
         self.agentID = agentID

@@ -48,7 +48,7 @@ enum DialogViews {
         } else if d.editingReason {
             input = d.reason
             prompt = "reason> "
-            hints = [KeyHint("Enter", "done"), KeyHint("Esc", "done")]
+            hints = [KeyHint("Enter", "confirm"), KeyHint("Esc", "cancel")]
         } else {
             if !d.reason.isEmpty { body.append(Line("reason: " + d.reason.text, style: t[.muted])) }
             hints = d.plan == nil ? [KeyHint("Esc", "cancel")] : [KeyHint("y", "revoke"), KeyHint("n", "cancel"), KeyHint("r", "reason")]
@@ -71,10 +71,10 @@ enum DialogViews {
             body.append(Line("No descendants.", style: t[.muted]))
         } else {
             let names = d.descendants.prefix(6).joined(separator: ", ") + (d.descendants.count > 6 ? ", …" : "")
-            body.append(Line([Span("Also narrows \(d.descendants.count) descendant(s): ", style: t[.dialogDanger]), Span(names, style: t[.muted])]))
+            body.append(Line([Span("Also narrows " + Plural.count(d.descendants.count, "descendant") + ": ", style: t[.dialogDanger]), Span(names, style: t[.muted])]))
         }
         if !d.reason.isEmpty && !d.editingReason { body.append(Line("reason: " + d.reason.text, style: t[.muted])) }
-        let hints = d.editingReason ? [KeyHint("Enter", "done")]
+        let hints = d.editingReason ? [KeyHint("Enter", "confirm"), KeyHint("Esc", "cancel")]
             : [KeyHint("space", "toggle"), KeyHint("↑↓", "move"), KeyHint("y", "narrow"), KeyHint("r", "reason"), KeyHint("Esc", "cancel")]
         Dialog(title: "Narrow", body: body, hints: hints, input: d.editingReason ? d.reason : nil, inputPrompt: "reason> ", width: 70,
                style: t[.dialog], borderStyle: t[.dialogDanger], keyStyle: t[.footerKey]).render(into: &buf, area: area)

@@ -146,12 +146,12 @@ enum Footer {
         case .help: return [KeyHint("any key", "close")]
         case .revoke, .narrow: return [KeyHint("Esc", "cancel")]
         case .normal:
-            var actions: [Action] = [.help, .open, .filter, .command]
+            // Quit comes second, so it is never the hint a narrow footer drops.
+            var actions: [Action] = [.help, .quit, .open, .filter, .command]
             if s.view == .tree { actions.insert(.toggle, at: 1) }
             if s.view != .tree { actions += [.sortNext] }
             actions += [.revoke, .narrow, .pause]
             if s.view == .calls { actions.append(.follow) }
-            actions.append(.quit)
             return k.hints(actions, readOnly: s.readOnly)
         }
     }

@@ -1,0 +1,77 @@
+import Testing
+import TerminalUI
+import WardenCore
+import WardenStore
+@testable import WardenDashboard
+
+/// What must stay on screen however small it gets, and words said properly.
+@Suite("Narrow screens and wording")
+struct NarrowScreenTests {
+    @Test func storeStaysInTheHeaderAtEveryWidthFrom60EvenWhenPaused() {
+        for width in 60...200 {
+            for (paused, readOnly, env) in [(false, false, nil), (true, false, nil), (true, true, "prod" as String?)] {
+                var s = Fixture.state(width: width, height: 24)
+                s.paused = paused
+                s.readOnly = readOnly
+                s.environment = env
+                let header = s.screen[0]
+                #expect(header.contains("warden.db"), "width \(width) paused \(paused): \(header)")
+                if paused { #expect(header.contains("PAUSED")) }
+            }
+        }
+        // A long path keeps its end: the file and its folder tell stores apart.
+        var s = Fixture.state(width: 60, height: 24)
+        s.storeLocation = "/home/operator/projects/acme/fleets/production-eu-west/warden.db"
+        s.paused = true
+        #expect(s.screen[0].contains("…") && s.screen[0].contains("west/warden.db"), "\(s.screen[0])")
+    }
+
+    @Test func footerKeepsQuitAtEveryWidth() {
+        for width in [40, 60, 80, 100] {
+            for view in ViewKind.allCases {
+                var s = Fixture.state(width: width, height: 24)
+                Update.switchView(&s, view)
+                let footer = s.screen[23]
+                #expect(footer.contains("q/Ctrl-C quit") || footer.contains("q quit"), "\(view) at \(width): \(footer)")
+            }
+        }
+    }
+
+    @Test func reasonPromptConfirmsOrCancels() {
+        var s = Fixture.state()
+        s.type("jx")
+        _ = Update.update(&s, .revocationPlanned(.agent(Fixture.id("triage-bot")), RevocationPlan(
+            target: .agent(Fixture.id("triage-bot")), agents: [Fixture.id("triage-bot")], credentials: [], liveInstances: 0)))
+        s.type("rleak")
+        let screen = s.screen.joined(separator: "\n")
+        #expect(screen.contains("Enter confirm") && screen.contains("Esc cancel"), "\(screen)")
+        #expect(!screen.contains("Esc done"))
+        s.press(.enter)
+        s.type("rxyz")
+        s.press(.escape)
+        guard case .revoke(let d) = s.mode else { Issue.record("the dialog closed"); return }
+        #expect(d.reason.text == "leak", "Esc drops the edit and keeps what was confirmed")
+        #expect(s.type("y") == [.revoke(.agent(Fixture.id("triage-bot")), reason: "leak")])
+
+        var n = Fixture.state()
+        n.type("jnrfoo")
+        #expect(n.screen.joined().contains("Enter confirm"))
+        n.press(.escape)
+        guard case .narrow(let nd) = n.mode else { Issue.record("the narrow dialog closed"); return }
+        #expect(nd.reason.text.isEmpty && !nd.editingReason)
+    }
+
+    @Test func pluralsAreSaidProperly() {
+        var s = Fixture.state()
+        s.type("jn")  // triage-bot: two descendants
+        #expect(s.screen.joined().contains("Also narrows 2 descendants:"))
+        s.press(.escape)
+        s.type("jjjjn")  // test-runner: one descendant
+        #expect(s.screen.joined().contains("Also narrows 1 descendant: flaky-analyst"), "\(s.screen.joined(separator: "\n"))")
+        for v in ViewKind.allCases {
+            Update.switchView(&s, v)
+            s.detailOpen = true
+            #expect(!s.screen.joined().contains("(s)"))
+        }
+    }
+}
