@@ -27,11 +27,37 @@ public struct TableColumn: Sendable, Hashable {
     public var title: String
     public var width: Constraint
     public var alignment: Alignment
+    /// Which columns a narrow table keeps: lower numbers first (0 always, if anything fits).
+    public var priority: Int
+    /// An identifier: too long, it shows its end (`…/triage-bot/7f3a`), which is what tells
+    /// identifiers apart, rather than its start.
+    public var keepsEnd: Bool
 
-    public init(_ title: String, width: Constraint = .fill, alignment: Alignment = .left) {
+    public init(_ title: String, width: Constraint = .fill, alignment: Alignment = .left, priority: Int = 0, keepsEnd: Bool = false) {
         self.title = title
         self.width = width
         self.alignment = alignment
+        self.priority = priority
+        self.keepsEnd = keepsEnd
+    }
+
+    /// The least room the column takes: its constraint, and never less than its title and a
+    /// sort arrow (`DENIED/M ▼`).
+    var minimum: Int {
+        let title = TextWidth.of(self.title) + 2
+        switch width {
+        case .length(let n), .min(let n): return Swift.max(n, title)
+        case .percentage, .fill: return title
+        }
+    }
+
+    /// The constraint with the title's room included.
+    var widened: Constraint {
+        switch width {
+        case .length: return .length(minimum)
+        case .min: return .min(minimum)
+        case .percentage, .fill: return width
+        }
     }
 }
 
@@ -76,11 +102,34 @@ public struct Table {
     /// Rows that fit under the header in an area of `height` rows (for paging).
     public func bodyHeight(for height: Int) -> Int { max(0, height - (showsHeader ? 1 : 0)) }
 
-    /// Column rects within `area` (excluding the highlight symbol gutter).
+    /// Column rects within `area` (excluding the highlight symbol gutter). A column that
+    /// does not fit gets an empty rect: columns are taken by priority (ties left to right)
+    /// while their minimums fit, so a narrow table drops whole columns of least use rather
+    /// than cutting the last ones to nothing.
     public func columnAreas(in area: Rect) -> [Rect] {
         let gutter = min(area.width, TextWidth.of(highlightSymbol))
         let rest = Rect(x: area.x + gutter, y: area.y, width: area.width - gutter, height: area.height)
-        return rest.split(.horizontal, columns.map(\.width), spacing: columnSpacing)
+        let shown = Table.shownColumns(columns, width: rest.width, spacing: columnSpacing)
+        let kept = columns.indices.filter { shown[$0] }
+        let parts = rest.split(.horizontal, kept.map { columns[$0].widened }, spacing: columnSpacing)
+        var areas = columns.map { _ in Rect(x: rest.x, y: rest.y, width: 0, height: rest.height) }
+        for (k, i) in kept.enumerated() { areas[i] = parts[k] }
+        return areas
+    }
+
+    /// Which columns fit in `width`, taken by priority while their minimums fit.
+    static func shownColumns(_ columns: [TableColumn], width: Int, spacing: Int) -> [Bool] {
+        var shown = columns.map { _ in false }
+        var used = 0
+        let order = columns.indices.sorted { (columns[$0].priority, $0) < (columns[$1].priority, $1) }
+        for i in order {
+            let need = columns[i].minimum + (used == 0 ? 0 : spacing)
+            if used + need <= width || used == 0 {
+                shown[i] = true
+                used += need
+            }
+        }
+        return shown
     }
 
     public func render(into buffer: inout Buffer, area: Rect, state: inout TableState) {
@@ -94,7 +143,7 @@ public struct Table {
             for (index, column) in columns.enumerated() {
                 var title = column.title
                 if let sort, sort.column == index { title += sort.ascending ? " ▲" : " ▼" }
-                draw(title, style: headerStyle, in: columnAreas[index], y: y, alignment: column.alignment, into: &buffer)
+                draw(title, style: headerStyle, in: columnAreas[index], y: y, alignment: column.alignment, keepsEnd: false, into: &buffer)
             }
             y += 1
         }
@@ -110,14 +159,16 @@ public struct Table {
             for (column, cell) in zip(columns.indices, row.cells) {
                 let style = selected ? row.style.patched(with: cell.style).patched(with: highlightStyle)
                                      : row.style.patched(with: cell.style)
-                draw(cell.text, style: style, in: columnAreas[column], y: y, alignment: columns[column].alignment, into: &buffer)
+                draw(cell.text, style: style, in: columnAreas[column], y: y, alignment: columns[column].alignment,
+                     keepsEnd: columns[column].keepsEnd, into: &buffer)
             }
             y += 1
         }
     }
 
-    private func draw(_ text: String, style: Style, in column: Rect, y: Int, alignment: Alignment, into buffer: inout Buffer) {
+    private func draw(_ text: String, style: Style, in column: Rect, y: Int, alignment: Alignment, keepsEnd: Bool, into buffer: inout Buffer) {
         guard column.width > 0 else { return }
-        buffer.set(column.x, y, line: Line(text, style: style, alignment: alignment), maxWidth: column.width, overflow: .ellipsis)
+        let shown = keepsEnd ? TextWidth.keepingEnd(Sanitizer.clean(text), width: column.width) : text
+        buffer.set(column.x, y, line: Line(shown, style: style, alignment: alignment), maxWidth: column.width, overflow: .ellipsis)
     }
 }

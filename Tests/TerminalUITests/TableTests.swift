@@ -80,3 +80,31 @@ import Testing
         }
     }
 }
+
+@Suite struct TablePriorityTests {
+    @Test func narrowTablesDropLeastImportantColumnsWhole() {
+        let columns = [TableColumn("TIME", width: .length(8), priority: 2), TableColumn("WHO", width: .min(10), priority: 1),
+                       TableColumn("DECISION", width: .length(8), priority: 0), TableColumn("REASON", width: .min(18), priority: 0)]
+        let table = Table(columns: columns, rowCount: 1) { _ in
+            TableRow([TableCell("00:00:00"), TableCell("someone"), TableCell("deny"), TableCell("credential_revoked")])
+        }
+        var buf = Buffer(width: 30, height: 2)
+        var state = TableState(selected: nil)
+        table.render(into: &buf, area: buf.area, state: &state)
+        #expect(buf.lines == ["DECISION   REASON             ", "deny       credential_revoked "])
+        // With room, every column in its place.
+        var wide = Buffer(width: 60, height: 2)
+        table.render(into: &wide, area: wide.area, state: &state)
+        #expect(wide.lines[0].hasPrefix("TIME     WHO") && wide.lines[1].contains("someone"))
+    }
+
+    @Test func identifierColumnsKeepTheirEnd() {
+        let table = Table(columns: [TableColumn("TARGET", width: .length(20), keepsEnd: true)], rowCount: 1) { _ in
+            TableRow([TableCell("spiffe://acme.example/agent/triage-bot/7f3a")])
+        }
+        var buf = Buffer(width: 20, height: 2)
+        var state = TableState(selected: nil)
+        table.render(into: &buf, area: buf.area, state: &state)
+        #expect(buf.lines[1] == "…ent/triage-bot/7f3a")
+    }
+}

@@ -75,3 +75,53 @@ struct NarrowScreenTests {
         }
     }
 }
+
+@Suite("Columns by priority")
+struct ColumnPriorityTests {
+    @Test func callsAt40ColumnsKeepDecisionAndReasonWithDenyFilter() {
+        var s = Fixture.state(width: 40, height: 15)
+        s.type("4/deny")
+        s.press(.enter)
+        let lines = s.screen
+        #expect(lines[3].contains("DECISION") && lines[3].contains("REASON"), "\(lines[3])")
+        #expect(lines[4].contains("deny") && lines[4].contains("credential_revoked"), "\(lines[4])")
+    }
+
+    @Test func identifiersShowTheirEnd() {
+        var s = Fixture.state()
+        Update.switchView(&s, .audit)
+        #expect(s.screen.contains { $0.contains("/agent/dup-finder/0a0a") }, "the audit target keeps its end")
+        #expect(!s.screen.contains { $0.contains("spiffe://acme.examp…") })
+    }
+
+    @Test func credentialIDsAreNeverCut() {
+        var creds = Fixture.credentials
+        creds.append(Credential(id: "tok_ci_deploy_static_key_0001", agentID: Fixture.id("deployer"), scopes: Fixture.scopes("k8s/*"),
+                                issuedAt: Fixture.now - 1_000, expiresAt: nil))
+        let base = Fixture.snapshot()
+        let snap = FleetSnapshot(trustDomain: base.trustDomain, principals: base.principals, agents: base.agents, credentials: creds,
+                                 instances: Array(base.instances), calls: base.calls, minutes: base.minutes, audit: base.audit,
+                                 auditState: base.auditState, counter: 2, loadedAt: Fixture.now)
+        for (w, h) in [(80, 24), (120, 40)] {
+            var s = Fixture.state(width: w, height: h)
+            _ = Update.update(&s, .snapshot(snap, findings: []))
+            Update.switchView(&s, .credentials)
+            #expect(s.screen.contains { $0.contains("tok_ci_deploy_static_key_0001 ⚠static") }, "\(s.screen.joined(separator: "\n"))")
+        }
+    }
+
+    @Test func sortArrowIsNeverHidden() {
+        for v in ViewKind.allCases where v != .tree {
+            for column in Columns.titles(v).indices {
+                for ascending in [true, false] {
+                    var s = Fixture.state()
+                    Update.switchView(&s, v)
+                    s.sorts[v] = SortState(column: column, ascending: ascending)
+                    RowBuilder.rebuild(&s, v)
+                    let header = s.screen[3]
+                    #expect(header.contains(ascending ? "▲" : "▼"), "\(v) sorted by \(Columns.titles(v)[column]): \(header)")
+                }
+            }
+        }
+    }
+}

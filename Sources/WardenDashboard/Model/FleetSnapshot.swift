@@ -1,4 +1,5 @@
 import WardenCore
+import TerminalUI
 import WardenStore
 
 /// What part of a snapshot changed since the one before it, so the dashboard rebuilds only
@@ -101,6 +102,8 @@ public struct FleetIndex: Sendable {
     /// Each agent's place in name order: the Credentials view sorts by agent name with it.
     public private(set) var agentNameRank: [Int] = []
     public private(set) var credentialIndex: [String: Int] = [:]
+    /// The widest credential ID with its static mark: the Credentials view's ID column.
+    public private(set) var credentialIDWidth = 0
     /// Instance indices by agent index.
     public private(set) var instancesByAgent = IndexLists()
     /// When each instance stops counting as live (`.min` once stopped), by instance index: a
@@ -185,6 +188,8 @@ public struct FleetIndex: Sendable {
         credentialText = text
         credentialAgent = agentOf
         credentialIndex = credIndex
+        // Bytes bound the width of an ID from above; any credential may be static by policy.
+        credentialIDWidth = credentials.reduce(0) { max($0, $1.id.utf8.count) } + TextWidth.of(CredentialText.staticMark)
         expiries = credentials.compactMap { $0.revokedAt == nil ? $0.expiresAt : nil }.sorted()
     }
 
