@@ -125,3 +125,60 @@ struct ColumnPriorityTests {
         }
     }
 }
+
+@Suite("Help")
+struct HelpTests {
+    func helpText(_ s: DashboardState) -> String {
+        HelpScreen.lines(s, width: 200).map { $0.spans.map(\.text).joined() }.joined(separator: "\n")
+    }
+
+    @Test func helpExplainsEverySymbolCommandFilterAndTheMouse() {
+        let text = helpText(Fixture.state())
+        for needle in ["◉1", "⚑", "+3", "●", "✗", "⌛", "?", "⚠static", "sparkline", "time left, as a bar", "CREDENTIAL LEFT", "EXPIRES",
+                       ":tree", ":theme NAME", ":q", "/!text", "/deny", "click selects", "mouse = false", "q/Ctrl-C", "quit"] {
+            #expect(text.contains(needle), "help lacks \(needle)")
+        }
+        var off = Fixture.state()
+        off.mouse = false
+        #expect(helpText(off).contains("off (`mouse = false`"))
+    }
+
+    @Test func helpCoversOnlyItsBoxAndScrolls() {
+        for (w, h) in [(120, 40), (80, 24), (60, 15)] {
+            var s = Fixture.state(width: w, height: h)
+            var plain = s
+            let before = Screen.render(&plain)
+            s.type("?")
+            var open = s
+            let during = Screen.render(&open)
+            // Every cell outside the help box is what it was: nothing underneath is blanked.
+            let (bw, bh) = HelpScreen.size(s, Rect(x: 0, y: 0, width: w, height: h))
+            let box = Rect(x: 0, y: 0, width: w, height: h).centered(width: bw, height: bh)
+            for y in 0..<(h - 1) { for x in 0..<w where !box.contains(x: x, y: y) {
+                #expect(during[x, y] == before[x, y], "\(w)x\(h): cell \(x),\(y) changed under the help")
+            } }
+            // Scrolling reaches the end (the mouse section), then any other key closes.
+            for _ in 0..<80 { s.type("j") }
+            #expect(s.screen.joined().contains("Mouse"), "\(w)x\(h)")
+            #expect(s.helpScroll == HelpScreen.maxScroll(s))
+            s.type("x")
+            guard case .normal = s.mode else { Issue.record("help stayed open"); continue }
+            #expect(s.screen == before.lines, "closing the help leaves the screen as it was")
+        }
+    }
+
+    @Test func mouseSettingParses() throws {
+        #expect(try DashboardConfig.parse("mouse = false\n", file: "c").mouse == false)
+        #expect(try DashboardConfig.parse("", file: "c").mouse == true)
+        #expect(throws: FileError(file: "c", line: 2, message: "mouse must be true or false")) {
+            try DashboardConfig.parse("theme = dracula\nmouse = off\n", file: "c")
+        }
+    }
+
+    @Test func mouseOffIgnoresClicks() {
+        var s = Fixture.state()
+        s.mouse = false
+        _ = Update.update(&s, .mouse(.click(button: .left, x: 12, y: 1)))
+        #expect(s.view == .tree)
+    }
+}

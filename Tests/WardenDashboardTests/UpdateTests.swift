@@ -174,7 +174,7 @@ struct UpdateTests {
         #expect(!s.screen.last!.contains("revoke") && !s.screen.last!.contains("narrow"), "the footer offers neither")
         s.type("?")
         let help = s.screen.joined(separator: "\n")
-        #expect(help.contains("Keys (read-only)"))
+        #expect(help.contains("Help (read-only)"))
         #expect(!help.contains("x revoke") && !help.contains("n narrow"))
     }
 

@@ -142,6 +142,10 @@ public struct DashboardState: Sendable {
     public var mode: Mode = .normal
     public var flash: Flash?
     public var paused = false
+    /// Whether clicks and the wheel reach the dashboard (config `mouse`).
+    public var mouse = true
+    /// Lines of the help overlay scrolled past.
+    public var helpScroll = 0
     public var follow = true
     public var readOnly: Bool
     public var operatorName: String

@@ -46,7 +46,7 @@ public enum Update {
             flash(&s, why, error: true)
             return []
         case .mouse(let m):
-            return Navigation.mouse(&s, m)
+            return s.mouse ? Navigation.mouse(&s, m) : []
         case .key(let k):
             return key(&s, k)
         }
@@ -71,8 +71,21 @@ public enum Update {
     static func key(_ s: inout DashboardState, _ k: Key) -> [Effect] {
         switch s.mode {
         case .help:
-            s.mode = .normal
-            return k == .ctrl("c") ? [.quit] : []
+            // The help scrolls with the movement keys; any other key closes it.
+            switch s.keyMap.action(for: k, readOnly: true) {
+            case .down?: s.helpScroll = min(HelpScreen.maxScroll(s), s.helpScroll + 1)
+            case .up?: s.helpScroll = max(0, s.helpScroll - 1)
+            case .pageDown?: s.helpScroll = min(HelpScreen.maxScroll(s), s.helpScroll + s.pageSize)
+            case .pageUp?: s.helpScroll = max(0, s.helpScroll - s.pageSize)
+            default:
+                s.mode = .normal
+                s.helpScroll = 0
+                if k == .ctrl("c") {
+                    s.quit = true
+                    return [.quit]
+                }
+            }
+            return []
         case .filter(var input):
             switch k {
             case .enter:

@@ -27,7 +27,7 @@ public enum DashboardApp {
 
     /// Runs until the operator quits. Throws if the terminal cannot be set up.
     public static func run(_ o: Options) throws {
-        let terminal = try Terminal(options: .init(monochrome: false, mouse: true, ctrlCAsKey: true))
+        let terminal = try Terminal(options: .init(monochrome: false, mouse: o.config.mouse, ctrlCAsKey: true))
         defer { terminal.restore() }
         var theme = o.theme
         if terminal.isMonochrome { theme = theme.monochrome() }
@@ -35,6 +35,7 @@ public enum DashboardApp {
                                    readOnly: o.readOnly, operatorName: o.operatorName, storeLocation: o.storePath,
                                    theme: theme, keyMap: o.config.keyMap, environment: o.config.environment,
                                    environmentColor: o.config.environmentColor, policy: o.config.policy)
+        state.mouse = o.config.mouse
         let runner = EffectRunner(storePath: o.storePath, readOnly: o.readOnly, operatorName: o.operatorName,
                                   refreshMs: o.config.refreshMs, policy: o.config.policy, themeSearch: o.themeSearch)
         runner.start()
