@@ -9,6 +9,8 @@ import TerminalUI
 public enum TerminalError: Error, Equatable {
     case notATerminal
     case initializationFailed
+    /// The terminal type (TERM) cannot address the cursor, e.g. `dumb`.
+    case unusableTerminal(String)
 }
 
 /// The ncurses backend: owns the screen, draws buffer diffs, reads keys, mouse and resizes.
@@ -62,7 +64,14 @@ public final class Terminal {
         pthread_sigmask(SIG_UNBLOCK, &wanted, nil)
         // Wide characters need the user's locale before curses starts.
         setlocale(warden_lc_all(), "")
-        guard let screen = warden_newterm() else { throw TerminalError.initializationFailed }
+        let term = getenv("TERM").map { String(cString: $0) } ?? ""
+        guard let screen = warden_newterm() else { throw TerminalError.unusableTerminal(term) }
+        guard warden_can_address_cursor() != 0 else {
+            // Nothing was drawn yet: give the terminal back untouched and say why.
+            endwin()
+            delscreen(screen)
+            throw TerminalError.unusableTerminal(term)
+        }
         self.screen = screen
         RestoreGuard.activate()
 
@@ -102,6 +111,7 @@ public final class Terminal {
         guard let screen else { return }
         if RestoreGuard.isActive {
             RestoreGuard.deactivate()
+            warden_leave_alternate_screen_from_top()
             endwin()
         }
         delscreen(screen)

@@ -37,6 +37,10 @@ enum DashboardCommand {
         } catch TerminalError.notATerminal {
             CLI.fail("the dashboard needs a terminal (stdin and stdout must be a TTY); use the commands for scripts")
             return 2
+        } catch TerminalError.unusableTerminal(let term) {
+            CLI.fail("the dashboard cannot draw on this terminal (TERM=\(TerminalText.safe(term.isEmpty ? "unset" : term))): "
+                     + "it needs one that can move the cursor, e.g. TERM=xterm-256color; use the commands for scripts")
+            return 2
         } catch {
             CLI.fail("cannot start the dashboard: \(error)")
             return 2
