@@ -182,3 +182,42 @@ struct HelpTests {
         #expect(s.view == .tree)
     }
 }
+
+@Suite("Detail panes")
+struct DetailPaneTests {
+    @Test func auditDetailShowsWhatChangedNotRawJSON() {
+        let narrow = AuditDiff.changes(before: #"{"scopes":["github/create_issue","github/get_*"]}"#, after: #"{"scopes":["github/create_issue"]}"#)
+        #expect(narrow == [.removed(path: "scopes", ["github/get_*"])])
+        let revoke = AuditDiff.changes(before: #"{"status":"active"}"#, after: #"{"status":"revoked","revoked_at":5}"#)
+        #expect(revoke == [.value(path: "revoked_at", from: nil, to: "5"), .value(path: "status", from: "active", to: "revoked")])
+        #expect(AuditDiff.changes(before: nil, after: "not json") == [.value(path: "", from: nil, to: "not json")])
+        let nested = AuditDiff.changes(before: #"{"descendants":[{"id":"a","scopes":["x/*"]}]}"#,
+                                       after: #"{"descendants":[{"id":"a","scopes":["x/get_*"]}]}"#)
+        #expect(nested == [.removed(path: "descendants[0].scopes", ["x/*"]), .added(path: "descendants[0].scopes", ["x/get_*"])])
+
+        var audit = Fixture.audit
+        audit[1].before = #"{"status":"active","scopes":["github/get_*","github/create_issue"]}"#
+        audit[1].after = #"{"status":"revoked","scopes":["github/create_issue"]}"#
+        let base = Fixture.snapshot()
+        let snap = FleetSnapshot(trustDomain: base.trustDomain, principals: base.principals, agents: base.agents, credentials: base.credentials,
+                                 instances: Array(base.instances), calls: base.calls, minutes: base.minutes, audit: audit,
+                                 auditState: base.auditState, counter: 2, loadedAt: Fixture.now)
+        var s = Fixture.state()
+        _ = Update.update(&s, .snapshot(snap, findings: []))
+        s.type("6")
+        s.press(.enter)
+        let screen = s.screen.joined(separator: "\n")
+        #expect(screen.contains("status  active → revoked") && screen.contains("scopes  − github/get_*"), "\(screen)")
+        #expect(!screen.contains(#"{"status""#), "no raw JSON")
+    }
+
+    @Test func detailPanesBreakIDsAtSeparators() {
+        var s = Fixture.state(width: 44, height: 40)
+        s.type("jj")  // issue-labeler
+        s.press(.enter)
+        let lines = s.screen
+        // The ID is wider than the pane: it breaks after a `/`, never inside a name.
+        #expect(lines.contains { $0.contains("│ spiffe://acme.example/agent/ ") }, "\(lines.joined(separator: "\n"))")
+        #expect(lines.contains { $0.contains("│ issue-labeler/0a0a ") })
+    }
+}

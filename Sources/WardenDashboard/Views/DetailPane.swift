@@ -163,12 +163,32 @@ enum DetailPane {
     }
 
     static func audit(_ s: DashboardState, _ r: AuditRecord) -> [Line] {
-        [
-            Line("#\(r.seq) \(r.action)", style: s.theme[.title]),
+        let t = s.theme
+        var out: [Line] = [
+            Line("#\(r.seq) \(r.action)", style: t[.title]),
             field(s, "time", UTC.rfc3339(r.at)), field(s, "operator", r.operatorName), field(s, "target", r.target),
-            field(s, "reason", r.reason ?? "—"), field(s, "before", r.before ?? "—", .muted), field(s, "after", r.after ?? "—", .muted),
-            field(s, "prev hash", r.prevHash, .muted), field(s, "hash", r.hash, .muted),
+            field(s, "reason", r.reason ?? "—"), "", heading(s, "Changes"),
         ]
+        let changes = AuditDiff.changes(before: r.before, after: r.after)
+        if changes.isEmpty { out.append(Line("  none recorded", style: t[.muted])) }
+        for c in changes {
+            switch c {
+            case .value(let path, let from, let to):
+                let name = path.isEmpty ? "value" : path
+                var spans = [Span("  " + name + "  ", style: t[.muted])]
+                if let from { spans.append(Span(from, style: t[to == nil ? .scopeRemoved : .text])) }
+                if from != nil && to != nil { spans.append(Span(" → ", style: t[.muted])) }
+                if let to { spans.append(Span(to, style: t[.scopeKept])) }
+                if from == nil { spans.append(Span(" (new)", style: t[.muted])) } else if to == nil { spans.append(Span(" (gone)", style: t[.muted])) }
+                out.append(Line(spans))
+            case .removed(let path, let items):
+                for item in items { out.append(Line([Span("  " + path + "  ", style: t[.muted]), Span("− " + item, style: t[.scopeRemoved])])) }
+            case .added(let path, let items):
+                for item in items { out.append(Line([Span("  " + path + "  ", style: t[.muted]), Span("+ " + item, style: t[.scopeKept])])) }
+            }
+        }
+        out += ["", field(s, "prev hash", r.prevHash, .muted), field(s, "hash", r.hash, .muted)]
+        return out
     }
 
     static func finding(_ s: DashboardState, _ f: Finding) -> [Line] {
