@@ -221,3 +221,40 @@ struct DetailPaneTests {
         #expect(lines.contains { $0.contains("│ issue-labeler/0a0a ") })
     }
 }
+
+@Suite("Why was it denied")
+struct CallDetailTests {
+    @Test func callDetailShowsCredentialStateEffectiveScopesAndJumpsToTheAgent() {
+        var s = Fixture.state()
+        s.type("4")
+        s.press(.enter)  // the newest call: dup-finder, denied, with a revoked credential
+        let screen = s.screen.joined(separator: "\n")
+        #expect(screen.contains("credential tok_dup01  revoked at the call"), "\(screen)")
+        #expect(screen.contains("effective  github/get_*"))
+        #expect(screen.contains("Enter: go to agent"))
+        s.press(.enter)
+        #expect(s.view == .agents && s.detailOpen)
+        #expect(Identity.key(s, .agents, s.list(.agents).selected ?? -1) == Fixture.id("dup-finder"))
+    }
+
+    @Test func anAllowedCallThatErroredSaysSoUnderResult() {
+        var calls = Fixture.calls
+        calls.append(ToolCall(seq: 13, at: Fixture.now - 1_000, agentID: Fixture.id("triage-bot"), server: "github", tool: "create_issue",
+                              decision: .allow, durationMs: 5, result: .error, args: "{\"title\":\"x\",\n\"body\":\"y\"}"))
+        let base = Fixture.snapshot()
+        let snap = FleetSnapshot(trustDomain: base.trustDomain, principals: base.principals, agents: base.agents, credentials: base.credentials,
+                                 instances: Array(base.instances), calls: calls, minutes: base.minutes, audit: base.audit,
+                                 auditState: base.auditState, counter: 2, loadedAt: Fixture.now)
+        var s = Fixture.state()
+        _ = Update.update(&s, .snapshot(snap, findings: []))
+        s.type("4")
+        let lines = s.screen
+        #expect(lines[3].contains("REASON") && lines[3].contains("RESULT") && lines[3].contains("ARGS"), "\(lines[3])")
+        let row = lines[4]
+        let reason = row.index(row.startIndex, offsetBy: lines[3].distance(from: lines[3].startIndex, to: lines[3].range(of: "REASON")!.lowerBound))
+        let result = row.index(row.startIndex, offsetBy: lines[3].distance(from: lines[3].startIndex, to: lines[3].range(of: "RESULT")!.lowerBound))
+        #expect(row[reason...].hasPrefix("      "), "REASON is empty for an allowed call: \(row)")
+        #expect(row[result...].hasPrefix("error"), "\(row)")
+        #expect(row.contains(#"{"title":"x", "body":"y"}"#), "arguments on one line: \(row)")
+    }
+}

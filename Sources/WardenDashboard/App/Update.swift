@@ -137,6 +137,14 @@ public enum Update {
         case .open:
             if s.view == .findings, let f = selectedFinding(s) {
                 jump(&s, to: f)
+            } else if s.view == .calls, s.detailOpen, let c = selectedCall(s) {
+                // The call's detail is open: Enter goes on to its agent.
+                guard s.snapshot.index.forest.agent(c.agentID) != nil else {
+                    flash(&s, "\(c.agentID) is not in the store", error: true)
+                    return []
+                }
+                jumpToAgent(&s, c.agentID)
+                s.detailOpen = true
             } else {
                 s.detailOpen = true
                 s.detailScroll = 0
@@ -225,11 +233,21 @@ public enum Update {
                 flash(&s, "\(f.subject.id) is not in the store", error: true)
                 return
             }
-            switchView(&s, .agents)
-            s.filters[.agents] = nil
-            RowBuilder.rebuild(&s, .agents)
-            if let row = s.rows.agents.firstIndex(where: { s.snapshot.agents[$0].id == agentID }) { select(&s, .agents, row: row) }
+            jumpToAgent(&s, agentID)
         }
         s.detailOpen = true
+    }
+
+    /// The Agents view, unfiltered, with the agent selected.
+    static func jumpToAgent(_ s: inout DashboardState, _ agentID: String) {
+        switchView(&s, .agents)
+        s.filters[.agents] = nil
+        RowBuilder.rebuild(&s, .agents)
+        if let row = s.rows.agents.firstIndex(where: { s.snapshot.agents[$0].id == agentID }) { select(&s, .agents, row: row) }
+    }
+
+    static func selectedCall(_ s: DashboardState) -> ToolCall? {
+        guard let row = s.list(.calls).selected, row < s.rows.calls.count else { return nil }
+        return s.snapshot.calls[s.rows.calls[row]]
     }
 }

@@ -148,18 +148,57 @@ enum DetailPane {
     }
 
     static func call(_ s: DashboardState, _ c: ToolCall) -> [Line] {
-        [
-            Line("\(c.server)/\(c.tool)", style: s.theme[.title]),
+        let snap = s.snapshot, t = s.theme
+        let agentIndex = snap.index.forest.index[c.agentID]
+        var out: [Line] = [
+            Line("\(c.server)/\(c.tool)", style: t[.title]),
             field(s, "time", UTC.rfc3339(c.at, millis: true)),
-            field(s, "agent", s.snapshot.index.forest.agent(c.agentID)?.name ?? c.agentID + " (not in store)"),
+        ]
+        if let i = agentIndex {
+            out.append(Line([Span("agent      ", style: t[.muted]), Span(snap.agents[i].name),
+                             Span("  (\(s.keyMap.keyName(.open)): go to agent)", style: t[.footerKey])]))
+        } else {
+            out.append(field(s, "agent", c.agentID + " (not in store)", .unregistered))
+        }
+        out += [
             field(s, "agent id", c.agentID, .muted),
             field(s, "decision", c.decision.rawValue + (c.reason.map { " (\($0))" } ?? ""), c.decision == .allow ? .allow : .deny),
-            field(s, "result", c.result?.rawValue ?? "—"),
+            field(s, "result", c.result?.rawValue ?? "—", c.result == .error ? .error : .text),
             field(s, "duration", c.durationMs.map { "\($0) ms" } ?? "—"),
             field(s, "instance", c.instanceID ?? "—"),
-            field(s, "credential", c.credentialID ?? "—"),
-            field(s, "arguments", c.args ?? "—", .muted),
         ]
+        // The credential: its state when the call was made, and now.
+        if let id = c.credentialID {
+            if let ci = snap.index.credentialIndex[id] {
+                let cred = snap.credentials[ci]
+                let then = cred.status(at: c.at), now = cred.status(at: s.now)
+                var text = id + "  " + then.rawValue + " at the call"
+                if now != then { text += ", " + now.rawValue + " now" }
+                if let r = cred.revokedAt, r <= s.now { text += " (revoked " + UTC.rfc3339(r) + ")" }
+                out.append(field(s, "credential", text, then == .active ? (now == .active ? .active : .text) : then == .revoked ? .revoked : .expired))
+                if let i = agentIndex {
+                    out.append(field(s, "cred scope", cred.scopes.intersection(snap.index.effectiveScopes(i)).description, .muted))
+                }
+            } else {
+                out.append(field(s, "credential", id + " (not in store)", .unregistered))
+            }
+        } else {
+            out.append(field(s, "credential", "—"))
+        }
+        // What the agent may do: its effective scopes (grant narrowed by its chain), and any
+        // narrowing of the chain since the call, which the decision did not see.
+        if let i = agentIndex {
+            let a = snap.agents[i]
+            out.append(field(s, "effective", snap.index.effectiveScopes(i).description, .scopeKept))
+            if a.status(at: s.now) != .active { out.append(field(s, "agent now", AgentText.statusWord(a, now: s.now), StatusStyle.role(a, now: s.now))) }
+            let chain = Set(snap.index.forest.chain(of: a.id).map(\.id))
+            if let n = snap.audit.last(where: { $0.action == "agent.narrow" && $0.at > c.at && chain.contains($0.target) }) {
+                let who = snap.index.forest.agent(n.target)?.name ?? n.target
+                out.append(Line("  \(who) was narrowed after this call (\(UTC.rfc3339(n.at))): the scopes above are today's", style: t[.muted]))
+            }
+        }
+        out.append(field(s, "arguments", c.args ?? "—", .muted))
+        return out
     }
 
     static func audit(_ s: DashboardState, _ r: AuditRecord) -> [Line] {
