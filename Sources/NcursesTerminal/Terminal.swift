@@ -180,6 +180,21 @@ public final class Terminal {
         }
     }
 
+    /// Puts text on the clipboard through the terminal (OSC 52). Written straight to the
+    /// terminal between frames: curses has nothing buffered then, and the sequence moves no
+    /// cursor and draws nothing.
+    public func copyToClipboard(_ text: String) {
+        guard screen != nil else { return }
+        let bytes = Array(Clipboard.osc52(text).utf8)
+        var written = 0
+        while written < bytes.count {
+            let n = bytes[written...].withUnsafeBytes { writeToTerminal($0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { return }
+            written += n
+        }
+    }
+
     // MARK: Input
 
     /// Waits up to `timeoutMs` (negative: forever, 0: poll) for a key, a resize or a mouse event.
@@ -228,4 +243,9 @@ public final class Terminal {
                && KEY_MOUSE == KeyDecoder.Code.mouse && KEY_RESIZE == KeyDecoder.Code.resize,
                "ncurses key codes differ from KeyDecoder.Code")
     }
+}
+
+/// write(2) on standard output (the Terminal's own `write` draws cells).
+private func writeToTerminal(_ bytes: UnsafeRawPointer?, _ count: Int) -> Int {
+    write(STDOUT_FILENO, bytes, count)
 }

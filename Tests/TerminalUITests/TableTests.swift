@@ -108,3 +108,15 @@ import Testing
         #expect(buf.lines[1] == "…ent/triage-bot/7f3a")
     }
 }
+
+@Suite struct ClipboardTests {
+    @Test func osc52CarriesTheTextAsBase64() {
+        #expect(Clipboard.osc52("spiffe://acme.example/agent/triage-bot/7f3a")
+                == "\u{1B}]52;c;c3BpZmZlOi8vYWNtZS5leGFtcGxlL2FnZW50L3RyaWFnZS1ib3QvN2YzYQ==\u{07}")
+        #expect(Clipboard.osc52("tok_é1") == "\u{1B}]52;c;dG9rX8OpMQ==\u{07}")
+        #expect(Clipboard.base64(Array("M".utf8)) == "TQ==" && Clipboard.base64(Array("Ma".utf8)) == "TWE=" && Clipboard.base64([]) == "")
+        // A hostile ID cannot end the sequence or send controls of its own.
+        let hostile = Clipboard.osc52("x\u{07}\u{1B}]0;pwned\u{07}")
+        #expect(hostile.dropFirst(7).dropLast().allSatisfy { $0.isLetter || $0.isNumber || "+/=".contains($0) })
+    }
+}

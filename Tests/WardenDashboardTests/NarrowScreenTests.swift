@@ -258,3 +258,20 @@ struct CallDetailTests {
         #expect(row.contains(#"{"title":"x", "body":"y"}"#), "arguments on one line: \(row)")
     }
 }
+
+@Suite("Copy")
+struct CopyTests {
+    @Test func cCopiesTheSelectedIDAndRemembersIt() {
+        var s = Fixture.state()
+        #expect(s.type("jc") == [.copy(Fixture.id("triage-bot"))])
+        #expect(s.flash?.text.contains("copied \(Fixture.id("triage-bot"))") == true)
+        s.type("3c")  // credentials: the first row
+        let cred = Identity.key(s, .credentials, 0)!
+        s.type("1c")  // back on the tree: triage-bot again
+        #expect(s.copied == [cred, Fixture.id("triage-bot")], "each ID once, latest last")
+        s.type("4")
+        #expect(s.type("c") == [.copy(Fixture.id("dup-finder"))], "a call copies its agent's ID")
+        var empty = DashboardState(now: Fixture.now, width: 80, height: 24, readOnly: true, operatorName: "o", storeLocation: "/x")
+        #expect(empty.type("c").isEmpty && empty.flash?.isError == true)
+    }
+}

@@ -132,4 +132,19 @@ struct DashboardTerminalTests {
         #expect(screen.contains("cannot draw on this terminal (TERM=dumb)"), "\(screen)")
         #expect(screen.contains("EXIT=2"))
     }
+
+    @Test func copyPutsTheIDOnTmuxsClipboardAndPrintsItOnQuit() throws {
+        let s = try fleet()
+        let line = "cd '\(s.folder.path)'; HOME='\(s.folder.path)' '\(WardenBinary.path)' --db '\(s.db)'; echo AFTER-QUIT; sleep 30"
+        let t = try TmuxSession(line, width: 120, height: 40, folder: s.folder)
+        try t.tmux(["set-option", "-s", "set-clipboard", "on"])
+        t.waitFor(text: "triage-bot")
+        try t.send("j", "c")  // triage-bot
+        let flash = t.waitFor(text: "copied spiffe://")
+        let id = try #require(flash.split(separator: " ").first { $0.hasPrefix("spiffe://acme.example/agent/triage-bot/") }).description
+        t.waitFor("tmux's buffer to hold the ID", seconds: 5) { _ in ((try? t.tmux(["show-buffer"])) ?? "") == id }
+        try t.send("q")
+        let screen = t.waitFor(text: "AFTER-QUIT")
+        #expect(screen.contains("Copied in the dashboard:\n  \(id)"), "\(screen)")
+    }
 }

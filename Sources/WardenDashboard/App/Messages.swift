@@ -29,5 +29,7 @@ public enum Effect: Equatable, Sendable {
     case revoke(EntityRef, reason: String?)
     case narrow(agentID: String, keep: ScopeSet, reason: String?)
     case loadTheme(String)
+    /// Put text on the terminal's clipboard (OSC 52); done by the terminal's own thread.
+    case copy(String)
     case quit
 }

@@ -144,6 +144,8 @@ public struct DashboardState: Sendable {
     public var paused = false
     /// Whether clicks and the wheel reach the dashboard (config `mouse`).
     public var mouse = true
+    /// IDs copied with `c`, oldest first, printed on quit for terminals without OSC 52.
+    public var copied: [String] = []
     /// Lines of the help overlay scrolled past.
     public var helpScroll = 0
     public var follow = true

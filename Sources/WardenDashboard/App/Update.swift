@@ -188,6 +188,15 @@ public enum Update {
             s.follow.toggle()
             if s.follow { select(&s, .calls, row: 0) }
             flash(&s, s.follow ? "following newest calls" : "follow off", error: false)
+        case .copy:
+            guard let id = selectedID(s) else {
+                flash(&s, "nothing selected to copy", error: true)
+                return []
+            }
+            s.copied.removeAll { $0 == id }
+            s.copied.append(id)
+            flash(&s, "copied \(id) (OSC 52; printed again on quit)", error: false)
+            return [.copy(id)]
         case .revoke:
             return Dialogs.openRevoke(&s)
         case .narrow:
@@ -244,6 +253,19 @@ public enum Update {
         s.filters[.agents] = nil
         RowBuilder.rebuild(&s, .agents)
         if let row = s.rows.agents.firstIndex(where: { s.snapshot.agents[$0].id == agentID }) { select(&s, .agents, row: row) }
+    }
+
+    /// The ID `c` copies: the selected agent, principal or credential; a call's agent; a
+    /// finding's subject; a journal record's target.
+    static func selectedID(_ s: DashboardState) -> String? {
+        switch s.view {
+        case .calls: return selectedCall(s)?.agentID
+        case .findings: return selectedFinding(s)?.subject.id
+        case .audit:
+            guard let row = s.list(.audit).selected, row < s.rows.audit.count else { return nil }
+            return s.snapshot.audit[s.rows.audit[row]].target
+        default: return Selection.entity(s)?.id
+        }
     }
 
     static func selectedCall(_ s: DashboardState) -> ToolCall? {

@@ -86,6 +86,7 @@ final class EffectRunner: @unchecked Sendable {
                     do { outbox.post(.themeLoaded(try ThemeLoader.load(named: name, searchPaths: themeSearch))) } catch {
                         outbox.post(.themeFailed("\(error)"))
                     }
+                case .copy: break  // the terminal's own thread does it
                 case .quit: return
                 }
             }

@@ -32,8 +32,13 @@ enum DashboardCommand {
         }
         let operatorName = Operator.name(flag: globals.operatorName, environment: environment, configured: config.operatorName)
         do {
-            try DashboardApp.run(.init(storePath: path, readOnly: readOnly, operatorName: operatorName, theme: theme,
-                                       config: config, themeSearch: search))
+            let copied = try DashboardApp.run(.init(storePath: path, readOnly: readOnly, operatorName: operatorName, theme: theme,
+                                                    config: config, themeSearch: search))
+            // For terminals that ignore OSC 52: what was copied, once the screen is back.
+            if !copied.isEmpty {
+                print("Copied in the dashboard:")
+                for id in copied { print("  " + TerminalText.safe(id)) }
+            }
         } catch TerminalError.notATerminal {
             CLI.fail("the dashboard needs a terminal (stdin and stdout must be a TTY); use the commands for scripts")
             return 2
