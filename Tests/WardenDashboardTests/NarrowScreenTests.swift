@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import TerminalUI
 import WardenCore
@@ -273,5 +274,54 @@ struct CopyTests {
         #expect(s.type("c") == [.copy(Fixture.id("dup-finder"))], "a call copies its agent's ID")
         var empty = DashboardState(now: Fixture.now, width: 80, height: 24, readOnly: true, operatorName: "o", storeLocation: "/x")
         #expect(empty.type("c").isEmpty && empty.flash?.isError == true)
+    }
+}
+
+@Suite("Export")
+struct ExportTests {
+    func run(_ s: inout DashboardState, _ command: String) -> [Effect] {
+        var effects = s.type(":")
+        effects += s.type(command)
+        effects += s.press(.enter)
+        return effects
+    }
+
+    @Test func exportsTheViewFilteredAndSortedAsCSVOrJSON() throws {
+        var s = Fixture.state()
+        s.type("4/deny")
+        s.press(.enter)
+        let csv = run(&s, "export out/denied calls.csv")
+        guard case .export(let path, let text, let rows)? = csv.first else { Issue.record("no export: \(csv)"); return }
+        #expect(path == "out/denied calls.csv" && rows == 4)
+        let lines = text.split(separator: "\r\n").map(String.init)
+        #expect(lines.first == "SEQ,AT,AGENT ID,TIME,AGENT,SERVER/TOOL,DECISION,REASON,RESULT,DURATION,ARGS")
+        #expect(lines.count == 5 && lines.dropFirst().allSatisfy { $0.contains(",deny,") })
+        #expect(lines[1].hasPrefix("12,") && lines[4].hasPrefix("4,"), "newest first, as shown")
+        #expect(lines[1].hasSuffix(#","{""n"":11}""#), "quoted as RFC 4180: \(lines[1])")
+
+        let json = run(&s, "export x.JSON")
+        guard case .export(_, let jtext, 4)? = json.first else { Issue.record("no json export: \(json)"); return }
+        let objects = try #require(try JSONSerialization.jsonObject(with: Data(jtext.utf8)) as? [[String: String]])
+        #expect(objects.count == 4 && objects[0]["server_tool"] == "github/get_issue" && objects[0]["reason"] == "credential_revoked")
+        #expect(objects[0]["args"] == #"{"n":11}"#)
+    }
+
+    @Test func badExportsAreFlashesNotCrashes() {
+        var s = Fixture.state()
+        #expect(run(&s, "export report.txt").isEmpty && s.flash?.isError == true && s.flash!.text.contains(".csv or .json"))
+        #expect(run(&s, "export").isEmpty && s.flash!.text.contains("usage"))
+        let msg = EffectRunner.write("x", to: "/nonexistent-\(UUID().uuidString)/x.csv", rows: 1)
+        guard case .actionFinished(let text, true) = msg else { Issue.record("\(msg)"); return }
+        #expect(text.contains("No such file or directory"))
+        let path = NSTemporaryDirectory() + "warden-export-\(UUID().uuidString).csv"
+        guard case .actionFinished(let ok, false) = EffectRunner.write("a,b\r\n", to: path, rows: 1) else { Issue.record("write failed"); return }
+        #expect(ok == "exported 1 row to \(path)")
+        #expect(FileManager.default.contents(atPath: path) == Data("a,b\r\n".utf8))
+    }
+
+    @Test func csvNeverHandsASpreadsheetAFormula() {
+        #expect(Export.csvField("=HYPERLINK(\"x\")") == #""'=HYPERLINK(""x"")""#)
+        #expect(Export.csvField("@sum") == "'@sum" && Export.csvField("plain") == "plain")
+        #expect(Export.jsonString("a\"\u{1B}\n") == #""a\"\u001b\n""#)
     }
 }

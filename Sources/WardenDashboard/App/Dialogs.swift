@@ -162,8 +162,22 @@ enum CommandLine {
         case "help":
             s.mode = .help
             return []
+        case "export":
+            // The rest of the line is the path (it may hold blanks).
+            let path = text.drop { $0 == " " }.dropFirst(first.count).trimmingCharacters
+            guard !path.isEmpty else {
+                Update.flash(&s, "usage: :export FILE.csv or :export FILE.json", error: true)
+                return []
+            }
+            guard let format = Export.format(of: path) else {
+                Update.flash(&s, "export: \(path) must end in .csv or .json", error: true)
+                return []
+            }
+            if s.staleViews.contains(s.view) { RowBuilder.rebuild(&s, s.view) }
+            let (out, rows) = Export.render(s, as: format)
+            return [.export(path: path, text: out, rows: rows)]
         default:
-            Update.flash(&s, "unknown command :\(first) (try :tree :agents :tokens :calls :findings :audit :theme NAME :q)", error: true)
+            Update.flash(&s, "unknown command :\(first) (try :tree :agents :tokens :calls :findings :audit :theme NAME :export FILE :q)", error: true)
             return []
         }
     }

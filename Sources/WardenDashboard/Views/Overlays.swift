@@ -82,6 +82,7 @@ enum HelpScreen {
         out += [
             entry(":tree :agents", ":tokens :calls :findings :audit  switch view"),
             entry(":theme NAME", "load a theme (Themes/*.theme)"),
+            entry(":export FILE", "write this view as shown (filtered, sorted) to FILE.csv or FILE.json"),
             entry(":q", "quit"),
         ]
         out += ["", heading("Filter (/)")]
