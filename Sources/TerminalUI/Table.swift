@@ -2,10 +2,13 @@
 public struct TableCell: Sendable, Hashable, ExpressibleByStringLiteral {
     public var text: String
     public var style: Style
+    /// Shows the text's end when cut (an ID in a column of names); nil: as the column says.
+    public var keepsEnd: Bool?
 
-    public init(_ text: String, style: Style = .plain) {
+    public init(_ text: String, style: Style = .plain, keepsEnd: Bool? = nil) {
         self.text = text
         self.style = style
+        self.keepsEnd = keepsEnd
     }
 
     public init(stringLiteral value: String) { self.init(value) }
@@ -106,12 +109,37 @@ public struct Table {
     /// does not fit gets an empty rect: columns are taken by priority (ties left to right)
     /// while their minimums fit, so a narrow table drops whole columns of least use rather
     /// than cutting the last ones to nothing.
-    public func columnAreas(in area: Rect) -> [Rect] {
+    ///
+    /// With `rows` (the rows on screen), a `.min` column grows to its widest text before any
+    /// room goes to `.fill` columns, by priority: a name or ID is not cut while free text
+    /// beside it has room.
+    public func columnAreas(in area: Rect, rows: Range<Int>? = nil) -> [Rect] {
+        columnAreas(in: area, built: rows.map { $0.map(row) } ?? [])
+    }
+
+    /// The same, from rows already built (a row is built once per frame).
+    func columnAreas(in area: Rect, built rows: [TableRow]) -> [Rect] {
         let gutter = min(area.width, TextWidth.of(highlightSymbol))
         let rest = Rect(x: area.x + gutter, y: area.y, width: area.width - gutter, height: area.height)
         let shown = Table.shownColumns(columns, width: rest.width, spacing: columnSpacing)
         let kept = columns.indices.filter { shown[$0] }
-        let parts = rest.split(.horizontal, kept.map { columns[$0].widened }, spacing: columnSpacing)
+        var constraints = kept.map { columns[$0].widened }
+        if !rows.isEmpty {
+            var content = columns.map { _ in 0 }
+            for r in rows {
+                for (i, cell) in r.cells.enumerated() where i < content.count && shown[i] {
+                    if case .min = columns[i].width { content[i] = max(content[i], TextWidth.of(cell.text)) }
+                }
+            }
+            var left = rest.width - kept.reduce(0) { $0 + columns[$1].minimum } - columnSpacing * max(0, kept.count - 1)
+            for k in kept.indices.sorted(by: { (columns[kept[$0]].priority, $0) < (columns[kept[$1]].priority, $1) }) where left > 0 {
+                guard case .min(let n) = constraints[k] else { continue }
+                let grow = min(left, max(0, content[kept[k]] - n))
+                constraints[k] = .min(n + grow)
+                left -= grow
+            }
+        }
+        let parts = rest.split(.horizontal, constraints, spacing: columnSpacing)
         var areas = columns.map { _ in Rect(x: rest.x, y: rest.y, width: 0, height: rest.height) }
         for (k, i) in kept.enumerated() { areas[i] = parts[k] }
         return areas
@@ -135,9 +163,11 @@ public struct Table {
     public func render(into buffer: inout Buffer, area: Rect, state: inout TableState) {
         let area = area.intersection(buffer.area)
         guard !area.isEmpty else { return }
-        let columnAreas = columnAreas(in: area)
         let gutter = min(area.width, TextWidth.of(highlightSymbol))
         var y = area.top
+        let visible = state.scrollToSelection(count: rowCount, height: area.bottom - y - (showsHeader ? 1 : 0))
+        let built = visible.map(row)
+        let columnAreas = columnAreas(in: area, built: built)
         if showsHeader {
             buffer.fill(area.row(0), with: Cell(" ", style: headerStyle))
             for (index, column) in columns.enumerated() {
@@ -147,9 +177,7 @@ public struct Table {
             }
             y += 1
         }
-        let visible = state.scrollToSelection(count: rowCount, height: area.bottom - y)
-        for index in visible {
-            let row = row(index)
+        for (index, row) in zip(visible, built) {
             let selected = index == state.selected
             let rowStyle = selected ? row.style.patched(with: highlightStyle) : row.style
             buffer.fill(Rect(x: area.x, y: y, width: area.width, height: 1), with: Cell(" ", style: rowStyle))
@@ -160,7 +188,7 @@ public struct Table {
                 let style = selected ? row.style.patched(with: cell.style).patched(with: highlightStyle)
                                      : row.style.patched(with: cell.style)
                 draw(cell.text, style: style, in: columnAreas[column], y: y, alignment: columns[column].alignment,
-                     keepsEnd: columns[column].keepsEnd, into: &buffer)
+                     keepsEnd: cell.keepsEnd ?? columns[column].keepsEnd, into: &buffer)
             }
             y += 1
         }
@@ -169,6 +197,7 @@ public struct Table {
     private func draw(_ text: String, style: Style, in column: Rect, y: Int, alignment: Alignment, keepsEnd: Bool, into buffer: inout Buffer) {
         guard column.width > 0 else { return }
         let shown = keepsEnd ? TextWidth.keepingEnd(Sanitizer.clean(text), width: column.width) : text
+
         buffer.set(column.x, y, line: Line(shown, style: style, alignment: alignment), maxWidth: column.width, overflow: .ellipsis)
     }
 }

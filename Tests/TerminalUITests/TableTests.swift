@@ -120,3 +120,15 @@ import Testing
         #expect(hostile.dropFirst(7).dropLast().allSatisfy { $0.isLetter || $0.isNumber || "+/=".contains($0) })
     }
 }
+
+@Suite struct TableContentFitTests {
+    @Test func aNameColumnTakesRoomBeforeFreeText() {
+        let table = Table(columns: [TableColumn("AGENT", width: .min(8)), TableColumn("NOTE", width: .fill)], rowCount: 2) { r in
+            TableRow([TableCell(r == 0 ? "code-review-agent" : "x"), TableCell("free text that can be cut anywhere")])
+        }
+        var buf = Buffer(width: 40, height: 3)
+        var state = TableState(selected: nil)
+        table.render(into: &buf, area: buf.area, state: &state)
+        #expect(buf.lines[1].hasPrefix("code-review-agent free text"), "\(buf.lines[1])")
+    }
+}

@@ -256,7 +256,7 @@ struct CallDetailTests {
         let result = row.index(row.startIndex, offsetBy: lines[3].distance(from: lines[3].startIndex, to: lines[3].range(of: "RESULT")!.lowerBound))
         #expect(row[reason...].hasPrefix("      "), "REASON is empty for an allowed call: \(row)")
         #expect(row[result...].hasPrefix("error"), "\(row)")
-        #expect(row.contains(#"{"title":"x", "body":"y"}"#), "arguments on one line: \(row)")
+        #expect(row.contains(#"{"title":"x", "body":"#), "arguments on one line: \(row)")
     }
 }
 

@@ -90,7 +90,7 @@ enum Lists {
                       rowCount: rows.count) { r in TableRow(CredentialText.cells(snap, rows[r], now: now, theme: theme, policy: policy)) }
         t.render(into: &buf, area: area, state: &list)
         // Time-left bars over the TIME LEFT column, for the visible rows.
-        let gaugeColumn = t.columnAreas(in: area)[4]
+        let gaugeColumn = t.columnAreas(in: area, rows: list.offset..<min(rows.count, list.offset + max(0, area.height - 1)))[4]
         guard gaugeColumn.width > 0 else { return }
         for (line, index) in (list.offset..<min(rows.count, list.offset + area.height - 1)).enumerated() {
             let c = snap.credentials[rows[index]]
@@ -103,8 +103,8 @@ enum Lists {
         let snap = s.snapshot, rows = s.rows.calls, theme = s.theme
         // Decision and reason are what a narrow Calls pane is for (`/deny`); a reason is kept
         // whole (credential_revoked and credential_expired must not look alike).
-        table(s, .calls, widths: [.length(8), .min(12), .min(16), .length(8), .min(18), .length(6), .length(8), .fill],
-              priorities: [3, 2, 1, 0, 0, 2, 5, 6], identifiers: [1], rowCount: rows.count) { r in
+        table(s, .calls, widths: [.length(8), .min(14), .min(14), .length(8), .min(18), .length(6), .length(8), .fill],
+              priorities: [3, 2, 1, 0, 0, 2, 5, 6], rowCount: rows.count) { r in
             TableRow(CallText.cells(snap, rows[r], theme: theme))
         }.render(into: &buf, area: area, state: &list)
     }
@@ -112,12 +112,13 @@ enum Lists {
     static func findings(_ s: DashboardState, list: inout ListState, into buf: inout Buffer, area: Rect) {
         let rows = s.rows.findings, theme = s.theme, found = s.findings, snap = s.snapshot, keys = s.keyMap, ro = s.readOnly
         table(s, .findings, widths: [.length(9), .length(18), .min(20), .fill, .length(13)], priorities: [0, 1, 0, 2, 1],
-              identifiers: [2], rowCount: rows.count) { r in
+              rowCount: rows.count) { r in
             let f = found[rows[r]]
             let role: Role = f.severity == .high ? .severityHigh : f.severity == .medium ? .severityMedium : .severityLow
             return TableRow([
                 TableCell(f.severity.name, style: theme[role]), TableCell(f.kind.rawValue),
-                TableCell(FindingText.subjectName(f, snap)), TableCell(f.explanation, style: theme[.muted]),
+                TableCell(FindingText.subjectName(f, snap), keepsEnd: FindingText.subjectName(f, snap) == f.subject.id),
+                TableCell(f.explanation, style: theme[.muted]),
                 TableCell(FindingText.fixText(f, keys, readOnly: ro), style: theme[.footerKey]),
             ])
         }.render(into: &buf, area: area, state: &list)

@@ -151,7 +151,8 @@ enum CallText {
         let decision = c.decision == .allow ? "allow" : "deny"
         return [
             TableCell(UTC.timeOfDay(c.at), style: theme[.muted]),
-            TableCell(name, style: theme[snap.index.forest.agent(c.agentID) == nil ? .unregistered : .text]),
+            // An agent not in the store shows its ID, whose end tells it apart.
+            TableCell(name, style: theme[snap.index.forest.agent(c.agentID) == nil ? .unregistered : .text], keepsEnd: name == c.agentID),
             TableCell(c.server + "/" + c.tool),
             TableCell(decision, style: theme[c.decision == .allow ? .allow : .deny]),
             // Why Warden decided as it did; what the tool did with an allowed call is RESULT.
