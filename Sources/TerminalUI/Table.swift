@@ -132,6 +132,9 @@ public struct Table {
                 }
             }
             var left = rest.width - kept.reduce(0) { $0 + columns[$1].minimum } - columnSpacing * max(0, kept.count - 1)
+            // Free text keeps some room to be read.
+            let fills = kept.filter { columns[$0].width == .fill }
+            if !fills.isEmpty { left -= min(max(0, left), max(0, Table.fillReserve - fills.reduce(0) { $0 + columns[$1].minimum })) }
             for k in kept.indices.sorted(by: { (columns[kept[$0]].priority, $0) < (columns[kept[$1]].priority, $1) }) where left > 0 {
                 guard case .min(let n) = constraints[k] else { continue }
                 let grow = min(left, max(0, content[kept[k]] - n))
@@ -144,6 +147,9 @@ public struct Table {
         for (k, i) in kept.enumerated() { areas[i] = parts[k] }
         return areas
     }
+
+    /// Room a `.fill` column keeps before `.min` columns grow to their content.
+    static let fillReserve = 24
 
     /// Which columns fit in `width`, taken by priority while their minimums fit.
     static func shownColumns(_ columns: [TableColumn], width: Int, spacing: Int) -> [Bool] {

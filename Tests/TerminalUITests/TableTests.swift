@@ -126,9 +126,13 @@ import Testing
         let table = Table(columns: [TableColumn("AGENT", width: .min(8)), TableColumn("NOTE", width: .fill)], rowCount: 2) { r in
             TableRow([TableCell(r == 0 ? "code-review-agent" : "x"), TableCell("free text that can be cut anywhere")])
         }
-        var buf = Buffer(width: 40, height: 3)
+        var buf = Buffer(width: 60, height: 3)
         var state = TableState(selected: nil)
         table.render(into: &buf, area: buf.area, state: &state)
         #expect(buf.lines[1].hasPrefix("code-review-agent free text"), "\(buf.lines[1])")
+        // Free text keeps its reserve: a narrow table cuts the name rather than hide the text.
+        var narrow = Buffer(width: 40, height: 3)
+        table.render(into: &narrow, area: narrow.area, state: &state)
+        #expect(narrow.lines[1].contains("free text"))
     }
 }

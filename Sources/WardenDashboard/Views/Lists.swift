@@ -127,7 +127,7 @@ enum Lists {
     static func audit(_ s: DashboardState, list: inout ListState, into buf: inout Buffer, area: Rect) {
         let rows = s.rows.audit, theme = s.theme, records = s.snapshot.audit
         let broken: Int64? = { if case .broken(let seq, _)? = s.snapshot.auditState { return seq } else { return nil } }()
-        table(s, .audit, widths: [.length(6), .length(20), .length(14), .length(18), .fill, .min(16)], priorities: [2, 3, 2, 0, 0, 1],
+        table(s, .audit, widths: [.length(6), .length(20), .length(14), .length(18), .min(20), .fill], priorities: [2, 3, 2, 0, 0, 1],
               identifiers: [4], rowCount: rows.count) { r in
             let a = records[rows[r]]
             let bad = broken.map { a.seq >= $0 } ?? false
