@@ -107,7 +107,7 @@ struct ColumnPriorityTests {
             var s = Fixture.state(width: w, height: h)
             _ = Update.update(&s, .snapshot(snap, findings: []))
             Update.switchView(&s, .credentials)
-            #expect(s.screen.contains { $0.contains("tok_ci_deploy_static_key_0001 ⚠static") }, "\(s.screen.joined(separator: "\n"))")
+            #expect(s.screen.contains { $0.contains("tok_ci_deploy_static_key_0001 ⚠ ") }, "\(s.screen.joined(separator: "\n"))")
         }
     }
 
@@ -135,7 +135,7 @@ struct HelpTests {
 
     @Test func helpExplainsEverySymbolCommandFilterAndTheMouse() {
         let text = helpText(Fixture.state())
-        for needle in ["◉1", "⚑", "+3", "●", "✗", "⌛", "?", "⚠static", "sparkline", "time left, as a bar", "CREDENTIAL LEFT", "EXPIRES",
+        for needle in ["◉1", "⚑", "+3", "●", "✗", "⌛", "?", "⚠", "a static credential", "sparkline", "time left, as a bar", "CREDENTIAL LEFT", "EXPIRES",
                        ":tree", ":theme NAME", ":q", "/!text", "/deny", "click selects", "mouse = false", "q/Ctrl-C", "quit"] {
             #expect(text.contains(needle), "help lacks \(needle)")
         }

@@ -102,7 +102,7 @@ public struct FleetIndex: Sendable {
     /// Each agent's place in name order: the Credentials view sorts by agent name with it.
     public private(set) var agentNameRank: [Int] = []
     public private(set) var credentialIndex: [String: Int] = [:]
-    /// The widest credential ID with its static mark: the Credentials view's ID column.
+    /// The widest credential ID: the Credentials view's ID column is never narrower.
     public private(set) var credentialIDWidth = 0
     /// Instance indices by agent index.
     public private(set) var instancesByAgent = IndexLists()
@@ -188,8 +188,8 @@ public struct FleetIndex: Sendable {
         credentialText = text
         credentialAgent = agentOf
         credentialIndex = credIndex
-        // Bytes bound the width of an ID from above; any credential may be static by policy.
-        credentialIDWidth = credentials.reduce(0) { max($0, $1.id.utf8.count) } + TextWidth.of(CredentialText.staticMark)
+        // Bytes bound the width of an ID from above.
+        credentialIDWidth = credentials.reduce(0) { max($0, $1.id.utf8.count) }
         expiries = credentials.compactMap { $0.revokedAt == nil ? $0.expiresAt : nil }.sorted()
     }
 

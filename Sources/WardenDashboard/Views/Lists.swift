@@ -71,7 +71,7 @@ enum Lists {
     static func agents(_ s: DashboardState, list: inout ListState, into buf: inout Buffer, area: Rect) {
         let snap = s.snapshot, rows = s.rows.agents, now = s.now, theme = s.theme
         let badges = s.badges
-        table(s, .agents, widths: [.length(13), .min(14), .min(12), .length(5), .length(4), .length(8), .length(7), .length(8), .length(9)],
+        table(s, .agents, widths: [.length(13), .min(18), .min(12), .length(5), .length(4), .length(8), .length(7), .length(8), .length(9)],
               priorities: [1, 0, 4, 6, 3, 2, 5, 3, 5], rowCount: rows.count) { r in
             var cells = AgentText.cells(snap, rows[r], now: now, theme: theme)
             if let mark = badges.mark(snap.agents[rows[r]].id) {
@@ -83,9 +83,9 @@ enum Lists {
 
     static func credentials(_ s: DashboardState, list: inout ListState, into buf: inout Buffer, area: Rect) {
         let snap = s.snapshot, rows = s.rows.credentials, now = s.now, theme = s.theme, policy = s.policy
-        // The ID column is wider than any ID (and its static mark): IDs are never cut.
-        let idWidth = max(18, snap.index.credentialIDWidth)
-        let t = table(s, .credentials, widths: [.length(idWidth), .min(16), .fill, .length(10), .length(16), .length(8)],
+        // The ID column is wider than the widest ID and its static mark: IDs are never cut.
+        let idWidth = max(18, snap.index.credentialIDWidth + TextWidth.of(CredentialText.staticMark))
+        let t = table(s, .credentials, widths: [.min(idWidth), .min(16), .fill, .length(10), .length(16), .length(8)],
                       priorities: [0, 1, 3, 4, 1, 2],
                       rowCount: rows.count) { r in TableRow(CredentialText.cells(snap, rows[r], now: now, theme: theme, policy: policy)) }
         t.render(into: &buf, area: area, state: &list)

@@ -69,7 +69,7 @@ enum HelpScreen {
             entry("◉1", "live instances (a heartbeat in the last 30 s)"),
             entry("+3", "descendants hidden under a closed node"),
             entry("⚑", "a finding about the agent (bold: high severity); 5 lists them"),
-            entry("⚠static", "a credential that never expires or outlives the policy"),
+            entry("⚠", "a static credential: it never expires, or outlives the policy"),
             entry("▁▃█", "sparkline: the agent's calls per minute over the last 15 minutes"),
             Line([Span(String(repeating: "█", count: 5), style: t[.gaugeFilled]), Span(String(repeating: " ", count: 4), style: t[.gaugeEmpty]),
                   Span(String(repeating: " ", count: 5)),

@@ -79,7 +79,8 @@ enum AgentText {
 }
 
 enum CredentialText {
-    static let staticMark = " ⚠static"
+    /// After a static credential's ID; short, so the ID column always has room for it.
+    static let staticMark = " ⚠"
     static func cells(_ snap: FleetSnapshot, _ i: Int, now: Timestamp, theme: Theme, policy: Policy) -> [TableCell] {
         let c = snap.credentials[i]
         let agentName = snap.index.forest.agent(c.agentID)?.name ?? c.agentID

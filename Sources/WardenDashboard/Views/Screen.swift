@@ -68,6 +68,17 @@ enum Header {
                 return
             }
         }
+        // The store shortened (its end kept) rather than the trust domain dropped.
+        for left in [badges + domain + full, badges + domain + short, badges + short] {
+            let l = Line(left)
+            let room = area.width - l.width - 2
+            if room >= min(TextWidth.of(store) + 1, 24) {
+                buf.set(area.x, area.y, line: l, maxWidth: area.width)
+                let r = shortPath(store, width: room - 1) + " "
+                buf.set(area.x, area.y, line: Line([Span(r, style: t[.header])], alignment: .right), maxWidth: area.width)
+                return
+            }
+        }
         // Too narrow for all of it: the store's tail keeps its room, the rest is cut.
         let room = max(minStoreWidth, min(area.width / 3, TextWidth.of(store)))
         let r = shortPath(store, width: room) + " "
