@@ -58,7 +58,6 @@ enum Header {
             (badges + domain + full, [store, clock]),
             (badges + domain + full, [store]),
             (badges + domain + short, [store]),
-            (badges + short, [store]),
         ]
         for (left, right) in candidates {
             let l = Line(left), r = right.joined(separator: " · ") + " "
@@ -69,7 +68,7 @@ enum Header {
             }
         }
         // The store shortened (its end kept) rather than the trust domain dropped.
-        for left in [badges + domain + full, badges + domain + short, badges + short] {
+        for left in [badges + domain + short, badges + short] {
             let l = Line(left)
             let room = area.width - l.width - 2
             if room >= min(TextWidth.of(store) + 1, 24) {
