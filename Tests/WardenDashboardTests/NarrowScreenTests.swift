@@ -325,3 +325,19 @@ struct ExportTests {
         #expect(Export.jsonString("a\"\u{1B}\n") == #""a\"\u001b\n""#)
     }
 }
+
+@Suite("Audit diff inputs")
+struct AuditDiffInputTests {
+    @Test func aNewRecordListsWhatItCreatedAndEmptyMeansNothing() {
+        let after = #"{"agent":"spiffe://acme.example/agent/triage-bot/7f3a","scopes":["github/get_*","slack/post_message"],"expires_at":"2026-12-01T07:50:41Z"}"#
+        let changes = AuditDiff.changes(before: "", after: after)
+        #expect(changes == [.value(path: "agent", from: nil, to: "spiffe://acme.example/agent/triage-bot/7f3a"),
+                            .value(path: "expires_at", from: nil, to: "2026-12-01T07:50:41Z"),
+                            .added(path: "scopes", ["github/get_*", "slack/post_message"])], "\(changes)")
+        // A long document survives loading whole, so it can still be compared.
+        let long = "{\"scopes\":[" + (0..<400).map { "\"s/t\($0)\"" }.joined(separator: ",") + "]}"
+        let r = DisplayText.clip(AuditRecord(seq: 1, at: 0, operatorName: "o", action: "a", target: "t", before: long, after: "{}",
+                                             reason: nil, prevHash: "", hash: ""))
+        #expect(r.before == long)
+    }
+}

@@ -12,7 +12,8 @@ enum AuditDiff {
         case added(path: String, [String])
     }
 
-    static func changes(before: String?, after: String?) -> [Change] {
+    static func changes(before rawBefore: String?, after rawAfter: String?) -> [Change] {
+        let before = rawBefore?.isEmpty == true ? nil : rawBefore, after = rawAfter?.isEmpty == true ? nil : rawAfter
         let b = before.flatMap(parse), a = after.flatMap(parse)
         // Text that is not JSON is compared whole.
         if (before != nil && b == nil) || (after != nil && a == nil) {
@@ -24,7 +25,9 @@ enum AuditDiff {
         var out: [Change] = []
         for path in Set(from.keys).union(to.keys).sorted() {
             let x = from[path], y = to[path]
-            if let xs = x as? [String], let ys = y as? [String] {
+            // A list on one side only is compared with an empty one: its members came or went.
+            if let xs = x as? [String] ?? (x == nil && y is [String] ? [] : nil),
+               let ys = y as? [String] ?? (y == nil && x is [String] ? [] : nil) {
                 let gone = xs.filter { !ys.contains($0) }, new = ys.filter { !xs.contains($0) }
                 if !gone.isEmpty { out.append(.removed(path: path, gone)) }
                 if !new.isEmpty { out.append(.added(path: path, new)) }

@@ -212,8 +212,11 @@ enum DetailPane {
         if changes.isEmpty { out.append(Line("  none recorded", style: t[.muted])) }
         for c in changes {
             switch c {
+            case .value("", let from, let to):
+                // Not JSON: the texts as they are.
+                out += [field(s, "before", from ?? "—", .muted), field(s, "after", to ?? "—", .muted)]
             case .value(let path, let from, let to):
-                let name = path.isEmpty ? "value" : path
+                let name = path
                 var spans = [Span("  " + name + "  ", style: t[.muted])]
                 if let from { spans.append(Span(from, style: t[to == nil ? .scopeRemoved : .text])) }
                 if from != nil && to != nil { spans.append(Span(" → ", style: t[.muted])) }
