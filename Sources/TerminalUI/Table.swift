@@ -149,7 +149,7 @@ public struct Table {
     }
 
     /// Room a `.fill` column keeps before `.min` columns grow to their content.
-    static let fillReserve = 24
+    static let fillReserve = 12
 
     /// Which columns fit in `width`, taken by priority while their minimums fit.
     static func shownColumns(_ columns: [TableColumn], width: Int, spacing: Int) -> [Bool] {
