@@ -21,6 +21,25 @@ static inline attr_t warden_a_reverse(void) { return A_REVERSE; }
 static inline attr_t warden_a_italic(void) { return A_ITALIC; }
 static inline int warden_set_escdelay(int ms) { return set_escdelay(ms); }
 static inline int warden_lc_all(void) { return LC_ALL; }
+// Leaves the alternate screen with the cursor at the top. endwin leaves it from the bottom
+// line, and a terminal grown since the alternate screen began (tmux) then shrinks it by
+// pushing its top lines into the history it restores the normal screen from: dashboard rows
+// would be left above the shell. From the top, the surplus lines are cut from the bottom.
+// endwin then sends rmcup again, which only restores the saved cursor.
+static inline void warden_leave_alternate_screen_from_top(void) {
+    char *rmcup = tigetstr((char *)"rmcup");
+    if (rmcup == NULL || rmcup == (char *)-1) return;
+    werase(stdscr);
+    wmove(stdscr, 0, 0);
+    leaveok(stdscr, FALSE);
+    wrefresh(stdscr);
+    putp(rmcup);
+}
+// A terminal that cannot move its cursor (TERM=dumb) cannot draw a full-screen dashboard.
+static inline int warden_can_address_cursor(void) {
+    char *s = tigetstr((char *)"cup");
+    return s != NULL && s != (char *)-1;
+}
 // newterm (unlike initscr) returns NULL instead of exiting when the terminal is unusable;
 // stdout/stdin are C globals Swift 6 also refuses.
 static inline SCREEN *warden_newterm(void) { return newterm(NULL, stdout, stdin); }

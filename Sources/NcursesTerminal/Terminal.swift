@@ -9,6 +9,8 @@ import TerminalUI
 public enum TerminalError: Error, Equatable {
     case notATerminal
     case initializationFailed
+    /// The terminal type (TERM) cannot address the cursor, e.g. `dumb`.
+    case unusableTerminal(String)
 }
 
 /// The ncurses backend: owns the screen, draws buffer diffs, reads keys, mouse and resizes.
@@ -62,7 +64,14 @@ public final class Terminal {
         pthread_sigmask(SIG_UNBLOCK, &wanted, nil)
         // Wide characters need the user's locale before curses starts.
         setlocale(warden_lc_all(), "")
-        guard let screen = warden_newterm() else { throw TerminalError.initializationFailed }
+        let term = getenv("TERM").map { String(cString: $0) } ?? ""
+        guard let screen = warden_newterm() else { throw TerminalError.unusableTerminal(term) }
+        guard warden_can_address_cursor() != 0 else {
+            // Nothing was drawn yet: give the terminal back untouched and say why.
+            endwin()
+            delscreen(screen)
+            throw TerminalError.unusableTerminal(term)
+        }
         self.screen = screen
         RestoreGuard.activate()
 
@@ -102,6 +111,7 @@ public final class Terminal {
         guard let screen else { return }
         if RestoreGuard.isActive {
             RestoreGuard.deactivate()
+            warden_leave_alternate_screen_from_top()
             endwin()
         }
         delscreen(screen)
@@ -170,6 +180,21 @@ public final class Terminal {
         }
     }
 
+    /// Puts text on the clipboard through the terminal (OSC 52). Written straight to the
+    /// terminal between frames: curses has nothing buffered then, and the sequence moves no
+    /// cursor and draws nothing.
+    public func copyToClipboard(_ text: String) {
+        guard screen != nil else { return }
+        let bytes = Array(Clipboard.osc52(text).utf8)
+        var written = 0
+        while written < bytes.count {
+            let n = bytes[written...].withUnsafeBytes { writeToTerminal($0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { return }
+            written += n
+        }
+    }
+
     // MARK: Input
 
     /// Waits up to `timeoutMs` (negative: forever, 0: poll) for a key, a resize or a mouse event.
@@ -218,4 +243,9 @@ public final class Terminal {
                && KEY_MOUSE == KeyDecoder.Code.mouse && KEY_RESIZE == KeyDecoder.Code.resize,
                "ncurses key codes differ from KeyDecoder.Code")
     }
+}
+
+/// write(2) on standard output (the Terminal's own `write` draws cells).
+private func writeToTerminal(_ bytes: UnsafeRawPointer?, _ count: Int) -> Int {
+    write(STDOUT_FILENO, bytes, count)
 }

@@ -59,6 +59,7 @@ public struct Paragraph: Widget, Sendable {
             while let last = current.last, last.text.allSatisfy({ $0 == " " }) {
                 current.removeLast()  // no trailing blanks on a wrapped line
             }
+            while current.last?.text.last == " " { current[current.count - 1].text.removeLast() }
             result.append(Line(current, alignment: line.alignment))
             current = []
             currentWidth = 0
@@ -88,20 +89,38 @@ public struct Paragraph: Widget, Sendable {
                 flush()
                 for piece in token.pieces { append(piece.text, piece.style, piece.width) }
             } else {
-                // A word longer than a line starts a line of its own and is broken by characters.
+                // A word longer than a line starts a line of its own and is broken after a
+                // separator where one is near the end (an ID breaks as `spiffe://acme.example/`
+                // + `agent/triage-bot/7f3a`, not mid-name), else by characters.
                 if currentWidth > 0 { flush() }
-                for piece in token.pieces {
-                    for character in piece.text {
-                        let w = TextWidth.of(character)
-                        if currentWidth + w > width { flush() }
-                        append(String(character), piece.style, w)
+                var characters: [(Character, Style, Int)] = []
+                for piece in token.pieces { for c in piece.text { characters.append((c, piece.style, TextWidth.of(c))) } }
+                var start = 0
+                while start < characters.count {
+                    var end = start, used = 0
+                    while end < characters.count && used + characters[end].2 <= width { used += characters[end].2; end += 1 }
+                    if end == start { end = start + 1 }  // a character wider than the line
+                    if end < characters.count {
+                        // The strongest separator wins (`/` before `.` before `-`): names stay whole.
+                        for tier in breakAfter {
+                            if let cut = (start..<end).last(where: { tier.contains(characters[$0].0) }), cut + 1 - start >= width / 3 {
+                                end = cut + 1
+                                break
+                            }
+                        }
                     }
+                    for k in start..<end { append(String(characters[k].0), characters[k].1, characters[k].2) }
+                    start = end
+                    if start < characters.count { flush() }
                 }
             }
         }
         if !current.isEmpty || result.isEmpty { flush() }
         return result
     }
+
+    /// Where a long word (an ID, a path, a URL) may break, strongest first.
+    static let breakAfter: [Set<Character>] = [["/"], [":", "@", ",", ";", "?", "&", "="], ["."], ["-", "_"]]
 
     private struct Token {
         var pieces: [(text: String, style: Style, width: Int)] = []

@@ -115,3 +115,26 @@ public enum TextWidth {
 
 /// Columns `string` occupies in a terminal.
 public func displayWidth(of string: String) -> Int { TextWidth.of(string) }
+
+extension TextWidth {
+    /// The longest end of `string` that fits in `width` cells (whole characters).
+    public static func suffix(_ string: String, width: Int) -> String {
+        var used = 0
+        var start = string.endIndex
+        while start > string.startIndex {
+            let before = string.index(before: start)
+            let w = of(string[before])
+            if used + w > width { break }
+            used += w
+            start = before
+        }
+        return String(string[start...])
+    }
+
+    /// `string` if it fits in `width` cells, else `…` and its end: for identifiers, whose
+    /// distinguishing part is the end (`…/triage-bot/7f3a`, not `spiffe://acme.examp…`).
+    public static func keepingEnd(_ string: String, width: Int) -> String {
+        guard width > 0 else { return "" }
+        return of(string) <= width ? string : "…" + suffix(string, width: width - 1)
+    }
+}

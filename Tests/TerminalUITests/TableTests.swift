@@ -80,3 +80,59 @@ import Testing
         }
     }
 }
+
+@Suite struct TablePriorityTests {
+    @Test func narrowTablesDropLeastImportantColumnsWhole() {
+        let columns = [TableColumn("TIME", width: .length(8), priority: 2), TableColumn("WHO", width: .min(10), priority: 1),
+                       TableColumn("DECISION", width: .length(8), priority: 0), TableColumn("REASON", width: .min(18), priority: 0)]
+        let table = Table(columns: columns, rowCount: 1) { _ in
+            TableRow([TableCell("00:00:00"), TableCell("someone"), TableCell("deny"), TableCell("credential_revoked")])
+        }
+        var buf = Buffer(width: 30, height: 2)
+        var state = TableState(selected: nil)
+        table.render(into: &buf, area: buf.area, state: &state)
+        #expect(buf.lines == ["DECISION   REASON             ", "deny       credential_revoked "])
+        // With room, every column in its place.
+        var wide = Buffer(width: 60, height: 2)
+        table.render(into: &wide, area: wide.area, state: &state)
+        #expect(wide.lines[0].hasPrefix("TIME     WHO") && wide.lines[1].contains("someone"))
+    }
+
+    @Test func identifierColumnsKeepTheirEnd() {
+        let table = Table(columns: [TableColumn("TARGET", width: .length(20), keepsEnd: true)], rowCount: 1) { _ in
+            TableRow([TableCell("spiffe://acme.example/agent/triage-bot/7f3a")])
+        }
+        var buf = Buffer(width: 20, height: 2)
+        var state = TableState(selected: nil)
+        table.render(into: &buf, area: buf.area, state: &state)
+        #expect(buf.lines[1] == "…ent/triage-bot/7f3a")
+    }
+}
+
+@Suite struct ClipboardTests {
+    @Test func osc52CarriesTheTextAsBase64() {
+        #expect(Clipboard.osc52("spiffe://acme.example/agent/triage-bot/7f3a")
+                == "\u{1B}]52;c;c3BpZmZlOi8vYWNtZS5leGFtcGxlL2FnZW50L3RyaWFnZS1ib3QvN2YzYQ==\u{07}")
+        #expect(Clipboard.osc52("tok_é1") == "\u{1B}]52;c;dG9rX8OpMQ==\u{07}")
+        #expect(Clipboard.base64(Array("M".utf8)) == "TQ==" && Clipboard.base64(Array("Ma".utf8)) == "TWE=" && Clipboard.base64([]) == "")
+        // A hostile ID cannot end the sequence or send controls of its own.
+        let hostile = Clipboard.osc52("x\u{07}\u{1B}]0;pwned\u{07}")
+        #expect(hostile.dropFirst(7).dropLast().allSatisfy { $0.isLetter || $0.isNumber || "+/=".contains($0) })
+    }
+}
+
+@Suite struct TableContentFitTests {
+    @Test func aNameColumnTakesRoomBeforeFreeText() {
+        let table = Table(columns: [TableColumn("AGENT", width: .min(8)), TableColumn("NOTE", width: .fill)], rowCount: 2) { r in
+            TableRow([TableCell(r == 0 ? "code-review-agent" : "x"), TableCell("free text that can be cut anywhere")])
+        }
+        var buf = Buffer(width: 60, height: 3)
+        var state = TableState(selected: nil)
+        table.render(into: &buf, area: buf.area, state: &state)
+        #expect(buf.lines[1].hasPrefix("code-review-agent free text"), "\(buf.lines[1])")
+        // Free text keeps its reserve: a narrow table cuts the name rather than hide the text.
+        var narrow = Buffer(width: 40, height: 3)
+        table.render(into: &narrow, area: narrow.area, state: &state)
+        #expect(narrow.lines[1].contains("free text"))
+    }
+}

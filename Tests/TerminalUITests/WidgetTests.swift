@@ -21,9 +21,18 @@ import Testing
         let paragraph = Paragraph([Line([Span("scopes: "), Span("github/create_issue", style: bold), Span(" slack/*")])])
         var buffer = Buffer(width: 12, height: 4)
         buffer.render(paragraph)
-        #expect(buffer.lines == ["scopes:     ", "github/creat", "e_issue     ", "slack/*     "])
+        // A word too long for a line breaks after its separator, not mid-name.
+        #expect(buffer.lines == ["scopes:     ", "github/     ", "create_issue", "slack/*     "])
         #expect(buffer[0, 1].style == bold)
         #expect(buffer[0, 3].style == .plain)
+    }
+
+    @Test func longIdentifiersBreakAtTheirSeparators() {
+        let lines = Paragraph.wrap(Line("id spiffe://acme.example/agent/triage-bot/7f3a"), width: 24).map { $0.spans.map(\.text).joined() }
+        #expect(lines == ["id", "spiffe://acme.example/", "agent/triage-bot/7f3a"])
+        // No separator near the end: by characters, as before.
+        let plain = Paragraph.wrap(Line("abcdefghijklmnop"), width: 6).map { $0.spans.map(\.text).joined() }
+        #expect(plain == ["abcdef", "ghijkl", "mnop"])
     }
 
     @Test func paragraphScrollsAndClips() {

@@ -206,7 +206,7 @@ struct FindingsTests {
         #expect(f.of(.useAfterRevoke).count == 1)
         #expect(u.subject == .credential("tok_lead"))
         #expect(u.severity == .high)
-        #expect(u.explanation.hasPrefix("2 call(s)"))
+        #expect(u.explanation.hasPrefix("2 calls with"))
 
         f.calls.removeLast(2)  // nobody tries it any more (or the calls left the window)
         #expect(f.of(.useAfterRevoke).isEmpty)

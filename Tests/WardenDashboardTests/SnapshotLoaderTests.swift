@@ -28,6 +28,7 @@ struct SnapshotLoaderTests {
         #expect(a.index.instancesByAgent == b.index.instancesByAgent)
         #expect(a.index.rateCounts == b.index.rateCounts && a.index.deniedLastMinute == b.index.deniedLastMinute)
         #expect(a.index.deniedTotalLastMinute == b.index.deniedTotalLastMinute && a.index.lastCall == b.index.lastCall)
+        #expect(a.index.deniedTimes == b.index.deniedTimes && a.index.deniedLast60s(now: a.loadedAt) == b.index.deniedLast60s(now: b.loadedAt))
     }
 
     @Test func incrementalLoadsMatchAFreshLoadAndSayWhatChanged() throws {

@@ -174,7 +174,7 @@ struct UpdateTests {
         #expect(!s.screen.last!.contains("revoke") && !s.screen.last!.contains("narrow"), "the footer offers neither")
         s.type("?")
         let help = s.screen.joined(separator: "\n")
-        #expect(help.contains("Keys (read-only)"))
+        #expect(help.contains("Help (read-only)"))
         #expect(!help.contains("x revoke") && !help.contains("n narrow"))
     }
 
@@ -247,7 +247,8 @@ struct UpdateTests {
     @Test func clicksSelectRowsAndTabs() {
         var s = Fixture.state()
         _ = s.screen  // lay out
-        _ = Update.update(&s, .mouse(.click(button: .left, x: 10, y: 4)))
+        // Row 3 holds the tree's column titles; its rows start at 4.
+        _ = Update.update(&s, .mouse(.click(button: .left, x: 10, y: 5)))
         #expect(selectedID(s) == Fixture.id("triage-bot"))
         _ = Update.update(&s, .mouse(.click(button: .left, x: 12, y: 1)))
         #expect(s.view == .agents)

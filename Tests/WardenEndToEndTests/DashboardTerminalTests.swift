@@ -105,4 +105,46 @@ struct DashboardTerminalTests {
         #expect(try status(s, "triage-bot") == "active")
         try t.send("q")
     }
+
+    @Test func quitAfterEnlargingAndHelpLeavesTheShellAsItWas() throws {
+        let s = try fleet()
+        let line = "cd '\(s.folder.path)'; printf 'one\\ntwo\\nBEFORE-MARK\\n'; HOME='\(s.folder.path)' '\(WardenBinary.path)' --db '\(s.db)'; echo AFTER-QUIT; sleep 30"
+        let t = try TmuxSession(line, width: 80, height: 24, folder: s.folder)
+        t.waitFor(text: "triage-bot")
+        try t.resize(120, 40)
+        t.waitFor("a 120-column frame") { $0.split(separator: "\n").contains { $0.count > 100 && $0.hasPrefix(" Warden") } }
+        try t.send("?")
+        t.waitFor(text: "Symbols")
+        try t.send("Escape")
+        t.waitFor("the help closed") { !$0.contains("Symbols") }
+        try t.send("q")
+        let screen = t.waitFor(text: "AFTER-QUIT")
+        let lines = screen.split(separator: "\n", omittingEmptySubsequences: false).map { String($0) }
+        #expect(Array(lines.prefix(4)) == ["one", "two", "BEFORE-MARK", "AFTER-QUIT"], "the normal screen is as the shell left it:\n\(screen)")
+        #expect(!screen.contains("Warden") && !screen.contains("│") && !screen.contains("triage"), "no dashboard rows are left:\n\(screen)")
+    }
+
+    @Test func aTerminalThatCannotDrawIsRefused() throws {
+        let s = try fleet()
+        let line = "cd '\(s.folder.path)'; TERM=dumb HOME='\(s.folder.path)' '\(WardenBinary.path)' --db '\(s.db)'; echo EXIT=$?; sleep 30"
+        let t = try TmuxSession(line, width: 120, height: 40, folder: s.folder)
+        let screen = t.waitFor(text: "EXIT=")
+        #expect(screen.contains("cannot draw on this terminal (TERM=dumb)"), "\(screen)")
+        #expect(screen.contains("EXIT=2"))
+    }
+
+    @Test func copyPutsTheIDOnTmuxsClipboardAndPrintsItOnQuit() throws {
+        let s = try fleet()
+        let line = "cd '\(s.folder.path)'; HOME='\(s.folder.path)' '\(WardenBinary.path)' --db '\(s.db)'; echo AFTER-QUIT; sleep 30"
+        let t = try TmuxSession(line, width: 120, height: 40, folder: s.folder)
+        try t.tmux(["set-option", "-s", "set-clipboard", "on"])
+        t.waitFor(text: "triage-bot")
+        try t.send("j", "c")  // triage-bot
+        let flash = t.waitFor(text: "copied spiffe://")
+        let id = try #require(flash.split(separator: " ").first { $0.hasPrefix("spiffe://acme.example/agent/triage-bot/") }).description
+        t.waitFor("tmux's buffer to hold the ID", seconds: 5) { _ in ((try? t.tmux(["show-buffer"])) ?? "") == id }
+        try t.send("q")
+        let screen = t.waitFor(text: "AFTER-QUIT")
+        #expect(screen.contains("Copied in the dashboard:\n  \(id)"), "\(screen)")
+    }
 }

@@ -100,7 +100,7 @@ public enum FindingsEngine {
         for c in input.calls where agentByID[c.agentID] == nil { unknownCallers[c.agentID, default: 0] += 1 }
         for (id, n) in unknownCallers.sorted(by: { $0.key < $1.key }) {
             out.append(Finding(kind: .unregisteredAgent, severity: .high, subject: .agent(id),
-                               explanation: "\(id) made \(n) recent tool call(s) but is not in the store", fix: .investigate, agentID: nil,
+                               explanation: "\(id) made \(n) recent tool \(n == 1 ? "call" : "calls") but is not in the store", fix: .investigate, agentID: nil,
                                command: ["calls"]))
         }
 
@@ -151,7 +151,7 @@ public enum FindingsEngine {
         for (key, v) in afterRevoke.sorted(by: { $0.key < $1.key }) {
             let subject: Finding.Subject = key.hasPrefix(Credential.idPrefix) ? .credential(key) : .agent(key)
             out.append(Finding(kind: .useAfterRevoke, severity: .high, subject: subject,
-                               explanation: "\(v.count) call(s) with revoked \(key) by \(name(v.agent, forest)): someone still holds it",
+                               explanation: "\(v.count) \(v.count == 1 ? "call" : "calls") with revoked \(key) by \(name(v.agent, forest)): someone still holds it",
                                fix: .investigate, agentID: v.agent, command: evidence(v.agent, forest)))
         }
 
@@ -160,7 +160,7 @@ public enum FindingsEngine {
             let live = (activeUnbound[inst.agentID] ?? 0) + (activeBound[AgentInstance(agent: inst.agentID, instance: inst.id)] ?? 0)
             guard live > 0 else { continue }
             out.append(Finding(kind: .staleInstance, severity: .medium, subject: .instance(inst.id),
-                               explanation: "instance \(inst.id) of \(name(inst.agentID, forest)) on \(inst.host) is silent for \(DurationText.compact(now - inst.lastHeartbeat)) but \(live) credential(s) are live",
+                               explanation: "instance \(inst.id) of \(name(inst.agentID, forest)) on \(inst.host) is silent for \(DurationText.compact(now - inst.lastHeartbeat)) but \(live == 1 ? "1 credential is" : "\(live) credentials are") live",
                                fix: .investigate, agentID: inst.agentID,
                                command: forest.index[inst.agentID] == nil ? ["calls"] : ["agent", "show", inst.agentID]))
         }

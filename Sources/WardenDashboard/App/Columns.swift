@@ -7,7 +7,7 @@ public enum Columns {
         case .tree: return ["NAME"]
         case .agents: return ["STATUS", "NAME", "PRINCIPAL", "DEPTH", "LIVE", "EXPIRES", "CALLS/M", "DENIED/M", "LAST CALL"]
         case .credentials: return ["ID", "AGENT", "SCOPES", "ISSUED", "TIME LEFT", "STATUS"]
-        case .calls: return ["TIME", "AGENT", "SERVER/TOOL", "DECISION", "REASON", "DURATION"]
+        case .calls: return ["TIME", "AGENT", "SERVER/TOOL", "DECISION", "REASON", "RESULT", "DURATION", "ARGS"]
         case .findings: return ["SEVERITY", "KIND", "SUBJECT", "EXPLANATION", "FIX"]
         case .audit: return ["SEQ", "TIME", "OPERATOR", "ACTION", "TARGET", "REASON"]
         }

@@ -55,7 +55,10 @@ enum Dialogs {
             }
         } else if d.editingReason {
             switch k {
-            case .enter, .escape: d.editingReason = false
+            case .enter: d.editingReason = false
+            case .escape:
+                d.reason = TextInput(d.reasonBeforeEdit)
+                d.editingReason = false
             default: d.reason.handle(k)
             }
         } else {
@@ -66,7 +69,9 @@ enum Dialogs {
                 s.mode = .normal
                 Update.flash(&s, "revoke cancelled", error: false)
                 return []
-            case .char("r"): d.editingReason = true
+            case .char("r"):
+                d.reasonBeforeEdit = d.reason.text
+                d.editingReason = true
             default: break
             }
         }
@@ -96,7 +101,14 @@ enum Dialogs {
     static func narrowKey(_ s: inout DashboardState, _ dialog: NarrowDialog, _ k: Key) -> [Effect] {
         var d = dialog
         if d.editingReason {
-            if k == .enter || k == .escape { d.editingReason = false } else { d.reason.handle(k) }
+            if k == .enter {
+                d.editingReason = false
+            } else if k == .escape {
+                d.reason = TextInput(d.reasonBeforeEdit)
+                d.editingReason = false
+            } else {
+                d.reason.handle(k)
+            }
             s.mode = .narrow(d)
             return []
         }
@@ -111,7 +123,9 @@ enum Dialogs {
             if d.grant.indices.contains(d.cursor) { d.keep[d.cursor].toggle() }
             d.plan = d.keep.allSatisfy({ $0 }) ? nil
                 : NarrowingPlan.plan(agentID: d.agentID, newGrant: d.kept, forest: s.snapshot.index.forest)
-        case .char("r"): d.editingReason = true
+        case .char("r"):
+            d.reasonBeforeEdit = d.reason.text
+            d.editingReason = true
         case .char("y"), .enter:
             if d.keep.allSatisfy({ $0 }) {
                 Update.flash(&s, "nothing unchecked: space unchecks a scope to remove", error: true)
@@ -150,8 +164,22 @@ enum CommandLine {
         case "help":
             s.mode = .help
             return []
+        case "export":
+            // The rest of the line is the path (it may hold blanks).
+            let path = text.drop { $0 == " " }.dropFirst(first.count).trimmingCharacters
+            guard !path.isEmpty else {
+                Update.flash(&s, "usage: :export FILE.csv or :export FILE.json", error: true)
+                return []
+            }
+            guard let format = Export.format(of: path) else {
+                Update.flash(&s, "export: \(path) must end in .csv or .json", error: true)
+                return []
+            }
+            if s.staleViews.contains(s.view) { RowBuilder.rebuild(&s, s.view) }
+            let (out, rows) = Export.render(s, as: format)
+            return [.export(path: path, text: out, rows: rows)]
         default:
-            Update.flash(&s, "unknown command :\(first) (try :tree :agents :tokens :calls :findings :audit :theme NAME :q)", error: true)
+            Update.flash(&s, "unknown command :\(first) (try :tree :agents :tokens :calls :findings :audit :theme NAME :export FILE :q)", error: true)
             return []
         }
     }

@@ -29,5 +29,9 @@ public enum Effect: Equatable, Sendable {
     case revoke(EntityRef, reason: String?)
     case narrow(agentID: String, keep: ScopeSet, reason: String?)
     case loadTheme(String)
+    /// Write an export of `rows` rows to a file (`:export FILE`).
+    case export(path: String, text: String, rows: Int)
+    /// Put text on the terminal's clipboard (OSC 52); done by the terminal's own thread.
+    case copy(String)
     case quit
 }

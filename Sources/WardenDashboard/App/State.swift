@@ -73,6 +73,8 @@ public struct RevokeDialog: Sendable {
     public var reason = TextInput()
     public var field: Field = .name
     public var editingReason = false
+    /// The reason as it was when editing began: Esc puts it back.
+    public var reasonBeforeEdit = ""
 
     public init(target: EntityRef, label: String) {
         self.target = target
@@ -98,6 +100,8 @@ public struct NarrowDialog: Sendable {
     public var plan: NarrowingPlan?
     public var reason = TextInput()
     public var editingReason = false
+    /// The reason as it was when editing began: Esc puts it back.
+    public var reasonBeforeEdit = ""
 
     public init(agentID: String, name: String, grant: [Scope], descendants: [String]) {
         self.agentID = agentID
@@ -141,6 +145,12 @@ public struct DashboardState: Sendable {
     public var mode: Mode = .normal
     public var flash: Flash?
     public var paused = false
+    /// Whether clicks and the wheel reach the dashboard (config `mouse`).
+    public var mouse = true
+    /// IDs copied with `c`, oldest first, printed on quit for terminals without OSC 52.
+    public var copied: [String] = []
+    /// Lines of the help overlay scrolled past.
+    public var helpScroll = 0
     public var follow = true
     public var readOnly: Bool
     public var operatorName: String

@@ -46,7 +46,7 @@ public enum Update {
             flash(&s, why, error: true)
             return []
         case .mouse(let m):
-            return Navigation.mouse(&s, m)
+            return s.mouse ? Navigation.mouse(&s, m) : []
         case .key(let k):
             return key(&s, k)
         }
@@ -71,8 +71,21 @@ public enum Update {
     static func key(_ s: inout DashboardState, _ k: Key) -> [Effect] {
         switch s.mode {
         case .help:
-            s.mode = .normal
-            return k == .ctrl("c") ? [.quit] : []
+            // The help scrolls with the movement keys; any other key closes it.
+            switch s.keyMap.action(for: k, readOnly: true) {
+            case .down?: s.helpScroll = min(HelpScreen.maxScroll(s), s.helpScroll + 1)
+            case .up?: s.helpScroll = max(0, s.helpScroll - 1)
+            case .pageDown?: s.helpScroll = min(HelpScreen.maxScroll(s), s.helpScroll + s.pageSize)
+            case .pageUp?: s.helpScroll = max(0, s.helpScroll - s.pageSize)
+            default:
+                s.mode = .normal
+                s.helpScroll = 0
+                if k == .ctrl("c") {
+                    s.quit = true
+                    return [.quit]
+                }
+            }
+            return []
         case .filter(var input):
             switch k {
             case .enter:
@@ -124,6 +137,14 @@ public enum Update {
         case .open:
             if s.view == .findings, let f = selectedFinding(s) {
                 jump(&s, to: f)
+            } else if s.view == .calls, s.detailOpen, let c = selectedCall(s) {
+                // The call's detail is open: Enter goes on to its agent.
+                guard s.snapshot.index.forest.agent(c.agentID) != nil else {
+                    flash(&s, "\(c.agentID) is not in the store", error: true)
+                    return []
+                }
+                jumpToAgent(&s, c.agentID)
+                s.detailOpen = true
             } else {
                 s.detailOpen = true
                 s.detailScroll = 0
@@ -167,6 +188,15 @@ public enum Update {
             s.follow.toggle()
             if s.follow { select(&s, .calls, row: 0) }
             flash(&s, s.follow ? "following newest calls" : "follow off", error: false)
+        case .copy:
+            guard let id = selectedID(s) else {
+                flash(&s, "nothing selected to copy", error: true)
+                return []
+            }
+            s.copied.removeAll { $0 == id }
+            s.copied.append(id)
+            flash(&s, "copied \(id) (OSC 52; printed again on quit)", error: false)
+            return [.copy(id)]
         case .revoke:
             return Dialogs.openRevoke(&s)
         case .narrow:
@@ -212,15 +242,38 @@ public enum Update {
                 flash(&s, "\(f.subject.id) is not in the store", error: true)
                 return
             }
-            switchView(&s, .agents)
-            s.filters[.agents] = nil
-            RowBuilder.rebuild(&s, .agents)
-            if let row = s.rows.agents.firstIndex(where: { s.snapshot.agents[$0].id == agentID }) { select(&s, .agents, row: row) }
+            jumpToAgent(&s, agentID)
         case .store:
             // The journal is where a drift is explained (its banner says since which record).
             switchView(&s, .audit)
             return
         }
         s.detailOpen = true
+    }
+
+    /// The Agents view, unfiltered, with the agent selected.
+    static func jumpToAgent(_ s: inout DashboardState, _ agentID: String) {
+        switchView(&s, .agents)
+        s.filters[.agents] = nil
+        RowBuilder.rebuild(&s, .agents)
+        if let row = s.rows.agents.firstIndex(where: { s.snapshot.agents[$0].id == agentID }) { select(&s, .agents, row: row) }
+    }
+
+    /// The ID `c` copies: the selected agent, principal or credential; a call's agent; a
+    /// finding's subject; a journal record's target.
+    static func selectedID(_ s: DashboardState) -> String? {
+        switch s.view {
+        case .calls: return selectedCall(s)?.agentID
+        case .findings: return selectedFinding(s)?.subject.id
+        case .audit:
+            guard let row = s.list(.audit).selected, row < s.rows.audit.count else { return nil }
+            return s.snapshot.audit[s.rows.audit[row]].target
+        default: return Selection.entity(s)?.id
+        }
+    }
+
+    static func selectedCall(_ s: DashboardState) -> ToolCall? {
+        guard let row = s.list(.calls).selected, row < s.rows.calls.count else { return nil }
+        return s.snapshot.calls[s.rows.calls[row]]
     }
 }

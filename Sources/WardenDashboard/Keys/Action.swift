@@ -8,7 +8,7 @@ public enum Action: String, CaseIterable, Sendable {
     case viewCalls = "view_calls", viewFindings = "view_findings", viewAudit = "view_audit"
     case command, filter
     case sortPrevious = "sort_previous", sortNext = "sort_next", sortInvert = "sort_invert"
-    case pause, follow
+    case pause, follow, copy
     case revoke, narrow
     case help, quit
 
@@ -40,6 +40,7 @@ public enum Action: String, CaseIterable, Sendable {
         case .sortInvert: return "invert sort"
         case .pause: return "pause"
         case .follow: return "follow"
+        case .copy: return "copy ID"
         case .revoke: return "revoke"
         case .narrow: return "narrow"
         case .help: return "help"

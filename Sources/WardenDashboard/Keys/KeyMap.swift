@@ -22,7 +22,7 @@ public struct KeyMap: Sendable {
         .viewCalls: [.char("4")], .viewFindings: [.char("5")], .viewAudit: [.char("6")],
         .command: [.char(":")], .filter: [.char("/")],
         .sortPrevious: [.char("<")], .sortNext: [.char(">")], .sortInvert: [.char("I")],
-        .pause: [.char("p")], .follow: [.char("f")],
+        .pause: [.char("p")], .follow: [.char("f")], .copy: [.char("c")],
         .revoke: [.char("x")], .narrow: [.char("n")],
         .help: [.char("?")], .quit: [.char("q"), .ctrl("c")],
     ])

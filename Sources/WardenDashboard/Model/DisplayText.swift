@@ -4,8 +4,11 @@ import WardenCore
 /// costs nothing per frame or per keystroke. IDs are kept whole: actions are bound to them.
 enum DisplayText {
     static let maxScalars = 256
+    /// A journal record's before and after are kept longer: the Audit detail compares them
+    /// as JSON, which a cut document is not.
+    static let maxDocumentScalars = 8_192
 
-    static func clip(_ s: String) -> String {
+    static func clip(_ s: String, max maxScalars: Int = maxScalars) -> String {
         if s.utf8.count <= maxScalars { return s }
         let scalars = s.unicodeScalars
         guard let end = scalars.index(scalars.startIndex, offsetBy: maxScalars, limitedBy: scalars.endIndex),
@@ -13,7 +16,7 @@ enum DisplayText {
         return String(scalars[..<end]) + "…"
     }
 
-    static func clip(_ s: String?) -> String? { s.map(clip) }
+    static func clip(_ s: String?) -> String? { s.map { clip($0) } }
 
     static func clip(_ p: Principal) -> Principal {
         var p = p
@@ -47,8 +50,8 @@ enum DisplayText {
         var r = r
         r.operatorName = clip(r.operatorName)
         r.target = clip(r.target)
-        r.before = clip(r.before)
-        r.after = clip(r.after)
+        r.before = r.before.map { clip($0, max: maxDocumentScalars) }
+        r.after = r.after.map { clip($0, max: maxDocumentScalars) }
         r.reason = clip(r.reason)
         return r
     }

@@ -1,4 +1,5 @@
 import WardenCore
+import TerminalUI
 import WardenStore
 
 /// What part of a snapshot changed since the one before it, so the dashboard rebuilds only
@@ -103,6 +104,8 @@ public struct FleetIndex: Sendable {
     /// Each agent's place in name order: the Credentials view sorts by agent name with it.
     public private(set) var agentNameRank: [Int] = []
     public private(set) var credentialIndex: [String: Int] = [:]
+    /// The widest credential ID: the Credentials view's ID column is never narrower.
+    public private(set) var credentialIDWidth = 0
     /// Instance indices by agent index.
     public private(set) var instancesByAgent = IndexLists()
     /// When each instance stops counting as live (`.min` once stopped), by instance index: a
@@ -121,6 +124,14 @@ public struct FleetIndex: Sendable {
     public private(set) var rateMinute: Int64 = 0
     public private(set) var deniedLastMinute: [Int] = []
     public private(set) var deniedTotalLastMinute = 0
+    /// When each recent denied call happened, sorted: the header's sliding 60-second count
+    /// is two binary searches, and it slides with the clock between reloads.
+    public private(set) var deniedTimes: [Timestamp] = []
+    /// From when on `deniedTimes` holds every denied call (`.min` while the call window is
+    /// not full); before that, the per-minute counts stand in.
+    public private(set) var deniedCompleteFrom: Timestamp = .min
+    /// Denied calls per minute over the sparkline window, all agents together.
+    public private(set) var deniedByMinute: [Int64: Int] = [:]
     public private(set) var lastCall: [Timestamp?] = []
     public static let sparkMinutes = 15
 
@@ -179,6 +190,8 @@ public struct FleetIndex: Sendable {
         credentialText = text
         credentialAgent = agentOf
         credentialIndex = credIndex
+        // Bytes bound the width of an ID from above.
+        credentialIDWidth = credentials.reduce(0) { max($0, $1.id.utf8.count) }
         expiries = credentials.compactMap { $0.revokedAt == nil ? $0.expiresAt : nil }.sorted()
     }
 
@@ -225,21 +238,56 @@ public struct FleetIndex: Sendable {
         rateCounts = [Int32](repeating: 0, count: n * FleetIndex.sparkMinutes)
         deniedLastMinute = [Int](repeating: 0, count: n)
         deniedTotalLastMinute = 0
+        deniedByMinute = [:]
         rateMinute = now / 60_000
         count(minutes, sign: 1)
         var last = [Timestamp?](repeating: nil, count: n)
         for c in calls { if let a = forest.index[c.agentID], (last[a] ?? .min) < c.at { last[a] = c.at } }
         lastCall = last
+        deniedTimes = calls.lazy.filter { $0.decision == .deny && $0.at > now - FleetIndex.deniedKeptMs }.map(\.at).sorted()
+        deniedCompleteFrom = FleetIndex.completeFrom(calls)
+    }
+
+    /// Denied calls are kept this long: the count looks back 60 s from a clock that runs on
+    /// between reloads.
+    static let deniedKeptMs: Int64 = 180_000
+
+    /// The window holds every call after its oldest one once it is full; all of them before.
+    static func completeFrom(_ calls: [ToolCall]) -> Timestamp {
+        calls.count >= SnapshotLoader.callWindow ? (calls.first?.at ?? .min) : .min
+    }
+
+    /// Denied calls in the 60 seconds up to `now`, sliding. Exact from the recent calls' own
+    /// times; where the call window does not reach back 60 s (more than a window's calls a
+    /// minute), the part it misses is prorated from the per-minute counts.
+    public func deniedLast60s(now: Timestamp) -> Int {
+        let from = now - 60_000
+        let exactFrom = deniedCompleteFrom == .min ? from : max(from, deniedCompleteFrom - 1)
+        let exact = FleetIndex.countAtMost(deniedTimes, now) - FleetIndex.countAtMost(deniedTimes, exactFrom)
+        guard from < exactFrom else { return exact }
+        var estimate = 0.0, t = from
+        while t < exactFrom {
+            let minute = t / 60_000
+            let end = min((minute + 1) * 60_000, exactFrom)
+            estimate += Double(deniedByMinute[minute] ?? 0) * Double(end - t) / 60_000
+            t = end
+        }
+        return exact + Int(estimate.rounded())
     }
 
     /// Takes `removed` per-minute counts out and puts `added` in, and notes the newest call of
     /// each agent among `fresh`: a reload within the same minute costs what changed. False (and
     /// nothing done) once the minute has turned: the window moved, rebuild instead.
-    mutating func patchActivity(removed: [CallMinute], added: [CallMinute], fresh: [ToolCall], now: Timestamp) -> Bool {
+    mutating func patchActivity(removed: [CallMinute], added: [CallMinute], fresh: [ToolCall], calls: [ToolCall], now: Timestamp) -> Bool {
         guard now / 60_000 == rateMinute, rateCounts.count == forest.agents.count * FleetIndex.sparkMinutes else { return false }
         count(removed, sign: -1)
         count(added, sign: 1)
         for c in fresh { if let a = forest.index[c.agentID], (lastCall[a] ?? .min) < c.at { lastCall[a] = c.at } }
+        let kept = now - FleetIndex.deniedKeptMs
+        var times = deniedTimes.filter { $0 > kept }
+        for c in fresh where c.decision == .deny && c.at > kept { times.insert(c.at, at: FleetIndex.countAtMost(times, c.at)) }
+        deniedTimes = times
+        deniedCompleteFrom = FleetIndex.completeFrom(calls)
         return true
     }
 
@@ -247,6 +295,7 @@ public struct FleetIndex: Sendable {
         let first = rateMinute - Int64(FleetIndex.sparkMinutes) + 1
         for m in minutes where m.minute >= first && m.minute <= rateMinute {
             if m.minute == rateMinute { deniedTotalLastMinute += sign * m.denied }
+            if m.denied != 0 { deniedByMinute[m.minute, default: 0] += sign * m.denied }
             guard let a = forest.index[m.agentID] else { continue }
             rateCounts[a * FleetIndex.sparkMinutes + Int(m.minute - first)] += Int32(truncatingIfNeeded: sign * m.calls)
             if m.minute == rateMinute { deniedLastMinute[a] += sign * m.denied }

@@ -131,7 +131,7 @@ public final class SnapshotLoader {
                 s.index.updateInstances(at: heartbeats, s.instances)
                 rest.remove(.instances)
             }
-            if let (removed, added) = minuteChange, s.index.patchActivity(removed: removed, added: added, fresh: fresh, now: now) {
+            if let (removed, added) = minuteChange, s.index.patchActivity(removed: removed, added: added, fresh: fresh, calls: s.calls, now: now) {
                 rest.remove(.activity)
             }
         }

@@ -25,9 +25,12 @@ public enum DashboardApp {
         }
     }
 
-    /// Runs until the operator quits. Throws if the terminal cannot be set up.
-    public static func run(_ o: Options) throws {
-        let terminal = try Terminal(options: .init(monochrome: false, mouse: true, ctrlCAsKey: true))
+    /// Runs until the operator quits; returns the IDs copied with `c` (the caller prints them
+    /// once the terminal is restored, for terminals without OSC 52). Throws if the terminal
+    /// cannot be set up.
+    @discardableResult
+    public static func run(_ o: Options) throws -> [String] {
+        let terminal = try Terminal(options: .init(monochrome: false, mouse: o.config.mouse, ctrlCAsKey: true))
         defer { terminal.restore() }
         var theme = o.theme
         if terminal.isMonochrome { theme = theme.monochrome() }
@@ -35,6 +38,7 @@ public enum DashboardApp {
                                    readOnly: o.readOnly, operatorName: o.operatorName, storeLocation: o.storePath,
                                    theme: theme, keyMap: o.config.keyMap, environment: o.config.environment,
                                    environmentColor: o.config.environmentColor, policy: o.config.policy)
+        state.mouse = o.config.mouse
         let runner = EffectRunner(storePath: o.storePath, readOnly: o.readOnly, operatorName: o.operatorName,
                                   refreshMs: o.config.refreshMs, policy: o.config.policy, themeSearch: o.themeSearch)
         runner.start()
@@ -46,7 +50,10 @@ public enum DashboardApp {
         func handle(_ msg: Msg) {
             var m = msg
             if case .themeLoaded(let t) = msg, monochrome { m = .themeLoaded(t.monochrome()) }
-            runner.submit(Update.update(&state, m))
+            var effects = Update.update(&state, m)
+            for case .copy(let text) in effects { terminal.copyToClipboard(text) }
+            effects.removeAll { if case .copy = $0 { return true } else { return false } }
+            runner.submit(effects)
             dirty = true
         }
 
@@ -86,5 +93,6 @@ public enum DashboardApp {
                 if state.quit { break }
             }
         }
+        return state.copied
     }
 }

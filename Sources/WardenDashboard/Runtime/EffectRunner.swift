@@ -89,6 +89,9 @@ final class EffectRunner: @unchecked Sendable {
                     do { outbox.post(.themeLoaded(try ThemeLoader.load(named: name, searchPaths: themeSearch))) } catch {
                         outbox.post(.themeFailed("\(error)"))
                     }
+                case .copy: break  // the terminal's own thread does it
+                case .export(let path, let text, let rows):
+                    outbox.post(Self.write(text, to: path, rows: rows))
                 case .quit: return
                 }
             }
@@ -148,5 +151,28 @@ final class EffectRunner: @unchecked Sendable {
         } catch {
             return .actionFinished("revoke failed: \(error)", failed: true)
         }
+    }
+
+    /// Writes an export; the answer is a flash either way, never a crash.
+    static func write(_ text: String, to path: String, rows: Int) -> Msg {
+        let full = path.hasPrefix("~/") ? FileManager.default.homeDirectoryForCurrentUser.path + String(path.dropFirst(1)) : path
+        // POSIX calls, so the message is the system's own ("No such file or directory").
+        func failed() -> Msg { .actionFinished("export to \(path) failed: \(String(cString: strerror(errno)))", failed: true) }
+        let fd = open(full, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { return failed() }
+        let bytes = Array(text.utf8)
+        var done = 0
+        while done < bytes.count {
+            let n = bytes[done...].withUnsafeBytes { Foundation.write(fd, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 {
+                let msg = failed()
+                close(fd)
+                return msg
+            }
+            done += n
+        }
+        guard close(fd) == 0 else { return failed() }
+        return .actionFinished("exported \(rows) \(rows == 1 ? "row" : "rows") to \(path)", failed: false)
     }
 }

@@ -9,6 +9,7 @@ extension Theme {
         .badgeEnvironment: Style(fg: .ansi(16), bg: .ansi(214), bold: true),
         .badgeReadOnly: Style(fg: .ansi(16), bg: .ansi(75), bold: true),
         .badgePaused: Style(fg: .ansi(16), bg: .ansi(220), bold: true),
+        .headerAlert: Style(fg: .ansi(16), bg: .ansi(203), bold: true),
         .tabActive: Style(fg: .ansi(16), bg: .ansi(39), bold: true), .tabInactive: Style(fg: .ansi(250)),
         .tableHeader: Style(fg: .ansi(250), bold: true), .selection: Style(bg: .ansi(238), bold: true),
         .treeGuide: Style(fg: .ansi(240)),

@@ -11,6 +11,8 @@ public struct DashboardConfig: Sendable {
     public var operatorName: String?
     public var keyMap = KeyMap.defaults
     public var policy = Policy.standard
+    /// Clicks select, the wheel scrolls; `mouse = false` leaves the terminal's own selection.
+    public var mouse = true
 
     public init() {}
 
@@ -43,6 +45,9 @@ public struct DashboardConfig: Sendable {
             case "read_only":
                 guard let b = Bool(value) else { throw fail("read_only must be true or false") }
                 c.readOnly = b
+            case "mouse":
+                guard let b = Bool(value) else { throw fail("mouse must be true or false") }
+                c.mouse = b
             case "operator":
                 guard !value.isEmpty else { throw fail("operator needs a name") }
                 c.operatorName = value

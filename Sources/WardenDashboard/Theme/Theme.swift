@@ -5,7 +5,7 @@ import TerminalUI
 public enum Role: String, CaseIterable, Sendable {
     case text, muted, border, borderFocused = "border_focused", title
     case header, headerBrand = "header_brand", badgeEnvironment = "badge_environment"
-    case badgeReadOnly = "badge_read_only", badgePaused = "badge_paused"
+    case badgeReadOnly = "badge_read_only", badgePaused = "badge_paused", headerAlert = "header_alert"
     case tabActive = "tab_active", tabInactive = "tab_inactive"
     case tableHeader = "table_header", selection, treeGuide = "tree_guide"
     case active, revoked, expired, disabled, unregistered, principal
@@ -32,6 +32,7 @@ public enum Role: String, CaseIterable, Sendable {
         case .badgeEnvironment: return "the environment badge (config environment_color overrides its color)"
         case .badgeReadOnly: return "the READ-ONLY badge"
         case .badgePaused: return "the PAUSED badge"
+        case .headerAlert: return "a header figure that needs attention: credentials expiring within 5 minutes, calls denied in the last minute (give it a background)"
         case .tabActive: return "the current view's tab"
         case .tabInactive: return "other views' tabs"
         case .tableHeader: return "column headers"
@@ -96,7 +97,7 @@ public struct Theme: Sendable {
         .text: Style(), .muted: Style(dim: true), .border: Style(dim: true), .borderFocused: Style(bold: true),
         .title: Style(bold: true), .header: Style(), .headerBrand: Style(bold: true),
         .badgeEnvironment: Style(bold: true, reverse: true), .badgeReadOnly: Style(bold: true, reverse: true),
-        .badgePaused: Style(bold: true, reverse: true),
+        .badgePaused: Style(bold: true, reverse: true), .headerAlert: Style(bold: true, reverse: true),
         .tabActive: Style(bold: true, reverse: true), .tabInactive: Style(),
         .tableHeader: Style(bold: true, underline: true), .selection: Style(reverse: true), .treeGuide: Style(dim: true),
         .active: Style(), .revoked: Style(bold: true, underline: true), .expired: Style(dim: true),

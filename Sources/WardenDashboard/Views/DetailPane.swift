@@ -159,27 +159,89 @@ enum DetailPane {
     }
 
     static func call(_ s: DashboardState, _ c: ToolCall) -> [Line] {
-        [
-            Line("\(c.server)/\(c.tool)", style: s.theme[.title]),
+        let snap = s.snapshot, t = s.theme
+        let agentIndex = snap.index.forest.index[c.agentID]
+        var out: [Line] = [
+            Line("\(c.server)/\(c.tool)", style: t[.title]),
             field(s, "time", UTC.rfc3339(c.at, millis: true)),
-            field(s, "agent", s.snapshot.index.forest.agent(c.agentID)?.name ?? c.agentID + " (not in store)"),
+        ]
+        if let i = agentIndex {
+            out.append(Line([Span("agent      ", style: t[.muted]), Span(snap.agents[i].name),
+                             Span("  (\(s.keyMap.keyName(.open)): go to agent)", style: t[.footerKey])]))
+        } else {
+            out.append(field(s, "agent", c.agentID + " (not in store)", .unregistered))
+        }
+        out += [
             field(s, "agent id", c.agentID, .muted),
             field(s, "decision", c.decision.rawValue + (c.reason.map { " (\($0))" } ?? ""), c.decision == .allow ? .allow : .deny),
-            field(s, "result", c.result?.rawValue ?? "—"),
+            field(s, "result", c.result?.rawValue ?? "—", c.result == .error ? .error : .text),
             field(s, "duration", c.durationMs.map { "\($0) ms" } ?? "—"),
             field(s, "instance", c.instanceID ?? "—"),
-            field(s, "credential", c.credentialID ?? "—"),
-            field(s, "arguments", c.args ?? "—", .muted),
         ]
+        // The credential: its state when the call was made, and now.
+        if let id = c.credentialID {
+            if let ci = snap.index.credentialIndex[id] {
+                let cred = snap.credentials[ci]
+                let then = cred.status(at: c.at), now = cred.status(at: s.now)
+                var text = id + "  " + then.rawValue + " at the call"
+                if now != then { text += ", " + now.rawValue + " now" }
+                if let r = cred.revokedAt, r <= s.now { text += " (revoked " + UTC.rfc3339(r) + ")" }
+                out.append(field(s, "credential", text, then == .active ? (now == .active ? .active : .text) : then == .revoked ? .revoked : .expired))
+                if let i = agentIndex {
+                    out.append(field(s, "cred scope", cred.scopes.intersection(snap.index.effectiveScopes(i)).description, .muted))
+                }
+            } else {
+                out.append(field(s, "credential", id + " (not in store)", .unregistered))
+            }
+        } else {
+            out.append(field(s, "credential", "—"))
+        }
+        // What the agent may do: its effective scopes (grant narrowed by its chain), and any
+        // narrowing of the chain since the call, which the decision did not see.
+        if let i = agentIndex {
+            let a = snap.agents[i]
+            out.append(field(s, "effective", snap.index.effectiveScopes(i).description, .scopeKept))
+            if a.status(at: s.now) != .active { out.append(field(s, "agent now", AgentText.statusWord(a, now: s.now), StatusStyle.role(a, now: s.now))) }
+            let chain = Set(snap.index.forest.chain(of: a.id).map(\.id))
+            if let n = snap.audit.last(where: { $0.action == "agent.narrow" && $0.at > c.at && chain.contains($0.target) }) {
+                let who = snap.index.forest.agent(n.target)?.name ?? n.target
+                out.append(Line("  \(who) was narrowed after this call (\(UTC.rfc3339(n.at))): the scopes above are today's", style: t[.muted]))
+            }
+        }
+        out.append(field(s, "arguments", c.args ?? "—", .muted))
+        return out
     }
 
     static func audit(_ s: DashboardState, _ r: AuditRecord) -> [Line] {
-        [
-            Line("#\(r.seq) \(r.action)", style: s.theme[.title]),
+        let t = s.theme
+        var out: [Line] = [
+            Line("#\(r.seq) \(r.action)", style: t[.title]),
             field(s, "time", UTC.rfc3339(r.at)), field(s, "operator", r.operatorName), field(s, "target", r.target),
-            field(s, "reason", r.reason ?? "—"), field(s, "before", r.before ?? "—", .muted), field(s, "after", r.after ?? "—", .muted),
-            field(s, "prev hash", r.prevHash, .muted), field(s, "hash", r.hash, .muted),
+            field(s, "reason", r.reason ?? "—"), "", heading(s, "Changes"),
         ]
+        let changes = AuditDiff.changes(before: r.before, after: r.after)
+        if changes.isEmpty { out.append(Line("  none recorded", style: t[.muted])) }
+        for c in changes {
+            switch c {
+            case .value("", let from, let to):
+                // Not JSON: the texts as they are.
+                out += [field(s, "before", from ?? "—", .muted), field(s, "after", to ?? "—", .muted)]
+            case .value(let path, let from, let to):
+                let name = path
+                var spans = [Span("  " + name + "  ", style: t[.muted])]
+                if let from { spans.append(Span(from, style: t[to == nil ? .scopeRemoved : .text])) }
+                if from != nil && to != nil { spans.append(Span(" → ", style: t[.muted])) }
+                if let to { spans.append(Span(to, style: t[.scopeKept])) }
+                if from == nil { spans.append(Span(" (new)", style: t[.muted])) } else if to == nil { spans.append(Span(" (gone)", style: t[.muted])) }
+                out.append(Line(spans))
+            case .removed(let path, let items):
+                for item in items { out.append(Line([Span("  " + path + "  ", style: t[.muted]), Span("− " + item, style: t[.scopeRemoved])])) }
+            case .added(let path, let items):
+                for item in items { out.append(Line([Span("  " + path + "  ", style: t[.muted]), Span("+ " + item, style: t[.scopeKept])])) }
+            }
+        }
+        out += ["", field(s, "prev hash", r.prevHash, .muted), field(s, "hash", r.hash, .muted)]
+        return out
     }
 
     static func finding(_ s: DashboardState, _ f: Finding) -> [Line] {

@@ -30,7 +30,7 @@ enum Lists {
             let msg = !s.filter.isEmpty ? "nothing matches /\(s.filter)"
                 : !s.snapshot.pending.isEmpty ? "loading the store…"
                 : s.view == .findings && !s.findingsLoaded ? "checking the fleet…" : emptyText(s.view)
-            buf.set(inner.x + 1, inner.y + (s.view == .tree ? 0 : 1), msg, style: t[.muted], maxWidth: inner.width - 1)
+            buf.set(inner.x + 1, inner.y + 1, msg, style: t[.muted], maxWidth: inner.width - 1)
         }
     }
 
@@ -58,11 +58,15 @@ enum Lists {
         }
     }
 
-    static func table(_ s: DashboardState, _ v: ViewKind, widths: [Constraint], rowCount: Int,
-                      row: @escaping (Int) -> TableRow) -> Table {
+    /// A view's table. `priorities` say which columns a narrow pane keeps (lower first);
+    /// `identifiers` are the columns that show their end when cut.
+    static func table(_ s: DashboardState, _ v: ViewKind, widths: [Constraint], priorities: [Int], identifiers: Set<Int> = [],
+                      rowCount: Int, row: @escaping (Int) -> TableRow) -> Table {
         let sort = s.sort(v)
         let titles = Columns.titles(v)
-        let columns = zip(titles, widths).map { TableColumn($0.0, width: $0.1) }
+        let columns = titles.indices.map {
+            TableColumn(titles[$0], width: widths[$0], priority: priorities[$0], keepsEnd: identifiers.contains($0))
+        }
         return Table(columns: columns, rowCount: rowCount, headerStyle: s.theme[.tableHeader],
                      highlightStyle: s.theme[.selection], sort: (sort.column, sort.ascending), row: row)
     }
@@ -70,8 +74,8 @@ enum Lists {
     static func agents(_ s: DashboardState, list: inout ListState, into buf: inout Buffer, area: Rect) {
         let snap = s.snapshot, rows = s.rows.agents, now = s.now, theme = s.theme
         let badges = s.badges
-        table(s, .agents, widths: [.length(13), .min(14), .min(12), .length(5), .length(4), .length(8), .length(7), .length(8), .length(9)],
-              rowCount: rows.count) { r in
+        table(s, .agents, widths: [.length(13), .min(18), .min(12), .length(5), .length(4), .length(8), .length(7), .length(8), .length(9)],
+              priorities: [1, 0, 4, 6, 3, 2, 5, 3, 5], rowCount: rows.count) { r in
             var cells = AgentText.cells(snap, rows[r], now: now, theme: theme)
             if let mark = badges.mark(snap.agents[rows[r]].id) {
                 cells[1] = TableCell(cells[1].text + " " + mark.text, style: cells[1].style)
@@ -82,11 +86,15 @@ enum Lists {
 
     static func credentials(_ s: DashboardState, list: inout ListState, into buf: inout Buffer, area: Rect) {
         let snap = s.snapshot, rows = s.rows.credentials, now = s.now, theme = s.theme, policy = s.policy
-        let t = table(s, .credentials, widths: [.min(18), .min(12), .min(14), .length(10), .length(16), .length(8)],
+        // The ID column is wider than the widest ID and its static mark: IDs are never cut.
+        let idWidth = max(18, snap.index.credentialIDWidth + TextWidth.of(CredentialText.staticMark))
+        let t = table(s, .credentials, widths: [.min(idWidth), .min(16), .fill, .length(10), .length(16), .length(8)],
+                      priorities: [0, 1, 3, 4, 1, 2],
                       rowCount: rows.count) { r in TableRow(CredentialText.cells(snap, rows[r], now: now, theme: theme, policy: policy)) }
         t.render(into: &buf, area: area, state: &list)
         // Time-left bars over the TIME LEFT column, for the visible rows.
-        let gaugeColumn = t.columnAreas(in: area)[4]
+        let gaugeColumn = t.columnAreas(in: area, rows: list.offset..<min(rows.count, list.offset + max(0, area.height - 1)))[4]
+        guard gaugeColumn.width > 0 else { return }
         for (line, index) in (list.offset..<min(rows.count, list.offset + area.height - 1)).enumerated() {
             let c = snap.credentials[rows[index]]
             let cell = Rect(x: gaugeColumn.x, y: area.y + 1 + line, width: gaugeColumn.width, height: 1)
@@ -96,19 +104,24 @@ enum Lists {
 
     static func calls(_ s: DashboardState, list: inout ListState, into buf: inout Buffer, area: Rect) {
         let snap = s.snapshot, rows = s.rows.calls, theme = s.theme
-        table(s, .calls, widths: [.length(8), .min(14), .min(20), .length(8), .min(14), .length(8)], rowCount: rows.count) { r in
+        // Decision and reason are what a narrow Calls pane is for (`/deny`); a reason is kept
+        // whole (credential_revoked and credential_expired must not look alike).
+        table(s, .calls, widths: [.length(8), .min(14), .min(14), .length(8), .min(18), .length(6), .length(8), .fill],
+              priorities: [3, 2, 1, 0, 0, 2, 5, 6], rowCount: rows.count) { r in
             TableRow(CallText.cells(snap, rows[r], theme: theme))
         }.render(into: &buf, area: area, state: &list)
     }
 
     static func findings(_ s: DashboardState, list: inout ListState, into buf: inout Buffer, area: Rect) {
         let rows = s.rows.findings, theme = s.theme, found = s.findings, snap = s.snapshot, keys = s.keyMap, ro = s.readOnly
-        table(s, .findings, widths: [.length(11), .length(18), .min(16), .fill, .length(11)], rowCount: rows.count) { r in
+        table(s, .findings, widths: [.length(9), .length(18), .min(20), .fill, .length(13)], priorities: [0, 1, 0, 2, 1],
+              rowCount: rows.count) { r in
             let f = found[rows[r]]
             let role: Role = f.severity == .high ? .severityHigh : f.severity == .medium ? .severityMedium : .severityLow
             return TableRow([
                 TableCell(f.severity.name, style: theme[role]), TableCell(f.kind.rawValue),
-                TableCell(FindingText.subjectName(f, snap)), TableCell(f.explanation, style: theme[.muted]),
+                TableCell(FindingText.subjectName(f, snap), keepsEnd: FindingText.subjectName(f, snap) == f.subject.id),
+                TableCell(f.explanation, style: theme[.muted]),
                 TableCell(FindingText.fixText(f, keys, readOnly: ro), style: theme[.footerKey]),
             ])
         }.render(into: &buf, area: area, state: &list)
@@ -117,7 +130,8 @@ enum Lists {
     static func audit(_ s: DashboardState, list: inout ListState, into buf: inout Buffer, area: Rect) {
         let rows = s.rows.audit, theme = s.theme, records = s.snapshot.audit
         let broken: Int64? = { if case .broken(let seq, _)? = s.snapshot.auditState { return seq } else { return nil } }()
-        table(s, .audit, widths: [.length(6), .length(20), .length(14), .length(18), .min(20), .fill], rowCount: rows.count) { r in
+        table(s, .audit, widths: [.length(6), .length(20), .length(14), .length(18), .min(20), .fill], priorities: [2, 3, 2, 0, 0, 1],
+              identifiers: [4], rowCount: rows.count) { r in
             let a = records[rows[r]]
             let bad = broken.map { a.seq >= $0 } ?? false
             return TableRow([

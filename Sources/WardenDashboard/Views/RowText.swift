@@ -79,13 +79,15 @@ enum AgentText {
 }
 
 enum CredentialText {
+    /// After a static credential's ID; short, so the ID column always has room for it.
+    static let staticMark = " ⚠"
     static func cells(_ snap: FleetSnapshot, _ i: Int, now: Timestamp, theme: Theme, policy: Policy) -> [TableCell] {
         let c = snap.credentials[i]
         let agentName = snap.index.forest.agent(c.agentID)?.name ?? c.agentID
         let status = c.status(at: now)
         let isStatic = c.isStatic(policy: policy)
         return [
-            TableCell(c.id + (isStatic ? " ⚠static" : ""), style: theme[isStatic && status == .active ? .staticCredential : .text]),
+            TableCell(c.id + (isStatic ? staticMark : ""), style: theme[isStatic && status == .active ? .staticCredential : .text]),
             TableCell(agentName),
             TableCell(c.scopes.description, style: theme[.muted]),
             TableCell(Ago.text(now - c.issuedAt), style: theme[.muted]),
@@ -148,15 +150,23 @@ enum CallText {
         let c = snap.calls[i]
         let name = snap.index.forest.agent(c.agentID)?.name ?? c.agentID
         let decision = c.decision == .allow ? "allow" : "deny"
-        let result = c.decision == .allow ? (c.result == .error ? "error" : "") : (c.reason ?? "")
         return [
             TableCell(UTC.timeOfDay(c.at), style: theme[.muted]),
-            TableCell(name, style: theme[snap.index.forest.agent(c.agentID) == nil ? .unregistered : .text]),
+            // An agent not in the store shows its ID, whose end tells it apart.
+            TableCell(name, style: theme[snap.index.forest.agent(c.agentID) == nil ? .unregistered : .text], keepsEnd: name == c.agentID),
             TableCell(c.server + "/" + c.tool),
             TableCell(decision, style: theme[c.decision == .allow ? .allow : .deny]),
-            TableCell(result, style: theme[c.decision == .deny ? .deny : .error]),
+            // Why Warden decided as it did; what the tool did with an allowed call is RESULT.
+            TableCell(c.reason ?? "", style: theme[c.decision == .deny ? .deny : .muted]),
+            TableCell(c.result?.rawValue ?? "", style: theme[c.result == .error ? .error : .muted]),
             TableCell(c.durationMs.map { "\($0)ms" } ?? "—", style: theme[.muted]),
+            TableCell(c.args.map(argsText) ?? "", style: theme[.muted]),
         ]
+    }
+
+    /// Recorded arguments on one line (they were redacted when recorded; the cell sanitizes).
+    static func argsText(_ args: String) -> String {
+        String(args.prefix(400).map { $0.isNewline || $0 == "\t" ? " " : $0 })
     }
 
     static func search(_ snap: FleetSnapshot, _ i: Int) -> String {
@@ -177,7 +187,9 @@ enum CallText {
         case 2: return .text(c.server + "/" + c.tool)
         case 3: return .text(c.decision.rawValue)
         case 4: return .text(c.reason ?? "")
-        default: return .number(c.durationMs ?? -1)
+        case 5: return .text(c.result?.rawValue ?? "")
+        case 6: return .number(c.durationMs ?? -1)
+        default: return .text(c.args ?? "")
         }
     }
 }

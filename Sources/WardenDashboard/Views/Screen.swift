@@ -34,43 +34,86 @@ public enum Screen {
 }
 
 enum Header {
+    /// The store's tail is kept at least this wide, so every width ≥ 60 says which store.
+    static let minStoreWidth = 14
+
     static func render(_ s: DashboardState, into buf: inout Buffer, area: Rect) {
         let t = s.theme
         buf.fill(area, with: Cell(" ", style: t[.header]))
-        var spans: [Span] = [Span(" Warden ", style: t[.headerBrand])]
+        var badges: [Span] = [Span(" Warden ", style: t[.headerBrand])]
         if let env = s.environment {
             var style = t[.badgeEnvironment]
             if let c = s.environmentColor { style.bg = c }
-            spans.append(Span(" \(env) ", style: style))
-            spans.append(Span(" ", style: t[.header]))
+            badges += [Span(" \(env) ", style: style), Span(" ", style: t[.header])]
         }
-        if s.readOnly { spans += [Span(" READ-ONLY ", style: t[.badgeReadOnly]), Span(" ", style: t[.header])] }
-        if s.paused { spans += [Span(" PAUSED ", style: t[.badgePaused]), Span(" ", style: t[.header])] }
-        let snap = s.snapshot
-        spans.append(Span(snap.trustDomain, style: t[.header].adding(.bold)))
-        if snap.pending.isEmpty {
-            let live = snap.index.liveCount(now: s.now)
-            let expiring = snap.index.expiringCount(now: s.now, withinMs: 300_000)
-            let denied = snap.index.deniedTotalLastMinute
-            spans += [
-                Span("  live ", style: t[.header]), Span("\(live)", style: t[.header].adding(.bold)),
-                Span("  expiring<5m ", style: t[.header]), Span("\(expiring)", style: expiring > 0 ? t[.header].patched(with: Style(fg: t[.gaugeLow].fg, bold: true)) : t[.header]),
-                Span("  denied/1m ", style: t[.header]), Span("\(denied)", style: denied > 0 ? t[.header].patched(with: Style(fg: t[.deny].fg, bold: true)) : t[.header]),
-            ]
-        } else {
-            // The first frame: the tree is read, the rest is on its way.
-            spans.append(Span("  \(snap.agents.count) agents · loading credentials, instances, activity…", style: t[.header]))
+        if s.readOnly { badges += [Span(" READ-ONLY ", style: t[.badgeReadOnly]), Span(" ", style: t[.header])] }
+        if s.paused { badges += [Span(" PAUSED ", style: t[.badgePaused]), Span(" ", style: t[.header])] }
+        let domain = [Span(s.snapshot.trustDomain, style: t[.header].adding(.bold))]
+        let full = figures(s, short: false), short = figures(s, short: true)
+        // Which store and what matters most stay; the operator, the clock, the trust domain
+        // and the figures' long labels go first, in that order, as the width shrinks.
+        let store = s.storeLocation, op = s.operatorName, clock = UTC.timeOfDay(s.now) + " UTC"
+        let candidates: [([Span], [String])] = [
+            (badges + domain + full, [op, store, clock]),
+            (badges + domain + full, [store, clock]),
+            (badges + domain + full, [store]),
+            (badges + domain + short, [store]),
+        ]
+        for (left, right) in candidates {
+            let l = Line(left), r = right.joined(separator: " · ") + " "
+            if l.width + 2 + TextWidth.of(r) <= area.width {
+                buf.set(area.x, area.y, line: l, maxWidth: area.width)
+                buf.set(area.x, area.y, line: Line([Span(r, style: t[.header])], alignment: .right), maxWidth: area.width)
+                return
+            }
         }
-        let left = Line(spans)
-        let right = Line([Span("\(s.operatorName) · \(shortPath(s.storeLocation)) · \(UTC.timeOfDay(s.now)) UTC ", style: t[.header])], alignment: .right)
-        let used = buf.set(area.x, area.y, line: left, maxWidth: area.width, overflow: .ellipsis)
-        if area.width - used > right.width + 1 {
-            buf.set(area.x, area.y, line: right, maxWidth: area.width)
+        // The store shortened (its end kept) rather than the trust domain dropped.
+        for left in [badges + domain + short, badges + short] {
+            let l = Line(left)
+            let room = area.width - l.width - 2
+            if room >= min(TextWidth.of(store) + 1, 24) {
+                buf.set(area.x, area.y, line: l, maxWidth: area.width)
+                let r = shortPath(store, width: room - 1) + " "
+                buf.set(area.x, area.y, line: Line([Span(r, style: t[.header])], alignment: .right), maxWidth: area.width)
+                return
+            }
         }
+        // Too narrow for all of it: the store's tail keeps its room, the rest is cut.
+        let room = max(minStoreWidth, min(area.width / 3, TextWidth.of(store)))
+        let r = shortPath(store, width: room) + " "
+        buf.set(area.x, area.y, line: Line(badges + short), maxWidth: max(0, area.width - TextWidth.of(r) - 1), overflow: .ellipsis)
+        buf.set(area.x, area.y, line: Line([Span(r, style: t[.header])], alignment: .right), maxWidth: area.width)
     }
 
-    static func shortPath(_ p: String) -> String {
-        p.count <= 40 ? p : "…" + String(p.suffix(39))
+    /// Live instances, credentials expiring within 5 minutes, calls denied in the last 60 s.
+    /// A figure that needs attention is drawn as a badge (`header_alert`), which carries its
+    /// own background and so reads on any header.
+    static func figures(_ s: DashboardState, short: Bool) -> [Span] {
+        let t = s.theme, snap = s.snapshot
+        guard snap.pending.isEmpty else {
+            // The first frame: the tree is read, the rest is on its way.
+            let rest = short ? "loading…" : "loading credentials, instances, activity…"
+            return [Span("  \(Plural.count(snap.agents.count, "agent")) · " + rest, style: t[.header])]
+        }
+        let live = snap.index.liveCount(now: s.now)
+        let expiring = snap.index.expiringCount(now: s.now, withinMs: 300_000)
+        let denied = snap.index.deniedLast60s(now: s.now)
+        var spans: [Span] = []
+        var badge = false
+        for (label, n, alert) in [("live", live, false), (short ? "exp<5m" : "expiring<5m", expiring, true),
+                                  (short ? "deny/1m" : "denied/1m", denied, true)] {
+            // Two blanks between figures (one in short form); a badge's own blank counts.
+            let gap = (short ? 1 : 2) - (badge ? 1 : 0)
+            spans.append(Span(String(repeating: " ", count: gap) + label, style: t[.header]))
+            badge = alert && n > 0
+            spans.append(badge ? Span(" \(n) ", style: t[.headerAlert]) : Span(" \(n)", style: t[.header].adding(.bold)))
+        }
+        return spans
+    }
+
+    /// A path shortened at the front: its end (file name, folder) is what tells stores apart.
+    static func shortPath(_ p: String, width: Int = 40) -> String {
+        TextWidth.of(p) <= width ? p : "…" + TextWidth.suffix(p, width: width - 1)
     }
 
     static func renderTabs(_ s: DashboardState, into buf: inout Buffer, area: Rect) {
@@ -110,15 +153,15 @@ enum Footer {
         switch s.mode {
         case .filter: return [KeyHint("Enter", "keep"), KeyHint("Esc", "clear"), KeyHint("!", "invert")]
         case .command: return [KeyHint("Enter", "run"), KeyHint("Esc", "cancel")]
-        case .help: return [KeyHint("any key", "close")]
+        case .help: return [KeyHint("↓↑", "scroll"), KeyHint("any other key", "close")]
         case .revoke, .narrow: return [KeyHint("Esc", "cancel")]
         case .normal:
-            var actions: [Action] = [.help, .open, .filter, .command]
+            // Quit comes second, so it is never the hint a narrow footer drops.
+            var actions: [Action] = [.help, .quit, .open, .filter, .command]
             if s.view == .tree { actions.insert(.toggle, at: 1) }
             if s.view != .tree { actions += [.sortNext] }
             actions += [.revoke, .narrow, .pause]
             if s.view == .calls { actions.append(.follow) }
-            actions.append(.quit)
             return k.hints(actions, readOnly: s.readOnly)
         }
     }

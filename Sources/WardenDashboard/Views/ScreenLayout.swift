@@ -41,8 +41,8 @@ struct ScreenLayout {
             detail = nil
         }
         let inner = list.inset(by: 1)
-        let hasHeader = s.view != .tree
-        listBody = Rect(x: inner.x, y: inner.y + (hasHeader ? 1 : 0), width: inner.width, height: max(0, inner.height - (hasHeader ? 1 : 0)))
+        // Every view has a row of column titles above its rows, the tree included.
+        listBody = Rect(x: inner.x, y: inner.y + 1, width: inner.width, height: max(0, inner.height - 1))
     }
 }
 

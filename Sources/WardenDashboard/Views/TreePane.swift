@@ -5,13 +5,18 @@ import WardenCore
 /// the nearest credential expiry as a bar, and calls per minute as a sparkline.
 enum TreePane {
     /// Right-hand columns: live count, time-left bar, sparkline.
-    static let liveWidth = 4, gaugeWidth = 14, sparkWidth = FleetIndex.sparkMinutes
+    static let liveWidth = 4, gaugeWidth = 15, sparkWidth = FleetIndex.sparkMinutes
+    /// Column titles. The time column is the soonest-expiring active credential's time left,
+    /// not the agent's own expiry (the Agents view's EXPIRES): the title says so.
+    static let titles = (name: "PRINCIPAL / AGENT", live: "LIVE", credential: "CREDENTIAL LEFT", rate: "CALLS/MIN 15M")
 
-    static func render(_ s: DashboardState, list: inout ListState, into buf: inout Buffer, area: Rect) {
+    static func render(_ s: DashboardState, list: inout ListState, into buf: inout Buffer, area whole: Rect) {
         let snap = s.snapshot, t = s.theme, now = s.now
         let badges = s.badges
-        let extras = area.width >= 70
+        let extras = whole.width >= 70
         let rightWidth = extras ? liveWidth + 1 + gaugeWidth + 1 + sparkWidth + 1 : 0
+        header(s, extras: extras, rightWidth: rightWidth, into: &buf, area: whole.row(0))
+        let area = Rect(x: whole.x, y: whole.y + 1, width: whole.width, height: max(0, whole.height - 1))
         let treeArea = Rect(x: area.x, y: area.y, width: area.width - rightWidth, height: area.height)
         let view = TreeView(rows: s.rows.tree, guideStyle: t[.treeGuide], highlightStyle: t[.selection]) { row in
             switch row.id {
@@ -63,5 +68,16 @@ enum TreePane {
                 Sparkline(rates, style: t[.sparkline]).render(into: &buf, area: Rect(x: gaugeArea.right + 1, y: y, width: sparkWidth, height: 1))
             }
         }
+    }
+
+    static func header(_ s: DashboardState, extras: Bool, rightWidth: Int, into buf: inout Buffer, area: Rect) {
+        let style = s.theme[.tableHeader]
+        buf.fill(area, with: Cell(" ", style: style))
+        buf.set(area.x, area.y, titles.name, style: style, maxWidth: area.width - rightWidth)
+        guard extras else { return }
+        let x0 = area.right - rightWidth + 1
+        buf.set(x0, area.y, titles.live, style: style, maxWidth: liveWidth)
+        buf.set(x0 + liveWidth + 1, area.y, titles.credential, style: style, maxWidth: gaugeWidth)
+        buf.set(x0 + liveWidth + 1 + gaugeWidth + 1, area.y, titles.rate, style: style, maxWidth: sparkWidth)
     }
 }

@@ -79,7 +79,7 @@ final class Recorder: @unchecked Sendable {
             let ok = write(batchCalls, batchEvents)
             if !ok {
                 if let d = stopDeadline, Monotonic.nanos() > d {
-                    warn("gave up writing \(batchCalls.count) tool call(s) and \(batchEvents.count) instance event(s) to the store")
+                    warn("gave up writing \(batchCalls.count) tool \(batchCalls.count == 1 ? "call" : "calls") and \(batchEvents.count) instance \(batchEvents.count == 1 ? "event" : "events") to the store")
                 } else {
                     // Put them back in front of anything newer and try again shortly.
                     cond.lock()

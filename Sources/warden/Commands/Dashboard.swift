@@ -32,10 +32,19 @@ enum DashboardCommand {
         }
         let operatorName = Operator.name(flag: globals.operatorName, environment: environment, configured: config.operatorName)
         do {
-            try DashboardApp.run(.init(storePath: path, readOnly: readOnly, operatorName: operatorName, theme: theme,
-                                       config: config, themeSearch: search))
+            let copied = try DashboardApp.run(.init(storePath: path, readOnly: readOnly, operatorName: operatorName, theme: theme,
+                                                    config: config, themeSearch: search))
+            // For terminals that ignore OSC 52: what was copied, once the screen is back.
+            if !copied.isEmpty {
+                print("Copied in the dashboard:")
+                for id in copied { print("  " + TerminalText.safe(id)) }
+            }
         } catch TerminalError.notATerminal {
             CLI.fail("the dashboard needs a terminal (stdin and stdout must be a TTY); use the commands for scripts")
+            return 2
+        } catch TerminalError.unusableTerminal(let term) {
+            CLI.fail("the dashboard cannot draw on this terminal (TERM=\(TerminalText.safe(term.isEmpty ? "unset" : term))): "
+                     + "it needs one that can move the cursor, e.g. TERM=xterm-256color; use the commands for scripts")
             return 2
         } catch {
             CLI.fail("cannot start the dashboard: \(error)")
