@@ -7,6 +7,10 @@ import WardenCore
 ///   typed and length-prefixed, so no two different rows encode alike).
 /// - `warden_digest_step(digest, minus, plus)`: `digest - minus + plus` mod 2^256 (NULLs skip).
 /// - `warden_digest_sum(hash)`: the sum of hashes, an aggregate.
+/// - `warden_digest_swap(old, new)`: returns `new`, and adds `new - old` to this connection's
+///   pending change; `warden_digest_take()` returns that change and clears it. For set-based
+///   UPDATEs that run with triggers off: one pass hashes each row before and after. Both have a
+///   side effect, so they are direct-only (never callable from a trigger or a view).
 ///
 /// Triggers on the governed tables call them, so the digest is kept by whoever writes through
 /// Warden. A plain `sqlite3` shell has none of them: its writes to those tables fail ("no such
@@ -14,6 +18,8 @@ import WardenCore
 final class DigestFunctions {
     private let hasher = SHA256Hasher()
     private var scratch: [UInt8] = []
+    /// What `warden_digest_swap` has changed since the last `warden_digest_take`.
+    fileprivate var pending = StateDigest.zero
 
     static func register(on db: OpaquePointer, owner: DigestFunctions) -> Bool {
         let flags = SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS
@@ -21,6 +27,8 @@ final class DigestFunctions {
         return sqlite3_create_function_v2(db, "warden_row_hash", -1, flags, app, rowHash, nil, nil, nil) == SQLITE_OK
             && sqlite3_create_function_v2(db, "warden_digest_step", 3, flags, nil, digestStep, nil, nil, nil) == SQLITE_OK
             && sqlite3_create_function_v2(db, "warden_digest_sum", 1, flags, nil, nil, sumStep, sumFinal, nil) == SQLITE_OK
+            && sqlite3_create_function_v2(db, "warden_digest_swap", 2, SQLITE_UTF8 | SQLITE_DIRECTONLY, app, digestSwap, nil, nil, nil) == SQLITE_OK
+            && sqlite3_create_function_v2(db, "warden_digest_take", 0, SQLITE_UTF8 | SQLITE_DIRECTONLY, app, digestTake, nil, nil, nil) == SQLITE_OK
     }
 
     /// The canonical encoding of the values, hashed.
@@ -96,4 +104,20 @@ private let sumFinal: @convention(c) (OpaquePointer?) -> Void = { ctx in
     } else {
         DigestFunctions.result(ctx, .zero)
     }
+}
+
+private let digestSwap: @convention(c) (OpaquePointer?, Int32, UnsafeMutablePointer<OpaquePointer?>?) -> Void = { ctx, _, argv in
+    guard let argv, let app = sqlite3_user_data(ctx) else { return }
+    let owner = Unmanaged<DigestFunctions>.fromOpaque(app).takeUnretainedValue()
+    let old = DigestFunctions.digest(argv[0]), new = DigestFunctions.digest(argv[1])
+    if let old { owner.pending.subtract(old) }
+    if let new { owner.pending.add(new) }
+    sqlite3_result_value(ctx, argv[1])
+}
+
+private let digestTake: @convention(c) (OpaquePointer?, Int32, UnsafeMutablePointer<OpaquePointer?>?) -> Void = { ctx, _, _ in
+    guard let app = sqlite3_user_data(ctx) else { return }
+    let owner = Unmanaged<DigestFunctions>.fromOpaque(app).takeUnretainedValue()
+    DigestFunctions.result(ctx, owner.pending)
+    owner.pending = .zero
 }

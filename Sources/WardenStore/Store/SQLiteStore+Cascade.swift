@@ -52,24 +52,24 @@ extension SQLiteStore {
         // version is left unchanged), so this connection skips them for these two statements.
         try db.run("UPDATE row_version SET v = v + 1 WHERE id = 1")
         let version = try db.prepare("SELECT v FROM row_version WHERE id = 1").first { $0.int(0) } ?? 0
-        // With triggers off the row hashes and the state digest are kept here too.
+        // With triggers off, each UPDATE keeps its rows' hashes and the state digest itself, in
+        // the same pass (`digestSwap`).
+        let agentDigest = try digestSwap("agents", changes: ["revoked_at": "?1", "revoke_reason": "?2", "revoked_by": "?3"])
+        let credentialDigest = try digestSwap("credentials", changes: ["revoked_at": "?1", "revoked_by": "?2"])
+        try beginDigestSwaps()
         let (revokedAgents, revokedCredentials) = try db.withoutTriggers { () throws(StoreError) -> (Int, Int) in
-            let a = try keepingDigest(of: "agents", rowids: "SELECT rid FROM temp.cascade_agents WHERE revoked IS NULL") { () throws(StoreError) -> Int in
-                try db.prepare("""
-                    UPDATE agents SET revoked_at = ?, revoke_reason = ?, revoked_by = ?, version = ?
-                    WHERE rowid IN (SELECT rid FROM temp.cascade_agents WHERE revoked IS NULL) AND revoked_at IS NULL
-                    """).bind(m.now, m.reason, root, version).run()
-                return db.changes
-            }
-            let c = try keepingDigest(of: "credentials", rowids: "SELECT rid FROM temp.cascade_credentials") { () throws(StoreError) -> Int in
-                try db.prepare("""
-                    UPDATE credentials SET revoked_at = ?, revoked_by = ?, version = ?
-                    WHERE rowid IN (SELECT rid FROM temp.cascade_credentials) AND revoked_at IS NULL
-                    """).bind(m.now, root, version).run()
-                return db.changes
-            }
-            return (a, c)
+            try db.prepare("""
+                UPDATE agents SET revoked_at = ?1, revoke_reason = ?2, revoked_by = ?3, version = ?4, \(agentDigest)
+                WHERE rowid IN (SELECT rid FROM temp.cascade_agents WHERE revoked IS NULL) AND revoked_at IS NULL
+                """).bind(m.now, m.reason, root, version).run()
+            let a = db.changes
+            try db.prepare("""
+                UPDATE credentials SET revoked_at = ?1, revoked_by = ?2, version = ?3, \(credentialDigest)
+                WHERE rowid IN (SELECT rid FROM temp.cascade_credentials) AND revoked_at IS NULL
+                """).bind(m.now, root, version).run()
+            return (a, db.changes)
         }
+        try applyDigestSwaps()
         // Inside one write transaction nothing else moves; a mismatch means the plan is not what was done.
         guard revokedAgents == agents.count, revokedCredentials == credentials.count else {
             throw .io("cascade revoked \(revokedAgents) agents and \(revokedCredentials) credentials, planned \(agents.count) and \(credentials.count)")

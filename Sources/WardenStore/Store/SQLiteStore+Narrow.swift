@@ -67,17 +67,17 @@ extension SQLiteStore {
         try db.run("UPDATE row_version SET v = v + 1 WHERE id = 1")
         let version = try db.prepare("SELECT v FROM row_version WHERE id = 1").first { $0.int(0) } ?? 0
         let json = JSONWriter.write(rows, indent: false)
-        // With triggers off the row hashes and the state digest are kept here too.
+        // With triggers off the UPDATE keeps row hashes and the state digest itself (`digestSwap`).
+        let digest = try digestSwap("agents", changes: ["scopes": "j.value ->> 1"])
+        try beginDigestSwaps()
         let updated = try db.withoutTriggers { () throws(StoreError) -> Int in
-            try keepingDigest(of: "agents", rowids: "SELECT a.rowid FROM agents a JOIN json_each(?) j ON a.id = j.value ->> 0",
-                              parameter: json) { () throws(StoreError) -> Int in
-                try db.prepare("""
-                    UPDATE agents SET scopes = j.value ->> 1, version = ?
-                    FROM json_each(?) AS j WHERE agents.id = j.value ->> 0
-                    """).bind(version, json).run()
-                return db.changes
-            }
+            try db.prepare("""
+                UPDATE agents SET scopes = j.value ->> 1, version = ?1, \(digest)
+                FROM json_each(?2) AS j WHERE agents.id = j.value ->> 0
+                """).bind(version, json).run()
+            return db.changes
         }
+        try applyDigestSwaps()
         guard updated == changes.count else { throw .io("narrowed \(updated) descendants, planned \(changes.count)") }
     }
 

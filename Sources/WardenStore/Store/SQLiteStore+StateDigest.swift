@@ -124,23 +124,25 @@ extension SQLiteStore {
         return stateDigestSchema
     }
 
-    /// For writes that run with triggers off (the cascade, a narrow's descendants): keeps row
-    /// hashes and the sum right for the rows `rowids` (a subquery of rowids of `table`, with at
-    /// most one `?`, bound to `parameter`) around `body`.
-    func keepingDigest<T>(of table: String, rowids: String, parameter: String? = nil,
-                          _ body: () throws(StoreError) -> T) throws(StoreError) -> T {
-        guard let cols = try governedColumns().first(where: { $0.table == table })?.columns else { return try body() }
-        let hash = Self.rowHash(table, cols)
-        func run(_ sql: String) throws(StoreError) {
-            let st = try db.prepare(sql)
-            if let parameter { st.bind(parameter) }
-            try st.run()
+    /// For set-based UPDATEs that run with triggers off (the cascade, a narrow's descendants):
+    /// the SET term that keeps the row's hash, and the state's, in the same pass. `changes` maps
+    /// each column the UPDATE sets to the SQL of its new value (the same `?N` the UPDATE binds).
+    /// Run `beginDigestSwaps` before the UPDATE and `applyDigestSwaps` after it.
+    func digestSwap(_ table: String, changes: [String: String]) throws(StoreError) -> String {
+        guard let cols = try governedColumns().first(where: { $0.table == table })?.columns else {
+            throw .io("\(table) is not a governed table")
         }
-        try run("UPDATE governed_state SET digest = warden_digest_step(digest, (SELECT warden_digest_sum(\(hash)) FROM \(table) WHERE rowid IN (\(rowids))), NULL)")
-        let result = try body()
-        try run("UPDATE \(table) SET digest = \(hash) WHERE rowid IN (\(rowids))")
-        try run("UPDATE governed_state SET digest = warden_digest_step(digest, NULL, (SELECT warden_digest_sum(digest) FROM \(table) WHERE rowid IN (\(rowids))))")
-        return result
+        // Columns named with their table: an UPDATE … FROM may join a table with the same names.
+        let new = "warden_row_hash('\(table)'" + cols.map { ", " + (changes[$0] ?? "\(table).\($0)") }.joined() + ")"
+        return "digest = warden_digest_swap(\(Self.rowHash(table, cols, "\(table).")), \(new))"
+    }
+
+    func beginDigestSwaps() throws(StoreError) {
+        _ = try db.prepare("SELECT warden_digest_take()").first { _ in () }
+    }
+
+    func applyDigestSwaps() throws(StoreError) {
+        try db.run("UPDATE governed_state SET digest = warden_digest_step(digest, NULL, warden_digest_take()) WHERE id = 1")
     }
 
     /// Recomputes the governed state from the tables and compares it with what the journal's
