@@ -45,9 +45,10 @@ extension ToolCall {
         c.agentID = RecordLimits.clip(agentID, RecordLimits.agent)
         c.instanceID = RecordLimits.clip(instanceID, RecordLimits.instanceID)
         c.credentialID = RecordLimits.clip(credentialID, RecordLimits.credentialID)
-        c.server = RecordLimits.clip(server, RecordLimits.server)
-        c.tool = RecordLimits.clip(tool, RecordLimits.tool)
-        c.reason = RecordLimits.clip(reason, RecordLimits.reason)
+        // Names and reasons come from clients too: a credential pasted there is redacted as well.
+        c.server = RecordLimits.clip(Redaction.summary(text: server, limit: RecordLimits.server).text, RecordLimits.server)
+        c.tool = RecordLimits.clip(Redaction.summary(text: tool, limit: RecordLimits.tool).text, RecordLimits.tool)
+        c.reason = reason.map { Redaction.summary(text: $0, limit: RecordLimits.reason).text }
         c.args = args.map { Redaction.summary(text: $0).text }
         return c
     }
