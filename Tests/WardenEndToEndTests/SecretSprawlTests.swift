@@ -103,6 +103,40 @@ struct SecretSprawlTests {
         #expect(bad.status != 0 && bad.stderr.contains("--args must be JSON"), "\(bad)")
     }
 
+    /// A store written before the rule (schema 2, arguments verbatim) is redacted on its first
+    /// writable open: the secrets leave the file and the WAL, and the journal says how many.
+    @Test func migrationRedactsWhatIsAlreadyStored() throws {
+        let corpus = try Self.corpus()
+        let s = try fleet()
+        var sql = "BEGIN;"
+        for (i, (_, args)) in corpus.enumerated() {
+            let quoted = "'" + args.replacingOccurrences(of: "'", with: "''") + "'"
+            sql += "INSERT INTO tool_calls(at, agent_id, server, tool, decision, args) VALUES (\(1_795_939_200_000 + i), '\(Self.triage)', 'github', 'get_issue', 'allow', \(quoted));"
+        }
+        sql += "DELETE FROM meta WHERE key = 'vacuum_pending'; PRAGMA user_version = 2; COMMIT;"
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+        p.arguments = [s.db, sql]
+        try p.run()
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0)
+        let before = try Data(contentsOf: URL(fileURLWithPath: s.db))
+        #expect(corpus.contains { before.range(of: Data($0.secret.utf8)) != nil }, "the old store holds the secrets verbatim")
+
+        // Any write command migrates (here: a principal added).
+        let r = try s.run("principal", "add", "user:zed@acme.example", "--name", "Zed")
+        #expect(r.status == 0, "\(r)")
+        try expectNoSecret(s, corpus, printed: r.stdout + r.stderr)
+        let audit = try s.ok("audit", "--json").jsonArray()
+        let record = try #require(audit.first { $0["action"] as? String == "store.redact_arguments" }, "\(audit)")
+        let after = "\(record["after"] ?? "")"
+        #expect(after.contains("\"calls_changed\":\(corpus.count)"), "\(after)")
+        #expect(try s.run("audit", "--verify").status == 0)
+        // Migrated once: a second write adds no second record.
+        try s.ok("principal", "add", "user:amy@acme.example", "--name", "Amy")
+        #expect(try s.ok("audit", "--json").jsonArray().filter { $0["action"] as? String == "store.redact_arguments" }.count == 1)
+    }
+
     /// An OTLP AnyValue for a JSON object (kvlist, nested).
     static func anyValue(_ v: Any) -> String {
         switch v {

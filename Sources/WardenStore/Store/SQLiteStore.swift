@@ -175,15 +175,25 @@ public final class SQLiteStore: FleetStore {
 
     private func migrate() throws(StoreError) {
         let current = try userVersion()
-        guard current < Migrations.latest else { return }
+        guard current < Migrations.latest else {
+            try vacuumIfPending()
+            return
+        }
         try db.write { () throws(StoreError) in
             // Re-read inside the lock: another process may have migrated meanwhile.
             let now = try userVersion()
-            for (i, sql) in Migrations.all.enumerated() where i >= now {
-                try db.exec(sql)
+            for (i, m) in Migrations.all.enumerated() where i >= now {
+                switch m {
+                case .sql(let sql): try db.exec(sql)
+                case .code(let step):
+                    if try step(self).vacuum {
+                        try db.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES (?, '1')").bind(Self.vacuumPendingKey).run()
+                    }
+                }
                 try db.exec("PRAGMA user_version = \(i + 1)")
             }
         }
+        try vacuumIfPending()
     }
 
     private static func makeFolder(for path: String) throws(StoreError) {

@@ -1,0 +1,75 @@
+import Glibc
+import WardenCore
+
+// Issue 11 §4: stores written before the one redaction rule hold tool-call arguments (and
+// names) verbatim. This migration applies `ToolCall.forRecording` to every recorded call,
+// journals how many values it redacted, and has the file rewritten so the old text is gone
+// from free pages and from the WAL too.
+extension SQLiteStore {
+    static let vacuumPendingKey = "vacuum_pending"
+
+    /// Inside the migration's transaction. Pages through the calls by `seq` (never updating the
+    /// rows a statement is still reading).
+    func redactStoredArguments() throws(StoreError) -> MigrationEffect {
+        var after: Int64 = 0
+        var rows = 0, changedRows = 0, values = 0
+        let page = try db.prepare("SELECT seq, server, tool, reason, args FROM tool_calls WHERE seq > ? ORDER BY seq LIMIT 2000")
+        let update = try db.prepare("UPDATE tool_calls SET server = ?, tool = ?, reason = ?, args = ? WHERE seq = ?")
+        while true {
+            let batch = try page.bind(after).all { s in (s.int(0), s.string(1), s.string(2), s.optString(3), s.optString(4)) }
+            if batch.isEmpty { break }
+            for (seq, server, tool, reason, args) in batch {
+                rows += 1
+                after = seq
+                var n = 0
+                func redacted(_ text: String, _ limit: Int) -> String {
+                    let r = Redaction.summary(text: text, limit: limit)
+                    n += r.count
+                    return r.text
+                }
+                let newServer = redacted(server, RecordLimits.server), newTool = redacted(tool, RecordLimits.tool)
+                let newReason = reason.map { redacted($0, RecordLimits.reason) }
+                let newArgs = args.map { redacted($0, RecordLimits.args) }
+                if newServer != server || newTool != tool || newReason != reason || newArgs != args {
+                    changedRows += 1
+                    values += n
+                    try update.bind(newServer, newTool, newReason, newArgs, seq).run()
+                }
+            }
+        }
+        // A store with no calls (a new one) has nothing to say and nothing to rewrite.
+        if rows == 0 { return MigrationEffect() }
+        let last = try db.prepare("SELECT max(at) FROM audit").first { $0.optInt(0) } ?? nil
+        try appendAudit(Mutation(operatorName: "warden", now: max(Self.wallClock(), last ?? 0)),
+                        action: "store.redact_arguments", target: "tool_calls", before: nil,
+                        after: json(["redacted_values": .int(values), "calls_changed": .int(changedRows),
+                                     "calls_examined": .int(rows), "rule": .string("issue 11 redaction")]))
+        return MigrationEffect(vacuum: true)
+    }
+
+    /// After a migration asked for it (and on later opens until it succeeds): `VACUUM`, then a
+    /// truncating checkpoint, so no page of the file or its WAL keeps the old text. Another
+    /// process reading at that moment makes it wait for the next writable open.
+    func vacuumIfPending() throws(StoreError) {
+        guard try db.prepare("SELECT value FROM meta WHERE key = ?").bind(Self.vacuumPendingKey).first({ $0.string(0) }) != nil
+        else { return }
+        do {
+            try db.exec("VACUUM")
+            try db.exec("PRAGMA wal_checkpoint(TRUNCATE)")
+            try db.write { () throws(StoreError) in
+                try db.prepare("DELETE FROM meta WHERE key = ?").bind(Self.vacuumPendingKey).run()
+            }
+            try db.exec("PRAGMA wal_checkpoint(TRUNCATE)")
+        } catch {
+            // Left pending: the next writable open tries again.
+            return
+        }
+    }
+
+    /// The wall clock, for the migration's journal record (a store opened has no clock given).
+    static func wallClock() -> Timestamp {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
+    }
+}
