@@ -51,6 +51,8 @@ struct RedactionTests {
         #expect(Redaction.redact(#"{"password": 1234}"#).text == #"{"password": "[redacted:password]"}"#)
         #expect(Redaction.redact(#"{"cookie": {"sid": "abc"}, "ok": 1}"#).text == #"{"cookie": "[redacted:cookie]", "ok": 1}"#)
         #expect(Redaction.redact("AKIAIOSFODNN7EXAMPLE").text == "[redacted:aws_access_key]")
+        #expect(Redaction.redact("redis://:hunter22@cache:6379 and https://bob:pw1@x.example/a").text
+                == "redis://:[redacted:url_password]@cache:6379 and https://bob:[redacted:url_password]@x.example/a")
         let v = JSONValue.object([("accessKeyId", .string("abc")), ("Session", .number("1")), ("token", .null)])
         #expect(Redaction.summary(v).text == #"{"accessKeyId":"[redacted:access_key]","Session":"[redacted:session]","token":null}"#)
     }
@@ -70,7 +72,7 @@ struct RedactionTests {
             "task-list ask-me-anything desk-lamp-with-a-very-long-name-indeed sk-short",
             "Bearer of bad news", "the AKIA prefix alone", "AKIAIOSFODNN7EXAMPLEX is 21 chars",
             "eyJ not a jwt", "ghp_short", "xoxb-1", "heyJude.mp3.and.more", "keyboard=us", "monkey: banana",
-            "https://session.example.com/path", "repo=acme/api issue=#1234 q=\"flaky test 7\"",
+            "https://session.example.com/path", "https://example.com:8443/a?b=c@d", "mailto:bob@example.com", "repo=acme/api issue=#1234 q=\"flaky test 7\"",
         ]
         for s in plain {
             let r = Redaction.redact(s)

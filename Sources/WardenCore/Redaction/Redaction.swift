@@ -75,6 +75,11 @@ struct TextRedactor {
                 i = e
                 continue
             }
+            if c == 58, let (s, e) = urlPassword(at: i) {
+                replace(s, e, "url_password")
+                i = e
+                continue
+            }
             guard Self.isRunByte(c) else { i += 1; continue }
             i = word(at: i)
         }
@@ -101,6 +106,21 @@ struct TextRedactor {
         guard let (valueStart, quotedKey) = valueStart(afterKey: end),
               let kind = SensitiveKeys.kind(of: UnsafeBufferPointer(rebasing: b[start..<end]).asKey) else { return end }
         return value(at: valueStart, quotedKey: quotedKey, kind: kind)
+    }
+
+    /// `scheme://user:PASSWORD@host` with `i` at the scheme's `:`: the password's range.
+    func urlPassword(at i: Int) -> (Int, Int)? {
+        let n = b.count
+        guard i + 3 < n, b[i + 1] == 47, b[i + 2] == 47 else { return nil }
+        func stop(_ c: UInt8) -> Bool { c == 47 || c == 64 || c <= 32 || c == 34 || c == 39 || c == 92 || c == 63 || c == 35 }
+        var j = i + 3
+        while j < n, !stop(b[j]), b[j] != 58 { j += 1 }
+        guard j < n, b[j] == 58 else { return nil }
+        let start = j + 1
+        var e = start
+        while e < n, !stop(b[e]) { e += 1 }
+        guard e < n, b[e] == 64, e > start, !CredentialPatterns.isMarker(b, start) else { return nil }
+        return (start, e)
     }
 
     /// Where the value after a key starts (`":`, `=`, `: ` …), and whether the key was quoted.
