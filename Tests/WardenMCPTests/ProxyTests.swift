@@ -304,6 +304,22 @@ struct ProxyTests {
         #expect(args.contains(#""api_key":"[redacted:api_key]""#))
     }
 
+    /// Issue 11 §5: a 1 MiB tool name (refused or denied) and a 1 MiB argument are recorded
+    /// within their limits.
+    @Test func recordedTextsAreCapped() throws {
+        let fleet = try Fleet()
+        let s = try start(fleet)
+        s.initialize()
+        _ = s.call(String(repeating: "n", count: 1 << 20), [("q", .string(String(repeating: "q", count: 1 << 20)))])
+        _ = s.call("echo", [("text", .string(String(repeating: "e", count: 1 << 20)))])
+        #expect(s.finish() == 0)
+        let calls = try fleet.calls()
+        #expect(!calls.isEmpty)
+        for c in calls {
+            #expect(c.tool.count <= RecordLimits.tool && (c.args ?? "").count <= RecordLimits.args && (c.reason ?? "").count <= RecordLimits.reason)
+        }
+    }
+
     /// Issue 11 §4: every secret of the corpus, as an allowed and as a denied call's arguments,
     /// reaches neither the store file, its WAL, the proxy's stderr nor its answers.
     @Test func noCorpusSecretReachesTheStoreOrOutput() throws {
