@@ -108,11 +108,14 @@ struct SecretSprawlTests {
     @Test func migrationRedactsWhatIsAlreadyStored() throws {
         let corpus = try Self.corpus()
         let s = try fleet()
-        var sql = "BEGIN;"
+        // As a SQLite built without SECURE_DELETE writes (Debian's zeroes deleted content).
+        var sql = "PRAGMA secure_delete = OFF; BEGIN;"
         for (i, (_, args)) in corpus.enumerated() {
             let quoted = "'" + args.replacingOccurrences(of: "'", with: "''") + "'"
             sql += "INSERT INTO tool_calls(at, agent_id, server, tool, decision, args) VALUES (\(1_795_939_200_000 + i), '\(Self.triage)', 'github', 'get_issue', 'allow', \(quoted));"
         }
+        // Rows deleted earlier leave their text in free pages: only a rewrite of the file removes it.
+        sql += "CREATE TABLE old_calls AS SELECT * FROM tool_calls; DROP TABLE old_calls;"
         sql += "DELETE FROM meta WHERE key = 'vacuum_pending'; PRAGMA user_version = 2; COMMIT;"
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
