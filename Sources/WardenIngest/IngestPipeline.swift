@@ -101,6 +101,7 @@ final class BatchDecoder {
     init(options: IngestOptions) {
         self.options = options
         batch.events.reserveCapacity(options.batchSize)
+        otlp.clock = Monotonic.ms
     }
 
     /// True when the batch is full (time to hand it over).
@@ -160,9 +161,14 @@ final class BatchDecoder {
     }
 
     /// The end of the input: OTLP spans still waiting for an ancestor are decided on what is known.
-    func endOfInput() {
+    func endOfInput() { release(otlp.finish) }
+
+    /// Following: OTLP spans that waited too long are decided on what is known.
+    func releaseStale() { release(otlp.releaseStale) }
+
+    private func release(_ decide: () -> OTLPDecoder.Document) {
         guard options.format == .otlp, !failed else { return }
-        let doc = otlp.finish()
+        let doc = decide()
         if doc.events.isEmpty && doc.settledEmptyLines == 0 && doc.skippedSpans == 0 { return }
         if batch.isEmpty { batch.startedAt = Monotonic.ms() }
         absorb(doc)
@@ -219,6 +225,11 @@ public final class IngestPipeline {
     func feed(_ item: LineReader.Item) throws(StoreError) {
         decoder.feed(item)
         if decoder.full { try flush() }
+    }
+
+    /// Following a file: OTLP spans held past their time window are decided and go with the next write.
+    public func releaseStaleSpans() {
+        decoder.releaseStale()
     }
 
     /// Writes pending events if they have waited long enough (or `force`). Never in strict mode.

@@ -29,7 +29,11 @@ public final class OTLPDecoder {
     var pendingLines: [Int: (waiting: Int, gave: Bool)] = [:]
     var documents = 0
     public static let maxHeldSpans = 10_000
-    public static let maxHeldDocuments = 64
+    public static let maxHeldDocuments = 1000
+    /// Following a file (`releaseStale`): how long a span may wait for its ancestors.
+    public static let maxHeldMilliseconds: Int64 = 60_000
+    /// Monotonic milliseconds, for `releaseStale` (set by the pipeline; tests set their own).
+    public var clock: () -> Int64 = { 0 }
 
     public init() {}
 

@@ -8,15 +8,17 @@ import WardenStore
 // under a tool span is the same call seen twice) and its nearest agent span is found (or the
 // root is reached); an agent span once its nearest agent ancestor is found, so a delegation is
 // recorded before the sub-agent's own events. Spans whose ancestors have not arrived are held,
-// at most `maxHeldSpans` of them for at most `maxHeldDocuments` documents, and decided on what
-// is known when they leave that window or at the end of the input (`finish`).
+// at most `maxHeldSpans` of them for at most `maxHeldDocuments` documents (and, following a
+// file, `maxHeldMilliseconds`), and decided on what is known when they leave that window or at
+// the end of the input (`finish`).
 extension OTLPDecoder {
     struct Held {
         var span: Span
         var resource: Resource
         var source: Int
-        /// The document counter when it was first seen.
+        /// The document counter when it was first seen, and the clock then.
         var since: Int
+        var heldAt: Int64
         var role: Role
         var key: String { span.traceID + span.spanID }
     }
@@ -30,6 +32,7 @@ extension OTLPDecoder {
             parentOfSpan[key] = s.parentID.map { s.traceID + $0 } ?? ""
         }
         var fresh: [Held] = []
+        let now = clock()
         for s in spans {
             let key = s.traceID + s.spanID
             let r = role(s)
@@ -38,7 +41,7 @@ extension OTLPDecoder {
             case .tool: toolSpans.insert(key)
             default: break
             }
-            fresh.append(Held(span: s, resource: resources[s.resource], source: source, since: documents, role: r))
+            fresh.append(Held(span: s, resource: resources[s.resource], source: source, since: documents, heldAt: now, role: r))
         }
         if pendingLines[source] == nil { pendingLines[source] = (0, false) }
         var doc = Document()
@@ -53,11 +56,21 @@ extension OTLPDecoder {
     }
 
     /// At the end of the input: every held span is decided on what is known.
-    public func finish() -> Document {
+    public func finish() -> Document { release { _ in true } }
+
+    /// While following a file: spans held longer than `maxHeldMilliseconds` are decided on
+    /// what is known (their ancestors may never be written).
+    public func releaseStale() -> Document {
+        let now = clock()
+        return release { now - $0.heldAt >= Self.maxHeldMilliseconds }
+    }
+
+    private func release(_ due: (Held) -> Bool) -> Document {
         var doc = Document()
+        if held.isEmpty { return doc }
         let candidates = held
         held = []
-        decide(candidates, &doc) { _, _ in true }
+        decide(candidates, &doc) { _, c in due(c) }
         settle(&doc, current: nil)
         return doc
     }
