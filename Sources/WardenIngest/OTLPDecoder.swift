@@ -209,8 +209,8 @@ public final class OTLPDecoder {
         }
         var args: String?
         if let v = a["gen_ai.tool.call.arguments"] {
-            // Redacted (`Redaction`) before anything else sees it.
-            if case .string(let text) = v { args = Redaction.summary(text: text).text } else { args = Redaction.summary(v.json).text }
+            // Structured values are redacted here, where keys are known; the store redacts text.
+            if case .string(let text) = v { args = text } else { args = Redaction.summary(v.json).text }
         }
         return ToolCall(at: s.start, agentID: agent, instanceID: instance,
                         credentialID: a["warden.credential.id"]?.text, server: server ?? a["gen_ai.tool.type"]?.text ?? "unknown",

@@ -51,6 +51,8 @@ struct RedactionTests {
         #expect(Redaction.redact(#"{"password": 1234}"#).text == #"{"password": "[redacted:password]"}"#)
         #expect(Redaction.redact(#"{"cookie": {"sid": "abc"}, "ok": 1}"#).text == #"{"cookie": "[redacted:cookie]", "ok": 1}"#)
         #expect(Redaction.redact("AKIAIOSFODNN7EXAMPLE").text == "[redacted:aws_access_key]")
+        #expect(Redaction.redact("mysql --password hunter2 --verbose --token -x").text
+                == "mysql --password [redacted:password] --verbose --token -x")
         #expect(Redaction.redact("redis://:hunter22@cache:6379 and https://bob:pw1@x.example/a").text
                 == "redis://:[redacted:url_password]@cache:6379 and https://bob:[redacted:url_password]@x.example/a")
         let v = JSONValue.object([("accessKeyId", .string("abc")), ("Session", .number("1")), ("token", .null)])

@@ -26,14 +26,14 @@ public enum RecordLimits {
 
     /// The first field of `call` over its limit and that limit, or nil.
     public static func overLimit(_ call: ToolCall) -> (field: String, limit: Int, length: Int)? {
-        let fields: [(String, String?, Int)] = [
-            ("agent", call.agentID, agent), ("instance", call.instanceID, instanceID),
-            ("credential_id", call.credentialID, credentialID), ("server", call.server, server), ("tool", call.tool, tool),
-        ]
-        for (name, value, limit) in fields {
-            if let value, value.utf8.count > limit, value.count > limit { return (name, limit, value.count) }
+        // No array per call: this runs for every ingested event.
+        func over(_ name: String, _ value: String?, _ limit: Int) -> (field: String, limit: Int, length: Int)? {
+            guard let value, value.utf8.count > limit, value.count > limit else { return nil }
+            return (name, limit, value.count)
         }
-        return nil
+        return over("agent", call.agentID, agent) ?? over("instance", call.instanceID, instanceID)
+            ?? over("credential_id", call.credentialID, credentialID) ?? over("server", call.server, server)
+            ?? over("tool", call.tool, tool)
     }
 }
 

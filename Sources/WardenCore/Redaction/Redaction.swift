@@ -11,7 +11,11 @@ public enum Redaction {
     public static func marker(_ kind: String) -> String { "[redacted:" + kind + "]" }
 
     /// The kind a value under `key` is redacted as, or nil when the key is not sensitive.
-    public static func sensitiveKind(forKey key: some StringProtocol) -> String? { SensitiveKeys.kind(of: key) }
+    public static func sensitiveKind(forKey key: some StringProtocol) -> String? {
+        var k = String(key)
+        guard k.withUTF8({ SensitiveKeys.mayBeSensitive($0) }) else { return nil }
+        return SensitiveKeys.kind(of: k)
+    }
 
     /// `text` with every secret replaced, and how many were.
     public static func redact(_ text: String) -> (text: String, count: Int) {
@@ -103,8 +107,9 @@ struct TextRedactor {
             p = q == p ? p + 1 : q + 1
         }
         // Only a word followed by `:` or `=` can be a key: the key rule runs for those alone.
-        guard let (valueStart, quotedKey) = valueStart(afterKey: end),
-              let kind = SensitiveKeys.kind(of: UnsafeBufferPointer(rebasing: b[start..<end]).asKey) else { return end }
+        guard let (valueStart, quotedKey) = valueStart(afterKey: end) ?? flagValueStart(start, end) else { return end }
+        let key = UnsafeBufferPointer(rebasing: b[start..<end])
+        guard SensitiveKeys.mayBeSensitive(key), let kind = SensitiveKeys.kind(of: key.asKey) else { return end }
         return value(at: valueStart, quotedKey: quotedKey, kind: kind)
     }
 
@@ -121,6 +126,15 @@ struct TextRedactor {
         while e < n, !stop(b[e]) { e += 1 }
         guard e < n, b[e] == 64, e > start, !CredentialPatterns.isMarker(b, start) else { return nil }
         return (start, e)
+    }
+
+    /// A command-line flag and its value, `--password hunter2`: where the value starts.
+    func flagValueStart(_ start: Int, _ end: Int) -> (Int, Bool)? {
+        guard end - start > 2, b[start] == 45, b[start + 1] == 45, end < b.count, b[end] == 32 else { return nil }
+        var i = end
+        while i < b.count, b[i] == 32 { i += 1 }
+        guard i < b.count, b[i] != 45 else { return nil }  // the next flag, not a value
+        return (i, false)
     }
 
     /// Where the value after a key starts (`":`, `=`, `: ` …), and whether the key was quoted.

@@ -33,6 +33,25 @@ enum SensitiveKeys {
     ]
     static let describingFirstWords: Set<String> = ["max", "min", "num", "total", "has", "is", "use"]
 
+    /// Fragments one of which every sensitive key contains (lowercased): most keys (`repo`,
+    /// `issue`, `q`) are ruled out here without building anything.
+    static let fragments: [[UInt8]] = ["tok", "secret", "pass", "pwd", "cookie", "session", "auth", "key", "credential",
+                                       "bearer", "jwt"].map { Array($0.utf8) }
+
+    static func mayBeSensitive(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        let n = b.count
+        for f in fragments where f.count <= n {
+            var i = 0
+            while i + f.count <= n {
+                var k = 0
+                while k < f.count && (b[i + k] | 0x20) == f[k] { k += 1 }
+                if k == f.count { return true }
+                i += 1
+            }
+        }
+        return false
+    }
+
     /// The kind a value under `key` is redacted as, or nil when the key is not sensitive.
     static func kind(of key: some StringProtocol) -> String? {
         let ws = words(of: key)
