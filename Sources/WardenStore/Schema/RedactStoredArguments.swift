@@ -53,17 +53,26 @@ extension SQLiteStore {
     func vacuumIfPending() throws(StoreError) {
         guard try db.prepare("SELECT value FROM meta WHERE key = ?").bind(Self.vacuumPendingKey).first({ $0.string(0) }) != nil
         else { return }
+        // A reader elsewhere (a dashboard) must not hold up this open for long: try briefly.
+        try db.exec("PRAGMA busy_timeout = 250")
+        defer { try? db.exec("PRAGMA busy_timeout = 10000") }
         do {
             try db.exec("VACUUM")
-            try db.exec("PRAGMA wal_checkpoint(TRUNCATE)")
+            // Busy (a reader still needs old frames): the old pages stay until a later open.
+            guard try checkpointTruncated() else { return }
             try db.write { () throws(StoreError) in
                 try db.prepare("DELETE FROM meta WHERE key = ?").bind(Self.vacuumPendingKey).run()
             }
-            try db.exec("PRAGMA wal_checkpoint(TRUNCATE)")
+            _ = try checkpointTruncated()
         } catch {
             // Left pending: the next writable open tries again.
             return
         }
+    }
+
+    /// `PRAGMA wal_checkpoint(TRUNCATE)`: true when it completed (every frame copied, the WAL emptied).
+    private func checkpointTruncated() throws(StoreError) -> Bool {
+        try db.prepare("PRAGMA wal_checkpoint(TRUNCATE)").first { $0.int(0) == 0 } ?? false
     }
 
     /// The wall clock, for the migration's journal record (a store opened has no clock given).
