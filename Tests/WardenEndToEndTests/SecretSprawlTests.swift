@@ -103,11 +103,13 @@ struct SecretSprawlTests {
         #expect(bad.status != 0 && bad.stderr.contains("--args must be JSON"), "\(bad)")
     }
 
-    /// A store written before the rule (schema 2, arguments verbatim) is redacted on its first
-    /// writable open: the secrets leave the file and the WAL, and the journal says how many.
+    /// A store written before the rule (arguments verbatim) is redacted on its first writable
+    /// open: the secrets leave the file and the WAL, and the journal says how many.
     @Test func migrationRedactsWhatIsAlreadyStored() throws {
         let corpus = try Self.corpus()
         let s = try fleet()
+        // The schema just before the redaction migration (the latest one).
+        let latest = try #require(Int(try sqlite(s.db, "PRAGMA user_version").trimmingCharacters(in: .whitespacesAndNewlines)))
         // As a SQLite built without SECURE_DELETE writes (Debian's zeroes deleted content).
         var sql = "PRAGMA secure_delete = OFF; BEGIN;"
         for (i, (_, args)) in corpus.enumerated() {
@@ -116,13 +118,8 @@ struct SecretSprawlTests {
         }
         // Rows deleted earlier leave their text in free pages: only a rewrite of the file removes it.
         sql += "CREATE TABLE old_calls AS SELECT * FROM tool_calls; DROP TABLE old_calls;"
-        sql += "DELETE FROM meta WHERE key = 'vacuum_pending'; PRAGMA user_version = 2; COMMIT;"
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-        p.arguments = [s.db, sql]
-        try p.run()
-        p.waitUntilExit()
-        #expect(p.terminationStatus == 0)
+        sql += "DELETE FROM meta WHERE key = 'vacuum_pending'; PRAGMA user_version = \(latest - 1); COMMIT;"
+        _ = try sqlite(s.db, sql)
         let before = try Data(contentsOf: URL(fileURLWithPath: s.db))
         #expect(corpus.contains { before.range(of: Data($0.secret.utf8)) != nil }, "the old store holds the secrets verbatim")
 
@@ -138,6 +135,20 @@ struct SecretSprawlTests {
         // Migrated once: a second write adds no second record.
         try s.ok("principal", "add", "user:amy@acme.example", "--name", "Amy")
         #expect(try s.ok("audit", "--json").jsonArray().filter { $0["action"] as? String == "store.redact_arguments" }.count == 1)
+    }
+
+    /// Runs the sqlite3 shell on a store (behind Warden's back, as an older Warden's file would be).
+    func sqlite(_ path: String, _ sql: String) throws -> String {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+        p.arguments = [path, sql]
+        let out = Pipe()
+        p.standardOutput = out
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0, "sqlite3 \(sql)")
+        return String(decoding: data, as: UTF8.self)
     }
 
     /// An OTLP AnyValue for a JSON object (kvlist, nested).

@@ -8,13 +8,15 @@ import WardenCore
 struct RedactionMigrationTests {
     static let secret = "ghp_" + String(repeating: "Zq9", count: 12)
 
-    /// A store as an earlier Warden left it: schema 2, a call with a secret in its arguments.
+    /// A store as an earlier Warden left it: the schema just before this migration, a call with
+    /// a secret in its arguments.
     func oldStore() throws -> TempStore {
         let t = try TempStore()
+        let before = try #require(Migrations.all.firstIndex(of: Migrations.redactArguments))
         try t.store.db.exec("""
             INSERT INTO tool_calls(at, agent_id, server, tool, decision, args)
                 VALUES (1, 'a', 'github', 'get_issue', 'allow', '{"pwd":"hunter2hunter2","note":"\(Self.secret)"}');
-            PRAGMA user_version = 2;
+            PRAGMA user_version = \(before);
             """)
         return t
     }

@@ -1,24 +1,7 @@
-/// One step of the schema's history: SQL, or work done in Swift inside the same transaction.
-enum Migration: Sendable {
-    case sql(String)
-    /// `vacuum`: the file is rewritten (`VACUUM`) once the migration has committed, when the
-    /// step asks for it (it cannot run inside a transaction).
-    case code(@Sendable (SQLiteStore) throws(StoreError) -> MigrationEffect)
-
-    /// Issue 11 §4: arguments recorded before the one redaction rule are redacted in place,
-    /// journaled with the count, and VACUUMed out of the file.
-    static let redactStoredArguments = Migration.code { store throws(StoreError) in try store.redactStoredArguments() }
-}
-
-/// What a migration written in Swift asks of what follows its commit.
-struct MigrationEffect: Sendable {
-    var vacuum = false
-}
-
 /// The schema, versioned with PRAGMA user_version and migrated forward on open.
 /// Append a migration to change the schema; never edit one that has shipped.
 enum Migrations {
-    static let all: [Migration] = [.sql(v1), .sql(v2), .redactStoredArguments]
+    static let all: [String] = [v1, v2, redactArguments]
 
     static var latest: Int { all.count }
 
@@ -146,4 +129,9 @@ enum Migrations {
         }
         return sql
     }()
+
+    /// Issue 11 §4: arguments recorded before the one redaction rule are redacted in place,
+    /// journaled with the count, and VACUUMed out of the file. The work is Swift's
+    /// (`SQLiteStore.redactStoredArguments`), run by `migrate` after every step of the schema.
+    static let redactArguments = "-- redact stored tool-call arguments (RedactStoredArguments.swift)\nSELECT 1;"
 }

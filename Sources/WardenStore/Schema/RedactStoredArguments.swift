@@ -9,8 +9,8 @@ extension SQLiteStore {
     static let vacuumPendingKey = "vacuum_pending"
 
     /// Inside the migration's transaction. Pages through the calls by `seq` (never updating the
-    /// rows a statement is still reading).
-    func redactStoredArguments() throws(StoreError) -> MigrationEffect {
+    /// rows a statement is still reading). Marks the file for rewriting (`vacuumIfPending`).
+    func redactStoredArguments() throws(StoreError) {
         var after: Int64 = 0
         var rows = 0, changedRows = 0, values = 0
         let page = try db.prepare("SELECT seq, server, tool, reason, args FROM tool_calls WHERE seq > ? ORDER BY seq LIMIT 2000")
@@ -38,13 +38,13 @@ extension SQLiteStore {
             }
         }
         // A store with no calls (a new one) has nothing to say and nothing to rewrite.
-        if rows == 0 { return MigrationEffect() }
+        if rows == 0 { return }
         let last = try db.prepare("SELECT max(at) FROM audit").first { $0.optInt(0) } ?? nil
-        try appendAudit(Mutation(operatorName: "warden", now: max(Self.wallClock(), last ?? 0)),
+        try appendAudit(Mutation(operatorName: "warden", now: max(Self.redactionClock(), last ?? 0)),
                         action: "store.redact_arguments", target: "tool_calls", before: nil,
                         after: json(["redacted_values": .int(values), "calls_changed": .int(changedRows),
                                      "calls_examined": .int(rows), "rule": .string("issue 11 redaction")]))
-        return MigrationEffect(vacuum: true)
+        try db.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES (?, '1')").bind(Self.vacuumPendingKey).run()
     }
 
     /// After a migration asked for it (and on later opens until it succeeds): `VACUUM`, then a
@@ -76,7 +76,7 @@ extension SQLiteStore {
     }
 
     /// The wall clock, for the migration's journal record (a store opened has no clock given).
-    static func wallClock() -> Timestamp {
+    static func redactionClock() -> Timestamp {
         var ts = timespec()
         clock_gettime(CLOCK_REALTIME, &ts)
         return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000

@@ -182,17 +182,16 @@ public final class SQLiteStore: FleetStore {
         try db.write { () throws(StoreError) in
             // Re-read inside the lock: another process may have migrated meanwhile.
             let now = try userVersion()
-            for (i, m) in Migrations.all.enumerated() where i >= now {
-                switch m {
-                case .sql(let sql): try db.exec(sql)
-                case .code(let step):
-                    if try step(self).vacuum {
-                        try db.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES (?, '1')").bind(Self.vacuumPendingKey).run()
-                    }
-                }
+            var redact = false
+            for (i, sql) in Migrations.all.enumerated() where i >= now {
+                try db.exec(sql)
+                if sql == Migrations.redactArguments { redact = true }
                 try db.exec("PRAGMA user_version = \(i + 1)")
             }
+            // After every schema step, so its journal record describes the store as migrated.
+            if redact { try redactStoredArguments() }
         }
+        // VACUUM cannot run inside a transaction: after the commit.
         try vacuumIfPending()
     }
 
