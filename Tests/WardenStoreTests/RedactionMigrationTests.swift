@@ -41,7 +41,8 @@ struct RedactionMigrationTests {
     /// writable open (and does not hold this one up).
     @Test func aReaderPostponesTheRewrite() throws {
         let t = try oldStore()
-        let reader = try SQLiteStore.open(path: t.path, readOnly: true)
+        // A reader that never migrates (a plain read-only open may migrate an old store itself).
+        let reader = try SQLiteStore.openForInspection(path: t.path)
         try reader.db.exec("BEGIN; SELECT count(*) FROM tool_calls;")
         let s = try SQLiteStore.open(path: t.path)
         #expect(try s.calls(CallQuery(limit: 10)).first?.args?.contains("hunter2") == false)
