@@ -14,7 +14,8 @@ import WardenStore
 ///   another agent's span is a delegation seen in the wild.
 /// - Every other span is counted and skipped.
 /// The decoder remembers agent and tool spans across lines (a trace is often split over
-/// several exports), up to a bounded number.
+/// several exports), up to a bounded number, and decides a span only once its ancestors are
+/// known, whatever order the spans come in (OTLPSpanJoin.swift).
 public final class OTLPDecoder {
     /// Spans seen on earlier lines: what each span was (bounded memory). `parentOfSpan` holds
     /// every span seen, a root as "".
