@@ -57,6 +57,7 @@ public final class FileFollower {
                 }
             }
         }
+        pipeline.releaseStaleSpans()
         try pipeline.flushIfDue(force: true)
     }
 

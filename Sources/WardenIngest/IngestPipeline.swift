@@ -72,8 +72,10 @@ public struct IngestStats: Equatable, Sendable {
 /// Decoded lines waiting for one store transaction, with what decoding found along the way.
 struct DecodedBatch: Sendable {
     var events: [TelemetryEvent] = []
-    /// Lines that gave events, in order, with how many each gave.
-    var lines: [(line: Int, events: Int)] = []
+    /// Events by line, in order: the line, how many events, and whether this is the line's
+    /// first group (it is counted then; an OTLP line whose spans waited for an ancestor gives
+    /// further groups later).
+    var lines: [(line: Int, events: Int, first: Bool)] = []
     /// Lines refused while decoding.
     var errors: [(line: Int, reason: String)] = []
     /// Lines read (all of them), and those with nothing to record (blank, OTLP without tool or agent spans).
@@ -88,7 +90,7 @@ struct DecodedBatch: Sendable {
     /// The number of the batch's last input line.
     var lastLine = 0
 
-    var isEmpty: Bool { lineCount == 0 }
+    var isEmpty: Bool { lineCount == 0 && events.isEmpty && empty == 0 }
 }
 
 /// The decoding half of the pipeline: lines in, batches out. Runs on the reading thread.
@@ -103,6 +105,7 @@ final class BatchDecoder {
     init(options: IngestOptions) {
         self.options = options
         batch.events.reserveCapacity(options.batchSize)
+        otlp.clock = Monotonic.ms
     }
 
     /// True when the batch is full (time to hand it over).
@@ -140,22 +143,40 @@ final class BatchDecoder {
                 if case .toolCall = event.body { batch.toolCalls += 1 }
                 batch.events.append(event)
             case .otlp:
-                let doc = try otlp.decode(bytes, source: number)
-                batch.spans += doc.spans
-                batch.skippedSpans += doc.skippedSpans
-                if doc.events.isEmpty {
-                    batch.empty += 1
-                    return
-                }
-                for e in doc.events { if case .toolCall = e.body { batch.toolCalls += 1 } }
-                batch.events.append(contentsOf: doc.events)
+                absorb(try otlp.decode(bytes, source: number))
+                return
             }
         } catch {
             batch.errors.append((number, error.description))
             if options.strict { failed = true }
             return
         }
-        batch.lines.append((number, batch.events.count - before))
+        batch.lines.append((number, batch.events.count - before, true))
+    }
+
+    /// An OTLP document's events, grouped by the line each came from.
+    func absorb(_ doc: OTLPDecoder.Document) {
+        batch.spans += doc.spans
+        batch.skippedSpans += doc.skippedSpans
+        if doc.lineEmpty { batch.empty += 1 }
+        batch.empty += doc.settledEmptyLines
+        for e in doc.events { if case .toolCall = e.body { batch.toolCalls += 1 } }
+        batch.events.append(contentsOf: doc.events)
+        for g in doc.groups { batch.lines.append((g.source, g.count, g.first)) }
+    }
+
+    /// The end of the input: OTLP spans still waiting for an ancestor are decided on what is known.
+    func endOfInput() { release(otlp.finish) }
+
+    /// Following: OTLP spans that waited too long are decided on what is known.
+    func releaseStale() { release(otlp.releaseStale) }
+
+    private func release(_ decide: () -> OTLPDecoder.Document) {
+        guard options.format == .otlp, !failed else { return }
+        let doc = decide()
+        if doc.events.isEmpty && doc.settledEmptyLines == 0 && doc.skippedSpans == 0 { return }
+        if batch.isEmpty { batch.startedAt = Monotonic.ms() }
+        absorb(doc)
     }
 
     func tooLong(number: Int, bytes: Int) {
@@ -215,6 +236,11 @@ public final class IngestPipeline {
         if decoder.full { try flush() }
     }
 
+    /// Following a file: OTLP spans held past their time window are decided and go with the next write.
+    public func releaseStaleSpans() {
+        decoder.releaseStale()
+    }
+
     /// Writes pending events if they have waited long enough (or `force`). Never in strict mode.
     public func flushIfDue(force: Bool = false) throws(StoreError) {
         if options.strict || decoder.batch.isEmpty { return }
@@ -230,6 +256,7 @@ public final class IngestPipeline {
     /// At the end of input: writes what is left. Strict: applies everything now, or nothing.
     @discardableResult
     public func finish() throws(StoreError) -> IngestStats {
+        decoder.endOfInput()
         try flush()
         return stats
     }
@@ -263,7 +290,7 @@ public final class IngestPipeline {
             // The common case: every event applied.
             stats.events += outcome.applied
             stats.toolCalls += batch.toolCalls
-            stats.ingested += batch.lines.count
+            stats.ingested += batch.lines.reduce(0) { $0 + ($1.first ? 1 : 0) }
         } else if options.strict {
             failed = true
             let (index, reason) = outcome.rejected[0]
@@ -276,7 +303,7 @@ public final class IngestPipeline {
             var rejectedEvents = [String?](repeating: nil, count: events.count)
             for (i, reason) in outcome.rejected { rejectedEvents[i] = reason }
             var k = 0
-            for (line, count) in batch.lines {
+            for (line, count, first) in batch.lines {
                 var applied = 0
                 var reason: String?
                 for j in k..<(k + count) {
@@ -291,6 +318,8 @@ public final class IngestPipeline {
                 k += count
                 if let reason {
                     refusals.append((line, reason))
+                } else if !first {
+                    continue  // the line was counted with its first events
                 } else if applied == 0 {
                     stats.skipped += 1
                 } else {

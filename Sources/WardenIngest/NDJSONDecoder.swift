@@ -232,14 +232,21 @@ public struct NDJSONDecoder {
             }
         }
 
-        /// `args`: a summary string, or an object/array kept as its compact text.
+        /// `args`: a summary string, or an object/array kept as its compact JSON (values under
+        /// sensitive keys redacted here, where the structure is known); the store redacts and
+        /// cuts the text, as it does every recorded argument summary.
         func args() throws(LineError) -> String? {
             guard let x = v[Field.args.rawValue] else { return nil }
             switch x {
             case .null: return nil
+            // Text is redacted and cut by the store (`ToolCall.forRecording`), once.
             case .string(let s, let e, let esc): return try scanner.text(s, e, esc)
             case .composite(let s, let e, _):
-                return scanner.raw(s, e)
+                // Parsed, so that a sensitive key's whole value (an object too) is redacted.
+                guard let value = try? JSONParser.parse(bytes: UnsafeBufferPointer(rebasing: scanner.b[s..<e])) else {
+                    return scanner.raw(s, e)
+                }
+                return Redaction.summary(value).text
             default: throw LineError("field 'args' must be a string or an object, not \(x.typeName)")
             }
         }

@@ -14,24 +14,49 @@ import WardenStore
 ///   another agent's span is a delegation seen in the wild.
 /// - Every other span is counted and skipped.
 /// The decoder remembers agent and tool spans across lines (a trace is often split over
-/// several exports), up to a bounded number.
+/// several exports), up to a bounded number, and decides a span only once its ancestors are
+/// known, whatever order the spans come in (OTLPSpanJoin.swift).
 public final class OTLPDecoder {
-    /// Spans seen on earlier lines: what each span was (bounded memory).
-    private var agentOfSpan: [String: String] = [:]
-    private var toolSpans: Set<String> = []
-    private var parentOfSpan: [String: String] = [:]
+    /// Spans seen on earlier lines: what each span was (bounded memory). `parentOfSpan` holds
+    /// every span seen, a root as "".
+    var agentOfSpan: [String: String] = [:]
+    var toolSpans: Set<String> = []
+    var parentOfSpan: [String: String] = [:]
     static let memory = 200_000
+    /// Spans waiting for an ancestor not seen yet (see OTLPSpanJoin.swift), bounded in number
+    /// and in how many documents they wait.
+    var held: [Held] = []
+    /// Lines with spans still held: how many, and whether the line has given events yet.
+    var pendingLines: [Int: (waiting: Int, gave: Bool)] = [:]
+    var documents = 0
+    public static let maxHeldSpans = 10_000
+    public static let maxHeldDocuments = 1000
+    /// Following a file (`releaseStale`): how long a span may wait for its ancestors.
+    public static let maxHeldMilliseconds: Int64 = 60_000
+    /// Monotonic milliseconds, for `releaseStale` (set by the pipeline; tests set their own).
+    public var clock: () -> Int64 = { 0 }
 
     public init() {}
 
-    /// What one line held.
+    /// What one line gave: its events, and those of earlier lines' spans that were waiting
+    /// for an ancestor this line brought (each event keeps its line as `source`).
     public struct Document {
+        /// In the order to apply them: an agent's delegation before its calls.
         public var events: [TelemetryEvent] = []
+        /// `events` by line, in order: (line, how many, whether the line gives events for the first time).
+        public var groups: [(source: Int, count: Int, first: Bool)] = []
+        /// Spans of this line.
         public var spans = 0
         public var toolCalls = 0
         public var agentSpans = 0
         /// Spans that carry nothing Warden records (model calls, HTTP, duplicates, …).
         public var skippedSpans = 0
+        /// Spans of this line held for an ancestor not seen yet.
+        public var heldSpans = 0
+        /// This line gave no events and holds none: nothing to record.
+        public var lineEmpty = false
+        /// Earlier lines whose held spans were all decided now without giving any event.
+        public var settledEmptyLines = 0
     }
 
     /// An attribute value.
@@ -147,96 +172,6 @@ public final class OTLPDecoder {
         return .other
     }
 
-    func map(_ spans: [Span], _ resources: [Resource], source: Int) -> Document {
-        var doc = Document()
-        doc.spans = spans.count
-        var byID: [String: Int] = [:]
-        for (i, s) in spans.enumerated() { byID[s.traceID + s.spanID] = i }
-        let roles = spans.map(role)
-        // Remember this line's spans first, so spans out of order within a line resolve too.
-        forgetIfFull()
-        for (i, s) in spans.enumerated() {
-            let key = s.traceID + s.spanID
-            if let p = s.parentID { parentOfSpan[key] = s.traceID + p }
-            switch roles[i] {
-            case .agent(let ref?): agentOfSpan[key] = ref
-            case .tool: toolSpans.insert(key)
-            default: break
-            }
-        }
-        /// The agent of the nearest agent span above `key` (walking parent links; bounded).
-        func agentAbove(_ key: String) -> String? {
-            var k = parentOfSpan[key]
-            var steps = 0
-            while let cur = k, steps < 256 {
-                if let a = agentOfSpan[cur] { return a }
-                k = parentOfSpan[cur]
-                steps += 1
-            }
-            return nil
-        }
-        var events: [TelemetryEvent] = []
-        var lastSeen: [String: (agent: String, host: String, pid: Int64?, at: Timestamp)] = [:]
-        var seenDelegations = Set<String>()
-        for (i, s) in spans.enumerated() {
-            let key = s.traceID + s.spanID
-            let res = resources[s.resource]
-            switch roles[i] {
-            case .agent(let ref?):
-                doc.agentSpans += 1
-                if let parent = agentAbove(key), parent != ref, seenDelegations.insert(parent + "\u{0}" + ref).inserted {
-                    events.append(TelemetryEvent(at: s.start, agent: parent, source: source, body: .observedDelegation(child: ref)))
-                }
-                if let inst = instanceID(agent: ref, res) {
-                    if lastSeen[inst] == nil {
-                        events.append(TelemetryEvent(at: s.start, agent: ref, source: source,
-                                                     body: .instanceStarted(instanceID: inst, host: res.host ?? "unknown", pid: res.pid)))
-                    }
-                    note(&lastSeen, inst, ref, res, s.end)
-                }
-            case .agent(nil):
-                doc.skippedSpans += 1  // an agent span that names no agent
-            case .tool:
-                if let p = s.parentID, toolSpans.contains(s.traceID + p) {
-                    doc.skippedSpans += 1  // the same call, seen again one level down
-                    continue
-                }
-                guard let agent = s.attributes["gen_ai.agent.id"]?.text ?? s.attributes["gen_ai.agent.name"]?.text
-                        ?? agentAbove(key) ?? res.serviceName else {
-                    doc.skippedSpans += 1
-                    continue
-                }
-                doc.toolCalls += 1
-                let inst = instanceID(agent: agent, res)
-                events.append(TelemetryEvent(at: s.start, agent: agent, source: source, body: .toolCall(call(s, agent: agent, instance: inst))))
-                if let inst { note(&lastSeen, inst, agent, res, s.end) }
-            case .other:
-                doc.skippedSpans += 1
-            }
-        }
-        // One heartbeat per instance per line, at the last moment it was seen.
-        for (inst, seen) in lastSeen.sorted(by: { $0.key < $1.key }) {
-            events.append(TelemetryEvent(at: seen.at, agent: seen.agent, source: source,
-                                         body: .heartbeat(instanceID: inst, host: seen.host, pid: seen.pid)))
-        }
-        doc.events = events
-        return doc
-    }
-
-    private func note(_ lastSeen: inout [String: (agent: String, host: String, pid: Int64?, at: Timestamp)],
-                      _ inst: String, _ agent: String, _ res: Resource, _ at: Timestamp) {
-        let prev = lastSeen[inst]?.at ?? at
-        lastSeen[inst] = (agent, res.host ?? "unknown", res.pid, max(prev, at))
-    }
-
-    private func forgetIfFull() {
-        if parentOfSpan.count > Self.memory || agentOfSpan.count > Self.memory || toolSpans.count > Self.memory {
-            parentOfSpan.removeAll(keepingCapacity: true)
-            agentOfSpan.removeAll(keepingCapacity: true)
-            toolSpans.removeAll(keepingCapacity: true)
-        }
-    }
-
     /// One instance per agent per process. The process's own agent (its `service.name`) keeps
     /// `service.instance.id` as given; otherwise, and for other agents hosted in the same
     /// process, `NAME@BASE`, so each agent gets its own instance.
@@ -275,7 +210,8 @@ public final class OTLPDecoder {
         }
         var args: String?
         if let v = a["gen_ai.tool.call.arguments"] {
-            if case .string(let text) = v { args = text } else { args = JSONWriter.write(v.json, indent: false) }
+            // Structured values are redacted here, where keys are known; the store redacts text.
+            if case .string(let text) = v { args = text } else { args = Redaction.summary(v.json).text }
         }
         return ToolCall(at: s.start, agentID: agent, instanceID: instance,
                         credentialID: a["warden.credential.id"]?.text, server: server ?? a["gen_ai.tool.type"]?.text ?? "unknown",

@@ -62,6 +62,52 @@ struct FollowTests {
         #expect(pipeline.stats.ingested == 7 && pipeline.stats.rejected == 1)
     }
 
+    /// OTLP while following: a child span written before its parent (in another flush) waits
+    /// for it and counts once under the parent's agent; a span whose parent never comes is
+    /// decided once it has waited `maxHeldMilliseconds` (clock given by the test).
+    @Test func otlpSpansWaitForTheirParentsWithinATimeWindow() throws {
+        let t = try TempStore()
+        let f = try Fleet(t.store)
+        let path = t.folder + "/live.jsonl"
+        let err = Output()
+        let pipeline = IngestPipeline(store: try t.open(), options: IngestOptions(format: .otlp, operatorName: "tester"),
+                                      sourceName: path, report: err.write)
+        nonisolated(unsafe) var now: Int64 = 1_000
+        pipeline.decoder.otlp.clock = { now }
+        let follower = FileFollower(path: path, pipeline: pipeline)
+        let t0: Int64 = 1_795_900_000_000
+        let res = [OTLP.s("service.name", "svc")]
+        let child = OTLP.span(id: "00000000000000c1", parent: "00000000000000b1", name: "tools/call get_issue", startMs: t0 + 2, durationMs: 5,
+                              attrs: [OTLP.s("mcp.method.name", "tools/call"), OTLP.s("gen_ai.tool.name", "github/get_issue")])
+        let parent = OTLP.span(id: "00000000000000b1", parent: "00000000000000a1", name: "execute_tool get_issue", startMs: t0 + 1, durationMs: 7,
+                               attrs: [OTLP.s("gen_ai.operation.name", "execute_tool"), OTLP.s("gen_ai.tool.name", "github/get_issue")])
+        let agent = OTLP.span(id: "00000000000000a1", name: "invoke_agent planner", startMs: t0, durationMs: 10,
+                              attrs: [OTLP.s("gen_ai.operation.name", "invoke_agent"), OTLP.s("gen_ai.agent.name", "planner")])
+        try (OTLP.line(resource: res, spans: [child]) + "\n").write(toFile: path, atomically: false, encoding: .utf8)
+        try follower.poll()
+        #expect(try t.count("tool_calls") == 0)
+        try append(path, OTLP.line(resource: res, spans: [parent]) + "\n")
+        try follower.poll()
+        #expect(try t.count("tool_calls") == 0)  // the agent span has not ended yet
+        try append(path, OTLP.line(resource: res, spans: [agent]) + "\n")
+        try follower.poll()
+        let calls = try t.open().calls(CallQuery(limit: 10))
+        #expect(calls.count == 1 && calls.first?.agentID == f.planner.id, "\(calls)")
+        // An orphan: held, then decided once its time is up.
+        let orphan = OTLP.span(id: "00000000000000d1", parent: "00000000000000e1", name: "tools/call get_repo", startMs: t0 + 20, durationMs: 1,
+                               attrs: [OTLP.s("mcp.method.name", "tools/call"), OTLP.s("gen_ai.tool.name", "github/get_repo")])
+        try append(path, OTLP.line(resource: res, spans: [orphan]) + "\n")
+        try follower.poll()
+        #expect(try t.count("tool_calls") == 1)
+        now += OTLPDecoder.maxHeldMilliseconds
+        try follower.poll()
+        #expect(try t.count("tool_calls") == 2)
+        try follower.close()
+        // The MCP client span's line and the agent span's line (no instance to mark) recorded nothing of their own.
+        #expect(pipeline.stats.ingested == 2 && pipeline.stats.skipped == 2 && pipeline.stats.rejected == 0,
+                "\(pipeline.stats) \(err.value)")
+    }
+
     /// The real loop (`IngestCommand` with --follow) in a thread, stopped by SIGINT's flag.
     @Test func followCommandStopsOnInterrupt() async throws {
         let t = try TempStore()

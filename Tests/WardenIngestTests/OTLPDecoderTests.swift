@@ -150,3 +150,129 @@ struct OTLPDecoderTests {
         #expect(try t.count("agents") == 3)
     }
 }
+
+/// Issue 12 §8: exporters write a span when it ends (children before parents) and a
+/// collector's flush may cut anywhere. The shipped sample, re-emitted in end order and cut at
+/// every span boundary (and one span per document, and backwards), decodes to the same calls,
+/// attributed to the same agents, and the same delegations, as the sample as written.
+@Suite("OTLP spans split across documents")
+struct OTLPSplitTests {
+    /// (resource JSON, span JSON, end time) of every span in the sample, in file order.
+    static func sampleSpans() throws -> [(resource: Any, span: [String: Any], end: Int64)] {
+        let text = try String(contentsOfFile: SampleTests.root + "/Samples/otel-genai-traces.jsonl", encoding: .utf8)
+        var out: [(Any, [String: Any], Int64)] = []
+        for line in text.split(separator: "\n") {
+            let doc = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            for rs in doc["resourceSpans"] as? [[String: Any]] ?? [] {
+                for ss in rs["scopeSpans"] as? [[String: Any]] ?? [] {
+                    for sp in ss["spans"] as? [[String: Any]] ?? [] {
+                        out.append((rs["resource"] ?? [:], sp, Int64(sp["endTimeUnixNano"] as? String ?? "0") ?? 0))
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// One OTLP document holding `spans`, consecutive spans of one resource under one resourceSpans entry.
+    static func document(_ spans: ArraySlice<(resource: Any, span: [String: Any], end: Int64)>) throws -> String {
+        var entries: [[String: Any]] = []
+        var lastResource: String?
+        for s in spans {
+            let r = String(decoding: try JSONSerialization.data(withJSONObject: s.resource, options: [.sortedKeys]), as: UTF8.self)
+            if r == lastResource, var last = entries.popLast(), var scopes = last["scopeSpans"] as? [[String: Any]],
+               var list = scopes[0]["spans"] as? [[String: Any]] {
+                list.append(s.span)
+                scopes[0]["spans"] = list
+                last["scopeSpans"] = scopes
+                entries.append(last)
+            } else {
+                entries.append(["resource": s.resource, "scopeSpans": [["scope": ["name": "sdk"], "spans": [s.span]]]])
+            }
+            lastResource = r
+        }
+        return String(decoding: try JSONSerialization.data(withJSONObject: ["resourceSpans": entries]), as: UTF8.self)
+    }
+
+    /// What a sequence of documents decodes to: calls as AGENT SERVER/TOOL @AT, and delegations.
+    static func outcome(_ documents: [String]) throws -> (calls: [String], delegations: [String]) {
+        let d = OTLPDecoder()
+        var events: [TelemetryEvent] = []
+        for doc in documents { events += try decodeOTLP(doc, d).events }
+        events += d.finish().events
+        var calls: [String] = [], delegations: [String] = []
+        var agentsSeen = Set<String>()
+        for e in events {
+            switch e.body {
+            case .toolCall(let c):
+                calls.append("\(e.agent ?? "?") \(c.server)/\(c.tool) @\(c.at)")
+                agentsSeen.insert(e.agent ?? "?")
+            case .observedDelegation(let child):
+                delegations.append("\(e.agent ?? "?") > \(child)")
+                // A delegation must come before any event of the sub-agent it creates.
+                #expect(!agentsSeen.contains(child), "the delegation to \(child) came after its calls")
+            default: break
+            }
+        }
+        return (calls.sorted(), delegations.sorted())
+    }
+
+    @Test func sameCallsAndAgentsWhateverTheOrderAndCuts() throws {
+        let spans = try Self.sampleSpans()
+        let text = try String(contentsOfFile: SampleTests.root + "/Samples/otel-genai-traces.jsonl", encoding: .utf8)
+        let expected = try Self.outcome(text.split(separator: "\n").map(String.init))
+        #expect(expected.calls.count == 16)
+        #expect(!expected.calls.contains { $0.hasPrefix("code-review-agent ") && $0.contains("get_file_contents") })
+        // As an exporter writes them: by end time, children first.
+        let ended = spans.sorted { $0.end < $1.end }
+        for order in [ended, Array(ended.reversed()), spans] {
+            for cut in 1..<order.count {
+                let docs = [try Self.document(order[..<cut]), try Self.document(order[cut...])]
+                let got = try Self.outcome(docs)
+                #expect(got.calls == expected.calls, "cut at \(cut)")
+                #expect(got.delegations == expected.delegations, "cut at \(cut)")
+            }
+            let single = try order.indices.map { try Self.document(order[$0...$0]) }
+            let got = try Self.outcome(single)
+            #expect(got.calls == expected.calls && got.delegations == expected.delegations, "one span per document")
+        }
+    }
+
+    /// Held spans are bounded: an MCP client span whose parent never comes is counted once the
+    /// window has passed, attributed as well as what is known allows.
+    @Test func aParentThatNeverComesIsNotWaitedForForever() throws {
+        let d = OTLPDecoder()
+        let t: Int64 = 1_795_900_000_000
+        let orphan = OTLP.line(resource: [OTLP.s("service.name", "svc")], spans: [
+            OTLP.span(id: "aaaaaaaaaaaaaaa1", parent: "bbbbbbbbbbbbbbb1", name: "tools/call get_issue", startMs: t, durationMs: 1,
+                      attrs: [OTLP.s("mcp.method.name", "tools/call"), OTLP.s("gen_ai.tool.name", "github/get_issue")]),
+        ])
+        let first = try decodeOTLP(orphan, d)
+        #expect(first.events.isEmpty && first.heldSpans == 1 && !first.lineEmpty)
+        var calls = 0
+        for _ in 0..<OTLPDecoder.maxHeldDocuments {
+            calls += try decodeOTLP(OTLP.line(resource: [], spans: []), d).toolCalls
+        }
+        #expect(calls == 1)
+        #expect(d.finish().events.isEmpty)
+    }
+
+    /// Through the pipeline into a store: one span per line, children first, still 16 calls
+    /// under the right agents, and every line accounted for.
+    @Test(.enabled(if: SampleTests.haveFleet, "needs Samples/acme-fleet.json"))
+    func splitSampleIngestsAsTheSampleDoes() throws {
+        let spans = try Self.sampleSpans().sorted { $0.end < $1.end }
+        let lines = try spans.indices.map { try Self.document(spans[$0...$0]) }
+        let t = try SampleTests().acmeStore()
+        let path = try t.file("split.jsonl", lines.joined(separator: "\n") + "\n")
+        let out = Output(), err = Output()
+        #expect(try ingest(t, path, format: .otlp, out: out, err: err) == 0, "\(err.value)")
+        #expect(out.value.hasPrefix("\(lines.count) lines: "), "\(out.value)")
+        let s = try t.open()
+        let calls = try s.calls(CallQuery(limit: 1000))
+        #expect(calls.count == 16)
+        let auditor = try #require(try s.agents().first { $0.name == "dependency-auditor" })
+        #expect(!auditor.registered && auditor.parentID == "spiffe://acme.example/agent/code-review-agent/3e9b")
+        #expect(calls.filter { $0.agentID == auditor.id }.count == 2)
+    }
+}

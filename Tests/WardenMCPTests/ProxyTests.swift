@@ -304,7 +304,48 @@ struct ProxyTests {
         let call = try #require(try fleet.calls().first)
         let args = try #require(call.args)
         #expect(!args.contains(secret) && !args.contains("sk-123") && !args.contains("\u{1b}") && !args.contains("\n"))
-        #expect(args.contains(#""api_key":"***""#))
+        #expect(args.contains(#""api_key":"[redacted:api_key]""#))
+    }
+
+    /// Issue 11 §5: a 1 MiB tool name (refused or denied) and a 1 MiB argument are recorded
+    /// within their limits.
+    @Test func recordedTextsAreCapped() throws {
+        let fleet = try Fleet()
+        let s = try start(fleet)
+        s.initialize()
+        _ = s.call(String(repeating: "n", count: 1 << 20), [("q", .string(String(repeating: "q", count: 1 << 20)))])
+        _ = s.call("echo", [("text", .string(String(repeating: "e", count: 1 << 20)))])
+        #expect(s.finish() == 0)
+        let calls = try fleet.calls()
+        #expect(!calls.isEmpty)
+        for c in calls {
+            #expect(c.tool.count <= RecordLimits.tool && (c.args ?? "").count <= RecordLimits.args && (c.reason ?? "").count <= RecordLimits.reason)
+        }
+    }
+
+    /// Issue 11 §4: every secret of the corpus, as an allowed and as a denied call's arguments,
+    /// reaches neither the store file, its WAL, the proxy's stderr nor its answers.
+    @Test func noCorpusSecretReachesTheStoreOrOutput() throws {
+        let corpus = try ProxyCorpus.entries()
+        #expect(corpus.count >= 30)
+        let fleet = try Fleet()
+        let s = try start(fleet)
+        s.initialize()
+        var answers = ""
+        for (_, args) in corpus {
+            guard case .object(let members)? = try? JSONParser.parse(args) else { Issue.record("bad corpus line \(args)"); continue }
+            answers += JSONWriter.write(s.call("add", members) ?? .null, indent: false)
+            answers += JSONWriter.write(s.call("delete_repo", members) ?? .null, indent: false)
+        }
+        #expect(s.finish() == 0)
+        let calls = try fleet.calls()
+        #expect(calls.count == 2 * corpus.count)
+        #expect(calls.allSatisfy { ($0.args ?? "").contains("[redacted:") })
+        let stored = ProxyCorpus.bytes(fleet.path) + ProxyCorpus.bytes(fleet.path + "-wal") + ProxyCorpus.bytes(fleet.stderrPath)
+        for (secret, _) in corpus {
+            #expect(!ProxyCorpus.contains(stored, secret), "\(secret) is in the store, its WAL or stderr")
+            #expect(!answers.contains(secret), "\(secret) is in an answer")
+        }
     }
 
     @Test func errorsAndIsErrorResultsAreRecordedAsErrors() throws {

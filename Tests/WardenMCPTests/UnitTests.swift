@@ -104,7 +104,7 @@ struct ArgumentSummaryTests {
                                   ("other", .string("wdn_" + String(repeating: "Z", count: 43)))])
         let s = ArgumentSummary.make(v, secret: secret)!
         #expect(!s.contains("QQQQ") && !s.contains("ZZZZ") && !s.contains("abc") && !s.contains("1234"))
-        #expect(s == #"{"note":"***","Authorization":"***","nested":{"api-key":"***","password":"***"},"other":"***"}"#)
+        #expect(s == #"{"note":"use [redacted:warden_secret] please","Authorization":"[redacted:authorization]","nested":{"api-key":"[redacted:api_key]","password":"[redacted:password]"},"other":"[redacted:warden_secret]"}"#)
     }
 
     @Test func controlCharactersAreDropped() {

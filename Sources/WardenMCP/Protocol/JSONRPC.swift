@@ -74,103 +74,11 @@ public enum JSONRPC {
 
 /// A short, secret-free, single-line summary of a tool call's arguments for the call log.
 public enum ArgumentSummary {
-    /// Keys whose values are never shown.
-    static let sensitiveKeyParts = ["token", "secret", "password", "passwd", "authorization", "api_key", "apikey",
-                                    "credential", "cookie", "private_key", "session"]
-
-    /// Compact JSON of `arguments`, values under sensitive keys and anything that looks like a
-    /// Warden secret (or equals `secret`) replaced by `***`, control characters dropped,
-    /// cut at `limit` characters. Stops walking once the limit is reached (10 MB arguments cost
-    /// what 200 characters cost).
+    /// Compact JSON of `arguments` under WardenCore's one redaction rule (`Redaction`): values
+    /// under sensitive keys, credentials inside text and the proxy's own `secret` become
+    /// `[redacted:KIND]`; control characters dropped; cut at `limit` characters.
     public static func make(_ arguments: JSONValue?, secret: String, limit: Int = ToolCall.maxArgsLength) -> String? {
         guard let arguments else { return nil }
-        var w = Writer(limit: limit, secret: secret)
-        w.emit(arguments)
-        return w.finish()
-    }
-
-    static func isSensitive(_ key: String) -> Bool {
-        let k = String(key.lowercased().map { $0 == "-" ? "_" : $0 })
-        return sensitiveKeyParts.contains { k.contains($0) }
-    }
-
-    struct Writer {
-        let limit: Int
-        let secret: String
-        var out = ""
-        var count = 0
-        var full = false
-
-        init(limit: Int, secret: String) {
-            self.limit = limit
-            self.secret = secret
-        }
-
-        mutating func put(_ s: String) {
-            if full { return }
-            for ch in s.unicodeScalars {
-                // Control characters (C0, DEL, C1) and line/paragraph separators are dropped.
-                if ch.value < 0x20 || ch.value == 0x7F || (0x80...0x9F).contains(ch.value)
-                    || ch.value == 0x2028 || ch.value == 0x2029 { continue }
-                if count >= limit - 1 { full = true; return }
-                out.unicodeScalars.append(ch)
-                count += 1
-            }
-        }
-
-        mutating func string(_ s: String) {
-            // Only what can be shown is looked at (a 10 MB string costs what 200 characters
-            // cost); the window reaches past the cut so a secret straddling it is still caught.
-            let window = String(String.UnicodeScalarView(s.unicodeScalars.prefix(limit + 64)))
-            if (!secret.isEmpty && window.contains(secret))
-                || (window.utf8.count >= 47 && window.contains(Credential.secretPrefix)) {
-                put("\"***\"")
-                return
-            }
-            // Line breaks and tabs read as spaces; other control characters are dropped.
-            var shown = ""
-            for ch in window.unicodeScalars.prefix(limit) {
-                if ch == "\n" || ch == "\r" || ch == "\t" { shown += " "; continue }
-                if ch.value < 0x20 || ch.value == 0x7F || (0x80...0x9F).contains(ch.value)
-                    || ch.value == 0x2028 || ch.value == 0x2029 { continue }
-                shown.unicodeScalars.append(ch)
-            }
-            var q = ""
-            JSONWriter.quote(shown, &q)
-            // Cut (no closing quote) when more remains than was shown.
-            if s.utf8.count > window.utf8.count || window.unicodeScalars.count > limit { q.removeLast() }
-            put(q)
-        }
-
-        mutating func emit(_ v: JSONValue) {
-            if full { return }
-            switch v {
-            case .null: put("null")
-            case .bool(let b): put(b ? "true" : "false")
-            case .number(let n): put(n)
-            case .string(let s): string(s)
-            case .array(let items):
-                put("[")
-                for (i, item) in items.enumerated() {
-                    if full { return }
-                    if i > 0 { put(",") }
-                    emit(item)
-                }
-                put("]")
-            case .object(let members):
-                put("{")
-                for (i, (key, value)) in members.enumerated() {
-                    if full { return }
-                    if i > 0 { put(",") }
-                    var q = ""
-                    JSONWriter.quote(key, &q)
-                    put(q + ":")
-                    if ArgumentSummary.isSensitive(key) { put("\"***\"") } else { emit(value) }
-                }
-                put("}")
-            }
-        }
-
-        func finish() -> String { full ? out + "…" : out }
+        return Redaction.summary(arguments, alsoSecret: secret, limit: limit).text
     }
 }

@@ -1,7 +1,7 @@
 /// The schema, versioned with PRAGMA user_version and migrated forward on open.
 /// Append a migration to change the schema; never edit one that has shipped.
 enum Migrations {
-    static let all: [String] = [v1, v2, revokedBy, stateDigest]
+    static let all: [String] = [v1, v2, revokedBy, stateDigest, redactArguments]
 
     static var latest: Int { all.count }
 
@@ -179,4 +179,9 @@ enum Migrations {
     );
     INSERT INTO governed_state VALUES (1, zeroblob(32), '');
     """
+
+    /// Arguments recorded before the one redaction rule are redacted in place,
+    /// journaled with the count, and VACUUMed out of the file. The work is Swift's
+    /// (`SQLiteStore.redactStoredArguments`), run by `migrate` after every step of the schema.
+    static let redactArguments = "-- redact stored tool-call arguments (RedactStoredArguments.swift)\nSELECT 1;"
 }

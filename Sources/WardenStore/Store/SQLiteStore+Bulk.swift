@@ -61,7 +61,7 @@ extension SQLiteStore {
                 var minutes: [MinuteKey: (calls: Int64, denied: Int64)] = [:]
                 let st = insert.stmt
                 for n in 0..<callCount {
-                    let c = call(n)
+                    let c = call(n).forRecording()
                     // Direct binds: the variadic `bind` casts every value, which dominates at a million rows.
                     insert.reset()
                     sqlite3_bind_int64(st, 1, c.at)
@@ -74,7 +74,7 @@ extension SQLiteStore {
                     Self.bulkText(st, 8, c.reason)
                     if let d = c.durationMs { sqlite3_bind_int64(st, 9, d) } else { sqlite3_bind_null(st, 9) }
                     Self.bulkText(st, 10, c.result?.rawValue)
-                    Self.bulkText(st, 11, c.args.map(Self.clip))
+                    Self.bulkText(st, 11, c.args)
                     try insert.run()
                     let key = MinuteKey(agent: c.agentID, minute: c.at / 60_000)
                     let denied: Int64 = c.decision == .deny ? 1 : 0

@@ -102,9 +102,11 @@ extension SQLiteStore {
             seqs.reserveCapacity(calls.count)
             // Per-minute counts are summed in memory and written once per (agent, minute).
             var minutes: [TelemetryWriter.MinuteKey: (calls: Int64, denied: Int64)] = [:]
-            for c in calls {
+            for raw in calls {
+                // Every call is recorded under the one rule: texts capped, arguments redacted.
+                let c = raw.forRecording()
                 try insert.bind(c.at, c.agentID, c.instanceID, c.credentialID, c.server, c.tool, c.decision.rawValue,
-                                c.reason, c.durationMs, c.result?.rawValue, c.args.map(Self.clip)).run()
+                                c.reason, c.durationMs, c.result?.rawValue, c.args).run()
                 seqs.append(db.lastInsertRowID)
                 let key = TelemetryWriter.MinuteKey(agent: c.agentID, minute: c.at / 60_000)
                 minutes[key, default: (0, 0)].calls += 1
@@ -117,12 +119,6 @@ extension SQLiteStore {
             for (k, v) in minutes { try bump.bind(k.agent, k.minute, v.calls, v.denied).run() }
             return seqs
         }
-    }
-
-    /// Argument summaries are kept short.
-    static func clip(_ s: String) -> String {
-        // UTF-8 bytes bound the characters from above and are counted in O(1): most summaries stop here.
-        s.utf8.count <= ToolCall.maxArgsLength || s.count <= ToolCall.maxArgsLength ? s : String(s.prefix(ToolCall.maxArgsLength - 1)) + "…"
     }
 
     public func recordInstanceEvents(_ events: [InstanceEvent]) throws(StoreError) {
@@ -139,7 +135,7 @@ extension SQLiteStore {
                 switch e {
                 case .started(let i):
                     guard try agent(i.agentID) != nil else { throw .notFound("no agent '\(i.agentID)' for instance '\(i.id)'") }
-                    try start.bind(i.id, i.agentID, i.host, i.pid, i.startedAt, i.lastHeartbeat).run()
+                    try start.bind(i.id, i.agentID, RecordLimits.clip(i.host, RecordLimits.host), i.pid, i.startedAt, i.lastHeartbeat).run()
                 case .heartbeat(let id, let at):
                     try beat.bind(at, id).run()
                 case .stopped(let id, let at):

@@ -198,6 +198,9 @@ struct TelemetryWriter {
 
     /// True when the event changed something.
     mutating func apply(_ e: TelemetryEvent, _ out: inout TelemetryOutcome) throws -> Bool {
+        if let tooLong = Self.overLimit(e) {
+            throw EventRefusal(reason: "\(tooLong.field) is \(tooLong.length) characters, longer than the \(tooLong.limit)-character limit")
+        }
         switch e.body {
         case .toolCall(let c):
             let agent = try resolveSlot(e.agent, at: e.at, &out)
@@ -232,6 +235,22 @@ struct TelemetryWriter {
             if try lookup(child) != nil { return false }
             _ = try resolve(child, at: e.at, &out, parent: parent)
             return true
+        }
+    }
+
+    /// Identifiers are refused over their limit rather than stored cut (two cut IDs could merge).
+    static func overLimit(_ e: TelemetryEvent) -> (field: String, limit: Int, length: Int)? {
+        func check(_ field: String, _ value: String?, _ limit: Int) -> (String, Int, Int)? {
+            guard let value, value.utf8.count > limit, value.count > limit else { return nil }
+            return (field, limit, value.count)
+        }
+        if let a = check("agent", e.agent, RecordLimits.agent) { return a }
+        switch e.body {
+        case .toolCall(let c): return RecordLimits.overLimit(c)
+        case .instanceStarted(let id, _, _), .heartbeat(let id, _, _), .instanceStopped(let id):
+            return check("instance", id, RecordLimits.instanceID)
+        case .observedDelegation(let child): return check("agent", child, RecordLimits.agent)
+        case .delegate(_, let id, _, _): return check("id", id, RecordLimits.agent)
         }
     }
 
@@ -317,7 +336,8 @@ struct TelemetryWriter {
 
     // MARK: instances and calls
 
-    func startInstance(id: String, agent: String, host: String, pid: Int64?, at: Timestamp) throws {
+    func startInstance(id: String, agent: String, host rawHost: String, pid: Int64?, at: Timestamp) throws {
+        let host = RecordLimits.clip(rawHost, RecordLimits.host)
         let owner = try db.prepare("SELECT agent_id FROM instances WHERE id = ?").bind(id).first { $0.string(0) }
         if let owner, owner != agent {
             throw EventRefusal(reason: "instance '\(id)' belongs to \(owner), not \(agent)")
@@ -329,13 +349,15 @@ struct TelemetryWriter {
             """).bind(id, agent, host, pid, at, at).run()
     }
 
-    mutating func recordCall(_ c: ToolCall, agent resolved: TelemetrySession.Resolved, at: Timestamp) throws {
+    mutating func recordCall(_ raw: ToolCall, agent resolved: TelemetrySession.Resolved, at: Timestamp) throws {
         let agent = resolved.id
+        // The one rule for recorded calls: texts capped, arguments redacted.
+        let c = raw.forRecording()
         let s = insertCall.stmt
         // Every parameter is bound below, so no clear_bindings. The texts are copied into one
         // reused buffer and bound SQLITE_STATIC: no allocation and copy per field inside SQLite.
         sqlite3_reset(s)
-        let args = c.args.map(Self.clip)
+        let args = c.args
         let decision = c.decision.rawValue, result = c.result?.rawValue
         let buf = session.scratch
         buf.reserve(agent.utf8.count + (c.instanceID?.utf8.count ?? 0) + (c.credentialID?.utf8.count ?? 0)
@@ -360,11 +382,6 @@ struct TelemetryWriter {
     }
 
     static func minute(_ at: Timestamp) -> Int64 { at >= 0 ? at / 60_000 : (at - 59_999) / 60_000 }
-
-    /// Argument summaries are kept short (counted in characters, as the store does).
-    static func clip(_ s: String) -> String {
-        s.utf8.count <= ToolCall.maxArgsLength ? s : SQLiteStore.clip(s)
-    }
 
     mutating func flushMinutes() throws(StoreError) {
         if minutes.isEmpty { return }

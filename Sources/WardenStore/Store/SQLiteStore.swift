@@ -202,18 +202,25 @@ public final class SQLiteStore: FleetStore {
         let current = try userVersion()
         guard current < Migrations.latest else {
             if current == Migrations.latest { try ensureDigestTriggers() }
+            try vacuumIfPending()
             return
         }
         try db.write { () throws(StoreError) in
             // Re-read inside the lock: another process may have migrated meanwhile.
             let now = try userVersion()
+            var redact = false
             for (i, sql) in Migrations.all.enumerated() where i >= now {
                 try db.exec(sql)
+                if sql == Migrations.redactArguments { redact = true }
                 try db.exec("PRAGMA user_version = \(i + 1)")
             }
             // In the same transaction: the digest follows the schema just written.
             try ensureStateDigest()
+            // After every schema step, so its journal record describes the store as migrated.
+            if redact { try redactStoredArguments() }
         }
+        // VACUUM cannot run inside a transaction: after the commit.
+        try vacuumIfPending()
     }
 
     private static func makeFolder(for path: String) throws(StoreError) {

@@ -8,6 +8,13 @@ enum AuthorizeCommand {
         guard let split = Authorization.splitTool(tool) else {
             throw UsageError("--tool must be SERVER/TOOL, e.g. github/create_issue", command: inv.command)
         }
+        // The call's arguments, recorded redacted (`Redaction`) like every recorded argument summary.
+        var args: String?
+        if let text = inv.text("args") {
+            do { args = Redaction.summary(try JSONParser.parse(text)).text } catch {
+                throw UsageError("--args must be JSON (the call's arguments): \(error.message) at column \(error.column)", command: inv.command)
+            }
+        }
         // Read-write only when the call is to be recorded.
         let store = try ctx.openStore(readOnly: !inv.has("record"))
         let outcome = try store.authorize(secret: secret, serverTool: tool, now: ctx.now)
@@ -20,7 +27,7 @@ enum AuthorizeCommand {
                 let call = ToolCall(at: ctx.now, agentID: agentID, instanceID: outcome.instanceID,
                                     credentialID: outcome.credentialID, server: String(split.server),
                                     tool: Authorization.recordableToolName(String(split.tool)),
-                                    decision: outcome.decision.isAllowed ? .allow : .deny, reason: reason)
+                                    decision: outcome.decision.isAllowed ? .allow : .deny, reason: reason, args: args)
                 try store.recordCalls([call])
                 recorded = true
             } else {

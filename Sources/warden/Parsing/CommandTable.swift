@@ -82,9 +82,10 @@ enum CommandTable {
         CommandSpec(["authorize"], "decide whether a credential may use a tool; prints allow or deny: REASON (exit 0 or 3)",
                     flags: SecretInput.flags + [
                             FlagSpec("tool", .text, "SERVER/TOOL", required: true, "e.g. github/create_issue"),
-                            FlagSpec(bool: "record", "store the attempt as a tool call (not done for an unknown token: there is no agent)")],
+                            FlagSpec(bool: "record", "store the attempt as a tool call (not done for an unknown token: there is no agent)"),
+                            FlagSpec("args", .text, "JSON", "the call's arguments, recorded with --record (secrets redacted)")],
                     exactlyOne: [SecretInput.group],
-                    details: "Reasons: unknown_credential, malformed_request (a tool name outside the MCP rule: 1-128 characters of A-Z a-z 0-9 _ . -), credential_revoked, credential_expired, agent_revoked, agent_expired, ancestor_revoked, ancestor_expired, principal_disabled, out_of_scope.",
+                    details: "Reasons: unknown_credential, malformed_request (a tool name outside the MCP rule: 1-128 characters of A-Z a-z 0-9 _ . -), credential_revoked, agent_revoked, ancestor_revoked, principal_disabled, credential_expired, agent_expired, ancestor_expired, out_of_scope.",
                     run: AuthorizeCommand.run),
         CommandSpec(["calls"], "recent tool calls, newest first",
                     flags: [FlagSpec("agent", .text, "ID", "only this agent's calls"),

@@ -322,3 +322,25 @@ func eventually(_ seconds: Double = 10, _ condition: () throws -> Bool) rethrows
     }
     return try condition()
 }
+
+/// The fake, real-shaped secrets of Tests/Support/Redaction/secrets.tsv.
+enum ProxyCorpus {
+    static func entries() throws -> [(secret: String, args: String)] {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Support/Redaction/secrets.tsv").path
+        return try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").compactMap { line in
+            if line.hasPrefix("#") { return nil }
+            let parts = line.split(separator: "\t", maxSplits: 1)
+            return parts.count == 2 ? (String(parts[0]), String(parts[1])) : nil
+        }
+    }
+
+    /// A file's raw bytes (none when it does not exist).
+    static func bytes(_ path: String) -> [UInt8] {
+        (try? [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))) ?? []
+    }
+
+    static func contains(_ haystack: [UInt8], _ needle: String) -> Bool {
+        Data(haystack).range(of: Data(needle.utf8)) != nil
+    }
+}
