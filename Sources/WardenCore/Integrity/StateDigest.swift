@@ -20,6 +20,22 @@ public struct StateDigest: Hashable, Sendable, CustomStringConvertible {
         limbs = (l[0], l[1], l[2], l[3])
     }
 
+    /// From 32 big-endian bytes at `raw` (no copy, nothing generic: the SQL functions' hot path).
+    public init(raw: UnsafeRawPointer) {
+        limbs = (UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 0, as: UInt64.self)),
+                 UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self)),
+                 UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 16, as: UInt64.self)),
+                 UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 24, as: UInt64.self)))
+    }
+
+    /// Writes the 32 big-endian bytes to `raw`.
+    public func write(to raw: UnsafeMutableRawPointer) {
+        raw.storeBytes(of: limbs.0.bigEndian, toByteOffset: 0, as: UInt64.self)
+        raw.storeBytes(of: limbs.1.bigEndian, toByteOffset: 8, as: UInt64.self)
+        raw.storeBytes(of: limbs.2.bigEndian, toByteOffset: 16, as: UInt64.self)
+        raw.storeBytes(of: limbs.3.bigEndian, toByteOffset: 24, as: UInt64.self)
+    }
+
     /// From 64 hex digits, as journal records carry it.
     public init?(hex: String) {
         let u = Array(hex.utf8)

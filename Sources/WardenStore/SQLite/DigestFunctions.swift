@@ -64,12 +64,14 @@ final class DigestFunctions {
     /// A 32-byte blob argument as a digest; NULL (or anything else) as none.
     fileprivate static func digest(_ v: OpaquePointer?) -> StateDigest? {
         guard sqlite3_value_type(v) == SQLITE_BLOB, sqlite3_value_bytes(v) == 32, let p = sqlite3_value_blob(v) else { return nil }
-        return StateDigest(bytes: UnsafeRawBufferPointer(start: p, count: 32))
+        return StateDigest(raw: p)
     }
 
     fileprivate static func result(_ ctx: OpaquePointer?, _ d: StateDigest) {
-        let bytes = d.bytes
-        bytes.withUnsafeBytes { sqlite3_result_blob(ctx, $0.baseAddress, 32, warden_sqlite_transient()) }
+        withUnsafeTemporaryAllocation(byteCount: 32, alignment: 8) { buf in
+            d.write(to: buf.baseAddress!)
+            sqlite3_result_blob(ctx, buf.baseAddress, 32, warden_sqlite_transient())
+        }
     }
 }
 
@@ -90,11 +92,10 @@ private let digestStep: @convention(c) (OpaquePointer?, Int32, UnsafeMutablePoin
 
 private let sumStep: @convention(c) (OpaquePointer?, Int32, UnsafeMutablePointer<OpaquePointer?>?) -> Void = { ctx, _, argv in
     guard let argv, let raw = sqlite3_aggregate_context(ctx, 32) else { return }
-    let acc = raw.bindMemory(to: UInt8.self, capacity: 32)
     guard let h = DigestFunctions.digest(argv[0]) else { return }
-    var d = StateDigest(bytes: UnsafeBufferPointer(start: acc, count: 32))!
+    var d = StateDigest(raw: raw)
     d.add(h)
-    for (i, b) in d.bytes.enumerated() { acc[i] = b }
+    d.write(to: raw)
 }
 
 private let sumFinal: @convention(c) (OpaquePointer?) -> Void = { ctx in
