@@ -1,7 +1,7 @@
 /// The schema, versioned with PRAGMA user_version and migrated forward on open.
 /// Append a migration to change the schema; never edit one that has shipped.
 enum Migrations {
-    static let all: [String] = [v1, v2, revokedBy, stateDigest]
+    static let all: [String] = [v1, v2, revokedBy, stateDigest, renewalAndRetention]
 
     static var latest: Int { all.count }
 
@@ -178,5 +178,31 @@ enum Migrations {
         signature TEXT NOT NULL
     );
     INSERT INTO governed_state VALUES (1, zeroblob(32), '');
+    """
+
+    /// Renewal and retention. `renewed_from` names the credential a renewal replaced (one
+    /// successor each, found by its index). `tool_last_used` keeps, per agent and tool, the
+    /// latest allowed call, kept by a trigger whoever inserts calls, so `toolUsage(since:)` (the
+    /// unused-scope finding) reads it instead of raw calls and pruning old calls changes no
+    /// finding; backfilled from the calls already stored. Instances a credential is bound to
+    /// are found by index when pruning (such instances are kept). No index on call times: the
+    /// pruner finds old calls in read transactions, which block no one.
+    static let renewalAndRetention = """
+    ALTER TABLE credentials ADD COLUMN renewed_from TEXT;
+    CREATE INDEX credentials_renewed_from ON credentials(renewed_from) WHERE renewed_from IS NOT NULL;
+    CREATE INDEX credentials_instance ON credentials(instance_id) WHERE instance_id IS NOT NULL;
+    CREATE TABLE tool_last_used(
+        agent_id TEXT NOT NULL,
+        server   TEXT NOT NULL,
+        tool     TEXT NOT NULL,
+        last_at  INTEGER NOT NULL,
+        PRIMARY KEY (agent_id, server, tool)
+    ) WITHOUT ROWID;
+    INSERT INTO tool_last_used(agent_id, server, tool, last_at)
+        SELECT agent_id, server, tool, max(at) FROM tool_calls WHERE decision = 'allow' GROUP BY agent_id, server, tool;
+    CREATE TRIGGER tool_calls_last_used AFTER INSERT ON tool_calls WHEN NEW.decision = 'allow' BEGIN
+        INSERT INTO tool_last_used(agent_id, server, tool, last_at) VALUES (NEW.agent_id, NEW.server, NEW.tool, NEW.at)
+        ON CONFLICT(agent_id, server, tool) DO UPDATE SET last_at = max(last_at, excluded.last_at);
+    END;
     """
 }
