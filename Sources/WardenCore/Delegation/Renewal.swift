@@ -11,7 +11,6 @@ public enum Renewal {
         case scopeNotHeld(scope: String, credential: String)
         case emptyScopes
         case ttlExceedsOriginal(requested: Int64, original: Int64)
-        case ttlExceedsPolicy(requested: Int64, limit: Int64)
         case ttlNotPositive
 
         /// The decision's reason when the chain was refused (what `--json` and tests look for).
@@ -34,8 +33,6 @@ public enum Renewal {
                 return "refused: --scopes would leave the credential no scope"
             case .ttlExceedsOriginal(let r, let o):
                 return "refused: --ttl \(DurationText.canonical(r)) is longer than the lifetime of the credential being renewed (\(DurationText.canonical(o)))"
-            case .ttlExceedsPolicy(let r, let l):
-                return "refused: --ttl \(DurationText.canonical(r)) is longer than policy.max_credential_ttl (\(DurationText.canonical(l)))"
             case .ttlNotPositive:
                 return "refused: --ttl must be positive"
             }
@@ -52,8 +49,9 @@ public enum Renewal {
     /// Decides a renewal of `credential` (its agent's chain as `Authorization.decide` takes it).
     /// Refused unless the credential and every link stand now (the same reasons, in the same
     /// order, as a decision), the credential is short-lived and not already renewed. The new
-    /// lifetime is the one asked for, else the original's; never longer than the original's nor
-    /// policy's maximum, and cut to the earliest expiry up the chain. The old credential keeps
+    /// lifetime is the one asked for, else the original's; never longer than the original's
+    /// (which is within policy's maximum, or the credential is static and refused), and cut to
+    /// the earliest expiry up the chain. The old credential keeps
     /// `policy.renewGraceMs` (never more than it had left).
     public static func plan(credential: Credential, chain: [Agent], principal: Principal?, successor: String?,
                             requestedScopes: ScopeSet?, requestedTTLMs: Int64?, policy: Policy,
@@ -69,7 +67,6 @@ public enum Renewal {
         let ttl = requestedTTLMs ?? original
         if ttl <= 0 { throw .ttlNotPositive }
         if ttl > original { throw .ttlExceedsOriginal(requested: ttl, original: original) }
-        if ttl > policy.maxCredentialTTLMs { throw .ttlExceedsPolicy(requested: ttl, limit: policy.maxCredentialTTLMs) }
         let scopes = requestedScopes ?? credential.scopes
         if let s = scopes.uncovered(by: credential.scopes) { throw .scopeNotHeld(scope: s.description, credential: credential.id) }
         if scopes.isEmpty { throw .emptyScopes }
