@@ -45,6 +45,7 @@ extension SQLiteStore {
             }
             out.batches += 1
             after = last
+            yieldToWaitingWriters()
         }
         after = 0
         while true {
@@ -60,9 +61,14 @@ extension SQLiteStore {
             }
             out.batches += 1
             after = last
+            yieldToWaitingWriters()
         }
         return out
     }
+
+    /// A writer queued behind a batch polls for the lock every millisecond (`Database`); a pause
+    /// longer than that after each batch lets it in before the next batch takes the lock again.
+    private func yieldToWaitingWriters() { usleep(2_000) }
 
     /// Tables `doctor` counts, in the order it prints them.
     static let countedTables = ["principals", "agents", "credentials", "instances", "tool_calls", "call_minutes",
