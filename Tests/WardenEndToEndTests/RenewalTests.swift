@@ -106,7 +106,7 @@ struct RenewalTests {
         #expect(record["target"] as? String == newID)
         #expect(try s.run("audit", "--verify").status == 0)
         let creds = try s.ok("token", "ls", "--json").jsonArray()
-        #expect(creds.contains { $0["id"] as? String == newID })
+        #expect(creds.contains { $0["id"] as? String == newID && $0["renewed_from"] as? String == f.credential })
     }
 
     @Test func argvSecretsAreRefused() throws {
