@@ -106,7 +106,6 @@ struct RetentionTests {
         #expect(expected[f.worker.id] == ["github/get_issue", "slack/post_message"])
         // Back to the schema before the aggregate, then open: the migration rebuilds it.
         try s.db.exec("""
-            DROP TRIGGER tool_calls_last_used;
             DROP TABLE tool_last_used;
             PRAGMA user_version = \(Migrations.all.firstIndex(of: Migrations.toolLastUsed)!);
             """)
@@ -119,10 +118,26 @@ struct RetentionTests {
         let t = try TempStore()
         let s = t.store
         let f = try Fleet(s)
+        // recordCalls (in Fleet), telemetry, and the bulk loader: the latest allowed call only.
         let session = TelemetrySession(operatorName: "ingest")
-        let event = TelemetryEvent(at: Self.now, agent: f.worker.id, source: 0, body: .toolCall(
-            ToolCall(at: Self.now, agentID: "", server: "jira", tool: "get_ticket", decision: .allow)))
-        _ = try s.applyTelemetry([event], session: session, atomically: true)
+        let events = [(Self.now, ToolCall.Decision.allow), (Self.now - 5, .allow), (Self.now + 5, .deny)].map { at, d in
+            TelemetryEvent(at: at, agent: f.worker.id, source: 0, body: .toolCall(
+                ToolCall(at: at, agentID: "", server: "jira", tool: "get_ticket", decision: d)))
+        }
+        _ = try s.applyTelemetry(events, session: session, atomically: true)
         #expect(try s.toolUsage(since: Self.now)[f.worker.id] == ["jira/get_ticket"])
+        #expect(try s.toolUsage(since: Self.now + 1)[f.worker.id] == nil, "a denial is no use")
+        try s.bulkLoad(principals: [], agents: [], credentials: [], instances: [], callCount: 2, call: { i in
+            ToolCall(at: Self.now + 10, agentID: f.worker.id, server: "pagerduty", tool: i == 0 ? "ack" : "page",
+                     decision: i == 0 ? .allow : .deny)
+        }, now: Self.now)
+        #expect(try s.toolUsage(since: Self.now + 10)[f.worker.id] == ["pagerduty/ack"])
+        // What the writers keep is what a scan of the calls finds.
+        let scanned = try s.db.prepare("""
+            SELECT agent_id, server, tool, max(at) FROM tool_calls WHERE decision = 'allow' GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+            """).all { "\($0.string(0)) \($0.string(1))/\($0.string(2)) \($0.int(3))" }
+        let kept = try s.db.prepare("SELECT agent_id, server, tool, last_at FROM tool_last_used ORDER BY 1, 2, 3")
+            .all { "\($0.string(0)) \($0.string(1))/\($0.string(2)) \($0.int(3))" }
+        #expect(kept == scanned)
     }
 }

@@ -75,10 +75,9 @@ func rollBackStateDigest(_ s: SQLiteStore) throws {
 }
 
 /// Takes a store back to the schema before renewal and retention (`renewed_from`, its indexes,
-/// `tool_last_used` and its trigger), so older migrations can be rolled back past them.
+/// `tool_last_used`), so older migrations can be rolled back past them.
 func rollBackRetention(_ s: SQLiteStore) throws {
     try s.db.exec("""
-        DROP TRIGGER IF EXISTS tool_calls_last_used;
         DROP TABLE IF EXISTS tool_last_used;
         DROP INDEX IF EXISTS credentials_renewed_from;
         DROP INDEX IF EXISTS credentials_instance;

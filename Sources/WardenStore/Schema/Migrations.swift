@@ -190,8 +190,9 @@ enum Migrations {
     CREATE INDEX credentials_instance ON credentials(instance_id) WHERE instance_id IS NOT NULL;
     """
 
-    /// Tool usage that outlives pruning: per agent and tool, the latest allowed call, kept by a
-    /// trigger whoever inserts calls, so `toolUsage(since:)` (the unused-scope finding) reads it
+    /// Tool usage that outlives pruning: per agent and tool, the latest allowed call, kept by the
+    /// call writers (`ToolUsageBatch`, like `call_minutes`: one upsert per agent and tool per
+    /// write, not a trigger per call), so `toolUsage(since:)` (the unused-scope finding) reads it
     /// instead of raw calls and pruning old calls changes no finding. Backfilled from the calls
     /// already stored.
     static let toolLastUsed = """
@@ -204,9 +205,5 @@ enum Migrations {
     ) WITHOUT ROWID;
     INSERT INTO tool_last_used(agent_id, server, tool, last_at)
         SELECT agent_id, server, tool, max(at) FROM tool_calls WHERE decision = 'allow' GROUP BY agent_id, server, tool;
-    CREATE TRIGGER tool_calls_last_used AFTER INSERT ON tool_calls WHEN NEW.decision = 'allow' BEGIN
-        INSERT INTO tool_last_used(agent_id, server, tool, last_at) VALUES (NEW.agent_id, NEW.server, NEW.tool, NEW.at)
-        ON CONFLICT(agent_id, server, tool) DO UPDATE SET last_at = max(last_at, excluded.last_at);
-    END;
     """
 }
