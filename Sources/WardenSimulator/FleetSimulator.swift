@@ -11,18 +11,21 @@ public struct TickSummary: Equatable, Sendable, CustomStringConvertible {
     public var instancesStopped = 0
     public var delegations = 0
     public var credentialsIssued = 0
+    /// Credentials agents renewed themselves (`renewCredential`), not issued by an operator.
+    public var credentialsRenewed = 0
     public init() {}
 
     public static func += (a: inout TickSummary, b: TickSummary) {
         a.calls += b.calls; a.allowed += b.allowed; a.denied += b.denied; a.heartbeats += b.heartbeats
         a.instancesStarted += b.instancesStarted; a.instancesStopped += b.instancesStopped
         a.delegations += b.delegations; a.credentialsIssued += b.credentialsIssued
+        a.credentialsRenewed += b.credentialsRenewed
     }
 
     public var description: String {
         "\(calls) tool calls (\(allowed) allowed, \(denied) denied), \(heartbeats) heartbeats, "
             + "\(instancesStarted) instances started, \(instancesStopped) stopped, \(delegations) delegations, "
-            + "\(credentialsIssued) credentials issued"
+            + "\(credentialsIssued) credentials issued, \(credentialsRenewed) renewed"
     }
 }
 
@@ -64,7 +67,10 @@ public final class FleetSimulator {
         var secret: String
         var expiresAt: Timestamp?
         var instanceID: String?
-        /// Kept this long after expiry (its calls are denied as expired) before a renewal.
+        /// Renewed by the agent itself before it expires; otherwise left to expire (its calls
+        /// are denied as expired) and replaced by an operator's issue.
+        var renewable: Bool
+        /// When the agent renews it, or (not renewable) asks for a new one after its expiry.
         var renewAt: Timestamp
     }
 
@@ -185,7 +191,7 @@ public final class FleetSimulator {
         try store.recordInstanceEvents(events)
         for k in agents.indices {
             let short = rng.int(4) == 0
-            if try issue(k, now: now, ttlMs: short ? Int64(rng.range(25...55)) * 1000 : Int64(rng.range(10...60)) * 60_000) {
+            if try issue(k, now: now, ttlMs: short ? Int64(rng.range(25...55)) * 1000 : Int64(rng.range(10...60)) * 60_000, renewable: !short) {
                 summary.credentialsIssued += 1
             }
         }
@@ -241,21 +247,48 @@ public final class FleetSimulator {
     }
 
     /// Issues a credential to agent `k`; false when the store refuses (the agent is revoked, expired, …).
-    func issue(_ k: Int, now: Timestamp, ttlMs: Int64) throws(StoreError) -> Bool {
+    func issue(_ k: Int, now: Timestamp, ttlMs: Int64, renewable: Bool = true) throws(StoreError) -> Bool {
         let instance = agents[k].instances.first
         do {
             let issued = try store.issueCredential(agentID: agents[k].id, ttlMs: ttlMs, scopes: nil, instanceID: instance,
                                                    mutation(now, "simulated fleet: short-lived credential"))
             let grace = Int64(rng.range(5...20)) * 1000
+            let expiry = issued.credential.expiresAt ?? now + ttlMs
             agents[k].credential = SimCredential(id: issued.credential.id, secret: issued.secret,
                                                  expiresAt: issued.credential.expiresAt, instanceID: instance,
-                                                 renewAt: (issued.credential.expiresAt ?? now + ttlMs) + grace)
+                                                 renewable: renewable && expiry - now >= Self.minRenewableMs,
+                                                 renewAt: renewable ? Self.renewPoint(now, expiry) : expiry + grace)
             return true
         } catch .refused(_) {
             if agents[k].blockedAt == nil { agents[k].blockedAt = now }
             return false
         } catch .notFound(_) {
             agents[k].retired = true
+            return false
+        }
+    }
+
+    /// A credential with less life than this is not renewed (near its agent's expiry a renewal
+    /// gets ever shorter lifetimes, and renewing them would be a renewal storm).
+    static let minRenewableMs: Int64 = 20_000
+
+    /// Four fifths into a lifetime.
+    static func renewPoint(_ issued: Timestamp, _ expiry: Timestamp) -> Timestamp { issued + (expiry - issued) * 4 / 5 }
+
+    /// Agent `k` exchanges its own credential through the store, as `warden token renew` does;
+    /// false when the store refuses (revoked, expired, a link of the chain gone).
+    func renew(_ k: Int, now: Timestamp) throws(StoreError) -> Bool {
+        guard let c = agents[k].credential else { return false }
+        do {
+            let r = try store.renewCredential(secret: c.secret, scopes: nil, ttlMs: nil, policy: .standard, now: now,
+                                              reason: "simulated fleet: renewal by the agent")
+            let new = r.issued.credential
+            let expiry = new.expiresAt ?? now
+            agents[k].credential = SimCredential(id: new.id, secret: r.issued.secret, expiresAt: new.expiresAt,
+                                                 instanceID: new.instanceID, renewable: expiry - now >= Self.minRenewableMs,
+                                                 renewAt: Self.renewPoint(now, expiry))
+            return true
+        } catch .refused(_) {
             return false
         }
     }
@@ -316,11 +349,18 @@ public final class FleetSimulator {
             try delegate(from: rng.pick(live), now: now, &summary)
         }
 
-        // Renewals: a credential is replaced a little after it expires.
+        // Renewals: most agents renew their own credential at four fifths of its life; a
+        // credential left to expire (or refused renewal) is replaced by an operator's issue a
+        // little after it expires.
         for k in agents.indices where !agents[k].retired && agents[k].blockedAt == nil {
             if let c = agents[k].credential, now < c.renewAt { continue }
+            if let c = agents[k].credential, c.renewable, now < c.expiresAt ?? .max, try renew(k, now: now) {
+                summary.credentialsRenewed += 1
+                continue
+            }
             let short = rng.int(5) == 0
-            if try issue(k, now: now, ttlMs: short ? Int64(rng.range(30...50)) * 1000 : Int64(rng.range(2...15)) * 60_000) {
+            if try issue(k, now: now, ttlMs: short ? Int64(rng.range(30...50)) * 1000 : Int64(rng.range(2...15)) * 60_000,
+                         renewable: !short) {
                 summary.credentialsIssued += 1
             }
         }

@@ -5,7 +5,7 @@ import Glibc
 // `warden-bench [--size S|M|L] [--json] [--out FILE] [--quick] [--seed N] [--only a,b] [--keep]`
 
 let usage = """
-    usage: warden-bench [--size S|M|L] [--json] [--out FILE] [--quick] [--seed N] [--only SECTIONS] [--keep] [--store PATH]
+    usage: warden-bench [--size S|M|L] [--json] [--out FILE] [--quick] [--seed N] [--only SECTIONS] [--keep] [--store PATH] [--prune-rows N]
       --size     S = 1k agents / 10k calls, M = 10k / 100k, L = 100k / 1M (default S)
       --json     print the figures as JSON (stable keys) instead of the table
       --out FILE also write the JSON to FILE
@@ -14,10 +14,11 @@ let usage = """
       --keep     keep the synthetic store and print where it is
       --store P  use the store at P if it exists (built earlier with the same size and seed), else
                  build it there and keep it: for iterating on one section without a rebuild
+      --prune-rows N  old calls the prune section deletes (default 1,000,000; 20,000 with --quick)
     """
 
 enum Section: String, CaseIterable {
-    case first, keys, authorize, live, cli, dashboard, terminal, revoke, ingest, proxy
+    case first, keys, authorize, live, cli, dashboard, terminal, revoke, ingest, proxy, prune
     var title: String {
         switch self {
         case .first: return "First frame (open the store, first snapshot, first frame of each view; 120×40)"
@@ -30,6 +31,7 @@ enum Section: String, CaseIterable {
         case .revoke: return "Cascade revocation (fresh store each run)"
         case .ingest: return "NDJSON ingest (IngestBenchmark)"
         case .proxy: return "MCP proxy added latency (ProxyBenchmark, echo server)"
+        case .prune: return "Decisions during `store prune` (own store of old calls; pruner on its own thread)"
         }
     }
 }
@@ -44,6 +46,7 @@ var quick = false
 var seed: UInt64 = 42
 var keep = false
 var reusePath: String?
+var pruneRows: Int?
 var only = Set(Section.allCases)
 while !args.isEmpty {
     let a = args.removeFirst()
@@ -60,6 +63,9 @@ while !args.isEmpty {
     case "--quick": quick = true
     case "--keep": keep = true
     case "--store": reusePath = value()
+    case "--prune-rows":
+        guard let n = Int(value()), n > 0 else { FileHandle.standardError.write(Data("--prune-rows takes a positive number\n".utf8)); exit(1) }
+        pruneRows = n
     case "--seed":
         guard let s = UInt64(value()) else { FileHandle.standardError.write(Data("--seed takes a number\n".utf8)); exit(1) }
         seed = s
@@ -153,6 +159,7 @@ section(.ingest) { try IngestProxyBench.ingest(events: quick ? 5_000 : size.inge
 if let testServer {
     section(.proxy) { try IngestProxyBench.proxy(server: testServer, calls: quick ? 200 : 2_000) }
 } else { skip(.proxy, "no warden-test-mcp-server next to warden-bench") }
+section(.prune) { try PruneBench.run(folder: folder, rows: pruneRows ?? (quick ? 20_000 : 1_000_000)) }
 
 let report = Report(size: size, quick: quick, seed: seed, build: buildMetrics, sections: results,
                     failures: failures, skipped: skipped, loadAtStart: loadAtStart)

@@ -25,6 +25,9 @@ import WardenCore
         policy.max_depth = 3
         policy.stale_instance = 90s
         policy.unused_scopes = 14d
+        policy.renew_grace = 5s
+        policy.retain_calls = 90d
+        policy.retain_instances = 2d
         \tkey.quit\t=\tQ
         """
         let c = try DashboardConfig.parse(text, file: "config")
@@ -34,7 +37,8 @@ import WardenCore
         #expect(c.environmentColor == .rgb(0xff, 0x5f, 0))
         #expect(c.readOnly)
         #expect(c.operatorName == "alice@example.com")
-        #expect(c.policy == Policy(maxCredentialTTLMs: 8 * 3_600_000, maxDepth: 3, staleInstanceMs: 90_000, unusedScopeMs: 14 * 86_400_000))
+        #expect(c.policy == Policy(maxCredentialTTLMs: 8 * 3_600_000, maxDepth: 3, staleInstanceMs: 90_000, unusedScopeMs: 14 * 86_400_000,
+                                  renewGraceMs: 5_000, retainCallsMs: 90 * 86_400_000, retainInstancesMs: 2 * 86_400_000))
         #expect(c.keyMap.bindings[.quit] == [.char("Q")])
     }
 
@@ -75,6 +79,11 @@ import WardenCore
         ("policy.stale_instance = 0s", 1, "policy.stale_instance: invalid duration '0s': expected a whole number and a unit, e.g. 90s, 15m, 8h, 7d"),
         ("policy.unused_scopes = 99999999999999999999d", 1, "policy.unused_scopes: invalid duration '99999999999999999999d': expected a whole number and a unit, e.g. 90s, 15m, 8h, 7d"),
         ("policy.max_depth = 0", 1, "policy.max_depth must be a positive whole number"),
+        ("policy.renew_grace = soon", 1, "policy.renew_grace: invalid duration 'soon': expected a whole number and a unit, e.g. 90s, 15m, 8h, 7d"),
+        ("\npolicy.renew_grace = 11m", 2, "policy.renew_grace must be at most 10m"),
+        ("policy.retain_calls = 30 days", 1, "policy.retain_calls: invalid duration '30 days': expected a whole number and a unit, e.g. 90s, 15m, 8h, 7d"),
+        ("policy.retain_calls = 59m", 1, "policy.retain_calls must be at least 1h"),
+        ("policy.retain_instances = 10s", 1, "policy.retain_instances must be at least 1h"),
         ("policy.nope = 1", 1, "unknown setting 'policy.nope'"),
         ("read_only = yes please", 1, "read_only must be true or false"),
         ("theme =", 1, "theme needs a name"),

@@ -54,7 +54,39 @@ struct SimulatorTests {
         // The tree has depth: delegated agents under agents.
         #expect(try a.store.agents().contains { $0.depth >= 2 })
         #expect(try a.store.verifyAudit().isIntact)
-        #expect(try a.store.auditRecords(afterSeq: 0, limit: 10_000).allSatisfy { $0.operatorName == "simulator" })
+        // Operator actions are the simulator's; renewals are the agents' own.
+        #expect(try a.store.auditRecords(afterSeq: 0, limit: 10_000).allSatisfy {
+            $0.operatorName == "simulator" || ($0.action == "credential.renew" && $0.operatorName.hasPrefix("spiffe://"))
+        })
+    }
+
+    /// Agents renew their own credentials through the store before they expire, as
+    /// `warden token renew` does, so the demo shows renewal chains (and no renewal storm).
+    @Test func agentsRenewTheirOwnCredentials() throws {
+        let s = try SimStore()
+        let sim = FleetSimulator(store: s.store, seed: 11, rate: 2, agents: 6)
+        try sim.bootstrap(now: t0)
+        var total = TickSummary()
+        var now = t0
+        for _ in 0..<(40 * 60) { now += 1_000; total += try sim.tick(now: now) }
+        #expect(total.credentialsRenewed > 0, "\(total)")
+        let creds = try s.store.credentials(agentID: nil)
+        let renewed = creds.filter { $0.renewedFrom != nil }
+        #expect(renewed.count == total.credentialsRenewed)
+        let byID = Dictionary(uniqueKeysWithValues: creds.map { ($0.id, $0) })
+        for c in renewed {
+            let old = try #require(byID[c.renewedFrom!])
+            #expect(old.agentID == c.agentID && old.instanceID == c.instanceID)
+            #expect(c.scopes == old.scopes)
+        }
+        let renewals = try s.store.auditRecords(afterSeq: 0, limit: 100_000).filter { $0.action == "credential.renew" }
+        #expect(renewals.count == total.credentialsRenewed)
+        #expect(renewals.allSatisfy { r in renewed.contains { $0.id == r.target && $0.agentID == r.operatorName } })
+        let findings = FindingsEngine.evaluate(FindingsEngine.Input(
+            principals: try s.store.principals(), agents: try s.store.agents(), credentials: creds,
+            instances: try s.store.instances(agentID: nil), calls: [], usage: [:], now: now, policy: .standard))
+        #expect(!findings.contains { $0.kind == .renewalStorm })
+        #expect(try s.store.verifyAudit().isIntact)
     }
 
     /// An operator's revoke in another connection turns the agent's next calls into denials.

@@ -70,5 +70,19 @@ func rollBackStateDigest(_ s: SQLiteStore) throws {
             """
     }
     sql += "ALTER TABLE audit DROP COLUMN state_digest; DROP TABLE governed_state;"
+    try rollBackRetention(s)
     try s.db.exec(sql)
+}
+
+/// Takes a store back to the schema before renewal and retention (`renewed_from`, its indexes,
+/// `tool_last_used`), so older migrations can be rolled back past them.
+func rollBackRetention(_ s: SQLiteStore) throws {
+    try s.db.exec("""
+        DROP TABLE IF EXISTS tool_last_used;
+        DROP INDEX IF EXISTS credentials_renewed_from;
+        DROP INDEX IF EXISTS credentials_instance;
+        DROP TRIGGER IF EXISTS credentials_digest_insert; DROP TRIGGER IF EXISTS credentials_digest_update;
+        DROP TRIGGER IF EXISTS credentials_digest_delete;
+        ALTER TABLE credentials DROP COLUMN renewed_from;
+        """)
 }

@@ -88,23 +88,14 @@ public enum Authorization {
                               chain: [Link], principalDisabledAt: Timestamp?, principalID: String? = nil,
                               activePrincipalScopes: ScopeSet?,
                               server: Substring, tool: Substring, now: Timestamp) -> Decision {
-        guard let agent = chain.first else { return .deny(.unknownCredential) }
+        guard !chain.isEmpty else { return .deny(.unknownCredential) }
         guard isValidToolName(tool) else { return .deny(.malformedRequest) }
-        // Revocations first: the first revoked row (credential, agent, ancestors) that was revoked
-        // itself rather than by a cascade from above names the reason.
-        let credentialRevoked = credentialRevokedAt != nil
-        if credentialRevoked || principalDisabledAt != nil || chain.contains(where: \.isRevoked) {
-            let origin = RevocationOrigin(chain: chain, principalID: principalDisabledAt != nil ? principalID : nil)
-            if credentialRevoked, origin.isOwn(id: credentialID, cause: credentialRevokedBy, above: 0) { return .deny(.credentialRevoked) }
-            if agent.isRevoked, origin.isOwn(id: agent.id, cause: agent.revokedBy, above: 1) { return .deny(.agentRevoked) }
-            for i in chain.indices.dropFirst() where chain[i].isRevoked {
-                if origin.isOwn(id: chain[i].id, cause: chain[i].revokedBy, above: i + 1) { return .deny(.ancestorRevoked) }
-            }
-            if principalDisabledAt != nil { return .deny(.principalDisabled) }
+        if let reason = standingDenial(credentialExpiresAt: credentialExpiresAt, credentialRevokedAt: credentialRevokedAt,
+                                       credentialID: credentialID, credentialRevokedBy: credentialRevokedBy, chain: chain,
+                                       principalDisabledAt: principalDisabledAt, principalID: principalID,
+                                       activePrincipalScopes: activePrincipalScopes, now: now) {
+            return .deny(reason)
         }
-        if credentialExpiresAt.map({ now >= $0 }) ?? false { return .deny(.credentialExpired) }
-        if agent.isExpired(at: now) { return .deny(.agentExpired) }
-        if chain.dropFirst().contains(where: { $0.isExpired(at: now) }) { return .deny(.ancestorExpired) }
         guard let principalScopes = activePrincipalScopes else { return .deny(.principalDisabled) }
         // Effective scopes are an intersection down the chain; a tool is in an intersection
         // exactly when every set allows it, so no set needs to be built here.
@@ -114,6 +105,43 @@ public enum Authorization {
             return .deny(.outOfScope)
         }
         return .allow
+    }
+
+    /// Whether the credential and its whole chain stand now, whatever the tool: the reason of
+    /// the first revoked, disabled or expired link in the order of rule 4, nil when all are live.
+    /// `token renew` asks exactly this (a renewal must not outlive a dead chain).
+    public static func standingDenial(credential: Credential?, chain: [Agent], principal: Principal?, now: Timestamp) -> Reason? {
+        guard let credential, let agent = chain.first, agent.id == credential.agentID else { return .unknownCredential }
+        let links = chain.map { Link(grant: $0.grant, expiresAt: $0.expiresAt, revokedAt: $0.revokedAt, id: $0.id, revokedBy: $0.revokedBy) }
+        let root = principal.flatMap { $0.id == chain.last!.principalID && $0.status == .active ? $0.scopes : nil }
+        return standingDenial(credentialExpiresAt: credential.expiresAt, credentialRevokedAt: credential.revokedAt,
+                              credentialID: credential.id, credentialRevokedBy: credential.revokedBy, chain: links,
+                              principalDisabledAt: principal?.status == .disabled ? (principal?.disabledAt ?? 0) : nil,
+                              principalID: principal?.id, activePrincipalScopes: root, now: now)
+    }
+
+    static func standingDenial(credentialExpiresAt: Timestamp?, credentialRevokedAt: Timestamp?,
+                               credentialID: String?, credentialRevokedBy: String?,
+                               chain: [Link], principalDisabledAt: Timestamp?, principalID: String?,
+                               activePrincipalScopes: ScopeSet?, now: Timestamp) -> Reason? {
+        guard let agent = chain.first else { return .unknownCredential }
+        // Revocations first: the first revoked row (credential, agent, ancestors) that was revoked
+        // itself rather than by a cascade from above names the reason.
+        let credentialRevoked = credentialRevokedAt != nil
+        if credentialRevoked || principalDisabledAt != nil || chain.contains(where: \.isRevoked) {
+            let origin = RevocationOrigin(chain: chain, principalID: principalDisabledAt != nil ? principalID : nil)
+            if credentialRevoked, origin.isOwn(id: credentialID, cause: credentialRevokedBy, above: 0) { return .credentialRevoked }
+            if agent.isRevoked, origin.isOwn(id: agent.id, cause: agent.revokedBy, above: 1) { return .agentRevoked }
+            for i in chain.indices.dropFirst() where chain[i].isRevoked {
+                if origin.isOwn(id: chain[i].id, cause: chain[i].revokedBy, above: i + 1) { return .ancestorRevoked }
+            }
+            if principalDisabledAt != nil { return .principalDisabled }
+        }
+        if credentialExpiresAt.map({ now >= $0 }) ?? false { return .credentialExpired }
+        if agent.isExpired(at: now) { return .agentExpired }
+        if chain.dropFirst().contains(where: { $0.isExpired(at: now) }) { return .ancestorExpired }
+        if activePrincipalScopes == nil { return .principalDisabled }
+        return nil
     }
 
     /// Whether a revoked row was revoked itself, or by a revocation that started above it in

@@ -10,6 +10,7 @@ public struct Finding: Hashable, Sendable {
         case unusedScopes = "unused_scopes"
         case deepDelegation = "deep_delegation"
         case stateDrift = "state_drift"
+        case renewalStorm = "renewal_storm"
     }
 
     public enum Severity: Int, Sendable, Comparable, CaseIterable {

@@ -118,6 +118,8 @@ public enum FindingsEngine {
             }
         }
 
+        out += renewalStorms(input.credentials, forest: forest, now: now)
+
         // Shared credential: one credential seen from more than one instance or host.
         var seen: [String: Set<String>] = [:]
         for c in input.calls {
@@ -177,6 +179,42 @@ public enum FindingsEngine {
             if $0.severity != $1.severity { return $0.severity > $1.severity }
             if $0.kind != $1.kind { return $0.kind.rawValue < $1.kind.rawValue }
             return $0.subject.id < $1.subject.id
+        }
+        return out
+    }
+
+    /// The window renewals are counted over.
+    public static let renewalStormWindowMs: Int64 = 3_600_000
+    /// Renewals an agent may make beyond what its lifetimes need, as a factor.
+    public static let renewalStormFactor = 4
+    /// Fewer renewals than this in the window are never a storm.
+    public static let renewalStormMinimum = 10
+
+    /// Renewal storm: an active agent whose credentials were renewed (`renewedFrom` set) within
+    /// the last hour more than `renewalStormFactor` times as often as their lifetimes need, and
+    /// at least `renewalStormMinimum` times. Need: each holder (a distinct bound instance, or
+    /// the agent unbound) renews once per lifetime, the shortest lifetime among those renewals,
+    /// so `holders × ceil(window / lifetime)`. A leaked credential being farmed (renewed again
+    /// and again to keep it alive, or to mint copies) looks like this.
+    static func renewalStorms(_ credentials: [Credential], forest: DelegationForest, now: Timestamp) -> [Finding] {
+        var renewals: [String: (count: Int, shortest: Int64, holders: Set<String>)] = [:]
+        for c in credentials where c.renewedFrom != nil && c.issuedAt <= now && now - c.issuedAt < renewalStormWindowMs {
+            let life = max(1_000, (c.expiresAt ?? c.issuedAt) - c.issuedAt)
+            var v = renewals[c.agentID] ?? (0, life, [])
+            v.count += 1
+            v.shortest = min(v.shortest, life)
+            v.holders.insert(c.instanceID ?? "")
+            renewals[c.agentID] = v
+        }
+        var out: [Finding] = []
+        for (agentID, v) in renewals.sorted(by: { $0.key < $1.key }) {
+            guard let a = forest.agent(agentID), a.status(at: now) == .active else { continue }
+            let perHolder = (renewalStormWindowMs + v.shortest - 1) / v.shortest
+            let needed = Int(perHolder) * v.holders.count
+            guard v.count >= renewalStormMinimum, v.count > renewalStormFactor * needed else { continue }
+            out.append(Finding(kind: .renewalStorm, severity: .high, subject: .agent(agentID),
+                               explanation: "\(a.name) renewed \(v.count) credentials in the last \(DurationText.canonical(renewalStormWindowMs)); lifetimes of \(DurationText.compact(v.shortest)) for \(v.holders.count) holder(s) need about \(needed): a leaked credential may be being farmed",
+                               fix: .revoke, agentID: agentID, command: ["revoke", agentID]))
         }
         return out
     }

@@ -14,9 +14,12 @@ public struct Credential: Hashable, Sendable {
     /// The root of the revocation that revoked it: its own ID, or the agent or principal whose
     /// revocation cascaded to it. nil when not revoked (or unknown).
     public var revokedBy: String?
+    /// The credential this one was exchanged for by `token renew` (nil when an operator issued it).
+    public var renewedFrom: String?
 
     public init(id: String, agentID: String, instanceID: String? = nil, scopes: ScopeSet,
-                issuedAt: Timestamp, expiresAt: Timestamp?, revokedAt: Timestamp? = nil, revokedBy: String? = nil) {
+                issuedAt: Timestamp, expiresAt: Timestamp?, revokedAt: Timestamp? = nil, revokedBy: String? = nil,
+                renewedFrom: String? = nil) {
         self.id = id
         self.agentID = agentID
         self.instanceID = instanceID
@@ -25,6 +28,7 @@ public struct Credential: Hashable, Sendable {
         self.expiresAt = expiresAt
         self.revokedAt = revokedAt
         self.revokedBy = revokedBy
+        self.renewedFrom = renewedFrom
     }
 
     public func isExpired(at now: Timestamp) -> Bool { expiresAt.map { now >= $0 } ?? false }

@@ -17,8 +17,12 @@ final class EffectRunner: @unchecked Sendable {
     private let lock = NSLock()
     private var stopped = false
     private var thread: Thread?
+    /// The loop's clock (findings, retention); tests pass their own.
+    private let clock: @Sendable () -> Timestamp
 
-    init(storePath: String, readOnly: Bool, operatorName: String, refreshMs: Int, policy: Policy, themeSearch: [String]) {
+    init(storePath: String, readOnly: Bool, operatorName: String, refreshMs: Int, policy: Policy, themeSearch: [String],
+         clock: @escaping @Sendable () -> Timestamp = { WallClock.now() }) {
+        self.clock = clock
         self.storePath = storePath
         self.readOnly = readOnly
         self.operatorName = operatorName
@@ -63,6 +67,7 @@ final class EffectRunner: @unchecked Sendable {
         var findingsCounter: Int64 = -1
         var latest: FleetSnapshot?
         var force = true
+        var retention = RetentionSchedule(startedAt: clock())
         while !isStopped {
             for effect in inbox.wait(ms: force ? 0 : refreshMs) {
                 switch effect {
@@ -96,7 +101,13 @@ final class EffectRunner: @unchecked Sendable {
                 }
             }
             if isStopped { return }
-            let now = WallClock.now()
+            let now = clock()
+            do {
+                // Hourly retention, between reloads: each batch is a short transaction.
+                if try retention.runIfDue(store, policy: policy, now: now) != nil { force = true }
+            } catch {
+                outbox.post(.actionFinished("store prune failed: \(error)", failed: true))
+            }
             do {
                 // The snapshot goes out first: the first frame never waits for findings.
                 if let snap = try loader.load(now: now, force: force) {

@@ -60,6 +60,16 @@ public struct DashboardConfig: Sendable {
                 do { c.policy.staleInstanceMs = try DurationText.parse(value) } catch { throw fail(durationMessage(key, value)) }
             case "policy.unused_scopes":
                 do { c.policy.unusedScopeMs = try DurationText.parse(value) } catch { throw fail(durationMessage(key, value)) }
+            case "policy.renew_grace":
+                do { c.policy.renewGraceMs = try DurationText.parse(value) } catch { throw fail(durationMessage(key, value)) }
+                // Longer than a few minutes is no longer a grace: the old secret would live on.
+                guard c.policy.renewGraceMs <= 600_000 else { throw fail("policy.renew_grace must be at most 10m") }
+            case "policy.retain_calls":
+                do { c.policy.retainCallsMs = try DurationText.parse(value) } catch { throw fail(durationMessage(key, value)) }
+                guard c.policy.retainCallsMs >= 3_600_000 else { throw fail("policy.retain_calls must be at least 1h") }
+            case "policy.retain_instances":
+                do { c.policy.retainInstancesMs = try DurationText.parse(value) } catch { throw fail(durationMessage(key, value)) }
+                guard c.policy.retainInstancesMs >= 3_600_000 else { throw fail("policy.retain_instances must be at least 1h") }
             default:
                 guard key.hasPrefix("key.") else { throw fail("unknown setting \(FileText.quoted(key))") }
                 guard let action = Action(rawValue: String(key.dropFirst(4))) else {

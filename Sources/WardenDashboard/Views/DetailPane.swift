@@ -140,8 +140,21 @@ enum DetailPane {
             field(s, "expires", c.expiresAt.map { UTC.rfc3339($0) } ?? "never (static)", c.expiresAt == nil ? .staticCredential : .text),
         ]
         if let inst = c.instanceID { out.append(field(s, "instance", inst)) }
+        if let from = c.renewedFrom { out.append(field(s, "renewed from", renewalChainText(snap, from))) }
         if c.isStatic(policy: s.policy) { out.append(Line("  ⚠ static: longer-lived than policy allows; rotate it", style: s.theme[.staticCredential])) }
         return out
+    }
+
+    /// `tok_… (renewal 3 of a chain)`: the predecessor, and how many renewals led here (walked
+    /// back through the snapshot's index, bounded).
+    static func renewalChainText(_ snap: FleetSnapshot, _ from: String) -> String {
+        var n = 1
+        var next: String? = from
+        while let id = next, n <= 10_000, let i = snap.index.credentialIndex[id], let up = snap.credentials[i].renewedFrom {
+            n += 1
+            next = up
+        }
+        return n == 1 ? from : "\(from) (renewal \(n) of a chain)"
     }
 
     static func principal(_ s: DashboardState, _ id: String) -> [Line] {

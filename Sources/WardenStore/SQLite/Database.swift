@@ -28,8 +28,15 @@ final class Database {
         }
         handle = db
         self.path = path
-        // Contention is waited out here and in `write`, never shown to a user.
-        sqlite3_busy_timeout(db, 10_000)
+        // Contention is waited out here and in `write`, never shown to a user. Polled every
+        // millisecond (for about 10 s): SQLite's own busy timeout backs off to 25 ms sleeps, so
+        // a writer queued behind a few short transactions (a pruner's batches) would wait tens
+        // of milliseconds after the lock was free.
+        sqlite3_busy_handler(db, { _, tries in
+            guard tries < 10_000 else { return 0 }
+            sqlite3_sleep(1)
+            return 1
+        }, nil)
         sqlite3_extended_result_codes(db, 1)
         guard DigestFunctions.register(on: db, owner: digestFunctions) else {
             let msg = String(cString: sqlite3_errmsg(db))

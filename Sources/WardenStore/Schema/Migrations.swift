@@ -1,7 +1,7 @@
 /// The schema, versioned with PRAGMA user_version and migrated forward on open.
 /// Append a migration to change the schema; never edit one that has shipped.
 enum Migrations {
-    static let all: [String] = [v1, v2, revokedBy, stateDigest, redactArguments]
+    static let all: [String] = [v1, v2, revokedBy, stateDigest, renewalAndRetention, toolLastUsed, redactArguments]
 
     static var latest: Int { all.count }
 
@@ -184,4 +184,31 @@ enum Migrations {
     /// journaled with the count, and VACUUMed out of the file. The work is Swift's
     /// (`SQLiteStore.redactStoredArguments`), run by `migrate` after every step of the schema.
     static let redactArguments = "-- redact stored tool-call arguments (RedactStoredArguments.swift)\nSELECT 1;"
+
+    /// Renewal and retention. `renewed_from` names the credential a renewal replaced (one
+    /// successor each, found by its index). Instances a credential is bound to are found by
+    /// index when pruning (such instances are kept). No index on call times: the pruner finds
+    /// old calls in read transactions, which block no one.
+    static let renewalAndRetention = """
+    ALTER TABLE credentials ADD COLUMN renewed_from TEXT;
+    CREATE INDEX credentials_renewed_from ON credentials(renewed_from) WHERE renewed_from IS NOT NULL;
+    CREATE INDEX credentials_instance ON credentials(instance_id) WHERE instance_id IS NOT NULL;
+    """
+
+    /// Tool usage that outlives pruning: per agent and tool, the latest allowed call, kept by the
+    /// call writers (`ToolUsageBatch`, like `call_minutes`: one upsert per agent and tool per
+    /// write, not a trigger per call), so `toolUsage(since:)` (the unused-scope finding) reads it
+    /// instead of raw calls and pruning old calls changes no finding. Backfilled from the calls
+    /// already stored.
+    static let toolLastUsed = """
+    CREATE TABLE tool_last_used(
+        agent_id TEXT NOT NULL,
+        server   TEXT NOT NULL,
+        tool     TEXT NOT NULL,
+        last_at  INTEGER NOT NULL,
+        PRIMARY KEY (agent_id, server, tool)
+    ) WITHOUT ROWID;
+    INSERT INTO tool_last_used(agent_id, server, tool, last_at)
+        SELECT agent_id, server, tool, max(at) FROM tool_calls WHERE decision = 'allow' GROUP BY agent_id, server, tool;
+    """
 }

@@ -75,6 +75,25 @@ public protocol FleetStore: AnyObject {
     /// Applies a validated fleet document all-or-nothing.
     func importFleet(_ document: FleetDocument, _ m: Mutation) throws(StoreError) -> ImportOutcome
 
+    /// An agent exchanges its live credential (given by its secret) for a new one: same or
+    /// narrower scopes, no longer-lived, bound to the same instance; the old one expires after
+    /// `policy.renewGraceMs`. Refused with the decision's reason when the credential or its chain
+    /// does not stand. Journaled (`credential.renew`) with the agent's ID as the actor.
+    func renewCredential(secret: String, scopes: ScopeSet?, ttlMs: Int64?, policy: Policy,
+                         now: Timestamp, reason: String?) throws(StoreError) -> RenewedCredential
+
+    // MARK: Retention (not governed state; never the journal)
+    /// What `prune` would delete now: calls before `callsBefore`, instances stopped before
+    /// `instancesStoppedBefore` that no credential is bound to.
+    func prunable(callsBefore: Timestamp, instancesStoppedBefore: Timestamp) throws(StoreError) -> PruneCounts
+    /// Deletes what `prunable` counts, in batches of at most `batch` rows, each its own short
+    /// write transaction (old rows are found in read transactions, which block no one).
+    /// Aggregates (per-minute counts, tool usage) are kept.
+    @discardableResult
+    func prune(callsBefore: Timestamp, instancesStoppedBefore: Timestamp, batch: Int) throws(StoreError) -> PruneCounts
+    /// The store's size and rows per table, and the oldest call kept.
+    func storeStats() throws(StoreError) -> StoreStats
+
     // MARK: Runtime (proxies, ingesters, simulators; not operator actions, not audited)
     /// Rule 4, evaluated against the store now.
     func authorize(secret: String, serverTool: String, now: Timestamp) throws(StoreError) -> AuthorizationOutcome
@@ -147,6 +166,49 @@ public struct IssuedCredential: Sendable {
     public init(credential: Credential, secret: String) {
         self.credential = credential
         self.secret = secret
+    }
+}
+
+public struct RenewedCredential: Sendable {
+    /// The successor and its secret (shown once).
+    public let issued: IssuedCredential
+    public let renewedFrom: String
+    /// When the renewed credential now expires (the grace's end).
+    public let oldExpiresAt: Timestamp
+    public init(issued: IssuedCredential, renewedFrom: String, oldExpiresAt: Timestamp) {
+        self.issued = issued
+        self.renewedFrom = renewedFrom
+        self.oldExpiresAt = oldExpiresAt
+    }
+}
+
+/// Rows `prune` deletes (or would).
+public struct PruneCounts: Equatable, Sendable {
+    public var calls: Int
+    public var instances: Int
+    /// Write transactions it took.
+    public var batches: Int
+    public init(calls: Int = 0, instances: Int = 0, batches: Int = 0) {
+        self.calls = calls
+        self.instances = instances
+        self.batches = batches
+    }
+}
+
+public struct StoreStats: Equatable, Sendable {
+    /// Bytes on disk: the file and its write-ahead log.
+    public var bytes: Int64
+    /// Rows per table, by table name, in a stable order.
+    public var rows: [(table: String, count: Int64)]
+    /// Time of the oldest tool call kept; nil when there is none.
+    public var oldestCall: Timestamp?
+    public init(bytes: Int64, rows: [(table: String, count: Int64)], oldestCall: Timestamp?) {
+        self.bytes = bytes
+        self.rows = rows
+        self.oldestCall = oldestCall
+    }
+    public static func == (a: StoreStats, b: StoreStats) -> Bool {
+        a.bytes == b.bytes && a.oldestCall == b.oldestCall && a.rows.elementsEqual(b.rows, by: { $0 == $1 })
     }
 }
 

@@ -59,6 +59,7 @@ extension SQLiteStore {
                     VALUES (?,?,?,?,?,?,?,?,?,?,?)
                     """)
                 var minutes: [MinuteKey: (calls: Int64, denied: Int64)] = [:]
+                var usage = ToolUsageBatch()
                 let st = insert.stmt
                 for n in 0..<callCount {
                     let c = call(n).forRecording()
@@ -79,8 +80,10 @@ extension SQLiteStore {
                     let key = MinuteKey(agent: c.agentID, minute: c.at / 60_000)
                     let denied: Int64 = c.decision == .deny ? 1 : 0
                     if let v = minutes[key] { minutes[key] = (v.calls + 1, v.denied + denied) } else { minutes[key] = (1, denied) }
+                    usage.note(agent: c.agentID, server: c.server, tool: c.tool, decision: c.decision, at: c.at)
                     out.calls += 1
                 }
+                try usage.flush(db)
                 let bump = try db.prepare("""
                     INSERT INTO call_minutes(agent_id, minute, calls, denied) VALUES (?, ?, ?, ?)
                     ON CONFLICT(minute, agent_id) DO UPDATE SET calls = calls + excluded.calls, denied = denied + excluded.denied

@@ -144,9 +144,9 @@ extension SQLiteStore {
     public static let defaultCredentialTTLMs: Int64 = 3_600_000
 
     func insertCredential(_ c: Credential, secretHash: [UInt8]) throws(StoreError) {
-        try db.prepare("INSERT INTO credentials(id, agent_id, instance_id, secret_hash, scopes, issued_at, expires_at, revoked_at, revoked_by) VALUES (?,?,?,?,?,?,?,?,?)")
+        try db.prepare("INSERT INTO credentials(id, agent_id, instance_id, secret_hash, scopes, issued_at, expires_at, revoked_at, revoked_by, renewed_from) VALUES (?,?,?,?,?,?,?,?,?,?)")
             .bind(c.id, c.agentID, c.instanceID, secretHash, c.scopes.description, c.issuedAt, c.expiresAt, c.revokedAt,
-                  c.revokedAt == nil ? nil : (c.revokedBy ?? c.id)).run()
+                  c.revokedAt == nil ? nil : (c.revokedBy ?? c.id), c.renewedFrom).run()
     }
 
     public func revokeAgent(_ id: String, _ m: Mutation) throws(StoreError) -> RevocationPlan {

@@ -7,7 +7,7 @@ extension SQLiteStore {
     /// What `agentRow` reads: the inserted columns and the revocation's cause.
     static let agentSelectColumns = agentColumns + ", revoked_by"
     static let instanceColumns = "id, agent_id, host, pid, started_at, last_heartbeat, stopped_at"
-    static let credentialColumns = "id, agent_id, instance_id, scopes, issued_at, expires_at, revoked_at, revoked_by"
+    static let credentialColumns = "id, agent_id, instance_id, scopes, issued_at, expires_at, revoked_at, revoked_by, renewed_from"
     static let callColumns = "seq, at, agent_id, instance_id, credential_id, server, tool, decision, reason, duration_ms, result, args"
     static let auditColumns = "seq, at, operator, action, target, before, after, reason, prev_hash, hash, state_digest"
     static let auditColumnsBeforeDigest = "seq, at, operator, action, target, before, after, reason, prev_hash, hash, NULL"
@@ -32,7 +32,8 @@ extension SQLiteStore {
 
     func credentialRow(_ s: Statement) -> Credential {
         Credential(id: s.string(0), agentID: s.string(1), instanceID: s.optString(2), scopes: scopes(s.string(3)),
-                   issuedAt: s.int(4), expiresAt: s.optInt(5), revokedAt: s.optInt(6), revokedBy: s.optString(7))
+                   issuedAt: s.int(4), expiresAt: s.optInt(5), revokedAt: s.optInt(6), revokedBy: s.optString(7),
+                   renewedFrom: s.optString(8))
     }
 
     func callRow(_ s: Statement) -> ToolCall {
@@ -229,12 +230,12 @@ extension Substring {
 extension SQLiteStore {
     public func toolUsage(since: Timestamp) throws(StoreError) -> [String: Set<String>] {
         // Built row by row, each `server/tool` one shared string: at 100k agents the pairs number
-        // in the hundreds of thousands and the tools in the dozens.
+        // in the hundreds of thousands and the tools in the dozens. Read from the aggregate the
+        // call writers keep (the latest allowed call per agent and tool), so pruned calls count.
         var out: [String: Set<String>] = [:]
         var tools: [String: String] = [:]
         _ = try db.prepare("""
-            SELECT agent_id, server, tool FROM tool_calls WHERE at >= ? AND decision = 'allow'
-            GROUP BY agent_id, server, tool
+            SELECT agent_id, server, tool FROM tool_last_used WHERE last_at >= ?
             """).bind(since).all { (row: Statement) -> Void in
                 let t = row.string(1) + "/" + row.string(2)
                 let tool = tools[t] ?? t

@@ -102,6 +102,7 @@ extension SQLiteStore {
             seqs.reserveCapacity(calls.count)
             // Per-minute counts are summed in memory and written once per (agent, minute).
             var minutes: [TelemetryWriter.MinuteKey: (calls: Int64, denied: Int64)] = [:]
+            var usage = ToolUsageBatch()
             for raw in calls {
                 // Every call is recorded under the one rule: texts capped, arguments redacted.
                 let c = raw.forRecording()
@@ -111,7 +112,9 @@ extension SQLiteStore {
                 let key = TelemetryWriter.MinuteKey(agent: c.agentID, minute: c.at / 60_000)
                 minutes[key, default: (0, 0)].calls += 1
                 if c.decision == .deny { minutes[key, default: (0, 0)].denied += 1 }
+                usage.note(agent: c.agentID, server: c.server, tool: c.tool, decision: c.decision, at: c.at)
             }
+            try usage.flush(db)
             let bump = try db.prepare("""
                 INSERT INTO call_minutes(agent_id, minute, calls, denied) VALUES (?, ?, ?, ?)
                 ON CONFLICT(minute, agent_id) DO UPDATE SET calls = calls + excluded.calls, denied = denied + excluded.denied

@@ -172,6 +172,8 @@ struct TelemetryWriter {
     let insertCall: Statement
     /// Calls by (agent slot, minute) in this batch, written once at the end.
     var minutes: [SlotMinute: (calls: Int64, denied: Int64)] = [:]
+    /// Allowed tools by agent in this batch, written once at the end.
+    var usage = ToolUsageBatch()
 
     struct SlotMinute: Hashable {
         let slot: Int
@@ -379,11 +381,13 @@ struct TelemetryWriter {
         let denied: Int64 = c.decision == .deny ? 1 : 0
         let key = SlotMinute(slot: resolved.slot, minute: Self.minute(at))
         if let v = minutes[key] { minutes[key] = (v.calls + 1, v.denied + denied) } else { minutes[key] = (1, denied) }
+        usage.note(agent: agent, server: c.server, tool: c.tool, decision: c.decision, at: at)
     }
 
     static func minute(_ at: Timestamp) -> Int64 { at >= 0 ? at / 60_000 : (at - 59_999) / 60_000 }
 
     mutating func flushMinutes() throws(StoreError) {
+        try usage.flush(db)
         if minutes.isEmpty { return }
         let bump = try db.prepare("""
             INSERT INTO call_minutes(agent_id, minute, calls, denied) VALUES (?, ?, ?, ?)

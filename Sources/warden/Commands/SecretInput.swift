@@ -13,6 +13,11 @@ enum SecretInput {
         FlagSpec("token-file", .text, "PATH", "read the secret from this file (refused if its group or others have any access: chmod 600)"),
     ]
     static let group = ["token", "token-env", "token-file"]
+    /// For commands that take no secret on the command line at all (`token renew`).
+    static let flagsWithoutArgv: [FlagSpec] = [
+        FlagSpec("token", .text, "-", "`-` reads the secret from stdin (a secret value here is refused: argv is visible to every user of the host)"),
+        flags[1], flags[2],
+    ]
 
     struct Secret {
         let value: String
@@ -23,7 +28,7 @@ enum SecretInput {
     /// Reads the secret the invocation names, then makes this process non-dumpable so other
     /// processes of the user cannot read it from /proc/PID/environ or /proc/PID/mem.
     /// `--token -` reads one line of stdin and no more (mcp-proxy's client stream follows it).
-    static func read(_ inv: Invocation, _ ctx: Context) throws -> Secret {
+    static func read(_ inv: Invocation, _ ctx: Context, allowArgv: Bool = true) throws -> Secret {
         defer { ProcessHygiene.makeNonDumpable() }
         if let variable = inv.text("token-env") {
             guard MCPProxyCommand.isEnvironmentName(variable) else {
@@ -44,6 +49,10 @@ enum SecretInput {
                 throw UsageError("--token -: no secret on standard input (one line is read)", command: inv.command)
             }
             return Secret(value: line, variable: nil)
+        }
+        guard allowArgv else {
+            ProcessHygiene.scrubArguments(token)
+            throw UsageError("--token takes only `-` (stdin) here: a secret on the command line is visible to every user of this host; use --token-env VAR, --token-file PATH or --token -", command: inv.command)
         }
         ctx.note("warden: warning: --token puts the secret on the command line, where every user of this host can read it; use --token-env VAR, --token-file PATH or --token -")
         ProcessHygiene.scrubArguments(token)

@@ -64,3 +64,39 @@ enum TokenCommands {
         return 0
     }
 }
+
+extension TokenCommands {
+    /// `token renew`: the agent's own exchange of its live credential; the secret comes from
+    /// --token-env, --token-file or stdin, never argv.
+    static func renew(_ inv: Invocation, _ ctx: Context) throws -> Int32 {
+        let secret = try SecretInput.read(inv, ctx, allowArgv: false).value
+        let policy = try ConfigFile.load(ctx.environment).policy
+        let store = try ctx.openStore(readOnly: false)
+        let renewed: RenewedCredential
+        do {
+            renewed = try store.renewCredential(secret: secret, scopes: inv.scopes("scopes"), ttlMs: inv.duration("ttl"),
+                                                policy: policy, now: ctx.now, reason: inv.text("reason"))
+        } catch .refused(let why) {
+            // A refusal is a decision like `authorize`'s deny: exit 3.
+            throw Exit(code: 3, message: TerminalText.safe(why))
+        }
+        let c = renewed.issued.credential
+        if ctx.json {
+            ctx.emit(.object([
+                ("id", .string(c.id)),
+                ("renewed_from", .string(renewed.renewedFrom)),
+                ("agent_id", .string(c.agentID)),
+                ("instance_id", .optString(c.instanceID)),
+                ("scopes", JSONModels.scopes(c.scopes)),
+                ("issued_at", .time(c.issuedAt)),
+                ("expires_at", .time(c.expiresAt)),
+                ("old_expires_at", .time(renewed.oldExpiresAt)),
+                ("secret", .string(renewed.issued.secret)),
+            ]))
+            return 0
+        }
+        ctx.line(renewed.issued.secret)
+        ctx.note("renewed \(renewed.renewedFrom) as \(c.id) (\(TerminalText.safe(c.agentID))); scopes \(c.scopes); expires \(TimeText.full(c.expiresAt, now: ctx.now)); \(renewed.renewedFrom) stops working \(TimeText.full(renewed.oldExpiresAt, now: ctx.now))")
+        return 0
+    }
+}

@@ -110,6 +110,8 @@ enum DoctorCommand {
                                     detail: v.file == v.latest ? "version \(v.file) (current)"
                                         : v.file < v.latest ? "version \(v.file), this build writes \(v.latest): open it once read-write to migrate"
                                         : "version \(v.file) is newer than this build (\(v.latest)): upgrade warden"))
+                let stats = try store.storeStats()
+                checks.append(Check(name: "size", ok: true, detail: sizeSummary(stats, now: ctx.now)))
                 let integrity = try store.integrityProblems()
                 checks.append(Check(name: "integrity", ok: integrity.isEmpty,
                                     detail: integrity.isEmpty ? "ok" : integrity.prefix(5).joined(separator: "; ")
@@ -142,6 +144,17 @@ enum DoctorCommand {
         }
         if failed > 0 { throw Exit(code: 2, message: "\(plural(failed, "problem")) found in \(TerminalText.safe(path))") }
         return 0
+    }
+}
+
+extension DoctorCommand {
+    /// `12.4 MB; rows: principals 2, agents 40, …; oldest call kept 2026-…`: what retention keeps.
+    static func sizeSummary(_ s: StoreStats, now: Timestamp) -> String {
+        let mb = Double(s.bytes) / 1_048_576
+        let size = mb >= 0.1 ? "\((mb * 10).rounded() / 10) MB" : "\(s.bytes) bytes"
+        let rows = s.rows.map { "\($0.table) \($0.count)" }.joined(separator: ", ")
+        let oldest = s.oldestCall.map { "oldest call kept \(UTC.rfc3339($0)) (\(TimeText.relative($0, now: now)))" } ?? "no calls kept"
+        return "\(size); rows: \(rows); \(oldest)"
     }
 }
 

@@ -69,6 +69,7 @@ enum JSONModels {
             ("expires_at", .time(c.expiresAt)),
             ("revoked_at", .time(c.revokedAt)),
             ("revoked_by", .optString(c.revokedBy)),
+            ("renewed_from", .optString(c.renewedFrom)),
             ("static", .bool(c.isStatic(policy: .standard))),
         ])
     }

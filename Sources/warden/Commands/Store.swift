@@ -1,0 +1,30 @@
+import WardenCore
+import WardenStore
+
+/// `warden store …`: housekeeping of the store itself.
+enum StoreCommands {
+    /// Deletes what the retention policy lets go, or with --dry-run counts it.
+    static func prune(_ inv: Invocation, _ ctx: Context) throws -> Int32 {
+        let policy = try ConfigFile.load(ctx.environment).policy
+        let callsBefore = ctx.now - policy.retainCallsMs, instancesBefore = ctx.now - policy.retainInstancesMs
+        let dryRun = inv.has("dry-run")
+        let store = try ctx.openStore(readOnly: dryRun)
+        let counts = dryRun
+            ? try store.prunable(callsBefore: callsBefore, instancesStoppedBefore: instancesBefore)
+            : try store.prune(callsBefore: callsBefore, instancesStoppedBefore: instancesBefore, batch: SQLiteStore.pruneBatch)
+        if ctx.json {
+            ctx.emit(.object([
+                ("dry_run", .bool(dryRun)),
+                ("calls", .int(counts.calls)),
+                ("instances", .int(counts.instances)),
+                ("calls_before", .time(callsBefore)),
+                ("instances_stopped_before", .time(instancesBefore)),
+            ]))
+            return 0
+        }
+        let verb = dryRun ? "would delete" : "deleted"
+        ctx.line("\(verb) \(counts.calls) tool call(s) before \(UTC.rfc3339(callsBefore)) (policy.retain_calls \(DurationText.canonical(policy.retainCallsMs)))")
+        ctx.line("\(verb) \(counts.instances) instance(s) stopped before \(UTC.rfc3339(instancesBefore)) (policy.retain_instances \(DurationText.canonical(policy.retainInstancesMs)))")
+        return 0
+    }
+}
