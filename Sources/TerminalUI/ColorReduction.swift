@@ -138,6 +138,30 @@ public enum ColorReduction {
         return max(hue.contrast(with: backdrop.background), RGB(blackOrWhite(on: hue, preferLight: false))!.contrast(with: hue))
     }
 
+    /// One basic hue (1–6) each for these colors, all different, nearest in total hue
+    /// distance; nil for a gray or missing color, which keeps its own mapping.
+    public static func distinctHues(for colors: [RGB?]) -> [UInt8?] {
+        let hues: [(UInt8, Double)] = [(1, 0), (3, 60), (2, 120), (6, 180), (4, 240), (5, 300)]
+        func distance(_ a: Double, _ b: Double) -> Double { let d = abs(a - b); return min(d, 360 - d) }
+        var best: [UInt8?] = colors.map { _ in nil }
+        var bestCost = Double.infinity
+        var current: [UInt8?] = []
+        func search(_ i: Int, _ cost: Double) {
+            if cost >= bestCost { return }
+            if i == colors.count { (best, bestCost) = (current, cost); return }
+            guard let c = colors[i], !c.isGray else {
+                current.append(nil); search(i + 1, cost); current.removeLast(); return
+            }
+            for (index, hue) in hues where !current.contains(index) {
+                current.append(index)
+                search(i + 1, cost + distance(c.hue, hue))
+                current.removeLast()
+            }
+        }
+        search(0, 0)
+        return best
+    }
+
     static func fits(_ color: Color, _ count: Int) -> Bool {
         if case .ansi(let i) = color { return Int(i) < count }
         return color == .default

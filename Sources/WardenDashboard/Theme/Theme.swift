@@ -136,6 +136,17 @@ extension Theme {
             out[role] = ColorReduction.reduce(style(role), toColors: count, backdrop: backdrop,
                                               keepBackground: role != .gaugeEmpty)
         }
+        // Nearby hues can meet in one basic color (solarized's olive green and its yellow):
+        // then the statuses share out the basic hues, nearest in total.
+        let statuses: [Role] = [.active, .revoked, .expired, .unregistered]
+        if Set(statuses.map { out[$0]! }).count < statuses.count {
+            for (role, hue) in ColorReduction.distinctHues(for: statuses.map { RGB(style($0).fg) }).enumerated() {
+                guard let hue else { continue }
+                let basic = RGB(.ansi(hue))!
+                out[statuses[role]] = ColorReduction.reduce(style(statuses[role]).fg(.rgb(basic.r, basic.g, basic.b)),
+                                                            toColors: count, backdrop: backdrop)
+            }
+        }
         return Theme(name: name, styles: out)
     }
 }
