@@ -75,6 +75,33 @@ struct TerminalMatrixTests {
     }
 }
 
+extension TerminalMatrixTests {
+    /// `warden tree` on a terminal whose locale is not UTF-8 draws in ASCII; piped, it keeps UTF-8.
+    @Test func treeOutputFollowsTheTerminalsLocale() throws {
+        let s = try #require(Self.fleet)
+        let db = s.db.replacingOccurrences(of: s.folder.path + "/", with: "")
+        for lang in Self.langs {
+            let folder = s.folder.appendingPathComponent("tmux-tree-\(lang)")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            let line = "cd '\(s.folder.path)' && env -u LC_ALL -u LC_CTYPE LANG=\(lang) TERM=screen "
+                + "'\(WardenBinary.path)' --db '\(db)' tree; echo tree-done"
+            let t = try TmuxSession(line, width: 160, height: 40, folder: folder)
+            let screen = t.waitFor(text: "tree-done")
+            if lang == "C" {
+                #expect(screen.unicodeScalars.allSatisfy { $0.value < 0x80 }, "\(screen)")
+                #expect(screen.contains("|-- ") && screen.contains("`-- ") && screen.contains("x revoked"), "\(screen)")
+            } else {
+                #expect(screen.contains("├── ") && screen.contains("└── ") && screen.contains("✗ revoked"), "\(screen)")
+            }
+        }
+        // Piped: UTF-8 for the program reading it, unless --ascii asks otherwise.
+        let piped = try s.ok("tree").stdout
+        #expect(piped.contains("├── ") && piped.contains("✗ revoked"))
+        let ascii = try s.ok("tree", "--ascii").stdout
+        #expect(ascii.unicodeScalars.allSatisfy { $0.value < 0x80 } && ascii.contains("|-- ") && ascii.contains("`-- "), "\(ascii)")
+    }
+}
+
 /// `capture-pane -e` read back into cells with the SGR state each was drawn in.
 struct SGRGrid {
     struct State: Equatable, CustomStringConvertible {
