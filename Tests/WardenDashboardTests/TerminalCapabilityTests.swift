@@ -100,6 +100,27 @@ struct TerminalCapabilityTests {
         #expect(!buf.lines[0].contains("8TC") && buf.lines[0].contains(" UTC"))
     }
 
+    /// Without color, finding severities and header alerts are still set apart by attributes.
+    @Test func monochromeFindingsAndHeaderCarryMeaningInAttributes() {
+        var s = Fixture.state()
+        s.glyphs = .ascii
+        s.theme = Theme.builtin.monochrome()
+        Update.switchView(&s, .findings)
+        var copy = s
+        let buf = Screen.render(&copy)
+        let lines = buf.lines
+        let high = try? #require(lines.firstIndex { $0.hasPrefix("|high ") })
+        let medium = try? #require(lines.firstIndex { $0.hasPrefix("|medium ") })
+        guard let high, let medium else { return }
+        #expect(buf[1, high].style.attributes != buf[1, medium].style.attributes,
+                "\(buf[1, high].style) vs \(buf[1, medium].style)")
+        // The header's alert figure is reversed, the others are not.
+        let header = lines[0]
+        let label = header.range(of: "expiring<5m ")!
+        let x = header.distance(from: header.startIndex, to: label.upperBound)
+        #expect(buf[x, 0].symbol == "1" && buf[x, 0].style.reverse && !buf[1, 0].style.reverse)
+    }
+
     @Test func asciiTreeShowsItsStructure() {
         var s = Fixture.state()
         s.glyphs = .ascii
