@@ -22,6 +22,11 @@ struct ColorPairs {
     /// Attributes and pair for a style.
     mutating func resolve(_ style: Style) -> (attr_t, Int16) {
         if let known = styles[style] { return known }
+        // Themes arrive reduced (Theme.reduced); this catches any other color, such as the
+        // config's environment_color, the same way.
+        let original = style
+        let style = colorCount > 0 && colorCount < 256
+            ? ColorReduction.reduce(style, toColors: colorCount, backdrop: .dark) : style
         var attributes = warden_a_normal()
         if style.bold { attributes |= warden_a_bold() }
         if style.dim { attributes |= warden_a_dim() }
@@ -29,7 +34,7 @@ struct ColorPairs {
         if style.reverse { attributes |= warden_a_reverse() }
         if style.italic { attributes |= warden_a_italic() }
         let result = (attributes, pair(fg: style.fg, bg: style.bg))
-        styles[style] = result
+        styles[original] = result
         return result
     }
 

@@ -40,6 +40,8 @@ public final class Terminal {
     public private(set) var height: Int
     /// True when colors are off (NO_COLOR, the option, or a terminal without colors).
     public let isMonochrome: Bool
+    /// Whether the locale's codeset is UTF-8; when not, only ASCII reaches the screen intact.
+    public let localeIsUTF8: Bool
     /// Colors available (0 when monochrome).
     public var colorCount: Int { colors.colorCount }
 
@@ -62,8 +64,8 @@ public final class Terminal {
         sigemptyset(&wanted)
         for sig in [SIGWINCH, SIGINT, SIGTERM, SIGHUP, SIGQUIT] { sigaddset(&wanted, sig) }
         pthread_sigmask(SIG_UNBLOCK, &wanted, nil)
-        // Wide characters need the user's locale before curses starts.
-        setlocale(warden_lc_all(), "")
+        // Wide characters need the user's locale before curses starts (this sets it).
+        self.localeIsUTF8 = LocaleCharset.isUTF8()
         let term = getenv("TERM").map { String(cString: $0) } ?? ""
         guard let screen = warden_newterm() else { throw TerminalError.unusableTerminal(term) }
         guard warden_can_address_cursor() != 0 else {

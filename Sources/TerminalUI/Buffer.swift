@@ -174,6 +174,12 @@ public struct Buffer: Sendable, Hashable {
         }
     }
 
+    /// Rewrites every cell's symbol (continuation cells pass "") and keeps styles and the
+    /// grid: a character set fallback that must not move anything.
+    public mutating func mapSymbols(_ transform: (String) -> String) {
+        for i in cells.indices { cells[i].symbol = transform(cells[i].symbol) }
+    }
+
     /// Writes one cell, keeping wide characters whole. Prefer `set` for text.
     public mutating func setCell(_ x: Int, _ y: Int, _ cell: Cell) {
         guard x >= 0, x < width, y >= 0, y < height else { return }

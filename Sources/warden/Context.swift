@@ -1,4 +1,6 @@
 import Foundation
+import NcursesTerminal
+import TerminalUI
 import WardenCore
 import WardenStore
 
@@ -28,14 +30,19 @@ final class Context: @unchecked Sendable {
 
     /// Writes to stdout (buffered by the C library; flushed at exit).
     func out(_ text: String) {
-        Stdio.write(text)
+        Stdio.write(asciiOut ? Glyphs.asciiText(text) : text)
     }
+
+    /// ASCII on stdout with `--ascii`, or on a terminal whose locale is not UTF-8 (it would
+    /// drop the tree's box characters); a pipe keeps UTF-8 for the program reading it.
+    private(set) lazy var asciiOut: Bool = globals.ascii || (isatty(1) == 1 && !LocaleCharset.isUTF8())
 
     func line(_ text: String = "") { out(text + "\n") }
 
     /// Writes a note for the person at the terminal to stderr (never data scripts read).
     func note(_ text: String) {
-        Stdio.error(text + "\n")
+        let ascii = globals.ascii || (isatty(2) == 1 && !LocaleCharset.isUTF8())
+        Stdio.error(ascii ? Glyphs.asciiText(text + "\n") : text + "\n")
     }
 
     func emit(_ value: JSONValue) {

@@ -42,6 +42,12 @@ import WardenCore
         #expect(c.keyMap.bindings[.quit] == [.char("Q")])
     }
 
+    @Test func asciiForcesTheASCIIGlyphs() throws {
+        #expect(try DashboardConfig.parse("", file: "config").ascii == false)
+        #expect(try DashboardConfig.parse("ascii = true\n", file: "config").ascii == true)
+        #expect(throws: FileError.self) { try DashboardConfig.parse("ascii = yes\n", file: "config") }
+    }
+
     @Test func crlfConfig() throws {
         let c = try DashboardConfig.parse("theme = light\r\nrefresh_ms = 100\r\n", file: "config")
         #expect(c.theme == "light" && c.refreshMs == 100)

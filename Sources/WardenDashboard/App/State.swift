@@ -158,6 +158,8 @@ public struct DashboardState: Sendable {
     public var environmentColor: Color?
     public var storeLocation: String
     public var theme: Theme
+    /// Unicode, or ASCII where the locale cannot show more (`--ascii`, `ascii = true`).
+    public var glyphs: Glyphs = .unicode
     public var keyMap: KeyMap
     public var policy: Policy
     public var findings: [Finding] = [] {

@@ -32,24 +32,24 @@ public enum DashboardApp {
     public static func run(_ o: Options) throws -> [String] {
         let terminal = try Terminal(options: .init(monochrome: false, mouse: o.config.mouse, ctrlCAsKey: true))
         defer { terminal.restore() }
-        var theme = o.theme
-        if terminal.isMonochrome { theme = theme.monochrome() }
+        let fit = { (t: Theme) -> Theme in terminal.isMonochrome ? t.monochrome() : t.reduced(toColors: terminal.colorCount) }
+        let theme = fit(o.theme)
         var state = DashboardState(now: WallClock.now(), width: terminal.width, height: terminal.height,
                                    readOnly: o.readOnly, operatorName: o.operatorName, storeLocation: o.storePath,
                                    theme: theme, keyMap: o.config.keyMap, environment: o.config.environment,
                                    environmentColor: o.config.environmentColor, policy: o.config.policy)
         state.mouse = o.config.mouse
+        state.glyphs = o.config.ascii || !terminal.localeIsUTF8 ? Glyphs.ascii : Glyphs.unicode
         let runner = EffectRunner(storePath: o.storePath, readOnly: o.readOnly, operatorName: o.operatorName,
                                   refreshMs: o.config.refreshMs, policy: o.config.policy, themeSearch: o.themeSearch)
         runner.start()
         defer { runner.stop() }
-        let monochrome = terminal.isMonochrome
         var dirty = true
         var lastSecond: Int64 = 0
 
         func handle(_ msg: Msg) {
             var m = msg
-            if case .themeLoaded(let t) = msg, monochrome { m = .themeLoaded(t.monochrome()) }
+            if case .themeLoaded(let t) = msg { m = .themeLoaded(fit(t)) }
             var effects = Update.update(&state, m)
             for case .copy(let text) in effects { terminal.copyToClipboard(text) }
             effects.removeAll { if case .copy = $0 { return true } else { return false } }

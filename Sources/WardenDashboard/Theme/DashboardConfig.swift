@@ -13,6 +13,8 @@ public struct DashboardConfig: Sendable {
     public var policy = Policy.standard
     /// Clicks select, the wheel scrolls; `mouse = false` leaves the terminal's own selection.
     public var mouse = true
+    /// Draw in ASCII even where the locale is UTF-8 (a terminal font without the glyphs).
+    public var ascii = false
 
     public init() {}
 
@@ -48,6 +50,9 @@ public struct DashboardConfig: Sendable {
             case "mouse":
                 guard let b = Bool(value) else { throw fail("mouse must be true or false") }
                 c.mouse = b
+            case "ascii":
+                guard let b = Bool(value) else { throw fail("ascii must be true or false") }
+                c.ascii = b
             case "operator":
                 guard !value.isEmpty else { throw fail("operator needs a name") }
                 c.operatorName = value

@@ -114,3 +114,39 @@ public struct Theme: Sendable {
         .input: Style(underline: true), .scopeKept: Style(bold: true), .scopeRemoved: Style(dim: true),
     ]
 }
+
+extension Theme {
+    /// Dark or light: the side the theme's own text colors were chosen for. Text written on
+    /// the terminal's background is light in a dark theme and dark in a light one.
+    public var backdrop: Backdrop {
+        let onDefault = styles.values.compactMap { $0.bg == .default && !$0.reverse ? RGB($0.fg) : nil }
+        guard !onDefault.isEmpty else { return .dark }
+        let mean = onDefault.map(\.luminance).reduce(0, +) / Double(onDefault.count)
+        return mean < 0.18 ? .light : .dark
+    }
+
+    /// This theme for a terminal with `count` colors (8 or 16); unchanged at 256 and above.
+    /// See `ColorReduction`: hues kept, AA contrast kept, bars kept as bars — except the empty
+    /// part of a time-left bar, which must not turn into a full one.
+    public func reduced(toColors count: Int) -> Theme {
+        guard count > 0, count < 256 else { return self }
+        let backdrop = self.backdrop
+        var out: [Role: Style] = [:]
+        for role in Role.allCases {
+            out[role] = ColorReduction.reduce(style(role), toColors: count, backdrop: backdrop,
+                                              keepBackground: role != .gaugeEmpty)
+        }
+        // Nearby hues can meet in one basic color (solarized's olive green and its yellow):
+        // then the statuses share out the basic hues, nearest in total.
+        let statuses: [Role] = [.active, .revoked, .expired, .unregistered]
+        if Set(statuses.map { out[$0]! }).count < statuses.count {
+            for (role, hue) in ColorReduction.distinctHues(for: statuses.map { RGB(style($0).fg) }).enumerated() {
+                guard let hue else { continue }
+                let basic = RGB(.ansi(hue))!
+                out[statuses[role]] = ColorReduction.reduce(style(statuses[role]).fg(.rgb(basic.r, basic.g, basic.b)),
+                                                            toColors: count, backdrop: backdrop)
+            }
+        }
+        return Theme(name: name, styles: out)
+    }
+}

@@ -11,6 +11,12 @@ public enum Screen {
     }
 
     public static func render(_ s: inout DashboardState, into buf: inout Buffer) {
+        compose(&s, into: &buf)
+        // Last, so every view's widths were computed on the glyphs it drew.
+        s.glyphs.apply(to: &buf)
+    }
+
+    static func compose(_ s: inout DashboardState, into buf: inout Buffer) {
         let layout = ScreenLayout(s)
         if layout.tooSmall {
             let msg = "terminal too small"

@@ -16,6 +16,7 @@ enum DashboardCommand {
                 return 2
             }
         }
+        if globals.ascii { config.ascii = true }
         let path = storePath ?? StorePath.resolve(flag: globals.db, environment: environment)
         // The store must exist and open before the terminal is taken over, so errors read plainly.
         let readOnly = globals.readOnly || config.readOnly

@@ -153,6 +153,8 @@ struct GlobalOptions: Sendable {
     /// Dashboard only (`warden [--theme NAME] [--read-only]`).
     var theme: String?
     var readOnly = false
+    /// ASCII glyphs in the dashboard and in text output, whatever the locale.
+    var ascii = false
 
     static let flags: [FlagSpec] = [
         FlagSpec("db", .text, "PATH", "the store file (else $WARDEN_DB, else $XDG_DATA_HOME/warden/warden.db, else ~/.local/share/warden/warden.db)"),
@@ -163,6 +165,7 @@ struct GlobalOptions: Sendable {
         FlagSpec(bool: "version", "print the version"),
         FlagSpec("theme", .text, "NAME", "dashboard only: a theme from Themes/ (default, light, dracula, …)"),
         FlagSpec(bool: "read-only", "dashboard only: open the store read-only; revoke and narrow do not exist"),
+        FlagSpec(bool: "ascii", "draw with ASCII only (tree lines, status marks), as on a terminal whose locale is not UTF-8"),
     ]
 }
 
@@ -340,13 +343,14 @@ struct ArgumentParser {
         let name = String(body.prefix { $0 != "=" })
         let inline: String? = body.contains("=") ? String(body.drop { $0 != "=" }.dropFirst()) : nil
         switch name {
-        case "json", "wide", "help", "version", "read-only":
+        case "json", "wide", "help", "version", "read-only", "ascii":
             if inline != nil { throw UsageError("--\(name) takes no value") }
             switch name {
             case "json": g.json = true
             case "wide": g.wide = true
             case "help": g.help = true
             case "version": g.version = true
+            case "ascii": g.ascii = true
             default: g.readOnly = true
             }
             i += 1
