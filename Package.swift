@@ -10,8 +10,11 @@ let package = Package(
         .executable(name: "warden-bench", targets: ["warden-bench"]),
     ],
     targets: [
-        // System libraries, each found through pkg-config with an apt provider.
-        .systemLibrary(name: "CNcurses", path: "Sources/CNcurses", pkgConfig: "ncursesw",
+        // System libraries, each found through pkg-config with an apt provider. ncursesw is the
+        // exception: Debian's `pkg-config ncursesw` emits -D_DEFAULT_SOURCE -D_XOPEN_SOURCE=600,
+        // which SwiftPM prohibits (a warning on every build), so its module map links it directly
+        // (Debian's libncursesw.so pulls in libtinfo) and the shim defines what it needs.
+        .systemLibrary(name: "CNcurses", path: "Sources/CNcurses",
                        providers: [.apt(["libncurses-dev"])]),
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3",
                        providers: [.apt(["libsqlite3-dev"])]),

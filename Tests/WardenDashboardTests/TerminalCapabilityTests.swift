@@ -101,7 +101,7 @@ struct TerminalCapabilityTests {
     }
 
     /// Without color, finding severities and header alerts are still set apart by attributes.
-    @Test func monochromeFindingsAndHeaderCarryMeaningInAttributes() {
+    @Test func monochromeFindingsAndHeaderCarryMeaningInAttributes() throws {
         var s = Fixture.state()
         s.glyphs = .ascii
         s.theme = Theme.builtin.monochrome()
@@ -109,9 +109,8 @@ struct TerminalCapabilityTests {
         var copy = s
         let buf = Screen.render(&copy)
         let lines = buf.lines
-        let high = try? #require(lines.firstIndex { $0.hasPrefix("|high ") })
-        let medium = try? #require(lines.firstIndex { $0.hasPrefix("|medium ") })
-        guard let high, let medium else { return }
+        let high = try #require(lines.firstIndex { $0.hasPrefix("|high ") })
+        let medium = try #require(lines.firstIndex { $0.hasPrefix("|medium ") })
         #expect(buf[1, high].style.attributes != buf[1, medium].style.attributes,
                 "\(buf[1, high].style) vs \(buf[1, medium].style)")
         // The header's alert figure is reversed, the others are not.

@@ -172,12 +172,12 @@ struct IngestProcessesTests {
         try append(lines(10), to: rotated)
         _ = try s.write("live.ndjson", lines(30))
         try waitForCount(190, "after rotation")
-        try eventually("the rotation note") { follower.stderrSoFar.contains("file was rotated") }
+        eventually("the rotation note") { follower.stderrSoFar.contains("file was rotated") }
 
         // Truncation: wait until it is noticed before writing again (tail -F cannot tell a
         // truncated file that grew back past the old length from one that only grew).
         #expect(truncate(path, 0) == 0)
-        try eventually("the truncation note") { follower.stderrSoFar.contains("file was truncated") }
+        eventually("the truncation note") { follower.stderrSoFar.contains("file was truncated") }
         try append(lines(20))
         try waitForCount(210, "after truncation")
 

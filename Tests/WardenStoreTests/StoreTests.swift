@@ -18,7 +18,7 @@ struct StoreTests {
 
         // An empty file (as `touch` leaves it) is migrated forward on open.
         let empty = t.folder + "/empty.db"
-        FileManager.default.createFile(atPath: empty, contents: nil, attributes: [.posixPermissions: 0o600])
+        #expect(FileManager.default.createFile(atPath: empty, contents: nil, attributes: [.posixPermissions: 0o600]))
         let s = try SQLiteStore.open(path: empty)
         #expect(try s.principals().isEmpty)
         #expect(try s.db.prepare("PRAGMA user_version").first { $0.int(0) } == Int64(Migrations.latest))

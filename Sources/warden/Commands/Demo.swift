@@ -25,7 +25,7 @@ enum DemoCommand {
             let tmp = NSTemporaryDirectory().hasSuffix("/") ? String(NSTemporaryDirectory().dropLast()) : NSTemporaryDirectory()
             var template = Array((tmp + "/warden-demo-XXXXXX").utf8CString)
             guard mkdtemp(&template) != nil else { throw RuntimeError("cannot create a temporary folder") }
-            folder = String(cString: template)
+            folder = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
             path = folder + "/warden.db"
         }
         let cleanUp = { if !keep { try? FileManager.default.removeItem(atPath: folder) } }
