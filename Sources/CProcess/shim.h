@@ -82,9 +82,14 @@ static inline int warden_arm_fail_closed(const char *answer, int exit_code, long
     sa.sa_handler = warden_fail_closed_handler;
     sigfillset(&sa.sa_mask);
     int signals[] = { SIGALRM, SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGABRT, SIGFPE };
+    sigset_t ours;
+    sigemptyset(&ours);
     for (size_t i = 0; i < sizeof signals / sizeof signals[0]; i++) {
         if (sigaction(signals[i], &sa, NULL) != 0) return -1;
+        sigaddset(&ours, signals[i]);
     }
+    // A blocked mask is inherited across exec (a runtime's threads may block SIGALRM): unblock.
+    if (sigprocmask(SIG_UNBLOCK, &ours, NULL) != 0) return -1;
     if (timeout_ms > 0) {
         struct itimerval t;
         memset(&t, 0, sizeof t);
