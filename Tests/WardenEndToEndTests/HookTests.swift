@@ -106,6 +106,17 @@ struct HookTests {
         #expect(try Self.denyReason(next).contains("ancestor_revoked"))
     }
 
+    @Test func theSampleFleetsCodingAgentMayReadButNotRunAShell() throws {
+        let s = try Sandbox()
+        try s.ok("init", "--trust-domain", "acme.example")
+        try s.ok("import", SampleFleet.path)
+        let token = try s.ok("token", "issue", "dev-assistant").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(try Self.hook(s, Self.pre("Read", #"{"file_path":"/src/a.swift"}"#, id: "t1"), token: token).stdout.isEmpty)
+        #expect(try Self.hook(s, Self.pre("Grep", #"{"pattern":"TODO"}"#, id: "t2"), token: token).stdout.isEmpty)
+        #expect(try Self.hook(s, Self.pre("mcp__github__get_issue", #"{"issue_number":1}"#, id: "t3"), token: token, ["--mcp"]).stdout.isEmpty)
+        #expect(try Self.denyReason(try Self.hook(s, Self.pre("Bash", #"{"command":"make"}"#, id: "t4"), token: token)).contains("(out_of_scope)"))
+    }
+
     // MARK: every failure path is a deny
 
     @Test func badJSONIsDenied() throws {
