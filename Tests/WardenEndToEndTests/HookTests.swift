@@ -159,10 +159,8 @@ struct HookTests {
         #expect(try Self.denyReason(r).contains("(store_unavailable)"))
     }
 
-    @Test func aLockedStoreIsDeniedWithinTheTimeout() throws {
-        let s = try Sandbox()
-        let token = try Self.fleet(s)
-        // Another connection holds the write lock until its stdin closes.
+    /// Another connection (the sqlite3 shell) holds the store's write lock until `release`.
+    static func holdWriteLock(_ s: Sandbox) throws -> (release: () -> Void, ()) {
         let sqlite = Process()
         sqlite.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
         sqlite.arguments = [s.db]
@@ -178,12 +176,41 @@ struct HookTests {
             seen += String(decoding: chunk, as: UTF8.self)
         }
         try #require(seen.contains("holding"), "sqlite3 did not take the lock")
-        defer {
+        return ({
             try? input.fileHandleForWriting.close()
             sqlite.waitUntilExit()
-        }
+        }, ())
+    }
+
+    @Test func aLockedStoreIsDeniedWithinTheTimeout() throws {
+        let s = try Sandbox()
+        let token = try Self.fleet(s)
+        let lock = try Self.holdWriteLock(s)
+        defer { lock.release() }
         let r = try Self.hook(s, Self.pre("Read", "{}", id: "t"), token: token, ["--timeout", "500ms"])
         #expect(try Self.denyReason(r).contains("(timeout) no decision within 500ms"))
+    }
+
+    @Test func aCrashWhileDecidingIsStillADeny() throws {
+        let s = try Sandbox()
+        let token = try Self.fleet(s)
+        let lock = try Self.holdWriteLock(s)
+        defer { lock.release() }
+        let input = try s.write("event.json", Self.pre("Read", "{}", id: "t"))
+        let hook = try SpawnedWarden(["--db", s.db, "hook", "claude-code", "--timeout", "120s"],
+                                     environment: ["WARDEN_TOKEN": token, "PATH": "/usr/bin:/bin", "HOME": s.folder.path],
+                                     in: s.folder, stdinPath: input)
+        // Armed once SIGALRM (installed last) is caught: bit 13 of SigCgt in /proc/PID/status.
+        func armed() -> Bool {
+            guard let status = try? String(contentsOfFile: "/proc/\(hook.pid)/status", encoding: .utf8),
+                  let line = status.split(separator: "\n").first(where: { $0.hasPrefix("SigCgt:") }),
+                  let mask = UInt64(line.dropFirst("SigCgt:".count).trimmingCharacters(in: .whitespaces), radix: 16) else { return false }
+            return mask & (1 << (UInt64(SIGALRM) - 1)) != 0
+        }
+        while !armed() && !hook.hasExited { usleep(5_000) }
+        hook.signal(SIGSEGV)
+        let r = hook.wait()
+        #expect(try Self.denyReason(r).contains("(timeout)"), "a fatal signal answers the prepared deny: \(r)")
     }
 
     @Test func aMistypedFlagIsStillADeny() throws {

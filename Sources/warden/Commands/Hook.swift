@@ -144,6 +144,9 @@ enum HookCommand {
 
     /// The credential secret, by the same code path as `authorize` (WARDEN_TOKEN by default).
     static func credential(_ inv: Invocation, _ ctx: Context) throws -> String {
+        if inv.has("token-env") && inv.has("token-file") {
+            throw Refusal(code: "hook_misconfigured", detail: "give --token-env or --token-file, not both")
+        }
         do { return try SecretInput.read(inv, ctx, defaultVariable: tokenVariable).value } catch let e as UsageError {
             let detail = inv.has("token-env") || inv.has("token-file") ? e.message
                 : "no credential: \(tokenVariable) is not set (or pass --token-env VAR / --token-file PATH)"
