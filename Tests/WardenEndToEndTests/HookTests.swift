@@ -75,10 +75,21 @@ struct HookTests {
         #expect(calls.first?["result"] as? String == "ok")
         #expect(calls.first?["duration_ms"] is Int, "\(calls)")
 
+        // A response that says it failed is an error.
+        let edit = #"{"file_path":"/home/u/p/README.md"}"#
+        #expect(try Self.hook(s, Self.pre("Read", edit, id: "toolu_11"), token: token).stdout.isEmpty)
+        #expect(try Self.hook(s, Self.post("Read", edit, response: #"{"success":false}"#, id: "toolu_11"), token: token).stdout.isEmpty)
+        let read = try s.ok("calls", "--json").jsonArray().first { $0["args"] as? String == edit }
+        #expect(read?["result"] as? String == "error", "\(String(describing: read))")
+
         // Another session's tool-use ID does not reach this call.
-        let other = try Self.hook(s, Self.post("Grep", input, response: "{}", id: "toolu_10", session: "sess-2"), token: token)
+        let pending = #"{"pattern":"FIXME"}"#
+        #expect(try Self.hook(s, Self.pre("Grep", pending, id: "toolu_12"), token: token).stdout.isEmpty)
+        let other = try Self.hook(s, Self.post("Grep", pending, response: "{}", id: "toolu_12", session: "sess-2"), token: token)
         #expect(other.status == 0 && other.stdout.isEmpty)
-        #expect(try s.ok("calls", "--json").jsonArray().count == 1)
+        let untouched = try s.ok("calls", "--json").jsonArray()
+        #expect(untouched.count == 3)
+        #expect(untouched.first { $0["args"] as? String == pending }?["result"] is NSNull, "\(untouched)")
     }
 
     @Test func mcpToolsAreLeftToTheProxyUnlessAskedFor() throws {

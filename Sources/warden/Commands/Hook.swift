@@ -220,7 +220,7 @@ struct ClaudeCodeEvent {
         }
         switch try text("hook_event_name") {
         case "PreToolUse": kind = .pre
-        case "PostToolUse": kind = .post(.ok)
+        case "PostToolUse": kind = .post(Self.failed(input["tool_response"]) ? .error : .ok)
         case "PostToolUseFailure": kind = .post(.error)
         case let other:
             throw Refusal(code: "malformed_request", detail: "unknown hook event '\(other)' (PreToolUse, PostToolUse, PostToolUseFailure)")
@@ -231,6 +231,12 @@ struct ClaudeCodeEvent {
             throw Refusal(code: "malformed_request", detail: "tool_input must be an object, not \(t.typeName)")
         }
         key = CallKey(session: try text("session_id"), toolUse: try text("tool_use_id"))
+    }
+
+    /// A response that says it failed: an MCP result's `isError`, or `is_error` / `success: false`.
+    static func failed(_ response: JSONValue?) -> Bool {
+        guard let r = response else { return false }
+        return r["isError"]?.bool == true || r["is_error"]?.bool == true || r["success"]?.bool == false
     }
 
     /// `SERVER/TOOL` to decide, or nil for an MCP tool left to mcp-proxy (without `--mcp`).
