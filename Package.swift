@@ -42,7 +42,7 @@ let package = Package(
         // CLI parsing and wiring only.
         .executableTarget(name: "warden", dependencies: [
             "WardenCore", "WardenStore", "TerminalUI", "NcursesTerminal", "WardenDashboard",
-            "WardenIngest", "WardenSimulator", "WardenMCP",
+            "WardenIngest", "WardenSimulator", "WardenMCP", "CProcess",
         ]),
         // The scale benchmark of issue 7: synthetic stores, figures as a table or JSON.
         .executableTarget(name: "warden-bench", dependencies: [

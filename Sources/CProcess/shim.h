@@ -33,4 +33,79 @@ static inline int warden_scrub_environment_variable(const char *name) {
     return count;
 }
 
+#include <signal.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+// `warden hook`'s answer when it cannot reach one itself: an agent runtime runs the tool when its
+// hook crashes or exits with the wrong code, so a timeout or a fatal signal must still answer
+// deny. The answer is copied here before it is needed; the handler only calls write and _exit.
+// (Held in a function's static: a header's file-scope statics are not emitted for Swift.)
+struct warden_fail_state {
+    char answer[2048];
+    size_t length;
+    int exit_code;
+};
+
+static inline struct warden_fail_state *warden_fail_state(void) {
+    static struct warden_fail_state state;
+    return &state;
+}
+
+static inline void warden_fail_closed_handler(int sig) {
+    (void)sig;
+    struct warden_fail_state *st = warden_fail_state();
+    size_t off = 0;
+    while (off < st->length) {
+        ssize_t n = write(1, st->answer + off, st->length - off);
+        if (n <= 0) break;
+        off += (size_t)n;
+    }
+    _exit(st->exit_code);
+}
+
+// Sets the answer and exit code, installs the handler for the timer and fatal signals, and
+// (timeout_ms > 0) starts the timer. Called again, it replaces the answer. 0 on success.
+static inline int warden_arm_fail_closed(const char *answer, int exit_code, long timeout_ms) {
+    struct warden_fail_state *st = warden_fail_state();
+    size_t n = strlen(answer);
+    if (n >= sizeof st->answer) return -1;
+    sigset_t block, old;
+    sigfillset(&block);
+    sigprocmask(SIG_BLOCK, &block, &old);  // no half-copied answer if the timer fires now
+    memcpy(st->answer, answer, n);
+    st->length = n;
+    st->exit_code = exit_code;
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = warden_fail_closed_handler;
+    sigfillset(&sa.sa_mask);
+    // SIGALRM last: once it is caught, every one of these is (a test waits for that).
+    int signals[] = { SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGABRT, SIGFPE, SIGALRM };
+    sigset_t ours;
+    sigemptyset(&ours);
+    for (size_t i = 0; i < sizeof signals / sizeof signals[0]; i++) {
+        if (sigaction(signals[i], &sa, NULL) != 0) return -1;
+        sigaddset(&ours, signals[i]);
+    }
+    // A blocked mask is inherited across exec (a runtime's threads may block SIGALRM): unblock.
+    if (sigprocmask(SIG_UNBLOCK, &ours, NULL) != 0) return -1;
+    if (timeout_ms > 0) {
+        struct itimerval t;
+        memset(&t, 0, sizeof t);
+        t.it_value.tv_sec = timeout_ms / 1000;
+        t.it_value.tv_usec = (timeout_ms % 1000) * 1000;
+        if (setitimer(ITIMER_REAL, &t, NULL) != 0) return -1;
+    }
+    return 0;
+}
+
+// Stops the timer before the hook writes its own answer (so only one answer is ever written).
+static inline void warden_disarm_fail_closed_timer(void) {
+    struct itimerval t;
+    memset(&t, 0, sizeof t);
+    setitimer(ITIMER_REAL, &t, NULL);
+}
+
 #endif

@@ -15,6 +15,8 @@ enum Catalog {
         ("browser", ["navigate", "get_text"]),
         ("kubernetes", ["get_pods", "get_logs", "rollout_restart", "apply"]),
         ("pagerduty", ["acknowledge_incident"]),
+        // A coding agent's own tools, governed through `warden hook claude-code`.
+        ("claude-code", ["Read", "Grep", "Glob", "Edit", "Bash", "WebFetch"]),
     ]
 
     /// Every `server/tool` the catalog knows.
@@ -61,6 +63,11 @@ enum Catalog {
         case ("kubernetes", "get_logs"): return "ns=\(r.pick(namespaces)) pod=\(r.pick(["api", "worker", "web"]))-\(r.hex(5)) tail=200"
         case ("kubernetes", _): return "ns=\(r.pick(namespaces)) deployment=\(r.pick(["api", "worker", "web"]))"
         case ("pagerduty", _): return "incident=P\(r.hex(6).uppercased())"
+        case ("claude-code", "Bash"): return "command=\"\(r.pick(["make test", "git status", "swift build", "curl -s https://status.acme.example", "rm -rf build/"]))\""
+        case ("claude-code", "Grep"): return "pattern=\"\(r.pick(["TODO", "func charge", "retryCount", "FIXME"]))\" path=\(r.pick(["src/", "Sources/", "tests/"]))"
+        case ("claude-code", "Glob"): return "pattern=\(r.pick(["**/*.swift", "src/**/*.ts", "tests/*.py"]))"
+        case ("claude-code", "WebFetch"): return "url=\(r.pick(urls))"
+        case ("claude-code", _): return "file_path=\(r.pick(paths))"
         default: return ""
         }
     }
@@ -73,6 +80,7 @@ enum Catalog {
         case "browser": base = 600
         case "kubernetes": base = 120
         case "filesystem": base = 4
+        case "claude-code": base = tool == "Bash" ? 900 : 6
         case "slack": base = 90
         default: base = 180
         }

@@ -204,7 +204,10 @@ public final class FleetSimulator {
         let eff = try store.effectiveScopes(of: id)
         let inScope = Catalog.allowed(by: eff)
         if inScope.isEmpty { return nil }
-        let outside = Catalog.all.filter { t in !inScope.contains { $0 == t } }
+        var outside = Catalog.all.filter { t in !inScope.contains { $0 == t } }
+        // A coding agent limited to some of its own tools reaches for the others (the shell, edits).
+        let ownOutside = outside.filter { $0.0 == "claude-code" }
+        if inScope.contains(where: { $0.0 == "claude-code" }), !ownOutside.isEmpty { outside = ownOutside }
         return SimAgent(id: id, name: name, inScope: inScope, outOfScope: outside)
     }
 

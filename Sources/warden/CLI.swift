@@ -11,6 +11,7 @@ enum CLI {
         let parser = ArgumentParser(commands: CommandTable.all)
         let result: ParseResult
         do { result = try parser.parse(args) } catch {
+            if let code = HookCommand.answerUsageError(args, error.message) { return code }
             return usageFailure(error)
         }
         switch result {

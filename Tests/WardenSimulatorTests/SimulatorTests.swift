@@ -117,6 +117,25 @@ struct SimulatorTests {
         #expect(!last.contains { cut.contains($0.agentID) })
     }
 
+    /// A coding agent allowed some of its own tools uses them, and reaches for the others (the
+    /// shell, edits), which the store denies: the Calls view shows both beside its MCP calls.
+    @Test func aCodingAgentCallsItsOwnToolsAndIsDeniedTheShell() throws {
+        let s = try SimStore()
+        let m = Mutation(operatorName: "alice", now: t0)
+        _ = try s.store.addPrincipal(id: "user:alice@acme.example", kind: .human, name: "Alice", scopes: .everything, m)
+        _ = try s.store.registerAgent(name: "dev-assistant", delegator: "user:alice@acme.example",
+                                      scopes: try ScopeSet(parsing: "claude-code/Read,claude-code/Grep,github/get_*"), ttlMs: nil, m)
+        let sim = FleetSimulator(store: s.store, seed: 5, rate: 50)
+        _ = try sim.bootstrap(now: t0)
+        for step in 1...200 { try sim.tick(now: t0 + Int64(step) * 100) }
+        let calls = try s.store.calls(CallQuery(limit: 10_000))
+        let allowed = Set(calls.filter { $0.decision == .allow }.map { "\($0.server)/\($0.tool)" })
+        let denied = calls.filter { $0.decision == .deny }
+        #expect(allowed.contains("claude-code/Read") && allowed.contains("claude-code/Grep"), "\(allowed)")
+        #expect(allowed.allSatisfy { ["claude-code/Read", "claude-code/Grep"].contains($0) || $0.hasPrefix("github/get_") }, "\(allowed)")
+        #expect(!denied.isEmpty && denied.allSatisfy { $0.server == "claude-code" && $0.reason == "out_of_scope" }, "\(denied.map(\.tool))")
+    }
+
     /// On a store that already has a fleet, the simulator drives it and grows it only when asked.
     @Test func adoptsAnExistingFleet() throws {
         let s = try SimStore()

@@ -104,7 +104,9 @@ struct RetentionTests {
         let f = try Fleet(s)
         let expected = try s.toolUsage(since: 0)
         #expect(expected[f.worker.id] == ["github/get_issue", "slack/post_message"])
-        // Back to the schema before the aggregate, then open: the migration rebuilds it.
+        // Back to the schema before the aggregate (and the migrations after it), then open: the
+        // migration rebuilds it.
+        try rollBackCallOutcomes(s)
         try s.db.exec("""
             DROP TABLE tool_last_used;
             PRAGMA user_version = \(Migrations.all.firstIndex(of: Migrations.toolLastUsed)!);

@@ -60,6 +60,7 @@ struct RevocationCauseTests {
         let expectedAgents = try causes(s, "agents"), expectedCredentials = try causes(s, "credentials")
         // Back to the schema before this migration: no revoked_by, user_version one lower.
         let latest = Migrations.all.firstIndex(of: Migrations.revokedBy)!
+        try rollBackCallOutcomes(s)
         try rollBackStateDigest(s)
         try s.db.exec("""
             ALTER TABLE agents DROP COLUMN revoked_by;

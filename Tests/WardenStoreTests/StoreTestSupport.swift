@@ -52,6 +52,11 @@ func contentDump(_ path: String) throws -> String {
     return String(decoding: data, as: UTF8.self)
 }
 
+/// Takes a store back to the schema before call outcomes (`Migrations.callOutcomes`).
+func rollBackCallOutcomes(_ s: SQLiteStore) throws {
+    try s.db.exec("DROP INDEX tool_calls_outcome; ALTER TABLE tool_calls DROP COLUMN outcome_seq; DROP TABLE call_keys;")
+}
+
 /// Takes a store back to the schema before the state digest (for migration tests that roll an
 /// older migration back): its triggers, columns and table go, the version triggers as schema 2
 /// made them come back.

@@ -17,6 +17,8 @@ public final class SnapshotLoader {
     private var principalPos: [String: Int] = [:]
     private var credentialPos: [String: Int] = [:]
     private var instancePos: [String: Int] = [:]
+    /// How far the outcomes recorded on calls after they were decided have been read.
+    private var outcomeCursor: Int64 = 0
     private var minutesReloadedAt: Timestamp = 0
     /// When the governed state was last recomputed against the journal.
     private var stateCheckedAt: Timestamp = 0
@@ -82,6 +84,16 @@ public final class SnapshotLoader {
             s.calls.append(contentsOf: fresh.reversed().map(DisplayText.clip))
             if s.calls.count > Self.callWindow { s.calls.removeFirst(s.calls.count - Self.callWindow) }
         }
+        // A call already held may since have got its outcome (a hook's PostToolUse): its `seq`
+        // does not move, so outcomes come by their own cursor and replace the held call.
+        let outcomes = try store.callOutcomes(after: outcomeCursor, limit: Self.callWindow)
+        outcomeCursor = outcomes.cursor
+        for c in outcomes.calls {
+            if let i = Self.position(ofSeq: c.seq, in: s.calls) {
+                s.calls[i] = DisplayText.clip(c)
+                parts.insert(.activity)
+            }
+        }
         // Per-minute counts: past minutes are settled, so only the last two are re-read, with a
         // full re-read of the window once a minute for late writes. Between full re-reads the
         // rates are patched with what the two minutes held before and hold now.
@@ -138,6 +150,16 @@ public final class SnapshotLoader {
         s.reindex(rest)
         snap = s
         return parts.isEmpty && !force ? nil : s
+    }
+
+    /// Where the call with sequence `seq` is in `calls` (ascending by seq), if held.
+    static func position(ofSeq seq: Int64, in calls: [ToolCall]) -> Int? {
+        var lo = 0, hi = calls.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if calls[mid].seq < seq { lo = mid + 1 } else { hi = mid }
+        }
+        return lo < calls.count && calls[lo].seq == seq ? lo : nil
     }
 
     /// The first step: principals and agents only, with what the tree needs derived.

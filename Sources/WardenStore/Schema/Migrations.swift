@@ -1,7 +1,7 @@
 /// The schema, versioned with PRAGMA user_version and migrated forward on open.
 /// Append a migration to change the schema; never edit one that has shipped.
 enum Migrations {
-    static let all: [String] = [v1, v2, revokedBy, stateDigest, renewalAndRetention, toolLastUsed, redactArguments]
+    static let all: [String] = [v1, v2, revokedBy, stateDigest, renewalAndRetention, toolLastUsed, callOutcomes, redactArguments]
 
     static var latest: Int { all.count }
 
@@ -210,5 +210,19 @@ enum Migrations {
     ) WITHOUT ROWID;
     INSERT INTO tool_last_used(agent_id, server, tool, last_at)
         SELECT agent_id, server, tool, max(at) FROM tool_calls WHERE decision = 'allow' GROUP BY agent_id, server, tool;
+    """
+
+    /// Outcomes recorded on a call after it was decided (`warden hook`'s PostToolUse): the
+    /// runtime's key for each call, and a cursor over outcomes so a reader that already holds a
+    /// call sees it updated (`callOutcomes(after:)`); a call's `seq` alone never moves.
+    static let callOutcomes = """
+    ALTER TABLE tool_calls ADD COLUMN outcome_seq INTEGER;
+    CREATE UNIQUE INDEX tool_calls_outcome ON tool_calls(outcome_seq) WHERE outcome_seq IS NOT NULL;
+    CREATE TABLE call_keys(
+        session_id  TEXT NOT NULL,
+        tool_use_id TEXT NOT NULL,
+        call_seq    INTEGER NOT NULL,
+        PRIMARY KEY (session_id, tool_use_id)
+    ) WITHOUT ROWID;
     """
 }

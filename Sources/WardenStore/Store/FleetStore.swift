@@ -100,6 +100,16 @@ public protocol FleetStore: AnyObject {
     /// Stores tool calls in one transaction; returns their sequence numbers.
     @discardableResult
     func recordCalls(_ calls: [ToolCall]) throws(StoreError) -> [Int64]
+    /// Stores one call under the runtime's key for it (a hook's session and tool-use ID), so its
+    /// outcome can be recorded on the same call later; returns its sequence number.
+    func recordCall(_ call: ToolCall, key: CallKey) throws(StoreError) -> Int64
+    /// Records how the keyed call ended (duration from the call's time to `at`) on that call and
+    /// advances the outcome cursor; nil when no call of `credentialID` has the key.
+    func recordOutcome(key: CallKey, credentialID: String, result: ToolCall.Result,
+                       at: Timestamp) throws(StoreError) -> ToolCall?
+    /// Calls whose outcome was recorded after `cursor`, in that order, and the cursor they reach:
+    /// a reader that already holds a call by `seq` applies these to see it updated.
+    func callOutcomes(after cursor: Int64, limit: Int) throws(StoreError) -> CallOutcomes
     /// Applies instance lifecycle events in one transaction.
     func recordInstanceEvents(_ events: [InstanceEvent]) throws(StoreError)
 
@@ -356,3 +366,23 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     }
 }
 
+
+/// An agent runtime's own key for one tool call.
+public struct CallKey: Hashable, Sendable {
+    public let session: String
+    public let toolUse: String
+    public init(session: String, toolUse: String) {
+        self.session = session
+        self.toolUse = toolUse
+    }
+}
+
+/// Calls updated with their outcome, and the outcome cursor read up to.
+public struct CallOutcomes: Sendable {
+    public var cursor: Int64
+    public var calls: [ToolCall]
+    public init(cursor: Int64, calls: [ToolCall]) {
+        self.cursor = cursor
+        self.calls = calls
+    }
+}

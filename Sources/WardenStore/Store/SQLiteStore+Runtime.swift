@@ -93,35 +93,38 @@ extension SQLiteStore {
     @discardableResult
     public func recordCalls(_ calls: [ToolCall]) throws(StoreError) -> [Int64] {
         if calls.isEmpty { return [] }
-        return try write { () throws(StoreError) -> [Int64] in
-            let insert = try db.prepare("""
-                INSERT INTO tool_calls(at, agent_id, instance_id, credential_id, server, tool, decision, reason, duration_ms, result, args)
-                VALUES (?,?,?,?,?,?,?,?,?,?,?)
-                """)
-            var seqs: [Int64] = []
-            seqs.reserveCapacity(calls.count)
-            // Per-minute counts are summed in memory and written once per (agent, minute).
-            var minutes: [TelemetryWriter.MinuteKey: (calls: Int64, denied: Int64)] = [:]
-            var usage = ToolUsageBatch()
-            for raw in calls {
-                // Every call is recorded under the one rule: texts capped, arguments redacted.
-                let c = raw.forRecording()
-                try insert.bind(c.at, c.agentID, c.instanceID, c.credentialID, c.server, c.tool, c.decision.rawValue,
-                                c.reason, c.durationMs, c.result?.rawValue, c.args).run()
-                seqs.append(db.lastInsertRowID)
-                let key = TelemetryWriter.MinuteKey(agent: c.agentID, minute: c.at / 60_000)
-                minutes[key, default: (0, 0)].calls += 1
-                if c.decision == .deny { minutes[key, default: (0, 0)].denied += 1 }
-                usage.note(agent: c.agentID, server: c.server, tool: c.tool, decision: c.decision, at: c.at)
-            }
-            try usage.flush(db)
-            let bump = try db.prepare("""
-                INSERT INTO call_minutes(agent_id, minute, calls, denied) VALUES (?, ?, ?, ?)
-                ON CONFLICT(minute, agent_id) DO UPDATE SET calls = calls + excluded.calls, denied = denied + excluded.denied
-                """)
-            for (k, v) in minutes { try bump.bind(k.agent, k.minute, v.calls, v.denied).run() }
-            return seqs
+        return try write { () throws(StoreError) -> [Int64] in try insertCalls(calls) }
+    }
+
+    /// The inserts of `recordCalls`, inside the caller's write transaction.
+    func insertCalls(_ calls: [ToolCall]) throws(StoreError) -> [Int64] {
+        let insert = try db.prepare("""
+            INSERT INTO tool_calls(at, agent_id, instance_id, credential_id, server, tool, decision, reason, duration_ms, result, args)
+            VALUES (?,?,?,?,?,?,?,?,?,?,?)
+            """)
+        var seqs: [Int64] = []
+        seqs.reserveCapacity(calls.count)
+        // Per-minute counts are summed in memory and written once per (agent, minute).
+        var minutes: [TelemetryWriter.MinuteKey: (calls: Int64, denied: Int64)] = [:]
+        var usage = ToolUsageBatch()
+        for raw in calls {
+            // Every call is recorded under the one rule: texts capped, arguments redacted.
+            let c = raw.forRecording()
+            try insert.bind(c.at, c.agentID, c.instanceID, c.credentialID, c.server, c.tool, c.decision.rawValue,
+                            c.reason, c.durationMs, c.result?.rawValue, c.args).run()
+            seqs.append(db.lastInsertRowID)
+            let key = TelemetryWriter.MinuteKey(agent: c.agentID, minute: c.at / 60_000)
+            minutes[key, default: (0, 0)].calls += 1
+            if c.decision == .deny { minutes[key, default: (0, 0)].denied += 1 }
+            usage.note(agent: c.agentID, server: c.server, tool: c.tool, decision: c.decision, at: c.at)
         }
+        try usage.flush(db)
+        let bump = try db.prepare("""
+            INSERT INTO call_minutes(agent_id, minute, calls, denied) VALUES (?, ?, ?, ?)
+            ON CONFLICT(minute, agent_id) DO UPDATE SET calls = calls + excluded.calls, denied = denied + excluded.denied
+            """)
+        for (k, v) in minutes { try bump.bind(k.agent, k.minute, v.calls, v.denied).run() }
+        return seqs
     }
 
     public func recordInstanceEvents(_ events: [InstanceEvent]) throws(StoreError) {

@@ -28,9 +28,11 @@ enum SecretInput {
     /// Reads the secret the invocation names, then makes this process non-dumpable so other
     /// processes of the user cannot read it from /proc/PID/environ or /proc/PID/mem.
     /// `--token -` reads one line of stdin and no more (mcp-proxy's client stream follows it).
-    static func read(_ inv: Invocation, _ ctx: Context, allowArgv: Bool = true) throws -> Secret {
+    /// `allowArgv: false` refuses a secret value in `--token` (`token renew`); `defaultVariable`:
+    /// the variable read when no flag names a source (`warden hook`: WARDEN_TOKEN).
+    static func read(_ inv: Invocation, _ ctx: Context, allowArgv: Bool = true, defaultVariable: String? = nil) throws -> Secret {
         defer { ProcessHygiene.makeNonDumpable() }
-        if let variable = inv.text("token-env") {
+        if let variable = inv.text("token-env") ?? (inv.has("token-file") || inv.has("token") ? nil : defaultVariable) {
             guard MCPProxyCommand.isEnvironmentName(variable) else {
                 throw UsageError(MCPProxyCommand.notAnEnvironmentName, command: inv.command)
             }

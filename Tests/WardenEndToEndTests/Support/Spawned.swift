@@ -12,7 +12,7 @@ final class SpawnedWarden: @unchecked Sendable {
     private let lock = NSLock()
     private var result: RunResult?
 
-    init(_ args: [String], environment: [String: String], in folder: URL) throws {
+    init(_ args: [String], environment: [String: String], in folder: URL, stdinPath: String = "/dev/null") throws {
         self.args = args
         let id = UUID().uuidString.prefix(8)
         outPath = folder.appendingPathComponent("spawn-out-\(id)").path
@@ -20,7 +20,7 @@ final class SpawnedWarden: @unchecked Sendable {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 0, stdinPath, O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         var attr = posix_spawnattr_t()

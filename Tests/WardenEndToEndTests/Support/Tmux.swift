@@ -12,8 +12,11 @@ final class TmuxSession {
         socket = folder.appendingPathComponent("tmux.sock").path
         // The first client forks the tmux server, which keeps the client's descriptors: give it
         // no pipe, or reading our own output would wait for the server to exit.
-        try tmux(["new-session", "-d", "-s", name, "-x", "\(width)", "-y", "\(height)", command], capture: false)
+        // The pane waits while remain-on-exit is set, then runs the command: a command that ends
+        // at once (a CLI table) must still leave its screen behind to be read.
+        try tmux(["new-session", "-d", "-s", name, "-x", "\(width)", "-y", "\(height)", "sleep 86400"], capture: false)
         try tmux(["set-option", "-t", name, "remain-on-exit", "on"])
+        try tmux(["respawn-pane", "-k", "-t", name, command])
     }
 
     deinit { _ = try? tmux(["kill-server"], capture: false) }

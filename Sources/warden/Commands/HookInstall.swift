@@ -1,0 +1,106 @@
+import Foundation
+import WardenCore
+
+/// `warden hook install claude-code [--settings PATH]`: the `hooks` block that runs
+/// `warden hook claude-code` before and after every tool call, printed or merged into a Claude
+/// Code settings file (backed up first; other keys and hooks kept; a second run changes nothing).
+enum HookInstallCommand {
+    static let events = ["PreToolUse", "PostToolUse"]
+
+    static func run(_ inv: Invocation, _ ctx: Context) throws -> Int32 {
+        let command = hookCommand(ctx)
+        guard let path = inv.text("settings") else {
+            ctx.out(JSONWriter.write(.object([("hooks", .object(events.map { ($0, .array([entry(command)])) }))])) + "\n")
+            return 0
+        }
+        let shown = TerminalText.safe(path)
+        var settings: [(String, JSONValue)] = []
+        var original: Data?
+        if FileManager.default.fileExists(atPath: path) {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw RuntimeError("\(shown): cannot be read; nothing changed")
+            }
+            original = data
+            let value: JSONValue
+            do { value = try JSONParser.parse(bytes: [UInt8](data)) } catch {
+                throw RuntimeError("\(shown): not valid JSON (\(error)); nothing changed")
+            }
+            guard case .object(let members) = value else {
+                throw RuntimeError("\(shown): a settings file must be a JSON object, this one is \(value.typeName); nothing changed")
+            }
+            settings = members
+        }
+        var hooks: [(String, JSONValue)] = []
+        if let existing = settings.first(where: { $0.0 == "hooks" })?.1 {
+            guard case .object(let members) = existing else {
+                throw RuntimeError("\(shown): $.hooks must be an object, it is \(existing.typeName); nothing changed")
+            }
+            hooks = members
+        }
+        var added: [String] = []
+        for event in events {
+            var list: [JSONValue] = []
+            if let i = hooks.firstIndex(where: { $0.0 == event }) {
+                guard case .array(let items) = hooks[i].1 else {
+                    throw RuntimeError("\(shown): $.hooks.\(event) must be an array, it is \(hooks[i].1.typeName); nothing changed")
+                }
+                list = items
+            }
+            if list.contains(where: { installed($0, command) }) { continue }
+            list.append(entry(command))
+            if let i = hooks.firstIndex(where: { $0.0 == event }) { hooks[i].1 = .array(list) } else { hooks.append((event, .array(list))) }
+            added.append(event)
+        }
+        if added.isEmpty {
+            ctx.note("\(shown): the Warden hook is already installed for \(events.joined(separator: " and ")); nothing changed")
+            return 0
+        }
+        if let i = settings.firstIndex(where: { $0.0 == "hooks" }) { settings[i].1 = .object(hooks) } else { settings.append(("hooks", .object(hooks))) }
+        if let original {
+            let backup = freeBackupPath(path)
+            guard FileManager.default.createFile(atPath: backup, contents: original, attributes: [.posixPermissions: 0o600]) else {
+                throw RuntimeError("\(shown): cannot write the backup \(TerminalText.safe(backup)); nothing changed")
+            }
+            ctx.note("backed up \(shown) to \(TerminalText.safe(backup))")
+        }
+        let text = JSONWriter.write(.object(settings)) + "\n"
+        do { try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
+            throw RuntimeError("\(shown): cannot be written (\(error.localizedDescription))")
+        }
+        ctx.note("\(shown): added the Warden hook for \(added.joined(separator: " and "))")
+        return 0
+    }
+
+    /// `warden`'s own absolute path and the store it used, shell-quoted.
+    static func hookCommand(_ ctx: Context) -> String {
+        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? "warden"
+        var store = ctx.storePath
+        if !store.hasPrefix("/") { store = FileManager.default.currentDirectoryPath + "/" + store }
+        return "\(shellQuote(exe)) --db \(shellQuote(store)) hook claude-code"
+    }
+
+    static func entry(_ command: String) -> JSONValue {
+        .object([("matcher", .string("*")),
+                 ("hooks", .array([.object([("type", .string("command")), ("command", .string(command))])]))])
+    }
+
+    /// Whether a matcher entry already runs this command.
+    static func installed(_ entry: JSONValue, _ command: String) -> Bool {
+        entry["hooks"]?.array?.contains { $0["command"]?.string == command } ?? false
+    }
+
+    static func freeBackupPath(_ path: String) -> String {
+        var candidate = path + ".bak"
+        var n = 1
+        while FileManager.default.fileExists(atPath: candidate) {
+            candidate = path + ".bak.\(n)"
+            n += 1
+        }
+        return candidate
+    }
+
+    static func shellQuote(_ s: String) -> String {
+        let plain = s.unicodeScalars.allSatisfy { CharacterSet.alphanumerics.contains($0) || "/._-+:@".unicodeScalars.contains($0) }
+        return plain && !s.isEmpty ? s : "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+}
