@@ -143,6 +143,74 @@ struct StateDigestTests {
         try expectConsistent(s, "the upgrade")
     }
 
+    // MARK: attacks found reviewing the digest
+
+    /// Swapping two columns' names leaves every value where it was: the hash covers the names.
+    @Test func renamingColumnsIsFound() throws {
+        let t = try TempStore()
+        let f = try SmallFleet(t.store)
+        _ = try t.store.revokeCredential(f.coderToken.credential.id, m(t0 + 1))
+        #expect(Self.foreign(t.path, """
+            ALTER TABLE credentials RENAME COLUMN revoked_at TO tmpx;
+            ALTER TABLE credentials RENAME COLUMN renewed_from TO revoked_at;
+            ALTER TABLE credentials RENAME COLUMN tmpx TO renewed_from;
+            """) == nil)
+        let check = try SQLiteStore.open(path: t.path, readOnly: true).verifyState()
+        guard case .drifted(_, let rows, let detail) = check else { Issue.record("a column swap went unnoticed"); return }
+        #expect(detail.contains("columns were changed outside Warden"), "\(detail)")
+        #expect(rows.contains("credential \(f.coderToken.credential.id)"))
+    }
+
+    /// Lowering the schema version and blanking the signature forces a new baseline: the tables
+    /// are first checked against the journal, and the drift is journaled ahead of the baseline.
+    @Test func aForcedRebaselineDoesNotLaunderTampering() throws {
+        let t = try TempStore()
+        let f = try SmallFleet(t.store)
+        _ = try t.store.revokeAgent(f.coder.id, m(t0 + 1))
+        #expect(Self.foreign(t.path, """
+            DROP TRIGGER agents_digest_update; DROP TRIGGER agents_version_update;
+            UPDATE agents SET revoked_at = NULL, revoked_by = NULL, scopes = '*';
+            UPDATE governed_state SET signature = '';
+            PRAGMA user_version = \(Migrations.latest - 1);
+            """) == nil)
+        let s = try SQLiteStore.open(path: t.path)
+        let check = try s.verifyState()
+        guard case .drifted(_, _, let detail) = check else { Issue.record("the re-baseline laundered the edit: \(check)"); return }
+        #expect(detail.contains("no longer matched record"), "\(detail)")
+        let actions = try s.auditRecords(afterSeq: 0, limit: 100).map(\.action)
+        #expect(actions.suffix(2) == ["state.drift_detected", "state.baseline"], "\(actions)")
+    }
+
+    /// A writer with Warden's functions changes state without a record; the next operator action
+    /// journals the drift first instead of binding the changed state as its own.
+    @Test func theNextRecordDoesNotLaunderAnUnjournaledChange() throws {
+        let t = try TempStore()
+        let f = try SmallFleet(t.store)
+        try t.store.db.exec("UPDATE agents SET scopes = '*' WHERE id = '\(f.tester.id)'")
+        _ = try t.store.addPrincipal(id: "workload:unrelated", kind: .workload, name: "x", scopes: .everything, m(t0 + 2))
+        guard case .drifted(_, _, let detail) = try t.store.verifyState() else { Issue.record("laundered by the next record"); return }
+        #expect(detail.contains("without a journal record"), "\(detail)")
+        let actions = try t.store.auditRecords(afterSeq: 0, limit: 100).map(\.action)
+        #expect(actions.suffix(2) == ["state.drift_detected", "principal.add"], "\(actions)")
+        #expect(try t.store.verifyAudit(expectedHead: nil).isIntact)
+        // Accepting it clears it; Warden keeps the state from there.
+        #expect(try t.store.acceptStateDrift(m(t0 + 3, reason: "investigated")).isConsistent)
+    }
+
+    /// A trigger planted to undo revocations: writes are refused, and the check names it.
+    @Test func aPlantedTriggerIsRefusedAndNamed() throws {
+        let t = try TempStore()
+        _ = try SmallFleet(t.store)
+        #expect(Self.foreign(t.path, """
+            CREATE TRIGGER zz_keep AFTER UPDATE OF revoked_at ON credentials WHEN NEW.revoked_at IS NOT NULL
+            BEGIN UPDATE credentials SET revoked_at = NULL, revoked_by = NULL WHERE id = NEW.id; END;
+            """) == nil)
+        #expect(throws: StoreError.self) { try SQLiteStore.open(path: t.path) }
+        let check = try SQLiteStore.open(path: t.path, readOnly: true).verifyState()
+        guard case .drifted(_, _, let detail) = check else { Issue.record("a planted trigger went unnoticed"); return }
+        #expect(detail.contains("zz_keep"), "\(detail)")
+    }
+
     /// Runs SQL on a plain connection, as the sqlite3 shell would (no Warden functions); the
     /// error message, or nil.
     static func foreign(_ path: String, _ sql: String) -> String? {

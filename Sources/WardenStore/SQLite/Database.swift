@@ -8,6 +8,11 @@ final class Database {
     private var cache: [String: Statement] = [:]
     /// The state digest's SQL functions (their hasher and scratch live as long as the connection).
     private let digestFunctions = DigestFunctions()
+    /// Set once the store has a state digest: each write transaction then notes the digest it
+    /// began with, so the journal can tell a change made outside it (`appendAudit`).
+    var tracksStateDigest = false
+    /// The governed state's digest when this write transaction began (or at its last journal record).
+    var digestAtBegin: [UInt8]?
 
     /// Process-wide settings made once, before the first connection opens: no global memory
     /// statistics (they serialize every allocation of every connection on one mutex).
@@ -83,6 +88,9 @@ final class Database {
         while true {
             do {
                 try run("BEGIN IMMEDIATE")
+                if tracksStateDigest {
+                    digestAtBegin = try prepare("SELECT digest FROM governed_state WHERE id = 1").first { $0.blob(0) }
+                }
                 break
             } catch StoreError.io(let m) where m.contains("locked") || m.contains("busy") {
                 // The busy timeout already waited; keep waiting a while longer before giving up.

@@ -4,19 +4,38 @@ import WardenCore
 // hash = SHA-256(previous hash (hex text) ‖ canonical encoding of the record). Since schema 3
 // a record also carries the governed state's digest after its action (SQLiteStore+StateDigest).
 extension SQLiteStore {
-    func appendAudit(_ m: Mutation, action: String, target: String, before: String?, after: String?) throws(StoreError) {
+    /// `checkDrift`: first compare the state this transaction began with (or its previous record
+    /// left) with the journal's last digest; a difference is a change made without a journal
+    /// record, journaled as `state.drift_detected` before this record, so no later record can
+    /// launder it. Off for the records that set a baseline themselves.
+    func appendAudit(_ m: Mutation, action: String, target: String, before: String?, after: String?,
+                     checkDrift: Bool = true, stateDigest fixed: StateDigest? = nil) throws(StoreError) {
         let last = try db.prepare("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").first { ($0.int(0), $0.string(1)) }
+        if checkDrift, db.tracksStateDigest, let began = db.digestAtBegin.flatMap({ StateDigest(bytes: $0) }),
+           let prev = try db.prepare("SELECT seq, state_digest FROM audit WHERE state_digest IS NOT NULL ORDER BY seq DESC LIMIT 1")
+               .first({ ($0.int(0), StateDigest(hex: $0.string(1))) }), let recorded = prev.1, recorded != began {
+            try appendAudit(m, action: "state.drift_detected", target: "store",
+                            before: json(["journal_digest": .string(recorded.hex)]),
+                            after: json(["detail": .string("the governed state changed without a journal record after record \(prev.0)"),
+                                         "found_digest": .string(began.hex)]),
+                            checkDrift: false, stateDigest: began)
+            try appendAudit(m, action: action, target: target, before: before, after: after, checkDrift: false)
+            return
+        }
         let seq = (last?.0 ?? 0) + 1
-        let prev = last?.1 ?? AuditRecord.genesisHash
+        let prevHash = last?.1 ?? AuditRecord.genesisHash
         // The governed state after this action, as the triggers kept it in this transaction.
-        let digest = try liveStateDigest()
+        let digest: StateDigest?
+        if let fixed { digest = fixed } else { digest = try liveStateDigest() }
         var record = AuditRecord(seq: seq, at: m.now, operatorName: m.operatorName, action: action, target: target,
-                                 before: before, after: after, reason: m.reason, prevHash: prev, hash: "",
+                                 before: before, after: after, reason: m.reason, prevHash: prevHash, hash: "",
                                  stateDigest: digest?.hex)
         record.hash = Self.chainHash(record)
         try db.prepare("INSERT INTO audit(\(Self.auditColumns)) VALUES (?,?,?,?,?,?,?,?,?,?,?)")
             .bind(record.seq, record.at, record.operatorName, record.action, record.target,
                   record.before, record.after, record.reason, record.prevHash, record.hash, record.stateDigest).run()
+        // The next record of this transaction starts from here.
+        if fixed == nil, db.tracksStateDigest { db.digestAtBegin = digest?.bytes }
     }
 
     static func chainHash(_ r: AuditRecord) -> String {

@@ -27,75 +27,186 @@ extension SQLiteStore {
         governed.map { "\($0.table)(\($0.columns.joined(separator: ",")))" }.joined(separator: ";")
     }
 
-    /// `warden_row_hash('agents', P.id, P.name, …)` for a row named by `prefix` (NEW., OLD. or none).
+    /// `warden_row_hash('agents', 'id', P.id, 'name', P.name, …)` for a row named by `prefix`
+    /// (NEW., OLD. or none). Each value is hashed with its column's name, so renaming or swapping
+    /// columns behind Warden's back changes every hash.
     static func rowHash(_ table: String, _ columns: [String], _ prefix: String = "") -> String {
-        "warden_row_hash('\(table)'" + columns.map { ", \(prefix)\($0)" }.joined() + ")"
+        rowHash(table, columns) { prefix + $0 }
     }
 
-    static let digestTriggerCount = 3 * 4  // per table: insert, update, delete, and the version trigger's guard
+    static func rowHash(_ table: String, _ columns: [String], value: (String) -> String) -> String {
+        "warden_row_hash('\(table)'" + columns.map { ", '\($0)', \(value($0))" }.joined() + ")"
+    }
 
-    /// (Re)creates the triggers that keep row hashes and the sum, and the version triggers of the
-    /// governed tables (which must stand aside when only a row's hash changes).
-    func createDigestTriggers(_ governed: [(table: String, columns: [String])]) throws(StoreError) {
+    /// Every trigger the schema may hold, by name, with its exact SQL: the row versions of the
+    /// change feed and the digest's. A trigger that is not here, or whose SQL differs, was made
+    /// behind Warden's back (it could undo a revocation as it happens) and is refused.
+    func expectedTriggers(_ governed: [(table: String, columns: [String])]) -> [(name: String, sql: String)] {
+        var out: [(String, String)] = []
         for (t, cols) in governed {
             let new = Self.rowHash(t, cols, "NEW."), old = Self.rowHash(t, cols, "OLD.")
             let changed = cols.map { "NEW.\($0) IS NOT OLD.\($0)" }.joined(separator: " OR ")
-            try db.exec("""
-                DROP TRIGGER IF EXISTS \(t)_version_update;
+            out.append(("\(t)_version_insert", """
+                CREATE TRIGGER \(t)_version_insert AFTER INSERT ON \(t) BEGIN
+                    UPDATE row_version SET v = v + 1;
+                    UPDATE \(t) SET version = (SELECT v FROM row_version) WHERE id = NEW.id;
+                END
+                """))
+            out.append(("\(t)_version_update", """
                 CREATE TRIGGER \(t)_version_update AFTER UPDATE ON \(t)
                 WHEN NEW.version = OLD.version AND NEW.digest IS OLD.digest BEGIN
                     UPDATE row_version SET v = v + 1;
                     UPDATE \(t) SET version = (SELECT v FROM row_version) WHERE id = NEW.id;
-                END;
-                DROP TRIGGER IF EXISTS \(t)_digest_insert;
+                END
+                """))
+            out.append(("\(t)_digest_insert", """
                 CREATE TRIGGER \(t)_digest_insert AFTER INSERT ON \(t) BEGIN
                     UPDATE governed_state SET digest = warden_digest_step(digest, NULL, \(new));
                     UPDATE \(t) SET digest = \(new) WHERE id = NEW.id;
-                END;
-                DROP TRIGGER IF EXISTS \(t)_digest_update;
+                END
+                """))
+            out.append(("\(t)_digest_update", """
                 CREATE TRIGGER \(t)_digest_update AFTER UPDATE ON \(t) WHEN \(changed) BEGIN
                     UPDATE governed_state SET digest = warden_digest_step(digest, \(old), \(new));
                     UPDATE \(t) SET digest = \(new) WHERE id = NEW.id;
-                END;
-                DROP TRIGGER IF EXISTS \(t)_digest_delete;
+                END
+                """))
+            out.append(("\(t)_digest_delete", """
                 CREATE TRIGGER \(t)_digest_delete AFTER DELETE ON \(t) BEGIN
                     UPDATE governed_state SET digest = warden_digest_step(digest, \(old), NULL);
-                END;
-                """)
+                END
+                """))
         }
+        for (name, when) in [("instances_version_insert", "AFTER INSERT ON instances"), ("instances_version_update", "AFTER UPDATE ON instances WHEN NEW.version = OLD.version")] {
+            out.append((name, """
+                CREATE TRIGGER \(name) \(when) BEGIN
+                    UPDATE row_version SET v = v + 1;
+                    UPDATE instances SET version = (SELECT v FROM row_version) WHERE id = NEW.id;
+                END
+                """))
+        }
+        return out
+    }
+
+    /// (Re)creates Warden's own triggers (`expectedTriggers`), leaving any other in place.
+    func createDigestTriggers(_ governed: [(table: String, columns: [String])]) throws(StoreError) {
+        for (name, sql) in expectedTriggers(governed) {
+            try db.exec("DROP TRIGGER IF EXISTS \(name)")
+            try db.exec(sql)
+        }
+    }
+
+    /// How the schema's triggers differ from Warden's: foreign ones, altered ones, missing ones.
+    func triggerDifferences(_ governed: [(table: String, columns: [String])]) throws(StoreError) -> (foreign: [String], altered: [String], missing: [String]) {
+        let expected = Dictionary(expectedTriggers(governed).map { ($0.name, $0.sql) }, uniquingKeysWith: { a, _ in a })
+        let actual = try db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'").all { ($0.string(0), $0.string(1)) }
+        var foreign: [String] = [], altered: [String] = []
+        for (name, sql) in actual {
+            guard let want = expected[name] else { foreign.append(name); continue }
+            if sql != want { altered.append(name) }
+        }
+        let present = Set(actual.map(\.0))
+        return (foreign.sorted(), altered.sorted(), expected.keys.filter { !present.contains($0) }.sorted())
     }
 
     /// Inside the migration's write transaction: when the governed columns differ from those the
     /// digest was built for (a new store, an upgrade from before the digest, a migration adding a
     /// column), rebuild triggers, row hashes and the sum from the tables and journal the baseline.
-    /// When only the triggers are missing (dropped behind Warden's back), put them back without a
-    /// new baseline: the drift they let through stays visible to `verifyState`.
+    /// Before a store that already had a digest is re-baselined, its tables are checked against
+    /// the journal under the columns the journal last declared: a drift found then is journaled
+    /// (`state.drift_detected`) ahead of the baseline, so lowering the schema version to force a
+    /// new baseline launders nothing. Missing triggers are put back without a new baseline.
     func ensureStateDigest() throws(StoreError) {
         let governed = try governedColumns()
         let signature = Self.signature(governed)
         let stored = try db.prepare("SELECT signature FROM governed_state WHERE id = 1").first { $0.string(0) }
+        // Older versions of Warden's own triggers are expected here (a migration rebuilds them);
+        // a trigger of another name is not.
+        try refuseForeignTriggers(governed, evenAltered: stored == signature)
         if stored != signature {
+            let now = Self.wallClock()
+            if let found = try driftUnderDeclaredColumns() {
+                try appendAudit(Mutation(operatorName: "warden", now: now), action: "state.drift_detected", target: "store",
+                                before: nil, after: json(["detail": .string(found)]), checkDrift: false)
+            }
             try createDigestTriggers(governed)
             let digest = try rehashAll(governed)
             try db.prepare("UPDATE governed_state SET digest = ?, signature = ? WHERE id = 1").bind(digest.bytes, signature).run()
             // A brand-new store journals nothing until its first action; an upgraded one records
             // the baseline it starts from.
             if try db.prepare("SELECT count(*) FROM audit").first({ $0.int(0) }) ?? 0 > 0 || stored?.isEmpty == false {
-                try appendAudit(Mutation(operatorName: "warden", now: Self.wallClock()), action: "state.baseline", target: "store",
+                try appendAudit(Mutation(operatorName: "warden", now: now), action: "state.baseline", target: "store",
                                 before: stored.flatMap { $0.isEmpty ? nil : json(["columns": .string($0)]) },
-                                after: json(["columns": .string(signature), "digest": .string(digest.hex)]))
+                                after: json(["columns": .string(signature), "digest": .string(digest.hex)]), checkDrift: false)
             }
-        } else if try db.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND (name GLOB '*_digest_*' OR name GLOB '*_version_update') AND tbl_name IN ('principals','agents','credentials')").first({ Int($0.int(0)) }) != Self.digestTriggerCount {
+        } else if !(try triggerDifferences(governed).missing.isEmpty) {
             try createDigestTriggers(governed)
         }
     }
 
-    /// On a write open of an up-to-date store: the triggers must be there (one schema query).
+    /// On a write open of an up-to-date store: a trigger Warden did not make refuses the open (it
+    /// could undo what this process writes); missing ones are put back.
     func ensureDigestTriggers() throws(StoreError) {
-        let n = try db.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND (name GLOB '*_digest_*' OR name GLOB '*_version_update') AND tbl_name IN ('principals','agents','credentials')").first { Int($0.int(0)) }
-        if n != Self.digestTriggerCount {
-            try write { () throws(StoreError) in try createDigestTriggers(try governedColumns()) }
+        let governed = try governedColumns()
+        try refuseForeignTriggers(governed)
+        if !(try triggerDifferences(governed).missing.isEmpty) {
+            try write { () throws(StoreError) in try createDigestTriggers(governed) }
         }
+    }
+
+    private func refuseForeignTriggers(_ governed: [(table: String, columns: [String])], evenAltered: Bool = true) throws(StoreError) {
+        let d = try triggerDifferences(governed)
+        let bad = d.foreign + (evenAltered ? d.altered : [])
+        if !bad.isEmpty {
+            throw .refused("\(location) has \(bad.count == 1 ? "a trigger" : "triggers") Warden did not create (\(bad.joined(separator: ", "))): the store was changed outside Warden and could undo what Warden writes; `warden doctor` says more. Drop them (after investigating) before writing")
+        }
+    }
+
+    /// The columns the journal last declared for the digest (a baseline's or an accepted drift's).
+    private func declaredColumns() throws(StoreError) -> [(table: String, columns: [String])]? {
+        guard let after = try db.prepare("SELECT after FROM audit WHERE action IN ('state.baseline', 'state.accept_drift') ORDER BY seq DESC LIMIT 1")
+            .first({ $0.optString(0) }) ?? nil,
+              let value = try? JSONParser.parse(after), let sig = value["columns"]?.string else { return nil }
+        return Self.parseSignature(sig)
+    }
+
+    /// `principals(a,b);agents(c)` back into tables and columns.
+    static func parseSignature(_ sig: String) -> [(table: String, columns: [String])]? {
+        var out: [(String, [String])] = []
+        for part in sig.split(separator: ";") {
+            guard let open = part.firstIndex(of: "("), part.last == ")" else { return nil }
+            out.append((String(part[..<open]), part[part.index(after: open)..<part.index(before: part.endIndex)].split(separator: ",").map(String.init)))
+        }
+        return out
+    }
+
+    /// When the journal carries a digest: whether the tables, hashed under the columns the journal
+    /// declared, still add up to the last recorded digest. A description of the drift, or nil.
+    private func driftUnderDeclaredColumns() throws(StoreError) -> String? {
+        guard let last = try db.prepare("SELECT seq, state_digest FROM audit WHERE state_digest IS NOT NULL ORDER BY seq DESC LIMIT 1")
+            .first({ ($0.int(0), StateDigest(hex: $0.string(1))) }) else { return nil }
+        // The columns the digest was kept over: as the journal declared them, else as the store
+        // recorded them (a store that never needed a baseline), else as they are now.
+        let recordedSignature = try db.prepare("SELECT signature FROM governed_state WHERE id = 1").first { $0.string(0) } ?? ""
+        let declared: [(table: String, columns: [String])]
+        if let journal = try declaredColumns() {
+            declared = journal
+        } else if let recorded = Self.parseSignature(recordedSignature), !recordedSignature.isEmpty {
+            declared = recorded
+        } else {
+            declared = try governedColumns()
+        }
+        var total = StateDigest.zero
+        for (t, cols) in declared {
+            let present = Set(try db.prepare("SELECT name FROM pragma_table_info('\(t)')").all { $0.string(0) })
+            if let gone = cols.first(where: { !present.contains($0) }) {
+                return "column \(t).\(gone), which the journal's digest covers, is gone"
+            }
+            if let d = try db.prepare("SELECT warden_digest_sum(\(Self.rowHash(t, cols))) FROM \(t)").first({ StateDigest(bytes: $0.blob(0)) }) ?? nil {
+                total.add(d)
+            }
+        }
+        return total == last.1 ? nil : "the governed tables no longer matched record \(last.0) when the store's schema was rebuilt"
     }
 
     /// Sets every row's hash from its content and returns their sum.
@@ -133,7 +244,7 @@ extension SQLiteStore {
             throw .io("\(table) is not a governed table")
         }
         // Columns named with their table: an UPDATE … FROM may join a table with the same names.
-        let new = "warden_row_hash('\(table)'" + cols.map { ", " + (changes[$0] ?? "\(table).\($0)") }.joined() + ")"
+        let new = Self.rowHash(table, cols) { changes[$0] ?? "\(table).\($0)" }
         return "digest = warden_digest_swap(\(Self.rowHash(table, cols, "\(table).")), \(new))"
     }
 
@@ -166,6 +277,27 @@ extension SQLiteStore {
             let last = try db.prepare("SELECT seq, state_digest FROM audit WHERE state_digest IS NOT NULL ORDER BY seq DESC LIMIT 1")
                 .first { ($0.int(0), StateDigest(hex: $0.string(1))) }
             let recorded = last?.1 ?? nil
+            // What the journal itself says: a drift Warden found while writing (an unjournaled
+            // change, a re-baseline over changed tables) stays a drift until an operator accepts it.
+            if let found = try db.prepare("""
+                SELECT seq, after FROM audit WHERE action = 'state.drift_detected'
+                AND seq > coalesce((SELECT max(seq) FROM audit WHERE action = 'state.accept_drift'), 0) ORDER BY seq LIMIT 1
+                """).first({ ($0.int(0), $0.optString(1)) }) {
+                let detail = found.1.flatMap { try? JSONParser.parse($0) }?["detail"]?.string ?? "a drift Warden found"
+                return .drifted(sinceRecord: found.0 - 1, rows: rows, detail: detail + " (journaled at record \(found.0))")
+            }
+            // The schema: the columns the digest covers, and no trigger Warden did not make.
+            let governed = try governedColumns()
+            let storedSignature = try db.prepare("SELECT signature FROM governed_state WHERE id = 1").first { $0.string(0) }
+            let declared = try declaredColumns().map(Self.signature)
+            if storedSignature != Self.signature(governed) || (declared != nil && declared != Self.signature(governed)) {
+                return .drifted(sinceRecord: last?.0 ?? 0, rows: rows, detail: "the governed tables' columns were changed outside Warden")
+            }
+            let triggers = try triggerDifferences(governed)
+            if !triggers.foreign.isEmpty || !triggers.altered.isEmpty {
+                let names = (triggers.foreign.map { "\($0) (not Warden's)" } + triggers.altered.map { "\($0) (altered)" }).joined(separator: ", ")
+                return .drifted(sinceRecord: last?.0 ?? 0, rows: rows, detail: "triggers changed outside Warden: \(names)")
+            }
             if rows.isEmpty, total == live, let recorded, recorded == total {
                 return .consistent(digest: total, record: last?.0)
             }
@@ -194,6 +326,7 @@ extension SQLiteStore {
         }
         try write { () throws(StoreError) in
             let governed = try governedColumns()
+            try refuseForeignTriggers(governed)
             try createDigestTriggers(governed)
             let before = try liveStateDigest()
             let digest = try rehashAll(governed)
@@ -201,7 +334,8 @@ extension SQLiteStore {
             try appendAudit(m, action: "state.accept_drift", target: "store",
                             before: json(["since_record": .int(since), "digest": before.map { .string($0.hex) } ?? .null,
                                           "rows": .array(rows.prefix(200).map { .string($0) }), "detail": .string(detail)]),
-                            after: json(["digest": .string(digest.hex)]))
+                            after: json(["columns": .string(Self.signature(governed)), "digest": .string(digest.hex)]),
+                            checkDrift: false)
         }
         return try verifyState()
     }

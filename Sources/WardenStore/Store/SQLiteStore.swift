@@ -80,6 +80,7 @@ public final class SQLiteStore: FleetStore {
             let store = try SQLiteStore(db: Database(path: path, readOnly: false), readOnly: false)
             try store.configure()
             try store.migrate()
+            store.db.tracksStateDigest = true
             try store.stampApplicationID()
             try store.db.write { () throws(StoreError) in
                 try store.db.prepare("INSERT INTO meta(key, value) VALUES ('trust_domain', ?)").bind(trustDomain).run()
@@ -141,6 +142,7 @@ public final class SQLiteStore: FleetStore {
             throw .io("\(path) was written by a newer Warden (schema \(version), this build knows \(Migrations.latest)); upgrade warden")
         }
         if version == 0 { throw .io("\(path) is not a Warden store") }
+        store.db.tracksStateDigest = try store.hasStateDigest()
         return store
     }
 
