@@ -64,7 +64,7 @@ enum Catalog {
         case ("kubernetes", _): return "ns=\(r.pick(namespaces)) deployment=\(r.pick(["api", "worker", "web"]))"
         case ("pagerduty", _): return "incident=P\(r.hex(6).uppercased())"
         case ("claude-code", "Bash"): return "command=\"\(r.pick(["make test", "git status", "swift build", "curl -s https://status.acme.example", "rm -rf build/"]))\""
-        case ("claude-code", "Grep"): return "pattern=\"\(r.pick(["TODO", "func charge", "retryCount", "FIXME"]))\" path=\(r.pick(["src/", "Sources/", "tests/"]))"
+        case ("claude-code", "Grep"): return "pattern=\"\(r.pick(["deprecated", "func charge", "retryCount", "HACK"]))\" path=\(r.pick(["src/", "Sources/", "tests/"]))"
         case ("claude-code", "Glob"): return "pattern=\(r.pick(["**/*.swift", "src/**/*.ts", "tests/*.py"]))"
         case ("claude-code", "WebFetch"): return "url=\(r.pick(urls))"
         case ("claude-code", _): return "file_path=\(r.pick(paths))"

@@ -17,6 +17,6 @@ struct RetentionSchedule {
         guard isDue(now: now), !store.isReadOnly else { return nil }
         last = now
         return try store.prune(callsBefore: now - policy.retainCallsMs,
-                               instancesStoppedBefore: now - policy.retainInstancesMs, batch: SQLiteStore.pruneBatch)
+                               instancesStoppedBefore: now - policy.retainInstancesMs, batch: store.pruneBatch)
     }
 }

@@ -91,6 +91,8 @@ public protocol FleetStore: AnyObject {
     /// Aggregates (per-minute counts, tool usage) are kept.
     @discardableResult
     func prune(callsBefore: Timestamp, instancesStoppedBefore: Timestamp, batch: Int) throws(StoreError) -> PruneCounts
+    /// The batch size that keeps this backend's write lock short enough for `prune`.
+    var pruneBatch: Int { get }
     /// The store's size and rows per table, and the oldest call kept.
     func storeStats() throws(StoreError) -> StoreStats
 

@@ -8,6 +8,7 @@ extension SQLiteStore {
     /// Rows per delete transaction: at this size a batch holds the write lock for a few
     /// milliseconds (see BENCHMARKS.md, "prune"), far below the 50 ms a decision may wait.
     public static let pruneBatch = 1_000
+    public var pruneBatch: Int { Self.pruneBatch }
 
     static let prunableInstance = """
         stopped_at IS NOT NULL AND stopped_at < ?

@@ -11,7 +11,7 @@ enum StoreCommands {
         let store = try ctx.openStore(readOnly: dryRun)
         let counts = dryRun
             ? try store.prunable(callsBefore: callsBefore, instancesStoppedBefore: instancesBefore)
-            : try store.prune(callsBefore: callsBefore, instancesStoppedBefore: instancesBefore, batch: SQLiteStore.pruneBatch)
+            : try store.prune(callsBefore: callsBefore, instancesStoppedBefore: instancesBefore, batch: store.pruneBatch)
         if ctx.json {
             ctx.emit(.object([
                 ("dry_run", .bool(dryRun)),
