@@ -344,11 +344,12 @@ public final class IngestPipeline {
 
 /// Untrusted text on its way to a terminal: controls become visible escapes, length is bounded.
 enum Sanitize {
+    /// A rejected line's reason quotes values from telemetry, which may be secrets: it passes the
+    /// one redaction rule (cut to `limit`, a secret past the cut never shown in part), then has
+    /// control and bidi characters escaped for the terminal.
     static func reason(_ s: String, limit: Int = 400) -> String {
         var out = ""
-        var count = 0
-        for scalar in s.unicodeScalars {
-            if count >= limit { out += "…"; break }
+        for scalar in Redaction.summary(text: s, limit: limit).text.unicodeScalars {
             let v = scalar.value
             if v < 0x20 || v == 0x7F || (0x80...0x9F).contains(v) || (0x202A...0x202E).contains(v) || (0x2066...0x2069).contains(v) {
                 let h = String(v, radix: 16)
@@ -356,7 +357,6 @@ enum Sanitize {
             } else {
                 out.unicodeScalars.append(scalar)
             }
-            count += 1
         }
         return out
     }

@@ -37,7 +37,8 @@ struct RenewalTests {
         #expect(secret2 != f.secret && secret2.hasPrefix("wdn_"))
         #expect(renewed["renewed_from"] as? String == f.credential)
         #expect(try authorize(s, secret2) == "allow\n")
-        // Within the grace (10 minutes here) the old secret still works.
+        // Within the grace the old secret still works (the config's 10m is cut to the default
+        // 30s: the caller's config may not loosen renewal limits).
         #expect(try authorize(s, f.secret) == "allow\n")
 
         // A 1 ms grace: the renewed credential's expiry is known, so the test waits for the

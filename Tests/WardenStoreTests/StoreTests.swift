@@ -65,6 +65,24 @@ struct StoreTests {
         #expect(throws: StoreError.self) { try s.registerAgent(name: "late", delegator: f.coder.id, scopes: scopes("github/get_repo"), ttlMs: nil, m()) }
     }
 
+    /// A principal written before IDs were checked may carry an agent's SPIFFE ID: the resolver
+    /// refuses that ID as ambiguous instead of handing `revoke` the principal.
+    @Test func anIDNamingAPrincipalAndAnAgentIsAmbiguous() throws {
+        let t = try TempStore()
+        let f = try SmallFleet(t.store)
+        #expect(throws: StoreError.self, "new principals may not take an agent's ID") {
+            try t.store.addPrincipal(id: f.planner.id, kind: .workload, name: "lookalike", scopes: .everything, m())
+        }
+        try t.store.insertPrincipal(Principal(id: f.planner.id, kind: .workload, name: "lookalike", createdAt: t0))
+        #expect {
+            try t.store.resolve(f.planner.id)
+        } throws: { error in
+            guard case StoreError.ambiguous(_, let candidates) = error else { return false }
+            return candidates.count == 2
+        }
+        #expect(try t.store.resolve("planner") == .agent(f.planner.id), "the exact name still reaches the agent")
+    }
+
     @Test func resolvesPrefixesAndNames() throws {
         let t = try TempStore()
         let f = try SmallFleet(t.store)

@@ -52,10 +52,12 @@ public enum Renewal {
     /// lifetime is the one asked for, else the original's; never longer than the original's
     /// (which is within policy's maximum, or the credential is static and refused), and cut to
     /// the earliest expiry up the chain. The old credential keeps
-    /// `policy.renewGraceMs` (never more than it had left).
+    /// `policy.renewGraceMs` (never more than it had left). Both limits are the stricter of
+    /// `policy` and the built-in defaults (`Policy.boundedForRenewal`).
     public static func plan(credential: Credential, chain: [Agent], principal: Principal?, successor: String?,
                             requestedScopes: ScopeSet?, requestedTTLMs: Int64?, policy: Policy,
                             now: Timestamp) throws(Refusal) -> Plan {
+        let policy = policy.boundedForRenewal
         if let reason = Authorization.standingDenial(credential: credential, chain: chain, principal: principal, now: now) {
             throw .denied(credential: credential.id, reason)
         }

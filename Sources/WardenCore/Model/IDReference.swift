@@ -19,4 +19,14 @@ public enum IDReference {
     public static func isCredentialPrefix(_ text: String) -> Bool {
         text.hasPrefix(Credential.idPrefix) && text.count >= Credential.idPrefix.count + credentialPrefixMinimum
     }
+
+    /// The kinds of thing an exact ID can name.
+    public enum Kind: String, Sendable { case principal, agent, credential }
+
+    /// What an exact ID names, given every kind it matched. More than one kind is ambiguous and is
+    /// refused (nil with `ambiguous` true), never settled by lookup order: a principal sharing an
+    /// agent's ID must not take `warden revoke ID` away from the agent.
+    public static func exactKind(_ matched: [Kind]) -> (kind: Kind?, ambiguous: Bool) {
+        (matched.count == 1 ? matched[0] : nil, matched.count > 1)
+    }
 }

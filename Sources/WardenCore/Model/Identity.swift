@@ -22,9 +22,12 @@ public enum Identity {
         else { throw Invalid("trust domain '\(domain)' may use only lowercase letters, digits, '.', '-' and '_'") }
     }
 
-    /// Principal IDs: `user:…` or `workload:…` (or any `kind:name`), no spaces or control characters.
+    /// Principal IDs: `user:NAME` or `workload:NAME`, no spaces or control characters. Nothing
+    /// else, so a principal can never take the shape of an agent's SPIFFE ID, a credential ID or a
+    /// secret, and `warden revoke ID` cannot be steered to a lookalike principal.
     public static func validatePrincipalID(_ id: String) throws(Invalid) {
-        guard let colon = id.firstIndex(of: ":"), colon != id.startIndex, id.index(after: colon) != id.endIndex else {
+        let prefixes = ["user:", "workload:"]
+        guard let prefix = prefixes.first(where: { id.hasPrefix($0) }), id.count > prefix.count else {
             throw Invalid("principal ID '\(id)' must look like user:alice@example.com or workload:ci/deploy")
         }
         guard id.utf8.count <= 256, id.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value != 0x7F && !(0x80...0x9F).contains($0.value) && !$0.properties.isWhitespace }) else {

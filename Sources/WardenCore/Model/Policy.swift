@@ -30,4 +30,13 @@ public struct Policy: Hashable, Sendable {
     }
 
     public static let standard = Policy()
+
+    /// The limits a renewal runs under. `token renew` is run by the agent, so the config file it
+    /// reads is the agent's own: it may tighten the built-in renewal limits, never loosen them.
+    public var boundedForRenewal: Policy {
+        var p = self
+        p.maxCredentialTTLMs = min(maxCredentialTTLMs, Policy.standard.maxCredentialTTLMs)
+        p.renewGraceMs = min(renewGraceMs, Policy.standard.renewGraceMs)
+        return p
+    }
 }

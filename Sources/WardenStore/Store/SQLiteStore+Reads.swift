@@ -148,9 +148,20 @@ extension SQLiteStore {
         if Credential.looksLikeSecret(ref) {
             throw .invalid("that looks like a credential secret, not an ID; use the credential's tok_ ID")
         }
-        if try principal(ref) != nil { return .principal(ref) }
-        if try agent(ref) != nil { return .agent(ref) }
-        if try credential(ref) != nil { return .credential(ref) }
+        // An exact ID that names more than one kind (e.g. a principal written before IDs were
+        // checked, carrying an agent's SPIFFE ID) is refused, never resolved by lookup order.
+        var matched: [IDReference.Kind] = []
+        if try principal(ref) != nil { matched.append(.principal) }
+        if try agent(ref) != nil { matched.append(.agent) }
+        if try credential(ref) != nil { matched.append(.credential) }
+        let exact = IDReference.exactKind(matched)
+        if exact.ambiguous { throw .ambiguous(ref, matched.map { "\($0.rawValue) \(ref)" }) }
+        switch exact.kind {
+        case .principal: return .principal(ref)
+        case .agent: return .agent(ref)
+        case .credential: return .credential(ref)
+        case nil: break
+        }
         let upper = ref + "\u{10FFFF}"
         if IDReference.isAgentPrefix(ref) {
             let ids = try db.prepare("SELECT id FROM agents WHERE id >= ? AND id < ? ORDER BY id LIMIT 9").bind(ref, upper).all { $0.string(0) }
