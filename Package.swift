@@ -25,41 +25,43 @@ let package = Package(
 
         // Pure domain: scopes, delegation forest, authorization. No I/O, no clock.
         .target(name: "WardenCore"),
-        // The only importer of SQLite: schema, migrations, queries, audit chain.
-        .target(name: "WardenStore", dependencies: ["WardenCore", "CSQLite", "CCrypto"]),
+        // The store contract: protocols every backend implements, and what they share.
+        .target(name: "WardenStore", dependencies: ["WardenCore", "CCrypto"]),
+        // The embedded backend, the only importer of SQLite: schema, migrations, queries.
+        .target(name: "WardenSQLite", dependencies: ["WardenCore", "WardenStore", "CSQLite", "CCrypto"]),
         // Pure terminal model: cells, buffers, layout, widgets, sanitizer.
         .target(name: "TerminalUI"),
         // The only importer of ncurses.
         .target(name: "NcursesTerminal", dependencies: ["TerminalUI", "CNcurses"]),
         // Telemetry decoders (NDJSON, OTLP/JSON) and the batched ingest pipeline.
-        .target(name: "WardenIngest", dependencies: ["WardenCore", "WardenStore"]),
+        .target(name: "WardenIngest", dependencies: ["WardenCore", "WardenStore", "WardenSQLite"]),
         // A simulated fleet writing real activity to a store (demo and `warden simulate`).
-        .target(name: "WardenSimulator", dependencies: ["WardenCore", "WardenStore"]),
+        .target(name: "WardenSimulator", dependencies: ["WardenCore", "WardenStore", "WardenSQLite"]),
         // The stdio MCP gatekeeper: JSON-RPC relay, decisions through the store.
-        .target(name: "WardenMCP", dependencies: ["WardenCore", "WardenStore", "CProcess"]),
+        .target(name: "WardenMCP", dependencies: ["WardenCore", "WardenStore", "WardenSQLite", "CProcess"]),
         // Elm-style dashboard: State, Msg, update, views.
-        .target(name: "WardenDashboard", dependencies: ["WardenCore", "WardenStore", "TerminalUI", "NcursesTerminal"]),
+        .target(name: "WardenDashboard", dependencies: ["WardenCore", "WardenStore", "WardenSQLite", "TerminalUI", "NcursesTerminal"]),
         // CLI parsing and wiring only.
         .executableTarget(name: "warden", dependencies: [
-            "WardenCore", "WardenStore", "TerminalUI", "NcursesTerminal", "WardenDashboard",
+            "WardenCore", "WardenStore", "WardenSQLite", "TerminalUI", "NcursesTerminal", "WardenDashboard",
             "WardenIngest", "WardenSimulator", "WardenMCP", "CProcess",
         ]),
         // The scale benchmark of issue 7: synthetic stores, figures as a table or JSON.
         .executableTarget(name: "warden-bench", dependencies: [
-            "WardenCore", "WardenStore", "TerminalUI", "NcursesTerminal", "WardenDashboard",
+            "WardenCore", "WardenStore", "WardenSQLite", "TerminalUI", "NcursesTerminal", "WardenDashboard",
             "WardenIngest", "WardenMCP",
         ]),
         // A tiny stdio MCP server the proxy tests talk to.
         .executableTarget(name: "warden-test-mcp-server", path: "Tests/Support/TestMCPServer"),
 
         .testTarget(name: "WardenCoreTests", dependencies: ["WardenCore"]),
-        .testTarget(name: "WardenStoreTests", dependencies: ["WardenStore", "WardenCore", "CSQLite"]),
+        .testTarget(name: "WardenStoreTests", dependencies: ["WardenSQLite", "WardenStore", "WardenCore", "CSQLite"]),
         .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI", "WardenCore"]),
-        .testTarget(name: "WardenDashboardTests", dependencies: ["WardenDashboard", "TerminalUI", "WardenStore", "WardenCore"],
+        .testTarget(name: "WardenDashboardTests", dependencies: ["WardenSQLite", "WardenDashboard", "TerminalUI", "WardenStore", "WardenCore"],
                     exclude: ["Snapshots"]),
-        .testTarget(name: "WardenIngestTests", dependencies: ["WardenIngest", "WardenStore", "WardenCore"]),
-        .testTarget(name: "WardenSimulatorTests", dependencies: ["WardenSimulator", "WardenStore", "WardenCore"]),
-        .testTarget(name: "WardenMCPTests", dependencies: ["WardenMCP", "WardenStore", "WardenCore"]),
+        .testTarget(name: "WardenIngestTests", dependencies: ["WardenSQLite", "WardenIngest", "WardenStore", "WardenCore"]),
+        .testTarget(name: "WardenSimulatorTests", dependencies: ["WardenSQLite", "WardenSimulator", "WardenStore", "WardenCore"]),
+        .testTarget(name: "WardenMCPTests", dependencies: ["WardenSQLite", "WardenMCP", "WardenStore", "WardenCore"]),
         .testTarget(name: "WardenEndToEndTests", dependencies: ["WardenCore"]),
     ]
 )

@@ -1,5 +1,6 @@
 import Foundation
 import WardenCore
+import WardenSQLite
 import WardenStore
 
 /// NDJSON ingest throughput against the physical limit on the same machine: the `sqlite3`

@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import WardenCore
+import WardenSQLite
 import WardenStore
 
 /// Added latency of the proxy per `tools/call`: the same echo server driven directly and through

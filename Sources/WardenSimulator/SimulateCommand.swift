@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import WardenCore
+import WardenSQLite
 import WardenStore
 
 /// Wall-clock milliseconds since the epoch.

@@ -1,5 +1,6 @@
 import Foundation
 import WardenCore
+import WardenSQLite
 import WardenStore
 
 /// `authorize` in-process (SQLiteStore.authorize) and through the CLI (`warden authorize`).

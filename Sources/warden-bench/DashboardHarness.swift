@@ -1,6 +1,7 @@
 import TerminalUI
 import WardenCore
 import WardenDashboard
+import WardenSQLite
 import WardenStore
 
 /// The dashboard's loop without a terminal: the store connection and snapshot loader the

@@ -1,5 +1,6 @@
 import Foundation
 import WardenCore
+import WardenSQLite
 import WardenStore
 
 /// A second connection on its own thread appending tool calls (500/s, in 50 small

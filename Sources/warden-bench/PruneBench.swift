@@ -1,5 +1,6 @@
 import Foundation
 import WardenCore
+import WardenSQLite
 import WardenStore
 
 /// `store prune` of `rows` old calls on its own connection and thread, while this thread

@@ -1,5 +1,6 @@
 import Foundation
 import WardenCore
+import WardenSQLite
 import WardenStore
 
 /// Revoke a 10,000-agent subtree and a 10,000-deep chain; a fresh copy of the store each run

@@ -1,5 +1,6 @@
 import Foundation
 import WardenCore
+import WardenSQLite
 import WardenStore
 
 /// SplitMix64: small, fast, and the same sequence on every machine for a seed.

@@ -1,4 +1,5 @@
 import WardenCore
+import WardenSQLite
 import WardenStore
 
 /// The one place the CLI names a concrete store. Everything else codes against `FleetStore`.

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TerminalUI
 import WardenCore
+import WardenSQLite
 import WardenStore
 @testable import WardenDashboard
 

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import WardenCore
+import WardenSQLite
 import WardenStore
 @testable import WardenDashboard
 

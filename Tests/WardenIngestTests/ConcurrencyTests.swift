@@ -3,6 +3,7 @@ import Testing
 import WardenCore
 import WardenIngest
 import WardenSimulator
+@testable import WardenSQLite
 @testable import WardenStore
 
 /// Several writers on one store at once, each with its own connection (as separate processes

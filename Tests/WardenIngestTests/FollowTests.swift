@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import WardenCore
 @testable import WardenIngest
+@testable import WardenSQLite
 @testable import WardenStore
 
 /// `--follow` driven by hand: each `poll()` is what the 200 ms timer would do.

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import WardenCore
 @testable import WardenIngest
+@testable import WardenSQLite
 @testable import WardenStore
 
 /// A disk that fills up in the middle of an ingest (issue 11 §5): the message says exactly what

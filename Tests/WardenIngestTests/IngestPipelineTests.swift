@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import WardenCore
 import WardenIngest
+@testable import WardenSQLite
 @testable import WardenStore
 
 @Suite("Ingest into a store")

@@ -1,6 +1,7 @@
 import Foundation
 import WardenCore
 import WardenIngest
+@testable import WardenSQLite
 @testable import WardenStore
 
 /// A fresh store in its own temporary folder.

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import WardenCore
 import WardenIngest
+@testable import WardenSQLite
 @testable import WardenStore
 
 /// Builds OTLP/JSON the way the Collector's file exporter writes it.

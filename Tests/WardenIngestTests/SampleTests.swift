@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import WardenCore
 import WardenIngest
+@testable import WardenSQLite
 @testable import WardenStore
 
 /// The shipped samples load cleanly into a store built from Samples/acme-fleet.json.

@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import Testing
 import WardenCore
+import WardenSQLite
 import WardenStore
 @testable import WardenMCP
 

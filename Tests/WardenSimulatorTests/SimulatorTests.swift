@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import WardenCore
 import WardenSimulator
+@testable import WardenSQLite
 @testable import WardenStore
 
 struct SimStore {

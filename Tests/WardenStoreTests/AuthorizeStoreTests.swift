@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import WardenCore
+@testable import WardenSQLite
 @testable import WardenStore
 
 /// `authorize` reads only what a decision needs and keeps parsed scope text between calls: it

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import WardenCore
+@testable import WardenSQLite
 @testable import WardenStore
 
 /// The set-based cascade (`SQLiteStore.cascade`): what it revokes, how it stamps rows, what it

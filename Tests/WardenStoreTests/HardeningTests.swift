@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import WardenCore
+@testable import WardenSQLite
 @testable import WardenStore
 
 /// Store hardening: unsafe permissions are refused with the fix, the integrity check runs, a full

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import WardenCore
+@testable import WardenSQLite
 @testable import WardenStore
 
 /// Rule 6: narrowing an agent narrows its descendants' grants in the same transaction, with

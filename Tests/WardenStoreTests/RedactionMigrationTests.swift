@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import WardenCore
+@testable import WardenSQLite
 @testable import WardenStore
 
 /// The migration that redacts arguments stored before the rule (issue 11 §4).

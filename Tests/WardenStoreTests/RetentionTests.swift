@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import WardenCore
+@testable import WardenSQLite
 @testable import WardenStore
 
 /// `store prune`: what the retention policy keeps, and what pruning must not change.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import WardenCore
+@testable import WardenSQLite
 @testable import WardenStore
 
 /// Each revoked row records the revocation it came from (`revoked_by`): set by cascades, single

@@ -2,6 +2,7 @@ import CSQLite
 import Foundation
 import Testing
 import WardenCore
+@testable import WardenSQLite
 @testable import WardenStore
 
 /// The governed state bound to the journal (rule 5): every path that changes principals, agents

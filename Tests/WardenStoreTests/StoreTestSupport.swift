@@ -1,5 +1,6 @@
 import Foundation
 import WardenCore
+@testable import WardenSQLite
 @testable import WardenStore
 
 /// A fresh store in its own temporary folder.

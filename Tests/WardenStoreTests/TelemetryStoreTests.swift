@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import WardenCore
+@testable import WardenSQLite
 @testable import WardenStore
 
 @Suite("Telemetry into the store")

@@ -1,5 +1,6 @@
 import Foundation
 import WardenCore
+import WardenSQLite
 import WardenStore
 
 /// Performs effects off the input path, on its own thread with its own store connection, and

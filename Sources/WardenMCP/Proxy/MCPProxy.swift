@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import WardenCore
+import WardenSQLite
 import WardenStore
 
 /// Everything one proxy run needs.

@@ -1,9 +1,9 @@
 import CCrypto
 
 /// Randomness and hashing, from libcrypto.
-enum Secrets {
+package enum Secrets {
     /// `count` bytes from libcrypto's CSPRNG.
-    static func randomBytes(_ count: Int) throws(StoreError) -> [UInt8] {
+    package static func randomBytes(_ count: Int) throws(StoreError) -> [UInt8] {
         var bytes = [UInt8](repeating: 0, count: count)
         let ok = bytes.withUnsafeMutableBufferPointer { RAND_bytes($0.baseAddress, Int32(count)) }
         guard ok == 1 else { throw .io("the system random source failed") }
@@ -11,17 +11,17 @@ enum Secrets {
     }
 
     /// A new credential secret: `wdn_` + 43 base64url characters (32 random bytes).
-    static func newSecret() throws(StoreError) -> String { secret(from: try randomBytes(32)) }
+    package static func newSecret() throws(StoreError) -> String { secret(from: try randomBytes(32)) }
 
     /// The secret text for 32 bytes: `wdn_` + their base64url.
-    static func secret(from bytes: [UInt8]) -> String { "wdn_" + base64url(bytes) }
+    package static func secret(from bytes: [UInt8]) -> String { "wdn_" + base64url(bytes) }
 
     /// Lowercase hex of `bytes` random bytes (IDs and suffixes).
-    static func randomHex(bytes: Int) throws(StoreError) -> String { hex(try randomBytes(bytes)) }
+    package static func randomHex(bytes: Int) throws(StoreError) -> String { hex(try randomBytes(bytes)) }
 
-    static func sha256(_ text: String) -> [UInt8] { sha256(bytes: Array(text.utf8)) }
+    package static func sha256(_ text: String) -> [UInt8] { sha256(bytes: Array(text.utf8)) }
 
-    static func sha256(bytes: [UInt8]) -> [UInt8] {
+    package static func sha256(bytes: [UInt8]) -> [UInt8] {
         var digest = [UInt8](repeating: 0, count: 32)
         bytes.withUnsafeBufferPointer { input in
             digest.withUnsafeMutableBufferPointer { out in
@@ -31,7 +31,7 @@ enum Secrets {
         return digest
     }
 
-    static func hex(_ bytes: [UInt8]) -> String {
+    package static func hex(_ bytes: [UInt8]) -> String {
         let digits = Array("0123456789abcdef".utf8)
         var out = [UInt8]()
         out.reserveCapacity(bytes.count * 2)
@@ -43,7 +43,7 @@ enum Secrets {
     }
 
     /// Base64url without padding (RFC 4648 §5).
-    static func base64url(_ bytes: [UInt8]) -> String {
+    package static func base64url(_ bytes: [UInt8]) -> String {
         let table = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
         var out = [UInt8]()
         var i = 0
@@ -67,13 +67,13 @@ enum Secrets {
 /// SHA-256 for a hot path: the digest is fetched once and one context reused, where the
 /// one-shot `SHA256()` (OpenSSL 3) fetches the algorithm and allocates a context per call.
 /// Not thread-safe: one per connection, like the connection itself.
-final class SHA256Hasher {
+package final class SHA256Hasher {
     private let md: OpaquePointer?
     private let ctx: OpaquePointer?
     /// The last digest (32 bytes), valid until the next `hash`.
-    let digest = UnsafeMutablePointer<UInt8>.allocate(capacity: 32)
+    package let digest = UnsafeMutablePointer<UInt8>.allocate(capacity: 32)
 
-    init() {
+    package init() {
         md = EVP_MD_fetch(nil, "SHA256", nil)
         ctx = EVP_MD_CTX_new()
     }
@@ -85,7 +85,7 @@ final class SHA256Hasher {
     }
 
     /// Hashes `bytes` into `digest`.
-    func hash(bytes: UnsafeRawBufferPointer) {
+    package func hash(bytes: UnsafeRawBufferPointer) {
         var n: UInt32 = 0
         if let md, let ctx, EVP_DigestInit_ex2(ctx, md, nil) == 1,
            EVP_DigestUpdate(ctx, bytes.baseAddress, bytes.count) == 1,
@@ -94,7 +94,7 @@ final class SHA256Hasher {
     }
 
     /// Hashes `text` into `digest`.
-    func hash(_ text: String) {
+    package func hash(_ text: String) {
         var text = text
         let ok = text.withUTF8 { (b: UnsafeBufferPointer<UInt8>) -> Bool in
             guard let md, let ctx, EVP_DigestInit_ex2(ctx, md, nil) == 1,

@@ -334,6 +334,7 @@ public struct ImportOutcome: Sendable {
     public var instances: Int = 0
     /// Secrets generated for credentials the document gave none for, shown once.
     public var issuedSecrets: [(credentialID: String, agentID: String, secret: String)] = []
+    public init() {}
 }
 
 /// Everything a store can refuse or fail with. Messages are for people.
@@ -387,4 +388,13 @@ public struct CallOutcomes: Sendable {
         self.cursor = cursor
         self.calls = calls
     }
+}
+
+/// The result of checking the journal's hash chain.
+public enum AuditVerification: Equatable, Sendable {
+    case intact(records: Int, head: AuditHead?)
+    /// The first bad record and what is wrong with it.
+    case broken(seq: Int64, problem: String)
+
+    public var isIntact: Bool { if case .intact = self { return true } else { return false } }
 }

@@ -2,6 +2,7 @@ import Foundation
 import NcursesTerminal
 import WardenCore
 import WardenDashboard
+import WardenSQLite
 import WardenStore
 
 /// `warden` alone: the dashboard on the store. Reads the config file and the theme, then hands

@@ -2,6 +2,7 @@ import Foundation
 import WardenCore
 import WardenIngest
 import WardenSimulator
+import WardenSQLite
 import WardenStore
 
 /// `warden demo`: a fresh store built from Samples/, a live simulated fleet writing to it, and

@@ -1,3 +1,4 @@
+import WardenStore
 import WardenCore
 
 // Operator mutations. Each runs in one write transaction together with its audit record.

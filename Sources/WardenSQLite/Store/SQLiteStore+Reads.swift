@@ -1,3 +1,4 @@
+import WardenStore
 import WardenCore
 
 // Row mapping and read queries.

@@ -1,3 +1,4 @@
+import WardenStore
 import Glibc
 
 /// Which files Warden opens as a store: regular files that carry Warden's application id, or

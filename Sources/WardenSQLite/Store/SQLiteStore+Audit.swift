@@ -1,3 +1,4 @@
+import WardenStore
 import WardenCore
 
 // The operator journal: every mutation appends a record in its own transaction, chained by
@@ -81,13 +82,4 @@ extension SQLiteStore {
         }
         return .intact(records: count, head: try auditHead())
     }
-}
-
-/// The result of checking the journal's hash chain.
-public enum AuditVerification: Equatable, Sendable {
-    case intact(records: Int, head: AuditHead?)
-    /// The first bad record and what is wrong with it.
-    case broken(seq: Int64, problem: String)
-
-    public var isIntact: Bool { if case .intact = self { return true } else { return false } }
 }

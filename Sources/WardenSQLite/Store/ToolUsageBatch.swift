@@ -1,3 +1,4 @@
+import WardenStore
 import WardenCore
 
 /// Tool usage that outlives pruning (`tool_last_used`: the latest allowed call per agent and

@@ -1,3 +1,4 @@
+import WardenStore
 import CSQLite
 
 /// A thin, owned SQLite connection: prepared statements cached by SQL text, and write

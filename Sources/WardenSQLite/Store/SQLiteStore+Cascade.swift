@@ -1,3 +1,4 @@
+import WardenStore
 import WardenCore
 
 // Cascade revocation, set-based (rule 3). One recursive walk below the roots fills a temp table

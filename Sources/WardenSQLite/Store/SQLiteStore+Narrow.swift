@@ -1,3 +1,4 @@
+import WardenStore
 import WardenCore
 
 // Narrowing (rules 1 and 6): the agent's grant only loses members, and every descendant's grant

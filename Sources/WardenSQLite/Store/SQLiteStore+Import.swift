@@ -1,3 +1,4 @@
+import WardenStore
 import WardenCore
 
 // `warden import`: a validated fleet document applied in one transaction, or not at all.

@@ -1,3 +1,4 @@
+import WardenStore
 import CSQLite
 import WardenCore
 
@@ -5,97 +6,6 @@ import WardenCore
 // heartbeating and stopping, tool calls, delegations seen at run time), applied in batches.
 // Identities the store does not know are recorded as unregistered agents: they are exactly
 // what an operator must see.
-
-/// One decoded telemetry event. `agent` is a reference as telemetry carries it: a SPIFFE ID
-/// or an agent name.
-public struct TelemetryEvent: Sendable {
-    public enum Body: Sendable {
-        /// An instance of `agent` started (or was seen running).
-        case instanceStarted(instanceID: String, host: String, pid: Int64?)
-        /// An instance is alive. Creates the instance when it is unknown and `agent` is given.
-        case heartbeat(instanceID: String, host: String?, pid: Int64?)
-        case instanceStopped(instanceID: String)
-        /// A tool call; its `agentID` is ignored (the event's `agent` is resolved instead).
-        case toolCall(ToolCall)
-        /// `agent` (running) delegates a sub-agent: rule 1 applies, a refusal rejects the event.
-        /// `id` keeps a given SPIFFE ID (so later events can name it); nil generates one.
-        case delegate(name: String, id: String?, scopes: ScopeSet, ttlMs: Int64?)
-        /// Telemetry showed `agent` invoking `child` (e.g. nested agent spans). A child the
-        /// store does not know becomes an unregistered agent under `agent`.
-        case observedDelegation(child: String)
-    }
-
-    public var at: Timestamp
-    /// The acting agent: a SPIFFE ID or an agent name (nil only for instance events).
-    public var agent: String?
-    /// The caller's tag (e.g. the line number), handed back with rejections.
-    public var source: Int
-    public var body: Body
-
-    public init(at: Timestamp, agent: String?, source: Int, body: Body) {
-        self.at = at
-        self.agent = agent
-        self.source = source
-        self.body = body
-    }
-}
-
-/// What applying a batch did.
-public struct TelemetryOutcome: Sendable {
-    /// Events written.
-    public var applied = 0
-    /// Events that were valid but changed nothing (a delegation already recorded).
-    public var skipped: [Int] = []
-    /// Refused events: their index in the batch and why.
-    public var rejected: [(index: Int, reason: String)] = []
-    /// Unregistered agents created by this batch.
-    public var unregisteredAgents: [String] = []
-    public init() {}
-}
-
-/// Per-connection memory across batches (what references resolved to), so the hot path asks
-/// the database nothing it already knows. One per writer; not shared between threads.
-public final class TelemetrySession: @unchecked Sendable {
-    /// Who delegations and first sightings are audited as.
-    public let operatorName: String
-    var agentIDs: [String: Resolved] = [:]
-    /// Agent IDs by slot: a batch counts calls per (slot, minute), hashing no ID per call.
-    var slotIDs: [String] = []
-    var trustDomain: String?
-    /// Scratch space for binding one row's texts without an allocation per field.
-    var scratch = TextBuffer()
-
-    /// The host's clock, for refusing delegations dated in the future (`IssueTime`). nil for
-    /// writers that date events themselves (the simulator, tests on a fixed clock).
-    let clock: (@Sendable () -> Timestamp)?
-
-    public init(operatorName: String, clock: (@Sendable () -> Timestamp)? = nil) {
-        self.operatorName = operatorName
-        self.clock = clock
-    }
-
-    /// What a reference resolved to: the agent ID and its slot.
-    struct Resolved {
-        let id: String
-        let slot: Int
-    }
-
-    /// Forgets every reference (between batches, when there are too many).
-    func forgetIfLarge() {
-        if agentIDs.count > 100_000 || slotIDs.count > 200_000 {
-            agentIDs.removeAll(keepingCapacity: true)
-            slotIDs.removeAll(keepingCapacity: true)
-        }
-    }
-}
-
-extension FleetStore {
-    /// Stores that do not take telemetry (test doubles, read-only views) refuse it.
-    public func applyTelemetry(_ events: [TelemetryEvent], session: TelemetrySession,
-                               atomically: Bool) throws(StoreError) -> TelemetryOutcome {
-        throw .io("this store does not accept telemetry")
-    }
-}
 
 extension SQLiteStore {
     /// WAL checkpoints move to a thread of their own until `endBulkWrites` (see
@@ -361,7 +271,7 @@ struct TelemetryWriter {
         sqlite3_reset(s)
         let args = c.args
         let decision = c.decision.rawValue, result = c.result?.rawValue
-        let buf = session.scratch
+        let buf = TextBuffer.of(session)
         buf.reserve(agent.utf8.count + (c.instanceID?.utf8.count ?? 0) + (c.credentialID?.utf8.count ?? 0)
                     + c.server.utf8.count + c.tool.utf8.count + decision.utf8.count + (c.reason?.utf8.count ?? 0)
                     + (result?.utf8.count ?? 0) + (args?.utf8.count ?? 0))
@@ -453,6 +363,7 @@ struct TelemetryWriter {
     }
 }
 
+
 /// A growable byte buffer that texts are copied into before binding them SQLITE_STATIC.
 final class TextBuffer {
     private(set) var base: UnsafeMutablePointer<UInt8>
@@ -485,5 +396,15 @@ final class TextBuffer {
         }
         sqlite3_bind_text(stmt, index, UnsafeRawPointer(start).assumingMemoryBound(to: CChar.self), Int32(n), warden_sqlite_static())
         offset += n
+    }
+}
+
+extension TextBuffer {
+    /// The session's buffer, made on its first batch.
+    static func of(_ session: TelemetrySession) -> TextBuffer {
+        if let b = session.backendScratch as? TextBuffer { return b }
+        let b = TextBuffer()
+        session.backendScratch = b
+        return b
     }
 }

@@ -1,3 +1,4 @@
+import WardenStore
 import Glibc
 import WardenCore
 

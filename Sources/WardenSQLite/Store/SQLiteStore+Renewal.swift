@@ -1,3 +1,4 @@
+import WardenStore
 import WardenCore
 
 // `token renew`: the agent, not an operator, exchanges its credential. One write transaction

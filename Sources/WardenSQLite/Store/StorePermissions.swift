@@ -1,3 +1,4 @@
+import WardenStore
 import Glibc
 
 /// Who may change a store file behind Warden's back. A store (or the folder holding it, where

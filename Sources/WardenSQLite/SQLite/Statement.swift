@@ -1,3 +1,4 @@
+import WardenStore
 import CSQLite
 
 /// A prepared statement: bind by position (1-based), step, read columns (0-based).

@@ -1,3 +1,4 @@
+import WardenStore
 import WardenCore
 
 // Calls whose outcome arrives after the decision (an agent runtime's hook: PreToolUse decides

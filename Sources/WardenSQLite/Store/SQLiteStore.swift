@@ -1,3 +1,4 @@
+import WardenStore
 import CSQLite
 import Glibc
 import WardenCore
