@@ -134,7 +134,7 @@ enum Dialogs {
             d.editingReason = true
         case .confirm?:
             if d.keep.allSatisfy({ $0 }) {
-                Update.flash(&s, "nothing unchecked: space unchecks a scope to remove", error: true)
+                Update.flash(&s, "nothing unchecked: \(s.keyMap.firstKeyName(.toggle)) unchecks a scope to remove", error: true)
             } else if !d.keep.contains(true) {
                 Update.flash(&s, "that would grant nothing: revoke the agent instead", error: true)
             } else {

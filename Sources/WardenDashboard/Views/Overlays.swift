@@ -14,7 +14,7 @@ enum HelpScreen {
         // The whole box is painted before its text: nothing underneath shows through.
         buf.fill(frame, with: Cell(" ", style: t[.dialog]))
         let more = maxScroll(s) > 0
-        let title = " Help" + (s.readOnly ? " (read-only)" : "") + (more ? " — ↓↑ scroll " : " ")
+        let title = " Help" + (s.readOnly ? " (read-only)" : "") + (more ? " — \(s.keyMap.firstKeyName(.down) + s.keyMap.firstKeyName(.up)) scroll " : " ")
         let block = Block(title: Line(title, style: t[.title]), borderStyle: t[.dialogBorder])
         block.render(into: &buf, area: frame)
         let inner = block.inner(frame).inset(horizontal: 1, vertical: 0)

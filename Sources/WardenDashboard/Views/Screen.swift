@@ -160,7 +160,7 @@ enum Footer {
         switch s.mode {
         case .filter: return [KeyHint("Enter", "keep"), KeyHint("Esc", "clear"), KeyHint("!", "invert")]
         case .command: return [KeyHint("Enter", "run"), KeyHint("Esc", "cancel")]
-        case .help: return [KeyHint("↓↑", "scroll"), KeyHint("any other key", "close")]
+        case .help: return [KeyHint(k.firstKeyName(.down) + k.firstKeyName(.up), "scroll"), KeyHint("any other key", "close")]
         case .revoke, .narrow: return [KeyHint("Esc", "cancel")]
         case .normal:
             // Quit comes second, so it is never the hint a narrow footer drops.
