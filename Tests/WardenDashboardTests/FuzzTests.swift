@@ -191,20 +191,25 @@ func checkError(_ error: FileError, file: String, text: String) -> String? {
                 if let theme = c.theme, theme.isEmpty || !theme.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) {
                     failures.append("case \(n): theme \(theme.debugDescription)")
                 }
-                // The key map stays consistent: a key belongs to at most one action, and looking
-                // it up finds that action.
+                // The key map stays consistent: within the lists, and within the dialogs, a key
+                // belongs to at most one action, and looking it up finds that action.
                 if c.keyMap.bindings != KeyMap.defaults.bindings { remapped += 1 }
-                var owner: [Key: Action] = [:]
+                func lookup(_ key: Key, _ scope: Action.Scope) -> Action? {
+                    scope == .lists ? c.keyMap.action(for: key, readOnly: false) : c.keyMap.dialogAction(for: key)
+                }
+                var owner: [Action.Scope: [Key: Action]] = [:]
                 for action in Action.allCases {
                     for key in c.keyMap.bindings[action] ?? [] {
-                        if let other = owner[key] { failures.append("case \(n): \(key) bound to \(other) and \(action)") }
-                        owner[key] = action
-                        if c.keyMap.action(for: key, readOnly: false) != action { failures.append("case \(n): \(key) does not find \(action)") }
+                        if let other = owner[action.scope]?[key] { failures.append("case \(n): \(key) bound to \(other) and \(action)") }
+                        owner[action.scope, default: [:]][key] = action
+                        if lookup(key, action.scope) != action { failures.append("case \(n): \(key) does not find \(action)") }
                     }
                 }
-                for key in [Key.char("x"), .char("q"), .char("X"), .ctrl("c"), .up, .function(5), .char("#"), .char(",")]
-                where c.keyMap.action(for: key, readOnly: false) != owner[key] {
-                    failures.append("case \(n): stale lookup for \(key)")
+                for scope in [Action.Scope.lists, .dialogs] {
+                    for key in [Key.char("x"), .char("q"), .char("X"), .char("y"), .char("n"), .ctrl("c"), .up, .function(5), .char("#"), .char(",")]
+                    where lookup(key, scope) != owner[scope]?[key] {
+                        failures.append("case \(n): stale lookup for \(key) in \(scope)")
+                    }
                 }
             } catch {
                 refused += 1

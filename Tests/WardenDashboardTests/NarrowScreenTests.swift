@@ -116,14 +116,14 @@ struct ColumnPriorityTests {
 
     @Test func sortArrowIsNeverHidden() {
         for v in ViewKind.allCases where v != .tree {
-            for column in Columns.titles(v).indices {
+            for column in v.descriptor.columns.indices {
                 for ascending in [true, false] {
                     var s = Fixture.state()
                     Update.switchView(&s, v)
                     s.sorts[v] = SortState(column: column, ascending: ascending)
                     RowBuilder.rebuild(&s, v)
                     let header = s.screen[3]
-                    #expect(header.contains(ascending ? "▲" : "▼"), "\(v) sorted by \(Columns.titles(v)[column]): \(header)")
+                    #expect(header.contains(ascending ? "▲" : "▼"), "\(v) sorted by \(v.descriptor.columns[column]): \(header)")
                 }
             }
         }
@@ -238,7 +238,7 @@ struct CallDetailTests {
         #expect(screen.contains("Enter: go to agent"))
         s.press(.enter)
         #expect(s.view == .agents && s.detailOpen)
-        #expect(Identity.key(s, .agents, s.list(.agents).selected ?? -1) == Fixture.id("dup-finder"))
+        #expect(s.rowKey(.agents, s.list(.agents).selected ?? -1) == Fixture.id("dup-finder"))
     }
 
     @Test func anAllowedCallThatErroredSaysSoUnderResult() {
@@ -270,7 +270,7 @@ struct CopyTests {
         #expect(s.type("jc") == [.copy(Fixture.id("triage-bot"))])
         #expect(s.flash?.text.contains("copied \(Fixture.id("triage-bot"))") == true)
         s.type("3c")  // credentials: the first row
-        let cred = Identity.key(s, .credentials, 0)!
+        let cred = s.rowKey(.credentials, 0)!
         s.type("1c")  // back on the tree: triage-bot again
         #expect(s.copied == [cred, Fixture.id("triage-bot")], "each ID once, latest last")
         s.type("4")

@@ -35,7 +35,7 @@ struct ScaleStructureTests {
                 let row = Int(rng.next() % UInt64(s.rows.tree.count))
                 Update.select(&s, .tree, row: row)
                 _ = Update.update(&s, .key(.char(" ")))
-                let rebuilt = RowBuilder.tree(s, Filter(""))
+                let rebuilt = FleetTreeView.rows(s, Filter(""))
                 #expect(s.rows.tree == rebuilt, "seed \(seed) step \(step): toggled row \(row)")
                 if s.rows.tree != rebuilt { return }
             }
@@ -72,10 +72,10 @@ struct ScaleStructureTests {
     @Test func agentFilterMatchesTextOrStatusAndInverts() {
         var s = Fixture.state()
         s.type("2/revoked")
-        #expect(s.rows.agents.map { s.snapshot.agents[$0].name } == ["dup-finder"])
+        #expect(s.rows[.agents].map { s.snapshot.agents[$0].name } == ["dup-finder"])
         s.press(.escape)
         s.type("/!o")
-        let names = Set(s.rows.agents.map { s.snapshot.agents[$0].name })
+        let names = Set(s.rows[.agents].map { s.snapshot.agents[$0].name })
         #expect(!names.isEmpty)
         #expect(names.allSatisfy { !$0.contains("o") }, "\(names)")
     }
@@ -104,7 +104,7 @@ struct FirstFrameTests {
         #expect(s.screen.contains { $0.contains("checking the fleet…") }, "findings not computed yet")
         _ = Update.update(&s, .findings(Fixture.findings(Fixture.snapshot())))
         s.type("2")
-        #expect(s.rows.agents.count == Fixture.agents.count)
+        #expect(s.rows[.agents].count == Fixture.agents.count)
         #expect(s.screen[0].contains("live ") && !s.screen[0].contains("loading"))
     }
 }
@@ -148,18 +148,18 @@ struct StaleViewTests {
         var s = Fixture.state()
         s.type("4")
         s.type("jj")  // the third newest call
-        let picked = Identity.key(s, .calls, s.currentList.selected!)
+        let picked = s.rowKey(.calls, s.currentList.selected!)
         s.type("1")
         var snap = Fixture.snapshot(counter: 2)
         snap.calls.append(ToolCall(seq: 99, at: Fixture.now, agentID: Fixture.id("deployer"), server: "k8s", tool: "apply", decision: .allow))
         snap.changed = [.activity]
         _ = Update.update(&s, .snapshot(snap, findings: s.findings))
         #expect(s.staleViews.contains(.calls), "the Calls rows wait while the tree is shown")
-        #expect(s.rows.calls.count == Fixture.calls.count)
+        #expect(s.rows[.calls].count == Fixture.calls.count)
         s.type("4")
-        #expect(!s.staleViews.contains(.calls) && s.rows.calls.count == Fixture.calls.count + 1, "\(s.staleViews)")
-        #expect(s.snapshot.calls[s.rows.calls[0]].seq == 99, "newest first")
-        #expect(Identity.key(s, .calls, s.currentList.selected!) == picked, "the selection stays on its call")
+        #expect(!s.staleViews.contains(.calls) && s.rows[.calls].count == Fixture.calls.count + 1, "\(s.staleViews)")
+        #expect(s.snapshot.calls[s.rows[.calls][0]].seq == 99, "newest first")
+        #expect(s.rowKey(.calls, s.currentList.selected!) == picked, "the selection stays on its call")
     }
 }
 
@@ -168,7 +168,7 @@ struct CredentialFilterTests {
     @Test func matchesOwnTextTheAgentsTextOrTheStatus() {
         var s = Fixture.state()
         let snap = s.snapshot
-        func shown() -> [String] { s.rows.credentials.map { s.snapshot.credentials[$0].id } }
+        func shown() -> [String] { s.rows[.credentials].map { s.snapshot.credentials[$0].id } }
         s.type("3/triage")
         #expect(Set(shown()) == Set(snap.credentials.filter { $0.agentID == Fixture.id("triage-bot") }.map(\.id)), "by agent name")
         s.press(.escape)

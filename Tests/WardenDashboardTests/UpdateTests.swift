@@ -6,7 +6,7 @@ import WardenStore
 
 @Suite("Dashboard update")
 struct UpdateTests {
-    func selectedID(_ s: DashboardState) -> String? { Identity.key(s, s.view, s.currentList.selected ?? -1) }
+    func selectedID(_ s: DashboardState) -> String? { s.rowKey(s.view, s.currentList.selected ?? -1) }
 
     @Test func startsOnTheTreeWithPrincipalsOpen() {
         let s = Fixture.state()
@@ -53,20 +53,20 @@ struct UpdateTests {
     @Test func filterKeepsMatchesInvertsAndClears() {
         var s = Fixture.state()
         s.type("2/label")
-        #expect(s.rows.agents.map { s.snapshot.agents[$0].name } == ["issue-labeler"])
+        #expect(s.rows[.agents].map { s.snapshot.agents[$0].name } == ["issue-labeler"])
         s.press(.enter)
         #expect(s.filter == "label")
         s.type("/")
         s.press(.ctrl("u"))
         s.type("!label")
-        #expect(s.rows.agents.count == Fixture.agents.count - 1)
+        #expect(s.rows[.agents].count == Fixture.agents.count - 1)
         s.press(.escape)
-        #expect(s.filter.isEmpty && s.rows.agents.count == Fixture.agents.count)
+        #expect(s.filter.isEmpty && s.rows[.agents].count == Fixture.agents.count)
 
         s.type("4/deny")
         s.press(.enter)
-        #expect(!s.rows.calls.isEmpty)
-        #expect(s.rows.calls.allSatisfy { s.snapshot.calls[$0].decision == .deny }, "/deny keeps denied calls")
+        #expect(!s.rows[.calls].isEmpty)
+        #expect(s.rows[.calls].allSatisfy { s.snapshot.calls[$0].decision == .deny }, "/deny keeps denied calls")
     }
 
     @Test func treeFilterKeepsAncestors() {
@@ -79,14 +79,14 @@ struct UpdateTests {
     @Test func sortCyclesColumnsAndInverts() {
         var s = Fixture.state()
         s.type("2")
-        #expect(s.rows.agents.map { s.snapshot.agents[$0].name }.first == "code-review", "by name")
+        #expect(s.rows[.agents].map { s.snapshot.agents[$0].name }.first == "code-review", "by name")
         s.type(">")  // PRINCIPAL
         #expect(s.sort(.agents).column == 2)
         s.type("<<")  // STATUS
         #expect(s.sort(.agents).column == 0)
         s.type("I")
         #expect(s.sort(.agents).ascending == false)
-        #expect(s.snapshot.agents[s.rows.agents[0]].isRevoked == true, "revoked sorts last ascending, so first inverted")
+        #expect(s.snapshot.agents[s.rows[.agents][0]].isRevoked == true, "revoked sorts last ascending, so first inverted")
     }
 
     @Test func selectionFollowsItsItemWhenRowsReorder() {
@@ -105,7 +105,7 @@ struct UpdateTests {
     @Test func revokeDialogIsBoundToTheIDWhileRowsMove() {
         var s = Fixture.state()
         s.type("2")
-        let row = s.rows.agents.firstIndex { s.snapshot.agents[$0].name == "triage-bot" }!
+        let row = s.rows[.agents].firstIndex { s.snapshot.agents[$0].name == "triage-bot" }!
         Update.select(&s, .agents, row: row)
         let effects = s.type("x")
         #expect(effects == [.planRevocation(.agent(Fixture.id("triage-bot")))])
@@ -208,7 +208,7 @@ struct UpdateTests {
         var s = Fixture.state()
         s.type("4")
         #expect(s.currentList.selected == 0)
-        #expect(s.snapshot.calls[s.rows.calls[0]].seq == 12, "newest first")
+        #expect(s.snapshot.calls[s.rows[.calls][0]].seq == 12, "newest first")
         s.type("j")
         #expect(!s.follow, "moving off the newest call stops following")
         s.type("f")
@@ -218,10 +218,10 @@ struct UpdateTests {
     @Test func findingsEnterJumpsToTheSubject() {
         var s = Fixture.state()
         s.type("5")
-        #expect(!s.rows.findings.isEmpty)
+        #expect(!s.rows[.findings].isEmpty)
         let kinds = Set(s.findings.map(\.kind))
         #expect(kinds.contains(.staticCredential) && kinds.contains(.useAfterRevoke))
-        let row = s.rows.findings.firstIndex { s.findings[$0].kind == .staticCredential }!
+        let row = s.rows[.findings].firstIndex { s.findings[$0].kind == .staticCredential }!
         Update.select(&s, .findings, row: row)
         s.press(.enter)
         #expect(s.view == .credentials)

@@ -36,6 +36,8 @@ enum Dialogs {
 
     static func revokeKey(_ s: inout DashboardState, _ dialog: RevokeDialog, _ k: Key) -> [Effect] {
         var d = dialog
+        // Ctrl-C, Esc, Enter and Tab are the keys of every text field, here as in `/` and `:`;
+        // the letters come from the key map.
         if k == .ctrl("c") || (k == .escape && !d.editingReason) {
             s.mode = .normal
             Update.flash(&s, "revoke cancelled", error: false)
@@ -62,14 +64,14 @@ enum Dialogs {
             default: d.reason.handle(k)
             }
         } else {
-            // A small blast radius: y confirms, n cancels, r types a reason.
-            switch k {
-            case .char("y"), .char("Y"): return confirmRevoke(&s, d)
-            case .char("n"), .char("N"):
+            // A small blast radius: confirm (y), decline (n), or type a reason (r).
+            switch s.keyMap.dialogAction(for: k) {
+            case .confirm?: return confirmRevoke(&s, d)
+            case .decline?:
                 s.mode = .normal
                 Update.flash(&s, "revoke cancelled", error: false)
                 return []
-            case .char("r"):
+            case .reason?:
                 d.reasonBeforeEdit = d.reason.text
                 d.editingReason = true
             default: break
@@ -112,23 +114,27 @@ enum Dialogs {
             s.mode = .narrow(d)
             return []
         }
-        switch k {
-        case .escape, .char("q"), .ctrl("c"):
+        // Esc, Ctrl-C and Enter as in every text field; the rest through the key map: the
+        // lists' quit, up, down and toggle, and the dialogs' confirm and reason.
+        let action = k == .escape || k == .ctrl("c") ? .quit : k == .enter ? .confirm
+            : s.keyMap.dialogAction(for: k) ?? s.keyMap.action(for: k, readOnly: true)
+        switch action {
+        case .quit?:
             s.mode = .normal
             Update.flash(&s, "narrow cancelled", error: false)
             return []
-        case .up, .char("k"): d.cursor = max(0, d.cursor - 1)
-        case .down, .char("j"): d.cursor = min(d.grant.count - 1, d.cursor + 1)
-        case .char(" "):
+        case .up?: d.cursor = max(0, d.cursor - 1)
+        case .down?: d.cursor = min(d.grant.count - 1, d.cursor + 1)
+        case .toggle?:
             if d.grant.indices.contains(d.cursor) { d.keep[d.cursor].toggle() }
             d.plan = d.keep.allSatisfy({ $0 }) ? nil
                 : NarrowingPlan.plan(agentID: d.agentID, newGrant: d.kept, forest: s.snapshot.index.forest)
-        case .char("r"):
+        case .reason?:
             d.reasonBeforeEdit = d.reason.text
             d.editingReason = true
-        case .char("y"), .enter:
+        case .confirm?:
             if d.keep.allSatisfy({ $0 }) {
-                Update.flash(&s, "nothing unchecked: space unchecks a scope to remove", error: true)
+                Update.flash(&s, "nothing unchecked: \(s.keyMap.firstKeyName(.toggle)) unchecks a scope to remove", error: true)
             } else if !d.keep.contains(true) {
                 Update.flash(&s, "that would grant nothing: revoke the agent instead", error: true)
             } else {
@@ -139,48 +145,5 @@ enum Dialogs {
         }
         s.mode = .narrow(d)
         return []
-    }
-}
-
-/// The `:` command line.
-enum CommandLine {
-    static func run(_ s: inout DashboardState, _ text: String) -> [Effect] {
-        let words = text.split(separator: " ").map(String.init)
-        guard let first = words.first else { return [] }
-        if let v = ViewKind.named(first) {
-            Update.switchView(&s, v)
-            return []
-        }
-        switch first {
-        case "q", "quit", "q!":
-            s.quit = true
-            return [.quit]
-        case "theme":
-            guard words.count == 2 else {
-                Update.flash(&s, "usage: :theme NAME", error: true)
-                return []
-            }
-            return [.loadTheme(words[1])]
-        case "help":
-            s.mode = .help
-            return []
-        case "export":
-            // The rest of the line is the path (it may hold blanks).
-            let path = text.drop { $0 == " " }.dropFirst(first.count).trimmingCharacters
-            guard !path.isEmpty else {
-                Update.flash(&s, "usage: :export FILE.csv or :export FILE.json", error: true)
-                return []
-            }
-            guard let format = Export.format(of: path) else {
-                Update.flash(&s, "export: \(path) must end in .csv or .json", error: true)
-                return []
-            }
-            if s.staleViews.contains(s.view) { RowBuilder.rebuild(&s, s.view) }
-            let (out, rows) = Export.render(s, as: format)
-            return [.export(path: path, text: out, rows: rows)]
-        default:
-            Update.flash(&s, "unknown command :\(first) (try :tree :agents :tokens :calls :findings :audit :theme NAME :export FILE :q)", error: true)
-            return []
-        }
     }
 }

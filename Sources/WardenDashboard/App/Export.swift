@@ -13,52 +13,7 @@ enum Export {
 
     /// The table behind the current view: column titles and each row's values.
     static func table(_ s: DashboardState) -> (columns: [String], rows: [[String]]) {
-        let snap = s.snapshot, now = s.now, theme = s.theme
-        switch s.view {
-        case .tree:
-            let rows = s.rows.tree.map { row -> [String] in
-                switch row.id {
-                case .principal(let i):
-                    let p = snap.principals[i]
-                    return ["0", "principal", p.id, p.name, p.status.rawValue, "", ""]
-                case .agent(let i):
-                    let a = snap.agents[i]
-                    let left = snap.index.nearestExpiry(i, snap.credentials, now: now).flatMap { $0.expiresAt.map { DurationText.compact($0 - now) } } ?? ""
-                    return [String(a.depth), "agent", a.id, a.name, AgentText.statusWord(a, now: now),
-                            String(snap.index.liveInstances(i, now: now)), left]
-                }
-            }
-            return (["DEPTH", "KIND", "ID", "NAME", "STATUS", "LIVE", "CREDENTIAL LEFT"], rows)
-        case .agents:
-            return (["ID"] + Columns.titles(.agents), s.rows.agents.map { i in
-                [snap.agents[i].id] + AgentText.cells(snap, i, now: now, theme: theme).map(\.text)
-            })
-        case .credentials:
-            return (Columns.titles(.credentials), s.rows.credentials.map { i in
-                var cells = CredentialText.cells(snap, i, now: now, theme: theme, policy: s.policy).map(\.text)
-                let c = snap.credentials[i]
-                cells[0] = c.id
-                cells[4] = c.status(at: now) != .active ? "" : c.expiresAt.map { DurationText.compact($0 - now) } ?? "never"
-                return cells
-            })
-        case .calls:
-            return (["SEQ", "AT", "AGENT ID"] + Columns.titles(.calls), s.rows.calls.map { i in
-                let c = snap.calls[i]
-                var cells = CallText.cells(snap, i, theme: theme).map(\.text)
-                cells[cells.count - 1] = c.args ?? ""
-                return [String(c.seq), UTC.rfc3339(c.at, millis: true), c.agentID] + cells
-            })
-        case .findings:
-            return (Columns.titles(.findings), s.rows.findings.map { i in
-                let f = s.findings[i]
-                return [f.severity.name, f.kind.rawValue, f.subject.id, f.explanation, f.fix.rawValue]
-            })
-        case .audit:
-            return (Columns.titles(.audit) + ["BEFORE", "AFTER"], s.rows.audit.map { i in
-                let r = snap.audit[i]
-                return [String(r.seq), UTC.rfc3339(r.at), r.operatorName, r.action, r.target, r.reason ?? "", r.before ?? "", r.after ?? ""]
-            })
-        }
+        s.view.descriptor.export(s)
     }
 
     static func render(_ s: DashboardState, as format: Format) -> (text: String, rows: Int) {

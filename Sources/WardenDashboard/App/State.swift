@@ -2,35 +2,6 @@ import TerminalUI
 import WardenCore
 import WardenStore
 
-/// The dashboard's views, in tab order (keys 1–6).
-public enum ViewKind: Int, CaseIterable, Sendable {
-    case tree, agents, credentials, calls, findings, audit
-
-    public var title: String {
-        switch self {
-        case .tree: return "Tree"
-        case .agents: return "Agents"
-        case .credentials: return "Credentials"
-        case .calls: return "Calls"
-        case .findings: return "Findings"
-        case .audit: return "Audit"
-        }
-    }
-
-    /// Names accepted on the `:` command line.
-    public static func named(_ word: String) -> ViewKind? {
-        switch word {
-        case "tree": return .tree
-        case "agents", "agent": return .agents
-        case "tokens", "credentials", "creds": return .credentials
-        case "calls": return .calls
-        case "findings": return .findings
-        case "audit": return .audit
-        default: return nil
-        }
-    }
-}
-
 /// A row in the Tree view: a principal or an agent, by index into the snapshot.
 public enum TreeNode: Hashable, Sendable {
     case principal(Int)
@@ -187,6 +158,10 @@ public struct DashboardState: Sendable {
 
     public func list(_ v: ViewKind) -> ListState { lists[v] ?? ListState(selected: 0) }
     public var currentList: ListState { list(view) }
+    /// How many rows a view shows.
+    public func rowCount(_ v: ViewKind) -> Int { v.descriptor.rowCount(self) }
+    /// The identity of the item on a view's row (what the selection follows).
+    public func rowKey(_ v: ViewKind, _ row: Int) -> String? { v.descriptor.rowKey(self, row) }
     /// Whether a tree node is open; principals are depth 0.
     public func isOpen(_ id: String, depth: Int) -> Bool { Self.isOpen(id, depth: depth, collapsed, opened) }
 
@@ -202,7 +177,7 @@ public struct DashboardState: Sendable {
         }
     }
 
-    public func sort(_ v: ViewKind) -> SortState { sorts[v] ?? Columns.defaultSort(v) }
+    public func sort(_ v: ViewKind) -> SortState { sorts[v] ?? v.descriptor.defaultSort }
     public var filter: String { filters[view] ?? "" }
 
     /// Rows of the list area (the page size for PgUp/PgDn).
@@ -212,23 +187,13 @@ public struct DashboardState: Sendable {
 /// The visible rows of every view, recomputed when data, filter, sort or expansion change —
 /// never per frame.
 public struct Rows: Sendable {
+    /// The Tree view's rows: a tree's shape rather than a list.
     public var tree: [TreeRow<TreeNode>] = []
-    public var agents: [Int] = []
-    public var credentials: [Int] = []
-    /// Indices into snapshot.calls, newest first.
-    public var calls: [Int] = []
-    public var findings: [Int] = []
-    /// Indices into snapshot.audit, newest first.
-    public var audit: [Int] = []
+    /// Every other view's rows: indices into what the view lists, in the order shown.
+    private var indices: [ViewKind: [Int]] = [:]
 
-    public func count(_ v: ViewKind) -> Int {
-        switch v {
-        case .tree: return tree.count
-        case .agents: return agents.count
-        case .credentials: return credentials.count
-        case .calls: return calls.count
-        case .findings: return findings.count
-        case .audit: return audit.count
-        }
+    public subscript(_ v: ViewKind) -> [Int] {
+        get { indices[v] ?? [] }
+        set { indices[v] = newValue }
     }
 }

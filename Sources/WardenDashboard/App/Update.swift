@@ -25,7 +25,9 @@ public enum Update {
             s.findingsLoaded = true
             if findings != s.findings {
                 s.findings = findings
-                if !s.paused { RowBuilder.rebuildOrDefer(&s, .findings) }
+                if !s.paused {
+                    for v in ViewKind.allCases where v.descriptor.followsFindings { RowBuilder.rebuildOrDefer(&s, v) }
+                }
             }
             return []
         case .revocationPlanned(let ref, let plan):
@@ -62,10 +64,10 @@ public enum Update {
         // Assigning findings recomputes the badges (100,000 findings at L): only when they changed.
         if findingsChanged { s.findings = findings }
         // Only the views whose rows depend on what changed are rebuilt.
-        for v in ViewKind.allCases where RowBuilder.depends(s, v, on: parts) || (v == .findings && findingsChanged) {
+        for v in ViewKind.allCases where RowBuilder.depends(s, v, on: parts) || (findingsChanged && v.descriptor.followsFindings) {
             RowBuilder.rebuildOrDefer(&s, v)
         }
-        if s.follow && s.view == .calls && s.focus == .list { select(&s, .calls, row: 0) }
+        if s.follow && s.view.descriptor.followsNewest && s.focus == .list { select(&s, s.view, row: 0) }
     }
 
     static func key(_ s: inout DashboardState, _ k: Key) -> [Effect] {
@@ -105,7 +107,7 @@ public enum Update {
             switch k {
             case .enter:
                 s.mode = .normal
-                return CommandLine.run(&s, input.text)
+                return ColonCommand.run(&s, input.text)
             case .escape:
                 s.mode = .normal
             default:
@@ -133,19 +135,9 @@ public enum Update {
         case .up, .down, .pageUp, .pageDown, .top, .bottom:
             Navigation.move(&s, a)
         case .collapse, .expand, .toggle:
-            Navigation.tree(&s, a)
+            s.view.descriptor.perform(a, &s)
         case .open:
-            if s.view == .findings, let f = selectedFinding(s) {
-                jump(&s, to: f)
-            } else if s.view == .calls, s.detailOpen, let c = selectedCall(s) {
-                // The call's detail is open: Enter goes on to its agent.
-                guard s.snapshot.index.forest.agent(c.agentID) != nil else {
-                    flash(&s, "\(c.agentID) is not in the store", error: true)
-                    return []
-                }
-                jumpToAgent(&s, c.agentID)
-                s.detailOpen = true
-            } else {
+            if !s.view.descriptor.open(&s) {
                 s.detailOpen = true
                 s.detailScroll = 0
             }
@@ -156,20 +148,15 @@ public enum Update {
             }
         case .focus:
             if s.detailOpen { s.focus = s.focus == .list ? .detail : .list } else { s.detailOpen = true }
-        case .viewTree: switchView(&s, .tree)
-        case .viewAgents: switchView(&s, .agents)
-        case .viewCredentials: switchView(&s, .credentials)
-        case .viewCalls: switchView(&s, .calls)
-        case .viewFindings: switchView(&s, .findings)
-        case .viewAudit: switchView(&s, .audit)
+        case .view(let v): switchView(&s, v)
         case .command:
             s.mode = .command(TextInput())
         case .filter:
             s.mode = .filter(TextInput(s.filter))
         case .sortPrevious, .sortNext, .sortInvert:
-            guard s.view != .tree else { return [] }
+            guard s.view.descriptor.sortable else { return [] }
             var sort = s.sort(s.view)
-            let n = Columns.titles(s.view).count
+            let n = s.view.descriptor.columns.count
             switch a {
             case .sortPrevious: sort.column = (sort.column + n - 1) % n
             case .sortNext: sort.column = (sort.column + 1) % n
@@ -186,7 +173,7 @@ public enum Update {
             flash(&s, s.paused ? "paused: live updates held" : "resumed", error: false)
         case .follow:
             s.follow.toggle()
-            if s.follow { select(&s, .calls, row: 0) }
+            if s.follow { for v in ViewKind.allCases where v.descriptor.followsNewest { select(&s, v, row: 0) } }
             flash(&s, s.follow ? "following newest calls" : "follow off", error: false)
         case .copy:
             guard let id = selectedID(s) else {
@@ -201,6 +188,8 @@ public enum Update {
             return Dialogs.openRevoke(&s)
         case .narrow:
             return Dialogs.openNarrow(&s)
+        case .confirm, .decline, .reason:
+            break  // keys of the dialogs, never looked up outside them
         }
         return []
     }
@@ -213,42 +202,15 @@ public enum Update {
     }
 
     static func select(_ s: inout DashboardState, _ v: ViewKind, row: Int) {
-        let count = s.rows.count(v)
+        let count = s.rowCount(v)
         var list = s.list(v)
         list.selected = count == 0 ? nil : min(max(row, 0), count - 1)
         s.lists[v] = list
-        s.selectedKeys[v] = list.selected.flatMap { Identity.key(s, v, $0) }
+        s.selectedKeys[v] = list.selected.flatMap { s.rowKey(v, $0) }
     }
 
     static func flash(_ s: inout DashboardState, _ text: String, error: Bool) {
         s.flash = Flash(text: text, isError: error, until: s.now + (error ? 8_000 : 4_000))
-    }
-
-    static func selectedFinding(_ s: DashboardState) -> Finding? {
-        guard let row = s.list(.findings).selected, row < s.rows.findings.count else { return nil }
-        return s.findings[s.rows.findings[row]]
-    }
-
-    /// Enter on a finding: go to its subject.
-    static func jump(_ s: inout DashboardState, to f: Finding) {
-        switch f.subject {
-        case .credential(let id):
-            switchView(&s, .credentials)
-            s.filters[.credentials] = nil
-            RowBuilder.rebuild(&s, .credentials)
-            if let row = s.rows.credentials.firstIndex(where: { s.snapshot.credentials[$0].id == id }) { select(&s, .credentials, row: row) }
-        case .agent, .instance:
-            guard let agentID = f.agentID ?? (f.subject.id.hasPrefix("spiffe://") ? f.subject.id : nil) else {
-                flash(&s, "\(f.subject.id) is not in the store", error: true)
-                return
-            }
-            jumpToAgent(&s, agentID)
-        case .store:
-            // The journal is where a drift is explained (its banner says since which record).
-            switchView(&s, .audit)
-            return
-        }
-        s.detailOpen = true
     }
 
     /// The Agents view, unfiltered, with the agent selected.
@@ -256,24 +218,13 @@ public enum Update {
         switchView(&s, .agents)
         s.filters[.agents] = nil
         RowBuilder.rebuild(&s, .agents)
-        if let row = s.rows.agents.firstIndex(where: { s.snapshot.agents[$0].id == agentID }) { select(&s, .agents, row: row) }
+        if let row = s.rows[.agents].firstIndex(where: { s.snapshot.agents[$0].id == agentID }) { select(&s, .agents, row: row) }
     }
 
     /// The ID `c` copies: the selected agent, principal or credential; a call's agent; a
     /// finding's subject; a journal record's target.
     static func selectedID(_ s: DashboardState) -> String? {
-        switch s.view {
-        case .calls: return selectedCall(s)?.agentID
-        case .findings: return selectedFinding(s)?.subject.id
-        case .audit:
-            guard let row = s.list(.audit).selected, row < s.rows.audit.count else { return nil }
-            return s.snapshot.audit[s.rows.audit[row]].target
-        default: return Selection.entity(s)?.id
-        }
-    }
-
-    static func selectedCall(_ s: DashboardState) -> ToolCall? {
-        guard let row = s.list(.calls).selected, row < s.rows.calls.count else { return nil }
-        return s.snapshot.calls[s.rows.calls[row]]
+        guard let row = s.currentList.selected else { return nil }
+        return s.view.descriptor.copyID(s, row: row)
     }
 }

@@ -1,51 +1,65 @@
 import TerminalUI
 
-/// Keys bound to actions. Defaults follow PRODUCT.md; every binding can be remapped in the
-/// config file (`key.ACTION = KEY`).
+/// Keys bound to actions. Every binding can be remapped in the config file
+/// (`key.ACTION = KEY`). The lists and the dialogs each have their own table, so a key can
+/// narrow in the lists and decline in a dialog.
 public struct KeyMap: Sendable {
     public private(set) var bindings: [Action: [Key]]
-    private var lookup: [Key: Action]
+    private var lookup: [Action.Scope: [Key: Action]]
 
     public init(bindings: [Action: [Key]]) {
         self.bindings = bindings
         lookup = [:]
-        for action in Action.allCases { for k in bindings[action] ?? [] { lookup[k] = action } }
+        for action in Action.allCases { for k in bindings[action] ?? [] { lookup[action.scope, default: [:]][k] = action } }
     }
 
-    public static let defaults = KeyMap(bindings: [
-        .up: [.up, .char("k")], .down: [.down, .char("j")],
-        .pageUp: [.pageUp], .pageDown: [.pageDown],
-        .top: [.char("g"), .home], .bottom: [.char("G"), .end],
-        .collapse: [.left, .char("h")], .expand: [.right, .char("l")], .toggle: [.char(" ")],
-        .open: [.enter], .back: [.escape], .focus: [.tab],
-        .viewTree: [.char("1")], .viewAgents: [.char("2")], .viewCredentials: [.char("3")],
-        .viewCalls: [.char("4")], .viewFindings: [.char("5")], .viewAudit: [.char("6")],
-        .command: [.char(":")], .filter: [.char("/")],
-        .sortPrevious: [.char("<")], .sortNext: [.char(">")], .sortInvert: [.char("I")],
-        .pause: [.char("p")], .follow: [.char("f")], .copy: [.char("c")],
-        .revoke: [.char("x")], .narrow: [.char("n")],
-        .help: [.char("?")], .quit: [.char("q"), .ctrl("c")],
-    ])
+    public static let defaults: KeyMap = {
+        var bindings: [Action: [Key]] = [
+            .up: [.up, .char("k")], .down: [.down, .char("j")],
+            .pageUp: [.pageUp], .pageDown: [.pageDown],
+            .top: [.char("g"), .home], .bottom: [.char("G"), .end],
+            .collapse: [.left, .char("h")], .expand: [.right, .char("l")], .toggle: [.char(" ")],
+            .open: [.enter], .back: [.escape], .focus: [.tab],
+            .command: [.char(":")], .filter: [.char("/")],
+            .sortPrevious: [.char("<")], .sortNext: [.char(">")], .sortInvert: [.char("I")],
+            .pause: [.char("p")], .follow: [.char("f")], .copy: [.char("c")],
+            .revoke: [.char("x")], .narrow: [.char("n")],
+            .help: [.char("?")], .quit: [.char("q"), .ctrl("c")],
+            .confirm: [.char("y"), .char("Y")], .decline: [.char("n"), .char("N")], .reason: [.char("r")],
+        ]
+        // Views by their place in the tabs: 1 for the first.
+        for v in ViewKind.allCases where v.rawValue < 9 { bindings[.view(v)] = [.char(Character(String(v.rawValue + 1)))] }
+        return KeyMap(bindings: bindings)
+    }()
 
-    /// The action a key triggers, if any. Dangerous actions do not exist when read-only.
+    /// The action a key triggers in the lists, if any. Dangerous actions do not exist when read-only.
     public func action(for key: Key, readOnly: Bool) -> Action? {
-        guard let a = lookup[key] else { return nil }
+        guard let a = lookup[.lists]?[key] else { return nil }
         return readOnly && a.isDangerous ? nil : a
     }
 
-    /// Rebinds an action to `keys`, taking those keys away from any other action.
+    /// The action a key triggers in a dialog (`confirm`, `decline`, `reason`), if any.
+    public func dialogAction(for key: Key) -> Action? { lookup[.dialogs]?[key] }
+
+    /// Rebinds an action to `keys`, taking those keys away from any other action of its scope.
     public mutating func rebind(_ action: Action, to keys: [Key]) {
+        let scope = action.scope
         for k in keys {
-            if let other = lookup[k] { bindings[other]?.removeAll { $0 == k } }
-            lookup[k] = action
+            if let other = lookup[scope]?[k] { bindings[other]?.removeAll { $0 == k } }
+            lookup[scope, default: [:]][k] = action
         }
-        for old in bindings[action] ?? [] where !keys.contains(old) { lookup[old] = nil }
+        for old in bindings[action] ?? [] where !keys.contains(old) { lookup[scope]?[old] = nil }
         bindings[action] = keys
     }
 
-    /// The first key's name for an action (for hints).
+    /// The names of an action's keys, `/` between them.
     public func keyName(_ action: Action) -> String {
         (bindings[action] ?? []).map(KeyNames.name).joined(separator: "/")
+    }
+
+    /// The first key's name for an action (for a dialog's hints, which have little room).
+    public func firstKeyName(_ action: Action) -> String {
+        (bindings[action] ?? []).first.map(KeyNames.name) ?? ""
     }
 
     /// Help entries for the given actions, omitting dangerous ones when read-only.

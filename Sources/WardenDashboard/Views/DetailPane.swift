@@ -2,7 +2,8 @@ import TerminalUI
 import WardenCore
 import WardenStore
 
-/// The detail pane: everything about the selection.
+/// The detail pane: everything about the selection, and the details of agents, credentials
+/// and principals that several views show.
 enum DetailPane {
     static func render(_ s: DashboardState, into buf: inout Buffer, area: Rect) {
         let t = s.theme
@@ -13,25 +14,10 @@ enum DetailPane {
         Paragraph(lines(s), wrap: true, scroll: s.detailScroll).render(into: &buf, area: inner)
     }
 
-    static func lines(_ s: DashboardState) -> [Line] {
-        switch s.view {
-        case .calls:
-            guard let row = s.currentList.selected, row < s.rows.calls.count else { return [] }
-            return call(s, s.snapshot.calls[s.rows.calls[row]])
-        case .audit:
-            guard let row = s.currentList.selected, row < s.rows.audit.count else { return [] }
-            return audit(s, s.snapshot.audit[s.rows.audit[row]])
-        case .findings:
-            guard let f = Update.selectedFinding(s) else { return [] }
-            var out = finding(s, f)
-            if let e = Selection.entity(s) { out += [""] + entity(s, e) }
-            return out
-        default:
-            guard let e = Selection.entity(s) else { return [Line("nothing selected", style: s.theme[.muted])] }
-            return entity(s, e)
-        }
-    }
+    /// What the current view says about its selection.
+    static func lines(_ s: DashboardState) -> [Line] { s.view.descriptor.detail(s) }
 
+    /// An agent, credential or principal: what most views' selections are.
     static func entity(_ s: DashboardState, _ e: EntityRef) -> [Line] {
         switch e {
         case .agent(let id): return agent(s, id)
@@ -60,7 +46,7 @@ enum DetailPane {
         var out: [Line] = [
             Line([Span(Glyph.status(a, now: now) + " ", style: t[StatusStyle.role(a, now: now)]), Span(a.name, style: t[.title])]),
             field(s, "id", a.id, .muted),
-            field(s, "status", AgentText.statusWord(a, now: now), StatusStyle.role(a, now: now)),
+            field(s, "status", AgentsView.statusWord(a, now: now), StatusStyle.role(a, now: now)),
             field(s, "expires", a.expiresAt.map { UTC.rfc3339($0) + " (" + Ago.text(now - $0) + ")" } ?? "never"),
         ]
         if let r = a.revokedAt { out.append(field(s, "revoked", UTC.rfc3339(r) + (a.revokeReason.map { " — " + $0 } ?? ""), .revoked)) }
@@ -168,101 +154,6 @@ enum DetailPane {
             field(s, "status", p.status.rawValue, p.status == .active ? .active : .disabled),
             field(s, "scopes", p.scopes.description),
             field(s, "agents", "\(tree.count) (\(tree.filter { snap.agents[$0].status(at: s.now) == .active }.count) active)"),
-        ]
-    }
-
-    static func call(_ s: DashboardState, _ c: ToolCall) -> [Line] {
-        let snap = s.snapshot, t = s.theme
-        let agentIndex = snap.index.forest.index[c.agentID]
-        var out: [Line] = [
-            Line("\(c.server)/\(c.tool)", style: t[.title]),
-            field(s, "time", UTC.rfc3339(c.at, millis: true)),
-        ]
-        if let i = agentIndex {
-            out.append(Line([Span("agent      ", style: t[.muted]), Span(snap.agents[i].name),
-                             Span("  (\(s.keyMap.keyName(.open)): go to agent)", style: t[.footerKey])]))
-        } else {
-            out.append(field(s, "agent", c.agentID + " (not in store)", .unregistered))
-        }
-        out += [
-            field(s, "agent id", c.agentID, .muted),
-            field(s, "decision", c.decision.rawValue + (c.reason.map { " (\($0))" } ?? ""), c.decision == .allow ? .allow : .deny),
-            field(s, "result", c.result?.rawValue ?? "—", c.result == .error ? .error : .text),
-            field(s, "duration", c.durationMs.map { "\($0) ms" } ?? "—"),
-            field(s, "instance", c.instanceID ?? "—"),
-        ]
-        // The credential: its state when the call was made, and now.
-        if let id = c.credentialID {
-            if let ci = snap.index.credentialIndex[id] {
-                let cred = snap.credentials[ci]
-                let then = cred.status(at: c.at), now = cred.status(at: s.now)
-                var text = id + "  " + then.rawValue + " at the call"
-                if now != then { text += ", " + now.rawValue + " now" }
-                if let r = cred.revokedAt, r <= s.now { text += " (revoked " + UTC.rfc3339(r) + ")" }
-                out.append(field(s, "credential", text, then == .active ? (now == .active ? .active : .text) : then == .revoked ? .revoked : .expired))
-                if let i = agentIndex {
-                    out.append(field(s, "cred scope", cred.scopes.intersection(snap.index.effectiveScopes(i)).description, .muted))
-                }
-            } else {
-                out.append(field(s, "credential", id + " (not in store)", .unregistered))
-            }
-        } else {
-            out.append(field(s, "credential", "—"))
-        }
-        // What the agent may do: its effective scopes (grant narrowed by its chain), and any
-        // narrowing of the chain since the call, which the decision did not see.
-        if let i = agentIndex {
-            let a = snap.agents[i]
-            out.append(field(s, "effective", snap.index.effectiveScopes(i).description, .scopeKept))
-            if a.status(at: s.now) != .active { out.append(field(s, "agent now", AgentText.statusWord(a, now: s.now), StatusStyle.role(a, now: s.now))) }
-            let chain = Set(snap.index.forest.chain(of: a.id).map(\.id))
-            if let n = snap.audit.last(where: { $0.action == "agent.narrow" && $0.at > c.at && chain.contains($0.target) }) {
-                let who = snap.index.forest.agent(n.target)?.name ?? n.target
-                out.append(Line("  \(who) was narrowed after this call (\(UTC.rfc3339(n.at))): the scopes above are today's", style: t[.muted]))
-            }
-        }
-        out.append(field(s, "arguments", c.args ?? "—", .muted))
-        return out
-    }
-
-    static func audit(_ s: DashboardState, _ r: AuditRecord) -> [Line] {
-        let t = s.theme
-        var out: [Line] = [
-            Line("#\(r.seq) \(r.action)", style: t[.title]),
-            field(s, "time", UTC.rfc3339(r.at)), field(s, "operator", r.operatorName), field(s, "target", r.target),
-            field(s, "reason", r.reason ?? "—"), "", heading(s, "Changes"),
-        ]
-        let changes = AuditDiff.changes(before: r.before, after: r.after)
-        if changes.isEmpty { out.append(Line("  none recorded", style: t[.muted])) }
-        for c in changes {
-            switch c {
-            case .value("", let from, let to):
-                // Not JSON: the texts as they are.
-                out += [field(s, "before", from ?? "—", .muted), field(s, "after", to ?? "—", .muted)]
-            case .value(let path, let from, let to):
-                let name = path
-                var spans = [Span("  " + name + "  ", style: t[.muted])]
-                if let from { spans.append(Span(from, style: t[to == nil ? .scopeRemoved : .text])) }
-                if from != nil && to != nil { spans.append(Span(" → ", style: t[.muted])) }
-                if let to { spans.append(Span(to, style: t[.scopeKept])) }
-                if from == nil { spans.append(Span(" (new)", style: t[.muted])) } else if to == nil { spans.append(Span(" (gone)", style: t[.muted])) }
-                out.append(Line(spans))
-            case .removed(let path, let items):
-                for item in items { out.append(Line([Span("  " + path + "  ", style: t[.muted]), Span("− " + item, style: t[.scopeRemoved])])) }
-            case .added(let path, let items):
-                for item in items { out.append(Line([Span("  " + path + "  ", style: t[.muted]), Span("+ " + item, style: t[.scopeKept])])) }
-            }
-        }
-        out += ["", field(s, "prev hash", r.prevHash, .muted), field(s, "hash", r.hash, .muted)]
-        return out
-    }
-
-    static func finding(_ s: DashboardState, _ f: Finding) -> [Line] {
-        let role: Role = f.severity == .high ? .severityHigh : f.severity == .medium ? .severityMedium : .severityLow
-        return [
-            Line([Span(f.severity.name.uppercased() + " ", style: s.theme[role]), Span(f.kind.rawValue, style: s.theme[.title])]),
-            Line(f.explanation),
-            field(s, "fix", FindingText.fixText(f, s.keyMap, readOnly: s.readOnly), .footerKey),
         ]
     }
 }

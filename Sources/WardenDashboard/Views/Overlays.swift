@@ -14,7 +14,7 @@ enum HelpScreen {
         // The whole box is painted before its text: nothing underneath shows through.
         buf.fill(frame, with: Cell(" ", style: t[.dialog]))
         let more = maxScroll(s) > 0
-        let title = " Help" + (s.readOnly ? " (read-only)" : "") + (more ? " — ↓↑ scroll " : " ")
+        let title = " Help" + (s.readOnly ? " (read-only)" : "") + (more ? " — \(s.keyMap.firstKeyName(.down) + s.keyMap.firstKeyName(.up)) scroll " : " ")
         let block = Block(title: Line(title, style: t[.title]), borderStyle: t[.dialogBorder])
         block.render(into: &buf, area: frame)
         let inner = block.inner(frame).inset(horizontal: 1, vertical: 0)
@@ -44,7 +44,7 @@ enum HelpScreen {
             Line([Span(k + String(repeating: " ", count: max(1, 14 - TextWidth.of(k))), style: key), Span(d)])
         }
         var out: [Line] = [heading("Keys")]
-        let entries = Action.allCases.filter { !(s.readOnly && $0.isDangerous) }.map { KeyHint(s.keyMap.keyName($0), $0.help) }
+        let entries = Action.allCases.filter { $0.scope == .lists && !(s.readOnly && $0.isDangerous) }.map { KeyHint(s.keyMap.keyName($0), $0.help) }
         let keyWidth = entries.map { TextWidth.of($0.key) }.max() ?? 0
         let cell = keyWidth + 2 + (entries.map { TextWidth.of($0.description) }.max() ?? 0) + 3
         let columns = max(1, min(4, width / cell))
@@ -68,7 +68,7 @@ enum HelpScreen {
                   Span("workload principal  "), Span("▾ ▸ ", style: t[.treeGuide]), Span("open, closed")]),
             entry("◉1", "live instances (a heartbeat in the last 30 s)"),
             entry("+3", "descendants hidden under a closed node"),
-            entry("⚑", "a finding about the agent (bold: high severity); 5 lists them"),
+            entry("⚑", "a finding about the agent (bold: high severity); \(s.keyMap.keyName(.view(.findings))) lists them"),
             entry("⚠", "a static credential: it never expires, or outlives the policy"),
             entry("▁▃█", "sparkline: the agent's calls per minute over the last 15 minutes"),
             Line([Span(String(repeating: "█", count: 5), style: t[.gaugeFilled]), Span(String(repeating: " ", count: 4), style: t[.gaugeEmpty]),
@@ -79,8 +79,9 @@ enum HelpScreen {
             entry("header", "live instances · credentials expiring in 5 min · calls denied, last 60 s"),
         ]
         out += ["", heading("Commands (:)")]
+        let views = ColonCommand.viewCommands
         out += [
-            entry(":tree :agents", ":tokens :calls :findings :audit  switch view"),
+            entry(views.prefix(2).joined(separator: " "), views.dropFirst(2).joined(separator: " ") + "  switch view"),
             entry(":theme NAME", "load a theme (Themes/*.theme)"),
             entry(":export FILE", "write this view as shown (filtered, sorted) to FILE.csv or FILE.json"),
             entry(":q", "quit"),
@@ -137,7 +138,9 @@ enum DialogViews {
             hints = [KeyHint("Enter", "confirm"), KeyHint("Esc", "cancel")]
         } else {
             if !d.reason.isEmpty { body.append(Line("reason: " + d.reason.text, style: t[.muted])) }
-            hints = d.plan == nil ? [KeyHint("Esc", "cancel")] : [KeyHint("y", "revoke"), KeyHint("n", "cancel"), KeyHint("r", "reason")]
+            let k = s.keyMap
+            hints = d.plan == nil ? [KeyHint("Esc", "cancel")]
+                : [KeyHint(k.firstKeyName(.confirm), "revoke"), KeyHint(k.firstKeyName(.decline), "cancel"), KeyHint(k.firstKeyName(.reason), "reason")]
         }
         Dialog(title: "Revoke", body: body, hints: hints, input: input, inputPrompt: prompt, width: 64,
                style: t[.dialog], borderStyle: t[.dialogDanger], keyStyle: t[.footerKey]).render(into: &buf, area: area)
@@ -172,14 +175,11 @@ enum DialogViews {
             body.append(Line("Descendants holding a removed scope lose it too (\(Plural.count(d.descendants.count, "descendant")) below).", style: t[.muted]))
         }
         if !d.reason.isEmpty && !d.editingReason { body.append(Line("reason: " + d.reason.text, style: t[.muted])) }
+        let k = s.keyMap
         let hints = d.editingReason ? [KeyHint("Enter", "confirm"), KeyHint("Esc", "cancel")]
-            : [KeyHint("space", "toggle"), KeyHint("↑↓", "move"), KeyHint("y", "narrow"), KeyHint("r", "reason"), KeyHint("Esc", "cancel")]
+            : [KeyHint(k.firstKeyName(.toggle), "toggle"), KeyHint(k.firstKeyName(.up) + k.firstKeyName(.down), "move"),
+               KeyHint(k.firstKeyName(.confirm), "narrow"), KeyHint(k.firstKeyName(.reason), "reason"), KeyHint("Esc", "cancel")]
         Dialog(title: "Narrow", body: body, hints: hints, input: d.editingReason ? d.reason : nil, inputPrompt: "reason> ", width: 70,
                style: t[.dialog], borderStyle: t[.dialogDanger], keyStyle: t[.footerKey]).render(into: &buf, area: area)
     }
-}
-
-enum Plural {
-    /// `1 agent`, `3 agents`.
-    static func count(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
 }

@@ -126,11 +126,12 @@ enum Header {
         var x = area.x
         for v in ViewKind.allCases {
             let label = Tabs.label(v)
+            let alert = v.descriptor.alertCount(s)
             var style = s.theme[v == s.view ? .tabActive : .tabInactive]
-            if v == .findings && !s.findings.isEmpty && v != s.view { style = s.theme[.severityHigh] }
+            if alert != nil && v != s.view { style = s.theme[.severityHigh] }
             x += buf.set(x, area.y, label, style: style, maxWidth: area.right - x)
-            if v == .findings && !s.findings.isEmpty {
-                x += buf.set(x, area.y, "(\(s.findings.count)) ", style: s.theme[.muted], maxWidth: area.right - x)
+            if let n = alert {
+                x += buf.set(x, area.y, "(\(n)) ", style: s.theme[.muted], maxWidth: area.right - x)
             }
         }
     }
@@ -159,15 +160,15 @@ enum Footer {
         switch s.mode {
         case .filter: return [KeyHint("Enter", "keep"), KeyHint("Esc", "clear"), KeyHint("!", "invert")]
         case .command: return [KeyHint("Enter", "run"), KeyHint("Esc", "cancel")]
-        case .help: return [KeyHint("↓↑", "scroll"), KeyHint("any other key", "close")]
+        case .help: return [KeyHint(k.firstKeyName(.down) + k.firstKeyName(.up), "scroll"), KeyHint("any other key", "close")]
         case .revoke, .narrow: return [KeyHint("Esc", "cancel")]
         case .normal:
             // Quit comes second, so it is never the hint a narrow footer drops.
-            var actions: [Action] = [.help, .quit, .open, .filter, .command]
-            if s.view == .tree { actions.insert(.toggle, at: 1) }
-            if s.view != .tree { actions += [.sortNext] }
+            let d = s.view.descriptor
+            var actions: [Action] = [.help] + d.footerActions + [.quit, .open, .filter, .command]
+            if d.sortable { actions += [.sortNext] }
             actions += [.revoke, .narrow, .pause]
-            if s.view == .calls { actions.append(.follow) }
+            if d.followsNewest { actions.append(.follow) }
             return k.hints(actions, readOnly: s.readOnly)
         }
     }
