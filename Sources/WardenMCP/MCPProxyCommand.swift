@@ -1,5 +1,6 @@
 import Foundation
 import WardenCore
+import WardenStore
 
 /// The CLI's entry point for `warden mcp-proxy`: parses the command's own arguments (everything
 /// after `mcp-proxy`; global options such as `--db` are the CLI's) and runs the proxy.
@@ -115,20 +116,20 @@ public enum MCPProxyCommand {
                          passEnvironment: pass)
     }
 
-    /// Runs the proxy against the store at `storePath` with already parsed arguments.
+    /// Runs the proxy against `store` with already parsed arguments.
     /// Returns the server's exit code, or 2 (store or I/O), 3 (unknown credential), 127 (cannot start).
-    public static func run(storePath: String, arguments a: Arguments, environment: [String: String]) -> Int32 {
-        let cfg = MCPProxyConfiguration(storePath: storePath, token: a.token, tokenEnvironmentVariable: a.tokenEnvironmentVariable,
+    public static func run(store: any StoreBackend, arguments a: Arguments, environment: [String: String]) -> Int32 {
+        let cfg = MCPProxyConfiguration(store: store, token: a.token, tokenEnvironmentVariable: a.tokenEnvironmentVariable,
                                         serverName: a.serverName, command: a.command, environment: environment,
                                         passEnvironment: a.passEnvironment)
         return MCPProxy.run(cfg)
     }
 
     /// Parse and run in one: 1 with a message on stderr for a usage error.
-    public static func run(storePath: String, args: [String], environment: [String: String]) -> Int32 {
+    public static func run(store: any StoreBackend, args: [String], environment: [String: String]) -> Int32 {
         do {
             let a = try parse(args, environment: environment)
-            return run(storePath: storePath, arguments: a, environment: environment)
+            return run(store: store, arguments: a, environment: environment)
         } catch {
             FD.writeAll(2, Array("warden: \(error.message)\n\nUsage: \(usage)\n".utf8))
             return 1

@@ -74,7 +74,7 @@ public enum ProxyBenchmark {
 
         // Through the proxy.
         guard let toProxy = FD.pipe(), let fromProxy = FD.pipe() else { throw Failure(description: "cannot create pipes") }
-        var cfg = MCPProxyConfiguration(storePath: path, token: secret, serverName: "bench", command: serverCommand)
+        var cfg = MCPProxyConfiguration(store: SQLiteBackend(path: path), token: secret, serverName: "bench", command: serverCommand)
         cfg.input = toProxy.read
         cfg.output = fromProxy.write
         cfg.forwardSignals = false

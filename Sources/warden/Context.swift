@@ -58,11 +58,18 @@ final class Context: @unchecked Sendable {
         Mutation(operatorName: operatorName, now: now, reason: reason)
     }
 
-    var storePath: String { StorePath.resolve(flag: globals.db, environment: environment) }
+    /// Where the store lives: `--db`, else the environment (see `StoreLocation.resolve`).
+    var storeLocation: StoreLocation { StoreLocation.resolve(flag: globals.db, environment: environment) }
+
+    /// The location as `--db` takes it (a file path for SQLite).
+    var storePath: String { storeLocation.description }
+
+    /// The backend at the store's location.
+    var storeBackend: any StoreBackend { StoreAccess.backend(storeLocation) }
 
     /// Opens the existing store; read commands open it read-only.
     func openStore(readOnly: Bool) throws -> any FleetStore {
-        try StoreAccess.open(path: storePath, readOnly: readOnly)
+        try storeBackend.open(for: .operations(readOnly: readOnly))
     }
 }
 

@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import Testing
 import WardenCore
+import WardenSQLite
 @testable import WardenMCP
 
 struct ArgumentParsingTests {
@@ -44,7 +45,7 @@ struct ArgumentParsingTests {
         let a = try MCPProxyCommand.parse(["--token-env", "WARDEN_TOKEN", "--pass-env", "WARDEN_OPERATOR,WARDEN_X", "--", "srv"],
                                           environment: env)
         #expect(a.passEnvironment == ["WARDEN_OPERATOR", "WARDEN_X"])
-        let cfg = MCPProxyConfiguration(storePath: "/s", token: "t", tokenEnvironmentVariable: "WARDEN_TOKEN", command: ["srv"],
+        let cfg = MCPProxyConfiguration(store: SQLiteBackend(path: "/s"), token: "t", tokenEnvironmentVariable: "WARDEN_TOKEN", command: ["srv"],
                                         environment: ["WARDEN_DB": "/s", "WARDEN_TOKEN": "t", "WARDEN_OPERATOR": "o",
                                                       "WARDEN_OTHER": "1", "PATH": "/bin"],
                                         passEnvironment: ["WARDEN_OPERATOR", "WARDEN_TOKEN"])

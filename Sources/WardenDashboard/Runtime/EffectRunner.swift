@@ -1,6 +1,5 @@
 import Foundation
 import WardenCore
-import WardenSQLite
 import WardenStore
 
 /// Performs effects off the input path, on its own thread with its own store connection, and
@@ -9,7 +8,7 @@ import WardenStore
 final class EffectRunner: @unchecked Sendable {
     private let inbox = Mailbox<Effect>()
     let outbox = Mailbox<Msg>()
-    private let storePath: String
+    private let backend: any StoreBackend
     private let readOnly: Bool
     private let operatorName: String
     private let refreshMs: Int
@@ -21,10 +20,10 @@ final class EffectRunner: @unchecked Sendable {
     /// The loop's clock (findings, retention); tests pass their own.
     private let clock: @Sendable () -> Timestamp
 
-    init(storePath: String, readOnly: Bool, operatorName: String, refreshMs: Int, policy: Policy, themeSearch: [String],
+    init(store backend: any StoreBackend, readOnly: Bool, operatorName: String, refreshMs: Int, policy: Policy, themeSearch: [String],
          clock: @escaping @Sendable () -> Timestamp = { WallClock.now() }) {
         self.clock = clock
-        self.storePath = storePath
+        self.backend = backend
         self.readOnly = readOnly
         self.operatorName = operatorName
         self.refreshMs = refreshMs
@@ -55,8 +54,8 @@ final class EffectRunner: @unchecked Sendable {
     }
 
     private func run() {
-        let store: SQLiteStore
-        do { store = try SQLiteStore.open(path: storePath, readOnly: readOnly) } catch {
+        let store: any FleetStore
+        do { store = try backend.open(for: .dashboard(readOnly: readOnly)) } catch {
             outbox.post(.storeFailed("cannot open the store: \(error)"))
             return
         }
@@ -145,7 +144,7 @@ final class EffectRunner: @unchecked Sendable {
         }
     }
 
-    private func revoke(_ store: SQLiteStore, _ ref: EntityRef, _ reason: String?) -> Msg {
+    private func revoke(_ store: any FleetStore, _ ref: EntityRef, _ reason: String?) -> Msg {
         let m = Mutation(operatorName: operatorName, now: WallClock.now(), reason: reason)
         do {
             switch ref {

@@ -2,13 +2,13 @@ import Foundation
 import NcursesTerminal
 import WardenCore
 import WardenDashboard
-import WardenSQLite
 import WardenStore
 
 /// `warden` alone: the dashboard on the store. Reads the config file and the theme, then hands
 /// the terminal to WardenDashboard.
 enum DashboardCommand {
-    static func run(globals: GlobalOptions, environment: [String: String], storePath: String?) -> Int32 {
+    /// `backend`: the store to show (the demo's); nil → the one `--db` or the environment names.
+    static func run(globals: GlobalOptions, environment: [String: String], backend: (any StoreBackend)?) -> Int32 {
         let configPath = DashboardConfig.path(environment: environment)
         var config = DashboardConfig()
         if let data = FileManager.default.contents(atPath: configPath) {
@@ -18,10 +18,10 @@ enum DashboardCommand {
             }
         }
         if globals.ascii { config.ascii = true }
-        let path = storePath ?? StorePath.resolve(flag: globals.db, environment: environment)
+        let backend = backend ?? StoreAccess.backend(StoreLocation.resolve(flag: globals.db, environment: environment))
         // The store must exist and open before the terminal is taken over, so errors read plainly.
         let readOnly = globals.readOnly || config.readOnly
-        do { _ = try SQLiteStore.open(path: path, readOnly: readOnly) } catch {
+        do { _ = try backend.open(for: .dashboard(readOnly: readOnly)) } catch {
             CLI.fail(TerminalText.safe(error.description))
             return 2
         }
@@ -34,7 +34,7 @@ enum DashboardCommand {
         }
         let operatorName = Operator.name(flag: globals.operatorName, environment: environment, configured: config.operatorName)
         do {
-            let copied = try DashboardApp.run(.init(storePath: path, readOnly: readOnly, operatorName: operatorName, theme: theme,
+            let copied = try DashboardApp.run(.init(store: backend, readOnly: readOnly, operatorName: operatorName, theme: theme,
                                                     config: config, themeSearch: search))
             // For terminals that ignore OSC 52: what was copied, once the screen is back.
             if !copied.isEmpty {

@@ -104,7 +104,7 @@ enum DoctorCommand {
                                 detail: permissionProblems.isEmpty ? "\(path) and its folder are private to their owner"
                                     : permissionProblems.joined(separator: "; ")))
             do {
-                let store = try StoreAccess.inspect(path: path)
+                let store = try ctx.storeBackend.open(for: .inspect)
                 let v = try store.schemaVersion()
                 checks.append(Check(name: "schema", ok: v.file == v.latest,
                                     detail: v.file == v.latest ? "version \(v.file) (current)"
@@ -126,8 +126,8 @@ enum DoctorCommand {
                 case .broken(let seq, let problem):
                     checks.append(Check(name: "journal", ok: false, detail: "broken at record \(seq): \(problem)"))
                 }
-            } catch let e as StoreError {
-                checks.append(Check(name: "open", ok: false, detail: e.description))
+            } catch {
+                checks.append(Check(name: "open", ok: false, detail: error.description))
             }
         }
         let failed = checks.filter { !$0.ok }.count
