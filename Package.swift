@@ -53,14 +53,17 @@ let package = Package(
         ]),
         // A tiny stdio MCP server the proxy tests talk to.
         .executableTarget(name: "warden-test-mcp-server", path: "Tests/Support/TestMCPServer"),
+        // What the test targets share: temporary folders and stores, snapshots, the sqlite3 shell.
+        .target(name: "WardenTestSupport", dependencies: ["WardenCore", "WardenStore", "WardenSQLite"],
+                path: "Tests/Support/WardenTestSupport"),
 
         .testTarget(name: "WardenCoreTests", dependencies: ["WardenCore"]),
-        .testTarget(name: "WardenStoreTests", dependencies: ["WardenSQLite", "WardenStore", "WardenCore", "CSQLite"]),
+        .testTarget(name: "WardenStoreTests", dependencies: ["WardenTestSupport", "WardenSQLite", "WardenStore", "WardenCore", "CSQLite"]),
         .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI", "WardenCore"]),
-        .testTarget(name: "WardenDashboardTests", dependencies: ["WardenSQLite", "WardenDashboard", "TerminalUI", "WardenStore", "WardenCore"],
+        .testTarget(name: "WardenDashboardTests", dependencies: ["WardenTestSupport", "WardenSQLite", "WardenDashboard", "TerminalUI", "WardenStore", "WardenCore"],
                     exclude: ["Snapshots"]),
-        .testTarget(name: "WardenIngestTests", dependencies: ["WardenSQLite", "WardenIngest", "WardenStore", "WardenCore"]),
-        .testTarget(name: "WardenSimulatorTests", dependencies: ["WardenSQLite", "WardenSimulator", "WardenStore", "WardenCore"]),
+        .testTarget(name: "WardenIngestTests", dependencies: ["WardenTestSupport", "WardenSQLite", "WardenIngest", "WardenStore", "WardenCore"]),
+        .testTarget(name: "WardenSimulatorTests", dependencies: ["WardenTestSupport", "WardenSQLite", "WardenSimulator", "WardenStore", "WardenCore"]),
         .testTarget(name: "WardenMCPTests", dependencies: ["WardenSQLite", "WardenMCP", "WardenStore", "WardenCore"]),
         .testTarget(name: "WardenEndToEndTests", dependencies: ["WardenCore"]),
     ]

@@ -3,6 +3,7 @@ import Testing
 import WardenCore
 import WardenSQLite
 import WardenStore
+import WardenTestSupport
 @testable import WardenDashboard
 
 /// A hook records a call when it is decided and its outcome later, on the same row: a loader
@@ -12,10 +13,10 @@ struct CallOutcomeLoaderTests {
     let t0: Timestamp = 1_800_000_000_000
 
     @Test func anOutcomeRecordedLaterReachesALoaderThatAlreadyHeldTheCall() throws {
-        let path = NSTemporaryDirectory() + "warden-outcome-" + UUID().uuidString + "/w.db"
-        let dashboard = try SQLiteStore.create(path: path, trustDomain: "acme.example")
+        let temp = try TempStore(prefix: "warden-outcome")
+        let dashboard = temp.store
         // The hook is another process: another connection.
-        let hook = try SQLiteStore.open(path: path)
+        let hook = try temp.open()
         let m = Mutation(operatorName: "t", now: t0)
         _ = try hook.addPrincipal(id: "user:a@acme.example", kind: .human, name: "a", scopes: .everything, m)
         let agent = try hook.registerAgent(name: "coder", delegator: "user:a@acme.example", scopes: try ScopeSet(parsing: "claude-code/*"), ttlMs: nil, m)
@@ -38,8 +39,8 @@ struct CallOutcomeLoaderTests {
     }
 
     @Test func onlyTheCredentialThatMadeTheCallRecordsItsOutcomeAndOnlyOnce() throws {
-        let path = NSTemporaryDirectory() + "warden-outcome-" + UUID().uuidString + "/w.db"
-        let s = try SQLiteStore.create(path: path, trustDomain: "acme.example")
+        let temp = try TempStore(prefix: "warden-outcome")
+        let s = temp.store
         let m = Mutation(operatorName: "t", now: t0)
         _ = try s.addPrincipal(id: "user:a@acme.example", kind: .human, name: "a", scopes: .everything, m)
         let agent = try s.registerAgent(name: "coder", delegator: "user:a@acme.example", scopes: try ScopeSet(parsing: "claude-code/*"), ttlMs: nil, m)

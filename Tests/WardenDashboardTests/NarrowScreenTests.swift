@@ -3,6 +3,7 @@ import Testing
 import TerminalUI
 import WardenCore
 import WardenStore
+import WardenTestSupport
 @testable import WardenDashboard
 
 /// What must stay on screen however small it gets, and words said properly.
@@ -316,7 +317,8 @@ struct ExportTests {
         let msg = EffectRunner.write("x", to: "/nonexistent-\(UUID().uuidString)/x.csv", rows: 1)
         guard case .actionFinished(let text, true) = msg else { Issue.record("\(msg)"); return }
         #expect(text.contains("No such file or directory"))
-        let path = NSTemporaryDirectory() + "warden-export-\(UUID().uuidString).csv"
+        guard let folder = try? TempFolder("warden-export") else { Issue.record("no temporary folder"); return }
+        let path = folder.file("export.csv")
         guard case .actionFinished(let ok, false) = EffectRunner.write("a,b\r\n", to: path, rows: 1) else { Issue.record("write failed"); return }
         #expect(ok == "exported 1 row to \(path)")
         #expect(FileManager.default.contents(atPath: path) == Data("a,b\r\n".utf8))

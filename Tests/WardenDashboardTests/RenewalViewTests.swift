@@ -4,6 +4,7 @@ import TerminalUI
 import WardenCore
 import WardenSQLite
 import WardenStore
+import WardenTestSupport
 @testable import WardenDashboard
 
 /// Renewal chains in the credential detail pane, and the hourly prune of a long-running dashboard.
@@ -32,9 +33,8 @@ struct RenewalViewTests {
     }
 
     @Test func retentionRunsOnceAnHourByTheInjectedClock() throws {
-        let folder = NSTemporaryDirectory() + "warden-test-" + UUID().uuidString
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        let store = try SQLiteStore.create(path: folder + "/store/warden.db", trustDomain: "acme.example")
+        let temp = try TempStore()
+        let store = temp.store
         let start: Timestamp = 1_800_000_000_000
         let day: Int64 = 86_400_000
         let m = Mutation(operatorName: "t", now: start - 60 * day)
@@ -53,7 +53,7 @@ struct RenewalViewTests {
         #expect(try schedule.runIfDue(store, policy: policy, now: start + 3_600_000 + 59 * 60_000) == nil)
         #expect(try schedule.runIfDue(store, policy: policy, now: start + 7_200_000) == PruneCounts())
         // A read-only dashboard never prunes.
-        let reader = try SQLiteStore.open(path: folder + "/store/warden.db", readOnly: true)
+        let reader = try SQLiteStore.open(path: temp.path, readOnly: true)
         var readOnly = RetentionSchedule(startedAt: start)
         #expect(try readOnly.runIfDue(reader, policy: policy, now: start + 100 * day) == nil)
     }

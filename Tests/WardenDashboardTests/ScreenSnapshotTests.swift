@@ -2,6 +2,7 @@ import Testing
 import TerminalUI
 import WardenCore
 import WardenStore
+import WardenTestSupport
 @testable import WardenDashboard
 
 /// Whole screens at a fixed size, store and clock, compared with Snapshots/*.txt.
@@ -15,9 +16,7 @@ struct ScreenSnapshotTests {
         for (w, h) in Self.sizes {
             var s = Fixture.state(width: w, height: h)
             Update.switchView(&s, view)
-            if let problem = assertSnapshot(s.screen, named: "\(view.title.lowercased())-\(w)x\(h)") {
-                Issue.record(Comment(rawValue: problem))
-            }
+            assertSnapshot(s.screen, named: "\(view.title.lowercased())-\(w)x\(h)")
         }
     }
 
@@ -26,25 +25,25 @@ struct ScreenSnapshotTests {
             var s = Fixture.state(width: w, height: h)
             s.type("jj")  // issue-labeler
             s.press(.enter)
-            if let problem = assertSnapshot(s.screen, named: "detail-agent-\(w)x\(h)") { Issue.record(Comment(rawValue: problem)) }
+            assertSnapshot(s.screen, named: "detail-agent-\(w)x\(h)")
         }
     }
 
     @Test func helpAndDialogs() {
         var help = Fixture.state()
         help.type("?")
-        if let p = assertSnapshot(help.screen, named: "help-120x40") { Issue.record(Comment(rawValue: p)) }
+        assertSnapshot(help.screen, named: "help-120x40")
 
         var revoke = Fixture.state()
         revoke.type("jx")
         _ = Update.update(&revoke, .revocationPlanned(.agent(Fixture.id("triage-bot")), RevocationPlan(
             target: .agent(Fixture.id("triage-bot")), agents: [Fixture.id("triage-bot"), Fixture.id("issue-labeler")],
             credentials: ["tok_triage01", "tok_label01"], liveInstances: 1)))
-        if let p = assertSnapshot(revoke.screen, named: "dialog-revoke-120x40") { Issue.record(Comment(rawValue: p)) }
+        assertSnapshot(revoke.screen, named: "dialog-revoke-120x40")
 
         var narrow = Fixture.state()
         narrow.type("jn ")
-        if let p = assertSnapshot(narrow.screen, named: "dialog-narrow-120x40") { Issue.record(Comment(rawValue: p)) }
+        assertSnapshot(narrow.screen, named: "dialog-narrow-120x40")
     }
 
     @Test func hostileNamesStayInTheirCells() {

@@ -3,6 +3,7 @@ import Testing
 import WardenCore
 import WardenSQLite
 import WardenStore
+import WardenTestSupport
 @testable import WardenDashboard
 
 /// The incremental loader must end where a fresh full load ends, reading only what changed.
@@ -11,10 +12,7 @@ struct SnapshotLoaderTests {
     let t0: Timestamp = 1_800_000_000_000
     func m(_ dt: Int64 = 0) -> Mutation { Mutation(operatorName: "t", now: t0 + dt) }
 
-    func store() throws -> SQLiteStore {
-        let dir = NSTemporaryDirectory() + "warden-loader-" + UUID().uuidString
-        return try SQLiteStore.create(path: dir + "/w.db", trustDomain: "acme.example")
-    }
+    func store() throws -> TempStore { try TempStore(prefix: "warden-loader") }
 
     func same(_ a: FleetSnapshot, _ b: FleetSnapshot) {
         #expect(Set(a.principals.map(\.self)) == Set(b.principals.map(\.self)))
@@ -33,7 +31,8 @@ struct SnapshotLoaderTests {
     }
 
     @Test func incrementalLoadsMatchAFreshLoadAndSayWhatChanged() throws {
-        let s = try store()
+        let temp = try store()
+        let s = temp.store
         _ = try s.addPrincipal(id: "user:a@acme.example", kind: .human, name: "a", scopes: .everything, m())
         let root = try s.registerAgent(name: "root", delegator: "user:a@acme.example", scopes: try ScopeSet(parsing: "github/*"), ttlMs: nil, m())
         let loader = SnapshotLoader(store: s)
@@ -95,7 +94,8 @@ struct SnapshotLoaderTests {
     }
 
     @Test func writesBetweenTheTwoStepsOfAFirstLoadArePickedUp() throws {
-        let s = try store()
+        let temp = try store()
+        let s = temp.store
         _ = try s.addPrincipal(id: "user:a@acme.example", kind: .human, name: "a", scopes: .everything, m())
         let root = try s.registerAgent(name: "root", delegator: "user:a@acme.example", scopes: try ScopeSet(parsing: "github/*"), ttlMs: nil, m())
         let loader = SnapshotLoader(store: s)

@@ -3,6 +3,7 @@ import Testing
 import WardenCore
 import WardenIngest
 import WardenSimulator
+import WardenTestSupport
 @testable import WardenSQLite
 @testable import WardenStore
 

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import WardenCore
 import WardenIngest
+import WardenTestSupport
 @testable import WardenSQLite
 @testable import WardenStore
 
@@ -136,21 +137,21 @@ struct IngestPipelineTests {
         let t = try TempStore()
         let f = try Fleet(t.store)
         var lines = goodLines(f)
-        let before = try dump(t.path)
+        let before = try contentDump(t.path)
         // A decoding failure at the end: nothing before it is applied.
         let p1 = try t.file("s1.ndjson", (lines + [#"{"type":"tool_call"}"#]).joined(separator: "\n"))
         let err = Output()
         #expect(try ingest(t, p1, strict: true, err: err) == 2)
         #expect(err.lines.first == "\(p1):8: missing field 'time'")
         #expect(err.value.contains("nothing was applied"))
-        #expect(try dump(t.path) == before)
+        #expect(try contentDump(t.path) == before)
         // A refusal by the store (a widening delegation) after good events: rolled back too.
         lines.insert(#"{"type":"delegate","time":1795900000000,"parent":"coder","name":"wider","scopes":["slack/*"]}"#, at: 5)
         let p2 = try t.file("s2.ndjson", lines.joined(separator: "\n"))
         let err2 = Output()
         #expect(try ingest(t, p2, strict: true, err: err2) == 2)
         #expect(err2.lines.first?.hasPrefix("\(p2):6: refused: scope 'slack/*' is not covered") == true, "\(err2.value)")
-        #expect(try dump(t.path) == before)
+        #expect(try contentDump(t.path) == before)
         // And a clean file under --strict applies whole.
         lines.remove(at: 5)
         let p3 = try t.file("s3.ndjson", lines.joined(separator: "\n"))

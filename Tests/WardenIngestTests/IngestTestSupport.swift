@@ -1,37 +1,19 @@
 import Foundation
 import WardenCore
 import WardenIngest
+import WardenTestSupport
 @testable import WardenSQLite
 @testable import WardenStore
 
-/// A fresh store in its own temporary folder.
-struct TempStore {
-    let folder: String
-    let path: String
-    let store: SQLiteStore
-
-    init(trustDomain: String = "acme.example") throws {
-        folder = NSTemporaryDirectory() + "warden-ingest-test-" + UUID().uuidString
-        path = folder + "/store/warden.db"
-        store = try SQLiteStore.create(path: path, trustDomain: trustDomain)
-    }
-
-    func open() throws -> SQLiteStore { try SQLiteStore.open(path: path) }
-
-    func file(_ name: String, _ text: String) throws -> String {
-        let p = folder + "/" + name
-        try Data(text.utf8).write(to: URL(fileURLWithPath: p))
-        return p
-    }
-
+extension TempStore {
+    /// Rows in `table`, as the sqlite3 shell counts them.
     func count(_ table: String) throws -> Int {
         Int(try sqlite(path, "SELECT count(*) FROM \(table)").trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
     }
 }
 
 let t0: Timestamp = 1_795_900_000_000  // 2026-11-28T…
-func m(_ now: Timestamp = t0) -> Mutation { Mutation(operatorName: "tester", now: now) }
-func scopes(_ s: String) -> ScopeSet { try! ScopeSet(parsing: s) }
+func m(_ now: Timestamp = t0) -> Mutation { mutation(at: now) }
 
 /// alice → planner (github/*, slack/*) → coder (github/*); planner has instance planner-0.
 struct Fleet {
@@ -42,21 +24,6 @@ struct Fleet {
         coder = try s.registerAgent(name: "coder", delegator: planner.id, scopes: scopes("github/*"), ttlMs: nil, m())
     }
 }
-
-/// Runs sqlite3 on a store (a separate process: what an operator would see).
-func sqlite(_ path: String, _ args: String...) throws -> String {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-    p.arguments = [path] + args
-    let out = Pipe()
-    p.standardOutput = out
-    try p.run()
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    return String(decoding: data, as: UTF8.self)
-}
-
-func dump(_ path: String) throws -> String { try sqlite(path, ".dump") }
 
 /// Decodes one NDJSON line.
 func decodeLine(_ text: String, source: Int = 1) throws(LineError) -> TelemetryEvent {

@@ -3,6 +3,7 @@ import Testing
 import WardenCore
 import WardenIngest
 import WardenStore
+import WardenTestSupport
 
 @Suite("NDJSON decoding")
 struct NDJSONDecoderTests {

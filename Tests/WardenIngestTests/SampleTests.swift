@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import WardenCore
 import WardenIngest
+import WardenTestSupport
 @testable import WardenSQLite
 @testable import WardenStore
 

@@ -2,25 +2,17 @@ import Foundation
 import Testing
 import WardenCore
 import WardenSimulator
+import WardenTestSupport
 @testable import WardenSQLite
 @testable import WardenStore
-
-struct SimStore {
-    let path: String
-    let store: SQLiteStore
-    init() throws {
-        path = NSTemporaryDirectory() + "warden-sim-test-" + UUID().uuidString + "/warden.db"
-        store = try SQLiteStore.create(path: path, trustDomain: "acme.example")
-    }
-}
 
 let t0: Timestamp = 1_795_900_000_000
 
 @Suite("Simulated fleet")
 struct SimulatorTests {
     /// What a run looks like with IDs (random in the store) replaced by names.
-    func transcript(seed: UInt64, seconds: Int) throws -> (lines: [String], total: TickSummary, store: SQLiteStore) {
-        let s = try SimStore()
+    func transcript(seed: UInt64, seconds: Int) throws -> (lines: [String], total: TickSummary, temp: TempStore) {
+        let s = try TempStore()
         let sim = FleetSimulator(store: s.store, seed: seed, rate: 20, agents: 15)
         let boot = try sim.bootstrap(now: t0)
         #expect(boot.createdAgents == 15 && boot.principalCreated && boot.credentialsIssued == 15 && boot.instancesStarted == 15)
@@ -31,7 +23,7 @@ struct SimulatorTests {
         let lines = calls.map { c in
             "\(c.at) \(names[c.agentID]!) \(c.server)/\(c.tool) \(c.decision.rawValue) \(c.reason ?? "-") \(c.durationMs ?? -1) \(c.result?.rawValue ?? "-") \(c.args ?? "")"
         }
-        return (lines, total, s.store)
+        return (lines, total, s)
     }
 
     @Test func sameSeedSameRun() throws {
@@ -50,13 +42,13 @@ struct SimulatorTests {
         #expect(a.total.delegations >= 1 && a.total.instancesStarted >= 1 && a.total.instancesStopped >= 1)
         #expect(a.total.credentialsIssued >= 1)
         // Some credentials expire within the first minute.
-        let creds = try a.store.credentials(agentID: nil)
+        let creds = try a.temp.store.credentials(agentID: nil)
         #expect(creds.contains { ($0.expiresAt ?? .max) <= t0 + 60_000 })
         // The tree has depth: delegated agents under agents.
-        #expect(try a.store.agents().contains { $0.depth >= 2 })
-        #expect(try a.store.verifyAudit().isIntact)
+        #expect(try a.temp.store.agents().contains { $0.depth >= 2 })
+        #expect(try a.temp.store.verifyAudit().isIntact)
         // Operator actions are the simulator's; renewals are the agents' own.
-        #expect(try a.store.auditRecords(afterSeq: 0, limit: 10_000).allSatisfy {
+        #expect(try a.temp.store.auditRecords(afterSeq: 0, limit: 10_000).allSatisfy {
             $0.operatorName == "simulator" || ($0.action == "credential.renew" && $0.operatorName.hasPrefix("spiffe://"))
         })
     }
@@ -64,7 +56,7 @@ struct SimulatorTests {
     /// Agents renew their own credentials through the store before they expire, as
     /// `warden token renew` does, so the demo shows renewal chains (and no renewal storm).
     @Test func agentsRenewTheirOwnCredentials() throws {
-        let s = try SimStore()
+        let s = try TempStore()
         let sim = FleetSimulator(store: s.store, seed: 11, rate: 2, agents: 6)
         try sim.bootstrap(now: t0)
         var total = TickSummary()
@@ -92,7 +84,7 @@ struct SimulatorTests {
 
     /// An operator's revoke in another connection turns the agent's next calls into denials.
     @Test func revokeDeniesTheNextCalls() throws {
-        let s = try SimStore()
+        let s = try TempStore()
         let sim = FleetSimulator(store: s.store, seed: 3, rate: 50, agents: 4)
         try sim.bootstrap(now: t0)
         // A leaf, so that others stay healthy.
@@ -121,7 +113,7 @@ struct SimulatorTests {
     /// A coding agent allowed some of its own tools uses them, and reaches for the others (the
     /// shell, edits), which the store denies: the Calls view shows both beside its MCP calls.
     @Test func aCodingAgentCallsItsOwnToolsAndIsDeniedTheShell() throws {
-        let s = try SimStore()
+        let s = try TempStore()
         let m = Mutation(operatorName: "alice", now: t0)
         _ = try s.store.addPrincipal(id: "user:alice@acme.example", kind: .human, name: "Alice", scopes: .everything, m)
         _ = try s.store.registerAgent(name: "dev-assistant", delegator: "user:alice@acme.example",
@@ -139,7 +131,7 @@ struct SimulatorTests {
 
     /// On a store that already has a fleet, the simulator drives it and grows it only when asked.
     @Test func adoptsAnExistingFleet() throws {
-        let s = try SimStore()
+        let s = try TempStore()
         let m = Mutation(operatorName: "alice", now: t0)
         _ = try s.store.addPrincipal(id: "user:alice@acme.example", kind: .human, name: "Alice", scopes: .everything, m)
         let triage = try s.store.registerAgent(name: "triage-bot", delegator: "user:alice@acme.example",
@@ -159,7 +151,7 @@ struct SimulatorTests {
     }
 
     @Test func simulateCommandRunsForADuration() throws {
-        let s = try SimStore()
+        let s = try TempStore()
         let out = StringBox()
         let code = SimulateCommand.run(store: s.store, agents: 3, rate: 40, durationMs: 600, seed: 5,
                                        stdout: out.append, stderr: out.append)
@@ -170,7 +162,7 @@ struct SimulatorTests {
     }
 
     @Test func backgroundThreadStops() throws {
-        let s = try SimStore()
+        let s = try TempStore()
         let sim = SimulatorThread.start(store: SQLiteBackend(path: s.path), seed: 9, rate: 100, agents: 3, tickMs: 20)
         let deadline = Date().addingTimeInterval(10)
         while sim.totals.calls < 5 && Date() < deadline && sim.error == nil { usleep(20_000) }

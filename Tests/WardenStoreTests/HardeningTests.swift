@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import WardenCore
+import WardenTestSupport
 @testable import WardenSQLite
 @testable import WardenStore
 
@@ -192,7 +193,7 @@ struct HardeningTests {
     @Test func readOnlyFileSystemGivesAClearError() throws {
         let mountPoint = NSTemporaryDirectory() + "warden-rofs-" + UUID().uuidString
         mkdir(mountPoint, 0o700)
-        defer { rmdir(mountPoint) }
+        defer { try? FileManager.default.removeItem(atPath: mountPoint) }
         // A real read-only file system where we may mount one (root in a container usually may).
         let mounted = sh(["/bin/mount", "-t", "tmpfs", "-o", "size=16m,mode=0700", "tmpfs", mountPoint])
         defer { if mounted { sh(["/bin/umount", mountPoint]) } }

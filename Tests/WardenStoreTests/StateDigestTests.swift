@@ -2,6 +2,7 @@ import CSQLite
 import Foundation
 import Testing
 import WardenCore
+import WardenTestSupport
 @testable import WardenSQLite
 @testable import WardenStore
 

@@ -1,26 +1,11 @@
 import Foundation
 import WardenCore
+import WardenTestSupport
 @testable import WardenSQLite
 @testable import WardenStore
 
-/// A fresh store in its own temporary folder.
-struct TempStore {
-    let folder: String
-    let path: String
-    let store: SQLiteStore
-
-    init(trustDomain: String = "acme.example") throws {
-        folder = NSTemporaryDirectory() + "warden-test-" + UUID().uuidString
-        path = folder + "/store/warden.db"
-        store = try SQLiteStore.create(path: path, trustDomain: trustDomain)
-    }
-
-    func open() throws -> SQLiteStore { try SQLiteStore.open(path: path) }
-}
-
 let t0: Timestamp = 1_800_000_000_000
-func m(_ now: Timestamp = t0, reason: String? = nil) -> Mutation { Mutation(operatorName: "tester", now: now, reason: reason) }
-func scopes(_ s: String) -> ScopeSet { try! ScopeSet(parsing: s) }
+func m(_ now: Timestamp = t0, reason: String? = nil) -> Mutation { mutation(at: now, reason: reason) }
 
 /// A small fleet: alice → planner → coder → tester, plus alice → reporter.
 struct SmallFleet {
@@ -38,19 +23,6 @@ struct SmallFleet {
         testerToken = try s.issueCredential(agentID: tester.id, ttlMs: 600_000, scopes: nil, instanceID: nil, m())
         reporterToken = try s.issueCredential(agentID: reporter.id, ttlMs: nil, scopes: nil, instanceID: nil, m())
     }
-}
-
-/// Everything a store holds, as text, to compare contents before and after.
-func contentDump(_ path: String) throws -> String {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-    p.arguments = [path, ".dump"]
-    let out = Pipe()
-    p.standardOutput = out
-    try p.run()
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    return String(decoding: data, as: UTF8.self)
 }
 
 /// Takes a store back to the schema before call outcomes (`Migrations.callOutcomes`).
