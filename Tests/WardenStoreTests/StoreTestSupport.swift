@@ -12,7 +12,7 @@ struct SmallFleet {
     let planner: Agent, coder: Agent, tester: Agent, reporter: Agent
     let plannerToken: IssuedCredential, coderToken: IssuedCredential, testerToken: IssuedCredential, reporterToken: IssuedCredential
 
-    init(_ s: SQLiteStore) throws {
+    init(_ s: any FleetStore) throws {
         _ = try s.addPrincipal(id: "user:alice@acme.example", kind: .human, name: "Alice", scopes: .everything, m())
         planner = try s.registerAgent(name: "planner", delegator: "user:alice@acme.example", scopes: scopes("github/*,slack/*"), ttlMs: 86_400_000, m())
         coder = try s.registerAgent(name: "coder", delegator: planner.id, scopes: scopes("github/*"), ttlMs: nil, m())
