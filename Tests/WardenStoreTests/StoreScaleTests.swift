@@ -104,6 +104,31 @@ struct StoreScaleTests {
         #expect(try t.store.agents().count == 4 + writers * 4)
         #expect(try t.store.verifyAudit().isIntact, "concurrent audited writes keep one unbroken chain")
     }
+
+    /// Rule 6 at depth: narrowing the root cuts every descendant in one transaction.
+    @Test func narrowsAChain10000DeepAndAFanOutOf10000() throws {
+        for shape in ["chain", "fan"] {
+            let t = try TempStore()
+            let s = t.store
+            let count = 10_000
+            _ = try s.addPrincipal(id: "user:root@acme.example", kind: .human, name: "root", scopes: .everything, m())
+            try s.write { () throws(StoreError) in
+                var ids: [String] = []
+                for i in 0..<count {
+                    let parent: Int? = i == 0 ? nil : shape == "chain" ? i - 1 : 0
+                    let id = "spiffe://acme.example/agent/n\(i)/0000"
+                    try s.insertAgent(Agent(id: id, name: "n\(i)", principalID: "user:root@acme.example", parentID: parent.map { ids[$0] },
+                                            depth: shape == "chain" ? i + 1 : (i == 0 ? 1 : 2), grant: scopes("github/*,slack/*"),
+                                            createdAt: t0, expiresAt: nil))
+                    ids.append(id)
+                }
+            }
+            let root = "spiffe://acme.example/agent/n0/0000"
+            let plan = try s.narrow(agentID: root, .drop(scopes("slack/*")), m(t0 + 1))
+            #expect(plan.descendants.count == count - 1, "\(shape)")
+            #expect(try s.agents().allSatisfy { $0.grant == scopes("github/*") }, "\(shape)")
+        }
+    }
 }
 
 typealias SplitMix = SplitMix64

@@ -10,7 +10,7 @@ struct AgentOrderConformance {
     @Test(arguments: Backends.all)
     func agentsComeInRegistrationOrder(_ backend: BackendUnderTest) throws {
         let fresh = try backend.makeStore()
-        let s = fresh.store, other = try fresh.connect()
+        let s = fresh.store, other = try fresh.open()
         let alice = "user:alice@acme.example"
         _ = try s.addPrincipal(id: alice, kind: .human, name: "Alice", scopes: .everything, m())
         // Names out of alphabetical order, parents and children interleaved, two connections.
@@ -37,6 +37,6 @@ struct AgentOrderConformance {
         _ = try other.importFleet(doc, m())
         order += ["yak", "ant", "bee"]
         #expect(try s.agents().map(\.name) == order)
-        #expect(try fresh.connect(readOnly: true).agents().map(\.name) == order)
+        #expect(try fresh.open(readOnly: true).agents().map(\.name) == order)
     }
 }

@@ -40,7 +40,7 @@ final class FreshStore: @unchecked Sendable {
     }
 
     /// Another connection, as a second process would hold one.
-    func connect(readOnly: Bool = false) throws -> any FleetStore {
+    func open(readOnly: Bool = false) throws -> any FleetStore {
         try backend.open(for: .operations(readOnly: readOnly))
     }
 }

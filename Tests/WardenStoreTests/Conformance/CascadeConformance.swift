@@ -14,7 +14,7 @@ struct CascadeConformance {
         let f = try SmallFleet(s)
         let before = try StoreContents(s)
 
-        let readOnly = try fresh.connect(readOnly: true)
+        let readOnly = try fresh.open(readOnly: true)
         #expect(throws: StoreError.readOnly) { try readOnly.revokeAgent(f.planner.id, m()) }
         #expect(throws: StoreError.readOnly) { try readOnly.disablePrincipal("user:alice@acme.example", m()) }
         #expect(throws: StoreError.readOnly) { try readOnly.narrow(agentID: f.planner.id, .keep(scopes("github/*")), m()) }
@@ -54,7 +54,7 @@ struct CascadeConformance {
         let finished = Locked(0)
         let succeeded = Locked(0)
         let errors = onThreads(3) { i in
-            let c = try fresh.connect()
+            let c = try fresh.open()
             if i < 2 {
                 defer { finished.update { $0 += 1 } }
                 do {

@@ -18,7 +18,7 @@ struct ChangeFeedConformance {
         let finished = Locked(0)
         let seen = Locked(initial)
         let errors = onThreads(Self.writers + 1) { i in
-            let connection = try fresh.connect()
+            let connection = try fresh.open()
             if i < Self.writers {
                 defer { finished.update { $0 += 1 } }
                 try write(connection, i)

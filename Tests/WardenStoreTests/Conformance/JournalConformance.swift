@@ -14,7 +14,7 @@ struct JournalConformance {
         _ = try fresh.store.addPrincipal(id: alice, kind: .human, name: "Alice", scopes: .everything, m())
         let operators = 6, acts = 8
         let errors = onThreads(operators) { o in
-            let s = try fresh.connect()
+            let s = try fresh.open()
             for j in 0..<acts {
                 let m = Mutation(operatorName: "op\(o)", now: t0 + Int64(j))
                 if j % 2 == 0 {

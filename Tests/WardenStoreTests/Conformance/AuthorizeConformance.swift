@@ -2,7 +2,6 @@ import Foundation
 import Testing
 import WardenCore
 import WardenTestSupport
-@testable import WardenSQLite
 @testable import WardenStore
 
 /// `authorize` reads only what a decision needs and keeps parsed scope text between calls: it
@@ -12,7 +11,7 @@ struct AuthorizeStoreTests {
     static let tools = ["github/get_repo", "github/create_issue", "github/get_issue", "slack/post_message", "jira/get_issue", "x/y"]
 
     /// The reference: the decision on the full rows, read the general way.
-    func reference(_ s: SQLiteStore, _ token: IssuedCredential, _ tool: String, now: Timestamp) throws -> Authorization.Decision {
+    func reference(_ s: any FleetStore, _ token: IssuedCredential, _ tool: String, now: Timestamp) throws -> Authorization.Decision {
         let cred = try s.credentials(agentID: token.credential.agentID).first { $0.id == token.credential.id }
         let chain = try s.chain(of: token.credential.agentID)
         let principal = try chain.last.flatMap { try s.principal($0.principalID) }
@@ -20,7 +19,7 @@ struct AuthorizeStoreTests {
         return Authorization.decide(credential: cred, chain: chain, principal: principal, server: server, tool: name, now: now)
     }
 
-    func expectSame(_ s: SQLiteStore, _ tokens: [IssuedCredential], at times: [Timestamp],
+    func expectSame(_ s: any FleetStore, _ tokens: [IssuedCredential], at times: [Timestamp],
                     sourceLocation: SourceLocation = #_sourceLocation) throws {
         for token in tokens {
             for tool in Self.tools {
@@ -36,8 +35,9 @@ struct AuthorizeStoreTests {
         }
     }
 
-    @Test func decidesAsTheFullRowsDoThroughEveryChange() throws {
-        let t = try TempStore()
+    @Test(arguments: Backends.all)
+    func decidesAsTheFullRowsDoThroughEveryChange(_ backend: BackendUnderTest) throws {
+        let t = try backend.makeStore()
         let s = t.store
         let f = try SmallFleet(s)
         let scoped = try s.issueCredential(agentID: f.coder.id, ttlMs: 120_000, scopes: scopes("github/get_*"), instanceID: nil, m())
@@ -54,11 +54,12 @@ struct AuthorizeStoreTests {
         try expectSame(s, tokens, at: times)
     }
 
-    @Test func aNarrowOrRevokeByAnotherConnectionBitesOnTheVeryNextCall() throws {
-        let t = try TempStore()
+    @Test(arguments: Backends.all)
+    func aNarrowOrRevokeByAnotherConnectionBitesOnTheVeryNextCall(_ backend: BackendUnderTest) throws {
+        let t = try backend.makeStore()
         let f = try SmallFleet(t.store)
         let operatorSide = t.store
-        let gate = try t.open()  // as `warden mcp-proxy` holds its own connection
+        let gate = try t.backend.open(for: .gate)  // as `warden mcp-proxy` holds its own connection
         func decide(_ token: IssuedCredential, _ tool: String) throws -> Authorization.Decision {
             try gate.authorize(secret: token.secret, serverTool: tool, now: t0 + 1).decision
         }
@@ -87,7 +88,7 @@ struct AuthorizeStoreTests {
         #expect(try decide(f.plannerToken, "github/get_issue") == .deny(.principalDisabled))
 
         // The same holds on one connection that both mutates and authorizes.
-        let t2 = try TempStore()
+        let t2 = try backend.makeStore()
         let g = try SmallFleet(t2.store)
         #expect(try t2.store.authorize(secret: g.testerToken.secret, serverTool: "github/get_repo", now: t0 + 1).decision == .allow)
         _ = try t2.store.narrow(agentID: g.tester.id, .keep(scopes("github/get_issue")), m(t0 + 2))
