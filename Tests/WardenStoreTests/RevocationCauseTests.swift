@@ -14,42 +14,6 @@ struct RevocationCauseTests {
             .all { ($0.string(0), $0.string(1)) })
     }
 
-    @Test func everyRevocationRecordsItsRoot() throws {
-        let t = try TempStore()
-        let s = t.store
-        let f = try SmallFleet(s)
-        // All in one millisecond: only the causes tell these revocations apart.
-        _ = try s.revokeCredential(f.testerToken.credential.id, m(t0 + 5))
-        _ = try s.revokeAgent(f.coder.id, m(t0 + 5))
-        _ = try s.disablePrincipal("user:alice@acme.example", m(t0 + 5))
-        #expect(try causes(s, "agents") == [f.coder.id: f.coder.id, f.tester.id: f.coder.id,
-                                           f.planner.id: "user:alice@acme.example", f.reporter.id: "user:alice@acme.example"])
-        #expect(try causes(s, "credentials") == [
-            f.testerToken.credential.id: f.testerToken.credential.id, f.coderToken.credential.id: f.coder.id,
-            f.plannerToken.credential.id: "user:alice@acme.example", f.reporterToken.credential.id: "user:alice@acme.example",
-        ])
-        #expect(try s.agent(f.tester.id)?.revokedBy == f.coder.id)
-        #expect(try s.credential(f.coderToken.credential.id)?.revokedBy == f.coder.id)
-        // Each named by where it started, although every row carries the same time stamp.
-        let tool = "github/get_repo"
-        #expect(try s.authorize(secret: f.testerToken.secret, serverTool: tool, now: t0 + 6).decision == .deny(.credentialRevoked))
-        #expect(try s.authorize(secret: f.coderToken.secret, serverTool: tool, now: t0 + 6).decision == .deny(.agentRevoked))
-        #expect(try s.authorize(secret: f.plannerToken.secret, serverTool: tool, now: t0 + 6).decision == .deny(.principalDisabled))
-        #expect(try s.authorize(secret: f.reporterToken.secret, serverTool: "slack/post_message", now: t0 + 6).decision == .deny(.principalDisabled))
-    }
-
-    /// A revoked credential that has also expired is denied for its revocation.
-    @Test func anExpiredCredentialOfARevokedAgentIsDeniedAsRevoked() throws {
-        let t = try TempStore()
-        let s = t.store
-        let f = try SmallFleet(s)
-        _ = try s.revokeAgent(f.coder.id, m(t0 + 5))
-        let later = t0 + 86_400_000 * 2  // every credential and the planner have expired by now
-        #expect(try s.authorize(secret: f.testerToken.secret, serverTool: "github/get_repo", now: later).decision == .deny(.ancestorRevoked))
-        #expect(try s.authorize(secret: f.coderToken.secret, serverTool: "github/get_repo", now: later).decision == .deny(.agentRevoked))
-        #expect(try s.authorize(secret: f.plannerToken.secret, serverTool: "github/get_repo", now: later).decision == .deny(.credentialExpired))
-    }
-
     /// A store from before `revoked_by` is backfilled once by the old heuristic: a row revoked
     /// at its delegator's revocation time (or its principal's disabling time) takes its cause.
     @Test func migrationBackfillsCausesOfAnOlderStore() throws {
