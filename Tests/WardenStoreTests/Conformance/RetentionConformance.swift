@@ -1,13 +1,11 @@
-import Foundation
 import Testing
 import WardenCore
 import WardenTestSupport
-@testable import WardenSQLite
 @testable import WardenStore
 
 /// `store prune`: what the retention policy keeps, and what pruning must not change.
-@Suite("Retention")
-struct RetentionTests {
+@Suite("Conformance: retention")
+struct RetentionConformance {
     static let day: Int64 = 86_400_000
     /// Ninety days after the fleet was made.
     static let now = t0 + 90 * day
@@ -17,39 +15,39 @@ struct RetentionTests {
     struct Fleet {
         let worker: Agent
         let bound: IssuedCredential
-        init(_ s: SQLiteStore) throws {
+        init(_ s: any FleetStore) throws {
             _ = try s.addPrincipal(id: "user:alice@acme.example", kind: .human, name: "Alice", scopes: .everything, m())
             worker = try s.registerAgent(name: "worker", delegator: "user:alice@acme.example",
                                          scopes: scopes("github/get_issue,slack/post_message"), ttlMs: nil, m())
             var calls: [ToolCall] = []
             for i in 0..<(90 * 4) {
                 let at = t0 + Int64(i) * 6 * 3_600_000 + 1
-                let daysAgo = (RetentionTests.now - at) / RetentionTests.day
+                let daysAgo = (RetentionConformance.now - at) / RetentionConformance.day
                 let slack = (40...50).contains(daysAgo) && i % 2 == 0
                 calls.append(ToolCall(at: at, agentID: worker.id, server: slack ? "slack" : "github",
                                       tool: slack ? "post_message" : "get_issue", decision: i % 7 == 0 ? .deny : .allow,
                                       reason: i % 7 == 0 ? "out_of_scope" : nil))
             }
             try s.recordCalls(calls)
-            let stoppedLongAgo = RetentionTests.now - 10 * RetentionTests.day
+            let stoppedLongAgo = RetentionConformance.now - 10 * RetentionConformance.day
             try s.recordInstanceEvents([
                 .started(Instance(id: "old-unbound", agentID: worker.id, host: "h", pid: 1, startedAt: t0, lastHeartbeat: t0)),
                 .started(Instance(id: "old-bound", agentID: worker.id, host: "h", pid: 2, startedAt: t0, lastHeartbeat: t0)),
                 .started(Instance(id: "recently-stopped", agentID: worker.id, host: "h", pid: 3, startedAt: t0, lastHeartbeat: t0)),
-                .started(Instance(id: "live", agentID: worker.id, host: "h", pid: 4, startedAt: t0, lastHeartbeat: RetentionTests.now)),
+                .started(Instance(id: "live", agentID: worker.id, host: "h", pid: 4, startedAt: t0, lastHeartbeat: RetentionConformance.now)),
             ])
             bound = try s.issueCredential(agentID: worker.id, ttlMs: 3_600_000, scopes: nil, instanceID: "old-bound", m())
             try s.recordInstanceEvents([
                 .stopped(instanceID: "old-unbound", at: stoppedLongAgo),
                 .stopped(instanceID: "old-bound", at: stoppedLongAgo),
-                .stopped(instanceID: "recently-stopped", at: RetentionTests.now - 2 * RetentionTests.day),
+                .stopped(instanceID: "recently-stopped", at: RetentionConformance.now - 2 * RetentionConformance.day),
             ])
         }
     }
 
     static let policy = Policy(unusedScopeMs: 60 * day, retainCallsMs: 30 * day, retainInstancesMs: 7 * day)
 
-    func findings(_ s: SQLiteStore) throws -> [Finding] {
+    func findings(_ s: any FleetStore) throws -> [Finding] {
         FindingsEngine.evaluate(FindingsEngine.Input(
             principals: try s.principals(), agents: try s.agents(), credentials: try s.credentials(agentID: nil),
             instances: try s.instances(agentID: nil), calls: try s.calls(CallQuery(limit: 10_000)),
@@ -57,8 +55,9 @@ struct RetentionTests {
             stateCheck: try s.verifyState()))
     }
 
-    @Test func pruneKeepsExactlyWhatThePolicySaysAndChangesNoFindingNorTheJournal() throws {
-        let t = try TempStore()
+    @Test(arguments: Backends.all)
+    func pruneKeepsExactlyWhatThePolicySaysAndChangesNoFindingNorTheJournal(_ backend: BackendUnderTest) throws {
+        let t = try backend.makeStore()
         let s = t.store
         _ = try Fleet(s)
         let callsBefore = Self.now - Self.policy.retainCallsMs, instancesBefore = Self.now - Self.policy.retainInstancesMs
@@ -98,50 +97,5 @@ struct RetentionTests {
         #expect(stats.oldestCall.map { $0 >= callsBefore } == true)
         #expect(stats.rows.first { $0.table == "tool_calls" }?.count == Int64(kept.count))
         #expect(stats.bytes > 0)
-    }
-
-    @Test func migrationBackfillsToolUsageFromStoredCalls() throws {
-        let t = try TempStore()
-        let s = t.store
-        let f = try Fleet(s)
-        let expected = try s.toolUsage(since: 0)
-        #expect(expected[f.worker.id] == ["github/get_issue", "slack/post_message"])
-        // Back to the schema before the aggregate (and the migrations after it), then open: the
-        // migration rebuilds it.
-        try rollBackCallOutcomes(s)
-        try s.db.exec("""
-            DROP TABLE tool_last_used;
-            PRAGMA user_version = \(Migrations.all.firstIndex(of: Migrations.toolLastUsed)!);
-            """)
-        let reopened = try t.open()
-        #expect(try reopened.toolUsage(since: 0) == expected)
-        #expect(try reopened.toolUsage(since: Self.now - 39 * Self.day) == [f.worker.id: ["github/get_issue"]])
-    }
-
-    @Test func everyCallWriterKeepsTheAggregate() throws {
-        let t = try TempStore()
-        let s = t.store
-        let f = try Fleet(s)
-        // recordCalls (in Fleet), telemetry, and the bulk loader: the latest allowed call only.
-        let session = TelemetrySession(operatorName: "ingest")
-        let events = [(Self.now, ToolCall.Decision.allow), (Self.now - 5, .allow), (Self.now + 5, .deny)].map { at, d in
-            TelemetryEvent(at: at, agent: f.worker.id, source: 0, body: .toolCall(
-                ToolCall(at: at, agentID: "", server: "jira", tool: "get_ticket", decision: d)))
-        }
-        _ = try s.applyTelemetry(events, session: session, atomically: true)
-        #expect(try s.toolUsage(since: Self.now)[f.worker.id] == ["jira/get_ticket"])
-        #expect(try s.toolUsage(since: Self.now + 1)[f.worker.id] == nil, "a denial is no use")
-        try s.bulkLoad(principals: [], agents: [], credentials: [], instances: [], callCount: 2, call: { i in
-            ToolCall(at: Self.now + 10, agentID: f.worker.id, server: "pagerduty", tool: i == 0 ? "ack" : "page",
-                     decision: i == 0 ? .allow : .deny)
-        }, now: Self.now)
-        #expect(try s.toolUsage(since: Self.now + 10)[f.worker.id] == ["pagerduty/ack"])
-        // What the writers keep is what a scan of the calls finds.
-        let scanned = try s.db.prepare("""
-            SELECT agent_id, server, tool, max(at) FROM tool_calls WHERE decision = 'allow' GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
-            """).all { "\($0.string(0)) \($0.string(1))/\($0.string(2)) \($0.int(3))" }
-        let kept = try s.db.prepare("SELECT agent_id, server, tool, last_at FROM tool_last_used ORDER BY 1, 2, 3")
-            .all { "\($0.string(0)) \($0.string(1))/\($0.string(2)) \($0.int(3))" }
-        #expect(kept == scanned)
     }
 }
