@@ -71,15 +71,15 @@ struct ConcurrencyTests {
         #expect(results.lines.filter { $0.hasPrefix("\(perFile) lines: \(perFile) ingested") }.count == 4)
         #expect(Int(polls.value) ?? 0 > 1)
         // Exactly once: every tagged call is there, none twice.
-        let tagged = try sqlite(dbPath, "SELECT count(*), count(DISTINCT args) FROM tool_calls WHERE args GLOB 'w[0-9]-*'")
-        #expect(tagged.trimmingCharacters(in: .whitespacesAndNewlines) == "\(4 * perFile)|\(4 * perFile)")
+        let calls = try t.calls()
+        let tagged = calls.compactMap(\.args).filter { $0.wholeMatch(of: /w[0-9]-.*/) != nil }
+        #expect(tagged.count == 4 * perFile && Set(tagged).count == 4 * perFile)
         // The simulator's calls landed too, and the per-minute counts agree with the rows.
-        let totals = try sqlite(dbPath, "SELECT (SELECT count(*) FROM tool_calls), (SELECT sum(calls) FROM call_minutes)")
-        let parts = totals.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "|")
-        #expect(parts.count == 2 && parts[0] == parts[1])
-        #expect(Int(parts[0]) ?? 0 > 4 * perFile)
+        let perMinute = try t.open().callMinutes(since: 0).reduce(0) { $0 + $1.calls }
+        #expect(calls.count == perMinute)
+        #expect(calls.count > 4 * perFile)
         // Three unregistered identities, each created once.
-        #expect(try t.count("agents WHERE registered = 0") == 3)
+        #expect(try t.agents().filter { !$0.registered }.count == 3)
     }
 }
 

@@ -32,21 +32,21 @@ struct FollowTests {
         #expect(pipeline.stats.lines == 0)
         try call(0).write(toFile: path, atomically: false, encoding: .utf8)
         try follower.poll()
-        #expect(try t.count("tool_calls") == 1)
+        #expect(try t.calls().count == 1)
         // Appended lines, one of them still being written (no newline yet).
         try append(path, call(1) + call(2) + String(call(3).dropLast(10)))
         try follower.poll()
-        #expect(try t.count("tool_calls") == 3)
+        #expect(try t.calls().count == 3)
         try append(path, String(call(3).suffix(10)))
         try follower.poll()
-        #expect(try t.count("tool_calls") == 4)
+        #expect(try t.calls().count == 4)
         // Rotation: the old file moves away (a last line lands in it), a new file takes the path.
         try FileManager.default.moveItem(atPath: path, toPath: path + ".1")
         try append(path + ".1", call(4))
         try (call(5) + "{bad\n").write(toFile: path, atomically: false, encoding: .utf8)
         try follower.poll()
         #expect(follower.rotations == 1)
-        #expect(try t.count("tool_calls") == 6)
+        #expect(try t.calls().count == 6)
         #expect(err.value == "\(path):2: bad JSON at column 2: expected a string key")  // line numbers restart in the new file
         // Truncation: the file starts over in place.
         let h = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
@@ -56,7 +56,7 @@ struct FollowTests {
         try append(path, call(6))
         try follower.poll()
         #expect(follower.truncations == 1)
-        #expect(try t.count("tool_calls") == 7)
+        #expect(try t.calls().count == 7)
         let args = try t.open().calls(CallQuery(limit: 100)).compactMap(\.args)
         #expect(Set(args) == Set((0...6).map { "n=\($0)" }))
         #expect(args.count == 7)  // each event exactly once
@@ -87,10 +87,10 @@ struct FollowTests {
                               attrs: [OTLP.s("gen_ai.operation.name", "invoke_agent"), OTLP.s("gen_ai.agent.name", "planner")])
         try (OTLP.line(resource: res, spans: [child]) + "\n").write(toFile: path, atomically: false, encoding: .utf8)
         try follower.poll()
-        #expect(try t.count("tool_calls") == 0)
+        #expect(try t.calls().count == 0)
         try append(path, OTLP.line(resource: res, spans: [parent]) + "\n")
         try follower.poll()
-        #expect(try t.count("tool_calls") == 0)  // the agent span has not ended yet
+        #expect(try t.calls().count == 0)  // the agent span has not ended yet
         try append(path, OTLP.line(resource: res, spans: [agent]) + "\n")
         try follower.poll()
         let calls = try t.open().calls(CallQuery(limit: 10))
@@ -100,10 +100,10 @@ struct FollowTests {
                                attrs: [OTLP.s("mcp.method.name", "tools/call"), OTLP.s("gen_ai.tool.name", "github/get_repo")])
         try append(path, OTLP.line(resource: res, spans: [orphan]) + "\n")
         try follower.poll()
-        #expect(try t.count("tool_calls") == 1)
+        #expect(try t.calls().count == 1)
         now += OTLPDecoder.maxHeldMilliseconds
         try follower.poll()
-        #expect(try t.count("tool_calls") == 2)
+        #expect(try t.calls().count == 2)
         try follower.close()
         // The MCP client span's line and the agent span's line (no instance to mark) recorded nothing of their own.
         #expect(pipeline.stats.ingested == 2 && pipeline.stats.skipped == 2 && pipeline.stats.rejected == 0,
@@ -129,8 +129,8 @@ struct FollowTests {
         try append(path, call(1))
         // Bounded wait for the condition (the loop polls every 20 ms).
         let deadline = Date().addingTimeInterval(10)
-        while try t.count("tool_calls") < 2 && Date() < deadline { usleep(10_000) }
-        #expect(try t.count("tool_calls") == 2)
+        while try t.calls().count < 2 && Date() < deadline { usleep(10_000) }
+        #expect(try t.calls().count == 2)
         IngestCommand.requestStop()
         #expect(done.wait(timeout: .now() + 10) == .success)
         #expect(code == 0)

@@ -29,7 +29,7 @@ struct FullDiskTests {
         let message = err.value
         #expect(message.contains("disk is full"), "\(message)")
         #expect(!message.contains("nothing from this operation was written"), "\(message)")
-        let kept = try t.count("tool_calls")
+        let kept = try t.calls().count
         #expect(kept > 0 && kept < 20_000, "some batches fit: \(kept)")
         // The message names the last line kept and the count, and both are what the store holds.
         #expect(message.contains("lines 1–\(kept) of \(path) were written before it and are kept (\(kept) events"), "\(message)")

@@ -71,7 +71,7 @@ struct IngestPipelineTests {
         #expect(out.value.contains("2 unregistered agents recorded"))
         // Seen once: a second ingest of the same identity adds calls, not agents.
         _ = try ingest(t, path)
-        #expect(try t.count("agents WHERE registered = 0") == 2)
+        #expect(try t.agents().filter { !$0.registered }.count == 2)
         #expect(try s.auditRecords(afterSeq: 0, limit: 100).filter { $0.action == "agent.observe" }.count == 2)
     }
 
@@ -130,33 +130,33 @@ struct IngestPipelineTests {
         #expect(reasons[4].contains("longer than the 1048576-byte limit"))
         #expect(reasons[5].hasPrefix("\(path):7: invalid UTF-8 at byte "))
         #expect(out.value.hasPrefix("9 lines: 3 ingested, 0 skipped, 6 rejected; 3 events (3 tool calls)"), "\(out.value)")
-        #expect(try t.count("tool_calls") == 3)
+        #expect(try t.calls().count == 3)
     }
 
     @Test func strictAppliesNothingOnABadLine() throws {
         let t = try TempStore()
         let f = try Fleet(t.store)
         var lines = goodLines(f)
-        let before = try contentDump(t.path)
+        let before = try StoreContents(t.open())
         // A decoding failure at the end: nothing before it is applied.
         let p1 = try t.file("s1.ndjson", (lines + [#"{"type":"tool_call"}"#]).joined(separator: "\n"))
         let err = Output()
         #expect(try ingest(t, p1, strict: true, err: err) == 2)
         #expect(err.lines.first == "\(p1):8: missing field 'time'")
         #expect(err.value.contains("nothing was applied"))
-        #expect(try contentDump(t.path) == before)
+        #expect(try StoreContents(t.open()) == before)
         // A refusal by the store (a widening delegation) after good events: rolled back too.
         lines.insert(#"{"type":"delegate","time":1795900000000,"parent":"coder","name":"wider","scopes":["slack/*"]}"#, at: 5)
         let p2 = try t.file("s2.ndjson", lines.joined(separator: "\n"))
         let err2 = Output()
         #expect(try ingest(t, p2, strict: true, err: err2) == 2)
         #expect(err2.lines.first?.hasPrefix("\(p2):6: refused: scope 'slack/*' is not covered") == true, "\(err2.value)")
-        #expect(try contentDump(t.path) == before)
+        #expect(try StoreContents(t.open()) == before)
         // And a clean file under --strict applies whole.
         lines.remove(at: 5)
         let p3 = try t.file("s3.ndjson", lines.joined(separator: "\n"))
         #expect(try ingest(t, p3, strict: true) == 0)
-        #expect(try t.count("tool_calls") == 3)
+        #expect(try t.calls().count == 3)
     }
 
     @Test func readsStandardInputInBatches() throws {
@@ -175,7 +175,7 @@ struct IngestPipelineTests {
         let out = Output()
         #expect(try ingest(t, "-", out: out) == 0)
         #expect(out.value.hasPrefix("2500 lines: 2500 ingested"))
-        #expect(try t.count("tool_calls") == 2500)
+        #expect(try t.calls().count == 2500)
         #expect(try t.open().callMinutes(since: 0).reduce(0) { $0 + $1.calls } == 2500)
     }
 }

@@ -6,10 +6,11 @@ import WardenTestSupport
 @testable import WardenStore
 
 extension TempStore {
-    /// Rows in `table`, as the sqlite3 shell counts them.
-    func count(_ table: String) throws -> Int {
-        Int(try sqlite(path, "SELECT count(*) FROM \(table)").trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
-    }
+    /// The calls the store holds, read on a new connection as another process would.
+    func calls() throws -> [ToolCall] { try open().calls(CallQuery(limit: Int.max)) }
+
+    /// The agents the store holds, read on a new connection.
+    func agents() throws -> [Agent] { try open().agents() }
 }
 
 let t0: Timestamp = 1_795_900_000_000  // 2026-11-28T…

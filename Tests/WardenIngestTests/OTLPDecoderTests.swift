@@ -149,7 +149,7 @@ struct OTLPDecoderTests {
         #expect(try s.instances(agentID: f.planner.id).map(\.id) == ["planner@runner-eu-1:4412"])
         // Ingesting the same run again records the calls again but no new agents.
         #expect(try ingest(t, path, format: .otlp) == 0)
-        #expect(try t.count("agents") == 3)
+        #expect(try t.agents().count == 3)
     }
 }
 

@@ -45,23 +45,6 @@ final class FreshStore: @unchecked Sendable {
     }
 }
 
-/// The governed state and the journal as one value, to show that something changed nothing.
-struct StoreContents: Equatable {
-    let principals: Set<Principal>
-    let agents: [Agent]
-    let credentials: Set<Credential>
-    let instances: Set<Instance>
-    let journal: [AuditRecord]
-
-    init(_ s: any FleetStore) throws {
-        principals = Set(try s.principals())
-        agents = try s.agents()
-        credentials = Set(try s.credentials(agentID: nil))
-        instances = Set(try s.instances(agentID: nil))
-        journal = try s.auditRecords(afterSeq: 0, limit: Int.max)
-    }
-}
-
 /// Runs `body(0..<n)` on `n` threads at once, each free to open its own connection, and returns
 /// the errors they threw. Real threads, so writers truly overlap whatever the task pool's width.
 func onThreads(_ n: Int, _ body: @escaping @Sendable (Int) throws -> Void) -> [String] {
