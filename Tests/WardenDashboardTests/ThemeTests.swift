@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TerminalUI
+import WardenTestSupport
 @testable import WardenDashboard
 
 /// The shipped `Themes/` folder, found from this file's path.
@@ -212,8 +213,8 @@ func readShipped(_ name: String) throws -> String {
     // MARK: loading
 
     @Test func loaderSearchesFoldersInOrderAndFallsBackForDefault() throws {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("warden-themes-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: root) }
+        let temp = try TempFolder("warden-themes")
+        let root = temp.path
         try FileManager.default.createDirectory(atPath: root + "/a", withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: root + "/b", withIntermediateDirectories: true)
         try "text = red\n".write(toFile: root + "/b/mine.theme", atomically: true, encoding: .utf8)

@@ -90,10 +90,9 @@ struct HardeningTests {
     }
 
     @Test func createRefusesAnUnsafeExistingFolder() throws {
-        let folder = NSTemporaryDirectory() + "warden-unsafe-" + UUID().uuidString
-        mkdir(folder, 0o700)
+        let temp = try TempFolder("warden-unsafe")
+        let folder = temp.path
         chmod(folder, 0o777)
-        defer { try? FileManager.default.removeItem(atPath: folder) }
         #expect(throws: StoreError.self) { try SQLiteStore.create(path: folder + "/w.db", trustDomain: "x.example") }
         #expect(access(folder + "/w.db", F_OK) != 0, "nothing was created")
     }

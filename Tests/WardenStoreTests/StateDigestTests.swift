@@ -120,10 +120,8 @@ struct StateDigestTests {
     /// A store written before the digest (schema 2) upgrades with a journaled baseline, and its
     /// older records keep verifying.
     @Test func aStoreFromBeforeTheDigestGetsABaseline() throws {
-        let folder = NSTemporaryDirectory() + "warden-test-" + UUID().uuidString
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        let path = folder + "/old.db"
+        let folder = try TempFolder()
+        let path = folder.file("old.db")
         let old = Migrations.v1 + Migrations.v2 + """
             PRAGMA user_version = 2;
             INSERT INTO meta VALUES ('trust_domain', 'acme.example');

@@ -25,9 +25,3 @@ public final class TempFolder: @unchecked Sendable {
         return p
     }
 }
-
-/// Runs `body` with a fresh temporary folder that is removed when `body` returns or throws.
-public func withTempFolder<T>(_ prefix: String = "warden-test", _ body: (TempFolder) throws -> T) throws -> T {
-    let folder = try TempFolder(prefix)
-    return try withExtendedLifetime(folder) { try body(folder) }
-}
