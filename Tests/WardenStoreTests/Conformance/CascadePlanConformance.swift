@@ -73,4 +73,33 @@ struct CascadePlanConformance {
         #expect(after["credentials_revoked"]?.array?.compactMap(\.string) == plan.credentials)
         #expect(after["live_instances"]?.int64 == Int64(plan.liveInstances))
     }
+
+    /// Random forests through the real store: the store's cascade matches WardenCore's plan, and
+    /// afterwards exactly the subtree's credentials stop authorizing.
+    @Test(arguments: Backends.all, [UInt64(41), 42, 43])
+    func storeCascadeMatchesTheCorePlan(_ backend: BackendUnderTest, seed: UInt64) throws {
+        var rng = SplitMix(seed: seed)
+        let t = try backend.makeStore()
+        let s = t.store
+        _ = try s.addPrincipal(id: "user:a@acme.example", kind: .human, name: "a", scopes: .everything, m())
+        var agents: [Agent] = []
+        var tokens: [IssuedCredential] = []
+        for i in 0..<80 {
+            let parent = agents.isEmpty || rng.next() % 4 == 0 ? nil : agents[Int(rng.next() % UInt64(agents.count))]
+            let a = try s.registerAgent(name: "a\(i)", delegator: parent?.id ?? "user:a@acme.example", scopes: scopes("github/*"), ttlMs: nil, m())
+            agents.append(a)
+            tokens.append(try s.issueCredential(agentID: a.id, ttlMs: nil, scopes: nil, instanceID: nil, m()))
+        }
+        let forest = DelegationForest(principals: try s.principals(), agents: try s.agents())
+        let victim = agents[Int(rng.next() % UInt64(agents.count))]
+        let corePlan = RevocationPlan.plan(.agent(victim.id), forest: forest, credentials: try s.credentials(agentID: nil), instances: [], now: t0)
+        let storePlan = try s.revokeAgent(victim.id, m())
+        #expect(Set(storePlan.agents) == Set(corePlan.agents))
+        #expect(Set(storePlan.credentials) == Set(corePlan.credentials))
+        let cut = Set(corePlan.agents)
+        for (a, tok) in zip(agents, tokens) {
+            let d = try s.authorize(secret: tok.secret, serverTool: "github/x", now: t0 + 1).decision
+            #expect(d.isAllowed == !cut.contains(a.id))
+        }
+    }
 }
