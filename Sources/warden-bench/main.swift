@@ -29,8 +29,8 @@ enum Section: String, CaseIterable {
         case .dashboard: return "The dashboard process (warden --db STORE on a pty)"
         case .terminal: return "Bytes written to the terminal (real ncurses backend on a pty, xterm-256color)"
         case .revoke: return "Cascade revocation (fresh store each run)"
-        case .ingest: return "NDJSON ingest (IngestBenchmark)"
-        case .proxy: return "MCP proxy added latency (ProxyBenchmark, echo server)"
+        case .ingest: return "NDJSON ingest (warden ingest end to end, and the store alone)"
+        case .proxy: return "MCP proxy added latency (echo server, direct and through the proxy)"
         case .prune: return "Decisions during `store prune` (own store of old calls; pruner on its own thread)"
         }
     }
@@ -155,9 +155,9 @@ if let warden {
 section(.live) { try LiveFrameBench.run(path: storePath, fleet: fleet, seconds: r.live, minFrames: quick ? 10 : 20) }
 section(.terminal) { try TerminalBytesBench.run(path: storePath, home: home) }
 section(.revoke) { try RevokeBench.run(folder: folder, agents: quick ? 2_000 : 10_000, repeats: quick ? 2 : 5) }
-section(.ingest) { try IngestProxyBench.ingest(events: quick ? 5_000 : size.ingestEvents) }
+section(.ingest) { try IngestBench.run(events: quick ? 5_000 : size.ingestEvents) }
 if let testServer {
-    section(.proxy) { try IngestProxyBench.proxy(server: testServer, calls: quick ? 200 : 2_000) }
+    section(.proxy) { try ProxyBench.run(server: testServer, calls: quick ? 200 : 2_000) }
 } else { skip(.proxy, "no warden-test-mcp-server next to warden-bench") }
 section(.prune) { try PruneBench.run(folder: folder, rows: pruneRows ?? (quick ? 20_000 : 1_000_000)) }
 

@@ -152,13 +152,3 @@ struct LineReaderTests {
         #expect(middle.hasSuffix("|>"))
     }
 }
-
-struct BenchmarkSmokeTests {
-    @Test func benchmarkRunsAtATinySize() throws {
-        let f = try ProxyBenchmark.run(serverCommand: [Built.testServer], calls: 20, warmup: 5)
-        #expect(f.calls == 20)
-        #expect(f.proxyP50Micros > 0 && f.directP50Micros > 0)
-        #expect(f.recordedCalls == 25)
-        #expect(f.report.contains("added"))
-    }
-}
