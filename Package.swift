@@ -25,6 +25,8 @@ let package = Package(
 
         // Pure domain: scopes, delegation forest, authorization. No I/O, no clock.
         .target(name: "WardenCore"),
+        // POSIX support shared by the runtimes: clocks, file descriptors, line readers.
+        .target(name: "WardenSystem"),
         // The only importer of SQLite: schema, migrations, queries, audit chain.
         .target(name: "WardenStore", dependencies: ["WardenCore", "CSQLite", "CCrypto"]),
         // Pure terminal model: cells, buffers, layout, widgets, sanitizer.
@@ -32,22 +34,22 @@ let package = Package(
         // The only importer of ncurses.
         .target(name: "NcursesTerminal", dependencies: ["TerminalUI", "CNcurses"]),
         // Telemetry decoders (NDJSON, OTLP/JSON) and the batched ingest pipeline.
-        .target(name: "WardenIngest", dependencies: ["WardenCore", "WardenStore"]),
+        .target(name: "WardenIngest", dependencies: ["WardenCore", "WardenStore", "WardenSystem"]),
         // A simulated fleet writing real activity to a store (demo and `warden simulate`).
-        .target(name: "WardenSimulator", dependencies: ["WardenCore", "WardenStore"]),
+        .target(name: "WardenSimulator", dependencies: ["WardenCore", "WardenStore", "WardenSystem"]),
         // The stdio MCP gatekeeper: JSON-RPC relay, decisions through the store.
-        .target(name: "WardenMCP", dependencies: ["WardenCore", "WardenStore", "CProcess"]),
+        .target(name: "WardenMCP", dependencies: ["WardenCore", "WardenStore", "WardenSystem", "CProcess"]),
         // Elm-style dashboard: State, Msg, update, views.
-        .target(name: "WardenDashboard", dependencies: ["WardenCore", "WardenStore", "TerminalUI", "NcursesTerminal"]),
+        .target(name: "WardenDashboard", dependencies: ["WardenCore", "WardenStore", "WardenSystem", "TerminalUI", "NcursesTerminal"]),
         // CLI parsing and wiring only.
         .executableTarget(name: "warden", dependencies: [
             "WardenCore", "WardenStore", "TerminalUI", "NcursesTerminal", "WardenDashboard",
-            "WardenIngest", "WardenSimulator", "WardenMCP", "CProcess",
+            "WardenIngest", "WardenSimulator", "WardenMCP", "WardenSystem", "CProcess",
         ]),
         // The scale benchmark of issue 7: synthetic stores, figures as a table or JSON.
         .executableTarget(name: "warden-bench", dependencies: [
             "WardenCore", "WardenStore", "TerminalUI", "NcursesTerminal", "WardenDashboard",
-            "WardenIngest", "WardenMCP",
+            "WardenIngest", "WardenMCP", "WardenSystem",
         ]),
         // A tiny stdio MCP server the proxy tests talk to.
         .executableTarget(name: "warden-test-mcp-server", path: "Tests/Support/TestMCPServer"),
@@ -57,9 +59,9 @@ let package = Package(
         .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI", "WardenCore"]),
         .testTarget(name: "WardenDashboardTests", dependencies: ["WardenDashboard", "TerminalUI", "WardenStore", "WardenCore"],
                     exclude: ["Snapshots"]),
-        .testTarget(name: "WardenIngestTests", dependencies: ["WardenIngest", "WardenStore", "WardenCore"]),
+        .testTarget(name: "WardenIngestTests", dependencies: ["WardenIngest", "WardenStore", "WardenCore", "WardenSystem"]),
         .testTarget(name: "WardenSimulatorTests", dependencies: ["WardenSimulator", "WardenStore", "WardenCore"]),
-        .testTarget(name: "WardenMCPTests", dependencies: ["WardenMCP", "WardenStore", "WardenCore"]),
+        .testTarget(name: "WardenMCPTests", dependencies: ["WardenMCP", "WardenStore", "WardenCore", "WardenSystem"]),
         .testTarget(name: "WardenEndToEndTests", dependencies: ["WardenCore"]),
     ]
 )

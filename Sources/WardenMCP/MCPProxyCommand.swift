@@ -1,5 +1,6 @@
 import Foundation
 import WardenCore
+import WardenSystem
 
 /// The CLI's entry point for `warden mcp-proxy`: parses the command's own arguments (everything
 /// after `mcp-proxy`; global options such as `--db` are the CLI's) and runs the proxy.

@@ -2,6 +2,7 @@ import Foundation
 import WardenCore
 import WardenIngest
 import WardenStore
+import WardenSystem
 
 /// NDJSON ingest throughput: `warden ingest` end to end (read, decode, batched transactions)
 /// against the store writing the same calls on its own (one `recordCalls` transaction, nothing
@@ -26,15 +27,15 @@ enum IngestBench {
         ndjson = []
 
         note("ingest: ingesting…")
-        let cpuBefore = (thread: threadCPUNanos(), process: processCPUNanos())
+        let cpuBefore = (thread: CPUClock.threadNanos(), process: CPUClock.processNanos())
         var summary = "", errors = ""
         // The command applies batches on the calling thread: its CPU time is the writer's.
         let (code, ingestMs) = timed {
             IngestCommand.run(store: store, input: inputPath, operatorName: "bench", json: true,
                               stdout: { summary += $0 }, stderr: { errors += $0 }, progress: false)
         }
-        let writerCPU = Double(threadCPUNanos() - cpuBefore.thread) / 1e9
-        let processCPU = Double(processCPUNanos() - cpuBefore.process) / 1e9
+        let writerCPU = Double(CPUClock.threadNanos() - cpuBefore.thread) / 1e9
+        let processCPU = Double(CPUClock.processNanos() - cpuBefore.process) / 1e9
         let stats = try? JSONParser.parse(summary)
         guard code == 0, stats?["events"]?.int64 == Int64(events), stats?["rejected"]?.int64 == 0 else {
             throw BenchFailure("benchmark ingest went wrong (exit \(code)): \(summary)\(errors)")

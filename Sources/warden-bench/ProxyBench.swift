@@ -3,6 +3,7 @@ import Glibc
 import WardenCore
 import WardenMCP
 import WardenStore
+import WardenSystem
 
 /// Added latency of the proxy per `tools/call`: the same echo server driven directly and through
 /// `MCPProxy.run` (in this process, over pipes, with a real store in a temporary folder), one
@@ -38,7 +39,7 @@ enum ProxyBench {
 
     /// `serverCommand`: a stdio MCP server with an `echo` tool (`warden-test-mcp-server`).
     static func measure(serverCommand: [String], calls: Int, warmup: Int, payloadBytes: Int = 64) throws -> Figures {
-        let folder = NSTemporaryDirectory() + "warden-bench-mcp-" + String(getpid()) + "-" + String(wallMillis())
+        let folder = NSTemporaryDirectory() + "warden-bench-mcp-" + String(getpid()) + "-" + String(WallClock.now())
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let path = folder + "/warden.db"
@@ -87,7 +88,7 @@ enum ProxyBench {
     /// A principal, a lead, a bot allowed `bench/echo`; returns the bot's credential secret.
     static func makeStore(at path: String) throws -> String {
         let store = try SQLiteStore.create(path: path, trustDomain: "bench.example")
-        let m = Mutation(operatorName: "bench", now: wallMillis())
+        let m = Mutation(operatorName: "bench", now: WallClock.now())
         _ = try store.addPrincipal(id: "workload:bench", kind: .workload, name: "bench", scopes: .everything, m)
         let lead = try store.registerAgent(name: "lead", delegator: "workload:bench", scopes: try ScopeSet(parsing: "bench/*"),
                                            ttlMs: 86_400_000, m)
@@ -100,40 +101,26 @@ enum ProxyBench {
     static func roundTrips(write: Int32, read: Int32, calls: Int, warmup: Int, payload: String) throws -> (micros: Samples, callsPerSecond: Double) {
         let lines = SyncLines(fd: read)
         func roundTrip(_ text: String) throws {
-            guard writeAll(write, Array((text + "\n").utf8)) else { throw BenchFailure("the server stopped reading") }
+            guard FD.writeAll(write, Array((text + "\n").utf8)) else { throw BenchFailure("the server stopped reading") }
             guard let answer = lines.next() else { throw BenchFailure("the server stopped answering") }
             if answer.count < 20 { throw BenchFailure("unexpected answer: \(String(decoding: answer, as: UTF8.self))") }
         }
         try roundTrip(#"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"bench","version":"1"}}}"#)
-        guard writeAll(write, Array(#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#.utf8) + [10]) else {
+        guard FD.writeAll(write, Array(#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#.utf8) + [10]) else {
             throw BenchFailure("the server stopped reading")
         }
         var micros = Samples()
         micros.values.reserveCapacity(calls)
-        var start = monoNanos()
+        var start = MonotonicClock.nanos()
         for i in 0..<(warmup + calls) {
-            if i == warmup { start = monoNanos() }
+            if i == warmup { start = MonotonicClock.nanos() }
             let request = #"{"jsonrpc":"2.0","id":\#(i + 1),"method":"tools/call","params":{"name":"echo","arguments":{"text":"\#(payload)"}}}"#
-            let t0 = monoNanos()
+            let t0 = MonotonicClock.nanos()
             try roundTrip(request)
-            if i >= warmup { micros.add(Double(monoNanos() - t0) / 1000) }
+            if i >= warmup { micros.add(Double(MonotonicClock.nanos() - t0) / 1000) }
         }
-        let seconds = Double(monoNanos() - start) / 1e9
+        let seconds = Double(MonotonicClock.nanos() - start) / 1e9
         return (micros, seconds > 0 ? Double(calls) / seconds : 0)
-    }
-
-    /// Every byte written (retrying short writes and EINTR); false when the reader is gone.
-    static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
-        var done = 0
-        while done < bytes.count {
-            let n = bytes[done...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR || errno == EAGAIN { continue }
-                return false
-            }
-            done += n
-        }
-        return true
     }
 
     /// A pipe whose ends close on exec (a spawned server must not hold the client's end open).
@@ -142,20 +129,18 @@ enum ProxyBench {
         private(set) var write: Int32
 
         init() throws {
-            var fds: [Int32] = [0, 0]
-            guard Glibc.pipe(&fds) == 0 else { throw BenchFailure("cannot create a pipe") }
-            for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
-            (read, write) = (fds[0], fds[1])
+            guard let fds = FD.pipe() else { throw BenchFailure("cannot create a pipe: \(FD.errorText)") }
+            (read, write) = fds
         }
 
         func closeWrite() {
-            if write >= 0 { Glibc.close(write) }
+            FD.close(write)
             write = -1
         }
 
         func close() {
             closeWrite()
-            Glibc.close(read)
+            FD.close(read)
         }
     }
 

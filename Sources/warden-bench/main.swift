@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import WardenSystem
 
 // warden-bench: builds a deterministic synthetic store and measures the figures of issue 7.
 // `warden-bench [--size S|M|L] [--json] [--out FILE] [--quick] [--seed N] [--only a,b] [--keep]`
@@ -93,7 +94,7 @@ var failures: [(Section, String)] = []
 var skipped: [(Section, String)] = []
 
 note("warden-bench --size \(size.rawValue)\(quick ? " --quick" : ""): building the synthetic store (\(size.agents) agents, \(size.calls) calls, seed \(seed))")
-let buildNow = wallMillis()
+let buildNow = WallClock.now()
 let (fleet, genMs) = timed { SyntheticFleet(agents: size.agents, calls: size.calls, principals: size.principals, seed: seed, now: buildNow) }
 let buildMs: Double
 do {

@@ -4,6 +4,7 @@ import WardenCore
 import WardenIngest
 import WardenSimulator
 @testable import WardenStore
+import WardenSystem
 
 /// Several writers on one store at once, each with its own connection (as separate processes
 /// would have), while a reader polls: every event lands exactly once and no busy error surfaces.

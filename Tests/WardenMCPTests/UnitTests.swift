@@ -3,6 +3,7 @@ import Glibc
 import Testing
 import WardenCore
 @testable import WardenMCP
+import WardenSystem
 
 struct ArgumentParsingTests {
     let env = ["WARDEN_TOKEN": "wdn_secret"]
@@ -114,7 +115,7 @@ struct ArgumentSummaryTests {
 }
 
 struct LineReaderTests {
-    func lines(_ chunks: [[UInt8]], maxLine: Int = LineReader.defaultMaxLine) -> [LineReader.Event] {
+    func lines(_ chunks: [[UInt8]], maxLine: Int = RelayLineReader.defaultMaxLine) -> [RelayLineReader.Event] {
         var fds: [Int32] = [0, 0]
         _ = pipe(&fds)
         let w = fds[1]
@@ -123,13 +124,13 @@ struct LineReaderTests {
             close(w)
         }
         writer.start()
-        var events: [LineReader.Event] = []
-        LineReader(fd: fds[0], maxLine: maxLine, chunkSize: 7).run { events.append($0) }
+        var events: [RelayLineReader.Event] = []
+        RelayLineReader(fd: fds[0], maxLine: maxLine, chunkSize: 7).run { events.append($0) }
         close(fds[0])
         return events
     }
 
-    func texts(_ events: [LineReader.Event]) -> [String] {
+    func texts(_ events: [RelayLineReader.Event]) -> [String] {
         events.map {
             switch $0 {
             case .line(let b): return String(decoding: b, as: UTF8.self)
