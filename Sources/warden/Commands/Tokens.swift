@@ -69,7 +69,7 @@ extension TokenCommands {
     /// `token renew`: the agent's own exchange of its live credential; the secret comes from
     /// --token-env, --token-file or stdin, never argv.
     static func renew(_ inv: Invocation, _ ctx: Context) throws -> Int32 {
-        let secret = try SecretInput.read(inv, ctx, allowArgv: false).value
+        let secret = try SecretInput.read(inv, ctx).value
         let policy = try ConfigFile.load(ctx.environment).policy
         let store = try ctx.openStore(readOnly: false)
         let renewed: RenewedCredential
