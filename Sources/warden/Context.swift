@@ -72,6 +72,12 @@ struct RuntimeError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
+/// Ends the run with a code after output was written, with a message for stderr.
+struct Exit: Error {
+    let code: Int32
+    let message: String
+}
+
 /// Who is acting: `--operator`, else `$WARDEN_OPERATOR`, else the config file's `operator`,
 /// else the OS user, else `$USER`.
 enum Operator {

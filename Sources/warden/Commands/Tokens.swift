@@ -42,7 +42,7 @@ enum TokenCommands {
         let store = try ctx.openStore(readOnly: true)
         var agentID: String?
         if let text = inv.text("agent") { agentID = try Resolve.agent(text, in: store).id }
-        let fleet = try FleetSnapshot(store)
+        let fleet = try ScopedForest(store)
         var creds = try store.credentials(agentID: agentID)
         if inv.has("active") { creds = creds.filter { $0.status(at: ctx.now) == .active } }
         if ctx.json {
