@@ -26,8 +26,9 @@ public final class SnapshotLoader {
     /// agents and credentials), besides after every new journal record. An edit behind Warden's
     /// back stamps no row version, so only this recheck can notice it.
     public static let stateRecheckMs: Int64 = 60_000
-    /// Recent calls kept in memory for the Calls view and per-agent detail.
-    public static let callWindow = 5_000
+    /// Recent calls kept in memory for the Calls view, per-agent detail and the findings, which
+    /// look at exactly their window of calls.
+    public static let callWindow = FindingsEngine.callWindow
     public static let auditWindow = 2_000
 
     public init(store: FleetStore) { self.store = store }

@@ -6,17 +6,13 @@ import WardenStore
 /// `warden findings`: the risks the findings engine sees in the store now, with the policy of
 /// the config file (the same one the dashboard's Findings view uses).
 enum FindingsCommand {
-    /// Recent calls the call-based findings look at (shared credentials, use after revoke,
-    /// unregistered callers).
-    static let callWindow = 10_000
-
     static func run(_ inv: Invocation, _ ctx: Context) throws -> Int32 {
         let policy = try ConfigFile.load(ctx.environment).policy
         let store = try ctx.openStore(readOnly: true)
         let now = ctx.now
         let findings = FindingsEngine.evaluate(FindingsEngine.Input(
             principals: try store.principals(), agents: try store.agents(), credentials: try store.credentials(agentID: nil),
-            instances: try store.instances(agentID: nil), calls: try store.calls(CallQuery(limit: callWindow)),
+            instances: try store.instances(agentID: nil), calls: try store.calls(CallQuery(limit: FindingsEngine.callWindow)),
             usage: try store.toolUsage(since: now - policy.unusedScopeMs), now: now, policy: policy,
             stateCheck: try store.verifyState()))
         if ctx.json {
