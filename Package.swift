@@ -31,6 +31,8 @@ let package = Package(
         .target(name: "WardenStore", dependencies: ["WardenCore", "CSQLite", "CCrypto"]),
         // Pure terminal model: cells, buffers, layout, widgets, sanitizer.
         .target(name: "TerminalUI"),
+        // The config file every command shares; each module reads its own keys.
+        .target(name: "WardenConfig", dependencies: ["WardenCore", "TerminalUI"]),
         // The only importer of ncurses.
         .target(name: "NcursesTerminal", dependencies: ["TerminalUI", "CNcurses"]),
         // Telemetry decoders (NDJSON, OTLP/JSON) and the batched ingest pipeline.
@@ -40,11 +42,11 @@ let package = Package(
         // The stdio MCP gatekeeper: JSON-RPC relay, decisions through the store.
         .target(name: "WardenMCP", dependencies: ["WardenCore", "WardenStore", "WardenSystem", "CProcess"]),
         // Elm-style dashboard: State, Msg, update, views.
-        .target(name: "WardenDashboard", dependencies: ["WardenCore", "WardenStore", "WardenSystem", "TerminalUI", "NcursesTerminal"]),
+        .target(name: "WardenDashboard", dependencies: ["WardenCore", "WardenStore", "WardenSystem", "WardenConfig", "TerminalUI", "NcursesTerminal"]),
         // CLI parsing and wiring only.
         .executableTarget(name: "warden", dependencies: [
             "WardenCore", "WardenStore", "TerminalUI", "NcursesTerminal", "WardenDashboard",
-            "WardenIngest", "WardenSimulator", "WardenMCP", "WardenSystem", "CProcess",
+            "WardenIngest", "WardenSimulator", "WardenMCP", "WardenSystem", "WardenConfig", "CProcess",
         ]),
         // The scale benchmark of issue 7: synthetic stores, figures as a table or JSON.
         .executableTarget(name: "warden-bench", dependencies: [
@@ -57,7 +59,7 @@ let package = Package(
         .testTarget(name: "WardenCoreTests", dependencies: ["WardenCore"]),
         .testTarget(name: "WardenStoreTests", dependencies: ["WardenStore", "WardenCore", "CSQLite"]),
         .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI", "WardenCore"]),
-        .testTarget(name: "WardenDashboardTests", dependencies: ["WardenDashboard", "TerminalUI", "WardenStore", "WardenCore"],
+        .testTarget(name: "WardenDashboardTests", dependencies: ["WardenDashboard", "WardenConfig", "TerminalUI", "WardenStore", "WardenCore"],
                     exclude: ["Snapshots"]),
         .testTarget(name: "WardenIngestTests", dependencies: ["WardenIngest", "WardenStore", "WardenCore", "WardenSystem"]),
         .testTarget(name: "WardenSimulatorTests", dependencies: ["WardenSimulator", "WardenStore", "WardenCore"]),

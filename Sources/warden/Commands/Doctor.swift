@@ -12,7 +12,7 @@ enum DoctorCommand {
     }
 
     static func run(_ inv: Invocation, _ ctx: Context) throws -> Int32 {
-        let path = ctx.storePath
+        let path = try ctx.storePath
         var checks: [Check] = []
         let permissionProblems = StoreAccess.permissionProblems(path: path)
         let exists = access(path, F_OK) == 0

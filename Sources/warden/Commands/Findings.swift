@@ -7,7 +7,7 @@ import WardenStore
 /// the config file (the same one the dashboard's Findings view uses).
 enum FindingsCommand {
     static func run(_ inv: Invocation, _ ctx: Context) throws -> Int32 {
-        let policy = try ConfigFile.load(ctx.environment).policy
+        let policy = try ctx.settings().policy
         let store = try ctx.openStore(readOnly: true)
         let now = ctx.now
         let findings = FindingsEngine.evaluate(FindingsEngine.Input(

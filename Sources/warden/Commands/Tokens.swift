@@ -70,7 +70,7 @@ extension TokenCommands {
     /// --token-env, --token-file or stdin, never argv.
     static func renew(_ inv: Invocation, _ ctx: Context) throws -> Int32 {
         let secret = try SecretInput.read(inv, ctx).value
-        let policy = try ConfigFile.load(ctx.environment).policy
+        let policy = try ctx.settings().policy
         let store = try ctx.openStore(readOnly: false)
         let renewed: RenewedCredential
         do {
