@@ -2,7 +2,7 @@ import Foundation
 import Glibc
 import WardenSystem
 
-// warden-bench: builds a deterministic synthetic store and measures the figures of issue 7.
+// warden-bench: builds a deterministic synthetic store and measures the figures BENCHMARKS.md reports.
 // `warden-bench [--size S|M|L] [--json] [--out FILE] [--quick] [--seed N] [--only a,b] [--keep]`
 
 let usage = """
@@ -139,7 +139,7 @@ let r = (first: quick ? 3 : [BenchSize.S: 10, .M: 7, .L: 5][size]!,
 
 // The dashboard process first, on the store as built: its synthetic instances heartbeat
 // "now", so minutes later most are stale and each stale one with live credentials becomes a
-// finding (80k findings become 200k, ~45 MB more), which is not the shape being measured.
+// finding (several times the findings, and their memory), which is not the shape being measured.
 if let warden {
     section(.dashboard) { try DashboardProcessBench.run(warden: warden, path: storePath, home: home, idleSeconds: quick ? 3 : 10) }
 } else { skip(.dashboard, "no warden binary next to warden-bench") }

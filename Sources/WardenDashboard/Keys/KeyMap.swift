@@ -1,6 +1,6 @@
 import TerminalUI
 
-/// Keys bound to actions. Defaults follow PRODUCT.md; every binding can be remapped in the
+/// Keys bound to actions, with k9s/htop-style defaults; every binding can be remapped in the
 /// config file (`key.ACTION = KEY`).
 public struct KeyMap: Sendable {
     public private(set) var bindings: [Action: [Key]]

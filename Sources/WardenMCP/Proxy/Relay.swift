@@ -10,7 +10,7 @@ import WardenSystem
 /// carrying a `tools` array (drop tools the identity may not use, whether or not a `tools/list`
 /// asked for it).
 ///
-/// Why this closes the parser differential (issue 11): the proxy decides on its reading and
+/// Why this closes the parser differential: the proxy decides on its reading and
 /// forwards the original bytes, so it must be certain the server reads those bytes the same
 /// way. It forwards only a line that (1) contains no CR except one just before its LF, so a
 /// reader splitting on LF and one with universal newlines (the Python SDK) see the same single

@@ -248,7 +248,7 @@ enum ParseResult {
     case run(Invocation, GlobalOptions)
     case help(CommandSpec?, group: [String]?, GlobalOptions)
     case version
-    /// No command at all: `warden` alone (the dashboard, in a later issue).
+    /// No command at all: `warden` alone, the dashboard.
     case bare(GlobalOptions)
 }
 
