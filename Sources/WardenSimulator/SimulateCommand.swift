@@ -3,15 +3,7 @@ import Synchronization
 import WardenCore
 import WardenSQLite
 import WardenStore
-
-/// Wall-clock milliseconds since the epoch.
-public enum WallClock {
-    public static func now() -> Timestamp {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
-    }
-}
+import WardenSystem
 
 /// `warden simulate [--agents N] [--rate CALLS_PER_S] [--duration DUR] [--seed N]`.
 public enum SimulateCommand {

@@ -2,6 +2,7 @@ import Foundation
 import WardenCore
 import WardenSQLite
 import WardenStore
+import WardenSystem
 
 /// `store prune` of `rows` old calls on its own connection and thread, while this thread
 /// decides and records a call about once a millisecond on another connection, as a proxy does:
@@ -13,7 +14,7 @@ enum PruneBench {
         let path = folder + "/prune.db"
         removeStore(path)
         defer { removeStore(path) }
-        let now = wallMillis()
+        let now = WallClock.now()
         let (secret, agentID, buildMs) = try build(path: path, rows: rows, now: now)
         note("  prune store: \(rows) calls older than 30 days (+\(rows / 10) recent) built in \(fmt(buildMs / 1000)) s")
 
@@ -22,10 +23,10 @@ enum PruneBench {
         let pruner = Thread {
             do {
                 let store = try SQLiteStore.open(path: path)
-                let t0 = monoNanos()
+                let t0 = MonotonicClock.nanos()
                 let counts = try store.prune(callsBefore: now - 30 * day, instancesStoppedBefore: now - 7 * day,
                                              batch: SQLiteStore.pruneBatch)
-                outcome.set(counts: counts, ms: Double(monoNanos() - t0) / 1e6)
+                outcome.set(counts: counts, ms: Double(MonotonicClock.nanos() - t0) / 1e6)
             } catch { outcome.set(error: "\(error)") }
             done.set()
         }
@@ -33,10 +34,10 @@ enum PruneBench {
         var decisions = Samples(), records = Samples()
         pruner.start()
         while !done.isSet {
-            let (outcome, ms) = try timed { try store.authorize(secret: secret, serverTool: "github/get_issue", now: wallMillis()) }
+            let (outcome, ms) = try timed { try store.authorize(secret: secret, serverTool: "github/get_issue", now: WallClock.now()) }
             guard outcome.decision == .allow else { throw BenchFailure("decision during prune: \(outcome.decision)") }
             decisions.add(ms)
-            let call = ToolCall(at: wallMillis(), agentID: agentID, credentialID: outcome.credentialID, server: "github",
+            let call = ToolCall(at: WallClock.now(), agentID: agentID, credentialID: outcome.credentialID, server: "github",
                                 tool: "get_issue", decision: .allow, durationMs: 1)
             records.add(try timed { try store.recordCalls([call]) }.1)
             usleep(1_000)

@@ -22,7 +22,7 @@ struct SeededRandom {
     mutating func bytes(_ n: Int) -> [UInt8] { (0..<n).map { _ in UInt8(truncatingIfNeeded: next()) } }
 }
 
-/// The sizes of issue 7.
+/// The store sizes measured (BENCHMARKS.md).
 enum BenchSize: String, CaseIterable {
     case S, M, L
     var agents: Int { switch self { case .S: 1_000; case .M: 10_000; case .L: 100_000 } }

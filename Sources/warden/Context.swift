@@ -58,11 +58,23 @@ final class Context: @unchecked Sendable {
         Mutation(operatorName: operatorName, now: now, reason: reason)
     }
 
-    var storePath: String { StorePath.resolve(flag: globals.db, environment: environment) }
+    /// The config file, read at most once per run (and only by commands that need it).
+    private var loadedSettings: Settings?
+
+    func settings() throws -> Settings {
+        if let loadedSettings { return loadedSettings }
+        let s = try Settings.load(environment: environment)
+        loadedSettings = s
+        return s
+    }
+
+    var storePath: String {
+        get throws { try Settings.storePath(flag: globals.db, environment: environment) { try settings().store.db } }
+    }
 
     /// Opens the existing store; read commands open it read-only.
     func openStore(readOnly: Bool) throws -> any FleetStore {
-        try StoreAccess.open(path: storePath, readOnly: readOnly)
+        try StoreAccess.open(path: try storePath, readOnly: readOnly)
     }
 }
 
@@ -70,6 +82,12 @@ final class Context: @unchecked Sendable {
 struct RuntimeError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
+}
+
+/// Ends the run with a code after output was written, with a message for stderr.
+struct Exit: Error {
+    let code: Int32
+    let message: String
 }
 
 /// Who is acting: `--operator`, else `$WARDEN_OPERATOR`, else the config file's `operator`,

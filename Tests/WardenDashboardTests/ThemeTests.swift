@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TerminalUI
+import WardenConfig
 @testable import WardenDashboard
 
 /// The shipped `Themes/` folder, found from this file's path.
@@ -33,7 +34,7 @@ func readShipped(_ name: String) throws -> String {
         let text = try readShipped(name)
         var counts: [String: Int] = [:]
         for line in text.split(separator: "\n") {
-            let code = ThemeParser.stripComment(line)
+            let code = FileText.stripComment(line)
             guard let eq = code.firstIndex(of: "=") else { continue }
             counts[code[..<eq].trimmingCharacters, default: 0] += 1
         }

@@ -9,16 +9,14 @@ import WardenStore
 /// the terminal to WardenDashboard.
 enum DashboardCommand {
     static func run(globals: GlobalOptions, environment: [String: String], storePath: String?) -> Int32 {
-        let configPath = DashboardConfig.path(environment: environment)
-        var config = DashboardConfig()
-        if let data = FileManager.default.contents(atPath: configPath) {
-            do { config = try DashboardConfig.parse(String(decoding: data, as: UTF8.self), file: configPath) } catch {
-                CLI.fail(TerminalText.safe(error.description))
-                return 2
-            }
+        let settings: Settings
+        do { settings = try Settings.load(environment: environment) } catch {
+            CLI.fail(String(describing: error))
+            return 2
         }
+        var config = settings.dashboard
         if globals.ascii { config.ascii = true }
-        let path = storePath ?? StorePath.resolve(flag: globals.db, environment: environment)
+        let path = storePath ?? Settings.storePath(flag: globals.db, environment: environment) { settings.store.db }
         // The store must exist and open before the terminal is taken over, so errors read plainly.
         let readOnly = globals.readOnly || config.readOnly
         do { _ = try SQLiteStore.open(path: path, readOnly: readOnly) } catch {
