@@ -20,7 +20,7 @@ public enum IngestCommand {
     ///   - progress: force the progress bar on or off (default: on when stderr is a terminal and
     ///     the input a regular file, not followed).
     ///   - pollIntervalMs: how often `--follow` looks for new data, rotation and truncation.
-    public static func run(store: FleetStore, input: String?, format: IngestFormat = .ndjson,
+    public static func run(store: any TelemetryIngest, input: String?, format: IngestFormat = .ndjson,
                            follow: Bool = false, strict: Bool = false, operatorName: String = "ingest",
                            json: Bool = false, stdout: (String) -> Void, stderr: @escaping (String) -> Void,
                            progress: Bool? = nil, pollIntervalMs: Int = 200) -> Int32 {

@@ -21,7 +21,7 @@ public enum SimulateCommand {
 
     /// Bootstraps a fleet when the store has none (or fewer agents than `agents`), then writes
     /// activity until `durationMs` passes or SIGINT/SIGTERM. Exit 0, or 2 when the store fails.
-    public static func run(store: FleetStore, agents: Int? = nil, rate: Double = 20, durationMs: Int64? = nil,
+    public static func run(store: any SimulatorStore, agents: Int? = nil, rate: Double = 20, durationMs: Int64? = nil,
                            seed: UInt64? = nil, operatorName: String = "simulator",
                            stdout: (String) -> Void, stderr: (String) -> Void) -> Int32 {
         if let agents, agents < 1 || agents > 100_000 {
