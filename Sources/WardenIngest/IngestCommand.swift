@@ -93,9 +93,11 @@ public enum IngestCommand {
     /// on a second thread, a batch or two ahead of the store transactions (strict: one thread).
     static func readAll(fd: Int32, pipeline: IngestPipeline, bar: ProgressBar?) throws(StoreError) -> Bool {
         if pipeline.options.strict { return try readAllSerially(fd: fd, pipeline: pipeline, bar: bar) }
-        // A whole input at full speed: checkpoints of the WAL run beside the writing thread.
-        pipeline.store.beginBulkWrites()
-        defer { pipeline.store.endBulkWrites() }
+        // A whole input at full speed: the backend's housekeeping (SQLite: WAL checkpoints) runs
+        // beside the writing thread.
+        let bulk = pipeline.store as? BulkWrites
+        bulk?.beginBulkWrites()
+        defer { bulk?.endBulkWrites() }
         let channel = BatchChannel(capacity: 2)
         let work = DecodeWork(decoder: pipeline.decoder, reader: LineReader(fd: fd, maxLineBytes: pipeline.options.maxLineBytes))
         let thread = Thread { [channel, work] in

@@ -40,7 +40,7 @@ struct ConcurrencyTests {
             var last: Int64 = -1, n = 0
             while !stopReader.value {
                 do {
-                    let c = try store.changeCounter()
+                    let c = try store.changeSignal()
                     if c != last { last = c; _ = try store.calls(CallQuery(limit: 50)); n += 1 }
                 } catch { errors.write("reader: \(error)\n") }
                 usleep(2000)

@@ -10,6 +10,10 @@ public protocol StoreBackend: Sendable {
     func create(trustDomain: String) throws(StoreError) -> any FleetStore
     /// A new connection to the existing store, set up for `use`. Callers say `open(for:)`.
     func connect(for use: StoreUse) throws(StoreError) -> any FleetStore
+    /// The backend's own checks of where the store lives, made without a connection (SQLite:
+    /// `permissions` of the file, its folder and its -wal/-shm files); none when there is no
+    /// store there. `warden doctor` prints them first.
+    func healthChecks() -> [HealthCheck]
 }
 
 extension StoreBackend {

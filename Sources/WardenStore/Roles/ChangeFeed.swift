@@ -9,9 +9,10 @@ import WardenCore
 /// a cursor above every change committed before it, and one still uncommitted is not returned
 /// until it commits (it never appears behind a cursor a reader already holds).
 public protocol ChangeFeed: AnyObject {
-    /// Changes whenever any connection commits (SQLite: PRAGMA data_version plus this
-    /// connection's own commits); equal values mean nothing was committed in between.
-    func changeCounter() throws(StoreError) -> Int64
+    /// A value that differs from the last one read whenever any connection committed since:
+    /// equal values mean nothing changed, so a poller reads the cursors only when it moved. Only
+    /// equality means anything (not order, not distance). Cheap: it is read on every refresh.
+    func changeSignal() throws(StoreError) -> Int64
     /// Rows inserted or updated after the given versions (0: everything), and the version now.
     func changedRows(after: RowVersions) throws(StoreError) -> RowChanges
     /// Calls whose outcome was recorded after `cursor`, in that order, and the cursor they reach:

@@ -7,13 +7,13 @@ public protocol TelemetryIngest: AnyObject {
     /// (or, `atomically`, the first one rolls back the batch).
     func applyTelemetry(_ events: [TelemetryEvent], session: TelemetrySession,
                         atomically: Bool) throws(StoreError) -> TelemetryOutcome
-    /// Bulk writing begins (a whole file ingested): housekeeping the writes cause (SQLite: WAL
-    /// checkpoints, with their fsyncs) may move off the writing thread until `endBulkWrites`.
-    func beginBulkWrites()
-    func endBulkWrites()
 }
 
-extension TelemetryIngest {
-    public func beginBulkWrites() {}
-    public func endBulkWrites() {}
+/// An ingest connection whose backend has housekeeping to move aside while a whole input is
+/// written at full speed (SQLite: WAL checkpoints and their fsyncs, to a thread of their own).
+/// Not part of the contract: an ingester asks for it with `as?`, and a backend with no such
+/// housekeeping does not conform. Calls nest; an unbalanced `end` is ignored.
+public protocol BulkWrites: AnyObject {
+    func beginBulkWrites()
+    func endBulkWrites()
 }
