@@ -23,27 +23,6 @@ public struct Mutation: Sendable {
     }
 }
 
-/// What an ID typed by an operator names.
-public enum EntityRef: Equatable, Sendable {
-    case principal(String)
-    case agent(String)
-    case credential(String)
-
-    public var id: String {
-        switch self {
-        case .principal(let id), .agent(let id), .credential(let id): return id
-        }
-    }
-
-    public var revocationTarget: RevocationPlan.Target {
-        switch self {
-        case .principal(let id): return .principal(id)
-        case .agent(let id): return .agent(id)
-        case .credential(let id): return .credential(id)
-        }
-    }
-}
-
 /// How `narrow` changes a grant.
 public enum Narrowing: Equatable, Sendable {
     case drop(ScopeSet)
@@ -163,38 +142,6 @@ public struct RowVersions: Sendable, Equatable {
     public static func all(after v: Int64) -> RowVersions { RowVersions(structure: v, credentials: v, instances: v) }
 }
 
-/// Calls by one agent in one minute.
-public struct CallMinute: Equatable, Sendable {
-    public let agentID: String
-    /// Minute number since the epoch.
-    public let minute: Int64
-    public let calls: Int
-    public let denied: Int
-    public init(agentID: String, minute: Int64, calls: Int, denied: Int) {
-        self.agentID = agentID
-        self.minute = minute
-        self.calls = calls
-        self.denied = denied
-    }
-}
-
-public struct AuditHead: Equatable, Sendable, CustomStringConvertible {
-    public let seq: Int64
-    public let hash: String
-    public init(seq: Int64, hash: String) {
-        self.seq = seq
-        self.hash = hash
-    }
-    /// Parses `SEQ:HASH` as `warden audit head` prints it.
-    public init?(parsing text: String) {
-        let parts = text.split(separator: ":", maxSplits: 1)
-        guard parts.count == 2, let seq = Int64(parts[0]), seq >= 0, parts[1].count == 64,
-              parts[1].allSatisfy(\.isHexDigit) else { return nil }
-        self.init(seq: seq, hash: parts[1].lowercased())
-    }
-    public var description: String { "\(seq):\(hash)" }
-}
-
 public enum InstanceEvent: Sendable {
     case started(Instance)
     case heartbeat(instanceID: String, at: Timestamp)
@@ -243,7 +190,6 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     }
 }
 
-
 /// An agent runtime's own key for one tool call.
 public struct CallKey: Hashable, Sendable {
     public let session: String
@@ -264,11 +210,3 @@ public struct CallOutcomes: Sendable {
     }
 }
 
-/// The result of checking the journal's hash chain.
-public enum AuditVerification: Equatable, Sendable {
-    case intact(records: Int, head: AuditHead?)
-    /// The first bad record and what is wrong with it.
-    case broken(seq: Int64, problem: String)
-
-    public var isIntact: Bool { if case .intact = self { return true } else { return false } }
-}
