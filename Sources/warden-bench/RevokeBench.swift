@@ -1,6 +1,5 @@
 import Foundation
 import WardenCore
-import WardenSQLite
 import WardenStore
 
 /// Revoke a 10,000-agent subtree and a 10,000-deep chain; a fresh copy of the store each run
@@ -19,7 +18,7 @@ enum RevokeBench {
                 removeStore(copy)
                 try FileManager.default.copyItem(atPath: template, toPath: copy)
                 defer { removeStore(copy) }
-                let store = try SQLiteStore.open(path: copy)
+                let store = try BenchStore.backend(copy).open(for: .operations(readOnly: false))
                 let (plan, ms) = try timed { try store.revokeAgent(id, Mutation(operatorName: "bench", now: wallMillis(), reason: "bench")) }
                 guard plan.agents.count == expect else { throw BenchFailure("revoked \(plan.agents.count) agents, expected \(expect)") }
                 s.add(ms)
