@@ -40,11 +40,11 @@ let package = Package(
         // Telemetry decoders (NDJSON, OTLP/JSON) and the batched ingest pipeline.
         .target(name: "WardenIngest", dependencies: ["WardenCore", "WardenStore", "WardenSystem"]),
         // A simulated fleet writing real activity to a store (demo and `warden simulate`).
-        .target(name: "WardenSimulator", dependencies: ["WardenCore", "WardenStore", "WardenSQLite", "WardenSystem"]),
+        .target(name: "WardenSimulator", dependencies: ["WardenCore", "WardenStore", "WardenSystem"]),
         // The stdio MCP gatekeeper: JSON-RPC relay, decisions through the store.
-        .target(name: "WardenMCP", dependencies: ["WardenCore", "WardenStore", "WardenSQLite", "WardenSystem", "CProcess"]),
+        .target(name: "WardenMCP", dependencies: ["WardenCore", "WardenStore", "WardenSystem", "CProcess"]),
         // Elm-style dashboard: State, Msg, update, views.
-        .target(name: "WardenDashboard", dependencies: ["WardenCore", "WardenStore", "WardenSQLite", "WardenSystem", "WardenConfig", "TerminalUI", "NcursesTerminal"]),
+        .target(name: "WardenDashboard", dependencies: ["WardenCore", "WardenStore", "WardenSystem", "WardenConfig", "TerminalUI", "NcursesTerminal"]),
         // CLI parsing and wiring only.
         .executableTarget(name: "warden", dependencies: [
             "WardenCore", "WardenStore", "WardenSQLite", "TerminalUI", "NcursesTerminal", "WardenDashboard",

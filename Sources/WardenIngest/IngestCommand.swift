@@ -21,7 +21,7 @@ public enum IngestCommand {
     ///   - progress: force the progress bar on or off (default: on when stderr is a terminal and
     ///     the input a regular file, not followed).
     ///   - pollIntervalMs: how often `--follow` looks for new data, rotation and truncation.
-    public static func run(store: FleetStore, input: String?, format: IngestFormat = .ndjson,
+    public static func run(store: any TelemetryIngest, input: String?, format: IngestFormat = .ndjson,
                            follow: Bool = false, strict: Bool = false, operatorName: String = "ingest",
                            json: Bool = false, stdout: (String) -> Void, stderr: @escaping (String) -> Void,
                            progress: Bool? = nil, pollIntervalMs: Int = 200) -> Int32 {
@@ -94,9 +94,11 @@ public enum IngestCommand {
     /// on a second thread, a batch or two ahead of the store transactions (strict: one thread).
     static func readAll(fd: Int32, pipeline: IngestPipeline, bar: ProgressBar?) throws(StoreError) -> Bool {
         if pipeline.options.strict { return try readAllSerially(fd: fd, pipeline: pipeline, bar: bar) }
-        // A whole input at full speed: checkpoints of the WAL run beside the writing thread.
-        pipeline.store.beginBulkWrites()
-        defer { pipeline.store.endBulkWrites() }
+        // A whole input at full speed: the backend's housekeeping (SQLite: WAL checkpoints) runs
+        // beside the writing thread.
+        let bulk = pipeline.store as? BulkWrites
+        bulk?.beginBulkWrites()
+        defer { bulk?.endBulkWrites() }
         let channel = BatchChannel(capacity: 2)
         let work = DecodeWork(decoder: pipeline.decoder, reader: NumberedLineReader(fd: fd, maxLineBytes: pipeline.options.maxLineBytes))
         let thread = Thread { [channel, work] in

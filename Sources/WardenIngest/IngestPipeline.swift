@@ -199,7 +199,7 @@ final class BatchDecoder {
 /// Lines in, batched store transactions out. Bad lines are reported as `NAME:LINE: reason`
 /// through `report`, in line order, and counted; the rest goes on (or, strict, nothing is applied).
 public final class IngestPipeline {
-    let store: FleetStore
+    let store: any TelemetryIngest
     let options: IngestOptions
     public var sourceName: String
     let report: (String) -> Void
@@ -212,7 +212,7 @@ public final class IngestPipeline {
     /// wrote, and the last input line they cover.
     public private(set) var committed = (transactions: 0, throughLine: 0)
 
-    public init(store: FleetStore, options: IngestOptions, sourceName: String, report: @escaping (String) -> Void) {
+    public init(store: any TelemetryIngest, options: IngestOptions, sourceName: String, report: @escaping (String) -> Void) {
         self.store = store
         self.options = options
         self.sourceName = sourceName

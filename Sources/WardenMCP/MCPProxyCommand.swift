@@ -1,5 +1,6 @@
 import Foundation
 import WardenCore
+import WardenStore
 
 /// What `warden mcp-proxy` runs once the CLI's command table has parsed its flags and read
 /// the secret: the checks of its own values, and the proxy itself.
@@ -57,10 +58,10 @@ public enum MCPProxyCommand {
         }
     }
 
-    /// Runs the proxy against the store at `storePath` with already parsed arguments.
+    /// Runs the proxy against `store` with already parsed arguments.
     /// Returns the server's exit code, or 2 (store or I/O), 3 (unknown credential), 127 (cannot start).
-    public static func run(storePath: String, arguments a: Arguments, environment: [String: String]) -> Int32 {
-        let cfg = MCPProxyConfiguration(storePath: storePath, token: a.token, tokenEnvironmentVariable: a.tokenEnvironmentVariable,
+    public static func run(store: any StoreBackend, arguments a: Arguments, environment: [String: String]) -> Int32 {
+        let cfg = MCPProxyConfiguration(store: store, token: a.token, tokenEnvironmentVariable: a.tokenEnvironmentVariable,
                                         serverName: a.serverName, command: a.command, environment: environment,
                                         passEnvironment: a.passEnvironment)
         return MCPProxy.run(cfg)

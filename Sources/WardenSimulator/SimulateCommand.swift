@@ -1,7 +1,6 @@
 import Foundation
 import Synchronization
 import WardenCore
-import WardenSQLite
 import WardenStore
 import WardenSystem
 
@@ -14,7 +13,7 @@ public enum SimulateCommand {
 
     /// Bootstraps a fleet when the store has none (or fewer agents than `agents`), then writes
     /// activity until `durationMs` passes or SIGINT/SIGTERM. Exit 0, or 2 when the store fails.
-    public static func run(store: FleetStore, agents: Int? = nil, rate: Double = 20, durationMs: Int64? = nil,
+    public static func run(store: any SimulatorStore, agents: Int? = nil, rate: Double = 20, durationMs: Int64? = nil,
                            seed: UInt64? = nil, operatorName: String = "simulator",
                            stdout: (String) -> Void, stderr: (String) -> Void) -> Int32 {
         if let agents, agents < 1 || agents > 100_000 {
@@ -64,16 +63,16 @@ public final class SimulatorThread: @unchecked Sendable {
     private var _error: String?
     private var _bootstrap: BootstrapSummary?
 
-    /// Opens `storePath`, bootstraps and ticks every `tickMs` until `stop()`. `clock` is the
+    /// Opens its own connection to `store`, bootstraps and ticks every `tickMs` until `stop()`. `clock` is the
     /// fleet's time (the wall clock in the demo; tests anchor it to their fixtures' time).
-    public static func start(storePath: String, seed: UInt64, rate: Double = 20, agents: Int? = nil,
+    public static func start(store backend: any StoreBackend, seed: UInt64, rate: Double = 20, agents: Int? = nil,
                              operatorName: String = "simulator", tickMs: Int = 100,
                              clock: @escaping @Sendable () -> Timestamp = WallClock.now) -> SimulatorThread {
         let t = SimulatorThread()
         let thread = Thread { [t] in
             defer { t.finished.signal() }
             do {
-                let store = try SQLiteStore.open(path: storePath)
+                let store = try backend.open(for: .operations(readOnly: false))
                 let sim = FleetSimulator(store: store, seed: seed, rate: rate, agents: agents, operatorName: operatorName)
                 let boot = try sim.bootstrap(now: clock())
                 t.lock.withLock { t._bootstrap = boot }

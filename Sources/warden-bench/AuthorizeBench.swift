@@ -1,13 +1,12 @@
 import Foundation
 import WardenCore
-import WardenSQLite
 import WardenStore
 import WardenSystem
 
-/// `authorize` in-process (SQLiteStore.authorize) and through the CLI (`warden authorize`).
+/// `authorize` in-process (the gate connection a proxy opens) and through the CLI (`warden authorize`).
 enum AuthorizeBench {
     static func inProcess(path: String, fleet: SyntheticFleet, calls: Int) throws -> [Metric] {
-        let store = try SQLiteStore.open(path: path, mapped: true)  // as the proxy opens it
+        let store = try BenchStore.backend(path).open(for: .gate)  // as the proxy opens it
         var rng = SeededRandom(seed: 1234)
         let creds = fleet.credentials
         let tools = SyntheticFleet.tools.map { "\($0.0)/\($0.1)" }
@@ -46,7 +45,7 @@ enum AuthorizeBench {
         let path = folder + "/chain-auth.db"
         let (_, secret) = try SyntheticFleet.buildChain(at: path, depth: depth, now: WallClock.now())
         defer { removeStore(path) }
-        let store = try SQLiteStore.open(path: path, mapped: true)  // as the proxy opens it
+        let store = try BenchStore.backend(path).open(for: .gate)  // as the proxy opens it
         var s = Samples()
         _ = try store.authorize(secret: secret, serverTool: "github/get_issue", now: WallClock.now())
         for _ in 0..<calls {

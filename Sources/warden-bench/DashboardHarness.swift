@@ -1,7 +1,6 @@
 import TerminalUI
 import WardenCore
 import WardenDashboard
-import WardenSQLite
 import WardenStore
 import WardenSystem
 
@@ -12,7 +11,7 @@ final class DashboardHarness {
     static let width = 120
     static let height = 40
 
-    let store: SQLiteStore
+    let store: any FleetStore
     let loader: SnapshotLoader
     var state: DashboardState
     var previous: Buffer
@@ -33,7 +32,7 @@ final class DashboardHarness {
     /// Opens the store and draws the first frame (tree view), timing each step.
     init(path: String, now: Timestamp) throws {
         var f = FirstFrame()
-        let (store, tOpen) = try timed { try SQLiteStore.open(path: path) }
+        let (store, tOpen) = try timed { try BenchStore.backend(path).open(for: .dashboard(readOnly: false)) }
         f.open = tOpen
         self.store = store
         loader = SnapshotLoader(store: store)

@@ -1,7 +1,6 @@
 import Foundation
 import WardenCore
 import WardenIngest
-import WardenSQLite
 import WardenStore
 import WardenSystem
 
@@ -63,8 +62,8 @@ enum IngestBench {
     }
 
     /// A store with a 24-agent fleet under one principal.
-    static func makeStore(at path: String) throws -> (SQLiteStore, [String]) {
-        let store = try SQLiteStore.create(path: path, trustDomain: "bench.example")
+    static func makeStore(at path: String) throws -> (any FleetStore, [String]) {
+        let store = try BenchStore.backend(path).create(trustDomain: "bench.example")
         let m = Mutation(operatorName: "bench", now: TelemetryInput.base)
         _ = try store.addPrincipal(id: "user:bench@bench.example", kind: .human, name: "Bench", scopes: .everything, m)
         var ids: [String] = []

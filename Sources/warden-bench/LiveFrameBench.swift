@@ -1,6 +1,5 @@
 import Foundation
 import WardenCore
-import WardenSQLite
 import WardenStore
 import WardenSystem
 
@@ -44,7 +43,7 @@ final class BackgroundWriter: @unchecked Sendable {
         defer { done.signal() }
         var rng = SeededRandom(seed: 99)
         do {
-            let store = try SQLiteStore.open(path: path)
+            let store = try BenchStore.backend(path).open(for: .operations(readOnly: false))
             let tick = 20  // ms
             let perTick = max(1, callsPerSecond * tick / 1000)
             let start = MonotonicClock.nanos()

@@ -2,7 +2,6 @@ import Foundation
 import Glibc
 import WardenCore
 import WardenMCP
-import WardenSQLite
 import WardenStore
 import WardenSystem
 
@@ -63,7 +62,7 @@ enum ProxyBench {
         // Through the proxy.
         let toProxy = try Pipes(), fromProxy = try Pipes()
         defer { toProxy.close(); fromProxy.close() }
-        var cfg = MCPProxyConfiguration(storePath: path, token: secret, serverName: "bench", command: serverCommand)
+        var cfg = MCPProxyConfiguration(store: BenchStore.backend(path), token: secret, serverName: "bench", command: serverCommand)
         cfg.input = toProxy.read
         cfg.output = fromProxy.write
         cfg.forwardSignals = false
@@ -80,7 +79,7 @@ enum ProxyBench {
         done.wait()
         let through = try proxied.get()
 
-        let recorded = (try? SQLiteStore.open(path: path).calls(CallQuery(limit: calls + warmup + 10)).count) ?? -1
+        let recorded = (try? BenchStore.backend(path).open(for: .operations(readOnly: true)).calls(CallQuery(limit: calls + warmup + 10)).count) ?? -1
         return Figures(warmup: warmup, direct: direct.micros, proxied: through.micros,
                        directCallsPerSecond: direct.callsPerSecond, proxiedCallsPerSecond: through.callsPerSecond,
                        recorded: recorded)
@@ -88,7 +87,7 @@ enum ProxyBench {
 
     /// A principal, a lead, a bot allowed `bench/echo`; returns the bot's credential secret.
     static func makeStore(at path: String) throws -> String {
-        let store = try SQLiteStore.create(path: path, trustDomain: "bench.example")
+        let store = try BenchStore.backend(path).create(trustDomain: "bench.example")
         let m = Mutation(operatorName: "bench", now: WallClock.now())
         _ = try store.addPrincipal(id: "workload:bench", kind: .workload, name: "bench", scopes: .everything, m)
         let lead = try store.registerAgent(name: "lead", delegator: "workload:bench", scopes: try ScopeSet(parsing: "bench/*"),

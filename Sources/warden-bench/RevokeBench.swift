@@ -1,6 +1,5 @@
 import Foundation
 import WardenCore
-import WardenSQLite
 import WardenStore
 import WardenSystem
 
@@ -20,7 +19,7 @@ enum RevokeBench {
                 removeStore(copy)
                 try FileManager.default.copyItem(atPath: template, toPath: copy)
                 defer { removeStore(copy) }
-                let store = try SQLiteStore.open(path: copy)
+                let store = try BenchStore.backend(copy).open(for: .operations(readOnly: false))
                 let (plan, ms) = try timed { try store.revokeAgent(id, Mutation(operatorName: "bench", now: WallClock.now(), reason: "bench")) }
                 guard plan.agents.count == expect else { throw BenchFailure("revoked \(plan.agents.count) agents, expected \(expect)") }
                 s.add(ms)

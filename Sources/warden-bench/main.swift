@@ -24,7 +24,7 @@ enum Section: String, CaseIterable {
         switch self {
         case .first: return "First frame (open the store, first snapshot, first frame of each view; 120×40)"
         case .keys: return "Keystroke to frame (update + view + diff)"
-        case .authorize: return "authorize in-process (SQLiteStore.authorize)"
+        case .authorize: return "authorize in-process (the proxy's gate connection)"
         case .live: return "Frame time while a writer appends 500 calls/s and heartbeats"
         case .cli: return "authorize through the CLI"
         case .dashboard: return "The dashboard process (warden --db STORE on a pty)"

@@ -21,7 +21,7 @@ enum CLI {
             return 0
         case .bare(let globals):
             if globals.json { return usageFailure(UsageError("--json does not apply to the dashboard")) }
-            return DashboardCommand.run(globals: globals, environment: environment, storePath: nil)
+            return DashboardCommand.run(globals: globals, environment: environment, backend: nil)
         case .help(let command, let group, _):
             if let command { Stdio.write(Help.command(command)) }
             else if let group { Stdio.write(Help.group(group)) }

@@ -68,13 +68,20 @@ final class Context: @unchecked Sendable {
         return s
     }
 
-    var storePath: String {
-        get throws { try Settings.storePath(flag: globals.db, environment: environment) { try settings().store.db } }
+    /// Where the store lives: `--db`, else `$WARDEN_DB`, else the config file's `db`.
+    var storeLocation: StoreLocation {
+        get throws { try StoreLocation.resolve(flag: globals.db, environment: environment) { try settings().store.db } }
     }
+
+    /// The location as `--db` takes it (a file path for SQLite).
+    var storePath: String { get throws { try storeLocation.description } }
+
+    /// The backend at the store's location.
+    var storeBackend: any StoreBackend { get throws { StoreAccess.backend(try storeLocation) } }
 
     /// Opens the existing store; read commands open it read-only.
     func openStore(readOnly: Bool) throws -> any FleetStore {
-        try StoreAccess.open(path: try storePath, readOnly: readOnly)
+        try storeBackend.open(for: .operations(readOnly: readOnly))
     }
 }
 

@@ -36,12 +36,4 @@ struct Settings {
             throw RuntimeError(TerminalText.safe(error.description))
         }
     }
-
-    /// `--db`, else `$WARDEN_DB`, else the config file's `db`, else the default place. The file
-    /// is read only when neither the flag nor the variable names the store.
-    static func storePath(flag: String?, environment: [String: String], configured: () throws -> String?) rethrows -> String {
-        if let flag, !flag.isEmpty { return flag }
-        if let env = environment["WARDEN_DB"], !env.isEmpty { return env }
-        return StorePath.resolve(flag: try configured(), environment: environment)
-    }
 }

@@ -32,7 +32,7 @@ struct ConcurrencyTests {
         // The simulator lives on the fixture's clock (t0 plus real elapsed time), so the fixture's
         // agents are alive for it whatever today's date is.
         let started = WallClock.now()
-        let sim = SimulatorThread.start(storePath: dbPath, seed: 11, rate: 200, agents: 5, tickMs: 10,
+        let sim = SimulatorThread.start(store: SQLiteBackend(path: dbPath), seed: 11, rate: 200, agents: 5, tickMs: 10,
                                         clock: { t0 + (WallClock.now() - started) })
         let stopReader = Atomic(false)
         let polls = Output()
@@ -41,7 +41,7 @@ struct ConcurrencyTests {
             var last: Int64 = -1, n = 0
             while !stopReader.value {
                 do {
-                    let c = try store.changeCounter()
+                    let c = try store.changeSignal()
                     if c != last { last = c; _ = try store.calls(CallQuery(limit: 50)); n += 1 }
                 } catch { errors.write("reader: \(error)\n") }
                 usleep(2000)

@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import Testing
 import WardenCore
+import WardenSQLite
 @testable import WardenMCP
 import WardenSystem
 
@@ -23,7 +24,7 @@ struct ArgumentCheckTests {
     @Test func passEnvNamesWardenVariablesTheServerMayHave() throws {
         #expect(try MCPProxyCommand.passEnvironment("WARDEN_OPERATOR,WARDEN_X") == ["WARDEN_OPERATOR", "WARDEN_X"])
         #expect(throws: MCPProxyCommand.UsageError.self) { try MCPProxyCommand.passEnvironment("A,wdn_x y") }
-        let cfg = MCPProxyConfiguration(storePath: "/s", token: "t", tokenEnvironmentVariable: "WARDEN_TOKEN", command: ["srv"],
+        let cfg = MCPProxyConfiguration(store: SQLiteBackend(path: "/s"), token: "t", tokenEnvironmentVariable: "WARDEN_TOKEN", command: ["srv"],
                                         environment: ["WARDEN_DB": "/s", "WARDEN_TOKEN": "t", "WARDEN_OPERATOR": "o",
                                                       "WARDEN_OTHER": "1", "PATH": "/bin"],
                                         passEnvironment: ["WARDEN_OPERATOR", "WARDEN_TOKEN"])

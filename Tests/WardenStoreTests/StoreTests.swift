@@ -190,12 +190,12 @@ struct StoreTests {
         #expect(try t.store.instances(agentID: nil).first?.state(at: t0 + 30_000) == .stopped)
     }
 
-    @Test func changeCounterMovesWhenAnotherConnectionCommits() throws {
+    @Test func changeSignalMovesWhenAnotherConnectionCommits() throws {
         let t = try TempStore()
         let reader = try t.open()
-        let before = try reader.changeCounter()
+        let before = try reader.changeSignal()
         _ = try t.store.addPrincipal(id: "user:x@y", kind: .human, name: "x", scopes: .everything, m())
-        #expect(try reader.changeCounter() != before)
+        #expect(try reader.changeSignal() != before)
     }
 
     @Test func readOnlyStoresRefuseWrites() throws {

@@ -36,7 +36,7 @@ public final class SnapshotLoader {
     /// A new snapshot if the store changed since the last one (or `force`), else nil. While
     /// the returned snapshot has `pending` parts, load again at once for the rest.
     public func load(now: Timestamp, force: Bool = false) throws(StoreError) -> FleetSnapshot? {
-        let counter = try store.changeCounter()
+        let counter = try store.changeSignal()
         if !force, let snap, snap.counter == counter, snap.pending.isEmpty { return nil }
         guard var s = snap else { return try loadTree(now: now, counter: counter) }
         var parts: SnapshotParts = []

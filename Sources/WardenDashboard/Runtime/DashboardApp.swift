@@ -9,15 +9,16 @@ import WardenSystem
 /// the runner does store work on its own thread, and only changed cells are drawn.
 public enum DashboardApp {
     public struct Options: Sendable {
-        public var storePath: String
+        /// The store to show; the dashboard opens its own connection to it.
+        public var store: any StoreBackend
         public var readOnly: Bool
         public var operatorName: String
         public var theme: Theme
         public var config: DashboardConfig
         public var themeSearch: [String]
-        public init(storePath: String, readOnly: Bool, operatorName: String, theme: Theme,
+        public init(store: any StoreBackend, readOnly: Bool, operatorName: String, theme: Theme,
                     config: DashboardConfig, themeSearch: [String]) {
-            self.storePath = storePath
+            self.store = store
             self.readOnly = readOnly
             self.operatorName = operatorName
             self.theme = theme
@@ -36,12 +37,12 @@ public enum DashboardApp {
         let fit = { (t: Theme) -> Theme in terminal.isMonochrome ? t.monochrome() : t.reduced(toColors: terminal.colorCount) }
         let theme = fit(o.theme)
         var state = DashboardState(now: WallClock.now(), width: terminal.width, height: terminal.height,
-                                   readOnly: o.readOnly, operatorName: o.operatorName, storeLocation: o.storePath,
+                                   readOnly: o.readOnly, operatorName: o.operatorName, storeLocation: o.store.location.description,
                                    theme: theme, keyMap: o.config.keyMap, environment: o.config.environment,
                                    environmentColor: o.config.environmentColor, policy: o.config.policy)
         state.mouse = o.config.mouse
         state.glyphs = o.config.ascii || !terminal.localeIsUTF8 ? Glyphs.ascii : Glyphs.unicode
-        let runner = EffectRunner(storePath: o.storePath, readOnly: o.readOnly, operatorName: o.operatorName,
+        let runner = EffectRunner(store: o.store, readOnly: o.readOnly, operatorName: o.operatorName,
                                   refreshMs: o.config.refreshMs, policy: o.config.policy, themeSearch: o.themeSearch)
         runner.start()
         defer { runner.stop() }

@@ -1,6 +1,5 @@
 import Foundation
 import WardenCore
-import WardenSQLite
 import WardenStore
 import WardenSystem
 
@@ -10,7 +9,7 @@ import WardenSystem
 final class EffectRunner: @unchecked Sendable {
     private let inbox = Mailbox<Effect>()
     let outbox = Mailbox<Msg>()
-    private let storePath: String
+    private let backend: any StoreBackend
     private let readOnly: Bool
     private let operatorName: String
     private let refreshMs: Int
@@ -22,10 +21,10 @@ final class EffectRunner: @unchecked Sendable {
     /// The loop's clock (findings, retention); tests pass their own.
     private let clock: @Sendable () -> Timestamp
 
-    init(storePath: String, readOnly: Bool, operatorName: String, refreshMs: Int, policy: Policy, themeSearch: [String],
+    init(store backend: any StoreBackend, readOnly: Bool, operatorName: String, refreshMs: Int, policy: Policy, themeSearch: [String],
          clock: @escaping @Sendable () -> Timestamp = { WallClock.now() }) {
         self.clock = clock
-        self.storePath = storePath
+        self.backend = backend
         self.readOnly = readOnly
         self.operatorName = operatorName
         self.refreshMs = refreshMs
@@ -56,8 +55,8 @@ final class EffectRunner: @unchecked Sendable {
     }
 
     private func run() {
-        let store: SQLiteStore
-        do { store = try SQLiteStore.open(path: storePath, readOnly: readOnly) } catch {
+        let store: any FleetStore
+        do { store = try backend.open(for: .dashboard(readOnly: readOnly)) } catch {
             outbox.post(.storeFailed("cannot open the store: \(error)"))
             return
         }
@@ -146,7 +145,7 @@ final class EffectRunner: @unchecked Sendable {
         }
     }
 
-    private func revoke(_ store: SQLiteStore, _ ref: EntityRef, _ reason: String?) -> Msg {
+    private func revoke(_ store: any FleetStore, _ ref: EntityRef, _ reason: String?) -> Msg {
         let m = Mutation(operatorName: operatorName, now: WallClock.now(), reason: reason)
         do {
             switch ref {

@@ -1,14 +1,13 @@
 import Foundation
 import Glibc
 import WardenCore
-import WardenSQLite
 import WardenStore
 import WardenSystem
 
 /// Everything one proxy run needs.
 public struct MCPProxyConfiguration: Sendable {
-    /// The store file.
-    public var storePath: String
+    /// The store; the proxy opens its own connections to it.
+    public var store: any StoreBackend
     /// The credential secret (`wdn_…`).
     public var token: String
     /// The environment variable the token came from (`--token-env`): removed from the server's
@@ -34,9 +33,9 @@ public struct MCPProxyConfiguration: Sendable {
     /// Where the proxy's own messages go (the server's stderr is always the proxy's stderr).
     public var errorOutput: Int32 = 2
 
-    public init(storePath: String, token: String, tokenEnvironmentVariable: String? = nil, serverName: String? = nil,
+    public init(store: any StoreBackend, token: String, tokenEnvironmentVariable: String? = nil, serverName: String? = nil,
                 command: [String], environment: [String: String]? = nil, passEnvironment: [String] = []) {
-        self.storePath = storePath
+        self.store = store
         self.token = token
         self.tokenEnvironmentVariable = tokenEnvironmentVariable
         self.serverName = serverName
@@ -66,10 +65,10 @@ public enum MCPProxy {
         signal(SIGPIPE, SIG_IGN)
 
         // Two connections: one decides (on the relay path), one records (in the background).
-        let gateStore: SQLiteStore, recordStore: SQLiteStore
+        let gateStore: any CredentialGate, recordStore: any IngestStore
         do {
-            gateStore = try SQLiteStore.open(path: cfg.storePath, mapped: true)
-            recordStore = try SQLiteStore.open(path: cfg.storePath)
+            gateStore = try cfg.store.open(for: .gate)
+            recordStore = try cfg.store.open(for: .ingest)
         } catch {
             say(error.description)
             return exitRuntimeError
@@ -80,10 +79,10 @@ public enum MCPProxy {
         let probe = gate.check(server: cfg.serverName ?? "warden", tool: "mcp-proxy")
         guard let agentID = probe.agentID else {
             if probe.reason == Gatekeeper.storeUnavailable {
-                say("the store at \(cfg.storePath) did not answer")
+                say("the store at \(cfg.store.location) did not answer")
                 return exitRuntimeError
             }
-            say("denied (unknown_credential): the token matches no credential in \(cfg.storePath)")
+            say("denied (unknown_credential): the token matches no credential in \(cfg.store.location)")
             return exitDenied
         }
         if let r = probe.reason, r != Authorization.Reason.outOfScope.rawValue {

@@ -7,7 +7,7 @@ import WardenSystem
 /// queue; a background thread with its own store connection writes whatever has gathered in
 /// one transaction, and sends the instance heartbeat on schedule. `stop()` flushes everything.
 final class Recorder: @unchecked Sendable {
-    private let store: FleetStore
+    private let store: any ActivityRecording
     private let clock: @Sendable () -> Timestamp
     private let instanceID: String
     private let heartbeatNanos: UInt64
@@ -20,7 +20,7 @@ final class Recorder: @unchecked Sendable {
     /// How long `stop()` keeps retrying a store that fails before giving up (and saying so).
     private let flushDeadlineNanos: UInt64 = 15_000_000_000
 
-    init(store: FleetStore, instanceID: String, heartbeatSeconds: Double, clock: @escaping @Sendable () -> Timestamp) {
+    init(store: any ActivityRecording, instanceID: String, heartbeatSeconds: Double, clock: @escaping @Sendable () -> Timestamp) {
         self.store = store
         self.instanceID = instanceID
         self.heartbeatNanos = UInt64(max(0.05, heartbeatSeconds) * 1e9)

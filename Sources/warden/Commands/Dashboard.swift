@@ -2,13 +2,14 @@ import Foundation
 import NcursesTerminal
 import WardenCore
 import WardenDashboard
-import WardenSQLite
 import WardenStore
 
 /// `warden` alone: the dashboard on the store. Reads the config file and the theme, then hands
 /// the terminal to WardenDashboard.
 enum DashboardCommand {
-    static func run(globals: GlobalOptions, environment: [String: String], storePath: String?) -> Int32 {
+    /// `backend`: the store to show (the demo's); nil → the one `--db`, the environment or the
+    /// config file names.
+    static func run(globals: GlobalOptions, environment: [String: String], backend: (any StoreBackend)?) -> Int32 {
         let settings: Settings
         do { settings = try Settings.load(environment: environment) } catch {
             CLI.fail(String(describing: error))
@@ -16,10 +17,10 @@ enum DashboardCommand {
         }
         var config = settings.dashboard
         if globals.ascii { config.ascii = true }
-        let path = storePath ?? Settings.storePath(flag: globals.db, environment: environment) { settings.store.db }
+        let backend = backend ?? StoreAccess.backend(StoreLocation.resolve(flag: globals.db, environment: environment) { settings.store.db })
         // The store must exist and open before the terminal is taken over, so errors read plainly.
         let readOnly = globals.readOnly || config.readOnly
-        do { _ = try SQLiteStore.open(path: path, readOnly: readOnly) } catch {
+        do { _ = try backend.open(for: .dashboard(readOnly: readOnly)) } catch {
             CLI.fail(TerminalText.safe(error.description))
             return 2
         }
@@ -32,7 +33,7 @@ enum DashboardCommand {
         }
         let operatorName = Operator.name(flag: globals.operatorName, environment: environment, configured: config.operatorName)
         do {
-            let copied = try DashboardApp.run(.init(storePath: path, readOnly: readOnly, operatorName: operatorName, theme: theme,
+            let copied = try DashboardApp.run(.init(store: backend, readOnly: readOnly, operatorName: operatorName, theme: theme,
                                                     config: config, themeSearch: search))
             // For terminals that ignore OSC 52: what was copied, once the screen is back.
             if !copied.isEmpty {

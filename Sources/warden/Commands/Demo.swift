@@ -2,7 +2,6 @@ import Foundation
 import WardenCore
 import WardenIngest
 import WardenSimulator
-import WardenSQLite
 import WardenStore
 
 /// `warden demo`: a fresh store built from Samples/, a live simulated fleet writing to it, and
@@ -30,11 +29,12 @@ enum DemoCommand {
             path = folder + "/warden.db"
         }
         let cleanUp = { if !keep { try? FileManager.default.removeItem(atPath: folder) } }
+        let backend = StoreAccess.backend(.sqlite(path: path))
 
         do {
             let text = try String(contentsOfFile: samples + "/acme-fleet.json", encoding: .utf8)
             let doc = try FleetDocument.decode(text)
-            let store = try SQLiteStore.create(path: path, trustDomain: doc.trustDomain ?? "acme.example")
+            let store = try backend.create(trustDomain: doc.trustDomain ?? "acme.example")
             _ = try store.importFleet(doc, ctx.mutation(reason: "warden demo"))
             // Some history for the Calls view: the sample telemetry, both formats.
             for (file, format) in [("events.ndjson", IngestFormat.ndjson), ("otel-genai-traces.jsonl", .otlp)] {
@@ -48,9 +48,9 @@ enum DemoCommand {
             throw RuntimeError("cannot build the demo store: \(error)")
         }
 
-        let simulator = SimulatorThread.start(storePath: path, seed: UInt64(ctx.now & 0xFFFF_FFFF), rate: 20)
+        let simulator = SimulatorThread.start(store: backend, seed: UInt64(ctx.now & 0xFFFF_FFFF), rate: 20)
         Stdio.flush()
-        let code = DashboardCommand.run(globals: ctx.globals, environment: ctx.environment, storePath: path)
+        let code = DashboardCommand.run(globals: ctx.globals, environment: ctx.environment, backend: backend)
         simulator.stop()
         if let e = simulator.error { ctx.note("warden demo: the simulator stopped: \(e)") }
         if keep {

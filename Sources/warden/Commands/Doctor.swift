@@ -5,49 +5,37 @@ import WardenStore
 
 /// `warden doctor`: is the store sound, its journal intact, its files private?
 enum DoctorCommand {
-    struct Check {
-        let name: String
-        let ok: Bool
-        let detail: String
-    }
+    typealias Check = HealthCheck
 
     static func run(_ inv: Invocation, _ ctx: Context) throws -> Int32 {
         let path = try ctx.storePath
-        var checks: [Check] = []
-        let permissionProblems = StoreAccess.permissionProblems(path: path)
-        let exists = access(path, F_OK) == 0
-        if !exists {
-            checks.append(Check(name: "store", ok: false, detail: StoreError.missing(path: path).description))
-        } else {
-            checks.append(Check(name: "permissions", ok: permissionProblems.isEmpty,
-                                detail: permissionProblems.isEmpty ? "\(path) and its folder are private to their owner"
-                                    : permissionProblems.joined(separator: "; ")))
-            do {
-                let store = try StoreAccess.inspect(path: path)
-                let v = try store.schemaVersion()
-                checks.append(Check(name: "schema", ok: v.file == v.latest,
-                                    detail: v.file == v.latest ? "version \(v.file) (current)"
-                                        : v.file < v.latest ? "version \(v.file), this build writes \(v.latest): open it once read-write to migrate"
-                                        : "version \(v.file) is newer than this build (\(v.latest)): upgrade warden"))
-                let stats = try store.storeStats()
-                checks.append(Check(name: "size", ok: true, detail: sizeSummary(stats, now: ctx.now)))
-                let integrity = try store.integrityProblems()
-                checks.append(Check(name: "integrity", ok: integrity.isEmpty,
-                                    detail: integrity.isEmpty ? "ok" : integrity.prefix(5).joined(separator: "; ")
-                                        + (integrity.count > 5 ? " (and \(integrity.count - 5) more)" : "")))
-                switch try store.verifyAudit(expectedHead: nil) {
-                case .intact(let n, let head):
-                    checks.append(Check(name: "journal", ok: true, detail: "intact: \(n) records, head \(head?.description ?? "(empty)")"))
-                    let state = try store.verifyState()
-                    checks.append(Check(name: "state", ok: !state.isDrifted,
-                                        detail: state.isDrifted ? state.summary + " (investigate, then `warden audit accept-drift --reason TEXT`)"
-                                            : state.summary))
-                case .broken(let seq, let problem):
-                    checks.append(Check(name: "journal", ok: false, detail: "broken at record \(seq): \(problem)"))
-                }
-            } catch let e as StoreError {
-                checks.append(Check(name: "open", ok: false, detail: e.description))
+        let backend = try ctx.storeBackend
+        // The backend's checks of the location first: they need no connection.
+        var checks = backend.healthChecks()
+        do {
+            let store = try backend.open(for: .inspect)
+            let v = try store.schemaVersion()
+            checks.append(Check(name: "schema", ok: v.file == v.latest,
+                                detail: v.file == v.latest ? "version \(v.file) (current)"
+                                    : v.file < v.latest ? "version \(v.file), this build writes \(v.latest): open it once read-write to migrate"
+                                    : "version \(v.file) is newer than this build (\(v.latest)): upgrade warden"))
+            let stats = try store.storeStats()
+            checks.append(Check(name: "size", ok: true, detail: sizeSummary(stats, now: ctx.now)))
+            checks += try store.healthChecks()
+            switch try store.verifyAudit(expectedHead: nil) {
+            case .intact(let n, let head):
+                checks.append(Check(name: "journal", ok: true, detail: "intact: \(n) records, head \(head?.description ?? "(empty)")"))
+                let state = try store.verifyState()
+                checks.append(Check(name: "state", ok: !state.isDrifted,
+                                    detail: state.isDrifted ? state.summary + " (investigate, then `warden audit accept-drift --reason TEXT`)"
+                                        : state.summary))
+            case .broken(let seq, let problem):
+                checks.append(Check(name: "journal", ok: false, detail: "broken at record \(seq): \(problem)"))
             }
+        } catch .missing(let missingPath) {
+            checks.append(Check(name: "store", ok: false, detail: StoreError.missing(path: missingPath).description))
+        } catch {
+            checks.append(Check(name: "open", ok: false, detail: error.description))
         }
         let failed = checks.filter { !$0.ok }.count
         if ctx.json {

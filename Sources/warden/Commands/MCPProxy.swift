@@ -16,6 +16,6 @@ enum MCPProxyCLI {
         parsed.token = secret.value
         parsed.tokenEnvironmentVariable = secret.variable
         Stdio.flush()
-        return MCPProxyCommand.run(storePath: try ctx.storePath, arguments: parsed, environment: ctx.environment)
+        return MCPProxyCommand.run(store: try ctx.storeBackend, arguments: parsed, environment: ctx.environment)
     }
 }

@@ -18,8 +18,7 @@ enum SetupCommands {
         do { try Identity.validateTrustDomain(domain) } catch {
             throw UsageError(error.description, command: inv.command)
         }
-        let path = try ctx.storePath
-        let store = try StoreAccess.create(path: path, trustDomain: domain)
+        let store = try ctx.storeBackend.create(trustDomain: domain)
         if ctx.json {
             ctx.emit(.object([("path", .string(store.location)), ("trust_domain", .string(domain))]))
         } else {

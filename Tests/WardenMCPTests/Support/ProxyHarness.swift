@@ -192,7 +192,7 @@ final class Session: @unchecked Sendable {
             close(errFD)
             if !stdinFirst.isEmpty { FD.writeAll(toProxy, stdinFirst) }
         case .inProcess:
-            var cfg = MCPProxyConfiguration(storePath: fleet.path, token: secret, tokenEnvironmentVariable: "WARDEN_TOKEN",
+            var cfg = MCPProxyConfiguration(store: SQLiteBackend(path: fleet.path), token: secret, tokenEnvironmentVariable: "WARDEN_TOKEN",
                                             serverName: serverName, command: serverCommand ?? [Built.testServer], environment: env)
             cfg.input = toProxyFDs[0]
             cfg.output = fromProxyFDs[1]

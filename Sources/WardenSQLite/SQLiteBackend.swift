@@ -1,0 +1,38 @@
+import Glibc
+import WardenStore
+
+/// The embedded backend: a SQLite file at `path`, one `SQLiteStore` connection per `open`.
+public struct SQLiteBackend: StoreBackend {
+    public let path: String
+
+    public init(path: String) { self.path = path }
+
+    public var location: StoreLocation { .sqlite(path: path) }
+
+    public func create(trustDomain: String) throws(StoreError) -> any FleetStore {
+        try SQLiteStore.create(path: path, trustDomain: trustDomain)
+    }
+
+    public func connect(for use: StoreUse) throws(StoreError) -> any FleetStore {
+        switch use {
+        case .operations(let readOnly), .dashboard(let readOnly):
+            return try SQLiteStore.open(path: path, readOnly: readOnly)
+        case .gate:
+            // Random lookups through a memory map (see `SQLiteStore.open`).
+            return try SQLiteStore.open(path: path, mapped: true)
+        case .ingest:
+            return try SQLiteStore.open(path: path)
+        case .inspect:
+            return try SQLiteStore.openForInspection(path: path)
+        }
+    }
+
+    /// Whether another user could rewrite the store (file, folder, -wal, -shm), each with its fix.
+    public func healthChecks() -> [HealthCheck] {
+        guard access(path, F_OK) == 0 else { return [] }
+        let problems = StorePermissions.check(storePath: path).map(\.description)
+        return [HealthCheck(name: "permissions", ok: problems.isEmpty,
+                            detail: problems.isEmpty ? "\(path) and its folder are private to their owner"
+                                : problems.joined(separator: "; "))]
+    }
+}
