@@ -25,46 +25,50 @@ let package = Package(
 
         // Pure domain: scopes, delegation forest, authorization. No I/O, no clock.
         .target(name: "WardenCore"),
+        // POSIX support shared by the runtimes: clocks, file descriptors, line readers.
+        .target(name: "WardenSystem"),
         // The store contract: protocols every backend implements, and what they share.
         .target(name: "WardenStore", dependencies: ["WardenCore", "CCrypto"]),
         // The embedded backend, the only importer of SQLite: schema, migrations, queries.
         .target(name: "WardenSQLite", dependencies: ["WardenCore", "WardenStore", "CSQLite", "CCrypto"]),
         // Pure terminal model: cells, buffers, layout, widgets, sanitizer.
         .target(name: "TerminalUI"),
+        // The config file every command shares; each module reads its own keys.
+        .target(name: "WardenConfig", dependencies: ["WardenCore", "TerminalUI"]),
         // The only importer of ncurses.
         .target(name: "NcursesTerminal", dependencies: ["TerminalUI", "CNcurses"]),
         // Telemetry decoders (NDJSON, OTLP/JSON) and the batched ingest pipeline.
-        .target(name: "WardenIngest", dependencies: ["WardenCore", "WardenStore", "WardenSQLite"]),
+        .target(name: "WardenIngest", dependencies: ["WardenCore", "WardenStore", "WardenSystem"]),
         // A simulated fleet writing real activity to a store (demo and `warden simulate`).
-        .target(name: "WardenSimulator", dependencies: ["WardenCore", "WardenStore"]),
+        .target(name: "WardenSimulator", dependencies: ["WardenCore", "WardenStore", "WardenSystem"]),
         // The stdio MCP gatekeeper: JSON-RPC relay, decisions through the store.
-        .target(name: "WardenMCP", dependencies: ["WardenCore", "WardenStore", "WardenSQLite", "CProcess"]),
+        .target(name: "WardenMCP", dependencies: ["WardenCore", "WardenStore", "WardenSystem", "CProcess"]),
         // Elm-style dashboard: State, Msg, update, views.
-        .target(name: "WardenDashboard", dependencies: ["WardenCore", "WardenStore", "TerminalUI", "NcursesTerminal"]),
+        .target(name: "WardenDashboard", dependencies: ["WardenCore", "WardenStore", "WardenSystem", "WardenConfig", "TerminalUI", "NcursesTerminal"]),
         // CLI parsing and wiring only.
         .executableTarget(name: "warden", dependencies: [
             "WardenCore", "WardenStore", "WardenSQLite", "TerminalUI", "NcursesTerminal", "WardenDashboard",
-            "WardenIngest", "WardenSimulator", "WardenMCP", "CProcess",
+            "WardenIngest", "WardenSimulator", "WardenMCP", "WardenSystem", "WardenConfig", "CProcess",
         ]),
         // The scale benchmark of issue 7: synthetic stores, figures as a table or JSON.
         .executableTarget(name: "warden-bench", dependencies: [
             "WardenCore", "WardenStore", "WardenSQLite", "TerminalUI", "NcursesTerminal", "WardenDashboard",
-            "WardenIngest", "WardenMCP",
+            "WardenIngest", "WardenMCP", "WardenSystem",
         ]),
         // A tiny stdio MCP server the proxy tests talk to.
         .executableTarget(name: "warden-test-mcp-server", path: "Tests/Support/TestMCPServer"),
-        // What the test targets share: temporary folders and stores, snapshots, the sqlite3 shell.
+        // What the test targets share: temporary folders and stores, store contents, snapshots.
         .target(name: "WardenTestSupport", dependencies: ["WardenCore", "WardenStore", "WardenSQLite"],
                 path: "Tests/Support/WardenTestSupport"),
 
         .testTarget(name: "WardenCoreTests", dependencies: ["WardenCore"]),
         .testTarget(name: "WardenStoreTests", dependencies: ["WardenTestSupport", "WardenSQLite", "WardenStore", "WardenCore", "CSQLite"]),
         .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI", "WardenCore"]),
-        .testTarget(name: "WardenDashboardTests", dependencies: ["WardenTestSupport", "WardenSQLite", "WardenDashboard", "TerminalUI", "WardenStore", "WardenCore"],
+        .testTarget(name: "WardenDashboardTests", dependencies: ["WardenTestSupport", "WardenSQLite", "WardenDashboard", "WardenConfig", "TerminalUI", "WardenStore", "WardenCore"],
                     exclude: ["Snapshots"]),
-        .testTarget(name: "WardenIngestTests", dependencies: ["WardenTestSupport", "WardenSQLite", "WardenIngest", "WardenStore", "WardenCore"]),
+        .testTarget(name: "WardenIngestTests", dependencies: ["WardenTestSupport", "WardenSQLite", "WardenIngest", "WardenStore", "WardenCore", "WardenSystem"]),
         .testTarget(name: "WardenSimulatorTests", dependencies: ["WardenTestSupport", "WardenSQLite", "WardenSimulator", "WardenStore", "WardenCore"]),
-        .testTarget(name: "WardenMCPTests", dependencies: ["WardenSQLite", "WardenMCP", "WardenStore", "WardenCore"]),
+        .testTarget(name: "WardenMCPTests", dependencies: ["WardenSQLite", "WardenMCP", "WardenStore", "WardenCore", "WardenSystem"]),
         .testTarget(name: "WardenEndToEndTests", dependencies: ["WardenCore"]),
     ]
 )

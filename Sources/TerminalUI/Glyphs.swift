@@ -48,7 +48,7 @@ public enum Glyphs: String, Sendable, Hashable {
         }
     }
 
-    /// Glyphs the views draw, and their ASCII forms (issue 18 names the status and tree ones).
+    /// Glyphs the views draw, and their ASCII forms.
     static let table: [UInt32: String] = [
         // status: active, revoked, expired; `?` (unregistered) is ASCII already
         0x25CF: "*", 0x2717: "x", 0x231B: "~",

@@ -1,5 +1,6 @@
 import Glibc
 import WardenStore
+import WardenSystem
 
 /// `tail -F` for a telemetry file: reads what is there, then on each `poll()` reads what was
 /// appended; survives rotation (the path now names another file: the old one is drained, then
@@ -10,7 +11,7 @@ public final class FileFollower {
     public let path: String
     let pipeline: IngestPipeline
     private var fd: Int32 = -1
-    private var reader: LineReader?
+    private var reader: NumberedLineReader?
     private var device: UInt64 = 0
     private var inode: UInt64 = 0
     /// Bytes read from the current file since it was opened or truncated.
@@ -81,7 +82,7 @@ public final class FileFollower {
         device = UInt64(st.st_dev)
         inode = UInt64(st.st_ino)
         position = 0
-        reader = LineReader(fd: f, maxLineBytes: pipeline.options.maxLineBytes)
+        reader = NumberedLineReader(fd: f, maxLineBytes: pipeline.options.maxLineBytes)
         pipeline.sourceName = path
         return true
     }

@@ -3,6 +3,7 @@ import Glibc
 import Synchronization
 import WardenCore
 import WardenStore
+import WardenSystem
 
 /// `warden ingest [FILE|-] [--format ndjson|otlp] [--follow] [--strict]`: the whole command
 /// behind one call, so the CLI only parses flags and opens the store.
@@ -20,7 +21,7 @@ public enum IngestCommand {
     ///   - progress: force the progress bar on or off (default: on when stderr is a terminal and
     ///     the input a regular file, not followed).
     ///   - pollIntervalMs: how often `--follow` looks for new data, rotation and truncation.
-    public static func run(store: FleetStore, input: String?, format: IngestFormat = .ndjson,
+    public static func run(store: any TelemetryIngest, input: String?, format: IngestFormat = .ndjson,
                            follow: Bool = false, strict: Bool = false, operatorName: String = "ingest",
                            json: Bool = false, stdout: (String) -> Void, stderr: @escaping (String) -> Void,
                            progress: Bool? = nil, pollIntervalMs: Int = 200) -> Int32 {
@@ -93,16 +94,18 @@ public enum IngestCommand {
     /// on a second thread, a batch or two ahead of the store transactions (strict: one thread).
     static func readAll(fd: Int32, pipeline: IngestPipeline, bar: ProgressBar?) throws(StoreError) -> Bool {
         if pipeline.options.strict { return try readAllSerially(fd: fd, pipeline: pipeline, bar: bar) }
-        // A whole input at full speed: checkpoints of the WAL run beside the writing thread.
-        pipeline.store.beginBulkWrites()
-        defer { pipeline.store.endBulkWrites() }
+        // A whole input at full speed: the backend's housekeeping (SQLite: WAL checkpoints) runs
+        // beside the writing thread.
+        let bulk = pipeline.store as? BulkWrites
+        bulk?.beginBulkWrites()
+        defer { bulk?.endBulkWrites() }
         let channel = BatchChannel(capacity: 2)
-        let work = DecodeWork(decoder: pipeline.decoder, reader: LineReader(fd: fd, maxLineBytes: pipeline.options.maxLineBytes))
+        let work = DecodeWork(decoder: pipeline.decoder, reader: NumberedLineReader(fd: fd, maxLineBytes: pipeline.options.maxLineBytes))
         let thread = Thread { [channel, work] in
             let decoder = work.decoder, reader = work.reader
             let ok = reader.pump(beforeRead: { caughtUp in
                 channel.setBytes(reader.bytesRead)
-                if caughtUp && decoder.due(now: Monotonic.ms()) { channel.put(decoder.take()) }
+                if caughtUp && decoder.due(now: MonotonicClock.millis()) { channel.put(decoder.take()) }
             }) { item in
                 if channel.isCancelled { return }
                 decoder.feed(item)
@@ -130,7 +133,7 @@ public enum IngestCommand {
     }
 
     static func readAllSerially(fd: Int32, pipeline: IngestPipeline, bar: ProgressBar?) throws(StoreError) -> Bool {
-        let reader = LineReader(fd: fd, maxLineBytes: pipeline.options.maxLineBytes)
+        let reader = NumberedLineReader(fd: fd, maxLineBytes: pipeline.options.maxLineBytes)
         var failure: StoreError?
         var lastBytes: Int64 = 0
         let ok = reader.pump(beforeRead: { caughtUp in
@@ -183,7 +186,7 @@ public enum IngestCommand {
 final class ProgressBar {
     let total: Int64
     let write: (String) -> Void
-    let started = Monotonic.ms()
+    let started = MonotonicClock.millis()
     var lastDrawn: Int64 = 0
     var drawn = false
 
@@ -193,7 +196,7 @@ final class ProgressBar {
     }
 
     func update(bytes: Int64, events: Int) {
-        let now = Monotonic.ms()
+        let now = MonotonicClock.millis()
         if now - lastDrawn < 100 { return }
         lastDrawn = now
         drawn = true
@@ -234,8 +237,8 @@ final class ProgressBar {
 /// What the decoding thread owns while it runs.
 final class DecodeWork: @unchecked Sendable {
     let decoder: BatchDecoder
-    let reader: LineReader
-    init(decoder: BatchDecoder, reader: LineReader) {
+    let reader: NumberedLineReader
+    init(decoder: BatchDecoder, reader: NumberedLineReader) {
         self.decoder = decoder
         self.reader = reader
     }

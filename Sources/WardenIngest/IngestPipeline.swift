@@ -1,6 +1,7 @@
 import Glibc
 import WardenCore
 import WardenStore
+import WardenSystem
 
 public enum IngestFormat: String, Sendable, CaseIterable {
     case ndjson, otlp
@@ -19,7 +20,7 @@ public struct IngestOptions: Sendable {
     /// Who delegations and first sightings of unregistered agents are audited as.
     public var operatorName: String
     /// The host's clock: delegations dated more than `IssueTime.maxSkewMs` ahead are refused.
-    public var clock: @Sendable () -> Timestamp = HostClock.now
+    public var clock: @Sendable () -> Timestamp = WallClock.now
 
     public init(format: IngestFormat = .ndjson, strict: Bool = false, batchSize: Int = 2000,
                 batchIntervalMs: Int64 = 50, maxLineBytes: Int = 1 << 20, operatorName: String = "ingest") {
@@ -105,7 +106,7 @@ final class BatchDecoder {
     init(options: IngestOptions) {
         self.options = options
         batch.events.reserveCapacity(options.batchSize)
-        otlp.clock = Monotonic.ms
+        otlp.clock = MonotonicClock.millis
     }
 
     /// True when the batch is full (time to hand it over).
@@ -123,7 +124,7 @@ final class BatchDecoder {
     }
 
     private func begin() {
-        if batch.isEmpty { batch.startedAt = Monotonic.ms() }
+        if batch.isEmpty { batch.startedAt = MonotonicClock.millis() }
         batch.lineCount += 1
     }
 
@@ -175,7 +176,7 @@ final class BatchDecoder {
         guard options.format == .otlp, !failed else { return }
         let doc = decide()
         if doc.events.isEmpty && doc.settledEmptyLines == 0 && doc.skippedSpans == 0 { return }
-        if batch.isEmpty { batch.startedAt = Monotonic.ms() }
+        if batch.isEmpty { batch.startedAt = MonotonicClock.millis() }
         absorb(doc)
     }
 
@@ -187,7 +188,7 @@ final class BatchDecoder {
         if options.strict { failed = true }
     }
 
-    func feed(_ item: LineReader.Item) {
+    func feed(_ item: NumberedLineReader.Item) {
         switch item {
         case .line(let bytes, let n): line(bytes, number: n)
         case .tooLong(let n, let bytes): tooLong(number: n, bytes: bytes)
@@ -198,7 +199,7 @@ final class BatchDecoder {
 /// Lines in, batched store transactions out. Bad lines are reported as `NAME:LINE: reason`
 /// through `report`, in line order, and counted; the rest goes on (or, strict, nothing is applied).
 public final class IngestPipeline {
-    let store: FleetStore
+    let store: any TelemetryIngest
     let options: IngestOptions
     public var sourceName: String
     let report: (String) -> Void
@@ -211,7 +212,7 @@ public final class IngestPipeline {
     /// wrote, and the last input line they cover.
     public private(set) var committed = (transactions: 0, throughLine: 0)
 
-    public init(store: FleetStore, options: IngestOptions, sourceName: String, report: @escaping (String) -> Void) {
+    public init(store: any TelemetryIngest, options: IngestOptions, sourceName: String, report: @escaping (String) -> Void) {
         self.store = store
         self.options = options
         self.sourceName = sourceName
@@ -231,7 +232,7 @@ public final class IngestPipeline {
         decoder.tooLong(number: number, bytes: bytes)
     }
 
-    func feed(_ item: LineReader.Item) throws(StoreError) {
+    func feed(_ item: NumberedLineReader.Item) throws(StoreError) {
         decoder.feed(item)
         if decoder.full { try flush() }
     }
@@ -244,7 +245,7 @@ public final class IngestPipeline {
     /// Writes pending events if they have waited long enough (or `force`). Never in strict mode.
     public func flushIfDue(force: Bool = false) throws(StoreError) {
         if options.strict || decoder.batch.isEmpty { return }
-        if force || decoder.due(now: Monotonic.ms()) { try flush() }
+        if force || decoder.due(now: MonotonicClock.millis()) { try flush() }
     }
 
     /// Writes what was decoded in one transaction (strict: everything, all or nothing).
@@ -359,23 +360,5 @@ enum Sanitize {
             }
         }
         return out
-    }
-}
-
-/// The host's wall clock in milliseconds since the epoch.
-enum HostClock {
-    @Sendable static func now() -> Timestamp {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
-    }
-}
-
-/// Monotonic milliseconds (never jumps with the wall clock).
-enum Monotonic {
-    static func ms() -> Int64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
     }
 }

@@ -9,6 +9,7 @@ public struct LineError: Error, Equatable, Sendable, CustomStringConvertible {
 /// A strict, allocation-light scanner for one flat JSON object per line (RFC 8259): strings
 /// are validated and only materialized when a caller asks, nested values are validated and
 /// kept as raw text. It is the NDJSON hot path; WardenCore's `JSONParser` builds whole trees.
+/// Both read tokens through WardenCore's `JSONLexer`.
 struct JSONScanner {
     /// A value's place in the line.
     enum Value {
@@ -31,11 +32,15 @@ struct JSONScanner {
         }
     }
 
-    let b: UnsafeBufferPointer<UInt8>
-    var i = 0
+    var lexer: JSONLexer
+    var b: UnsafeBufferPointer<UInt8> { lexer.bytes }
+    var i: Int {
+        get { lexer.position }
+        set { lexer.position = newValue }
+    }
     static let maxDepth = 64
 
-    init(_ bytes: UnsafeBufferPointer<UInt8>) { b = bytes }
+    init(_ bytes: UnsafeBufferPointer<UInt8>) { lexer = JSONLexer(bytes) }
 
     func fail(_ message: String) -> LineError {
         // Columns count characters, not bytes, from 1.
@@ -46,11 +51,12 @@ struct JSONScanner {
         return LineError("bad JSON at column \(col): \(message)")
     }
 
-    @inline(__always) mutating func skipSpace() {
-        while i < b.count {
-            let c = b[i]
-            if c == 32 || c == 9 || c == 13 || c == 10 { i += 1 } else { return }
-        }
+    @inline(__always) mutating func skipSpace() { lexer.skipSpace() }
+
+    /// A lexer step; its failure becomes a refused line, at the lexer's position.
+    @inline(__always)
+    mutating func lex<T>(_ step: (inout JSONLexer) throws(JSONLexer.Failure) -> T) throws(LineError) -> T {
+        do { return try step(&lexer) } catch { throw fail(error.message(endOf: "line")) }
     }
 
     /// Scans `{ "key": value, … }` calling `member` with each key's bytes and value, then
@@ -67,18 +73,18 @@ struct JSONScanner {
             while true {
                 skipSpace()
                 guard i < b.count, b[i] == UInt8(ascii: "\"") else { throw fail("expected a string key") }
-                let (ks, ke, kesc) = try string()
+                let key = try string()
                 skipSpace()
                 guard i < b.count, b[i] == UInt8(ascii: ":") else { throw fail("expected ':' after a key") }
                 i += 1
                 skipSpace()
                 let v = try value(depth: 1)
-                if kesc {
+                if key.escaped {
                     // Rare: an escaped key; decode it to compare.
-                    let key = Array(try JSONScanner.unescape(b, ks, ke))
-                    try key.withUnsafeBufferPointer { (k) throws(LineError) in try member(k, v) }
+                    let unescaped = JSONLexer.unescape(b, key)
+                    try unescaped.withUnsafeBufferPointer { (k) throws(LineError) in try member(k, v) }
                 } else {
-                    try member(UnsafeBufferPointer(rebasing: b[ks..<ke]), v)
+                    try member(UnsafeBufferPointer(rebasing: b[key.start..<key.end]), v)
                 }
                 skipSpace()
                 guard i < b.count else { throw fail("unexpected end of line in an object") }
@@ -95,84 +101,29 @@ struct JSONScanner {
         guard i < b.count else { throw fail("unexpected end of line") }
         switch b[i] {
         case UInt8(ascii: "\""):
-            let (s, e, esc) = try string()
-            return .string(start: s, end: e, escaped: esc)
+            let r = try string()
+            return .string(start: r.start, end: r.end, escaped: r.escaped)
         case UInt8(ascii: "{"), UInt8(ascii: "["):
             let start = i
             let isArray = b[i] == UInt8(ascii: "[")
             try skipComposite(depth: depth)
             return .composite(start: start, end: i, isArray: isArray)
-        case UInt8(ascii: "t"): try literal("true"); return .bool(true)
-        case UInt8(ascii: "f"): try literal("false"); return .bool(false)
-        case UInt8(ascii: "n"): try literal("null"); return .null
+        case UInt8(ascii: "t"): try lex { (l) throws(JSONLexer.Failure) in try l.literal("true") }; return .bool(true)
+        case UInt8(ascii: "f"): try lex { (l) throws(JSONLexer.Failure) in try l.literal("false") }; return .bool(false)
+        case UInt8(ascii: "n"): try lex { (l) throws(JSONLexer.Failure) in try l.literal("null") }; return .null
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
             let start = i
-            try number()
+            try lex { (l) throws(JSONLexer.Failure) in try l.number() }
             return .number(start: start, end: i)
         default: throw fail("unexpected character")
         }
     }
 
-    mutating func literal(_ word: StaticString) throws(LineError) {
-        let n = word.utf8CodeUnitCount
-        guard i + n <= b.count else { throw fail("unexpected end of line") }
-        let w = word.utf8Start
-        for k in 0..<n where b[i + k] != w[k] { throw fail("unexpected character") }
-        i += n
-    }
-
-    mutating func number() throws(LineError) {
-        if b[i] == UInt8(ascii: "-") { i += 1 }
-        func digits(_ s: inout JSONScanner) -> Int {
-            let start = s.i
-            while s.i < s.b.count, s.b[s.i] >= 48, s.b[s.i] <= 57 { s.i += 1 }
-            return s.i - start
-        }
-        if i < b.count, b[i] == UInt8(ascii: "0") { i += 1 } else if digits(&self) == 0 { throw fail("invalid number") }
-        if i < b.count, b[i] == UInt8(ascii: ".") {
-            i += 1
-            if digits(&self) == 0 { throw fail("invalid number: digits expected after '.'") }
-        }
-        if i < b.count, b[i] == UInt8(ascii: "e") || b[i] == UInt8(ascii: "E") {
-            i += 1
-            if i < b.count, b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-") { i += 1 }
-            if digits(&self) == 0 { throw fail("invalid number: digits expected in the exponent") }
-        }
-    }
-
-    /// Scans a string (at its opening quote); returns its content range and whether it has escapes.
-    mutating func string() throws(LineError) -> (Int, Int, Bool) {
-        i += 1
-        let start = i
-        var escaped = false
-        while i < b.count {
-            let c = b[i]
-            if c == UInt8(ascii: "\"") {
-                let end = i
-                i += 1
-                return (start, end, escaped)
-            }
-            if c == UInt8(ascii: "\\") {
-                escaped = true
-                i += 1
-                guard i < b.count else { break }
-                switch b[i] {
-                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"),
-                     UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
-                    i += 1
-                case UInt8(ascii: "u"):
-                    guard i + 4 < b.count, (1...4).allSatisfy({ JSONScanner.hexDigit(b[i + $0]) != nil }) else {
-                        throw fail("invalid \\u escape")
-                    }
-                    i += 5
-                default: throw fail("invalid escape in a string")
-                }
-                continue
-            }
-            if c < 0x20 { throw fail("control character in a string") }
-            i += 1
-        }
-        throw fail("unterminated string")
+    /// A string (at its opening quote): its content range and whether it has escapes. Unpaired
+    /// surrogate escapes pass here and become U+FFFD when the text is taken.
+    @inline(__always)
+    mutating func string() throws(LineError) -> JSONLexer.StringRange {
+        try lex { (l) throws(JSONLexer.Failure) in try l.string(pairedSurrogates: false) }
     }
 
     /// Validates an object or array without building it (iteratively, bounded depth).
@@ -232,59 +183,10 @@ struct JSONScanner {
         }
     }
 
-    static func hexDigit(_ c: UInt8) -> UInt32? {
-        switch c {
-        case 48...57: return UInt32(c - 48)
-        case 65...70: return UInt32(c - 55)
-        case 97...102: return UInt32(c - 87)
-        default: return nil
-        }
-    }
-
-    /// The bytes of an escaped string's content.
-    static func unescape(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) throws(LineError) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(end - start)
-        var i = start
-        func hex4(_ at: Int) -> UInt32 {
-            var v: UInt32 = 0
-            for k in 0..<4 { v = v << 4 | (hexDigit(b[at + k]) ?? 0) }
-            return v
-        }
-        while i < end {
-            let c = b[i]
-            if c != UInt8(ascii: "\\") { out.append(c); i += 1; continue }
-            let e = b[i + 1]
-            i += 2
-            switch e {
-            case UInt8(ascii: "b"): out.append(0x08)
-            case UInt8(ascii: "f"): out.append(0x0C)
-            case UInt8(ascii: "n"): out.append(0x0A)
-            case UInt8(ascii: "r"): out.append(0x0D)
-            case UInt8(ascii: "t"): out.append(0x09)
-            case UInt8(ascii: "u"):
-                var code = hex4(i)
-                i += 4
-                if (0xD800...0xDBFF).contains(code) {
-                    if i + 6 <= end, b[i] == UInt8(ascii: "\\"), b[i + 1] == UInt8(ascii: "u") {
-                        let low = hex4(i + 2)
-                        if (0xDC00...0xDFFF).contains(low) {
-                            code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
-                            i += 6
-                        } else { code = 0xFFFD }
-                    } else { code = 0xFFFD }
-                } else if (0xDC00...0xDFFF).contains(code) { code = 0xFFFD }
-                out.append(contentsOf: Array(String(Character(Unicode.Scalar(code) ?? "\u{FFFD}")).utf8))
-            default: out.append(e)  // " \ /
-            }
-        }
-        return out
-    }
-
     /// The Swift string a scanned string value holds (input already checked as UTF-8).
     func text(_ start: Int, _ end: Int, _ escaped: Bool) throws(LineError) -> String {
         if !escaped { return String(decoding: UnsafeBufferPointer(rebasing: b[start..<end]), as: UTF8.self) }
-        let bytes = try JSONScanner.unescape(b, start, end)
+        let bytes = JSONLexer.unescape(b, JSONLexer.StringRange(start: start, end: end, escaped: true))
         guard let s = String(validating: bytes, as: UTF8.self) else { throw LineError("invalid UTF-8 in a string") }
         return s
     }

@@ -255,7 +255,7 @@ public final class OTLPDecoder {
             if required { throw LineError("missing \(path)") }
             return nil
         }
-        guard s.utf8.count == digits, s.utf8.allSatisfy({ JSONScanner.hexDigit($0) != nil }) else {
+        guard s.utf8.count == digits, s.utf8.allSatisfy({ JSONLexer.hexDigit($0) != nil }) else {
             throw LineError("\(path): '\(s)' is not \(digits) hex digits")
         }
         if s.utf8.allSatisfy({ $0 == 48 }) {

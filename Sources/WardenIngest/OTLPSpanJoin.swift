@@ -1,7 +1,7 @@
 import WardenCore
 import WardenStore
 
-// Issue 12 §8: exporters write a span when it ends, so a child (the MCP client span, or an
+// Exporters write a span when it ends, so a child (the MCP client span, or an
 // `execute_tool` span) comes before its parent (`execute_tool`, `invoke_agent`), and a
 // collector's flush can put them in different documents. A span is therefore decided only
 // once what it depends on has been seen: a tool span once its parent is known (a tool span

@@ -1,3 +1,4 @@
+import Glibc
 import WardenStore
 
 /// The embedded backend: a SQLite file at `path`, one `SQLiteStore` connection per `open`.
@@ -24,5 +25,14 @@ public struct SQLiteBackend: StoreBackend {
         case .inspect:
             return try SQLiteStore.openForInspection(path: path)
         }
+    }
+
+    /// Whether another user could rewrite the store (file, folder, -wal, -shm), each with its fix.
+    public func healthChecks() -> [HealthCheck] {
+        guard access(path, F_OK) == 0 else { return [] }
+        let problems = StorePermissions.check(storePath: path).map(\.description)
+        return [HealthCheck(name: "permissions", ok: problems.isEmpty,
+                            detail: problems.isEmpty ? "\(path) and its folder are private to their owner"
+                                : problems.joined(separator: "; "))]
     }
 }

@@ -46,7 +46,11 @@ public struct BootstrapSummary: Equatable, Sendable, CustomStringConvertible {
     }
 }
 
-/// A simulated fleet writing real activity through the FleetStore API: instances heartbeat,
+/// What a simulated fleet needs of a store: it reads the fleet, bootstraps it as an operator,
+/// authorizes and renews with the credentials it holds, and records what it did.
+public typealias SimulatorStore = FleetReader & OperatorActions & CredentialGate & ActivityRecording
+
+/// A simulated fleet writing real activity through the store's roles: instances heartbeat,
 /// start and stop; agents delegate sub-agents now and then (attenuated, audited as the
 /// simulator); credentials are short-lived (some expire within the first minute) and renewed
 /// after a while; tool calls are authorized by the store with the credentials held, so an
@@ -56,7 +60,7 @@ public struct BootstrapSummary: Equatable, Sendable, CustomStringConvertible {
 /// Deterministic for a seed and the times passed in: tests call `tick(now:)` with hand-set
 /// times. The store is used from the calling thread only (give each simulator its own connection).
 public final class FleetSimulator {
-    public let store: FleetStore
+    public let store: any SimulatorStore
     public let rate: Double
     public let targetAgents: Int?
     public let operatorName: String
@@ -99,7 +103,7 @@ public final class FleetSimulator {
     /// Heartbeat period of simulated instances.
     public static let heartbeatMs: Int64 = 5_000
 
-    public init(store: FleetStore, seed: UInt64, rate: Double = 20, agents: Int? = nil, operatorName: String = "simulator") {
+    public init(store: any SimulatorStore, seed: UInt64, rate: Double = 20, agents: Int? = nil, operatorName: String = "simulator") {
         self.store = store
         self.rate = max(0, rate)
         self.targetAgents = agents

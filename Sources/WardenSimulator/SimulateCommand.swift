@@ -2,15 +2,7 @@ import Foundation
 import Synchronization
 import WardenCore
 import WardenStore
-
-/// Wall-clock milliseconds since the epoch.
-public enum WallClock {
-    public static func now() -> Timestamp {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
-    }
-}
+import WardenSystem
 
 /// `warden simulate [--agents N] [--rate CALLS_PER_S] [--duration DUR] [--seed N]`.
 public enum SimulateCommand {
@@ -21,7 +13,7 @@ public enum SimulateCommand {
 
     /// Bootstraps a fleet when the store has none (or fewer agents than `agents`), then writes
     /// activity until `durationMs` passes or SIGINT/SIGTERM. Exit 0, or 2 when the store fails.
-    public static func run(store: FleetStore, agents: Int? = nil, rate: Double = 20, durationMs: Int64? = nil,
+    public static func run(store: any SimulatorStore, agents: Int? = nil, rate: Double = 20, durationMs: Int64? = nil,
                            seed: UInt64? = nil, operatorName: String = "simulator",
                            stdout: (String) -> Void, stderr: (String) -> Void) -> Int32 {
         if let agents, agents < 1 || agents > 100_000 {

@@ -1,12 +1,12 @@
 import Foundation
 import WardenCore
-import WardenSQLite
 import WardenStore
+import WardenSystem
 
-/// `authorize` in-process (SQLiteStore.authorize) and through the CLI (`warden authorize`).
+/// `authorize` in-process (the gate connection a proxy opens) and through the CLI (`warden authorize`).
 enum AuthorizeBench {
     static func inProcess(path: String, fleet: SyntheticFleet, calls: Int) throws -> [Metric] {
-        let store = try SQLiteStore.open(path: path, mapped: true)  // as the proxy opens it
+        let store = try BenchStore.backend(path).open(for: .gate)  // as the proxy opens it
         var rng = SeededRandom(seed: 1234)
         let creds = fleet.credentials
         let tools = SyntheticFleet.tools.map { "\($0.0)/\($0.1)" }
@@ -15,19 +15,19 @@ enum AuthorizeBench {
         let deep = creds.indices.filter { (depthOf[creds[$0].credential.agentID] ?? 0) >= 6 }
         var all = Samples(), deepS = Samples(), cpu = Samples(), allowed = 0
         // Warm the statement cache and the page cache.
-        for i in 0..<min(200, creds.count) { _ = try store.authorize(secret: creds[i].secret, serverTool: tools[0], now: wallMillis()) }
+        for i in 0..<min(200, creds.count) { _ = try store.authorize(secret: creds[i].secret, serverTool: tools[0], now: WallClock.now()) }
         for n in 0..<calls {
             let useDeep = !deep.isEmpty && n % 4 == 0
             let c = useDeep ? creds[deep[rng.int(deep.count)]] : creds[rng.int(creds.count)]
             // One in 20 presents an unknown secret.
             let secret = n % 20 == 19 ? "wdn_" + String(repeating: "A", count: 43) : c.secret
             let tool = tools[rng.int(tools.count)]
-            let now = wallMillis()
-            let c0 = threadCPUNanos()
-            let t0 = monoNanos()
+            let now = WallClock.now()
+            let c0 = CPUClock.threadNanos()
+            let t0 = MonotonicClock.nanos()
             let out = try store.authorize(secret: secret, serverTool: tool, now: now)
-            let us = Double(monoNanos() - t0) / 1e3
-            cpu.add(Double(threadCPUNanos() - c0) / 1e3)
+            let us = Double(MonotonicClock.nanos() - t0) / 1e3
+            cpu.add(Double(CPUClock.threadNanos() - c0) / 1e3)
             all.add(us)
             if useDeep { deepS.add(us) }
             if out.decision == .allow { allowed += 1 }
@@ -43,13 +43,13 @@ enum AuthorizeBench {
     /// Authorize at the bottom of a chain `depth` deep (the worst case for the chain walk).
     static func deepChain(folder: String, depth: Int, calls: Int) throws -> [Metric] {
         let path = folder + "/chain-auth.db"
-        let (_, secret) = try SyntheticFleet.buildChain(at: path, depth: depth, now: wallMillis())
+        let (_, secret) = try SyntheticFleet.buildChain(at: path, depth: depth, now: WallClock.now())
         defer { removeStore(path) }
-        let store = try SQLiteStore.open(path: path, mapped: true)  // as the proxy opens it
+        let store = try BenchStore.backend(path).open(for: .gate)  // as the proxy opens it
         var s = Samples()
-        _ = try store.authorize(secret: secret, serverTool: "github/get_issue", now: wallMillis())
+        _ = try store.authorize(secret: secret, serverTool: "github/get_issue", now: WallClock.now())
         for _ in 0..<calls {
-            let (out, ms) = try timed { try store.authorize(secret: secret, serverTool: "github/get_issue", now: wallMillis()) }
+            let (out, ms) = try timed { try store.authorize(secret: secret, serverTool: "github/get_issue", now: WallClock.now()) }
             guard out.decision == .allow else { throw BenchFailure("chain authorize denied: \(out.decision)") }
             s.add(ms * 1000)
         }

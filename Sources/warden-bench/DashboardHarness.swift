@@ -1,8 +1,8 @@
 import TerminalUI
 import WardenCore
 import WardenDashboard
-import WardenSQLite
 import WardenStore
+import WardenSystem
 
 /// The dashboard's loop without a terminal: the store connection and snapshot loader the
 /// effect runner owns, the state `update` changes, and the last frame `diff` compares with.
@@ -11,7 +11,7 @@ final class DashboardHarness {
     static let width = 120
     static let height = 40
 
-    let store: SQLiteStore
+    let store: any FleetStore
     let loader: SnapshotLoader
     var state: DashboardState
     var previous: Buffer
@@ -32,7 +32,7 @@ final class DashboardHarness {
     /// Opens the store and draws the first frame (tree view), timing each step.
     init(path: String, now: Timestamp) throws {
         var f = FirstFrame()
-        let (store, tOpen) = try timed { try SQLiteStore.open(path: path) }
+        let (store, tOpen) = try timed { try BenchStore.backend(path).open(for: .dashboard(readOnly: false)) }
         f.open = tOpen
         self.store = store
         loader = SnapshotLoader(store: store)
@@ -73,12 +73,12 @@ final class DashboardHarness {
     /// Sends a message and draws the frame; returns the ms it took (update + view + diff).
     @discardableResult
     func frame(_ msg: Msg?) -> Double {
-        let t0 = monoNanos()
+        let t0 = MonotonicClock.nanos()
         if let msg { _ = Update.update(&state, msg) }
         let buf = Screen.render(&state)
         lastChanges = buf.diff(from: previous).count
         previous = buf
-        return Double(monoNanos() - t0) / 1e6
+        return Double(MonotonicClock.nanos() - t0) / 1e6
     }
 
     /// Timing of one live frame, in ms.
@@ -96,27 +96,27 @@ final class DashboardHarness {
         var f = LiveFrame()
         let (snap, tLoad) = try timed { try loader.load(now: now) }
         f.reload = tLoad
-        var t0 = monoNanos()
+        var t0 = MonotonicClock.nanos()
         if let snap {
             f.reloaded = true
-            t0 = monoNanos()
+            t0 = MonotonicClock.nanos()
             _ = Update.update(&state, .snapshot(snap, findings: state.findings))
             // As the runner does: findings are recomputed (off the UI thread) when agents or
             // credentials changed, not for calls and heartbeats.
             if !snap.changed.isDisjoint(with: [.structure, .credentials]) {
-                let t = monoNanos()
+                let t = MonotonicClock.nanos()
                 let (findings, tFind) = timed { evaluateFindings(snap, now: now) }
                 f.findings = tFind
                 _ = Update.update(&state, .findings(findings))
-                t0 += monoNanos() - t
+                t0 += MonotonicClock.nanos() - t
             }
         }
         _ = Update.update(&state, .tick(now))
-        let t1 = monoNanos()
+        let t1 = MonotonicClock.nanos()
         let buf = Screen.render(&state)
-        let t2 = monoNanos()
+        let t2 = MonotonicClock.nanos()
         lastChanges = buf.diff(from: previous).count
-        let t3 = monoNanos()
+        let t3 = MonotonicClock.nanos()
         previous = buf
         f.update = Double(t1 - t0) / 1e6
         f.render = Double(t2 - t1) / 1e6

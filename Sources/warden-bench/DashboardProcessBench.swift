@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import WardenSystem
 
 /// The real dashboard (`warden --db STORE`) on a pseudo-terminal: peak resident memory
 /// (VmHWM) and CPU used while idle for 10 s once the first snapshot is drawn.
@@ -14,15 +15,15 @@ enum DashboardProcessBench {
         }
         let hz = Double(sysconf(Int32(_SC_CLK_TCK)))
         // Settle: keep draining the terminal; loaded once a whole second used < 5 % of a core.
-        let start = monoNanos()
+        let start = MonotonicClock.nanos()
         var bytes = 0
         var lastTicks = cpuTicks(pid) ?? 0
-        var lastAt = monoNanos()
+        var lastAt = MonotonicClock.nanos()
         var settled = 0.0
         var neverIdle = false
         while p.isRunning {
             bytes += pty.drain(timeoutMs: 100)
-            let t = monoNanos()
+            let t = MonotonicClock.nanos()
             if t - lastAt >= 1_000_000_000 {
                 let ticks = cpuTicks(pid) ?? lastTicks
                 let busy = Double(ticks - lastTicks) / hz / (Double(t - lastAt) / 1e9)
@@ -36,14 +37,14 @@ enum DashboardProcessBench {
         guard p.isRunning else { throw BenchFailure("the dashboard exited (status \(p.terminationStatus))") }
         // Idle: nothing writes to the store, nobody types.
         let t0Ticks = cpuTicks(pid) ?? 0
-        let t0 = monoNanos()
-        while Double(monoNanos() - t0) / 1e9 < idleSeconds { bytes += pty.drain(timeoutMs: 100) }
-        let idleCPU = Double((cpuTicks(pid) ?? 0) - t0Ticks) / hz / (Double(monoNanos() - t0) / 1e9) * 100
+        let t0 = MonotonicClock.nanos()
+        while Double(MonotonicClock.nanos() - t0) / 1e9 < idleSeconds { bytes += pty.drain(timeoutMs: 100) }
+        let idleCPU = Double((cpuTicks(pid) ?? 0) - t0Ticks) / hz / (Double(MonotonicClock.nanos() - t0) / 1e9) * 100
         let hwm = statusField(pid, "VmHWM") ?? .nan
         let rss = statusField(pid, "VmRSS") ?? .nan
         pty.send("q")
-        let quitBy = monoNanos() + 3_000_000_000
-        while p.isRunning && monoNanos() < quitBy { _ = pty.drain(timeoutMs: 50) }
+        let quitBy = MonotonicClock.nanos() + 3_000_000_000
+        while p.isRunning && MonotonicClock.nanos() < quitBy { _ = pty.drain(timeoutMs: 50) }
         return [
             .value("dashboard_peak_rss_mb", "dashboard peak resident memory (VmHWM)", "MB", hwm / 1024, targets: [.atMost(300, .value)],
                    note: String(format: "VmRSS at the end %.0f MB; ", rss / 1024)

@@ -1,5 +1,6 @@
 import TerminalUI
 import WardenDashboard
+import WardenSystem
 
 /// Open the store and draw the first frame (tree), then the first frame of every other view.
 enum FirstFrameBench {
@@ -9,7 +10,7 @@ enum FirstFrameBench {
         var views: [ViewKind: Samples] = [:]
         var shape = ""
         for _ in 0..<repeats {
-            let h = try DashboardHarness(path: path, now: wallMillis())
+            let h = try DashboardHarness(path: path, now: WallClock.now())
             let kinds = Dictionary(grouping: h.state.findings, by: { $0.kind.rawValue }).map { "\($0.key) \($0.value.count)" }.sorted()
             shape = "\(h.state.findings.count) findings (\(kinds.joined(separator: ", "))), \(h.state.rows.tree.count) tree rows (other views' rows are built when first shown)"
             let f = h.firstFrame

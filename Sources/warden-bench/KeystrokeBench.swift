@@ -1,10 +1,11 @@
 import TerminalUI
 import WardenDashboard
+import WardenSystem
 
 /// Keystroke to frame (update + view + diff) on a loaded store: move, filter, sort, expand.
 enum KeystrokeBench {
     static func run(path: String, repeats: Int) throws -> [Metric] {
-        let h = try DashboardHarness(path: path, now: wallMillis())
+        let h = try DashboardHarness(path: path, now: WallClock.now())
         var move = Samples(), moveAgents = Samples(), filter = Samples(), filterClear = Samples(), sort = Samples()
         var expand = Samples(), collapse = Samples(), page = Samples()
         // Tree: j down, and collapse/expand the selected node.

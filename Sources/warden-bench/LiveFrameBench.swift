@@ -1,7 +1,7 @@
 import Foundation
 import WardenCore
-import WardenSQLite
 import WardenStore
+import WardenSystem
 
 /// A second connection on its own thread appending tool calls (500/s, in 50 small
 /// transactions a second, as proxies do) and heartbeats (every 200 ms) while frames are drawn.
@@ -43,13 +43,13 @@ final class BackgroundWriter: @unchecked Sendable {
         defer { done.signal() }
         var rng = SeededRandom(seed: 99)
         do {
-            let store = try SQLiteStore.open(path: path)
+            let store = try BenchStore.backend(path).open(for: .operations(readOnly: false))
             let tick = 20  // ms
             let perTick = max(1, callsPerSecond * tick / 1000)
-            let start = monoNanos()
+            let start = MonotonicClock.nanos()
             var n = 0
             while !isStopped {
-                let now = wallMillis()
+                let now = WallClock.now()
                 var batch: [ToolCall] = []
                 for _ in 0..<perTick {
                     let a = agents[rng.int(agents.count)]
@@ -64,7 +64,7 @@ final class BackgroundWriter: @unchecked Sendable {
                 }
                 // Keep the rate: sleep to the next tick boundary.
                 let next = start + UInt64(n * tick) * 1_000_000
-                let t = monoNanos()
+                let t = MonotonicClock.nanos()
                 if next > t { usleep(UInt32((next - t) / 1000)) }
             }
         } catch {
@@ -76,19 +76,19 @@ final class BackgroundWriter: @unchecked Sendable {
 /// Frames of the live loop while the writer runs.
 enum LiveFrameBench {
     static func run(path: String, fleet: SyntheticFleet, seconds: Double, minFrames: Int) throws -> [Metric] {
-        let h = try DashboardHarness(path: path, now: wallMillis())
+        let h = try DashboardHarness(path: path, now: WallClock.now())
         let writer = BackgroundWriter(path: path, agents: fleet.agents.prefix(2_000).map(\.id),
                                       instances: fleet.instances.prefix(5_000).map { ($0.id, $0.agentID) })
         writer.start()
         var ui = Samples(), total = Samples(), reloadFrames = Samples()
         var reload = Samples(), findings = Samples(), update = Samples(), render = Samples(), diff = Samples()
         var changes = Samples()
-        let start = monoNanos()
+        let start = MonotonicClock.nanos()
         let cadence: UInt64 = 50_000_000  // a frame at most every 50 ms (the loop's input timeout is 100 ms)
         var frames = 0
-        while Double(monoNanos() - start) / 1e9 < seconds || frames < minFrames {
-            let t0 = monoNanos()
-            let f = try h.liveFrame(now: wallMillis())
+        while Double(MonotonicClock.nanos() - start) / 1e9 < seconds || frames < minFrames {
+            let t0 = MonotonicClock.nanos()
+            let f = try h.liveFrame(now: WallClock.now())
             frames += 1
             ui.add(f.uiThread)
             total.add(f.total)
@@ -101,11 +101,11 @@ enum LiveFrameBench {
             render.add(f.render)
             diff.add(f.diff)
             changes.add(Double(h.lastChanges))
-            let spent = monoNanos() - t0
+            let spent = MonotonicClock.nanos() - t0
             if spent < cadence { usleep(UInt32((cadence - spent) / 1000)) }
             if frames > 100_000 { break }
         }
-        let elapsed = Double(monoNanos() - start) / 1e9
+        let elapsed = Double(MonotonicClock.nanos() - start) / 1e9
         let written = writer.stop()
         if let f = writer.failure { throw BenchFailure("writer failed: \(f)") }
         return [

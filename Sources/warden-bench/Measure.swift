@@ -1,38 +1,18 @@
 import Foundation
 import Glibc
-
-/// Monotonic time in nanoseconds.
-func monoNanos() -> UInt64 {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
-}
-
-/// CPU time of the calling thread in nanoseconds (excludes time spent preempted).
-func threadCPUNanos() -> UInt64 {
-    var ts = timespec()
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
-    return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
-}
+import WardenSystem
 
 /// The 1-minute load average (other work on the machine distorts the tails).
 func loadAverage() -> String {
     (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").prefix(3).joined(separator: " ") ?? "?"
 }
 
-/// Wall-clock time in milliseconds since the epoch (the store's timestamps).
-func wallMillis() -> Int64 {
-    var ts = timespec()
-    clock_gettime(CLOCK_REALTIME, &ts)
-    return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
-}
-
 /// Runs `body` and returns its result and the time it took in milliseconds.
 @inline(__always)
 func timed<T>(_ body: () throws -> T) rethrows -> (T, Double) {
-    let t0 = monoNanos()
+    let t0 = MonotonicClock.nanos()
     let r = try body()
-    return (r, Double(monoNanos() - t0) / 1e6)
+    return (r, Double(MonotonicClock.nanos() - t0) / 1e6)
 }
 
 /// A set of samples (in the metric's unit) with order statistics.

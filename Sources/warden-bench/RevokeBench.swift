@@ -1,13 +1,13 @@
 import Foundation
 import WardenCore
-import WardenSQLite
 import WardenStore
+import WardenSystem
 
 /// Revoke a 10,000-agent subtree and a 10,000-deep chain; a fresh copy of the store each run
 /// (revocation is final), timing only the `revokeAgent` call.
 enum RevokeBench {
     static func run(folder: String, agents: Int, repeats: Int) throws -> [Metric] {
-        let now = wallMillis()
+        let now = WallClock.now()
         let subPath = folder + "/subtree.db", chainPath = folder + "/chain.db"
         let root = try SyntheticFleet.buildSubtree(at: subPath, agents: agents, now: now)
         let (top, _) = try SyntheticFleet.buildChain(at: chainPath, depth: agents, now: now)
@@ -19,8 +19,8 @@ enum RevokeBench {
                 removeStore(copy)
                 try FileManager.default.copyItem(atPath: template, toPath: copy)
                 defer { removeStore(copy) }
-                let store = try SQLiteStore.open(path: copy)
-                let (plan, ms) = try timed { try store.revokeAgent(id, Mutation(operatorName: "bench", now: wallMillis(), reason: "bench")) }
+                let store = try BenchStore.backend(copy).open(for: .operations(readOnly: false))
+                let (plan, ms) = try timed { try store.revokeAgent(id, Mutation(operatorName: "bench", now: WallClock.now(), reason: "bench")) }
                 guard plan.agents.count == expect else { throw BenchFailure("revoked \(plan.agents.count) agents, expected \(expect)") }
                 s.add(ms)
             }

@@ -22,7 +22,7 @@ struct SeededRandom {
     mutating func bytes(_ n: Int) -> [UInt8] { (0..<n).map { _ in UInt8(truncatingIfNeeded: next()) } }
 }
 
-/// The sizes of issue 7.
+/// The store sizes measured (BENCHMARKS.md).
 enum BenchSize: String, CaseIterable {
     case S, M, L
     var agents: Int { switch self { case .S: 1_000; case .M: 10_000; case .L: 100_000 } }
@@ -165,13 +165,11 @@ struct SyntheticFleet {
     }
 
     /// Creates the store at `path` in one transaction.
-    @discardableResult
-    func build(at path: String) throws -> SQLiteStore {
+    func build(at path: String) throws {
         let store = try SQLiteStore.create(path: path, trustDomain: SyntheticFleet.trustDomain)
         try store.bulkLoad(principals: principals, agents: agents, credentials: credentials, instances: instances,
                            callCount: callCount, call: { self.call($0) }, operatorName: "warden-bench", now: now)
         try store.checkpoint()
-        return store
     }
 
     var maxDepthSeen: Int { agents.map(\.depth).max() ?? 0 }
@@ -237,4 +235,40 @@ struct SyntheticFleet {
         try store.checkpoint()
         return secrets
     }
+
+    /// One principal, agent and credential; `rows` calls spread over 31–90 days ago and a tenth
+    /// as many in the last 30 days, in one bulk transaction.
+    static func buildPruneStore(path: String, rows: Int, now: Timestamp) throws -> (secret: String, agent: String, ms: Double) {
+        let day = PruneBench.day
+        let store = try SQLiteStore.create(path: path, trustDomain: "bench.local")
+        let principal = Principal(id: "user:bench@bench.local", kind: .human, name: "bench", scopes: .everything, createdAt: now - 91 * day)
+        let agent = Agent(id: "spiffe://bench.local/agent/pruned/0001", name: "pruned", principalID: principal.id, parentID: nil,
+                          depth: 1, grant: try ScopeSet(parsing: "github/*"), createdAt: now - 91 * day, expiresAt: nil)
+        let secret = SQLiteStore.credentialSecret(from: (0..<32).map { UInt8($0) })
+        let credential = Credential(id: "tok_prunebench01", agentID: agent.id, scopes: agent.grant, issuedAt: now,
+                                    expiresAt: now + 3_600_000)
+        let recent = rows / 10
+        let (_, ms) = try timed {
+            try store.bulkLoad(principals: [principal], agents: [agent],
+                               credentials: [SQLiteStore.BulkCredential(credential: credential, secret: secret)],
+                               instances: [], callCount: rows + recent, call: { i in
+                                   let at = i < rows ? now - 90 * day + Int64(i) * (59 * day / Int64(rows))
+                                                     : now - 29 * day + Int64(i - rows) * (29 * day / Int64(max(recent, 1)))
+                                   return ToolCall(at: at, agentID: agent.id, credentialID: credential.id, server: "github",
+                                                   tool: i % 3 == 0 ? "get_repo" : "get_issue", decision: i % 10 == 0 ? .deny : .allow,
+                                                   reason: i % 10 == 0 ? "out_of_scope" : nil, durationMs: 3, result: .ok,
+                                                   args: "{\"repo\":\"acme/widgets\",\"issue\":\(i % 5000)}")
+                               }, now: now)
+        }
+        return (secret, agent.id, ms)
+    }
+}
+
+/// The benchmark's one mapping to a store backend: its synthetic stores are SQLite files written
+/// by SQLite's bulk loader (which skips the per-item rule checks); the measurements open them
+/// through the backend, as the product does.
+enum BenchStore {
+    static func backend(_ path: String) -> any StoreBackend { SQLiteBackend(path: path) }
+    /// `prune`'s batch size on this backend.
+    static let pruneBatch = SQLiteStore.pruneBatch
 }

@@ -3,6 +3,7 @@ import Glibc
 import NcursesTerminal
 import TerminalUI
 import WardenDashboard
+import WardenSystem
 
 /// Bytes the real ncurses backend writes for a full frame vs a frame where one row changed:
 /// a child (`warden-bench --pty-child STORE`) draws on a pseudo-terminal, the parent counts
@@ -19,8 +20,8 @@ enum TerminalBytesBench {
         var phases: [Int] = []
         var current = 0
         var pending = ""
-        let deadline = monoNanos() + 120_000_000_000
-        while phases.count < 4 && monoNanos() < deadline {
+        let deadline = MonotonicClock.nanos() + 120_000_000_000
+        while phases.count < 4 && MonotonicClock.nanos() < deadline {
             var fds = [pollfd(fd: pty.master, events: Int16(POLLIN), revents: 0), pollfd(fd: fromChild, events: Int16(POLLIN), revents: 0)]
             guard poll(&fds, 2, 1000) > 0 else {
                 if !child.isRunning { break }
@@ -62,7 +63,7 @@ enum TerminalBytesBench {
     static func child(path: String) -> Int32 {
         func say(_ s: String) { FileHandle.standardError.write(Data((s + "\n").utf8)) }
         do {
-            let h = try DashboardHarness(path: path, now: wallMillis())
+            let h = try DashboardHarness(path: path, now: WallClock.now())
             let full = h.previous
             var oneRow = full
             // Change one row of the list: new text in the row's own style.

@@ -1,7 +1,8 @@
 import Foundation
 import Glibc
+import WardenSystem
 
-// warden-bench: builds a deterministic synthetic store and measures the figures of issue 7.
+// warden-bench: builds a deterministic synthetic store and measures the figures BENCHMARKS.md reports.
 // `warden-bench [--size S|M|L] [--json] [--out FILE] [--quick] [--seed N] [--only a,b] [--keep]`
 
 let usage = """
@@ -23,14 +24,14 @@ enum Section: String, CaseIterable {
         switch self {
         case .first: return "First frame (open the store, first snapshot, first frame of each view; 120×40)"
         case .keys: return "Keystroke to frame (update + view + diff)"
-        case .authorize: return "authorize in-process (SQLiteStore.authorize)"
+        case .authorize: return "authorize in-process (the proxy's gate connection)"
         case .live: return "Frame time while a writer appends 500 calls/s and heartbeats"
         case .cli: return "authorize through the CLI"
         case .dashboard: return "The dashboard process (warden --db STORE on a pty)"
         case .terminal: return "Bytes written to the terminal (real ncurses backend on a pty, xterm-256color)"
         case .revoke: return "Cascade revocation (fresh store each run)"
-        case .ingest: return "NDJSON ingest (IngestBenchmark)"
-        case .proxy: return "MCP proxy added latency (ProxyBenchmark, echo server)"
+        case .ingest: return "NDJSON ingest (warden ingest end to end, and the store alone)"
+        case .proxy: return "MCP proxy added latency (echo server, direct and through the proxy)"
         case .prune: return "Decisions during `store prune` (own store of old calls; pruner on its own thread)"
         }
     }
@@ -93,7 +94,7 @@ var failures: [(Section, String)] = []
 var skipped: [(Section, String)] = []
 
 note("warden-bench --size \(size.rawValue)\(quick ? " --quick" : ""): building the synthetic store (\(size.agents) agents, \(size.calls) calls, seed \(seed))")
-let buildNow = wallMillis()
+let buildNow = WallClock.now()
 let (fleet, genMs) = timed { SyntheticFleet(agents: size.agents, calls: size.calls, principals: size.principals, seed: seed, now: buildNow) }
 let buildMs: Double
 do {
@@ -138,7 +139,7 @@ let r = (first: quick ? 3 : [BenchSize.S: 10, .M: 7, .L: 5][size]!,
 
 // The dashboard process first, on the store as built: its synthetic instances heartbeat
 // "now", so minutes later most are stale and each stale one with live credentials becomes a
-// finding (80k findings become 200k, ~45 MB more), which is not the shape being measured.
+// finding (several times the findings, and their memory), which is not the shape being measured.
 if let warden {
     section(.dashboard) { try DashboardProcessBench.run(warden: warden, path: storePath, home: home, idleSeconds: quick ? 3 : 10) }
 } else { skip(.dashboard, "no warden binary next to warden-bench") }
@@ -155,9 +156,9 @@ if let warden {
 section(.live) { try LiveFrameBench.run(path: storePath, fleet: fleet, seconds: r.live, minFrames: quick ? 10 : 20) }
 section(.terminal) { try TerminalBytesBench.run(path: storePath, home: home) }
 section(.revoke) { try RevokeBench.run(folder: folder, agents: quick ? 2_000 : 10_000, repeats: quick ? 2 : 5) }
-section(.ingest) { try IngestProxyBench.ingest(events: quick ? 5_000 : size.ingestEvents) }
+section(.ingest) { try IngestBench.run(events: quick ? 5_000 : size.ingestEvents) }
 if let testServer {
-    section(.proxy) { try IngestProxyBench.proxy(server: testServer, calls: quick ? 200 : 2_000) }
+    section(.proxy) { try ProxyBench.run(server: testServer, calls: quick ? 200 : 2_000) }
 } else { skip(.proxy, "no warden-test-mcp-server next to warden-bench") }
 section(.prune) { try PruneBench.run(folder: folder, rows: pruneRows ?? (quick ? 20_000 : 1_000_000)) }
 

@@ -1,6 +1,7 @@
 import Foundation
 import WardenCore
 import WardenStore
+import WardenSystem
 
 /// Parses, dispatches, and maps every failure to its exit code:
 /// 0 success, 1 usage error, 2 runtime error, 3 authorization denied.
@@ -30,7 +31,7 @@ enum CLI {
             if (globals.theme != nil || globals.readOnly) && !inv.command.opensDashboard {
                 return usageFailure(UsageError("--theme and --read-only apply to the dashboard (`warden` alone or `warden demo`)", command: inv.command))
             }
-            let ctx = Context(globals: globals, environment: environment, now: Clock.now())
+            let ctx = Context(globals: globals, environment: environment, now: WallClock.now())
             do {
                 let code = try inv.command.run(inv, ctx)
                 Stdio.flush()
@@ -76,14 +77,6 @@ enum CLI {
         Stdio.error("warden: \(message)\n")
     }
 }
-
-/// The real clock, read once per run.
-enum Clock {
-    static func now() -> Timestamp {
-        Timestamp((Date().timeIntervalSince1970 * 1000).rounded(.down))
-    }
-}
-
 /// Help pages generated from the command table.
 enum Help {
     static func top() -> String {

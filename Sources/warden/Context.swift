@@ -58,14 +58,26 @@ final class Context: @unchecked Sendable {
         Mutation(operatorName: operatorName, now: now, reason: reason)
     }
 
-    /// Where the store lives: `--db`, else the environment (see `StoreLocation.resolve`).
-    var storeLocation: StoreLocation { StoreLocation.resolve(flag: globals.db, environment: environment) }
+    /// The config file, read at most once per run (and only by commands that need it).
+    private var loadedSettings: Settings?
+
+    func settings() throws -> Settings {
+        if let loadedSettings { return loadedSettings }
+        let s = try Settings.load(environment: environment)
+        loadedSettings = s
+        return s
+    }
+
+    /// Where the store lives: `--db`, else `$WARDEN_DB`, else the config file's `db`.
+    var storeLocation: StoreLocation {
+        get throws { try StoreLocation.resolve(flag: globals.db, environment: environment) { try settings().store.db } }
+    }
 
     /// The location as `--db` takes it (a file path for SQLite).
-    var storePath: String { storeLocation.description }
+    var storePath: String { get throws { try storeLocation.description } }
 
     /// The backend at the store's location.
-    var storeBackend: any StoreBackend { StoreAccess.backend(storeLocation) }
+    var storeBackend: any StoreBackend { get throws { StoreAccess.backend(try storeLocation) } }
 
     /// Opens the existing store; read commands open it read-only.
     func openStore(readOnly: Bool) throws -> any FleetStore {
@@ -77,6 +89,12 @@ final class Context: @unchecked Sendable {
 struct RuntimeError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
+}
+
+/// Ends the run with a code after output was written, with a message for stderr.
+struct Exit: Error {
+    let code: Int32
+    let message: String
 }
 
 /// Who is acting: `--operator`, else `$WARDEN_OPERATOR`, else the config file's `operator`,

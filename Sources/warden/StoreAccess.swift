@@ -10,9 +10,4 @@ enum StoreAccess {
         case .sqlite(let path): return SQLiteBackend(path: path)
         }
     }
-
-    /// Why another user could rewrite the store (file, folder, -wal, -shm), each with its fix.
-    static func permissionProblems(path: String) -> [String] {
-        StorePermissions.check(storePath: path).map(\.description)
-    }
 }

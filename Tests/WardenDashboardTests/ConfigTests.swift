@@ -1,11 +1,12 @@
 import Testing
 import TerminalUI
+import WardenConfig
 import WardenCore
 @testable import WardenDashboard
 
 @Suite struct ConfigTests {
     @Test func emptyFileGivesDefaults() throws {
-        let c = try DashboardConfig.parse("", file: "config")
+        let c = try parseDashboardConfig("", file: "config")
         #expect(c.theme == nil && c.refreshMs == 250 && c.environment == nil && c.environmentColor == nil)
         #expect(!c.readOnly && c.operatorName == nil && c.policy == Policy.standard)
         #expect(c.keyMap.bindings == KeyMap.defaults.bindings)
@@ -30,7 +31,7 @@ import WardenCore
         policy.retain_instances = 2d
         \tkey.quit\t=\tQ
         """
-        let c = try DashboardConfig.parse(text, file: "config")
+        let c = try parseDashboardConfig(text, file: "config")
         #expect(c.theme == "solarized-dark")
         #expect(c.refreshMs == 500)
         #expect(c.environment == "prod eu-west")
@@ -43,26 +44,26 @@ import WardenCore
     }
 
     @Test func asciiForcesTheASCIIGlyphs() throws {
-        #expect(try DashboardConfig.parse("", file: "config").ascii == false)
-        #expect(try DashboardConfig.parse("ascii = true\n", file: "config").ascii == true)
-        #expect(throws: FileError.self) { try DashboardConfig.parse("ascii = yes\n", file: "config") }
+        #expect(try parseDashboardConfig("", file: "config").ascii == false)
+        #expect(try parseDashboardConfig("ascii = true\n", file: "config").ascii == true)
+        #expect(throws: FileError.self) { try parseDashboardConfig("ascii = yes\n", file: "config") }
     }
 
     @Test func crlfConfig() throws {
-        let c = try DashboardConfig.parse("theme = light\r\nrefresh_ms = 100\r\n", file: "config")
+        let c = try parseDashboardConfig("theme = light\r\nrefresh_ms = 100\r\n", file: "config")
         #expect(c.theme == "light" && c.refreshMs == 100)
-        #expect(try DashboardConfig.parse("environment_color = 33\r\n", file: "c").environmentColor == .ansi(33))
+        #expect(try parseDashboardConfig("environment_color = 33\r\n", file: "c").environmentColor == .ansi(33))
     }
 
     @Test func keyRemapRebindsAndFreesTheOldKey() throws {
-        let c = try DashboardConfig.parse("key.revoke = X\n", file: "config")
+        let c = try parseDashboardConfig("key.revoke = X\n", file: "config")
         #expect(c.keyMap.bindings[.revoke] == [.char("X")])
         #expect(c.keyMap.action(for: .char("X"), readOnly: false) == .revoke)
         #expect(c.keyMap.action(for: .char("x"), readOnly: false) == nil)
         #expect(c.keyMap.action(for: .char("X"), readOnly: true) == nil)
         #expect(c.keyMap.keyName(.revoke) == "X")
         // Taking another action's key moves it; the old owner keeps its other keys.
-        let moved = try DashboardConfig.parse("key.filter = q, ctrl-f\nkey.narrow = x\n", file: "config")
+        let moved = try parseDashboardConfig("key.filter = q, ctrl-f\nkey.narrow = x\n", file: "config")
         #expect(moved.keyMap.action(for: .char("q"), readOnly: false) == .filter)
         #expect(moved.keyMap.action(for: .ctrl("f"), readOnly: false) == .filter)
         #expect(moved.keyMap.action(for: .char("/"), readOnly: false) == nil)
@@ -70,7 +71,7 @@ import WardenCore
         #expect(moved.keyMap.action(for: .char("x"), readOnly: false) == .narrow)
         #expect(moved.keyMap.action(for: .char("n"), readOnly: false) == nil)
         // Named keys, duplicates dropped, `hash` and `comma` for the characters the format uses.
-        let named = try DashboardConfig.parse("key.help = F1, f1, hash\nkey.top = Home, comma\nkey.up = ctrl-p, UP\n", file: "c")
+        let named = try parseDashboardConfig("key.help = F1, f1, hash\nkey.top = Home, comma\nkey.up = ctrl-p, UP\n", file: "c")
         #expect(named.keyMap.bindings[.help] == [.function(1), .char("#")])
         #expect(named.keyMap.bindings[.top] == [.home, .char(",")])
         #expect(named.keyMap.bindings[.up] == [.ctrl("p"), .up])
@@ -108,13 +109,13 @@ import WardenCore
         ("a\u{0}b = 1", 1, "unknown setting 'a␀b'"),
     ]) func errorsNameFileAndLine(text: String, line: Int, message: String) {
         #expect(throws: FileError(file: "/home/a/.config/warden/config", line: line, message: message)) {
-            try DashboardConfig.parse(text, file: "/home/a/.config/warden/config")
+            try parseDashboardConfig(text, file: "/home/a/.config/warden/config")
         }
     }
 
     @Test func configPath() {
-        #expect(DashboardConfig.path(environment: ["XDG_CONFIG_HOME": "/x", "HOME": "/h"]) == "/x/warden/config")
-        #expect(DashboardConfig.path(environment: ["HOME": "/h"]) == "/h/.config/warden/config")
+        #expect(ConfigFile.path(environment: ["XDG_CONFIG_HOME": "/x", "HOME": "/h"]) == "/x/warden/config")
+        #expect(ConfigFile.path(environment: ["HOME": "/h"]) == "/h/.config/warden/config")
     }
 
     @Test func keyNames() {
@@ -128,4 +129,13 @@ import WardenCore
             #expect(KeyNames.parse(bad) == nil, "\(bad)")
         }
     }
+}
+
+/// The dashboard's settings from a config file's text, read as the CLI reads them: the
+/// dashboard's keys and the policy's.
+func parseDashboardConfig(_ text: String, file: String) throws(FileError) -> DashboardConfig {
+    let f = try ConfigFile.parse(text, path: file, sections: [DashboardConfig.self, PolicySection.self])
+    var c = try f.section(DashboardConfig.self)
+    c.policy = try f.section(PolicySection.self).policy
+    return c
 }

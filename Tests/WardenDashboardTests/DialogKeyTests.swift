@@ -8,7 +8,7 @@ import WardenStore
 struct DialogKeyTests {
     func remapped(_ config: String) throws -> DashboardState {
         var s = Fixture.state()
-        s.keyMap = try DashboardConfig.parse(config, file: "config").keyMap
+        s.keyMap = try parseDashboardConfig(config, file: "config").keyMap
         return s
     }
 

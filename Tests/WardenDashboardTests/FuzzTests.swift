@@ -1,4 +1,5 @@
 import Testing
+import WardenConfig
 import WardenCore
 import TerminalUI
 @testable import WardenDashboard
@@ -182,7 +183,7 @@ func checkError(_ error: FileError, file: String, text: String) -> String? {
         for n in 0..<Self.configCases {
             let text = fuzz.text()
             do {
-                let c = try DashboardConfig.parse(text, file: "config")
+                let c = try parseDashboardConfig(text, file: "config")
                 parsed += 1
                 if !(50...60_000).contains(c.refreshMs) { failures.append("case \(n): refresh_ms \(c.refreshMs)") }
                 if c.policy.maxDepth <= 0 || c.policy.maxCredentialTTLMs <= 0 || c.policy.staleInstanceMs <= 0 || c.policy.unusedScopeMs <= 0 {

@@ -24,12 +24,12 @@ struct HeaderTests {
     }
 
     @Test func deniedPerMinuteProratesWhatAFullCallWindowMisses() {
-        // A full window of calls, one denied every 10 ms, covering only the last 50 s; the
+        // A full window of calls, all denied, evenly covering only the last 50 s; the
         // per-minute counts say how many denials came before it.
         let now = Fixture.now  // 20 s into its minute
         let n = SnapshotLoader.callWindow
         let calls = (0..<n).map { k in
-            ToolCall(seq: Int64(k + 1), at: now - Int64(n - k) * 10, agentID: Fixture.id("triage-bot"), server: "github",
+            ToolCall(seq: Int64(k + 1), at: now - Int64(n - k) * 50_000 / Int64(n), agentID: Fixture.id("triage-bot"), server: "github",
                      tool: "get_issue", decision: .deny, reason: "out_of_scope")
         }
         let minute = now / 60_000
@@ -38,8 +38,8 @@ struct HeaderTests {
         let snap = FleetSnapshot(trustDomain: "acme.example", principals: Fixture.principals, agents: Fixture.agents,
                                  credentials: [], instances: [], calls: calls, minutes: minutes, audit: [],
                                  auditState: nil, counter: 1, loadedAt: now)
-        // 5,000 seen in the last 50 s, plus 10 s of the previous minute's 6,000 (100 a second).
-        #expect(snap.index.deniedLast60s(now: now) == 6_000)
+        // The window's n seen in the last 50 s, plus 10 s of the previous minute's 6,000 (100 a second).
+        #expect(snap.index.deniedLast60s(now: now) == n + 1_000)
         // Without a full window the calls alone count.
         var few = snap
         few.calls = Array(calls.suffix(100))

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TerminalUI
+import WardenConfig
 import WardenCore
 import WardenStore
 import WardenTestSupport
@@ -173,10 +174,10 @@ struct HelpTests {
     }
 
     @Test func mouseSettingParses() throws {
-        #expect(try DashboardConfig.parse("mouse = false\n", file: "c").mouse == false)
-        #expect(try DashboardConfig.parse("", file: "c").mouse == true)
+        #expect(try parseDashboardConfig("mouse = false\n", file: "c").mouse == false)
+        #expect(try parseDashboardConfig("", file: "c").mouse == true)
         #expect(throws: FileError(file: "c", line: 2, message: "mouse must be true or false")) {
-            try DashboardConfig.parse("theme = dracula\nmouse = off\n", file: "c")
+            try parseDashboardConfig("theme = dracula\nmouse = off\n", file: "c")
         }
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TerminalUI
+import WardenConfig
 import WardenTestSupport
 @testable import WardenDashboard
 
@@ -34,7 +35,7 @@ func readShipped(_ name: String) throws -> String {
         let text = try readShipped(name)
         var counts: [String: Int] = [:]
         for line in text.split(separator: "\n") {
-            let code = ThemeParser.stripComment(line)
+            let code = FileText.stripComment(line)
             guard let eq = code.firstIndex(of: "=") else { continue }
             counts[code[..<eq].trimmingCharacters, default: 0] += 1
         }

@@ -28,5 +28,9 @@ struct BenchSmokeTests {
         #expect(stdout.contains("warden-bench --size S --quick"), "\(stdout)")
         #expect(stdout.contains("open store → first frame"), "\(stdout)")
         #expect(stdout.contains("targets:"), "\(stdout)")
+        // The ingest and proxy benchmarks live in warden-bench alone: their sections ran.
+        #expect(stdout.contains("NDJSON ingest (warden ingest pipeline"), "\(stdout)")
+        #expect(stdout.contains("the store alone"), "\(stdout)")
+        #expect(stdout.contains("mcp-proxy added latency per tools/call"), "\(stdout)")
     }
 }

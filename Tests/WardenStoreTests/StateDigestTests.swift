@@ -132,7 +132,7 @@ struct StateDigestTests {
         chmod(path, 0o600)
         var r = AuditRecord(seq: 1, at: 1, operatorName: "old", action: "agent.register", target: "spiffe://acme.example/agent/x/0001",
                             before: nil, after: "{}", reason: nil, prevHash: AuditRecord.genesisHash, hash: "")
-        r.hash = SQLiteStore.chainHash(r)
+        r.hash = AuditJournal.chainHash(r)
         #expect(Self.foreign(path, "INSERT INTO audit VALUES (1, 1, 'old', 'agent.register', '\(r.target)', NULL, '{}', NULL, '\(r.prevHash)', '\(r.hash)')") == nil)
         let s = try SQLiteStore.open(path: path)
         #expect(try s.schemaVersion().file == Migrations.latest)

@@ -1,11 +1,15 @@
 /// Computes findings from a fleet at a moment. Pure: everything comes in as values.
 public enum FindingsEngine {
+    /// How many recent tool calls the call-based findings (shared credentials, use after revoke,
+    /// unregistered callers) look at: the one window of the CLI, the dashboard and the bench.
+    public static let callWindow = 10_000
+
     public struct Input: Sendable {
         public var principals: [Principal]
         public var agents: [Agent]
         public var credentials: [Credential]
         public var instances: Chunked<Instance>
-        /// Recent tool calls (any order).
+        /// Recent tool calls (any order): the last `callWindow` of them.
         public var calls: [ToolCall]
         /// Tools each agent used with an allow decision within the policy's unused-scope window,
         /// as `server/tool`. Agents missing here used nothing.

@@ -1,6 +1,5 @@
 import TerminalUI
 import WardenCore
-import WardenStore
 
 /// The dangerous actions: revoke (`x`) and narrow (`n`). Each dialog is bound to the ID it
 /// opened on; the rows may move beneath it.

@@ -1,6 +1,5 @@
 import TerminalUI
 import WardenCore
-import WardenStore
 
 /// Everything that can happen to the dashboard.
 public enum Msg: Sendable {

@@ -1,6 +1,5 @@
 import TerminalUI
 import WardenCore
-import WardenStore
 
 /// Moving around: selection, paging, the tree's expand and collapse, the mouse.
 enum Navigation {

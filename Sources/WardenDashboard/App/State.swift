@@ -1,6 +1,5 @@
 import TerminalUI
 import WardenCore
-import WardenStore
 
 /// A row in the Tree view: a principal or an agent, by index into the snapshot.
 public enum TreeNode: Hashable, Sendable {

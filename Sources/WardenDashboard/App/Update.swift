@@ -1,6 +1,5 @@
 import TerminalUI
 import WardenCore
-import WardenStore
 
 /// The whole behaviour of the dashboard: a pure function of state and message.
 public enum Update {

@@ -7,7 +7,7 @@ import WardenStore
 ///
 /// The first load comes in two steps so the first frame never waits for the whole store: the
 /// tree (principals and agents) first, marked `pending` for the rest; the next load brings
-/// credentials, instances, activity and the journal (at 100k agents: 0.4 s, then 2 s more).
+/// credentials, instances, activity and the journal (BENCHMARKS.md has the times).
 public final class SnapshotLoader {
     let store: FleetStore
     private var snap: FleetSnapshot?
@@ -26,8 +26,9 @@ public final class SnapshotLoader {
     /// agents and credentials), besides after every new journal record. An edit behind Warden's
     /// back stamps no row version, so only this recheck can notice it.
     public static let stateRecheckMs: Int64 = 60_000
-    /// Recent calls kept in memory for the Calls view and per-agent detail.
-    public static let callWindow = 5_000
+    /// Recent calls kept in memory for the Calls view, per-agent detail and the findings, which
+    /// look at exactly their window of calls.
+    public static let callWindow = FindingsEngine.callWindow
     public static let auditWindow = 2_000
 
     public init(store: FleetStore) { self.store = store }
@@ -35,7 +36,7 @@ public final class SnapshotLoader {
     /// A new snapshot if the store changed since the last one (or `force`), else nil. While
     /// the returned snapshot has `pending` parts, load again at once for the rest.
     public func load(now: Timestamp, force: Bool = false) throws(StoreError) -> FleetSnapshot? {
-        let counter = try store.changeCounter()
+        let counter = try store.changeSignal()
         if !force, let snap, snap.counter == counter, snap.pending.isEmpty { return nil }
         guard var s = snap else { return try loadTree(now: now, counter: counter) }
         var parts: SnapshotParts = []
@@ -50,8 +51,8 @@ public final class SnapshotLoader {
             _ = Self.upsert(rows.principals.map(DisplayText.clip), into: &s.principals, positions: &principalPos) { $0.id }
             _ = Self.upsert(rows.agents.map(DisplayText.clip), into: &s.agents, positions: &agentPos) { $0.id }
         }
-        // Agent IDs in credentials and instances share the agent's own string: at 100k agents,
-        // half a million copies of the same IDs are 40 MB.
+        // Agent IDs in credentials and instances share the agent's own string: a large fleet
+        // would otherwise hold several copies of every ID.
         let forest = s.index.forest
         func shared(_ id: String) -> String { forest.index[id].map { forest.agents[$0].id } ?? id }
         func sharedMinute(_ m: CallMinute) -> CallMinute {
@@ -189,7 +190,7 @@ public final class SnapshotLoader {
     /// Replaces rows with the same ID in place (their position is their order in the tree) and
     /// appends new ones. The first load takes the rows as they come and leaves `positions`
     /// empty; they are built here, once, the first time a later load brings rows of that kind
-    /// (hashing 600,000 IDs is a second at 100k agents: not worth it before the first frame).
+    /// (hashing every ID of a large store is too slow to do before the first frame).
     static func upsert<T, A: RangeReplaceableCollection & MutableCollection>(
         _ rows: [T], into array: inout A, positions: inout [String: Int], id: (T) -> String
     ) -> (updated: [Int], appended: Bool) where A.Element == T, A.Index == Int {

@@ -3,6 +3,7 @@ import NcursesTerminal
 import TerminalUI
 import WardenCore
 import WardenStore
+import WardenSystem
 
 /// Runs the dashboard in the terminal: keys and resizes become messages, `update` decides,
 /// the runner does store work on its own thread, and only changed cells are drawn.

@@ -1,6 +1,7 @@
 import Foundation
 import WardenCore
 import WardenStore
+import WardenSystem
 
 /// Performs effects off the input path, on its own thread with its own store connection, and
 /// answers with messages. Also polls the store's change counter every `refreshMs` and sends a

@@ -1,4 +1,5 @@
 import Foundation
+import WardenSystem
 
 /// A thread-safe queue between the UI thread and the effect runner.
 final class Mailbox<T: Sendable>: @unchecked Sendable {
@@ -29,14 +30,5 @@ final class Mailbox<T: Sendable>: @unchecked Sendable {
         let out = items
         items.removeAll(keepingCapacity: true)
         return out
-    }
-}
-
-/// Wall-clock milliseconds (the runtime's only clock; `update` gets time from messages).
-enum WallClock {
-    static func now() -> Int64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
     }
 }

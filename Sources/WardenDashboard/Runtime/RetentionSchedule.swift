@@ -13,7 +13,7 @@ struct RetentionSchedule {
     func isDue(now: Timestamp) -> Bool { now - last >= Self.periodMs }
 
     /// Prunes when due (and the store is writable); nil when it did not run.
-    mutating func runIfDue(_ store: FleetStore, policy: Policy, now: Timestamp) throws(StoreError) -> PruneCounts? {
+    mutating func runIfDue(_ store: any FleetReader & OperatorActions, policy: Policy, now: Timestamp) throws(StoreError) -> PruneCounts? {
         guard isDue(now: now), !store.isReadOnly else { return nil }
         last = now
         return try store.prune(callsBefore: now - policy.retainCallsMs,

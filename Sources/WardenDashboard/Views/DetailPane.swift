@@ -1,6 +1,5 @@
 import TerminalUI
 import WardenCore
-import WardenStore
 
 /// The detail pane: everything about the selection, and the details of agents, credentials
 /// and principals that several views show.

@@ -1,6 +1,5 @@
 import TerminalUI
 import WardenCore
-import WardenStore
 
 /// The main list pane: the current view's title, count and rows. Only visible rows are built.
 enum Lists {

@@ -1,6 +1,5 @@
 import TerminalUI
 import WardenCore
-import WardenStore
 
 /// `?`: every binding (generated from the key map), what each symbol means, the `:`
 /// commands, the filter syntax and the mouse. Scrolls when the screen is too small for it.

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import WardenSystem
 
 /// The MCP server, started with posix_spawnp: its stdin and stdout are pipes to the proxy, its
 /// stderr is the proxy's own (passes through untouched). Signal dispositions the proxy changed

@@ -18,7 +18,7 @@ final class Gatekeeper: @unchecked Sendable {
     /// Said when the store could not answer even after retries. Never an allow.
     static let storeUnavailable = "store_unavailable"
 
-    private let store: FleetStore
+    private let store: any CredentialGate
     private let secret: String
     private let clock: @Sendable () -> Timestamp
     private let lock = NSLock()
@@ -26,7 +26,7 @@ final class Gatekeeper: @unchecked Sendable {
     /// a checkpoint, a transient I/O error): about 1.5 s in all, then deny.
     private let backoffMs: [UInt32]
 
-    init(store: FleetStore, secret: String, clock: @escaping @Sendable () -> Timestamp,
+    init(store: any CredentialGate, secret: String, clock: @escaping @Sendable () -> Timestamp,
          backoffMs: [UInt32] = [10, 20, 50, 100, 200, 400, 700]) {
         self.store = store
         self.secret = secret

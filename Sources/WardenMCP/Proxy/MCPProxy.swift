@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import WardenCore
 import WardenStore
+import WardenSystem
 
 /// Everything one proxy run needs.
 public struct MCPProxyConfiguration: Sendable {
@@ -25,7 +26,7 @@ public struct MCPProxyConfiguration: Sendable {
     /// After the client closes stdin, how long the server gets to exit before SIGTERM (then SIGKILL).
     public var shutdownGraceSeconds: Double = 10
     /// Wall-clock milliseconds: authorization time and record times.
-    public var clock: @Sendable () -> Timestamp = SystemClock.now
+    public var clock: @Sendable () -> Timestamp = WallClock.now
     /// The client side: where requests come from and answers go.
     public var input: Int32 = 0
     public var output: Int32 = 1
@@ -64,7 +65,7 @@ public enum MCPProxy {
         signal(SIGPIPE, SIG_IGN)
 
         // Two connections: one decides (on the relay path), one records (in the background).
-        let gateStore: any FleetStore, recordStore: any FleetStore
+        let gateStore: any CredentialGate, recordStore: any IngestStore
         do {
             gateStore = try cfg.store.open(for: .gate)
             recordStore = try cfg.store.open(for: .ingest)
@@ -137,7 +138,7 @@ public enum MCPProxy {
 
         // Server → client.
         let serverThread = Thread {
-            LineReader(fd: child.stdoutFD).run { relay.handleServer($0) }
+            RelayLineReader(fd: child.stdoutFD).run { relay.handleServer($0) }
             serverDone.signal()
         }
         serverThread.name = "warden-mcp-server-reader"
@@ -146,7 +147,7 @@ public enum MCPProxy {
         // Client → server. At the client's EOF, close the server's stdin and give it time to exit.
         let grace = cfg.shutdownGraceSeconds
         let clientThread = Thread {
-            let reader = LineReader(fd: cfg.input, wakeFD: wake.read)
+            let reader = RelayLineReader(fd: cfg.input, wakeFD: wake.read)
             reader.run { relay.handleClient($0) }
             if !reader.woken {
                 child.closeStdin()

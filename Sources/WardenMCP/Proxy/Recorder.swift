@@ -1,12 +1,13 @@
 import Foundation
 import WardenCore
 import WardenStore
+import WardenSystem
 
 /// Writes tool calls and instance events off the relay path: the relay only appends to a
 /// queue; a background thread with its own store connection writes whatever has gathered in
 /// one transaction, and sends the instance heartbeat on schedule. `stop()` flushes everything.
 final class Recorder: @unchecked Sendable {
-    private let store: FleetStore
+    private let store: any ActivityRecording
     private let clock: @Sendable () -> Timestamp
     private let instanceID: String
     private let heartbeatNanos: UInt64
@@ -19,7 +20,7 @@ final class Recorder: @unchecked Sendable {
     /// How long `stop()` keeps retrying a store that fails before giving up (and saying so).
     private let flushDeadlineNanos: UInt64 = 15_000_000_000
 
-    init(store: FleetStore, instanceID: String, heartbeatSeconds: Double, clock: @escaping @Sendable () -> Timestamp) {
+    init(store: any ActivityRecording, instanceID: String, heartbeatSeconds: Double, clock: @escaping @Sendable () -> Timestamp) {
         self.store = store
         self.instanceID = instanceID
         self.heartbeatNanos = UInt64(max(0.05, heartbeatSeconds) * 1e9)
@@ -56,18 +57,18 @@ final class Recorder: @unchecked Sendable {
     }
 
     private func loop() {
-        var nextBeat = Monotonic.nanos() + heartbeatNanos
+        var nextBeat = MonotonicClock.nanos() + heartbeatNanos
         var stopDeadline: UInt64?
         while true {
             cond.lock()
             while calls.isEmpty && events.isEmpty && !stopping {
-                let now = Monotonic.nanos()
+                let now = MonotonicClock.nanos()
                 if now >= nextBeat { break }
                 _ = cond.wait(until: Date(timeIntervalSinceNow: Double(nextBeat - now) / 1e9))
             }
-            if Monotonic.nanos() >= nextBeat && !stopping {
+            if MonotonicClock.nanos() >= nextBeat && !stopping {
                 events.append(.heartbeat(instanceID: instanceID, at: clock()))
-                nextBeat = Monotonic.nanos() + heartbeatNanos
+                nextBeat = MonotonicClock.nanos() + heartbeatNanos
             }
             let batchCalls = calls, batchEvents = events
             calls.removeAll(keepingCapacity: true)
@@ -75,10 +76,10 @@ final class Recorder: @unchecked Sendable {
             let ending = stopping
             cond.unlock()
 
-            if ending && stopDeadline == nil { stopDeadline = Monotonic.nanos() + flushDeadlineNanos }
+            if ending && stopDeadline == nil { stopDeadline = MonotonicClock.nanos() + flushDeadlineNanos }
             let ok = write(batchCalls, batchEvents)
             if !ok {
-                if let d = stopDeadline, Monotonic.nanos() > d {
+                if let d = stopDeadline, MonotonicClock.nanos() > d {
                     warn("gave up writing \(batchCalls.count) tool \(batchCalls.count == 1 ? "call" : "calls") and \(batchEvents.count) instance \(batchEvents.count == 1 ? "event" : "events") to the store")
                 } else {
                     // Put them back in front of anything newer and try again shortly.

@@ -1,6 +1,7 @@
 import Foundation
 import WardenCore
 import WardenStore
+import WardenSystem
 
 /// The two directions of the relay. Every line either way is read once, strictly; a line that
 /// cannot be read so is never relayed. `tools/call` requests are decided before they can reach
@@ -9,7 +10,7 @@ import WardenStore
 /// carrying a `tools` array (drop tools the identity may not use, whether or not a `tools/list`
 /// asked for it).
 ///
-/// Why this closes the parser differential (issue 11): the proxy decides on its reading and
+/// Why this closes the parser differential: the proxy decides on its reading and
 /// forwards the original bytes, so it must be certain the server reads those bytes the same
 /// way. It forwards only a line that (1) contains no CR except one just before its LF, so a
 /// reader splitting on LF and one with universal newlines (the Python SDK) see the same single
@@ -108,12 +109,12 @@ final class Relay: @unchecked Sendable {
         case drop
     }
 
-    func handleClient(_ event: LineReader.Event) {
+    func handleClient(_ event: RelayLineReader.Event) {
         switch event {
         case .line(let line):
             handleClientLine(line)
         case .oversized(_, let final):
-            if final { refuseUnreadable("message longer than \(LineReader.defaultMaxLine >> 20) MiB") }
+            if final { refuseUnreadable("message longer than \(RelayLineReader.defaultMaxLine >> 20) MiB") }
         }
     }
 
@@ -239,7 +240,7 @@ final class Relay: @unchecked Sendable {
         }
         let server = serverName
         let at = clock()
-        let start = Monotonic.nanos()
+        let start = MonotonicClock.nanos()
         let verdict = gate.check(server: server, tool: tool)
         let args = ArgumentSummary.make(params?["arguments"], secret: secret)
         let call = PendingCall(at: at, startNanos: start, server: server, tool: tool, args: args,
@@ -258,7 +259,7 @@ final class Relay: @unchecked Sendable {
         let reason = verdict.reason ?? Authorization.Reason.outOfScope.rawValue
         recorder.record(ToolCall(at: at, agentID: call.agentID, instanceID: instanceID, credentialID: call.credentialID,
                                  server: server, tool: tool, decision: .deny, reason: reason,
-                                 durationMs: Int64((Monotonic.nanos() - start) / 1_000_000), result: .error, args: args))
+                                 durationMs: Int64((MonotonicClock.nanos() - start) / 1_000_000), result: .error, args: args))
         guard let id else { return .drop }
         return .answer(JSONRPC.denied(id: id, reason: reason, serverTool: server + "/" + tool))
     }
@@ -266,7 +267,7 @@ final class Relay: @unchecked Sendable {
     private func finish(_ call: PendingCall, result: ToolCall.Result?) {
         recorder.record(ToolCall(at: call.at, agentID: call.agentID, instanceID: instanceID, credentialID: call.credentialID,
                                  server: call.server, tool: call.tool, decision: .allow, reason: nil,
-                                 durationMs: Int64((Monotonic.nanos() - call.startNanos) / 1_000_000),
+                                 durationMs: Int64((MonotonicClock.nanos() - call.startNanos) / 1_000_000),
                                  result: result, args: call.args))
     }
 
@@ -281,12 +282,12 @@ final class Relay: @unchecked Sendable {
 
     // MARK: Server → client
 
-    func handleServer(_ event: LineReader.Event) {
+    func handleServer(_ event: RelayLineReader.Event) {
         switch event {
         case .line(let line):
             handleServerLine(line)
         case .oversized(_, let final):
-            if final { dropServerLine("a line longer than \(LineReader.defaultMaxLine >> 20) MiB") }
+            if final { dropServerLine("a line longer than \(RelayLineReader.defaultMaxLine >> 20) MiB") }
         }
     }
 

@@ -14,9 +14,10 @@ extension SQLiteStore {
         """
 
     /// Revokes every not-yet-revoked agent below (and including) the target's roots and every
-    /// credential they hold, all stamped `m.now`, one new row version and the target as the
-    /// cause (`revoked_by`), inside the caller's transaction. Returns the same plan `revocationPlan` would have shown.
-    func cascade(_ target: RevocationPlan.Target, _ m: Mutation) throws(StoreError) -> RevocationPlan {
+    /// credential they hold, all with the revocation's stamp and cause (`revoked_by`) and one new
+    /// row version, inside the caller's transaction. Returns the same plan `revocationPlan`
+    /// would have shown (`RuleTransaction.revokeSubtree`).
+    func cascade(_ target: RevocationPlan.Target, _ r: Revocation, liveSince: Timestamp) throws(StoreError) -> RevocationPlan {
         let rootSQL: String, root: String
         switch target {
         case .agent(let id):
@@ -46,7 +47,7 @@ extension SQLiteStore {
         let live = try db.prepare("""
             SELECT count(*) FROM temp.cascade_agents s JOIN instances i ON i.agent_id = s.id
             WHERE i.stopped_at IS NULL AND i.last_heartbeat >= ?
-            """).bind(m.now - Instance.liveWindowMs).first { Int($0.int(0)) } ?? 0
+            """).bind(liveSince).first { Int($0.int(0)) } ?? 0
 
         // One row version for the whole cascade, stamped by the UPDATEs themselves; the per-row
         // version triggers would only stand aside for each of these rows (they fire when a row's
@@ -62,12 +63,12 @@ extension SQLiteStore {
             try db.prepare("""
                 UPDATE agents SET revoked_at = ?1, revoke_reason = ?2, revoked_by = ?3, version = ?4, \(agentDigest)
                 WHERE rowid IN (SELECT rid FROM temp.cascade_agents WHERE revoked IS NULL) AND revoked_at IS NULL
-                """).bind(m.now, m.reason, root, version).run()
+                """).bind(r.at, r.reason, r.cause, version).run()
             let a = db.changes
             try db.prepare("""
                 UPDATE credentials SET revoked_at = ?1, revoked_by = ?2, version = ?3, \(credentialDigest)
                 WHERE rowid IN (SELECT rid FROM temp.cascade_credentials) AND revoked_at IS NULL
-                """).bind(m.now, root, version).run()
+                """).bind(r.at, r.cause, version).run()
             return (a, db.changes)
         }
         try applyDigestSwaps()

@@ -274,48 +274,33 @@ extension SQLiteStore {
                     if StateDigest(bytes: q.blob(2)) != h, rows.count < 1000 { rows.append("\(noun) \(q.string(0))") }
                 }
             }
-            let live = try liveStateDigest()
             let last = try db.prepare("SELECT seq, state_digest FROM audit WHERE state_digest IS NOT NULL ORDER BY seq DESC LIMIT 1")
                 .first { ($0.int(0), StateDigest(hex: $0.string(1))) }
-            let recorded = last?.1 ?? nil
-            // What the journal itself says: a drift Warden found while writing (an unjournaled
-            // change, a re-baseline over changed tables) stays a drift until an operator accepts it.
-            if let found = try db.prepare("""
+            let drift = try db.prepare("""
                 SELECT seq, after FROM audit WHERE action = 'state.drift_detected'
                 AND seq > coalesce((SELECT max(seq) FROM audit WHERE action = 'state.accept_drift'), 0) ORDER BY seq LIMIT 1
-                """).first({ ($0.int(0), $0.optString(1)) }) {
-                let detail = found.1.flatMap { try? JSONParser.parse($0) }?["detail"]?.string ?? "a drift Warden found"
-                return .drifted(sinceRecord: found.0 - 1, rows: rows, detail: detail + " (journaled at record \(found.0))")
-            }
-            // The schema: the columns the digest covers, and no trigger Warden did not make.
-            let governed = try governedColumns()
-            let storedSignature = try db.prepare("SELECT signature FROM governed_state WHERE id = 1").first { $0.string(0) }
-            let declared = try declaredColumns().map(Self.signature)
-            if storedSignature != Self.signature(governed) || (declared != nil && declared != Self.signature(governed)) {
-                return .drifted(sinceRecord: last?.0 ?? 0, rows: rows, detail: "the governed tables' columns were changed outside Warden")
-            }
-            let triggers = try triggerDifferences(governed)
-            if !triggers.foreign.isEmpty || !triggers.altered.isEmpty {
-                let names = (triggers.foreign.map { "\($0) (not Warden's)" } + triggers.altered.map { "\($0) (altered)" }).joined(separator: ", ")
-                return .drifted(sinceRecord: last?.0 ?? 0, rows: rows, detail: "triggers changed outside Warden: \(names)")
-            }
-            if rows.isEmpty, total == live, let recorded, recorded == total {
-                return .consistent(digest: total, record: last?.0)
-            }
-            if rows.isEmpty, total == live, last == nil, total == .zero {
-                return .consistent(digest: total, record: nil)  // a new, empty store
-            }
-            var detail: [String] = []
-            if total != live {
-                detail.append(rows.isEmpty ? "rows were added, removed or rewritten with their hashes (the tables no longer add up to the digest Warden keeps)"
-                                           : "the tables no longer add up to the digest Warden keeps")
-            } else if let recorded, recorded != total {
-                detail.append("changes were made without a journal record")
-            } else if last == nil {
-                detail.append("governed rows exist but no journal record binds them")
-            }
-            return .drifted(sinceRecord: last?.0 ?? 0, rows: rows, detail: detail.joined(separator: "; "))
+                """).first { ($0.int(0), $0.optString(1)) }
+            return StateVerdict.judge(StateFacts(recomputed: total, mismatchedRows: rows, kept: try liveStateDigest(),
+                                                 lastJournaled: last, unacceptedDrift: drift,
+                                                 backendProblem: try schemaProblem()))
         }
+    }
+
+    /// The digest's own machinery changed outside Warden: the columns it covers, or a trigger
+    /// Warden did not make (or made differently).
+    private func schemaProblem() throws(StoreError) -> String? {
+        let governed = try governedColumns()
+        let storedSignature = try db.prepare("SELECT signature FROM governed_state WHERE id = 1").first { $0.string(0) }
+        let declared = try declaredColumns().map(Self.signature)
+        if storedSignature != Self.signature(governed) || (declared != nil && declared != Self.signature(governed)) {
+            return "the governed tables' columns were changed outside Warden"
+        }
+        let triggers = try triggerDifferences(governed)
+        if !triggers.foreign.isEmpty || !triggers.altered.isEmpty {
+            let names = (triggers.foreign.map { "\($0) (not Warden's)" } + triggers.altered.map { "\($0) (altered)" }).joined(separator: ", ")
+            return "triggers changed outside Warden: \(names)"
+        }
+        return nil
     }
 
     /// After an operator has looked into a drift: the tables as they are become the new baseline,

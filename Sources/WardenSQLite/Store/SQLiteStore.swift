@@ -248,11 +248,13 @@ public final class SQLiteStore: FleetStore {
         return t
     }
 
-    public func changeCounter() throws(StoreError) -> Int64 {
+    /// SQLite's `PRAGMA data_version` counts other connections' commits; this connection's own
+    /// are added.
+    public func changeSignal() throws(StoreError) -> Int64 {
         (try db.prepare("PRAGMA data_version").first { $0.int(0) } ?? 0) + localCommits
     }
 
-    /// A write transaction that also counts toward `changeCounter`.
+    /// A write transaction that also counts toward `changeSignal`.
     func write<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
         if isReadOnly { throw .readOnly }
         let r: T

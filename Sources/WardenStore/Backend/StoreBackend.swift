@@ -10,6 +10,10 @@ public protocol StoreBackend: Sendable {
     func create(trustDomain: String) throws(StoreError) -> any FleetStore
     /// A new connection to the existing store, set up for `use`. Callers say `open(for:)`.
     func connect(for use: StoreUse) throws(StoreError) -> any FleetStore
+    /// The backend's own checks of where the store lives, made without a connection (SQLite:
+    /// `permissions` of the file, its folder and its -wal/-shm files); none when there is no
+    /// store there. `warden doctor` prints them first.
+    func healthChecks() -> [HealthCheck]
 }
 
 extension StoreBackend {
@@ -49,7 +53,7 @@ public struct StorePurpose<Store>: Sendable {
 extension StorePurpose {
     public static func operations(readOnly: Bool) -> StorePurpose<any FleetStore> { .init(.operations(readOnly: readOnly), { $0 }) }
     public static func dashboard(readOnly: Bool) -> StorePurpose<any FleetStore> { .init(.dashboard(readOnly: readOnly), { $0 }) }
-    public static var gate: StorePurpose<any FleetStore> { .init(.gate, { $0 }) }
-    public static var ingest: StorePurpose<any FleetStore> { .init(.ingest, { $0 }) }
-    public static var inspect: StorePurpose<any FleetStore> { .init(.inspect, { $0 }) }
+    public static var gate: StorePurpose<any CredentialGate> { .init(.gate, { $0 }) }
+    public static var ingest: StorePurpose<any IngestStore> { .init(.ingest, { $0 }) }
+    public static var inspect: StorePurpose<any StoreDiagnostics> { .init(.inspect, { $0 }) }
 }

@@ -87,7 +87,7 @@ public final class TelemetrySession: @unchecked Sendable {
     }
 }
 
-extension FleetStore {
+extension TelemetryIngest {
     /// Stores that do not take telemetry (test doubles, read-only views) refuse it.
     public func applyTelemetry(_ events: [TelemetryEvent], session: TelemetrySession,
                                atomically: Bool) throws(StoreError) -> TelemetryOutcome {

@@ -25,7 +25,7 @@ enum AgentCommands {
 
     static func list(_ inv: Invocation, _ ctx: Context) throws -> Int32 {
         let store = try ctx.openStore(readOnly: true)
-        let fleet = try FleetSnapshot(store)
+        let fleet = try ScopedForest(store)
         // Listed top-down (every delegator before its delegates), principal by principal.
         let order = fleet.forest.topDownOrder()
         let seen = Set(order)

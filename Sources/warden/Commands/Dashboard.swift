@@ -7,18 +7,17 @@ import WardenStore
 /// `warden` alone: the dashboard on the store. Reads the config file and the theme, then hands
 /// the terminal to WardenDashboard.
 enum DashboardCommand {
-    /// `backend`: the store to show (the demo's); nil → the one `--db` or the environment names.
+    /// `backend`: the store to show (the demo's); nil → the one `--db`, the environment or the
+    /// config file names.
     static func run(globals: GlobalOptions, environment: [String: String], backend: (any StoreBackend)?) -> Int32 {
-        let configPath = DashboardConfig.path(environment: environment)
-        var config = DashboardConfig()
-        if let data = FileManager.default.contents(atPath: configPath) {
-            do { config = try DashboardConfig.parse(String(decoding: data, as: UTF8.self), file: configPath) } catch {
-                CLI.fail(TerminalText.safe(error.description))
-                return 2
-            }
+        let settings: Settings
+        do { settings = try Settings.load(environment: environment) } catch {
+            CLI.fail(String(describing: error))
+            return 2
         }
+        var config = settings.dashboard
         if globals.ascii { config.ascii = true }
-        let backend = backend ?? StoreAccess.backend(StoreLocation.resolve(flag: globals.db, environment: environment))
+        let backend = backend ?? StoreAccess.backend(StoreLocation.resolve(flag: globals.db, environment: environment) { settings.store.db })
         // The store must exist and open before the terminal is taken over, so errors read plainly.
         let readOnly = globals.readOnly || config.readOnly
         do { _ = try backend.open(for: .dashboard(readOnly: readOnly)) } catch {

@@ -17,8 +17,6 @@ enum HookCommand {
     static let maxInput = 64 << 20
 
     static let flags: [FlagSpec] = [
-        FlagSpec("token-env", .text, "VAR", "read the secret from this environment variable (default WARDEN_TOKEN)"),
-        FlagSpec("token-file", .text, "PATH", "read the secret from this file (refused if its group or others have any access: chmod 600)"),
         FlagSpec("timeout", .duration, "DUR", "deny when no decision is reached within this time (default 2s)"),
     ]
     static let claudeCodeFlags = flags + [
@@ -147,7 +145,7 @@ enum HookCommand {
         if inv.has("token-env") && inv.has("token-file") {
             throw Refusal(code: "hook_misconfigured", detail: "give --token-env or --token-file, not both")
         }
-        do { return try SecretInput.read(inv, ctx, defaultVariable: tokenVariable).value } catch let e as UsageError {
+        do { return try SecretInput.read(inv, ctx).value } catch let e as UsageError {
             let detail = inv.has("token-env") || inv.has("token-file") ? e.message
                 : "no credential: \(tokenVariable) is not set (or pass --token-env VAR / --token-file PATH)"
             throw Refusal(code: "missing_credential", detail: detail)

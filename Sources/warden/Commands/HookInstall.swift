@@ -8,7 +8,7 @@ enum HookInstallCommand {
     static let events = ["PreToolUse", "PostToolUse"]
 
     static func run(_ inv: Invocation, _ ctx: Context) throws -> Int32 {
-        let command = hookCommand(ctx)
+        let command = try hookCommand(ctx)
         guard let path = inv.text("settings") else {
             ctx.out(JSONWriter.write(.object([("hooks", .object(events.map { ($0, .array([entry(command)])) }))])) + "\n")
             return 0
@@ -72,9 +72,9 @@ enum HookInstallCommand {
     }
 
     /// `warden`'s own absolute path and the store it used, shell-quoted.
-    static func hookCommand(_ ctx: Context) -> String {
+    static func hookCommand(_ ctx: Context) throws -> String {
         let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? "warden"
-        var store = ctx.storePath
+        var store = try ctx.storePath
         if !store.hasPrefix("/") { store = FileManager.default.currentDirectoryPath + "/" + store }
         return "\(shellQuote(exe)) --db \(shellQuote(store)) hook claude-code"
     }

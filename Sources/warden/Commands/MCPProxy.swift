@@ -1,7 +1,7 @@
 import WardenMCP
 
-/// `warden mcp-proxy`: flags checked by the table, the secret read by `SecretInput`, the proxy
-/// itself in WardenMCP.
+/// `warden mcp-proxy`: flags (the secret-flag kind among them) parsed by the table, the secret
+/// read by `SecretInput`, the proxy itself in WardenMCP.
 enum MCPProxyCLI {
     static func run(_ inv: Invocation, _ ctx: Context) throws -> Int32 {
         var parsed = MCPProxyCommand.Arguments(token: "", command: inv.trailing)
@@ -16,6 +16,6 @@ enum MCPProxyCLI {
         parsed.token = secret.value
         parsed.tokenEnvironmentVariable = secret.variable
         Stdio.flush()
-        return MCPProxyCommand.run(store: ctx.storeBackend, arguments: parsed, environment: ctx.environment)
+        return MCPProxyCommand.run(store: try ctx.storeBackend, arguments: parsed, environment: ctx.environment)
     }
 }

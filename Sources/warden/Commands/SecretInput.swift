@@ -3,22 +3,11 @@ import Glibc
 import WardenCore
 import WardenMCP
 
-/// Where a command's credential secret comes from. A secret never needs to be in argv, which
-/// every user of the host can read (`ps`): `--token-env VAR`, `--token-file PATH` (only its
-/// owner may read it) or `--token -` (stdin). `--token VALUE` still works, with a warning.
+/// Reads a command's credential secret from the source the command table's secret flags named.
+/// A secret never needs to be in argv, which every user of the host can read (`ps`):
+/// `--token-env VAR`, `--token-file PATH` (only its owner may read it) or `--token -` (stdin).
+/// `--token VALUE` still works, with a warning, where the command's kind allows it.
 enum SecretInput {
-    static let flags: [FlagSpec] = [
-        FlagSpec("token", .text, "SECRET", "the credential secret (wdn_…); `-` reads it from stdin. A value here works but warns: argv is visible to every user of the host"),
-        FlagSpec("token-env", .text, "VAR", "read the secret from this environment variable (then removed from this process's environment)"),
-        FlagSpec("token-file", .text, "PATH", "read the secret from this file (refused if its group or others have any access: chmod 600)"),
-    ]
-    static let group = ["token", "token-env", "token-file"]
-    /// For commands that take no secret on the command line at all (`token renew`).
-    static let flagsWithoutArgv: [FlagSpec] = [
-        FlagSpec("token", .text, "-", "`-` reads the secret from stdin (a secret value here is refused: argv is visible to every user of the host)"),
-        flags[1], flags[2],
-    ]
-
     struct Secret {
         let value: String
         /// The variable it came from (`--token-env`), to keep from any child process.
@@ -28,11 +17,13 @@ enum SecretInput {
     /// Reads the secret the invocation names, then makes this process non-dumpable so other
     /// processes of the user cannot read it from /proc/PID/environ or /proc/PID/mem.
     /// `--token -` reads one line of stdin and no more (mcp-proxy's client stream follows it).
-    /// `allowArgv: false` refuses a secret value in `--token` (`token renew`); `defaultVariable`:
-    /// the variable read when no flag names a source (`warden hook`: WARDEN_TOKEN).
-    static func read(_ inv: Invocation, _ ctx: Context, allowArgv: Bool = true, defaultVariable: String? = nil) throws -> Secret {
+    static func read(_ inv: Invocation, _ ctx: Context) throws -> Secret {
         defer { ProcessHygiene.makeNonDumpable() }
-        if let variable = inv.text("token-env") ?? (inv.has("token-file") || inv.has("token") ? nil : defaultVariable) {
+        guard let source = inv.secret, let kind = inv.command.secret else {
+            throw UsageError("no credential: give --token-env VAR, --token-file PATH or --token -", command: inv.command)
+        }
+        switch source {
+        case .variable(let variable, _):
             guard MCPProxyCommand.isEnvironmentName(variable) else {
                 throw UsageError(MCPProxyCommand.notAnEnvironmentName, command: inv.command)
             }
@@ -41,24 +32,22 @@ enum SecretInput {
             }
             ProcessHygiene.scrubEnvironmentVariable(variable)
             return Secret(value: s, variable: variable)
-        }
-        if let path = inv.text("token-file") {
+        case .file(let path):
             return Secret(value: try fromFile(path, inv), variable: nil)
-        }
-        let token = inv.text("token")!
-        if token == "-" {
+        case .standardInput:
             guard let line = ProcessHygiene.readLine(fd: 0)?.trimmingCharacters(in: .whitespacesAndNewlines), !line.isEmpty else {
                 throw UsageError("--token -: no secret on standard input (one line is read)", command: inv.command)
             }
             return Secret(value: line, variable: nil)
-        }
-        guard allowArgv else {
+        case .argument(let token):
+            guard kind.argv == .allowed else {
+                ProcessHygiene.scrubArguments(token)
+                throw UsageError("--token takes only `-` (stdin) here: a secret on the command line is visible to every user of this host; use --token-env VAR, --token-file PATH or --token -", command: inv.command)
+            }
+            ctx.note("warden: warning: --token puts the secret on the command line, where every user of this host can read it; use --token-env VAR, --token-file PATH or --token -")
             ProcessHygiene.scrubArguments(token)
-            throw UsageError("--token takes only `-` (stdin) here: a secret on the command line is visible to every user of this host; use --token-env VAR, --token-file PATH or --token -", command: inv.command)
+            return Secret(value: token, variable: nil)
         }
-        ctx.note("warden: warning: --token puts the secret on the command line, where every user of this host can read it; use --token-env VAR, --token-file PATH or --token -")
-        ProcessHygiene.scrubArguments(token)
-        return Secret(value: token, variable: nil)
     }
 
     /// The secret in a regular file that only its owner may access, without surrounding whitespace.

@@ -5,7 +5,7 @@ import WardenStore
 enum StoreCommands {
     /// Deletes what the retention policy lets go, or with --dry-run counts it.
     static func prune(_ inv: Invocation, _ ctx: Context) throws -> Int32 {
-        let policy = try ConfigFile.load(ctx.environment).policy
+        let policy = try ctx.settings().policy
         let callsBefore = ctx.now - policy.retainCallsMs, instancesBefore = ctx.now - policy.retainInstancesMs
         let dryRun = inv.has("dry-run")
         let store = try ctx.openStore(readOnly: dryRun)

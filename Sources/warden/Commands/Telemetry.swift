@@ -8,7 +8,7 @@ enum TelemetryCLI {
         guard let format = IngestFormat(rawValue: inv.text("format") ?? "ndjson") else {
             throw UsageError("--format must be ndjson or otlp", command: inv.command)
         }
-        let store = try ctx.openStore(readOnly: false)
+        let store = try ctx.storeBackend.open(for: .ingest)
         return IngestCommand.run(store: store, input: inv.positional("FILE"), format: format,
                                  follow: inv.has("follow"), strict: inv.has("strict"),
                                  operatorName: ctx.operatorName, json: ctx.json,

@@ -42,7 +42,7 @@ enum TokenCommands {
         let store = try ctx.openStore(readOnly: true)
         var agentID: String?
         if let text = inv.text("agent") { agentID = try Resolve.agent(text, in: store).id }
-        let fleet = try FleetSnapshot(store)
+        let fleet = try ScopedForest(store)
         var creds = try store.credentials(agentID: agentID)
         if inv.has("active") { creds = creds.filter { $0.status(at: ctx.now) == .active } }
         if ctx.json {
@@ -69,8 +69,8 @@ extension TokenCommands {
     /// `token renew`: the agent's own exchange of its live credential; the secret comes from
     /// --token-env, --token-file or stdin, never argv.
     static func renew(_ inv: Invocation, _ ctx: Context) throws -> Int32 {
-        let secret = try SecretInput.read(inv, ctx, allowArgv: false).value
-        let policy = try ConfigFile.load(ctx.environment).policy
+        let secret = try SecretInput.read(inv, ctx).value
+        let policy = try ctx.settings().policy
         let store = try ctx.openStore(readOnly: false)
         let renewed: RenewedCredential
         do {

@@ -16,7 +16,7 @@ enum TreeCommand {
 
     static func run(_ inv: Invocation, _ ctx: Context) throws -> Int32 {
         let store = try ctx.openStore(readOnly: true)
-        let fleet = try FleetSnapshot(store)
+        let fleet = try ScopedForest(store)
         let forest = fleet.forest
 
         // Roots: each principal with its top agents, or one agent with its children.
@@ -106,7 +106,7 @@ enum TreeCommand {
         return s
     }
 
-    static func agentLabel(_ i: Int, _ fleet: FleetSnapshot, _ now: Timestamp) -> String {
+    static func agentLabel(_ i: Int, _ fleet: ScopedForest, _ now: Timestamp) -> String {
         let a = fleet.forest.agents[i]
         var s = "\(TerminalText.safe(a.name))  \(TerminalText.safe(a.id))  [\(ScopeText.brief(fleet.effective[i], width: 64))]"
         switch a.status(at: now) {
@@ -128,7 +128,7 @@ enum TreeCommand {
          ("scopes", JSONModels.scopes(p.scopes))]
     }
 
-    static func agentJSON(_ i: Int, _ fleet: FleetSnapshot, _ now: Timestamp, treeDepth: Int) -> JSONValue {
+    static func agentJSON(_ i: Int, _ fleet: ScopedForest, _ now: Timestamp, treeDepth: Int) -> JSONValue {
         let a = fleet.forest.agents[i]
         return .object([
             ("type", .string("agent")), ("id", .string(a.id)), ("name", .string(a.name)),

@@ -39,6 +39,58 @@ struct FlagSpec: Sendable {
     var synopsis: String { takesValue ? "--\(name) \(value)" : "--\(name)" }
 }
 
+/// The secret-flag kind: where a command's credential secret comes from. The table adds its
+/// flags to the command, the parser reads them into one `SecretSource`, and `SecretInput`
+/// resolves that source, the one place a secret is read.
+struct SecretFlags: Sendable {
+    enum Argv: Sendable {
+        /// `--token VALUE` works (with a warning), as does `--token -` (stdin).
+        case allowed
+        /// Only `--token -`: a secret value on the command line is refused (`token renew`).
+        case stdinOnly
+        /// No `--token` flag at all (`warden hook`: the runtime passes no argv secret).
+        case none
+    }
+
+    let argv: Argv
+    /// Read when no flag names a source (`warden hook`: WARDEN_TOKEN); nil: one flag is required.
+    let defaultVariable: String?
+
+    static let anySource = SecretFlags(argv: .allowed, defaultVariable: nil)
+    static let notFromArgv = SecretFlags(argv: .stdinOnly, defaultVariable: nil)
+    static func environment(default variable: String) -> SecretFlags { SecretFlags(argv: .none, defaultVariable: variable) }
+
+    var names: [String] { argv == .none ? ["token-env", "token-file"] : ["token", "token-env", "token-file"] }
+
+    var flags: [FlagSpec] {
+        let fromEnv = defaultVariable.map { "read the secret from this environment variable (default \($0))" }
+            ?? "read the secret from this environment variable (then removed from this process's environment)"
+        var out = [FlagSpec("token-env", .text, "VAR", fromEnv),
+                   FlagSpec("token-file", .text, "PATH", "read the secret from this file (refused if its group or others have any access: chmod 600)")]
+        switch argv {
+        case .allowed:
+            out.insert(FlagSpec("token", .text, "SECRET", "the credential secret (wdn_…); `-` reads it from stdin. A value here works but warns: argv is visible to every user of the host"), at: 0)
+        case .stdinOnly:
+            out.insert(FlagSpec("token", .text, "-", "`-` reads the secret from stdin (a secret value here is refused: argv is visible to every user of the host)"), at: 0)
+        case .none:
+            break
+        }
+        return out
+    }
+}
+
+/// Where the parser found the secret to read (nothing is read while parsing).
+enum SecretSource: Sendable, Equatable {
+    /// `--token VALUE`.
+    case argument(String)
+    /// `--token -`.
+    case standardInput
+    /// `--token-env VAR`, or the command's default variable.
+    case variable(String, named: Bool)
+    /// `--token-file PATH`.
+    case file(String)
+}
+
 /// A positional argument.
 struct PositionalSpec: Sendable {
     let name: String
@@ -66,15 +118,19 @@ struct CommandSpec: Sendable {
     let details: String
     /// Words after `--`, taken as they are (`mcp-proxy … -- COMMAND [ARGS…]`); required when set.
     let trailing: PositionalSpec?
+    /// The command takes a credential secret: its flags come first, one of them is required
+    /// unless the kind names a default variable.
+    let secret: SecretFlags?
     let run: Run
 
-    init(_ words: [String], _ summary: String, positionals: [PositionalSpec] = [], flags: [FlagSpec] = [],
+    init(_ words: [String], _ summary: String, positionals: [PositionalSpec] = [], secret: SecretFlags? = nil, flags: [FlagSpec] = [],
          exactlyOne: [[String]] = [], details: String = "", trailing: PositionalSpec? = nil, run: @escaping Run) {
         self.words = words
         self.summary = summary
         self.positionals = positionals
-        self.flags = flags
-        self.exactlyOne = exactlyOne
+        self.secret = secret
+        self.flags = (secret?.flags ?? []) + flags
+        self.exactlyOne = (secret.map { $0.defaultVariable == nil ? [$0.names] : [] } ?? []) + exactlyOne
         self.details = details
         self.trailing = trailing
         self.run = run
@@ -120,6 +176,8 @@ struct Invocation: Sendable {
     var values: [String: Value] = [:]
     /// The words after `--` for a command with a `trailing` spec.
     var trailing: [String] = []
+    /// For a command with a secret-flag kind: where its secret is to be read from.
+    var secret: SecretSource?
 
     func positional(_ name: String) -> String? { positionals[name] }
     func has(_ flag: String) -> Bool { values[flag] != nil }
@@ -157,7 +215,7 @@ struct GlobalOptions: Sendable {
     var ascii = false
 
     static let flags: [FlagSpec] = [
-        FlagSpec("db", .text, "PATH", "the store file (else $WARDEN_DB, else $XDG_DATA_HOME/warden/warden.db, else ~/.local/share/warden/warden.db)"),
+        FlagSpec("db", .text, "PATH", "the store file (else $WARDEN_DB, else the config file's db, else $XDG_DATA_HOME/warden/warden.db, else ~/.local/share/warden/warden.db)"),
         FlagSpec("operator", .text, "NAME", "who is acting, for the audit journal (else $WARDEN_OPERATOR, else the OS user)"),
         FlagSpec(bool: "json", "one JSON document on stdout (an array for lists)"),
         FlagSpec(bool: "wide", "tables print every character (on a terminal they are fitted to its width by cutting free text, never IDs)"),
@@ -190,7 +248,7 @@ enum ParseResult {
     case run(Invocation, GlobalOptions)
     case help(CommandSpec?, group: [String]?, GlobalOptions)
     case version
-    /// No command at all: `warden` alone (the dashboard, in a later issue).
+    /// No command at all: `warden` alone, the dashboard.
     case bare(GlobalOptions)
 }
 
@@ -331,7 +389,17 @@ struct ArgumentParser {
                 throw UsageError(given.isEmpty ? "give one of \(names)" : "give only one of \(names)", command: command)
             }
         }
+        if let kind = command.secret { inv.secret = secretSource(inv, kind) }
         return .run(inv, globals)
+    }
+
+    /// The one source the secret flags name (the table already allowed at most one); a hook's
+    /// `--token-env` and `--token-file` together are left to the hook, which answers a refusal.
+    private func secretSource(_ inv: Invocation, _ kind: SecretFlags) -> SecretSource? {
+        if let variable = inv.text("token-env") { return .variable(variable, named: true) }
+        if let path = inv.text("token-file") { return .file(path) }
+        if let token = inv.text("token") { return token == "-" ? .standardInput : .argument(token) }
+        return kind.defaultVariable.map { .variable($0, named: false) }
     }
 
     /// Reads a global option at `args[i]` if it is one; advances `i` past it (and its value).

@@ -5,6 +5,7 @@ import WardenCore
 import WardenSQLite
 import WardenStore
 @testable import WardenMCP
+import WardenSystem
 
 /// Where the built executables are: `$WARDEN_BIN_DIR`, else next to the test bundle, else
 /// `<package>/.build/debug`.
@@ -49,7 +50,7 @@ enum Built {
 }
 
 let hour: Int64 = 3_600_000
-func now() -> Timestamp { SystemClock.now() }
+func now() -> Timestamp { WallClock.now() }
 func mut(_ reason: String? = nil) -> Mutation { Mutation(operatorName: "tester", now: now(), reason: reason) }
 func scopes(_ s: String) -> ScopeSet { try! ScopeSet(parsing: s) }
 
@@ -108,7 +109,7 @@ final class LineQueue: @unchecked Sendable {
 
     init(fd: Int32) {
         let t = Thread { [self] in
-            LineReader(fd: fd).run { event in
+            RelayLineReader(fd: fd).run { event in
                 guard case .line(let l) = event else { return }
                 cond.lock(); lines.append(l); cond.signal(); cond.unlock()
             }

@@ -113,4 +113,15 @@ struct ChangeFeedConformance {
         #expect(seen.seqs.count == Self.writers * Self.perWriter, "each outcome seen once")
         #expect(Set(seen.seqs) == Set(recorded.value))
     }
+
+    /// Equal signals mean nothing changed; a commit on another connection changes the signal.
+    @Test(arguments: Backends.all)
+    func changeSignalMovesWhenAnotherConnectionCommits(_ backend: BackendUnderTest) throws {
+        let t = try backend.makeStore()
+        let reader = try t.open()
+        let before = try reader.changeSignal()
+        #expect(try reader.changeSignal() == before, "nothing committed, nothing changed")
+        _ = try t.store.addPrincipal(id: "user:x@y", kind: .human, name: "x", scopes: .everything, m())
+        #expect(try reader.changeSignal() != before)
+    }
 }

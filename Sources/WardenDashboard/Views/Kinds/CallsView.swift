@@ -1,6 +1,5 @@
 import TerminalUI
 import WardenCore
-import WardenStore
 
 extension ViewKind {
     public static let calls = ViewKind("calls")

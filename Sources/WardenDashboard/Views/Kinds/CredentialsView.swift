@@ -1,6 +1,5 @@
 import TerminalUI
 import WardenCore
-import WardenStore
 
 extension ViewKind {
     public static let credentials = ViewKind("credentials")

@@ -1,6 +1,5 @@
 import TerminalUI
 import WardenCore
-import WardenStore
 
 /// Everything that sets one view apart from the others: its title and `:` names, columns and
 /// default sort, which snapshot parts its rows follow, how rows are built, identified, drawn,

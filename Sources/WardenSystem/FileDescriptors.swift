@@ -1,10 +1,10 @@
 import Glibc
 
-/// Raw file-descriptor helpers: whole writes, pipes, monotonic time.
-enum FD {
+/// Raw file-descriptor helpers: whole writes, pipes, closing, the last error.
+public enum FD {
     /// Writes every byte (retrying short writes and EINTR). False when the reader is gone.
     @discardableResult
-    static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> Bool {
+    public static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> Bool {
         guard var p = bytes.baseAddress else { return true }
         var left = bytes.count
         while left > 0 {
@@ -20,12 +20,12 @@ enum FD {
     }
 
     @discardableResult
-    static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
+    public static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
         bytes.withUnsafeBytes { writeAll(fd, $0) }
     }
 
     /// A pipe whose both ends close on exec: (read end, write end).
-    static func pipe() -> (read: Int32, write: Int32)? {
+    public static func pipe() -> (read: Int32, write: Int32)? {
         var fds: [Int32] = [0, 0]
         guard Glibc.pipe(&fds) == 0 else { return nil }
         // pipe2 is not visible from Swift; set close-on-exec right after (spawns elsewhere in the
@@ -34,27 +34,9 @@ enum FD {
         return (fds[0], fds[1])
     }
 
-    static func close(_ fd: Int32) {
+    public static func close(_ fd: Int32) {
         if fd >= 0 { _ = Glibc.close(fd) }
     }
 
-    static var errorText: String { String(cString: strerror(errno)) }
-}
-
-/// Monotonic time in nanoseconds (durations), never the wall clock.
-enum Monotonic {
-    static func nanos() -> UInt64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
-    }
-}
-
-/// Wall-clock milliseconds since the epoch (the default clock).
-public enum SystemClock {
-    public static func now() -> Int64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
-    }
+    public static var errorText: String { String(cString: strerror(errno)) }
 }

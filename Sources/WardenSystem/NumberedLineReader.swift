@@ -1,16 +1,17 @@
 import Glibc
 
 /// Reads a file descriptor in large chunks and hands out complete lines as byte slices of its
-/// own buffer (valid until the next call), with their numbers. A line longer than the cap is
+/// own buffer (valid until the next call), with their numbers, a CRLF's `\r` dropped: the
+/// reader of line-oriented input files, which can resume on a growing file. A line longer than the cap is
 /// never held in memory: it is skipped to its newline and reported as too long.
-final class LineReader {
-    enum Item {
+public final class NumberedLineReader {
+    public enum Item {
         case line(UnsafeBufferPointer<UInt8>, number: Int)
         case tooLong(number: Int, bytes: Int)
     }
 
-    let fd: Int32
-    let maxLineBytes: Int
+    public let fd: Int32
+    public let maxLineBytes: Int
     private var buffer: UnsafeMutablePointer<UInt8>
     private let capacity: Int
     private var start = 0
@@ -19,13 +20,13 @@ final class LineReader {
     private var scanned = 0
     /// Skipping an over-long line: its number and the bytes seen so far.
     private var discarding: (number: Int, bytes: Int)?
-    private(set) var lineNumber = 0
+    public private(set) var lineNumber = 0
     /// Bytes consumed from the descriptor so far.
-    private(set) var bytesRead: Int64 = 0
-    private(set) var atEOF = false
-    static let chunk = 1 << 20
+    public private(set) var bytesRead: Int64 = 0
+    public private(set) var atEOF = false
+    public static let chunk = 1 << 20
 
-    init(fd: Int32, maxLineBytes: Int) {
+    public init(fd: Int32, maxLineBytes: Int) {
         self.fd = fd
         self.maxLineBytes = maxLineBytes
         capacity = maxLineBytes + Self.chunk + 1
@@ -38,7 +39,7 @@ final class LineReader {
     /// (EOF, or nothing yet for a growing file). Returns false on a read error (errno kept).
     /// `beforeRead(caughtUp)` runs before each read; `caughtUp` when the previous read came back
     /// short (the writer has nothing more yet, so pending work should not wait for more input).
-    func pump(beforeRead: (Bool) throws -> Void = { _ in }, _ body: (Item) throws -> Void) rethrows -> Bool {
+    public func pump(beforeRead: (Bool) throws -> Void = { _ in }, _ body: (Item) throws -> Void) rethrows -> Bool {
         var caughtUp = false
         atEOF = false
         while true {
@@ -102,7 +103,7 @@ final class LineReader {
     }
 
     /// At the end of input: the last line when it has no newline.
-    func finish(_ body: (Item) throws -> Void) rethrows {
+    public func finish(_ body: (Item) throws -> Void) rethrows {
         if let d = discarding {
             discarding = nil
             try body(.tooLong(number: d.number, bytes: d.bytes + (end - start)))
@@ -116,7 +117,7 @@ final class LineReader {
     }
 
     /// Starts over (after truncation, or on a new file): line numbers restart at 1.
-    func reset() {
+    public func reset() {
         start = 0; end = 0; scanned = 0
         discarding = nil
         lineNumber = 0

@@ -1,32 +1,33 @@
 import Glibc
 
-/// Splits a byte stream from a file descriptor into newline-delimited lines, in linear time:
+/// Splits a byte stream from a file descriptor into newline-delimited lines for a relay: each
+/// line's bytes are handed on exactly as they came (a `\r` is kept), in linear time:
 /// each byte is scanned once, and a line longer than one read is gathered in a growing buffer
 /// (amortized appends, never re-scanned).
 ///
 /// A line over `maxLine` bytes is not gathered whole: its bytes are handed on in pieces
 /// (`.oversized`), the last piece flagged `final`, so memory stays bounded.
-final class LineReader {
-    enum Event {
+public final class RelayLineReader {
+    public enum Event {
         /// One line without its `\n` (a `\r` before it is kept: the bytes are relayed as they came).
         case line([UInt8])
         /// A piece of a line longer than the limit; `final` when its newline has been reached.
         case oversized([UInt8], final: Bool)
     }
 
-    static let defaultMaxLine = 128 << 20  // 128 MiB
+    public static let defaultMaxLine = 128 << 20  // 128 MiB
 
-    let fd: Int32
+    public let fd: Int32
     /// Readable to interrupt a blocked read (the relay is ending); nil to block on `fd` alone.
-    let wakeFD: Int32?
-    let maxLine: Int
+    public let wakeFD: Int32?
+    public let maxLine: Int
     private var chunk: [UInt8]
     private var partial: [UInt8] = []
     private var inOversized = false
     /// True when reading stopped because `wakeFD` became readable (not end of input).
-    private(set) var woken = false
+    public private(set) var woken = false
 
-    init(fd: Int32, wakeFD: Int32? = nil, maxLine: Int = LineReader.defaultMaxLine, chunkSize: Int = 1 << 18) {
+    public init(fd: Int32, wakeFD: Int32? = nil, maxLine: Int = RelayLineReader.defaultMaxLine, chunkSize: Int = 1 << 18) {
         self.fd = fd
         self.wakeFD = wakeFD
         self.maxLine = maxLine
@@ -35,7 +36,7 @@ final class LineReader {
 
     /// Reads until end of input (or a wake-up), calling `handle` for each event. A last line
     /// without a newline is delivered at end of input.
-    func run(_ handle: (Event) -> Void) {
+    public func run(_ handle: (Event) -> Void) {
         while let n = readSome() {
             chunk.withUnsafeBufferPointer { buf in split(buf, count: n, handle) }
         }

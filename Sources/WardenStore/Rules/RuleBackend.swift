@@ -1,0 +1,118 @@
+import WardenCore
+
+/// What the rules (`FleetRules`) need from a backend: transactions, and row-level reads and
+/// writes inside them. A backend implements this with its query language and nothing else: it
+/// validates nothing, mints no ID, builds no journal payload and decides no revocation; those
+/// are the rules', the same for every backend.
+package protocol RuleBackend: AnyObject {
+    associatedtype Transaction: RuleTransaction
+    /// One write transaction: everything `body` writes commits together, or, when it throws,
+    /// nothing does. Concurrent writers are serialized (each sees the others' commits).
+    func writeTransaction<T>(_ body: (Transaction) throws(StoreError) -> T) throws(StoreError) -> T
+    /// A consistent read of several rows; nothing is written.
+    func readTransaction<T>(_ body: (Transaction) throws(StoreError) -> T) throws(StoreError) -> T
+}
+
+/// Rows as the rules read and write them, inside one transaction of a `RuleBackend`.
+/// Reads see the transaction's own writes.
+package protocol RuleTransaction {
+    /// Writes a telemetry batch's tool calls (the one path that runs per event at volume).
+    associatedtype CallWriter: TelemetryCallWriter
+
+    func trustDomain() throws(StoreError) -> String
+
+    // MARK: Reads
+    func principal(_ id: String) throws(StoreError) -> Principal?
+    func agent(_ id: String) throws(StoreError) -> Agent?
+    /// The agent, its delegator, … up to the agent its principal delegated (empty when unknown).
+    func chain(of agentID: String) throws(StoreError) -> [Agent]
+    func credential(_ id: String) throws(StoreError) -> Credential?
+    /// The credential whose secret hashes to `secretHash` (`Secrets.sha256`).
+    func credential(secretHash: [UInt8]) throws(StoreError) -> Credential?
+    /// The ID of the credential renewed from `credentialID`, if one was.
+    func successor(of credentialID: String) throws(StoreError) -> String?
+    func instance(_ id: String) throws(StoreError) -> Instance?
+    /// Agents carrying `name`: registered ones first, then in the order they were written.
+    func agents(named name: String, limit: Int) throws(StoreError) -> [(id: String, registered: Bool)]
+    /// A registered agent named `name` that is neither revoked nor expired at `at`.
+    func liveRegisteredAgent(named name: String, at: Timestamp) throws(StoreError) -> String?
+    /// The agent and its descendants, every delegator before its delegates; `parent` is the
+    /// index of the node's delegator in the list (-1 for the first).
+    func subtree(of agentID: String) throws(StoreError) -> [NarrowingPlan.Node]
+
+    // MARK: Writes (rows as given; duplicates of a key fail)
+    func insert(_ principal: Principal) throws(StoreError)
+    func insert(_ agent: Agent) throws(StoreError)
+    func insert(_ credential: Credential, secretHash: [UInt8]) throws(StoreError)
+    func insert(_ instance: Instance) throws(StoreError)
+    /// Inserts unless a principal with the ID exists; true when it inserted.
+    func insertIfAbsent(_ principal: Principal) throws(StoreError) -> Bool
+    /// Inserts unless an agent with the ID exists; true when it inserted.
+    func insertIfAbsent(_ agent: Agent) throws(StoreError) -> Bool
+    func disablePrincipal(_ id: String, at: Timestamp) throws(StoreError)
+    func setGrant(agentID: String, _ scopes: ScopeSet) throws(StoreError)
+    /// Each change's `after` becomes its agent's grant, all in one step (a subtree may be large).
+    func setGrants(_ changes: [NarrowingPlan.Change]) throws(StoreError)
+    func setExpiry(credentialID: String, _ at: Timestamp) throws(StoreError)
+    /// Marks the named agents and credentials revoked, those not revoked yet (row by row).
+    func revoke(agents: [String], credentials: [String], _ revocation: Revocation) throws(StoreError)
+    /// Revokes every not-yet-revoked agent of the subtree below the target's roots (an agent;
+    /// a principal's top-level agents) and every not-yet-revoked credential they hold, in one
+    /// set-based step. Returns what it revoked, in `revocationPlan`'s order, with the live
+    /// instances (heartbeat at or after `liveSince`, not stopped) of the subtree.
+    func revokeSubtree(_ target: RevocationPlan.Target, _ revocation: Revocation,
+                       liveSince: Timestamp) throws(StoreError) -> RevocationPlan
+
+    // MARK: Instances (runtime telemetry)
+    /// Moves a known instance's last heartbeat up to `at`; false when no instance has the ID.
+    func heartbeat(instanceID: String, at: Timestamp) throws(StoreError) -> Bool
+    /// Stops a running instance at `at` (its heartbeat moves up to it); false when none was running.
+    func stop(instanceID: String, at: Timestamp) throws(StoreError) -> Bool
+    /// Inserts the instance, or restarts the one with its ID: host replaced, pid kept when none
+    /// given, heartbeat moved up to `at`, no longer stopped.
+    func upsertInstance(id: String, agentID: String, host: String, pid: Int64?, at: Timestamp) throws(StoreError)
+
+    // MARK: Telemetry aggregates
+    /// A writer for this transaction's tool calls (`session` may hold the backend's scratch).
+    func callWriter(session: TelemetrySession) throws(StoreError) -> CallWriter
+    /// Adds calls and denials to the per-minute counts of each (agent, minute).
+    func addCallMinutes(_ counts: [CallMinute]) throws(StoreError)
+    /// Moves each (agent, server, tool)'s latest allowed use up to the time given.
+    func noteToolUse(_ latest: [ToolUsageBatch.Key: Timestamp]) throws(StoreError)
+
+    // MARK: Journal
+    /// The last record's sequence number and hash; nil for an empty journal.
+    func journalHead() throws(StoreError) -> AuditHead?
+    /// Stores a record the rules built and hashed. Its state digest becomes the transaction's
+    /// journaled state (what `stateDigestAtStart` answers from then on).
+    func appendJournal(_ record: AuditRecord) throws(StoreError)
+    func journalRecords(afterSeq: Int64, limit: Int) throws(StoreError) -> [AuditRecord]
+    func journalHash(seq: Int64) throws(StoreError) -> String?
+    /// The last record carrying a state digest: its sequence number and the digest (hex).
+    func lastJournaledDigest() throws(StoreError) -> (seq: Int64, hex: String)?
+
+    // MARK: Governed-state digest (nil throughout on a backend or store that keeps none)
+    /// The governed state's digest as the backend keeps it now.
+    func stateDigest() throws(StoreError) -> StateDigest?
+    /// The digest when this transaction began, or at its last journal record.
+    func stateDigestAtStart() throws(StoreError) -> StateDigest?
+}
+
+/// Writes tool calls of one telemetry batch; made per transaction by `callWriter(session:)`.
+package protocol TelemetryCallWriter: AnyObject {
+    /// Stores one call (already capped and redacted) as `agentID`'s, at `at`.
+    func write(_ call: ToolCall, agentID: String, at: Timestamp) throws(StoreError)
+}
+
+/// One revocation's stamp on every row it revokes.
+package struct Revocation: Sendable {
+    package var at: Timestamp
+    package var reason: String?
+    /// What was revoked to cause it (the plan's target): `revoked_by`.
+    package var cause: String
+    package init(at: Timestamp, reason: String?, cause: String) {
+        self.at = at
+        self.reason = reason
+        self.cause = cause
+    }
+}

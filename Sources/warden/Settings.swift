@@ -1,0 +1,39 @@
+import WardenConfig
+import WardenCore
+import WardenDashboard
+import WardenStore
+
+/// The CLI's own key of the config file: `db`, where every command finds the store.
+struct StoreSection: ConfigSection {
+    var db: String?
+
+    static func owns(_ key: String) -> Bool { key == "db" }
+
+    mutating func read(key: String, value: String) throws(ConfigValueError) {
+        guard !value.isEmpty else { throw ConfigValueError("db needs a path") }
+        db = value
+    }
+}
+
+/// The config file as the commands see it: every module's keys known (any other is an error
+/// with `file:line`), each module's values read by its own section.
+struct Settings {
+    static let sections: [any ConfigSection.Type] = [StoreSection.self, DashboardConfig.self, PolicySection.self]
+
+    let store: StoreSection
+    let policy: Policy
+    /// The dashboard's keys, with the policy its findings use.
+    let dashboard: DashboardConfig
+
+    static func load(environment: [String: String]) throws -> Settings {
+        do {
+            let file = try ConfigFile.load(environment: environment, sections: sections)
+            let policy = try file.section(PolicySection.self).policy
+            var dashboard = try file.section(DashboardConfig.self)
+            dashboard.policy = policy
+            return Settings(store: try file.section(StoreSection.self), policy: policy, dashboard: dashboard)
+        } catch {
+            throw RuntimeError(TerminalText.safe(error.description))
+        }
+    }
+}
