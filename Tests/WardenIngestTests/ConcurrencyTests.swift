@@ -33,7 +33,7 @@ struct ConcurrencyTests {
         // The simulator lives on the fixture's clock (t0 plus real elapsed time), so the fixture's
         // agents are alive for it whatever today's date is.
         let started = WallClock.now()
-        let sim = SimulatorThread.start(store: SQLiteBackend(path: dbPath), seed: 11, rate: 200, agents: 5, tickMs: 10,
+        let sim = SimulatorThread.start(store: t.backend, seed: 11, rate: 200, agents: 5, tickMs: 10,
                                         clock: { t0 + (WallClock.now() - started) })
         let stopReader = Atomic(false)
         let polls = Output()

@@ -163,7 +163,7 @@ struct SimulatorTests {
 
     @Test func backgroundThreadStops() throws {
         let s = try TempStore()
-        let sim = SimulatorThread.start(store: SQLiteBackend(path: s.path), seed: 9, rate: 100, agents: 3, tickMs: 20)
+        let sim = SimulatorThread.start(store: s.backend, seed: 9, rate: 100, agents: 3, tickMs: 20)
         let deadline = Date().addingTimeInterval(10)
         while sim.totals.calls < 5 && Date() < deadline && sim.error == nil { usleep(20_000) }
         sim.stop()
