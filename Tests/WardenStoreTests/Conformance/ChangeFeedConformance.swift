@@ -11,24 +11,26 @@ struct ChangeFeedConformance {
     static let writers = 4, perWriter = 12
     static let alice = "user:alice@acme.example"
 
-    /// Runs the writers and one reader at once; the reader polls until every writer finished, then
-    /// once more. Returns what the reader collected.
-    func race<Seen: Sendable>(_ fresh: FreshStore, initial: Seen, write: @escaping @Sendable (any FleetStore, Int) throws -> Void,
-                              poll: @escaping @Sendable (any FleetStore, inout Seen) throws -> Void) throws -> Seen {
+    /// Runs the writers (each on a connection opened for `writers`) and one reader (the
+    /// dashboard's connection) at once; the reader polls until every writer finished, then once
+    /// more. Returns what the reader collected.
+    func race<Writer, Seen: Sendable>(_ fresh: FreshStore, writers purpose: StorePurpose<Writer>, initial: Seen,
+                                      write: @escaping @Sendable (Writer, Int) throws -> Void,
+                                      poll: @escaping @Sendable (any FleetStore, inout Seen) throws -> Void) throws -> Seen {
         let finished = Locked(0)
         let seen = Locked(initial)
         let errors = onThreads(Self.writers + 1) { i in
-            let connection = try fresh.open()
             if i < Self.writers {
                 defer { finished.update { $0 += 1 } }
-                try write(connection, i)
+                try write(try fresh.backend.open(for: purpose), i)
                 return
             }
+            let reader = try fresh.backend.open(for: .dashboard(readOnly: true))
             var mine = initial
             var last = false
             while !last {
                 last = finished.value == Self.writers  // read before the poll: the last poll sees every commit
-                try poll(connection, &mine)
+                try poll(reader, &mine)
             }
             seen.update { $0 = mine }
         }
@@ -42,7 +44,7 @@ struct ChangeFeedConformance {
         _ = try fresh.store.addPrincipal(id: Self.alice, kind: .human, name: "Alice", scopes: .everything, m())
         let start = try fresh.store.changedRows(afterVersion: 0).version
         struct Seen: Sendable { var cursor: Int64; var agents: [String] = []; var credentials: [String] = [] }
-        let seen = try race(fresh, initial: Seen(cursor: start)) { s, w in
+        let seen = try race(fresh, writers: .operations(readOnly: false), initial: Seen(cursor: start)) { s, w in
             for j in 0..<Self.perWriter {
                 let a = try s.registerAgent(name: "w\(w)-\(j)", delegator: Self.alice, scopes: scopes("github/*"), ttlMs: nil, m())
                 _ = try s.issueCredential(agentID: a.id, ttlMs: nil, scopes: nil, instanceID: nil, m())
@@ -69,7 +71,7 @@ struct ChangeFeedConformance {
         let f = try SmallFleet(fresh.store)
         let agentID = f.coder.id
         struct Seen: Sendable { var cursor: Int64 = 0; var args: [String] = [] }
-        let seen = try race(fresh, initial: Seen()) { s, w in
+        let seen = try race(fresh, writers: .ingest, initial: Seen()) { s, w in
             for b in 0..<Self.perWriter {
                 _ = try s.recordCalls((0..<5).map { i in
                     ToolCall(at: t0 + Int64(b), agentID: agentID, server: "github", tool: "get_issue", decision: .allow, args: "w\(w)-\(b)-\(i)")
@@ -96,7 +98,7 @@ struct ChangeFeedConformance {
         let recorded = Locked<[Int64]>([])
         struct Seen: Sendable { var cursor: Int64 = 0; var seqs: [Int64] = [] }
         let start = try fresh.store.callOutcomes(after: 0, limit: 1).cursor
-        let seen = try race(fresh, initial: Seen(cursor: start)) { s, w in
+        let seen = try race(fresh, writers: .ingest, initial: Seen(cursor: start)) { s, w in
             for j in 0..<Self.perWriter {
                 let key = CallKey(session: "w\(w)", toolUse: "\(j)")
                 let seq = try s.recordCall(ToolCall(at: t0 + Int64(j), agentID: agentID, credentialID: credentials[w], server: "github",
