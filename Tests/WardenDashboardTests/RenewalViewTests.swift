@@ -53,7 +53,7 @@ struct RenewalViewTests {
         #expect(try schedule.runIfDue(store, policy: policy, now: start + 3_600_000 + 59 * 60_000) == nil)
         #expect(try schedule.runIfDue(store, policy: policy, now: start + 7_200_000) == PruneCounts())
         // A read-only dashboard never prunes.
-        let reader = try SQLiteStore.open(path: temp.path, readOnly: true)
+        let reader = try SQLiteBackend(path: temp.path).open(for: .operations(readOnly: true))
         var readOnly = RetentionSchedule(startedAt: start)
         #expect(try readOnly.runIfDue(reader, policy: policy, now: start + 100 * day) == nil)
     }

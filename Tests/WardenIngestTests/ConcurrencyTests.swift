@@ -38,7 +38,7 @@ struct ConcurrencyTests {
         let stopReader = Atomic(false)
         let polls = Output()
         let reader = Thread {
-            let store = try! SQLiteStore.open(path: dbPath, readOnly: true)
+            let store = try! SQLiteBackend(path: dbPath).open(for: .operations(readOnly: true))
             var last: Int64 = -1, n = 0
             while !stopReader.value {
                 do {
@@ -55,7 +55,7 @@ struct ConcurrencyTests {
             Thread {
                 defer { group.leave() }
                 do {
-                    let store = try SQLiteStore.open(path: dbPath)
+                    let store = try SQLiteBackend(path: dbPath).open(for: .operations(readOnly: false))
                     let code = IngestCommand.run(store: store, input: path, operatorName: "tester",
                                                  stdout: results.write, stderr: errors.write, progress: false)
                     results.write("exit \(code)\n")

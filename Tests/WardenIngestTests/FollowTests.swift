@@ -120,7 +120,7 @@ struct FollowTests {
         let done = DispatchSemaphore(value: 0)
         nonisolated(unsafe) var code: Int32 = -1
         let thread = Thread {
-            let store = try! SQLiteStore.open(path: dbPath)
+            let store = try! SQLiteBackend(path: dbPath).open(for: .operations(readOnly: false))
             code = IngestCommand.run(store: store, input: path, follow: true, operatorName: "tester",
                                      stdout: out.write, stderr: { _ in }, progress: false, pollIntervalMs: 20)
             done.signal()

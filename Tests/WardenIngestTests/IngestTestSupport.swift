@@ -19,7 +19,7 @@ func m(_ now: Timestamp = t0) -> Mutation { mutation(at: now) }
 /// alice → planner (github/*, slack/*) → coder (github/*); planner has instance planner-0.
 struct Fleet {
     let planner: Agent, coder: Agent
-    init(_ s: SQLiteStore) throws {
+    init(_ s: any FleetStore) throws {
         _ = try s.addPrincipal(id: "user:alice@acme.example", kind: .human, name: "Alice", scopes: .everything, m())
         planner = try s.registerAgent(name: "planner", delegator: "user:alice@acme.example", scopes: scopes("github/*,slack/*"), ttlMs: 86_400_000, m())
         coder = try s.registerAgent(name: "coder", delegator: planner.id, scopes: scopes("github/*"), ttlMs: nil, m())

@@ -26,8 +26,8 @@ struct ProxyTests {
 
     /// An operator's change from another process: the `warden` CLI when built, else another
     /// store connection.
-    func operatorCommand(_ fleet: Fleet, _ args: [String], fallback: (SQLiteStore) throws -> Void) throws {
-        guard Built.wardenHasMCPProxy else { return try fallback(SQLiteStore.open(path: fleet.path)) }
+    func operatorCommand(_ fleet: Fleet, _ args: [String], fallback: (any FleetStore) throws -> Void) throws {
+        guard Built.wardenHasMCPProxy else { return try fallback(SQLiteBackend(path: fleet.path).open(for: .operations(readOnly: false))) }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: Built.warden)
         p.arguments = ["--db", fleet.path, "--operator", "tester"] + args

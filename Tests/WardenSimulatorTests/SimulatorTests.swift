@@ -92,7 +92,7 @@ struct SimulatorTests {
         let victim = try #require(all.first { a in !all.contains { $0.parentID == a.id } }?.id)
         var now = t0
         for _ in 0..<10 { now += 100; try sim.tick(now: now) }
-        let operatorStore = try SQLiteStore.open(path: s.path)
+        let operatorStore = try SQLiteBackend(path: s.path).open(for: .operations(readOnly: false))
         let plan = try operatorStore.revokeAgent(victim, Mutation(operatorName: "alice", now: now, reason: "compromised"))
         let cut = Set(plan.agents)
         let seq = try s.store.calls(CallQuery(limit: 1)).first?.seq ?? 0
@@ -145,7 +145,7 @@ struct SimulatorTests {
         #expect(Set(calls.map(\.agentID)).isSubset(of: Set(sim.agentIDs)))
         #expect(calls.filter { $0.decision == .allow }.allSatisfy { ["github", "slack"].contains($0.server) })
 
-        let grown = FleetSimulator(store: try SQLiteStore.open(path: s.path), seed: 2, rate: 20, agents: 6)
+        let grown = FleetSimulator(store: try SQLiteBackend(path: s.path).open(for: .operations(readOnly: false)), seed: 2, rate: 20, agents: 6)
         let boot2 = try grown.bootstrap(now: t0 + 20_000)
         #expect(boot2.existingAgents >= 2 && boot2.existingAgents + boot2.createdAgents == 6)
     }

@@ -58,9 +58,6 @@ extension SQLiteStore {
         try rules.verifyAudit(expectedHead: expectedHead)
     }
 
-    /// The synthetic principal that unregistered agents seen in telemetry hang under.
-    public static var unregisteredPrincipalID: String { RuleDefaults.unregisteredPrincipalID }
-
     // MARK: Rows
 
     func insertPrincipal(_ p: Principal) throws(StoreError) {

@@ -59,7 +59,7 @@ final class Fleet {
     static let botScopes = "github/echo,github/add,github/get_*,github/create_issue,github/fail,github/big,github/notify,github/ask,github/sleep,github/garbage"
     let folder: String
     let path: String
-    let store: SQLiteStore
+    let store: any FleetStore
     let lead: Agent
     let bot: Agent
     let token: IssuedCredential
@@ -72,7 +72,7 @@ final class Fleet {
         folder = NSTemporaryDirectory() + "warden-mcp-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         path = folder + "/warden.db"
-        store = try SQLiteStore.create(path: path, trustDomain: "acme.example")
+        store = try SQLiteBackend(path: path).create(trustDomain: "acme.example")
         _ = try store.addPrincipal(id: "user:alice@acme.example", kind: .human, name: "Alice", scopes: .everything, mut())
         lead = try store.registerAgent(name: "lead", delegator: "user:alice@acme.example", scopes: scopes("github/*,slack/*"),
                                        ttlMs: 24 * hour, mut())
@@ -91,11 +91,11 @@ final class Fleet {
     }
 
     func calls() throws -> [ToolCall] {
-        try SQLiteStore.open(path: path).calls(CallQuery(agentID: bot.id, limit: 1000)).sorted { $0.seq < $1.seq }
+        try SQLiteBackend(path: path).open(for: .operations(readOnly: false)).calls(CallQuery(agentID: bot.id, limit: 1000)).sorted { $0.seq < $1.seq }
     }
 
     func instances() throws -> [Instance] {
-        try SQLiteStore.open(path: path).instances(agentID: bot.id)
+        try SQLiteBackend(path: path).open(for: .operations(readOnly: false)).instances(agentID: bot.id)
     }
 
     deinit { try? FileManager.default.removeItem(atPath: folder) }
