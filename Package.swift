@@ -50,7 +50,7 @@ let package = Package(
             "WardenCore", "WardenStore", "WardenSQLite", "TerminalUI", "NcursesTerminal", "WardenDashboard",
             "WardenIngest", "WardenSimulator", "WardenMCP", "WardenSystem", "WardenConfig", "CProcess",
         ]),
-        // The scale benchmark of issue 7: synthetic stores, figures as a table or JSON.
+        // The scale benchmark: synthetic stores, figures as a table or JSON.
         .executableTarget(name: "warden-bench", dependencies: [
             "WardenCore", "WardenStore", "WardenSQLite", "TerminalUI", "NcursesTerminal", "WardenDashboard",
             "WardenIngest", "WardenMCP", "WardenSystem",

@@ -2,7 +2,7 @@ import WardenStore
 import Glibc
 import WardenCore
 
-// Issue 11 §4: stores written before the one redaction rule hold tool-call arguments (and
+// Stores written before the one redaction rule hold tool-call arguments (and
 // names) verbatim. This migration applies `ToolCall.forRecording` to every recorded call,
 // journals how many values it redacted, and has the file rewritten so the old text is gone
 // from free pages and from the WAL too.
