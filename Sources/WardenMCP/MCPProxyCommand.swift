@@ -1,6 +1,7 @@
 import Foundation
 import WardenCore
 import WardenStore
+import WardenSystem
 
 /// What `warden mcp-proxy` runs once the CLI's command table has parsed its flags and read
 /// the secret: the checks of its own values, and the proxy itself.
@@ -60,10 +61,13 @@ public enum MCPProxyCommand {
 
     /// Runs the proxy against `store` with already parsed arguments.
     /// Returns the server's exit code, or 2 (store or I/O), 3 (unknown credential), 127 (cannot start).
-    public static func run(store: any StoreBackend, arguments a: Arguments, environment: [String: String]) -> Int32 {
-        let cfg = MCPProxyConfiguration(store: store, token: a.token, tokenEnvironmentVariable: a.tokenEnvironmentVariable,
+    /// `storeTimeoutMs`: `store_timeout`, asked only when the store first fails.
+    public static func run(store: any StoreBackend, arguments a: Arguments, environment: [String: String],
+                           storeTimeoutMs: @escaping @Sendable () -> Int64 = { StoreRetry.defaultTimeoutMs }) -> Int32 {
+        var cfg = MCPProxyConfiguration(store: store, token: a.token, tokenEnvironmentVariable: a.tokenEnvironmentVariable,
                                         serverName: a.serverName, command: a.command, environment: environment,
                                         passEnvironment: a.passEnvironment)
+        cfg.storeTimeoutMs = storeTimeoutMs
         return MCPProxy.run(cfg)
     }
 }

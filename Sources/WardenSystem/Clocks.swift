@@ -37,3 +37,13 @@ public enum CPUClock {
         return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
     }
 }
+
+/// Sleeping for a while, resumed after a signal until the whole time has passed.
+public enum Pause {
+    @Sendable public static func millis(_ ms: Int64) {
+        guard ms > 0 else { return }
+        var left = timespec(tv_sec: Int(ms / 1000), tv_nsec: Int(ms % 1000) * 1_000_000)
+        var rest = timespec()
+        while nanosleep(&left, &rest) != 0 && errno == EINTR { left = rest }
+    }
+}

@@ -2,14 +2,24 @@ import WardenConfig
 import WardenCore
 import WardenDashboard
 import WardenStore
+import WardenSystem
 
-/// The CLI's own key of the config file: `db`, where every command finds the store.
+/// The CLI's own keys of the config file: `db`, where every command finds the store, and
+/// `store_timeout`, how long a decision (`authorize`, the hooks, `mcp-proxy`) waits out a
+/// failing store before denying `store_unavailable`.
 struct StoreSection: ConfigSection {
     var db: String?
+    var storeTimeoutMs = StoreRetry.defaultTimeoutMs
 
-    static func owns(_ key: String) -> Bool { key == "db" }
+    static func owns(_ key: String) -> Bool { key == "db" || key == "store_timeout" }
 
     mutating func read(key: String, value: String) throws(ConfigValueError) {
+        if key == "store_timeout" {
+            do { storeTimeoutMs = try DurationText.parse(value) } catch {
+                throw ConfigValueError("store_timeout: invalid duration \(FileText.quoted(value)): expected a whole number and a unit, e.g. 500ms, 2s, 1m")
+            }
+            return
+        }
         guard !value.isEmpty else { throw ConfigValueError("db needs a path") }
         db = value
     }

@@ -3,6 +3,10 @@ public enum Authorization {
     /// In the order of rule 4: the first failing reason wins. Revocation outranks expiry, because
     /// it is an operator's deliberate act.
     public enum Reason: String, Sendable, CaseIterable {
+        /// The store gave no facts to decide on (it failed, or was locked or unreachable, until
+        /// the deciding path's `store_timeout` ran out). First: without facts no other reason
+        /// can be known, and an error is never an allow.
+        case storeUnavailable = "store_unavailable"
         case unknownCredential = "unknown_credential"
         /// The request cannot be read one way only (a duplicate key, a bare CR, an id that is not
         /// a string or a safe integer) or names a tool outside the MCP rule (`isValidToolName`).

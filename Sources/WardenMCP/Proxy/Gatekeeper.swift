@@ -1,6 +1,7 @@
 import Foundation
 import WardenCore
 import WardenStore
+import WardenSystem
 
 /// Decides tool calls for one credential against the store, at the moment of each call.
 /// One store connection (prepared statements cached by the store), shared by the relay's two
@@ -15,50 +16,74 @@ final class Gatekeeper: @unchecked Sendable {
         var credentialInstanceID: String?
     }
 
-    /// Said when the store could not answer even after retries. Never an allow.
-    static let storeUnavailable = "store_unavailable"
+    /// Said when the store could not answer within `store_timeout`. Never an allow.
+    static let storeUnavailable = Authorization.Reason.storeUnavailable.rawValue
 
-    private let store: any CredentialGate
+    /// The connection deciding now; nil after a failure, until the next attempt reopens one.
+    private var store: (any CredentialGate)?
+    /// A new connection: a server that restarted, or a file that was replaced, answers again
+    /// on a fresh one, so the proxy recovers without a restart.
+    private let reopen: @Sendable () throws(StoreError) -> any CredentialGate
     private let secret: String
     private let clock: @Sendable () -> Timestamp
     private let lock = NSLock()
-    /// Pauses between attempts when the store throws (a lock outlasting SQLite's busy timeout,
-    /// a checkpoint, a transient I/O error): about 1.5 s in all, then deny.
-    private let backoffMs: [UInt32]
+    private let retry: StoreRetry
+    /// `store_timeout`, asked at the first failure only, then kept.
+    private let storeTimeoutMs: @Sendable () -> Int64
+    private var timeoutMs: Int64?
+    private let note: @Sendable (String) -> Void
 
-    init(store: any CredentialGate, secret: String, clock: @escaping @Sendable () -> Timestamp,
-         backoffMs: [UInt32] = [10, 20, 50, 100, 200, 400, 700]) {
+    init(store: any CredentialGate, reopen: @escaping @Sendable () throws(StoreError) -> any CredentialGate,
+         secret: String, clock: @escaping @Sendable () -> Timestamp, retry: StoreRetry = StoreRetry(),
+         storeTimeoutMs: @escaping @Sendable () -> Int64 = { StoreRetry.defaultTimeoutMs },
+         note: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data("warden mcp-proxy: \($0)\n".utf8)) }) {
         self.store = store
+        self.reopen = reopen
         self.secret = secret
         self.clock = clock
-        self.backoffMs = backoffMs
+        self.retry = retry
+        self.storeTimeoutMs = storeTimeoutMs
+        self.note = note
     }
 
     func check(server: String, tool: String) -> Verdict {
         lock.lock()
         defer { lock.unlock() }
-        var lastError = ""
-        for attempt in 0...backoffMs.count {
-            do {
-                let o = try store.authorize(secret: secret, serverTool: server + "/" + tool, now: clock())
-                switch o.decision {
-                case .allow:
-                    return Verdict(allowed: true, reason: nil, credentialID: o.credentialID, agentID: o.agentID,
-                                   credentialInstanceID: o.instanceID)
-                case .deny(let r):
-                    return Verdict(allowed: false, reason: r.rawValue, credentialID: o.credentialID, agentID: o.agentID,
-                                   credentialInstanceID: o.instanceID)
-                }
-            } catch {
-                if case .invalid = error {
-                    // Not SERVER/TOOL (an empty tool name): nothing to retry, and nothing it could match.
-                    return Verdict(allowed: false, reason: Authorization.Reason.outOfScope.rawValue)
-                }
-                lastError = error.description
-                if attempt < backoffMs.count { usleep(backoffMs[attempt] * 1000) }
+        let serverTool = server + "/" + tool
+        let result = retry.run(timeoutMs: timeout, retrying: Self.isTransient) { () throws(StoreError) -> AuthorizationOutcome in
+            let gate: any CredentialGate
+            if let store { gate = store } else { gate = try reopen() }
+            store = gate
+            do throws(StoreError) { return try gate.authorize(secret: secret, serverTool: serverTool, now: clock()) } catch {
+                if Self.isTransient(error) { store = nil }
+                throw error
             }
         }
-        FileHandle.standardError.write(Data("warden mcp-proxy: the store did not answer (\(lastError)); denying\n".utf8))
-        return Verdict(allowed: false, reason: Self.storeUnavailable)
+        switch result {
+        case .success(let o):
+            var reason: String?
+            if case .deny(let r) = o.decision { reason = r.rawValue }
+            return Verdict(allowed: o.decision.isAllowed, reason: reason, credentialID: o.credentialID, agentID: o.agentID,
+                           credentialInstanceID: o.instanceID)
+        case .failure(.invalid):
+            // Not SERVER/TOOL (an empty tool name): nothing to retry, and nothing it could match.
+            return Verdict(allowed: false, reason: Authorization.Reason.outOfScope.rawValue)
+        case .failure(let error):
+            note("the store did not answer within \(DurationText.canonical(timeout())) (\(error)); denying")
+            return Verdict(allowed: false, reason: Self.storeUnavailable)
+        }
+    }
+
+    private func timeout() -> Int64 {
+        if let timeoutMs { return timeoutMs }
+        let t = storeTimeoutMs()
+        timeoutMs = t
+        return t
+    }
+
+    /// A failure that may pass (I/O, a lock, a lost connection); any other is an answer of sorts.
+    static func isTransient(_ error: StoreError) -> Bool {
+        if case .io = error { return true }
+        return false
     }
 }

@@ -27,6 +27,9 @@ public struct MCPProxyConfiguration: Sendable {
     public var shutdownGraceSeconds: Double = 10
     /// Wall-clock milliseconds: authorization time and record times.
     public var clock: @Sendable () -> Timestamp = WallClock.now
+    /// How long a decision waits out a failing store before denying `store_unavailable`
+    /// (`store_timeout`); asked only when the store first fails.
+    public var storeTimeoutMs: @Sendable () -> Int64 = { StoreRetry.defaultTimeoutMs }
     /// The client side: where requests come from and answers go.
     public var input: Int32 = 0
     public var output: Int32 = 1
@@ -73,7 +76,10 @@ public enum MCPProxy {
             say(error.description)
             return exitRuntimeError
         }
-        let gate = Gatekeeper(store: gateStore, secret: cfg.token, clock: cfg.clock)
+        let backend = cfg.store
+        let gate = Gatekeeper(store: gateStore, reopen: { () throws(StoreError) in try backend.open(for: .gate) },
+                              secret: cfg.token, clock: cfg.clock, storeTimeoutMs: cfg.storeTimeoutMs,
+                              note: { FD.writeAll(err, Array("warden mcp-proxy: \($0)\n".utf8)) })
 
         // Learn whose credential this is; an unknown one cannot be governed, so refuse to start.
         let probe = gate.check(server: cfg.serverName ?? "warden", tool: "mcp-proxy")

@@ -40,26 +40,24 @@ enum HookCommand {
             if event.kind != .pre { answer.switchFormat(.claudePostToolUse, timeoutMs: timeout) }
             guard let serverTool = try event.serverTool(mcp: inv.has("mcp")) else { return answer.allow() }
             let secret = try credential(inv, ctx)
-            let store = try open(ctx)
+            let (store, outcome) = try decide(secret: secret, serverTool: serverTool, ctx)
             switch event.kind {
             case .pre:
-                let outcome = try decide(store, secret: secret, serverTool: serverTool, ctx)
                 if let agentID = outcome.agentID {
                     let call = toolCall(outcome, agentID: agentID, serverTool: serverTool,
                                         args: ArgumentSummary.make(event.toolInput, secret: secret), ctx)
                     do { _ = try store.recordCall(call, key: event.key) } catch {
-                        throw Refusal(code: "store_unavailable", detail: "the call could not be recorded: \(error)")
+                        throw Refusal(code: Authorization.Reason.storeUnavailable.rawValue, detail: "the call could not be recorded: \(error)")
                     }
                 }
                 if case .deny(let r) = outcome.decision { return answer.deny(denial(r, serverTool)) }
                 return answer.allow()
             case .post(let result):
-                let outcome = try decide(store, secret: secret, serverTool: serverTool, ctx)
                 guard let credentialID = outcome.credentialID else {
                     return answer.deny(denial(.unknownCredential, serverTool))
                 }
                 do { _ = try store.recordOutcome(key: event.key, credentialID: credentialID, result: result, at: ctx.now) } catch {
-                    throw Refusal(code: "store_unavailable", detail: "the outcome could not be recorded: \(error)")
+                    throw Refusal(code: Authorization.Reason.storeUnavailable.rawValue, detail: "the outcome could not be recorded: \(error)")
                 }
                 // The tool already ran; a credential revoked meanwhile is put before the model.
                 if case .deny(let r) = outcome.decision { return answer.deny(denial(r, serverTool)) }
@@ -89,13 +87,12 @@ enum HookCommand {
                 throw Refusal(code: "malformed_request", detail: "arguments must be an object")
             }
             let secret = try credential(inv, ctx)
-            let store = try open(ctx)
-            let outcome = try decide(store, secret: secret, serverTool: serverTool, ctx)
+            let (store, outcome) = try decide(secret: secret, serverTool: serverTool, ctx)
             if let agentID = outcome.agentID {
                 let call = toolCall(outcome, agentID: agentID, serverTool: serverTool,
                                     args: ArgumentSummary.make(arguments, secret: secret), ctx)
                 do { try store.recordCalls([call]) } catch {
-                    throw Refusal(code: "store_unavailable", detail: "the call could not be recorded: \(error)")
+                    throw Refusal(code: Authorization.Reason.storeUnavailable.rawValue, detail: "the call could not be recorded: \(error)")
                 }
             }
             if case .deny(let r) = outcome.decision { return answer.deny(denial(r, serverTool)) }
@@ -152,16 +149,17 @@ enum HookCommand {
         }
     }
 
-    static func open(_ ctx: Context) throws -> any FleetStore {
-        do { return try ctx.openStore(readOnly: false) } catch {
-            throw Refusal(code: "store_unavailable", detail: String(describing: error))
+    /// Opens the store and decides, waiting out a failing store for at most `store_timeout`
+    /// (`FailClosed`); a store that does not answer is a `store_unavailable` refusal.
+    static func decide(secret: String, serverTool: String, _ ctx: Context) throws -> (store: any FleetStore, outcome: AuthorizationOutcome) {
+        let unavailable = Authorization.Reason.storeUnavailable.rawValue
+        let backend: any StoreBackend
+        do { backend = try ctx.storeBackend } catch {
+            throw Refusal(code: unavailable, detail: String(describing: error))
         }
-    }
-
-    static func decide(_ store: any FleetStore, secret: String, serverTool: String, _ ctx: Context) throws -> AuthorizationOutcome {
-        do { return try store.authorize(secret: secret, serverTool: serverTool, now: ctx.now) } catch {
-            throw Refusal(code: "store_unavailable", detail: String(describing: error))
-        }
+        let decided = FailClosed.decide(backend, readOnly: false, secret: secret, serverTool: serverTool, ctx)
+        guard let store = decided.store else { throw Refusal(code: unavailable, detail: decided.failure ?? "the store did not answer") }
+        return (store, decided.outcome)
     }
 
     static func toolCall(_ outcome: AuthorizationOutcome, agentID: String, serverTool: String, args: String?, _ ctx: Context) -> ToolCall {
@@ -179,6 +177,7 @@ enum HookCommand {
 
     static func explanation(_ reason: Authorization.Reason) -> String {
         switch reason {
+        case .storeUnavailable: return "the store did not answer within store_timeout; nothing is allowed until it does"
         case .unknownCredential: return "the credential matches none in the store"
         case .malformedRequest: return "the tool name is outside the rule (1-128 characters of A-Z a-z 0-9 _ . -)"
         case .credentialRevoked: return "the credential was revoked"

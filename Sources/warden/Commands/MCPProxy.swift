@@ -1,4 +1,6 @@
+import WardenCore
 import WardenMCP
+import WardenSystem
 
 /// `warden mcp-proxy`: flags (the secret-flag kind among them) parsed by the table, the secret
 /// read by `SecretInput`, the proxy itself in WardenMCP.
@@ -16,6 +18,17 @@ enum MCPProxyCLI {
         parsed.token = secret.value
         parsed.tokenEnvironmentVariable = secret.variable
         Stdio.flush()
-        return MCPProxyCommand.run(store: try ctx.storeBackend, arguments: parsed, environment: ctx.environment)
+        // `store_timeout` is read from the config file only when the store first fails.
+        let environment = ctx.environment
+        return MCPProxyCommand.run(store: try ctx.storeBackend, arguments: parsed, environment: environment,
+                                   storeTimeoutMs: { storeTimeoutMs(environment) })
+    }
+
+    /// A config that cannot be read still denies, after the default wait.
+    @Sendable static func storeTimeoutMs(_ environment: [String: String]) -> Int64 {
+        do { return try Settings.load(environment: environment).store.storeTimeoutMs } catch {
+            Stdio.error("warden mcp-proxy: \(error); waiting the default store_timeout of \(DurationText.canonical(StoreRetry.defaultTimeoutMs))\n")
+            return StoreRetry.defaultTimeoutMs
+        }
     }
 }

@@ -91,7 +91,7 @@ enum CommandTable {
                     flags: [FlagSpec("tool", .text, "SERVER/TOOL", required: true, "e.g. github/create_issue"),
                             FlagSpec(bool: "record", "store the attempt as a tool call (not done for an unknown token: there is no agent)"),
                             FlagSpec("args", .text, "JSON", "the call's arguments, recorded with --record (secrets redacted)")],
-                    details: "Reasons: unknown_credential, malformed_request (a tool name outside the MCP rule: 1-128 characters of A-Z a-z 0-9 _ . -), credential_revoked, agent_revoked, ancestor_revoked, principal_disabled, credential_expired, agent_expired, ancestor_expired, out_of_scope.",
+                    details: "Reasons: store_unavailable (the store did not answer within store_timeout from the config, default 2s; the error is on stderr), unknown_credential, malformed_request (a tool name outside the MCP rule: 1-128 characters of A-Z a-z 0-9 _ . -), credential_revoked, agent_revoked, ancestor_revoked, principal_disabled, credential_expired, agent_expired, ancestor_expired, out_of_scope.",
                     run: AuthorizeCommand.run),
         CommandSpec(["calls"], "recent tool calls, newest first",
                     flags: [FlagSpec("agent", .text, "ID", "only this agent's calls"),
