@@ -7,6 +7,9 @@ public struct SQLiteBackend: StoreBackend {
 
     public init(path: String) { self.path = path }
 
+    /// How long one decision's statement waits for a lock before the caller's retry takes over.
+    static let gateBusyWaitMs = 100
+
     public var location: StoreLocation { .sqlite(path: path) }
 
     public func create(trustDomain: String) throws(StoreError) -> any FleetStore {
@@ -18,8 +21,12 @@ public struct SQLiteBackend: StoreBackend {
         case .operations(let readOnly), .dashboard(let readOnly):
             return try SQLiteStore.open(path: path, readOnly: readOnly)
         case .gate:
-            // Random lookups through a memory map (see `SQLiteStore.open`).
-            return try SQLiteStore.open(path: path, mapped: true)
+            // Random lookups through a memory map (see `SQLiteStore.open`). A lock is waited out
+            // briefly here: the deciding path retries above it until `store_timeout`, so one
+            // attempt never outlasts the wait an operator configured.
+            let store = try SQLiteStore.open(path: path, mapped: true)
+            store.db.setBusyWait(ms: Self.gateBusyWaitMs)
+            return store
         case .ingest:
             return try SQLiteStore.open(path: path)
         case .inspect:

@@ -38,17 +38,29 @@ final class Database {
         // millisecond (for about 10 s): SQLite's own busy timeout backs off to 25 ms sleeps, so
         // a writer queued behind a few short transactions (a pruner's batches) would wait tens
         // of milliseconds after the lock was free.
-        sqlite3_busy_handler(db, { _, tries in
-            guard tries < 10_000 else { return 0 }
-            sqlite3_sleep(1)
-            return 1
-        }, nil)
+        Database.setBusyWait(db, ms: Database.defaultBusyWaitMs)
         sqlite3_extended_result_codes(db, 1)
         guard DigestFunctions.register(on: db, owner: digestFunctions) else {
             let msg = String(cString: sqlite3_errmsg(db))
             sqlite3_close_v2(db)
             throw .io("cannot open \(path): \(msg)")
         }
+    }
+
+    /// How long one statement waits out a lock before it fails with SQLITE_BUSY.
+    static let defaultBusyWaitMs = 10_000
+
+    /// Waits out a lock for at most `ms` milliseconds (polled every millisecond). A decision
+    /// path sets it short: its own retries, bounded by `store_timeout`, wait above this.
+    func setBusyWait(ms: Int) { Database.setBusyWait(handle, ms: ms) }
+
+    private static func setBusyWait(_ db: OpaquePointer, ms: Int) {
+        // The limit travels in the context pointer: a C callback captures nothing.
+        sqlite3_busy_handler(db, { context, tries in
+            guard Int(tries) < Int(bitPattern: context) else { return 0 }
+            sqlite3_sleep(1)
+            return 1
+        }, UnsafeMutableRawPointer(bitPattern: max(ms, 1)))
     }
 
     deinit {
