@@ -56,18 +56,13 @@ enum EventFailure: Error {
 /// become unregistered agents, delegations obey rule 1), per-minute counts and tool usage kept
 /// in memory and written once at the end.
 struct TelemetryApplier<Tx: RuleTransaction> {
-    let tx: Tx
+    // The fields that do not depend on `Tx` come first: their offsets are fixed, not read
+    // from the generic type's metadata.
     let session: TelemetrySession
+    /// Per-minute counts and tool usage in this batch, written once at the end.
+    var counts = CallCounts()
+    let tx: Tx
     let calls: Tx.CallWriter
-    /// Calls by (agent slot, minute) in this batch, written once at the end.
-    var minutes: [SlotMinute: (calls: Int, denied: Int)] = [:]
-    /// Allowed tools by agent in this batch, written once at the end.
-    var usage = ToolUsageBatch()
-
-    struct SlotMinute: Hashable {
-        let slot: Int
-        let minute: Int64
-    }
 
     init(_ tx: Tx, session: TelemetrySession) throws(StoreError) {
         self.tx = tx
@@ -85,7 +80,7 @@ struct TelemetryApplier<Tx: RuleTransaction> {
 
     /// True when the event changed something.
     mutating func apply(_ e: TelemetryEvent, _ out: inout TelemetryOutcome) throws(EventFailure) -> Bool {
-        if let tooLong = Self.overLimit(e) {
+        if let tooLong = e.fieldOverLimit() {
             throw .refused("\(tooLong.field) is \(tooLong.length) characters, longer than the \(tooLong.limit)-character limit")
         }
         switch e.body {
@@ -122,31 +117,12 @@ struct TelemetryApplier<Tx: RuleTransaction> {
         }
     }
 
-    /// Identifiers are refused over their limit rather than stored cut (two cut IDs could merge).
-    static func overLimit(_ e: TelemetryEvent) -> (field: String, limit: Int, length: Int)? {
-        func check(_ field: String, _ value: String?, _ limit: Int) -> (String, Int, Int)? {
-            guard let value, value.utf8.count > limit, value.count > limit else { return nil }
-            return (field, limit, value.count)
-        }
-        if let a = check("agent", e.agent, RecordLimits.agent) { return a }
-        switch e.body {
-        case .toolCall(let c): return RecordLimits.overLimit(c)
-        case .instanceStarted(let id, _, _), .heartbeat(let id, _, _), .instanceStopped(let id):
-            return check("instance", id, RecordLimits.instanceID)
-        case .observedDelegation(let child): return check("agent", child, RecordLimits.agent)
-        case .delegate(_, let id, _, _): return check("id", id, RecordLimits.agent)
-        }
-    }
-
     /// Writes the batch's per-minute counts and tool usage.
     mutating func flush() throws(StoreError) {
-        try tx.noteToolUse(usage.take())
+        try tx.noteToolUse(counts.takeUsage())
+        let minutes = counts.takeMinutes(slotIDs: session.slotIDs)
         if minutes.isEmpty { return }
-        // Two references to one agent may take two slots: the backend adds both counts.
-        try tx.addCallMinutes(minutes.map {
-            CallMinute(agentID: session.slotIDs[$0.key.slot], minute: $0.key.minute, calls: $0.value.calls, denied: $0.value.denied)
-        })
-        minutes.removeAll()
+        try tx.addCallMinutes(minutes)
     }
 
     // MARK: identities
@@ -243,13 +219,8 @@ struct TelemetryApplier<Tx: RuleTransaction> {
         // The one rule for recorded calls: texts capped, arguments redacted.
         let c = raw.forRecording()
         try io { () throws(StoreError) in try calls.write(c, agentID: resolved.id, at: at) }
-        let denied = c.decision == .deny ? 1 : 0
-        let key = SlotMinute(slot: resolved.slot, minute: Self.minute(at))
-        if let v = minutes[key] { minutes[key] = (v.calls + 1, v.denied + denied) } else { minutes[key] = (1, denied) }
-        usage.note(agent: resolved.id, server: c.server, tool: c.tool, decision: c.decision, at: at)
+        counts.note(c, agent: resolved, at: at)
     }
-
-    static func minute(_ at: Timestamp) -> Int64 { at >= 0 ? at / 60_000 : (at - 59_999) / 60_000 }
 
     // MARK: delegation
 
@@ -305,5 +276,23 @@ struct TelemetryApplier<Tx: RuleTransaction> {
         }
         remember(newID, newID)
         return true
+    }
+}
+
+extension TelemetryEvent {
+    /// Identifiers are refused over their limit rather than stored cut (two cut IDs could merge).
+    func fieldOverLimit() -> (field: String, limit: Int, length: Int)? {
+        func check(_ field: String, _ value: String?, _ limit: Int) -> (String, Int, Int)? {
+            guard let value, value.utf8.count > limit, value.count > limit else { return nil }
+            return (field, limit, value.count)
+        }
+        if let a = check("agent", agent, RecordLimits.agent) { return a }
+        switch body {
+        case .toolCall(let c): return RecordLimits.overLimit(c)
+        case .instanceStarted(let id, _, _), .heartbeat(let id, _, _), .instanceStopped(let id):
+            return check("instance", id, RecordLimits.instanceID)
+        case .observedDelegation(let child): return check("agent", child, RecordLimits.agent)
+        case .delegate(_, let id, _, _): return check("id", id, RecordLimits.agent)
+        }
     }
 }
