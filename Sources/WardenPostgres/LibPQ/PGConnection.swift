@@ -98,6 +98,13 @@ package final class PGConnection {
         }
     }
 
+    /// Drops this session's prepared statements: after a schema change their plans may no
+    /// longer fit the tables.
+    package func forgetPreparedStatements() throws(StoreError) {
+        try run("DEALLOCATE ALL")
+        prepared.removeAll()
+    }
+
     // MARK: Internals
 
     /// Reconnects a lost session between transactions (never inside one: its work is gone).
