@@ -7,7 +7,9 @@ enum PostgresMigrations {
 
     static var latest: Int { all.count }
 
-    static let v1 = """
+    static let v1 = tables + GovernedState.schema
+
+    static let tables = """
     CREATE TABLE meta(
         key   text PRIMARY KEY,
         value text NOT NULL
