@@ -39,7 +39,8 @@ enum PostgresMigrations {
     );
     CREATE INDEX principals_version ON principals(version);
 
-    -- `ord` is the registration order (SQLite's rowid): agents() lists agents by it.
+    -- `ord` is the order rows were first written (SQLite's rowid): agents() lists agents by it,
+    -- credentials and instances are listed by it when not by agent.
     CREATE TABLE agents(
         ord           bigint GENERATED ALWAYS AS IDENTITY UNIQUE,
         id            text PRIMARY KEY,
@@ -63,6 +64,7 @@ enum PostgresMigrations {
     CREATE INDEX agents_version ON agents(version);
 
     CREATE TABLE instances(
+        ord            bigint GENERATED ALWAYS AS IDENTITY UNIQUE,
         id             text PRIMARY KEY,
         agent_id       text NOT NULL REFERENCES agents(id),
         host           text NOT NULL,
@@ -76,6 +78,7 @@ enum PostgresMigrations {
     CREATE INDEX instances_version ON instances(version);
 
     CREATE TABLE credentials(
+        ord          bigint GENERATED ALWAYS AS IDENTITY UNIQUE,
         id           text PRIMARY KEY,
         agent_id     text NOT NULL REFERENCES agents(id),
         instance_id  text REFERENCES instances(id),
