@@ -49,3 +49,27 @@ enum PGHex {
         }
     }
 }
+
+/// A `text[]` parameter (`$1::text[]`): one round trip for a whole set of IDs.
+package struct PGTextArray: PGBindable {
+    package let values: [String?]
+    package init(_ values: [String?]) { self.values = values }
+    package var pgText: String {
+        "{" + values.map { v in
+            guard let v else { return "NULL" }
+            var quoted = "\""
+            for ch in v.unicodeScalars {
+                if ch == "\"" || ch == "\\" { quoted.unicodeScalars.append("\\") }
+                quoted.unicodeScalars.append(ch)
+            }
+            return quoted + "\""
+        }.joined(separator: ",") + "}"
+    }
+}
+
+/// A `bigint[]` parameter (`$1::bigint[]`).
+package struct PGInt64Array: PGBindable {
+    package let values: [Int64?]
+    package init(_ values: [Int64?]) { self.values = values }
+    package var pgText: String { "{" + values.map { $0.map(String.init) ?? "NULL" }.joined(separator: ",") + "}" }
+}

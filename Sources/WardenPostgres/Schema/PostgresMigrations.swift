@@ -7,7 +7,9 @@ enum PostgresMigrations {
 
     static var latest: Int { all.count }
 
-    static let v1 = """
+    static let v1 = tables + GovernedState.schema
+
+    static let tables = """
     CREATE TABLE meta(
         key   text PRIMARY KEY,
         value text NOT NULL
@@ -37,7 +39,8 @@ enum PostgresMigrations {
     );
     CREATE INDEX principals_version ON principals(version);
 
-    -- `ord` is the registration order (SQLite's rowid): agents() lists agents by it.
+    -- `ord` is the order rows were first written (SQLite's rowid): agents() lists agents by it,
+    -- credentials and instances are listed by it when not by agent.
     CREATE TABLE agents(
         ord           bigint GENERATED ALWAYS AS IDENTITY UNIQUE,
         id            text PRIMARY KEY,
@@ -61,6 +64,7 @@ enum PostgresMigrations {
     CREATE INDEX agents_version ON agents(version);
 
     CREATE TABLE instances(
+        ord            bigint GENERATED ALWAYS AS IDENTITY UNIQUE,
         id             text PRIMARY KEY,
         agent_id       text NOT NULL REFERENCES agents(id),
         host           text NOT NULL,
@@ -74,6 +78,7 @@ enum PostgresMigrations {
     CREATE INDEX instances_version ON instances(version);
 
     CREATE TABLE credentials(
+        ord          bigint GENERATED ALWAYS AS IDENTITY UNIQUE,
         id           text PRIMARY KEY,
         agent_id     text NOT NULL REFERENCES agents(id),
         instance_id  text REFERENCES instances(id),
