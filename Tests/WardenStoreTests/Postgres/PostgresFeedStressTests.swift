@@ -40,18 +40,18 @@ struct PostgresFeedStressTests {
         var problems: [String] = []
 
         /// One poll of all three cursors, as the dashboard reloads.
-        mutating func poll(_ c: PGConnection) throws(StoreError) {
-            let newCalls = try c.query("SELECT seq FROM tool_calls WHERE seq > $1 ORDER BY seq", [callCursor]).map { r throws(StoreError) in r.int64(0) }
+        mutating func poll(_ s: PostgresStore) throws(StoreError) {
+            let newCalls = try s.connection.query("SELECT seq FROM tool_calls WHERE seq > $1 ORDER BY seq", [callCursor]).map { r throws(StoreError) in r.int64(0) }
             calls += newCalls
             callCursor = newCalls.last ?? callCursor
             while true {
-                let page = try PostgresFeed.callOutcomes(c, after: outcomeCursor, limit: 7)
+                let page = try s.callOutcomes(after: outcomeCursor, limit: 7)
                 if page.cursor < outcomeCursor { problems.append("the outcome cursor went back") }
                 outcomes += page.calls.map(\.seq)
                 outcomeCursor = page.cursor
                 if page.calls.isEmpty { break }
             }
-            let rows = try PostgresFeed.changedRows(c, after: RowVersions(structure: nil, credentials: nil, instances: rowVersion))
+            let rows = try s.changedRows(after: RowVersions(structure: nil, credentials: nil, instances: rowVersion))
             if rows.version < rowVersion { problems.append("the row version went back") }
             rowVersion = rows.version
             for i in rows.instances {
@@ -75,7 +75,7 @@ struct PostgresFeedStressTests {
                 do { try Self.write(uri: uri, writer: w, agent: agent, ledger: ledger) } catch { ledger.failed(error) }
             }.start()
         }
-        let reader = try f.connect()
+        let reader = try f.open(readOnly: true)
         var view = View()
         var polls = 0
         while !ledger.allWritersDone {
@@ -99,7 +99,7 @@ struct PostgresFeedStressTests {
         for (id, versions) in view.instanceVersions where versions != versions.sorted() || Set(versions).count != versions.count {
             view.problems.append("instance \(id) came back at versions \(versions)")
         }
-        let final = try reader.query("SELECT id, last_heartbeat FROM instances").map { r throws(StoreError) in (r.string(0), r.int64(1)) }
+        let final = try reader.connection.query("SELECT id, last_heartbeat FROM instances").map { r throws(StoreError) in (r.string(0), r.int64(1)) }
         for (id, beat) in final where view.heartbeats[id] != beat {
             view.problems.append("instance \(id): the reader holds heartbeat \(view.heartbeats[id] ?? -1), the store \(beat)")
         }
@@ -110,28 +110,20 @@ struct PostgresFeedStressTests {
     /// One writer's rounds: a batch of calls; a keyed call and, in a later transaction, its
     /// outcome; a new instance and a heartbeat of an earlier one in one transaction.
     static func write(uri: String, writer w: Int, agent: String, ledger: Ledger) throws {
-        let c = try PGConnection(ConnectionString(uri))
+        let s = try PostgresStore.open(uri: uri)
         for r in 0..<rounds {
             let at = Timestamp(r * 1_000 + w)
-            let batch = try c.withTransaction { () throws(StoreError) in
-                try PostgresActivity.insertCalls(c, [PostgresFeedFixture.call(agent, at: at), PostgresFeedFixture.call(agent, at: at + 1, decision: .deny)])
-            }
+            let batch = try s.recordCalls([PostgresFeedFixture.call(agent, at: at), PostgresFeedFixture.call(agent, at: at + 1, decision: .deny)])
             ledger.wrote(batch)
             let key = CallKey(session: "w\(w)", toolUse: "r\(r)")
-            let keyed = try c.withTransaction { () throws(StoreError) in
-                try PostgresActivity.insertCall(c, PostgresFeedFixture.call(agent, at: at, credential: "tok_w\(w)"), key: key)
-            }
+            let keyed = try s.recordCall(PostgresFeedFixture.call(agent, at: at, credential: "tok_w\(w)"), key: key)
             ledger.wrote([keyed])
-            let done = try c.withTransaction { () throws(StoreError) in
-                try PostgresActivity.finishCall(c, key: key, credentialID: "tok_w\(w)", result: .ok, at: at + 5)
-            }
+            let done = try s.recordOutcome(key: key, credentialID: "tok_w\(w)", result: .ok, at: at + 5)
             if let done { ledger.finished(done.seq) }
             let id = "w\(w)-i\(r)"
-            try c.withTransaction { () throws(StoreError) in
-                var events: [InstanceEvent] = [.started(Instance(id: id, agentID: agent, host: "host\(w)", pid: Int64(r), startedAt: at, lastHeartbeat: at))]
-                if r > 0 { events.append(.heartbeat(instanceID: "w\(w)-i\(r - 1)", at: at + 2)) }
-                try PostgresActivity.applyInstanceEvents(c, events)
-            }
+            var events: [InstanceEvent] = [.started(Instance(id: id, agentID: agent, host: "host\(w)", pid: Int64(r), startedAt: at, lastHeartbeat: at))]
+            if r > 0 { events.append(.heartbeat(instanceID: "w\(w)-i\(r - 1)", at: at + 2)) }
+            try s.recordInstanceEvents(events)
             ledger.started(id)
         }
     }
