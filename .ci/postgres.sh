@@ -28,7 +28,10 @@ start_test_postgres() {
     echo "PostgreSQL: initdb failed; its tests are skipped:"; tail -5 "$PG_DIR/initdb.log"
     return 1
   fi
-  if ! ${PG_AS[@]+"${PG_AS[@]}"} "$bin/pg_ctl" -D "$PG_DIR/data" -o "-c listen_addresses= -k $PG_DIR" \
+  # Tests run in parallel, each on databases and connections of its own: room for them all.
+  # The cluster is thrown away, so nothing is flushed to disk for durability.
+  local options="-c listen_addresses= -k $PG_DIR -c max_connections=300 -c fsync=off -c full_page_writes=off"
+  if ! ${PG_AS[@]+"${PG_AS[@]}"} "$bin/pg_ctl" -D "$PG_DIR/data" -o "$options" \
        -l "$PG_DIR/server.log" -w -t 60 start >/dev/null; then
     echo "PostgreSQL: the server did not start; its tests are skipped:"; tail -5 "$PG_DIR/server.log"
     return 1
