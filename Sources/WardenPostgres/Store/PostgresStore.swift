@@ -46,6 +46,15 @@ public final class PostgresStore {
         return PostgresStore(connection: c, readOnly: readOnly, schemaVersion: version)
     }
 
+    /// Opens the store read-only to diagnose it (`warden doctor`): any schema version is let
+    /// through, so the diagnosis can say what it found; nothing is written.
+    public static func openForInspection(uri: String) throws(StoreError) -> PostgresStore {
+        let c = try PGConnection(ConnectionString(uri))
+        guard let version = try PostgresSchema.version(on: c) else { throw .missing(path: c.connectionString.redacted) }
+        try c.run("SET default_transaction_read_only = on")
+        return PostgresStore(connection: c, readOnly: true, schemaVersion: version)
+    }
+
     /// Runs the pending migrations once, under the schema lock (`warden store migrate`).
     @discardableResult
     public static func migrate(uri: String) throws(StoreError) -> (from: Int, to: Int) {

@@ -125,3 +125,19 @@ struct PostgresStoreTests {
         }
     }
 }
+
+@Suite("PostgreSQL store opening", .enabled(if: TempPostgresDatabase.serverURI != nil, "WARDEN_TEST_POSTGRES is not set"))
+struct PostgresOpeningTests {
+    @Test("an empty database is no store; inspection reads any version and writes nothing")
+    func opening() throws {
+        let db = try TempPostgresDatabase(serverURI: TempPostgresDatabase.serverURI!)
+        #expect(throws: StoreError.self) { _ = try PostgresStore.open(uri: db.uri) }
+        let s = try PostgresStore.create(uri: db.uri, trustDomain: "acme.example")
+        try s.connection.execute("UPDATE meta SET value = $1 WHERE key = 'schema_version'", [String(PostgresMigrations.latest + 2)])
+        #expect(throws: StoreError.self) { _ = try PostgresStore.open(uri: db.uri) }
+        let inspected = try PostgresStore.openForInspection(uri: db.uri)
+        #expect(try inspected.schemaVersion().file == PostgresMigrations.latest + 2)
+        #expect(try inspected.healthChecks().first { $0.name == "schema" }?.ok == false)
+        #expect(throws: StoreError.readOnly) { try inspected.connection.execute("DELETE FROM meta") }
+    }
+}
