@@ -17,7 +17,12 @@ enum DashboardCommand {
         }
         var config = settings.dashboard
         if globals.ascii { config.ascii = true }
-        let backend = backend ?? StoreAccess.backend(StoreLocation.resolve(flag: globals.db, environment: environment) { settings.store.db })
+        let resolved: any StoreBackend
+        do { resolved = try backend ?? StoreAccess.backend(StoreLocation.resolve(flag: globals.db, environment: environment) { settings.store.db }) } catch {
+            CLI.fail(TerminalText.safe(String(describing: error)))
+            return 2
+        }
+        let backend = resolved
         // The store must exist and open before the terminal is taken over, so errors read plainly.
         let readOnly = globals.readOnly || config.readOnly
         do { _ = try backend.open(for: .dashboard(readOnly: readOnly)) } catch {
