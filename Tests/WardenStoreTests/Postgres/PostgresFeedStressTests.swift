@@ -86,9 +86,12 @@ struct PostgresFeedStressTests {
         try view.poll(reader)  // what committed after the last poll during the run
 
         #expect(ledger.locked { $0.errors } == [])
-        let written = ledger.locked { $0.written }, finished = ledger.locked { $0.finished }
+        let finished = ledger.locked { $0.finished }
+        // The store holds every call committed, by the activity path and by telemetry's rules path.
+        let written = Set(try reader.connection.query("SELECT seq FROM tool_calls").map { r throws(StoreError) in r.int64(0) })
+        #expect(ledger.locked { $0.written }.isSubset(of: written))
         let instances = ledger.locked { $0.instances }
-        #expect(written.count == Self.writers * Self.rounds * 3, "every writer's calls committed")
+        #expect(written.count == Self.writers * Self.rounds * 4, "every writer's calls committed")
         #expect(view.calls.count == Set(view.calls).count, "no call seen twice")
         #expect(written.subtracting(view.calls).sorted() == [], "no call skipped")
         #expect(Set(view.calls).subtracting(written).sorted() == [], "no call the writers did not make")
@@ -108,7 +111,8 @@ struct PostgresFeedStressTests {
     }
 
     /// One writer's rounds: a batch of calls; a keyed call and, in a later transaction, its
-    /// outcome; a new instance and a heartbeat of an earlier one in one transaction.
+    /// outcome; a new instance and a heartbeat of an earlier one in one transaction; a call
+    /// reported as telemetry.
     static func write(uri: String, writer w: Int, agent: String, ledger: Ledger) throws {
         let s = try PostgresStore.open(uri: uri)
         for r in 0..<rounds {
@@ -125,6 +129,11 @@ struct PostgresFeedStressTests {
             if r > 0 { events.append(.heartbeat(instanceID: "w\(w)-i\(r - 1)", at: at + 2)) }
             try s.recordInstanceEvents(events)
             ledger.started(id)
+            // A call reported as telemetry: written by the rules' transaction, on the same cursor.
+            let reported = ToolCall(at: at + 3, agentID: "", server: "fs", tool: "list", decision: .allow)
+            let out = try s.applyTelemetry([TelemetryEvent(at: at + 3, agent: agent, source: r, body: .toolCall(reported))],
+                                           session: TelemetrySession(operatorName: "ingest"), atomically: true)
+            if out.applied != 1 { ledger.failed(StoreError.invalid("telemetry refused: \(out.rejected)")) }
         }
     }
 }
