@@ -16,6 +16,9 @@ public final class PostgresStore {
     /// The governed state's digest when the current rule write transaction began, or at its
     /// last journal record (`RuleTransaction.stateDigestAtStart`).
     var digestAtStart: StateDigest?
+    /// Call writers of the current rule write transaction, whose buffered calls are inserted
+    /// before it commits.
+    var pendingCalls: [PostgresCallWriter] = []
 
     /// Rule write transactions take this transaction-scoped advisory lock first: they run one at
     /// a time across every host, each seeing the others' commits, as the rules require.
@@ -84,8 +87,13 @@ public final class PostgresStore {
         return try connection.withTransaction { () throws(StoreError) -> T in
             try connection.execute("SELECT pg_advisory_xact_lock($1)", [Self.rulesLockKey])
             digestAtStart = try keptDigest()
-            defer { digestAtStart = nil }
-            return try body()
+            defer {
+                digestAtStart = nil
+                pendingCalls = []
+            }
+            let result = try body()
+            for writer in pendingCalls { try writer.flush() }
+            return result
         }
     }
 
