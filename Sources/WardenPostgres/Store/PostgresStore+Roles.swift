@@ -1,8 +1,10 @@
 import WardenStore
 
-// The roles this module's core implements whole. FleetReader (its `prunable`), OperatorActions
-// (`prune`), ChangeFeed, ActivityRecording and TelemetryIngest are completed by the feed,
-// activity, telemetry and retention files; `FleetStore` is declared with the backend once every
-// role is implemented.
+// Every role a connection plays: the gate, diagnostics, the fleet's reads and the operator's
+// actions here (their methods are in the Reads, Operator, Gate, Diagnostics and Retention files);
+// the change feed, activity and telemetry declare theirs in their own files.
 extension PostgresStore: CredentialGate {}
 extension PostgresStore: StoreDiagnostics {}
+extension PostgresStore: FleetReader {}
+extension PostgresStore: OperatorActions {}
+extension PostgresStore: FleetStore {}

@@ -122,8 +122,11 @@ package struct PostgresRuleTransaction: RuleTransaction {
             """, [id, agentID, host, pid, at])
     }
 
+    /// The store flushes the writer's buffered calls before the transaction commits.
     package func callWriter(session: TelemetrySession) throws(StoreError) -> PostgresCallWriter {
-        PostgresCallWriter(connection: c)
+        let writer = PostgresCallWriter(connection: c)
+        store.pendingCalls.append(writer)
+        return writer
     }
 
     package func addCallMinutes(_ counts: [CallMinute]) throws(StoreError) {
@@ -186,19 +189,56 @@ package struct PostgresRuleTransaction: RuleTransaction {
     package func stateDigestAtStart() throws(StoreError) -> StateDigest? { writing ? store.digestAtStart : nil }
 }
 
-/// Writes a telemetry batch's tool calls, each numbered from the commit-ordered 'tool_call'
-/// cursor (see `cursors` in the schema) so a reader's call cursor never skips one.
+/// Writes a telemetry batch's tool calls: buffered, then inserted many rows per statement
+/// (`flush`, at the latest before the transaction commits), each numbered from the
+/// commit-ordered 'tool_call' cursor (see `cursors` in the schema) in the order written, so a
+/// reader's call cursor never skips one.
 package final class PostgresCallWriter: TelemetryCallWriter {
     let connection: PGConnection
+    /// Rows buffered before a flush: bounds memory and statement size on large batches.
+    static let flushEvery = 2_000
+    private var at: [Int64?] = [], durations: [Int64?] = []
+    private var agents: [String?] = [], instances: [String?] = [], credentials: [String?] = [], servers: [String?] = []
+    private var tools: [String?] = [], decisions: [String?] = [], reasons: [String?] = [], results: [String?] = []
+    private var args: [String?] = []
 
     init(connection: PGConnection) { self.connection = connection }
 
-    package func write(_ call: ToolCall, agentID: String, at: Timestamp) throws(StoreError) {
+    package func write(_ call: ToolCall, agentID: String, at time: Timestamp) throws(StoreError) {
+        at.append(time)
+        agents.append(agentID)
+        instances.append(call.instanceID)
+        credentials.append(call.credentialID)
+        servers.append(call.server)
+        tools.append(call.tool)
+        decisions.append(call.decision.rawValue)
+        reasons.append(call.reason)
+        durations.append(call.durationMs)
+        results.append(call.result?.rawValue)
+        args.append(call.args)
+        if at.count >= Self.flushEvery { try flush() }
+    }
+
+    /// Inserts the buffered calls in one statement, numbered in the order they were written.
+    func flush() throws(StoreError) {
+        let n = at.count
+        guard n > 0 else { return }
         try connection.execute("""
-            WITH next AS (UPDATE cursors SET value = value + 1 WHERE name = 'tool_call' RETURNING value)
+            WITH next AS (UPDATE cursors SET value = value + $1 WHERE name = 'tool_call' RETURNING value)
             INSERT INTO tool_calls(seq, at, agent_id, instance_id, credential_id, server, tool, decision, reason, duration_ms, result, args)
-            SELECT next.value, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 FROM next
-            """, [at, agentID, call.instanceID, call.credentialID, call.server, call.tool, call.decision.rawValue, call.reason,
-                  call.durationMs, call.result?.rawValue, call.args])
+            SELECT next.value - $1 + c.n, c.at, c.agent_id, c.instance_id, c.credential_id, c.server, c.tool, c.decision,
+                   c.reason, c.duration_ms, c.result, c.args
+            FROM next, unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
+                              $10::bigint[], $11::text[], $12::text[])
+                WITH ORDINALITY AS c(at, agent_id, instance_id, credential_id, server, tool, decision, reason, duration_ms, result, args, n)
+            """, [Int64(n), PGInt64Array(at), PGTextArray(agents), PGTextArray(instances), PGTextArray(credentials),
+                  PGTextArray(servers), PGTextArray(tools), PGTextArray(decisions), PGTextArray(reasons),
+                  PGInt64Array(durations), PGTextArray(results), PGTextArray(args)])
+        at.removeAll(keepingCapacity: true); durations.removeAll(keepingCapacity: true)
+        agents.removeAll(keepingCapacity: true); instances.removeAll(keepingCapacity: true)
+        credentials.removeAll(keepingCapacity: true); servers.removeAll(keepingCapacity: true)
+        tools.removeAll(keepingCapacity: true); decisions.removeAll(keepingCapacity: true)
+        reasons.removeAll(keepingCapacity: true); results.removeAll(keepingCapacity: true)
+        args.removeAll(keepingCapacity: true)
     }
 }

@@ -16,6 +16,9 @@ public final class PostgresStore {
     /// The governed state's digest when the current rule write transaction began, or at its
     /// last journal record (`RuleTransaction.stateDigestAtStart`).
     var digestAtStart: StateDigest?
+    /// Call writers of the current rule write transaction, whose buffered calls are inserted
+    /// before it commits.
+    var pendingCalls: [PostgresCallWriter] = []
 
     /// Rule write transactions take this transaction-scoped advisory lock first: they run one at
     /// a time across every host, each seeing the others' commits, as the rules require.
@@ -44,6 +47,15 @@ public final class PostgresStore {
         let version = try PostgresSchema.check(on: c)
         if readOnly { try c.run("SET default_transaction_read_only = on") }
         return PostgresStore(connection: c, readOnly: readOnly, schemaVersion: version)
+    }
+
+    /// Opens the store read-only to diagnose it (`warden doctor`): any schema version is let
+    /// through, so the diagnosis can say what it found; nothing is written.
+    public static func openForInspection(uri: String) throws(StoreError) -> PostgresStore {
+        let c = try PGConnection(ConnectionString(uri))
+        guard let version = try PostgresSchema.version(on: c) else { throw .missing(path: c.connectionString.redacted) }
+        try c.run("SET default_transaction_read_only = on")
+        return PostgresStore(connection: c, readOnly: true, schemaVersion: version)
     }
 
     /// Runs the pending migrations once, under the schema lock (`warden store migrate`).
@@ -75,8 +87,13 @@ public final class PostgresStore {
         return try connection.withTransaction { () throws(StoreError) -> T in
             try connection.execute("SELECT pg_advisory_xact_lock($1)", [Self.rulesLockKey])
             digestAtStart = try keptDigest()
-            defer { digestAtStart = nil }
-            return try body()
+            defer {
+                digestAtStart = nil
+                pendingCalls = []
+            }
+            let result = try body()
+            for writer in pendingCalls { try writer.flush() }
+            return result
         }
     }
 

@@ -125,3 +125,46 @@ struct PostgresStoreTests {
         }
     }
 }
+
+@Suite("PostgreSQL store opening", .enabled(if: TempPostgresDatabase.serverURI != nil, "WARDEN_TEST_POSTGRES is not set"))
+struct PostgresOpeningTests {
+    @Test("an empty database is no store; inspection reads any version and writes nothing")
+    func opening() throws {
+        let db = try TempPostgresDatabase(serverURI: TempPostgresDatabase.serverURI!)
+        #expect(throws: StoreError.self) { _ = try PostgresStore.open(uri: db.uri) }
+        let s = try PostgresStore.create(uri: db.uri, trustDomain: "acme.example")
+        try s.connection.execute("UPDATE meta SET value = $1 WHERE key = 'schema_version'", [String(PostgresMigrations.latest + 2)])
+        #expect(throws: StoreError.self) { _ = try PostgresStore.open(uri: db.uri) }
+        let inspected = try PostgresStore.openForInspection(uri: db.uri)
+        #expect(try inspected.schemaVersion().file == PostgresMigrations.latest + 2)
+        #expect(try inspected.healthChecks().first { $0.name == "schema" }?.ok == false)
+        #expect(throws: StoreError.readOnly) { try inspected.connection.execute("DELETE FROM meta") }
+    }
+}
+
+@Suite("PostgreSQL backend")
+struct PostgresBackendTests {
+    @Test("its location check needs no server and flags a password kept in the URI, never showing it")
+    func locationCheck() {
+        let plain = PostgresBackend(uri: "postgresql:///warden?host=/run/pg").healthChecks()
+        #expect(plain.map(\.ok) == [true])
+        let withPassword = PostgresBackend(uri: "postgresql://gate:hunter2@db.internal/warden").healthChecks()
+        #expect(withPassword.map(\.ok) == [false])
+        #expect(withPassword.allSatisfy { !$0.detail.contains("hunter2") })
+        #expect(PostgresBackend(uri: "postgresql://gate@db/warden").location == .postgres(uri: "postgresql://gate@db/warden"))
+    }
+
+    @Test("migrate is a no-op on a current store; every purpose opens a connection",
+          .enabled(if: TempPostgresDatabase.serverURI != nil, "WARDEN_TEST_POSTGRES is not set"))
+    func purposes() throws {
+        let db = try TempPostgresDatabase(serverURI: TempPostgresDatabase.serverURI!)
+        let backend = PostgresBackend(uri: db.uri)
+        _ = try backend.create(trustDomain: "acme.example")
+        #expect(try backend.migrate() == (PostgresMigrations.latest, PostgresMigrations.latest))
+        #expect(try backend.open(for: .operations(readOnly: true)).isReadOnly)
+        #expect(try !backend.open(for: .dashboard(readOnly: false)).isReadOnly)
+        #expect(try backend.open(for: .gate).authorize(secret: "wdn_x", serverTool: "a/b", now: 0).decision == .deny(.unknownCredential))
+        #expect(try backend.open(for: .inspect).schemaVersion().file == PostgresMigrations.latest)
+        _ = try backend.open(for: .ingest)
+    }
+}
