@@ -51,7 +51,7 @@ let package = Package(
         .target(name: "WardenDashboard", dependencies: ["WardenCore", "WardenStore", "WardenSystem", "WardenConfig", "TerminalUI", "NcursesTerminal"]),
         // CLI parsing and wiring only.
         .executableTarget(name: "warden", dependencies: [
-            "WardenCore", "WardenStore", "WardenSQLite", "TerminalUI", "NcursesTerminal", "WardenDashboard",
+            "WardenCore", "WardenStore", "WardenSQLite", "WardenPostgres", "TerminalUI", "NcursesTerminal", "WardenDashboard",
             "WardenIngest", "WardenSimulator", "WardenMCP", "WardenSystem", "WardenConfig", "CProcess",
         ]),
         // The scale benchmark of issue 7: synthetic stores, figures as a table or JSON.

@@ -77,7 +77,7 @@ final class Context: @unchecked Sendable {
     var storePath: String { get throws { try storeLocation.description } }
 
     /// The backend at the store's location.
-    var storeBackend: any StoreBackend { get throws { try StoreAccess.backend(try storeLocation) } }
+    var storeBackend: any StoreBackend { get throws { StoreAccess.backend(try storeLocation) } }
 
     /// Opens the existing store; read commands open it read-only.
     func openStore(readOnly: Bool) throws -> any FleetStore {

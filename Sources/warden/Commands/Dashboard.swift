@@ -17,12 +17,7 @@ enum DashboardCommand {
         }
         var config = settings.dashboard
         if globals.ascii { config.ascii = true }
-        let resolved: any StoreBackend
-        do { resolved = try backend ?? StoreAccess.backend(StoreLocation.resolve(flag: globals.db, environment: environment) { settings.store.db }) } catch {
-            CLI.fail(TerminalText.safe(String(describing: error)))
-            return 2
-        }
-        let backend = resolved
+        let backend = backend ?? StoreAccess.backend(StoreLocation.resolve(flag: globals.db, environment: environment) { settings.store.db })
         // The store must exist and open before the terminal is taken over, so errors read plainly.
         let readOnly = globals.readOnly || config.readOnly
         do { _ = try backend.open(for: .dashboard(readOnly: readOnly)) } catch {

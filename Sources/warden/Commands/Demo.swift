@@ -29,7 +29,7 @@ enum DemoCommand {
             path = folder + "/warden.db"
         }
         let cleanUp = { if !keep { try? FileManager.default.removeItem(atPath: folder) } }
-        let backend = try StoreAccess.backend(.sqlite(path: path))
+        let backend = StoreAccess.backend(.sqlite(path: path))
 
         do {
             let text = try String(contentsOfFile: samples + "/acme-fleet.json", encoding: .utf8)
