@@ -69,6 +69,26 @@ struct PostgresFlowTests {
         #expect(audit.status == 0 && audit.stdout.contains("intact"), "\(audit)")
     }
 
+    @Test func ingestedCallsAndTheirUnregisteredAgentsShow() throws {
+        let db = try Database(server: Self.server!)
+        let s = try Sandbox()
+        let env = ["WARDEN_DB": db.uri()]
+        func run(_ args: [String], stdin: String? = nil) throws -> RunResult { try s.run(args, environment: env, stdin: stdin, useDB: false) }
+        #expect(try run(["init", "--trust-domain", "acme.example"]).status == 0)
+        var lines = ""
+        for n in 1...300 {
+            let deny = n % 7 == 0
+            lines += "{\"type\":\"tool_call\",\"time\":\(1_795_939_200_000 + n * 10),\"agent\":\"triage-bot\",\"server\":\"github\",\"tool\":\"get_issue\",\"decision\":\"\(deny ? "deny" : "allow")\"\(deny ? ",\"reason\":\"out_of_scope\"" : "")}\n"
+        }
+        let ingested = try run(["ingest", "-"], stdin: lines)
+        #expect(ingested.status == 0, "\(ingested)")
+        let agents = try run(["--json", "agent", "ls"])
+        #expect(agents.stdout.contains("triage-bot"), "\(agents)")
+        let denied = try run(["--json", "calls", "--denied", "--limit", "1000"])
+        #expect(denied.stdout.components(separatedBy: "out_of_scope").count - 1 == 300 / 7, "\(denied)")
+        #expect(try run(["audit", "--verify"]).status == 0)
+    }
+
     @Test func aPasswordInTheURIIsNeverPrinted() throws {
         let db = try Database(server: Self.server!)
         let s = try Sandbox()
