@@ -89,6 +89,34 @@ struct PostgresFlowTests {
         #expect(try run(["audit", "--verify"]).status == 0)
     }
 
+    @Test(.enabled(if: TmuxSession.available))
+    func dashboardRevokesAndSeesAnotherHostsRevoke() throws {
+        let db = try Database(server: Self.server!)
+        let s = try Sandbox()
+        let env = ["WARDEN_DB": db.uri()]
+        func run(_ args: String...) throws -> RunResult { try s.run(args, environment: env, useDB: false) }
+        #expect(try run("init", "--trust-domain", "acme.example").status == 0)
+        #expect(try run("import", SampleFleet.path).status == 0)
+        let line = "cd '\(s.folder.path)' && HOME='\(s.folder.path)' WARDEN_OPERATOR=tmux-op '\(WardenBinary.path)' --db '\(db.uri())'"
+        let t = try TmuxSession(line, width: 120, height: 40, folder: s.folder)
+        t.waitFor(text: "triage-bot")
+        try t.send("j")  // the first agent under alice: triage-bot
+        try t.send("x")
+        t.waitFor(text: "Blast radius:")
+        try t.send("y")
+        let screen = t.waitFor(text: "revoked triage-bot")
+        #expect(screen.contains("✗ issue-labeler  revoked"), "the subtree is marked too")
+        func status(_ name: String) throws -> String? {
+            try run("agent", "ls", "--json").jsonArray().first { $0["name"] as? String == name }?["status"] as? String
+        }
+        #expect(try status("issue-labeler") == "revoked")
+        // Another host revokes: the dashboard's change feed brings it in.
+        #expect(try run("revoke", "code-review-agent", "--yes").status == 0)
+        t.waitFor(text: "✗ code-review-agent  revoked")
+        try t.send("q")
+        t.waitFor("the process to exit") { _ in t.isDead }
+    }
+
     @Test func aPasswordInTheURIIsNeverPrinted() throws {
         let db = try Database(server: Self.server!)
         let s = try Sandbox()
