@@ -20,6 +20,8 @@ let package = Package(
                        providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CCrypto", path: "Sources/CCrypto", pkgConfig: "libcrypto",
                        providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CPostgres", path: "Sources/CPostgres", pkgConfig: "libpq",
+                       providers: [.apt(["libpq-dev"])]),
         // prctl(2) and the environment block, for commands holding a secret (libc only, no library).
         .systemLibrary(name: "CProcess", path: "Sources/CProcess"),
 
@@ -31,6 +33,8 @@ let package = Package(
         .target(name: "WardenStore", dependencies: ["WardenCore", "CCrypto"]),
         // The embedded backend, the only importer of SQLite: schema, migrations, queries.
         .target(name: "WardenSQLite", dependencies: ["WardenCore", "WardenStore", "CSQLite", "CCrypto"]),
+        // The fleet-wide backend on PostgreSQL, the only importer of libpq.
+        .target(name: "WardenPostgres", dependencies: ["WardenCore", "WardenStore", "CPostgres"]),
         // Pure terminal model: cells, buffers, layout, widgets, sanitizer.
         .target(name: "TerminalUI"),
         // The config file every command shares; each module reads its own keys.
@@ -47,7 +51,7 @@ let package = Package(
         .target(name: "WardenDashboard", dependencies: ["WardenCore", "WardenStore", "WardenSystem", "WardenConfig", "TerminalUI", "NcursesTerminal"]),
         // CLI parsing and wiring only.
         .executableTarget(name: "warden", dependencies: [
-            "WardenCore", "WardenStore", "WardenSQLite", "TerminalUI", "NcursesTerminal", "WardenDashboard",
+            "WardenCore", "WardenStore", "WardenSQLite", "WardenPostgres", "TerminalUI", "NcursesTerminal", "WardenDashboard",
             "WardenIngest", "WardenSimulator", "WardenMCP", "WardenSystem", "WardenConfig", "CProcess",
         ]),
         // The scale benchmark: synthetic stores, figures as a table or JSON.
@@ -58,11 +62,11 @@ let package = Package(
         // A tiny stdio MCP server the proxy tests talk to.
         .executableTarget(name: "warden-test-mcp-server", path: "Tests/Support/TestMCPServer"),
         // What the test targets share: temporary folders and stores, store contents, snapshots.
-        .target(name: "WardenTestSupport", dependencies: ["WardenCore", "WardenStore", "WardenSQLite"],
+        .target(name: "WardenTestSupport", dependencies: ["WardenCore", "WardenStore", "WardenSQLite", "WardenPostgres"],
                 path: "Tests/Support/WardenTestSupport"),
 
         .testTarget(name: "WardenCoreTests", dependencies: ["WardenCore"]),
-        .testTarget(name: "WardenStoreTests", dependencies: ["WardenTestSupport", "WardenSQLite", "WardenStore", "WardenCore", "CSQLite"]),
+        .testTarget(name: "WardenStoreTests", dependencies: ["WardenTestSupport", "WardenSQLite", "WardenPostgres", "WardenStore", "WardenCore", "CSQLite"]),
         .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI", "WardenCore"]),
         .testTarget(name: "WardenDashboardTests", dependencies: ["WardenTestSupport", "WardenSQLite", "WardenDashboard", "WardenConfig", "TerminalUI", "WardenStore", "WardenCore"],
                     exclude: ["Snapshots"]),

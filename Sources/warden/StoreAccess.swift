@@ -1,4 +1,5 @@
 import WardenCore
+import WardenPostgres
 import WardenSQLite
 import WardenStore
 
@@ -8,6 +9,7 @@ enum StoreAccess {
     static func backend(_ location: StoreLocation) -> any StoreBackend {
         switch location {
         case .sqlite(let path): return SQLiteBackend(path: path)
+        case .postgres(let uri): return PostgresBackend(uri: uri)
         }
     }
 }

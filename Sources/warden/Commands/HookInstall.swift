@@ -71,11 +71,22 @@ enum HookInstallCommand {
         return 0
     }
 
-    /// `warden`'s own absolute path and the store it used, shell-quoted.
+    /// `warden`'s own absolute path and the store it used, shell-quoted. A PostgreSQL URI goes in
+    /// as given, unless it holds a password: that would be written into the agent's settings.
     static func hookCommand(_ ctx: Context) throws -> String {
         let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? "warden"
-        var store = try ctx.storePath
-        if !store.hasPrefix("/") { store = FileManager.default.currentDirectoryPath + "/" + store }
+        var store: String
+        let location = try ctx.storeLocation
+        switch location {
+        case .sqlite(let path):
+            store = path
+            if !store.hasPrefix("/") { store = FileManager.default.currentDirectoryPath + "/" + store }
+        case .postgres(let uri):
+            if location.description != uri {
+                throw RuntimeError("\(TerminalText.safe(location.description)) holds a password, which the hook would write into the settings; keep it in a password file (PGPASSFILE) or a service (PGSERVICE) and name the store without it")
+            }
+            store = uri
+        }
         return "\(shellQuote(exe)) --db \(shellQuote(store)) hook claude-code"
     }
 

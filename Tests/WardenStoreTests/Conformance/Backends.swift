@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import WardenCore
+import WardenPostgres
 import WardenSQLite
 import WardenStore
 import WardenTestSupport
@@ -15,7 +16,8 @@ struct BackendUnderTest: Sendable, CustomTestStringConvertible {
 
 /// Every backend the suite proves. A new backend is one more line here.
 enum Backends {
-    static let all: [BackendUnderTest] = [.sqlite]
+    /// PostgreSQL joins when `WARDEN_TEST_POSTGRES` names a server to make test databases on.
+    static let all: [BackendUnderTest] = [.sqlite] + (TempPostgresDatabase.serverURI == nil ? [] : [.postgres])
 }
 
 extension BackendUnderTest {
@@ -26,8 +28,17 @@ extension BackendUnderTest {
     }
 }
 
+extension BackendUnderTest {
+    /// Each store in its own new database, dropped when the store is let go of.
+    static let postgres = BackendUnderTest(name: "PostgreSQL") {
+        let db = try TempPostgresDatabase(serverURI: TempPostgresDatabase.serverURI!)
+        let backend = PostgresBackend(uri: db.uri)
+        return FreshStore(backend: backend, store: try backend.create(trustDomain: "acme.example"), keepAlive: db)
+    }
+}
+
 /// A new store in trust domain `acme.example`, its first connection, and whatever must live as
-/// long as the store does (a SQLite backend's temporary folder).
+/// long as the store does (a SQLite backend's temporary folder, a PostgreSQL test database).
 final class FreshStore: @unchecked Sendable {
     let backend: any StoreBackend
     let store: any FleetStore

@@ -1,0 +1,159 @@
+import CPostgres
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import WardenStore
+
+/// One owned libpq connection: parameterized statements (prepared once per SQL text), typed
+/// results, transactions, and recovery from a lost connection (the next call reconnects).
+///
+/// Not thread-safe: one connection per thread, as with the SQLite layer.
+package final class PGConnection {
+    private let handle: OpaquePointer
+    package let connectionString: ConnectionString
+    /// Statement names by SQL text, prepared on this session.
+    private var prepared: [String: String] = [:]
+    private var transactionDepth = 0
+
+    /// Connects; a server that cannot be reached (or refuses us) is `.io` "unavailable".
+    /// `connect_timeout` defaults to 2 s unless the string sets it.
+    package init(_ connectionString: ConnectionString) throws(StoreError) {
+        self.connectionString = connectionString
+        let keywords = ["connect_timeout", "application_name", "dbname"]
+        let values = ["2", "warden", connectionString.raw]
+        let conn = withCStrings(keywords) { k in
+            withCStrings(values) { v in PQconnectdbParams(k, v, 1) }
+        }
+        guard let conn else { throw .io("cannot allocate a PostgreSQL connection") }
+        guard PQstatus(conn) == CONNECTION_OK else {
+            let message = connectionString.scrub(PGError.clean(String(cString: PQerrorMessage(conn))))
+            PQfinish(conn)
+            throw PGError.unavailable(connectionString.redacted, message)
+        }
+        handle = conn
+        PQsetNoticeProcessor(conn, { _, _ in }, nil)  // NOTICEs ("already exists, skipping") are not for users
+    }
+
+    deinit { PQfinish(handle) }
+
+    /// `major * 10000 + minor` (150004 for 15.4).
+    package var serverVersion: Int { Int(PQserverVersion(handle)) }
+
+    package var isConnected: Bool { PQstatus(handle) == CONNECTION_OK }
+
+    package var inTransaction: Bool { transactionDepth > 0 }
+
+    /// Runs one statement with `params` ($1, $2, …) and returns its rows.
+    @discardableResult
+    package func query(_ sql: String, _ params: [(any PGBindable)?] = []) throws(StoreError) -> PGResult {
+        try ensureConnected()
+        let name = try statementName(sql)
+        let result = withOptionalCStrings(params.map { $0?.pgText }) { values in
+            PQexecPrepared(handle, name, Int32(params.count), values, nil, nil, 0)
+        }
+        return try check(result, sql: sql)
+    }
+
+    /// `query` for statements whose rows are not needed; returns the rows affected.
+    @discardableResult
+    package func execute(_ sql: String, _ params: [(any PGBindable)?] = []) throws(StoreError) -> Int {
+        try query(sql, params).affectedRows
+    }
+
+    /// Runs SQL without parameters through the simple protocol (several statements allowed: DDL).
+    package func run(_ sql: String) throws(StoreError) {
+        try ensureConnected()
+        _ = try check(PQexec(handle, sql), sql: sql)
+    }
+
+    /// Everything `body` does commits together, or nothing does when it throws. Nested calls
+    /// join the outer transaction.
+    package func withTransaction<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
+        if transactionDepth > 0 {
+            transactionDepth += 1
+            defer { transactionDepth -= 1 }
+            return try body()
+        }
+        try run("BEGIN")
+        transactionDepth = 1
+        defer { transactionDepth = 0 }
+        do {
+            let result = try body()
+            try run("COMMIT")
+            return result
+        } catch {
+            if isConnected { _ = PQexec(handle, "ROLLBACK").map { PQclear($0) } }
+            throw error
+        }
+    }
+
+    /// A read-only transaction that sees one snapshot throughout.
+    package func withReadTransaction<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
+        if transactionDepth > 0 { return try withTransaction(body) }
+        return try withTransaction { () throws(StoreError) -> T in
+            try run("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            return try body()
+        }
+    }
+
+    /// Drops this session's prepared statements: after a schema change their plans may no
+    /// longer fit the tables.
+    package func forgetPreparedStatements() throws(StoreError) {
+        try run("DEALLOCATE ALL")
+        prepared.removeAll()
+    }
+
+    // MARK: Internals
+
+    /// Reconnects a lost session between transactions (never inside one: its work is gone).
+    private func ensureConnected() throws(StoreError) {
+        guard PQstatus(handle) != CONNECTION_OK else { return }
+        if transactionDepth > 0 { throw unavailable() }
+        PQreset(handle)
+        prepared.removeAll()
+        guard PQstatus(handle) == CONNECTION_OK else { throw unavailable() }
+    }
+
+    private func statementName(_ sql: String) throws(StoreError) -> String {
+        if let name = prepared[sql] { return name }
+        let name = "w\(prepared.count + 1)"
+        _ = try check(PQprepare(handle, name, sql, 0, nil), sql: sql)
+        prepared[sql] = name
+        return name
+    }
+
+    private func unavailable() -> StoreError {
+        PGError.unavailable(connectionString.redacted,
+                            connectionString.scrub(PGError.clean(String(cString: PQerrorMessage(handle)))))
+    }
+
+    private func check(_ result: OpaquePointer?, sql: String) throws(StoreError) -> PGResult {
+        guard let result else { throw unavailable() }
+        switch PQresultStatus(result) {
+        case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY:
+            return PGResult(result)
+        default:
+            let state = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) } ?? ""
+            let message = connectionString.scrub(PGError.clean(String(cString: PQresultErrorMessage(result))))
+            PQclear(result)
+            if PQstatus(handle) != CONNECTION_OK || PGError.isUnavailable(sqlState: state) {
+                throw PGError.unavailable(connectionString.redacted, message)
+            }
+            throw PGError.map(sqlState: state, message: message)
+        }
+    }
+}
+
+/// `body` with a NULL-terminated array of C strings.
+private func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> R) -> R {
+    withOptionalCStrings(strings, body)
+}
+
+private func withOptionalCStrings<R>(_ strings: [String?], _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> R) -> R {
+    let copies: [UnsafeMutablePointer<CChar>?] = strings.map { $0.map { strdup($0)! } }
+    defer { copies.forEach { free($0) } }
+    let pointers: [UnsafePointer<CChar>?] = copies.map { $0.map { UnsafePointer($0) } } + [nil]
+    return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
+}

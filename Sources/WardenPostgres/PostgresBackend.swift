@@ -1,0 +1,54 @@
+import CPostgres
+import WardenStore
+
+/// The fleet-wide backend: a PostgreSQL database many hosts share, one `PostgresStore`
+/// connection per `open`. Every purpose gets a plain session (the server tunes itself); a
+/// read-only one is read-only on the server too, and an inspection reads any schema version.
+public struct PostgresBackend: StoreBackend {
+    /// The libpq URI, password included: what the backend connects with, never shown.
+    let uri: String
+
+    public init(uri: String) { self.uri = uri }
+
+    public var location: StoreLocation { .postgres(uri: uri) }
+
+    public func create(trustDomain: String) throws(StoreError) -> any FleetStore {
+        try PostgresStore.create(uri: uri, trustDomain: trustDomain)
+    }
+
+    public func connect(for use: StoreUse) throws(StoreError) -> any FleetStore {
+        switch use {
+        case .operations(let readOnly), .dashboard(let readOnly):
+            return try PostgresStore.open(uri: uri, readOnly: readOnly)
+        case .gate, .ingest:
+            return try PostgresStore.open(uri: uri)
+        case .inspect:
+            return try PostgresStore.openForInspection(uri: uri)
+        }
+    }
+
+    /// Runs the pending schema migrations once, under the schema lock (`warden store migrate`);
+    /// returns the versions before and after.
+    @discardableResult
+    public func migrate() throws(StoreError) -> (from: Int, to: Int) {
+        try PostgresStore.migrate(uri: uri)
+    }
+
+    /// `location`: whether libpq can read the connection string, and a warning when it carries
+    /// a password (a password file or service keeps it out of configs and process lists).
+    public func healthChecks() -> [HealthCheck] {
+        let cs = ConnectionString(uri)
+        var error: UnsafeMutablePointer<CChar>?
+        guard let options = PQconninfoParse(uri, &error) else {
+            let message = error.map { String(cString: $0) } ?? "unreadable"
+            if let error { PQfreemem(error) }
+            return [HealthCheck(name: "location", ok: false, detail: "\(cs.redacted): \(cs.scrub(message))")]
+        }
+        PQconninfoFree(options)
+        if cs.redacted != uri {
+            return [HealthCheck(name: "location", ok: false,
+                                detail: "\(cs.redacted) carries a password; keep it in a password file (PGPASSFILE) or a service (PGSERVICE) instead")]
+        }
+        return [HealthCheck(name: "location", ok: true, detail: cs.redacted)]
+    }
+}

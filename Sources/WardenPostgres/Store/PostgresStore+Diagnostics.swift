@@ -1,0 +1,94 @@
+import WardenCore
+import WardenStore
+
+// The journal's verification, the governed state's check, and what `warden doctor` shows.
+extension PostgresStore {
+    public func verifyAudit(expectedHead: AuditHead? = nil) throws(StoreError) -> AuditVerification {
+        try rules.verifyAudit(expectedHead: expectedHead)
+    }
+
+    /// Rehashes every governed row on the server and compares the sum with the digest the
+    /// triggers keep and the one the journal's last record carries.
+    public func verifyState() throws(StoreError) -> StateCheck {
+        try read { () throws(StoreError) -> StateCheck in
+            var rows: [String] = []
+            var sums: [String] = []
+            for (table, noun, _) in GovernedState.tables {
+                let mismatched = try connection.query("""
+                    SELECT id FROM \(table) t WHERE t.digest IS DISTINCT FROM warden_row_hash(t) ORDER BY id COLLATE "C" LIMIT $1
+                    """, [1000 - rows.count]).map { "\(noun) \($0.string(0))" }
+                rows += mismatched
+                sums.append("(SELECT coalesce(sum(warden_digest_num(warden_row_hash(t))), 0) FROM \(table) t)")
+            }
+            let total = try connection.query("SELECT warden_digest_bytes(warden_digest_step(\(sums.joined(separator: " + ")), 0, 0))")
+                .first { StateDigest(bytes: $0.bytes(0)) } ?? nil
+            let last = try connection.query("SELECT seq, state_digest FROM audit WHERE state_digest IS NOT NULL ORDER BY seq DESC LIMIT 1")
+                .first { ($0.int64(0), StateDigest(hex: $0.string(1))) }
+            let drift = try connection.query("""
+                SELECT seq, after FROM audit WHERE action = 'state.drift_detected'
+                AND seq > coalesce((SELECT max(seq) FROM audit WHERE action = 'state.accept_drift'), 0) ORDER BY seq LIMIT 1
+                """).first { ($0.int64(0), $0.optionalString(1)) }
+            return StateVerdict.judge(StateFacts(recomputed: total ?? .zero, mismatchedRows: rows, kept: try keptDigest(),
+                                                 lastJournaled: last, unacceptedDrift: drift,
+                                                 backendProblem: try triggerProblem()))
+        }
+    }
+
+    /// The triggers that keep the digest, as the schema made them: none missing or disabled,
+    /// none added to the governed tables behind Warden's back (one could undo a revocation).
+    private func triggerProblem() throws(StoreError) -> String? {
+        var expected = Set<String>()
+        for (table, _, _) in GovernedState.tables {
+            for suffix in ["row_digest", "sum_insert", "sum_update", "sum_delete", "version"] { expected.insert("\(table)_\(suffix)") }
+        }
+        let found = try connection.query("""
+            SELECT t.tgname, t.tgenabled FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid
+            WHERE NOT t.tgisinternal AND c.relname IN ('principals', 'agents', 'credentials')
+                AND c.relnamespace = to_regnamespace(current_schema())
+            """).map { ($0.string(0), $0.string(1)) }
+        var problems: [String] = []
+        problems += found.filter { !expected.contains($0.0) }.map { "\($0.0) (not Warden's)" }.sorted()
+        problems += found.filter { expected.contains($0.0) && $0.1 == "D" }.map { "\($0.0) (disabled)" }.sorted()
+        let present = Set(found.map(\.0))
+        problems += expected.subtracting(present).map { "\($0) (missing)" }.sorted()
+        return problems.isEmpty ? nil : "triggers changed outside Warden: " + problems.joined(separator: ", ")
+    }
+
+    /// `server` (the version, 15 or later), `connection` (where, password redacted), `schema`.
+    public func healthChecks() throws(StoreError) -> [HealthCheck] {
+        let version = connection.serverVersion
+        let versionText = try connection.query("SHOW server_version").first { $0.string(0) } ?? String(version)
+        let user = try connection.query("SELECT session_user, current_database()").first { ($0.string(0), $0.string(1)) }
+        let schema = try schemaVersion()
+        return [
+            HealthCheck(name: "server", ok: version >= 150000,
+                        detail: version >= 150000 ? "PostgreSQL \(versionText)" : "PostgreSQL \(versionText) is older than 15, which Warden needs"),
+            HealthCheck(name: "connection", ok: connection.isConnected,
+                        detail: "\(location) as \(user?.0 ?? "?") (database \(user?.1 ?? "?"))"),
+            HealthCheck(name: "schema", ok: schema.file >= schema.latest && schema.file <= schema.latest + 1,
+                        detail: schema.file == schema.latest ? "version \(schema.file)"
+                            : "version \(schema.file), this Warden's is \(schema.latest)"),
+        ]
+    }
+
+    /// The schema version of the store, and the one this build writes.
+    public func schemaVersion() throws(StoreError) -> (file: Int, latest: Int) {
+        (try PostgresSchema.version(on: connection) ?? 0, PostgresMigrations.latest)
+    }
+
+    /// Tables `doctor` counts, in the order it prints them (SQLite's).
+    static let countedTables = ["principals", "agents", "credentials", "instances", "tool_calls", "call_minutes",
+                                "tool_last_used", "audit"]
+
+    /// The database's size on the server, rows per table, and the oldest call kept.
+    public func storeStats() throws(StoreError) -> StoreStats {
+        try read { () throws(StoreError) -> StoreStats in
+            let counts = Self.countedTables.map { "(SELECT count(*) FROM \($0))" }.joined(separator: ", ")
+            return try connection.query("SELECT pg_database_size(current_database()), (SELECT min(at) FROM tool_calls), \(counts)")
+                .first { r in
+                    StoreStats(bytes: r.int64(0), rows: Self.countedTables.enumerated().map { ($1, r.int64($0 + 2)) },
+                               oldestCall: r.optionalInt64(1))
+                } ?? StoreStats(bytes: 0, rows: [], oldestCall: nil)
+        }
+    }
+}

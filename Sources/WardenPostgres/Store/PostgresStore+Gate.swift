@@ -1,0 +1,74 @@
+import WardenCore
+import WardenStore
+
+// The authorization path: one round trip returns every fact of the chain, WardenCore decides.
+extension PostgresStore {
+    /// The credential (kind 0), each link of its agent's chain from the agent up (kind 1, 2, …)
+    /// and the top agent's principal (kind -1), as rows of one shape, in one statement (one
+    /// snapshot: a cascade committing meanwhile is seen whole or not at all).
+    static let authorizeSQL = """
+        WITH RECURSIVE cred AS (
+            SELECT id, agent_id, instance_id, scopes, expires_at, revoked_at, revoked_by FROM credentials WHERE secret_hash = $1
+        ), chain(n, id, parent_id, principal_id, scopes, expires_at, revoked_at, revoked_by) AS (
+            SELECT 1, a.id, a.parent_id, a.principal_id, a.scopes, a.expires_at, a.revoked_at, a.revoked_by
+            FROM agents a JOIN cred ON a.id = cred.agent_id
+            UNION ALL
+            SELECT c.n + 1, a.id, a.parent_id, a.principal_id, a.scopes, a.expires_at, a.revoked_at, a.revoked_by
+            FROM chain c JOIN agents a ON a.id = c.parent_id WHERE c.n < 1000000
+        ), top AS (SELECT principal_id FROM chain ORDER BY n DESC LIMIT 1)
+        SELECT 0, id, agent_id, instance_id, scopes, expires_at, revoked_at, revoked_by FROM cred
+        UNION ALL
+        SELECT n, id, parent_id, principal_id, scopes, expires_at, revoked_at, revoked_by FROM chain
+        UNION ALL
+        SELECT -1, p.id, p.status, NULL, p.scopes, p.disabled_at, NULL, NULL FROM principals p JOIN top ON p.id = top.principal_id
+        ORDER BY 1
+        """
+
+    public func authorize(secret: String, serverTool: String, now: Timestamp) throws(StoreError) -> AuthorizationOutcome {
+        guard let (server, tool) = Authorization.splitTool(serverTool) else {
+            throw .invalid("tool '\(serverTool)' must be SERVER/TOOL")
+        }
+        let rows = try connection.query(Self.authorizeSQL, [Secrets.sha256(secret)])
+        // Rows come principal (-1), credential (0), then the links in order.
+        var principal: PGRow?
+        var credential: PGRow?
+        var links: [Authorization.Link] = []
+        for i in 0..<rows.rowCount {
+            let r = rows[i]
+            switch r.int(0) {
+            case -1: principal = r
+            case 0: credential = r
+            default:
+                let revokedAt = r.optionalInt64(6)
+                links.append(Authorization.Link(grant: scopes(r.string(4)), expiresAt: r.optionalInt64(5), revokedAt: revokedAt,
+                                                id: revokedAt == nil ? nil : r.string(1),
+                                                revokedBy: revokedAt == nil ? nil : r.optionalString(7)))
+            }
+        }
+        guard let credential else {
+            return AuthorizationOutcome(decision: .deny(.unknownCredential), credentialID: nil, agentID: nil, instanceID: nil)
+        }
+        var principalDisabledAt: Timestamp?
+        var principalID: String?
+        var activePrincipalScopes: ScopeSet?
+        if let p = principal, !links.isEmpty {
+            // A status other than 'active' reads as disabled, as `principalRow` reads it.
+            if p.string(2) == Principal.Status.active.rawValue {
+                activePrincipalScopes = scopes(p.string(4))
+            } else {
+                principalDisabledAt = p.optionalInt64(5) ?? 0
+                principalID = p.string(1)
+            }
+        }
+        let credentialID = credential.string(1), agentID = credential.string(2)
+        let decision = Authorization.decide(credentialScopes: scopes(credential.string(4)),
+                                            credentialExpiresAt: credential.optionalInt64(5),
+                                            credentialRevokedAt: credential.optionalInt64(6), credentialID: credentialID,
+                                            credentialRevokedBy: credential.optionalString(7), chain: links,
+                                            principalDisabledAt: principalDisabledAt, principalID: principalID,
+                                            activePrincipalScopes: activePrincipalScopes,
+                                            server: server, tool: tool, now: now)
+        return AuthorizationOutcome(decision: decision, credentialID: credentialID, agentID: agentID,
+                                    instanceID: credential.optionalString(3))
+    }
+}

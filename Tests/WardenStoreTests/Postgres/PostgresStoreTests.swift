@@ -1,0 +1,170 @@
+import Foundation
+import Testing
+import WardenCore
+import WardenStore
+import WardenTestSupport
+@testable import WardenPostgres
+
+/// The PostgreSQL store's own paths (the conformance suite proves the whole store once the
+/// backend is complete): operator actions through the rules, the one-query gate, the cascade,
+/// the journal and the governed state.
+@Suite("PostgreSQL store", .enabled(if: TempPostgresDatabase.serverURI != nil, "WARDEN_TEST_POSTGRES is not set"))
+struct PostgresStoreTests {
+    let now: Timestamp = 1_000_000
+
+    /// planner → coder → tester under ann, each with a credential.
+    func fleet(_ s: PostgresStore) throws -> (planner: Agent, coder: Agent, tester: Agent, secrets: [String]) {
+        _ = try s.addPrincipal(id: "user:ann", kind: .human, name: "Ann", scopes: scopes("github/*,slack/*"), mutation(at: now))
+        let planner = try s.registerAgent(name: "planner", delegator: "user:ann", scopes: scopes("github/*,slack/*"), ttlMs: nil, mutation(at: now))
+        let coder = try s.registerAgent(name: "coder", delegator: planner.id, scopes: scopes("github/*"), ttlMs: nil, mutation(at: now))
+        let tester = try s.registerAgent(name: "tester", delegator: coder.id, scopes: scopes("github/get_*"), ttlMs: nil, mutation(at: now))
+        let secrets = try [planner, coder, tester].map {
+            try s.issueCredential(agentID: $0.id, ttlMs: nil, scopes: nil, instanceID: nil, mutation(at: now)).secret
+        }
+        return (planner, coder, tester, secrets)
+    }
+
+    @Test("the gate decides from one query as WardenCore does, and a cascade stops the whole subtree at once")
+    func gateAndCascade() throws {
+        let db = try TempPostgresDatabase(serverURI: TempPostgresDatabase.serverURI!)
+        let s = try PostgresStore.create(uri: db.uri, trustDomain: "acme.example")
+        let f = try fleet(s)
+        #expect(try s.agents().map(\.name) == ["planner", "coder", "tester"])
+        #expect(try s.chain(of: f.tester.id).map(\.name) == ["tester", "coder", "planner"])
+        #expect(try s.resolve("coder") == .agent(f.coder.id))
+        #expect(try s.authorize(secret: f.secrets[2], serverTool: "github/get_issue", now: now).decision == .allow)
+        #expect(try s.authorize(secret: f.secrets[2], serverTool: "github/create_issue", now: now).decision == .deny(.outOfScope))
+        #expect(try s.authorize(secret: "wdn_nothing", serverTool: "github/get_issue", now: now).decision == .deny(.unknownCredential))
+
+        let preview = try s.revocationPlan(.agent(f.coder.id), now: now)
+        let plan = try s.revokeAgent(f.coder.id, mutation(at: now + 1))
+        #expect(plan == preview)
+        #expect(plan.agents == [f.coder.id, f.tester.id] && plan.credentials.count == 2)
+        #expect(try s.authorize(secret: f.secrets[2], serverTool: "github/get_issue", now: now + 2).decision != .allow)
+        #expect(try s.authorize(secret: f.secrets[1], serverTool: "github/get_issue", now: now + 2).decision == .deny(.agentRevoked))
+        #expect(try s.authorize(secret: f.secrets[0], serverTool: "github/get_issue", now: now + 2).decision == .allow)
+        #expect(try s.agent(f.tester.id)?.revokedBy == f.coder.id)
+
+        let disabled = try s.disablePrincipal("user:ann", mutation(at: now + 3))
+        #expect(disabled.agents == [f.planner.id])
+        #expect(try s.authorize(secret: f.secrets[0], serverTool: "github/get_issue", now: now + 4).decision != .allow)
+        #expect(try s.verifyAudit(expectedHead: nil).isIntact)
+        let state = try s.verifyState()
+        #expect(state.isConsistent, "\(state)")
+    }
+
+    @Test("narrowing cuts every descendant in one transaction and journals each change")
+    func narrowing() throws {
+        let db = try TempPostgresDatabase(serverURI: TempPostgresDatabase.serverURI!)
+        let s = try PostgresStore.create(uri: db.uri, trustDomain: "acme.example")
+        let f = try fleet(s)
+        let preview = try s.narrowingPlan(agentID: f.planner.id, .keep(scopes("github/get_*")))
+        let plan = try s.narrow(agentID: f.planner.id, .keep(scopes("github/get_*")), mutation(at: now + 1))
+        #expect(plan == preview)
+        #expect(plan.descendants.map(\.agentID) == [f.coder.id])
+        #expect(try s.agent(f.coder.id)?.grant == scopes("github/get_*"))
+        #expect(try s.authorize(secret: f.secrets[1], serverTool: "github/create_issue", now: now + 2).decision == .deny(.outOfScope))
+        #expect(try s.verifyState().isConsistent)
+    }
+
+    @Test("a change made behind Warden's back is a drift until an operator accepts it")
+    func drift() throws {
+        let db = try TempPostgresDatabase(serverURI: TempPostgresDatabase.serverURI!)
+        let s = try PostgresStore.create(uri: db.uri, trustDomain: "acme.example")
+        let f = try fleet(s)
+        let other = try PGConnection(ConnectionString(db.uri))
+        try other.execute("UPDATE agents SET scopes = 'github/*,slack/*' WHERE id = $1", [f.tester.id])
+        #expect(try s.verifyState().isDrifted)
+        // The next journaled action records the drift before itself.
+        _ = try s.registerAgent(name: "helper", delegator: f.planner.id, scopes: scopes("slack/*"), ttlMs: nil, mutation(at: now + 1))
+        #expect(try s.auditRecords(afterSeq: 0, limit: 100).contains { $0.action == "state.drift_detected" })
+        #expect(try s.acceptStateDrift(mutation(at: now + 2)).isConsistent)
+        #expect(try s.verifyAudit(expectedHead: nil).isIntact)
+    }
+
+    @Test("concurrent operators on separate connections never fork the journal")
+    func concurrentJournal() throws {
+        let db = try TempPostgresDatabase(serverURI: TempPostgresDatabase.serverURI!)
+        let s = try PostgresStore.create(uri: db.uri, trustDomain: "acme.example")
+        _ = try s.addPrincipal(id: "user:ann", kind: .human, name: "Ann", scopes: scopes("github/*"), mutation(at: now))
+        let failures = Locked<[String]>([])
+        let group = DispatchGroup()
+        for t in 0..<4 {
+            group.enter()
+            Thread {
+                defer { group.leave() }
+                do {
+                    let mine = try PostgresStore.open(uri: db.uri)
+                    for i in 0..<5 {
+                        _ = try mine.registerAgent(name: "a\(t)-\(i)", delegator: "user:ann", scopes: scopes("github/*"), ttlMs: nil, mutation(at: now))
+                    }
+                } catch { failures.update { $0.append("\(error)") } }
+            }.start()
+        }
+        group.wait()
+        #expect(failures.value.isEmpty, "\(failures.value)")
+        #expect(try s.auditRecords(afterSeq: 0, limit: 100).count == 21)
+        #expect(try s.verifyAudit(expectedHead: nil).isIntact)
+        #expect(try s.verifyState().isConsistent)
+    }
+
+    @Test("diagnostics: schema, server, counts; a read-only store refuses writes")
+    func diagnostics() throws {
+        let db = try TempPostgresDatabase(serverURI: TempPostgresDatabase.serverURI!)
+        let s = try PostgresStore.create(uri: db.uri, trustDomain: "acme.example")
+        _ = try fleet(s)
+        #expect(try s.schemaVersion() == (PostgresMigrations.latest, PostgresMigrations.latest))
+        #expect(try s.healthChecks().allSatisfy(\.ok))
+        let stats = try s.storeStats()
+        #expect(stats.rows.first { $0.table == "agents" }?.count == 3 && stats.bytes > 0)
+        let reader = try PostgresStore.open(uri: db.uri, readOnly: true)
+        #expect(reader.isReadOnly)
+        #expect(try reader.agents().count == 3)
+        #expect(throws: StoreError.readOnly) {
+            _ = try reader.addPrincipal(id: "user:bob", kind: .human, name: "Bob", scopes: scopes("github/*"), mutation(at: now))
+        }
+    }
+}
+
+@Suite("PostgreSQL store opening", .enabled(if: TempPostgresDatabase.serverURI != nil, "WARDEN_TEST_POSTGRES is not set"))
+struct PostgresOpeningTests {
+    @Test("an empty database is no store; inspection reads any version and writes nothing")
+    func opening() throws {
+        let db = try TempPostgresDatabase(serverURI: TempPostgresDatabase.serverURI!)
+        #expect(throws: StoreError.self) { _ = try PostgresStore.open(uri: db.uri) }
+        let s = try PostgresStore.create(uri: db.uri, trustDomain: "acme.example")
+        try s.connection.execute("UPDATE meta SET value = $1 WHERE key = 'schema_version'", [String(PostgresMigrations.latest + 2)])
+        #expect(throws: StoreError.self) { _ = try PostgresStore.open(uri: db.uri) }
+        let inspected = try PostgresStore.openForInspection(uri: db.uri)
+        #expect(try inspected.schemaVersion().file == PostgresMigrations.latest + 2)
+        #expect(try inspected.healthChecks().first { $0.name == "schema" }?.ok == false)
+        #expect(throws: StoreError.readOnly) { try inspected.connection.execute("DELETE FROM meta") }
+    }
+}
+
+@Suite("PostgreSQL backend")
+struct PostgresBackendTests {
+    @Test("its location check needs no server and flags a password kept in the URI, never showing it")
+    func locationCheck() {
+        let plain = PostgresBackend(uri: "postgresql:///warden?host=/run/pg").healthChecks()
+        #expect(plain.map(\.ok) == [true])
+        let withPassword = PostgresBackend(uri: "postgresql://gate:hunter2@db.internal/warden").healthChecks()
+        #expect(withPassword.map(\.ok) == [false])
+        #expect(withPassword.allSatisfy { !$0.detail.contains("hunter2") })
+        #expect(PostgresBackend(uri: "postgresql://gate@db/warden").location == .postgres(uri: "postgresql://gate@db/warden"))
+    }
+
+    @Test("migrate is a no-op on a current store; every purpose opens a connection",
+          .enabled(if: TempPostgresDatabase.serverURI != nil, "WARDEN_TEST_POSTGRES is not set"))
+    func purposes() throws {
+        let db = try TempPostgresDatabase(serverURI: TempPostgresDatabase.serverURI!)
+        let backend = PostgresBackend(uri: db.uri)
+        _ = try backend.create(trustDomain: "acme.example")
+        #expect(try backend.migrate() == (PostgresMigrations.latest, PostgresMigrations.latest))
+        #expect(try backend.open(for: .operations(readOnly: true)).isReadOnly)
+        #expect(try !backend.open(for: .dashboard(readOnly: false)).isReadOnly)
+        #expect(try backend.open(for: .gate).authorize(secret: "wdn_x", serverTool: "a/b", now: 0).decision == .deny(.unknownCredential))
+        #expect(try backend.open(for: .inspect).schemaVersion().file == PostgresMigrations.latest)
+        _ = try backend.open(for: .ingest)
+    }
+}
