@@ -54,16 +54,25 @@ enum PGHex {
 package struct PGTextArray: PGBindable {
     package let values: [String?]
     package init(_ values: [String?]) { self.values = values }
+    /// Built byte by byte: a telemetry batch sends arrays of thousands of texts.
     package var pgText: String {
-        "{" + values.map { v in
-            guard let v else { return "NULL" }
-            var quoted = "\""
-            for ch in v.unicodeScalars {
-                if ch == "\"" || ch == "\\" { quoted.unicodeScalars.append("\\") }
-                quoted.unicodeScalars.append(ch)
+        var out: [UInt8] = [UInt8(ascii: "{")]
+        out.reserveCapacity(values.reduce(2) { $0 + ($1?.utf8.count ?? 4) + 3 })
+        for (i, v) in values.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            guard let v else {
+                out.append(contentsOf: "NULL".utf8)
+                continue
             }
-            return quoted + "\""
-        }.joined(separator: ",") + "}"
+            out.append(UInt8(ascii: "\""))
+            for b in v.utf8 {
+                if b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") { out.append(UInt8(ascii: "\\")) }
+                out.append(b)
+            }
+            out.append(UInt8(ascii: "\""))
+        }
+        out.append(UInt8(ascii: "}"))
+        return String(decoding: out, as: UTF8.self)
     }
 }
 

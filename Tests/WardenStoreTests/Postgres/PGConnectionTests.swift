@@ -55,6 +55,20 @@ struct PGConnectionTests {
         #expect(c.serverVersion >= 150000)
     }
 
+    @Test("array parameters carry any text, NULLs and numbers unchanged",
+          .enabled(if: TempPostgresDatabase.serverURI != nil, "WARDEN_TEST_POSTGRES is not set"))
+    func arrays() throws {
+        let db = try TempPostgresDatabase(serverURI: TempPostgresDatabase.serverURI!)
+        let c = try PGConnection(ConnectionString(db.uri))
+        let texts: [String?] = ["plain", "", "NULL", nil, "with \"quotes\", commas, {braces}", "back\\slash\\", " spaced ", "naïve ✓"]
+        let back = try c.query("SELECT t FROM unnest($1::text[]) WITH ORDINALITY AS u(t, n) ORDER BY n", [PGTextArray(texts)])
+            .map { $0.optionalString(0) }
+        #expect(back == texts)
+        let numbers: [Int64?] = [0, -1, nil, Int64.max, Int64.min]
+        #expect(try c.query("SELECT n FROM unnest($1::bigint[]) WITH ORDINALITY AS u(n, i) ORDER BY i", [PGInt64Array(numbers)])
+            .map { $0.optionalInt64(0) } == numbers)
+    }
+
     @Test("a killed session is reported unavailable, and the next call reconnects",
           .enabled(if: TempPostgresDatabase.serverURI != nil, "WARDEN_TEST_POSTGRES is not set"))
     func reconnects() throws {

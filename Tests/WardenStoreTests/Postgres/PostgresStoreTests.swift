@@ -53,6 +53,24 @@ struct PostgresStoreTests {
         #expect(state.isConsistent, "\(state)")
     }
 
+    @Test("a gate whose session dies reports the store unavailable (never an allow), then recovers on its own")
+    func gateFailsClosed() throws {
+        let db = try TempPostgresDatabase(serverURI: TempPostgresDatabase.serverURI!)
+        let s = try PostgresStore.create(uri: db.uri, trustDomain: "acme.example")
+        let f = try fleet(s)
+        let gate = try PostgresStore.open(uri: db.uri)
+        #expect(try gate.authorize(secret: f.secrets[0], serverTool: "github/get_issue", now: now).decision == .allow)
+        let pid = try gate.connection.query("SELECT pg_backend_pid()").first { $0.int64(0) }!
+        try s.connection.execute("SELECT pg_terminate_backend($1)", [pid])
+        #expect {
+            _ = try gate.authorize(secret: f.secrets[0], serverTool: "github/get_issue", now: now)
+        } throws: { error in
+            guard case StoreError.io(let message) = error as! StoreError else { return false }
+            return message.contains("unavailable") && message.contains(db.name)
+        }
+        #expect(try gate.authorize(secret: f.secrets[0], serverTool: "github/get_issue", now: now).decision == .allow)
+    }
+
     @Test("narrowing cuts every descendant in one transaction and journals each change")
     func narrowing() throws {
         let db = try TempPostgresDatabase(serverURI: TempPostgresDatabase.serverURI!)
