@@ -1,4 +1,5 @@
 import CPostgres
+import WardenStore
 
 /// A libpq connection string (a `postgres://` / `postgresql://` URI or `key=value` pairs) and
 /// what must never be shown of it: its password, in every spelling it may take.
@@ -8,34 +9,33 @@ package struct ConnectionString: Sendable, Equatable, CustomStringConvertible {
     package init(_ raw: String) { self.raw = raw }
 
     /// True for the URIs that name a PostgreSQL store (anything else is a SQLite path).
-    package static func isPostgres(_ location: String) -> Bool {
-        location.hasPrefix("postgres://") || location.hasPrefix("postgresql://")
-    }
+    package static func isPostgres(_ location: String) -> Bool { PostgresURI.isURI(location) }
 
-    /// The string with its password replaced by `***` (URI user info, `password=` parameters).
-    package var redacted: String { scrub(raw) }
+    /// The string with its passwords replaced by `***`: the store's one rule for showing a
+    /// location (`PostgresURI.redacted`).
+    package var redacted: String { PostgresURI.redacted(raw) }
 
     package var description: String { redacted }
 
-    /// `text` with every spelling of this string's password replaced by `***` (libpq messages
-    /// can echo connection parameters).
+    /// `text` (a libpq message, which can echo connection parameters) with every spelling of
+    /// this string's password replaced by `***`, and any copy of the URI itself redacted.
     package func scrub(_ text: String) -> String {
-        var out = Self.maskUserInfoPassword(text)
-        out = Self.maskPasswordParameters(out)
+        var out = text.replacingAll(raw, with: redacted)
         for secret in secrets where !secret.isEmpty {
-            out = out.replacingAll(secret, with: "***")
+            out = out.replacingAll(secret, with: PostgresURI.mask)
         }
         return out
     }
 
-    /// The password as written and as libpq decodes it.
+    /// The password as libpq decodes it (its own parser) and as written in the URI.
     private var secrets: [String] {
         var found: [String] = []
         var error: UnsafeMutablePointer<CChar>?
         if let options = PQconninfoParse(raw, &error) {
             var p = options
             while let keyword = p.pointee.keyword {
-                if String(cString: keyword) == "password", let value = p.pointee.val {
+                let name = String(cString: keyword)
+                if name == "password" || name == "sslpassword", let value = p.pointee.val {
                     found.append(String(cString: value))
                 }
                 p += 1
@@ -43,49 +43,9 @@ package struct ConnectionString: Sendable, Equatable, CustomStringConvertible {
             PQconninfoFree(options)
         }
         if let error { PQfreemem(error) }
-        if let raw = Self.userInfoPassword(raw) { found.append(raw) }
+        if let written = PostgresURI.userInfoPassword(raw) { found.append(written) }
         // Longest first, so a password containing another is replaced whole.
         return found.sorted { $0.count > $1.count }
-    }
-
-    /// `scheme://user:PASSWORD@host…` → PASSWORD (still percent-encoded).
-    private static func userInfoPassword(_ s: String) -> String? {
-        guard let scheme = s.firstRange(of: "://") else { return nil }
-        let rest = s[scheme.upperBound...]
-        let authorityEnd = rest.firstIndex(where: { $0 == "/" || $0 == "?" }) ?? rest.endIndex
-        let authority = rest[..<authorityEnd]
-        guard let at = authority.lastIndex(of: "@") else { return nil }
-        let userInfo = authority[..<at]
-        guard let colon = userInfo.firstIndex(of: ":") else { return nil }
-        return String(userInfo[userInfo.index(after: colon)...])
-    }
-
-    private static func maskUserInfoPassword(_ s: String) -> String {
-        guard let password = userInfoPassword(s), !password.isEmpty else { return s }
-        return s.replacingAll(":" + password + "@", with: ":***@")
-    }
-
-    /// `password=VALUE` (URI query or key/value form, optionally quoted) → `password=***`.
-    private static func maskPasswordParameters(_ s: String) -> String {
-        var out = ""
-        var i = s.startIndex
-        let key = "password="
-        while let r = s[i...].firstRange(of: key) {
-            out += s[i..<r.upperBound] + "***"
-            var j = r.upperBound
-            if j < s.endIndex, s[j] == "'" {
-                j = s.index(after: j)
-                while j < s.endIndex, s[j] != "'" {
-                    if s[j] == "\\" { j = s.index(after: j); if j == s.endIndex { break } }
-                    j = s.index(after: j)
-                }
-                if j < s.endIndex { j = s.index(after: j) }
-            } else {
-                while j < s.endIndex, s[j] != "&", s[j] != " ", s[j] != "\n" { j = s.index(after: j) }
-            }
-            i = j
-        }
-        return out + s[i...]
     }
 }
 

@@ -1,17 +1,17 @@
 /// The little of libpq's URI syntax the store needs without libpq: recognising a URI, and hiding
 /// the passwords it may carry (`user:secret@` in the authority, `password=` and `sslpassword=` in
 /// the query) before it is shown anywhere.
-enum PostgresURI {
+package enum PostgresURI {
     static let schemes = ["postgresql://", "postgres://"]
-    static let mask = "***"
+    package static let mask = "***"
     /// Query keys whose values are secrets (libpq's `password`, and `sslpassword` for the key file).
     static let secretKeys: Set<String> = ["password", "sslpassword"]
 
-    static func isURI(_ text: String) -> Bool {
+    package static func isURI(_ text: String) -> Bool {
         schemes.contains { text.hasPrefix($0) }
     }
 
-    static func redacted(_ uri: String) -> String {
+    package static func redacted(_ uri: String) -> String {
         guard let scheme = schemes.first(where: { uri.hasPrefix($0) }) else { return uri }
         let rest = uri.dropFirst(scheme.count)
         let queryStart = rest.firstIndex(of: "?") ?? rest.endIndex
@@ -20,13 +20,29 @@ enum PostgresURI {
         return scheme + redactUserInfo(beforeQuery) + redactQuery(query)
     }
 
+    /// The password of `user:PASSWORD@host…` as written (still percent-encoded); nil when the
+    /// URI carries none. The one reading of the user part: redaction and libpq's error
+    /// messages both go through it.
+    package static func userInfoPassword(_ uri: String) -> String? {
+        guard let scheme = schemes.first(where: { uri.hasPrefix($0) }) else { return nil }
+        let rest = uri.dropFirst(scheme.count)
+        let beforeQuery = rest[..<(rest.firstIndex(of: "?") ?? rest.endIndex)]
+        guard let (_, password, _) = splitUserInfo(beforeQuery) else { return nil }
+        return String(password)
+    }
+
     /// `user:secret@host/db` → `user:***@host/db`. The last `@` before the query ends the user
     /// part, so a password holding a raw `@` or `/` is still hidden whole.
     private static func redactUserInfo(_ s: Substring) -> String {
-        guard let at = s.lastIndex(of: "@") else { return String(s) }
+        guard let (user, _, hostAndPath) = splitUserInfo(s) else { return String(s) }
+        return String(user) + ":" + mask + String(hostAndPath)
+    }
+
+    private static func splitUserInfo(_ s: Substring) -> (user: Substring, password: Substring, rest: Substring)? {
+        guard let at = s.lastIndex(of: "@") else { return nil }
         let userInfo = s[..<at]
-        guard let colon = userInfo.firstIndex(of: ":") else { return String(s) }
-        return String(userInfo[..<colon]) + ":" + mask + String(s[at...])
+        guard let colon = userInfo.firstIndex(of: ":") else { return nil }
+        return (userInfo[..<colon], userInfo[userInfo.index(after: colon)...], s[at...])
     }
 
     /// `?host=/run/pg&password=secret` → `?host=/run/pg&password=***` (keys compared decoded).
