@@ -11,11 +11,14 @@ import WardenStore
 ///
 /// Not thread-safe: one connection per thread, as with the SQLite layer.
 package final class PGConnection {
-    private let handle: OpaquePointer
+    let handle: OpaquePointer
     package let connectionString: ConnectionString
     /// Statement names by SQL text, prepared on this session.
     private var prepared: [String: String] = [:]
     private var transactionDepth = 0
+    /// The server process this session LISTENs on (0: none): a reconnect gets a new one, whose
+    /// session listens to nothing until told again.
+    var listeningBackend: Int32 = 0
 
     /// Connects; a server that cannot be reached (or refuses us) is `.io` "unavailable".
     /// `connect_timeout` defaults to 2 s unless the string sets it.
@@ -108,7 +111,7 @@ package final class PGConnection {
     // MARK: Internals
 
     /// Reconnects a lost session between transactions (never inside one: its work is gone).
-    private func ensureConnected() throws(StoreError) {
+    func ensureConnected() throws(StoreError) {
         guard PQstatus(handle) != CONNECTION_OK else { return }
         if transactionDepth > 0 { throw unavailable() }
         PQreset(handle)
@@ -124,7 +127,7 @@ package final class PGConnection {
         return name
     }
 
-    private func unavailable() -> StoreError {
+    func unavailable() -> StoreError {
         PGError.unavailable(connectionString.redacted,
                             connectionString.scrub(PGError.clean(String(cString: PQerrorMessage(handle)))))
     }

@@ -93,6 +93,7 @@ public final class PostgresStore {
             }
             let result = try body()
             for writer in pendingCalls { try writer.flush() }
+            try announceChange()
             return result
         }
     }
