@@ -72,6 +72,7 @@ final class EffectRunner: @unchecked Sendable {
         var findingsCounter: Int64 = -1
         var latest: FleetSnapshot?
         var force = true
+        var unreachable = false
         var retention = RetentionSchedule(startedAt: clock())
         while !isStopped {
             for effect in inbox.wait(ms: force ? 0 : refreshMs) {
@@ -115,9 +116,13 @@ final class EffectRunner: @unchecked Sendable {
             }
             do {
                 // The snapshot goes out first: the first frame never waits for findings.
-                if let snap = try loader.load(now: now, force: force) {
+                if let snap = try loader.load(now: now, force: force || unreachable) {
                     outbox.post(.snapshot(snap, findings: findings))
                     latest = snap
+                }
+                if unreachable {
+                    unreachable = false
+                    outbox.post(.storeReachable)
                 }
                 // A first snapshot with the tree alone: the rest is read at once, findings after.
                 force = !(latest?.pending.isEmpty ?? true)
@@ -144,7 +149,10 @@ final class EffectRunner: @unchecked Sendable {
                     outbox.post(.findings(findings))
                 }
             } catch {
-                outbox.post(.storeFailed("store: \(error)"))
+                // Not fatal: the last snapshot stays up, the next round retries (the connection
+                // reconnects) and then reads by cursor whatever it missed.
+                unreachable = true
+                outbox.post(.storeUnreachable("store: \(error)"))
             }
         }
     }
