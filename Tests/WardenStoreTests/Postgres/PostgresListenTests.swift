@@ -54,6 +54,7 @@ struct PostgresListenTests {
         #expect(lost)
         #expect(try listener.waitForChange(timeoutMs: 0) == false)  // reconnected and listening
         #expect(listener.connection.listeningBackend != pid)
+        #expect(try listener.connection.query("SHOW default_transaction_read_only").first { $0.string(0) } == "on")
         _ = try writer.recordCalls([PostgresFeedFixture.call(f.agentIDs[0], at: 1)])
         #expect(try listener.waitForChange(timeoutMs: Self.patience))
     }
