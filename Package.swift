@@ -68,7 +68,7 @@ let package = Package(
         .testTarget(name: "WardenCoreTests", dependencies: ["WardenCore"]),
         .testTarget(name: "WardenStoreTests", dependencies: ["WardenTestSupport", "WardenSQLite", "WardenPostgres", "WardenStore", "WardenCore", "CSQLite"]),
         .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI", "WardenCore"]),
-        .testTarget(name: "WardenDashboardTests", dependencies: ["WardenTestSupport", "WardenSQLite", "WardenDashboard", "WardenConfig", "TerminalUI", "WardenStore", "WardenCore"],
+        .testTarget(name: "WardenDashboardTests", dependencies: ["WardenTestSupport", "WardenSQLite", "WardenPostgres", "WardenDashboard", "WardenConfig", "TerminalUI", "WardenStore", "WardenCore"],
                     exclude: ["Snapshots"]),
         .testTarget(name: "WardenIngestTests", dependencies: ["WardenTestSupport", "WardenSQLite", "WardenIngest", "WardenStore", "WardenCore", "WardenSystem"]),
         .testTarget(name: "WardenSimulatorTests", dependencies: ["WardenTestSupport", "WardenSQLite", "WardenSimulator", "WardenStore", "WardenCore"]),

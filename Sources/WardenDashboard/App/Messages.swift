@@ -18,6 +18,11 @@ public enum Msg: Sendable {
     case themeLoaded(Theme)
     case themeFailed(String)
     case storeFailed(String)
+    /// A read failed (the server restarted, the connection dropped): the runner keeps the last
+    /// snapshot and retries at the refresh interval.
+    case storeUnreachable(String)
+    /// A read succeeded again after `storeUnreachable`; the runner catches up by cursor.
+    case storeReachable
 }
 
 /// Side effects `update` asks for; the runner performs them off the input path and answers

@@ -127,6 +127,8 @@ public struct DashboardState: Sendable {
     public var environment: String?
     public var environmentColor: Color?
     public var storeLocation: String
+    /// When reads of the store began to fail (nil: they succeed): what is shown is as old as this.
+    public var storeLostAt: Timestamp?
     public var theme: Theme
     /// Unicode, or ASCII where the locale cannot show more (`--ascii`, `ascii = true`).
     public var glyphs: Glyphs = .unicode

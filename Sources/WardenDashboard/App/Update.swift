@@ -46,6 +46,16 @@ public enum Update {
         case .themeFailed(let why), .storeFailed(let why):
             flash(&s, why, error: true)
             return []
+        case .storeUnreachable(let why):
+            // Said once: the header keeps saying it while the runner retries.
+            if s.storeLostAt == nil {
+                s.storeLostAt = s.now
+                flash(&s, why, error: true)
+            }
+            return []
+        case .storeReachable:
+            s.storeLostAt = nil
+            return []
         case .mouse(let m):
             return s.mouse ? Navigation.mouse(&s, m) : []
         case .key(let k):

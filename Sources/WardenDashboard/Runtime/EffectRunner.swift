@@ -16,6 +16,8 @@ final class EffectRunner: @unchecked Sendable {
     private let policy: Policy
     private let themeSearch: [String]
     private let lock = NSLock()
+    /// Where the listener waits before retrying a lost server; `stop` ends the wait.
+    private let pause = Mailbox<Void>()
     private var stopped = false
     private var thread: Thread?
     /// The loop's clock (findings, retention); tests pass their own.
@@ -46,6 +48,7 @@ final class EffectRunner: @unchecked Sendable {
         stopped = true
         lock.unlock()
         inbox.post(.reload)  // wake it
+        pause.post(())
     }
 
     private var isStopped: Bool {
@@ -60,6 +63,7 @@ final class EffectRunner: @unchecked Sendable {
             outbox.post(.storeFailed("cannot open the store: \(error)"))
             return
         }
+        if store.notifiesChanges { startListener() }
         let loader = SnapshotLoader(store: store)
         var usage: [String: Set<String>] = [:]
         var usageAt: Int64 = 0
@@ -68,6 +72,7 @@ final class EffectRunner: @unchecked Sendable {
         var findingsCounter: Int64 = -1
         var latest: FleetSnapshot?
         var force = true
+        var unreachable = false
         var retention = RetentionSchedule(startedAt: clock())
         while !isStopped {
             for effect in inbox.wait(ms: force ? 0 : refreshMs) {
@@ -111,9 +116,13 @@ final class EffectRunner: @unchecked Sendable {
             }
             do {
                 // The snapshot goes out first: the first frame never waits for findings.
-                if let snap = try loader.load(now: now, force: force) {
+                if let snap = try loader.load(now: now, force: force || unreachable) {
                     outbox.post(.snapshot(snap, findings: findings))
                     latest = snap
+                }
+                if unreachable {
+                    unreachable = false
+                    outbox.post(.storeReachable)
                 }
                 // A first snapshot with the tree alone: the rest is read at once, findings after.
                 force = !(latest?.pending.isEmpty ?? true)
@@ -140,7 +149,33 @@ final class EffectRunner: @unchecked Sendable {
                     outbox.post(.findings(findings))
                 }
             } catch {
-                outbox.post(.storeFailed("store: \(error)"))
+                // Not fatal: the last snapshot stays up, the next round retries (the connection
+                // reconnects) and then reads by cursor whatever it missed.
+                unreachable = true
+                outbox.post(.storeUnreachable("store: \(error)"))
+            }
+        }
+    }
+
+    /// A second thread, on a store of its own, that blocks on the server's change announcements
+    /// and wakes the loop at each: another connection's commit shows at once, not at the next
+    /// poll (which still runs, in case an announcement is lost).
+    private func startListener() {
+        let t = Thread { [self] in listen() }
+        t.name = "warden-changes"
+        t.start()
+    }
+
+    private func listen() {
+        var store: (any FleetStore)?
+        while !isStopped {
+            do {
+                let s = try store ?? backend.open(for: .dashboard(readOnly: true))
+                store = s
+                if try s.waitForChange(timeoutMs: refreshMs) { inbox.wake() }
+            } catch {
+                // The server is away: the loop reports it; try again at the polling rate.
+                _ = pause.wait(ms: refreshMs)
             }
         }
     }

@@ -13,6 +13,13 @@ final class Mailbox<T: Sendable>: @unchecked Sendable {
         condition.unlock()
     }
 
+    /// Ends a `wait` early with nothing in hand: the waiter has something else to look at.
+    func wake() {
+        condition.lock()
+        condition.signal()
+        condition.unlock()
+    }
+
     /// Everything queued, without waiting.
     func drain() -> [T] {
         condition.lock()

@@ -58,7 +58,9 @@ enum Header {
         let full = figures(s, short: false), short = figures(s, short: true)
         // Which store and what matters most stay; the operator, the clock, the trust domain
         // and the figures' long labels go first, in that order, as the width shrinks.
-        let store = s.storeLocation, op = s.operatorName, clock = UTC.timeOfDay(s.now) + " UTC"
+        // While reads fail, the store's place says so, with the age of what is shown.
+        let store = s.storeLostAt.map { "store: reconnecting… · as of " + Ago.text(s.now - $0) } ?? s.storeLocation
+        let op = s.operatorName, clock = UTC.timeOfDay(s.now) + " UTC"
         let candidates: [([Span], [String])] = [
             (badges + domain + full, [op, store, clock]),
             (badges + domain + full, [store, clock]),

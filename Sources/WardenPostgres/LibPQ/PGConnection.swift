@@ -11,11 +11,17 @@ import WardenStore
 ///
 /// Not thread-safe: one connection per thread, as with the SQLite layer.
 package final class PGConnection {
-    private let handle: OpaquePointer
+    let handle: OpaquePointer
     package let connectionString: ConnectionString
     /// Statement names by SQL text, prepared on this session.
     private var prepared: [String: String] = [:]
     private var transactionDepth = 0
+    /// The server process this session LISTENs on (0: none): a reconnect gets a new one, whose
+    /// session listens to nothing until told again.
+    var listeningBackend: Int32 = 0
+    /// Session settings (`setForSession`), set again on every reconnect.
+    private var sessionSettings: [String] = []
+    private var settingsApplied = true
 
     /// Connects; a server that cannot be reached (or refuses us) is `.io` "unavailable".
     /// `connect_timeout` defaults to 2 s unless the string sets it.
@@ -68,6 +74,13 @@ package final class PGConnection {
         _ = try check(PQexec(handle, sql), sql: sql)
     }
 
+    /// Runs a session setting (`SET …`) now and again after every reconnect: a session the
+    /// server restarted keeps what it was opened with (read-only stays read-only).
+    package func setForSession(_ sql: String) throws(StoreError) {
+        try run(sql)
+        sessionSettings.append(sql)
+    }
+
     /// Everything `body` does commits together, or nothing does when it throws. Nested calls
     /// join the outer transaction.
     package func withTransaction<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
@@ -108,12 +121,18 @@ package final class PGConnection {
     // MARK: Internals
 
     /// Reconnects a lost session between transactions (never inside one: its work is gone).
-    private func ensureConnected() throws(StoreError) {
-        guard PQstatus(handle) != CONNECTION_OK else { return }
+    /// A new session is used only once its settings are back, so a read-only one never writes.
+    func ensureConnected() throws(StoreError) {
+        guard PQstatus(handle) != CONNECTION_OK || !settingsApplied else { return }
         if transactionDepth > 0 { throw unavailable() }
-        PQreset(handle)
-        prepared.removeAll()
-        guard PQstatus(handle) == CONNECTION_OK else { throw unavailable() }
+        if PQstatus(handle) != CONNECTION_OK {
+            PQreset(handle)
+            prepared.removeAll()
+            guard PQstatus(handle) == CONNECTION_OK else { throw unavailable() }
+            settingsApplied = sessionSettings.isEmpty
+        }
+        for sql in sessionSettings { _ = try check(PQexec(handle, sql), sql: sql) }
+        settingsApplied = true
     }
 
     private func statementName(_ sql: String) throws(StoreError) -> String {
@@ -124,7 +143,7 @@ package final class PGConnection {
         return name
     }
 
-    private func unavailable() -> StoreError {
+    func unavailable() -> StoreError {
         PGError.unavailable(connectionString.redacted,
                             connectionString.scrub(PGError.clean(String(cString: PQerrorMessage(handle)))))
     }

@@ -76,7 +76,11 @@ extension PostgresStore: ActivityRecording {
     /// One activity transaction (nested in a caller's, joins it).
     func activity<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
         if isReadOnly { throw .readOnly }
-        return try connection.withTransaction(body)
+        return try connection.withTransaction { () throws(StoreError) -> T in
+            let result = try body()
+            try announceChange()
+            return result
+        }
     }
 
     /// The next `n` values of a commit-ordered cursor; returns the last. Its row stays locked

@@ -20,6 +20,24 @@ extension PostgresStore: ChangeFeed {
         return Int64(bitPattern: h)
     }
 
+    public var notifiesChanges: Bool { true }
+
+    /// Waits on this store's own connection, which LISTENs to `changeChannel`: every
+    /// transaction that writes announces itself there (`announceChange`), delivered at commit.
+    public func waitForChange(timeoutMs: Int) throws(StoreError) -> Bool {
+        try connection.waitForNotification(on: Self.changeChannel, timeoutMs: timeoutMs)
+    }
+
+    /// Where writers announce their commits.
+    static let changeChannel = "warden_changes"
+
+    /// Announces this transaction's changes to every listener, at commit (nothing if it rolls
+    /// back). The payload is a hint, the cursors as they stand (`call_outcome:row_version:tool_call`):
+    /// listeners re-read by cursor whatever it says.
+    func announceChange() throws(StoreError) {
+        try connection.execute("SELECT pg_notify('\(Self.changeChannel)', string_agg(value::text, ':' ORDER BY name)) FROM cursors")
+    }
+
     /// Rows inserted or updated after the given versions, read in one snapshot with the version
     /// it reaches. A first read (0) keeps the order rows were first written (siblings in the
     /// tree); later ones come by version.

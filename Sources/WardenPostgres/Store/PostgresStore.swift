@@ -45,7 +45,7 @@ public final class PostgresStore {
     public static func open(uri: String, readOnly: Bool = false) throws(StoreError) -> PostgresStore {
         let c = try PGConnection(ConnectionString(uri))
         let version = try PostgresSchema.check(on: c)
-        if readOnly { try c.run("SET default_transaction_read_only = on") }
+        if readOnly { try c.setForSession("SET default_transaction_read_only = on") }
         return PostgresStore(connection: c, readOnly: readOnly, schemaVersion: version)
     }
 
@@ -54,7 +54,7 @@ public final class PostgresStore {
     public static func openForInspection(uri: String) throws(StoreError) -> PostgresStore {
         let c = try PGConnection(ConnectionString(uri))
         guard let version = try PostgresSchema.version(on: c) else { throw .missing(path: c.connectionString.redacted) }
-        try c.run("SET default_transaction_read_only = on")
+        try c.setForSession("SET default_transaction_read_only = on")
         return PostgresStore(connection: c, readOnly: true, schemaVersion: version)
     }
 
@@ -93,6 +93,7 @@ public final class PostgresStore {
             }
             let result = try body()
             for writer in pendingCalls { try writer.flush() }
+            try announceChange()
             return result
         }
     }

@@ -254,6 +254,11 @@ public final class SQLiteStore: FleetStore {
         (try db.prepare("PRAGMA data_version").first { $0.int(0) } ?? 0) + localCommits
     }
 
+    /// SQLite announces no commits: readers poll `changeSignal` (`PRAGMA data_version`).
+    public var notifiesChanges: Bool { false }
+
+    public func waitForChange(timeoutMs: Int) throws(StoreError) -> Bool { false }
+
     /// A write transaction that also counts toward `changeSignal`.
     func write<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
         if isReadOnly { throw .readOnly }

@@ -18,6 +18,14 @@ public protocol ChangeFeed: AnyObject {
     /// Calls whose outcome was recorded after `cursor`, in that order, and the cursor they reach:
     /// a reader that already holds a call by `seq` applies these to see it updated.
     func callOutcomes(after cursor: Int64, limit: Int) throws(StoreError) -> CallOutcomes
+    /// Whether `waitForChange` can wake on another connection's commit. When false it returns
+    /// false at once and a reader learns of changes only by polling `changeSignal`.
+    var notifiesChanges: Bool { get }
+    /// Waits up to `timeoutMs` for a commit announced by any connection; true when one was.
+    /// A hint only: it says when to look, the cursors say what changed, and a reader still polls
+    /// `changeSignal` in case an announcement is lost. Call it on a store used for nothing else
+    /// at the same time (it blocks its connection).
+    func waitForChange(timeoutMs: Int) throws(StoreError) -> Bool
 }
 
 extension ChangeFeed {
