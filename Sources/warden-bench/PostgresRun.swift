@@ -26,7 +26,7 @@ import Foundation
     let sqliteOnly = Section.allCases.filter { only.contains($0) && ![.authorize, .revoke, .ingest].contains($0) }
     if !sqliteOnly.isEmpty { note("not measured on PostgreSQL: \(sqliteOnly.map(\.rawValue).joined(separator: ", "))") }
     let report = Report(size: size, quick: quick, seed: seed, build: [], sections: results,
-                        failures: failures, skipped: [], loadAtStart: loadAtStart)
+                        failures: failures, skipped: [], loadAtStart: loadAtStart, backend: "postgres")
     if let outFile {
         do { try report.json().write(toFile: outFile, atomically: true, encoding: .utf8) } catch {
             FileHandle.standardError.write(Data("cannot write \(outFile): \(error)\n".utf8))
