@@ -56,7 +56,7 @@ let package = Package(
         ]),
         // The scale benchmark: synthetic stores, figures as a table or JSON.
         .executableTarget(name: "warden-bench", dependencies: [
-            "WardenCore", "WardenStore", "WardenSQLite", "TerminalUI", "NcursesTerminal", "WardenDashboard",
+            "WardenCore", "WardenStore", "WardenSQLite", "WardenPostgres", "TerminalUI", "NcursesTerminal", "WardenDashboard",
             "WardenIngest", "WardenMCP", "WardenSystem",
         ]),
         // A tiny stdio MCP server the proxy tests talk to.

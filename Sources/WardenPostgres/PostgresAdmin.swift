@@ -3,9 +3,11 @@ import WardenStore
 /// Server-level operations on a cluster (creating and dropping whole databases), made over a
 /// connection to `server`'s database. Test support and tools use them; stores never do.
 package enum PostgresAdmin {
-    package static func createDatabase(_ name: String, server: String) throws(StoreError) {
+    /// With `template`, the new database is a copy of that one (which no session may be using).
+    package static func createDatabase(_ name: String, server: String, template: String? = nil) throws(StoreError) {
         let connection = try PGConnection(ConnectionString(server))
-        try connection.run("CREATE DATABASE \(quoteIdentifier(name))")
+        let copy = template.map { " TEMPLATE \(quoteIdentifier($0))" } ?? ""
+        try connection.run("CREATE DATABASE \(quoteIdentifier(name))\(copy)")
     }
 
     /// Drops the database even while sessions are still connected to it.

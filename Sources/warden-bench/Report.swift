@@ -10,6 +10,8 @@ struct Report {
     let failures: [(Section, String)]
     let skipped: [(Section, String)]
     let loadAtStart: String
+    /// The store measured: "sqlite" (the synthetic file) or "postgres".
+    var backend = "sqlite"
 
     static var machine: [String: String] {
         var m: [String: String] = ["nproc": String(ProcessInfo.processInfo.activeProcessorCount), "loadavg_end": loadAverage()]
@@ -27,7 +29,8 @@ struct Report {
     }
 
     func table() -> String {
-        var out = "warden-bench --size \(size.rawValue)\(quick ? " --quick" : "")  (seed \(seed))\n"
+        let backendFlag = backend == "sqlite" ? "" : " --backend \(backend)"
+        var out = "warden-bench\(backendFlag) --size \(size.rawValue)\(quick ? " --quick" : "")  (seed \(seed))\n"
         let mach = Self.machine
         out += "machine: \(mach["nproc"] ?? "?") cores, \(mach["cpu"] ?? "?"), \(mach["memory"] ?? "?"); load average \(loadAtStart) at start, \(mach["loadavg_end"] ?? "?") at the end\n"
         let all = [("Store", build)] + sections.map { ($0.0.title, $0.1) }
@@ -71,7 +74,7 @@ struct Report {
             }
         }
         let doc: [String: Any] = [
-            "schema": 1, "size": size.rawValue, "loadavg_start": loadAtStart, "quick": quick, "seed": seed, "machine": Self.machine,
+            "schema": 1, "backend": backend, "size": size.rawValue, "loadavg_start": loadAtStart, "quick": quick, "seed": seed, "machine": Self.machine,
             "counts": ["agents": size.agents, "calls": size.calls], "metrics": metrics,
             "failures": Dictionary(failures.map { ($0.0.rawValue, $0.1) }, uniquingKeysWith: { a, _ in a }),
             "skipped": Dictionary(skipped.map { ($0.0.rawValue, $0.1) }, uniquingKeysWith: { a, _ in a }),

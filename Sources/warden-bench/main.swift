@@ -4,6 +4,7 @@ import WardenSystem
 
 // warden-bench: builds a deterministic synthetic store and measures the figures BENCHMARKS.md reports.
 // `warden-bench [--size S|M|L] [--json] [--out FILE] [--quick] [--seed N] [--only a,b] [--keep]`
+// `warden-bench --backend postgres --pg URI [--size S|M] …`: the PostgreSQL figures
 
 let usage = """
     usage: warden-bench [--size S|M|L] [--json] [--out FILE] [--quick] [--seed N] [--only SECTIONS] [--keep] [--store PATH] [--prune-rows N]
@@ -16,6 +17,9 @@ let usage = """
       --store P  use the store at P if it exists (built earlier with the same size and seed), else
                  build it there and keep it: for iterating on one section without a rebuild
       --prune-rows N  old calls the prune section deletes (default 1,000,000; 20,000 with --quick)
+      --backend sqlite|postgres  the store to measure (default sqlite); postgres measures
+                 authorize, revoke and ingest on fresh databases it creates on the --pg server
+      --pg URI   the PostgreSQL server (libpq URI) whose user may create databases
     """
 
 enum Section: String, CaseIterable {
@@ -49,6 +53,7 @@ var keep = false
 var reusePath: String?
 var pruneRows: Int?
 var only = Set(Section.allCases)
+var postgresServer: String?
 while !args.isEmpty {
     let a = args.removeFirst()
     func value() -> String {
@@ -77,12 +82,23 @@ while !args.isEmpty {
             chosen.insert(s)
         }
         only = chosen
+    case "--backend":
+        switch value() {
+        case "sqlite": postgresServer = nil
+        case "postgres": postgresServer = postgresServer ?? ""
+        default: FileHandle.standardError.write(Data("--backend is sqlite or postgres\n".utf8)); exit(1)
+        }
+    case "--pg": postgresServer = value()
     case "--help", "-h": print(usage); exit(0)
     default: FileHandle.standardError.write(Data("unknown option \(a)\n\(usage)\n".utf8)); exit(1)
     }
 }
 
 let loadAtStart = loadAverage()
+if let postgresServer {
+    guard !postgresServer.isEmpty else { FileHandle.standardError.write(Data("--backend postgres needs --pg URI\n".utf8)); exit(1) }
+    exit(runPostgres(server: postgresServer))
+}
 let folder = NSTemporaryDirectory() + "warden-bench-\(getpid())"
 try? FileManager.default.createDirectory(atPath: folder + "/home/.config", withIntermediateDirectories: true)
 let storePath = reusePath ?? folder + "/fleet.db"

@@ -12,4 +12,20 @@ enum StoreAccess {
         case .postgres(let uri): return PostgresBackend(uri: uri)
         }
     }
+
+    /// Brings the store's schema up to this build's version (`warden store migrate`); returns
+    /// the versions before and after. PostgreSQL runs its migrations once under the schema lock;
+    /// a SQLite file is migrated by a read-write open, as any command opening it would.
+    static func migrate(_ location: StoreLocation) throws(StoreError) -> (from: Int, to: Int) {
+        switch location {
+        case .postgres(let uri):
+            return try PostgresBackend(uri: uri).migrate()
+        case .sqlite(let path):
+            let backend = SQLiteBackend(path: path)
+            // Read before migrating, on a connection that writes nothing and is closed after.
+            let from = try backend.open(for: .inspect).schemaVersion().file
+            let to = try backend.open(for: .operations(readOnly: false)).schemaVersion().file
+            return (from, to)
+        }
+    }
 }

@@ -27,4 +27,25 @@ enum StoreCommands {
         ctx.line("\(verb) \(counts.instances) instance(s) stopped before \(UTC.rfc3339(instancesBefore)) (policy.retain_instances \(DurationText.canonical(policy.retainInstancesMs)))")
         return 0
     }
+
+    /// Runs the store's pending schema migrations and says which version it went from and to.
+    static func migrate(_ inv: Invocation, _ ctx: Context) throws -> Int32 {
+        let location = try ctx.storeLocation
+        let versions = try StoreAccess.migrate(location)
+        let migrated = versions.from != versions.to
+        if ctx.json {
+            ctx.emit(.object([
+                ("path", .string(location.description)),
+                ("from", .int(versions.from)),
+                ("to", .int(versions.to)),
+                ("migrated", .bool(migrated)),
+            ]))
+            return 0
+        }
+        let store = TerminalText.safe(location.description)
+        ctx.line(migrated
+            ? "migrated \(store) from schema version \(versions.from) to \(versions.to)"
+            : "\(store) is at schema version \(versions.to), this Warden's: nothing to migrate")
+        return 0
+    }
 }

@@ -1,0 +1,136 @@
+import Foundation
+import WardenCore
+import WardenPostgres
+import WardenStore
+import WardenSystem
+
+/// `--backend postgres --pg URI`: authorize, a subtree revoke and ingest on PostgreSQL. Each store
+/// is a fresh database the bench creates on that server and drops afterwards, filled through the
+/// store API one operator action at a time (there is no bulk loader for PostgreSQL).
+enum PostgresBench {
+    /// A database made for one measurement, dropped when released.
+    final class Database {
+        let name = "warden_bench_" + String(UInt64.random(in: 0...UInt64.max), radix: 16)
+        let server: String
+
+        /// With `template`, a copy of that database (which no session may be using).
+        init(server: String, template: String? = nil) throws {
+            self.server = server
+            try PostgresAdmin.createDatabase(name, server: server, template: template)
+        }
+
+        deinit { try? PostgresAdmin.dropDatabase(name, server: server) }
+
+        var backend: PostgresBackend { PostgresBackend(uri: PostgresBench.uri(server, database: name)) }
+    }
+
+    /// `server` with its database (the URI's path) replaced by `database`.
+    static func uri(_ server: String, database: String) -> String {
+        guard let scheme = server.range(of: "://") else { return server }
+        let rest = server[scheme.upperBound...]
+        let pathStart = rest.firstIndex(where: { $0 == "/" || $0 == "?" }) ?? rest.endIndex
+        let query = rest[pathStart...].firstIndex(of: "?").map { String(rest[$0...]) } ?? ""
+        return String(server[..<scheme.upperBound]) + String(rest[..<pathStart]) + "/" + database + query
+    }
+
+    static let grant = try! ScopeSet(parsing: "github/*,slack/*")
+    /// Two tools in the agents' grant and one outside it (denied out_of_scope).
+    static let tools = ["github/get_issue", "slack/post_message", "k8s/delete_namespace"]
+
+    /// A tree of `agents` agents under `principals` principals, one credential each, every agent
+    /// at most `SyntheticFleet.maxDepth` deep; returns the secrets and the build time.
+    static func buildFleet(_ store: any FleetStore, principals: Int, agents: Int, seed: UInt64) throws -> (secrets: [String], ms: Double) {
+        var rng = SeededRandom(seed: seed)
+        let m = Mutation(operatorName: "warden-bench", now: WallClock.now())
+        return try timed {
+            var parents: [(id: String, depth: Int)] = []
+            for p in 0..<principals {
+                let id = "user:p\(p)@bench.example"
+                _ = try store.addPrincipal(id: id, kind: .human, name: "P\(p)", scopes: .everything, m)
+                parents.append((id, 0))
+            }
+            var secrets: [String] = []
+            for i in 0..<agents {
+                var parent = parents[rng.int(parents.count)]
+                while parent.depth >= SyntheticFleet.maxDepth { parent = parents[rng.int(parents.count)] }
+                let agent = try store.registerAgent(name: "agent-\(i)", delegator: parent.id, scopes: grant, ttlMs: nil, m)
+                parents.append((agent.id, parent.depth + 1))
+                secrets.append(try store.issueCredential(agentID: agent.id, ttlMs: 86_400_000, scopes: nil, instanceID: nil, m).secret)
+            }
+            return secrets
+        }
+    }
+
+    /// `authorize` on the gate connection a proxy opens, random credentials and tools.
+    static func authorize(server: String, agents: Int, principals: Int, calls: Int) throws -> [Metric] {
+        let db = try Database(server: server)
+        let (secrets, buildMs) = try buildFleet(try db.backend.create(trustDomain: SyntheticFleet.trustDomain),
+                                                principals: principals, agents: agents, seed: 42)
+        let gate = try db.backend.open(for: .gate)
+        var rng = SeededRandom(seed: 1234)
+        var s = Samples(), allowed = 0
+        for i in 0..<min(200, secrets.count) { _ = try gate.authorize(secret: secrets[i], serverTool: tools[0], now: WallClock.now()) }
+        for n in 0..<calls {
+            // One in 20 presents an unknown secret.
+            let secret = n % 20 == 19 ? "wdn_" + String(repeating: "A", count: 43) : secrets[rng.int(secrets.count)]
+            let (out, ms) = try timed { try gate.authorize(secret: secret, serverTool: tools[rng.int(tools.count)], now: WallClock.now()) }
+            s.add(ms * 1000)
+            if out.decision == .allow { allowed += 1 }
+        }
+        return [
+            .value("pg_fleet_build_s", "build the fleet through the store API (\(agents) agents + credentials)", "s", buildMs / 1000),
+            .dist("pg_authorize_us", "authorize in-process (gate connection, random credentials)", "µs", s,
+                  targets: [.atMost(1_000, .p99)], note: "\(calls) calls, \(allowed) allowed"),
+        ]
+    }
+
+    /// Revoke a subtree of `agents` agents (one credential each), on a fresh copy of the
+    /// database each run: revocation is final.
+    static func revoke(server: String, agents: Int, repeats: Int) throws -> [Metric] {
+        let template = try Database(server: server)
+        let root: String
+        let buildMs: Double
+        do {
+            let store = try template.backend.create(trustDomain: SyntheticFleet.trustDomain)
+            let m = Mutation(operatorName: "warden-bench", now: WallClock.now())
+            _ = try store.addPrincipal(id: "user:root@bench.example", kind: .human, name: "Root", scopes: .everything, m)
+            root = try store.registerAgent(name: "root", delegator: "user:root@bench.example", scopes: grant, ttlMs: nil, m).id
+            var rng = SeededRandom(seed: 9)
+            var tree: [(id: String, depth: Int)] = [(root, 1)]
+            (_, buildMs) = try timed {
+                _ = try store.issueCredential(agentID: root, ttlMs: 86_400_000, scopes: nil, instanceID: nil, m)
+                for i in 1..<agents {
+                    var parent = tree[rng.int(tree.count)]
+                    while parent.depth >= SyntheticFleet.maxDepth { parent = tree[rng.int(tree.count)] }
+                    let a = try store.registerAgent(name: "sub-\(i)", delegator: parent.id, scopes: grant, ttlMs: nil, m)
+                    tree.append((a.id, parent.depth + 1))
+                    _ = try store.issueCredential(agentID: a.id, ttlMs: 86_400_000, scopes: nil, instanceID: nil, m)
+                }
+            }
+        }  // the building connection is closed here: the template can be copied
+        var s = Samples()
+        for _ in 0..<repeats {
+            let copy = try Database(server: server, template: template.name)
+            let store = try copy.backend.open(for: .operations(readOnly: false))
+            let (plan, ms) = try timed { try store.revokeAgent(root, Mutation(operatorName: "bench", now: WallClock.now(), reason: "bench")) }
+            guard plan.agents.count == agents else { throw BenchFailure("revoked \(plan.agents.count) agents, expected \(agents)") }
+            s.add(ms)
+        }
+        return [
+            .value("pg_subtree_build_s", "build the subtree through the store API", "s", buildMs / 1000),
+            .dist("pg_revoke_subtree_ms", "revoke a \(agents)-agent subtree (+\(agents) credentials)", "ms", s,
+                  targets: [.atMost(500, .median)], note: "\(repeats) runs, each on a fresh copy of the database"),
+        ]
+    }
+
+    /// The ingest pipeline into two fresh databases (see `IngestBench`).
+    static func ingest(server: String, events: Int) throws -> [Metric] {
+        var databases: [Database] = []
+        defer { databases.removeAll() }
+        return try IngestBench.run(events: events, target: 50_000) { _ in
+            let db = try Database(server: server)
+            databases.append(db)
+            return db.backend
+        }
+    }
+}
