@@ -215,7 +215,7 @@ struct GlobalOptions: Sendable {
     var ascii = false
 
     static let flags: [FlagSpec] = [
-        FlagSpec("db", .text, "PATH", "the store file (else $WARDEN_DB, else the config file's db, else $XDG_DATA_HOME/warden/warden.db, else ~/.local/share/warden/warden.db)"),
+        FlagSpec("db", .text, "PATH|URI", "the store: a SQLite file or a postgresql:// URI (else $WARDEN_DB, else the config file's db, else $XDG_DATA_HOME/warden/warden.db, else ~/.local/share/warden/warden.db)"),
         FlagSpec("operator", .text, "NAME", "who is acting, for the audit journal (else $WARDEN_OPERATOR, else the OS user)"),
         FlagSpec(bool: "json", "one JSON document on stdout (an array for lists)"),
         FlagSpec(bool: "wide", "tables print every character (on a terminal they are fitted to its width by cutting free text, never IDs)"),
