@@ -49,6 +49,18 @@ package struct PostgresRuleTransaction: RuleTransaction {
             .map { ($0.string(0), $0.bool(1)) }
     }
 
+    package func ids(startingWith prefix: String, of kind: IDTable, limit: Int) throws(StoreError) -> [String] {
+        let table = kind == .agents ? "agents" : "credentials"
+        return try c.query("SELECT id FROM \(table) WHERE starts_with(id, $1) ORDER BY id COLLATE \"C\" LIMIT $2", [prefix, limit])
+            .map { $0.string(0) }
+    }
+
+    package func registeredAgentNames(startingWith prefix: String, limit: Int) throws(StoreError) -> [String] {
+        try c.query("""
+            SELECT DISTINCT name COLLATE "C" FROM agents WHERE starts_with(name, $1) AND registered ORDER BY 1 LIMIT $2
+            """, [prefix, limit]).map { $0.string(0) }
+    }
+
     package func liveRegisteredAgent(named name: String, at: Timestamp) throws(StoreError) -> String? {
         try c.query("""
             SELECT id FROM agents WHERE name = $1 AND registered AND revoked_at IS NULL

@@ -140,68 +140,8 @@ extension SQLiteStore {
         try db.prepare("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").first { AuditHead(seq: $0.int(0), hash: $0.string(1)) }
     }
 
-    /// Resolves what an operator typed, by the one rule every command uses (`IDReference`):
-    /// a full ID; a unique prefix of a full ID reaching `spiffe://TD/agent/NAME/` or `tok_` plus
-    /// 6 characters; or the exact name of a registered agent of the store's trust domain. Never a
-    /// name prefix. A refusal names the candidates it saw.
-    public func resolve(_ ref: String) throws(StoreError) -> EntityRef {
-        if ref.isEmpty { throw .notFound("empty ID") }
-        if Credential.looksLikeSecret(ref) {
-            throw .invalid("that looks like a credential secret, not an ID; use the credential's tok_ ID")
-        }
-        // An exact ID that names more than one kind (e.g. a principal written before IDs were
-        // checked, carrying an agent's SPIFFE ID) is refused, never resolved by lookup order.
-        var matched: [IDReference.Kind] = []
-        if try principal(ref) != nil { matched.append(.principal) }
-        if try agent(ref) != nil { matched.append(.agent) }
-        if try credential(ref) != nil { matched.append(.credential) }
-        let exact = IDReference.exactKind(matched)
-        if exact.ambiguous { throw .ambiguous(ref, matched.map { "\($0.rawValue) \(ref)" }) }
-        switch exact.kind {
-        case .principal: return .principal(ref)
-        case .agent: return .agent(ref)
-        case .credential: return .credential(ref)
-        case nil: break
-        }
-        let upper = ref + "\u{10FFFF}"
-        if IDReference.isAgentPrefix(ref) {
-            let ids = try db.prepare("SELECT id FROM agents WHERE id >= ? AND id < ? ORDER BY id LIMIT 9").bind(ref, upper).all { $0.string(0) }
-            if ids.count == 1 { return .agent(ids[0]) }
-            if ids.count > 1 { throw .ambiguous(ref, ids) }
-            throw .notFound("no agent ID starts with '\(ref)'")
-        }
-        if IDReference.isCredentialPrefix(ref) {
-            let ids = try db.prepare("SELECT id FROM credentials WHERE id >= ? AND id < ? ORDER BY id LIMIT 9").bind(ref, upper).all { $0.string(0) }
-            if ids.count == 1 { return .credential(ids[0]) }
-            if ids.count > 1 { throw .ambiguous(ref, ids) }
-            throw .notFound("no credential ID starts with '\(ref)'")
-        }
-        if ref.hasPrefix(Credential.idPrefix) {
-            throw .notFound("no credential '\(ref)' (a credential prefix needs tok_ and at least \(IDReference.credentialPrefixMinimum) more characters)")
-        }
-        if ref.hasPrefix("spiffe://") {
-            throw .notFound("no agent '\(ref)' (an ID prefix must reach at least spiffe://DOMAIN/agent/NAME/)")
-        }
-        let td = try trustDomain()
-        let named = try db.prepare("SELECT id, registered FROM agents WHERE name = ? ORDER BY rowid LIMIT 50")
-            .bind(ref).all { ($0.string(0), $0.int(1) != 0) }
-        // Registered agents of this trust domain answer to their name; identities only seen in
-        // telemetry (or of another domain) are reached by their full ID.
-        let registered = named.filter { $0.1 && Identity.isAgentID($0.0, in: td) }.map(\.0)
-        if registered.count == 1 { return .agent(registered[0]) }
-        if registered.count > 1 { throw .ambiguous(ref, registered) }
-        if !named.isEmpty {
-            let ids = named.prefix(8).map(\.0).joined(separator: ", ")
-            throw .notFound("no registered agent of \(td) is named '\(ref)'; identities seen with that name: \(ids); give the full ID")
-        }
-        var message = "no principal, agent or credential matches '\(ref)'"
-        let similar = try db.prepare("SELECT DISTINCT name FROM agents WHERE name >= ? AND name < ? AND registered = 1 ORDER BY name LIMIT 6")
-            .bind(ref, upper).all { $0.string(0) }
-        if !similar.isEmpty {
-            message += " (names are matched exactly; agents named: \(similar.prefix(5).joined(separator: ", "))\(similar.count > 5 ? ", …" : ""))"
-        }
-        throw .notFound(message)
-    }
+    /// Resolves what an operator typed, by the rules' one reading (`FleetRules.resolve`).
+    public func resolve(_ ref: String) throws(StoreError) -> EntityRef { try rules.resolve(ref) }
 
     public func revocationPlan(_ target: EntityRef, now: Timestamp) throws(StoreError) -> RevocationPlan {
         switch target {

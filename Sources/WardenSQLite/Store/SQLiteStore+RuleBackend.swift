@@ -44,6 +44,17 @@ package struct SQLiteRuleTransaction: RuleTransaction {
             .bind(name, limit).all { ($0.string(0), $0.int(1) != 0) }
     }
 
+    package func ids(startingWith prefix: String, of kind: IDTable, limit: Int) throws(StoreError) -> [String] {
+        let table = kind == .agents ? "agents" : "credentials"
+        return try db.prepare("SELECT id FROM \(table) WHERE id >= ? AND id < ? ORDER BY id LIMIT ?")
+            .bind(prefix, prefix + "\u{10FFFF}", limit).all { $0.string(0) }
+    }
+
+    package func registeredAgentNames(startingWith prefix: String, limit: Int) throws(StoreError) -> [String] {
+        try db.prepare("SELECT DISTINCT name FROM agents WHERE name >= ? AND name < ? AND registered = 1 ORDER BY name LIMIT ?")
+            .bind(prefix, prefix + "\u{10FFFF}", limit).all { $0.string(0) }
+    }
+
     package func liveRegisteredAgent(named name: String, at: Timestamp) throws(StoreError) -> String? {
         try db.prepare("""
             SELECT id FROM agents WHERE name = ? AND registered = 1 AND revoked_at IS NULL

@@ -13,6 +13,9 @@ package protocol RuleBackend: AnyObject {
     func readTransaction<T>(_ body: (Transaction) throws(StoreError) -> T) throws(StoreError) -> T
 }
 
+/// The tables whose IDs an operator may abbreviate.
+package enum IDTable: Sendable { case agents, credentials }
+
 /// Rows as the rules read and write them, inside one transaction of a `RuleBackend`.
 /// Reads see the transaction's own writes.
 package protocol RuleTransaction {
@@ -34,6 +37,10 @@ package protocol RuleTransaction {
     func instance(_ id: String) throws(StoreError) -> Instance?
     /// Agents carrying `name`: registered ones first, then in the order they were written.
     func agents(named name: String, limit: Int) throws(StoreError) -> [(id: String, registered: Bool)]
+    /// Up to `limit` IDs of agents (or credentials) starting with `prefix`, in byte order.
+    func ids(startingWith prefix: String, of kind: IDTable, limit: Int) throws(StoreError) -> [String]
+    /// Up to `limit` distinct names of registered agents starting with `prefix`, in byte order.
+    func registeredAgentNames(startingWith prefix: String, limit: Int) throws(StoreError) -> [String]
     /// A registered agent named `name` that is neither revoked nor expired at `at`.
     func liveRegisteredAgent(named name: String, at: Timestamp) throws(StoreError) -> String?
     /// The agent and its descendants, every delegator before its delegates; `parent` is the

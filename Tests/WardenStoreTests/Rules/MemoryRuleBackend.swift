@@ -96,6 +96,16 @@ struct MemoryTransaction: RuleTransaction {
         return Array((named.filter(\.registered) + named.filter { !$0.registered }).prefix(limit).map { ($0.id, $0.registered) })
     }
 
+    func ids(startingWith prefix: String, of kind: IDTable, limit: Int) throws(StoreError) -> [String] {
+        let ids = kind == .agents ? rows.agents.map(\.id) : rows.credentials.map(\.credential.id)
+        return Array(ids.filter { $0.hasPrefix(prefix) }.sorted { Array($0.utf8).lexicographicallyPrecedes($1.utf8) }.prefix(limit))
+    }
+
+    func registeredAgentNames(startingWith prefix: String, limit: Int) throws(StoreError) -> [String] {
+        let names = Set(rows.agents.filter { $0.registered && $0.name.hasPrefix(prefix) }.map(\.name))
+        return Array(names.sorted { Array($0.utf8).lexicographicallyPrecedes($1.utf8) }.prefix(limit))
+    }
+
     func liveRegisteredAgent(named name: String, at: Timestamp) throws(StoreError) -> String? {
         rows.agents.first { $0.name == name && $0.registered && !$0.isRevoked && !$0.isExpired(at: at) }?.id
     }
