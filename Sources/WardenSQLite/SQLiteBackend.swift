@@ -22,10 +22,11 @@ public struct SQLiteBackend: StoreBackend {
             return try SQLiteStore.open(path: path, readOnly: readOnly)
         case .gate:
             // Random lookups through a memory map (see `SQLiteStore.open`). A lock is waited out
-            // briefly here: the deciding path retries above it until `store_timeout`, so one
-            // attempt never outlasts the wait an operator configured.
+            // briefly here, and a write (a decided call's record) begins once: the deciding path
+            // retries above it until `store_timeout`, so one attempt never outlasts the wait an
+            // operator configured.
             let store = try SQLiteStore.open(path: path, mapped: true)
-            store.db.setBusyWait(ms: Self.gateBusyWaitMs)
+            store.db.setBusyWait(ms: Self.gateBusyWaitMs, lockRetries: 0)
             return store
         case .ingest:
             return try SQLiteStore.open(path: path)

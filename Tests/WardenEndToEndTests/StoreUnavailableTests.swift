@@ -67,4 +67,63 @@ struct StoreUnavailableTests {
         #expect(try r.jsonObject()["decision"] as? String == "deny")
         #expect((try r.jsonObject()["reason"] as? String)?.contains("(store_unavailable)") == true, "\(r)")
     }
+
+    /// A store whose write lock another process holds: the decision and its record are retried
+    /// together in short attempts until `store_timeout`, then denied — not one attempt that
+    /// waits out SQLite's own ten-second lock wait. Once the lock is gone the same call passes
+    /// and is recorded once.
+    @Test func aLockedStoreIsRetriedInShortAttemptsThenDeniesAndRecoversWhenUnlocked() throws {
+        let s = try Sandbox()
+        try s.ok("init", "--trust-domain", "acme.example")
+        try s.ok("principal", "add", "user:ann@acme.example", "--name", "Ann")
+        try s.ok("agent", "register", "planner", "--by", "user:ann@acme.example", "--scopes", "github/*")
+        let token = try s.ok("token", "issue", "planner", "--ttl", "1h").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let folder = s.folder.appendingPathComponent(".config/warden")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try "store_timeout = 2s\n".write(to: folder.appendingPathComponent("config"), atomically: true, encoding: .utf8)
+        let authorize = ["authorize", "--token-env", "T", "--tool", "github/get_issue", "--record"]
+
+        let holder = try LockHolder(db: s.db)
+        let locked = try s.run(authorize, environment: ["T": token])
+        holder.release()
+        #expect(locked.status == 3 && locked.stdout == "deny: store_unavailable\n", "\(locked)")
+        let attempts = locked.stderr.firstMatch(of: /within 2s \((\d+) attempts?\)/).flatMap { Int($0.1) } ?? 0
+        #expect(attempts >= 2, "the locked store was retried in short attempts: \(locked)")
+
+        let unlocked = try s.run(authorize, environment: ["T": token])
+        #expect(unlocked.status == 0 && unlocked.stdout == "allow\n", "\(unlocked)")
+        let calls = try s.ok("calls", "--json").jsonArray()
+        #expect(calls.count == 1, "only the allowed call was recorded: \(calls)")
+    }
+
+    /// The sqlite3 shell holding a store's write lock (`BEGIN IMMEDIATE`) until released.
+    final class LockHolder {
+        let process = Process()
+        let input = Pipe()
+
+        init(db: String) throws {
+            let output = Pipe()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+            process.arguments = [db]
+            process.standardInput = input
+            process.standardOutput = output
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            input.fileHandleForWriting.write(Data("BEGIN IMMEDIATE;\nSELECT 'locked';\n".utf8))
+            // The lock is held once the shell has answered the statement after it.
+            var seen = ""
+            while !seen.contains("locked") {
+                let chunk = output.fileHandleForReading.availableData
+                if chunk.isEmpty { throw CocoaError(.fileReadUnknown) }
+                seen += String(decoding: chunk, as: UTF8.self)
+            }
+        }
+
+        func release() {
+            try? input.fileHandleForWriting.close()
+            process.waitUntilExit()
+        }
+
+        deinit { if process.isRunning { release() } }
+    }
 }

@@ -50,9 +50,18 @@ final class Database {
     /// How long one statement waits out a lock before it fails with SQLITE_BUSY.
     static let defaultBusyWaitMs = 10_000
 
-    /// Waits out a lock for at most `ms` milliseconds (polled every millisecond). A decision
-    /// path sets it short: its own retries, bounded by `store_timeout`, wait above this.
-    func setBusyWait(ms: Int) { Database.setBusyWait(handle, ms: ms) }
+    /// Waits out a lock for at most `ms` milliseconds (polled every millisecond), and a write
+    /// transaction that finds the lock still held begins again up to `lockRetries` times. A
+    /// decision path sets both short: its own retries, bounded by `store_timeout`, wait above.
+    func setBusyWait(ms: Int, lockRetries: Int) {
+        Database.setBusyWait(handle, ms: ms)
+        busyWaitMs = ms
+        self.lockRetries = lockRetries
+    }
+
+    /// What `write` waits out before it gives up: `lockRetries` more busy waits of `busyWaitMs`.
+    private(set) var busyWaitMs = Database.defaultBusyWaitMs
+    private(set) var lockRetries = 30
 
     private static func setBusyWait(_ db: OpaquePointer, ms: Int) {
         // The limit travels in the context pointer: a C callback captures nothing.
@@ -108,7 +117,10 @@ final class Database {
             } catch StoreError.io(let m) where m.contains("locked") || m.contains("busy") {
                 // The busy timeout already waited; keep waiting a while longer before giving up.
                 waited += 1
-                if waited > 30 { throw .io("the store stayed locked by another writer for over 5 minutes") }
+                if waited > lockRetries {
+                    let ms = Int64(busyWaitMs) * Int64(waited)
+                    throw .io("the store stayed locked by another writer for over \(ms >= 60_000 ? "\(ms / 60_000) minutes" : "\(ms) ms")")
+                }
             }
         }
         do {

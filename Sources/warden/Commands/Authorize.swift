@@ -15,34 +15,30 @@ enum AuthorizeCommand {
                 throw UsageError("--args must be JSON (the call's arguments): \(error.message) at column \(error.column)", command: inv.command)
             }
         }
-        // Read-write only when the call is to be recorded. A store that fails denies
-        // (`store_unavailable`, exit 3) after `store_timeout`; the location itself is the
-        // command line's or the config's, and an error there is a usage problem (exit 2).
-        let decided = FailClosed.decide(try ctx.storeBackend, readOnly: !inv.has("record"), secret: secret, serverTool: tool, ctx)
-        var outcome = decided.outcome
-        if let failure = decided.failure { ctx.note("warden: \(TerminalText.safe(failure)); denying") }
-
+        // Read-write only when the call is to be recorded; the decision and its record are one
+        // attempt, retried together. A store that fails denies (`store_unavailable`, exit 3)
+        // after `store_timeout`; the location itself is the command line's or the config's, and
+        // an error there is a usage problem (exit 2).
         var recorded = false
-        if inv.has("record"), let store = decided.store {
-            if let agentID = outcome.agentID {
+        var record: ((any FleetStore, AuthorizationOutcome) throws(StoreError) -> Void)?
+        if inv.has("record") {
+            record = { (store, outcome) throws(StoreError) in
+                guard let agentID = outcome.agentID else { return }
                 var reason: String?
                 if case .deny(let r) = outcome.decision { reason = r.rawValue }
                 let call = ToolCall(at: ctx.now, agentID: agentID, instanceID: outcome.instanceID,
                                     credentialID: outcome.credentialID, server: String(split.server),
                                     tool: Authorization.recordableToolName(String(split.tool)),
                                     decision: outcome.decision.isAllowed ? .allow : .deny, reason: reason, args: args)
-                do {
-                    try store.recordCalls([call])
-                    recorded = true
-                } catch {
-                    // A call that was to be recorded and could not be is not allowed, as in the hooks.
-                    ctx.note("warden: the call could not be recorded (\(TerminalText.safe(String(describing: error)))); denying")
-                    outcome = AuthorizationOutcome(decision: .deny(.storeUnavailable), credentialID: outcome.credentialID,
-                                                   agentID: outcome.agentID, instanceID: outcome.instanceID)
-                }
-            } else {
-                ctx.note("warden: not recorded: the token matches no credential, so there is no agent to record the call under")
+                try store.recordCalls([call])
+                recorded = true
             }
+        }
+        let decided = FailClosed.decide(try ctx.storeBackend, secret: secret, serverTool: tool, ctx, record: record)
+        let outcome = decided.outcome
+        if let failure = decided.failure { ctx.note("warden: \(TerminalText.safe(failure)); denying") }
+        if inv.has("record"), decided.store != nil, outcome.agentID == nil {
+            ctx.note("warden: not recorded: the token matches no credential, so there is no agent to record the call under")
         }
 
         if ctx.json {

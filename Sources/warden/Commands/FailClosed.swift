@@ -14,16 +14,29 @@ enum FailClosed {
         var failure: String?
     }
 
-    static func decide(_ backend: any StoreBackend, readOnly: Bool, secret: String, serverTool: String, _ ctx: Context,
+    /// Decides, then runs `record` (the call or outcome the caller writes) on the same
+    /// connection within the same attempt, so a store that is locked or restarting when the call
+    /// is written is waited out like one that fails to decide, and never for longer than
+    /// `store_timeout`. A path that writes opens the store for the gate (a short lock wait per
+    /// attempt); one that only reads opens it read-only.
+    static func decide(_ backend: any StoreBackend, secret: String, serverTool: String, _ ctx: Context,
+                       record: ((any FleetStore, AuthorizationOutcome) throws(StoreError) -> Void)? = nil,
                        retry: StoreRetry = StoreRetry()) -> Decided {
+        let use: StoreUse = record == nil ? .operations(readOnly: true) : .gate
         var store: (any FleetStore)?
         var timeoutMs: Int64?
+        var attempts = 0
         let result = retry.run(timeoutMs: { timeoutMs = storeTimeoutMs(ctx); return timeoutMs! }, retrying: isTransient) {
             () throws(StoreError) -> AuthorizationOutcome in
+            attempts += 1
             let s: any FleetStore
-            if let store { s = store } else { s = try backend.open(for: .operations(readOnly: readOnly)) }
+            if let store { s = store } else { s = try backend.connect(for: use) }
             store = s
-            do throws(StoreError) { return try s.authorize(secret: secret, serverTool: serverTool, now: ctx.now) } catch {
+            do throws(StoreError) {
+                let outcome = try s.authorize(secret: secret, serverTool: serverTool, now: ctx.now)
+                try record?(s, outcome)
+                return outcome
+            } catch {
                 if isTransient(error) { store = nil }  // a fresh connection at the next attempt
                 throw error
             }
@@ -32,7 +45,7 @@ enum FailClosed {
         case .success(let outcome):
             return Decided(store: store, outcome: outcome, failure: nil)
         case .failure(let error):
-            let waited = timeoutMs.map { "within \(DurationText.canonical($0))" } ?? "and was not retried"
+            let waited = timeoutMs.map { "within \(DurationText.canonical($0)) (\(attempts) attempt\(attempts == 1 ? "" : "s"))" } ?? "and was not retried"
             return Decided(store: nil, outcome: unavailable, failure: "the store did not answer \(waited): \(error)")
         }
     }

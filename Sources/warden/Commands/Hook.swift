@@ -40,25 +40,22 @@ enum HookCommand {
             if event.kind != .pre { answer.switchFormat(.claudePostToolUse, timeoutMs: timeout) }
             guard let serverTool = try event.serverTool(mcp: inv.has("mcp")) else { return answer.allow() }
             let secret = try credential(inv, ctx)
-            let (store, outcome) = try decide(secret: secret, serverTool: serverTool, ctx)
+            let outcome: AuthorizationOutcome
             switch event.kind {
             case .pre:
-                if let agentID = outcome.agentID {
-                    let call = toolCall(outcome, agentID: agentID, serverTool: serverTool,
-                                        args: ArgumentSummary.make(event.toolInput, secret: secret), ctx)
-                    do { _ = try store.recordCall(call, key: event.key) } catch {
-                        throw Refusal(code: Authorization.Reason.storeUnavailable.rawValue, detail: "the call could not be recorded: \(error)")
-                    }
+                let args = ArgumentSummary.make(event.toolInput, secret: secret)
+                outcome = try decide(secret: secret, serverTool: serverTool, ctx) { (store, outcome) throws(StoreError) in
+                    guard let agentID = outcome.agentID else { return }
+                    _ = try store.recordCall(toolCall(outcome, agentID: agentID, serverTool: serverTool, args: args, ctx), key: event.key)
                 }
                 if case .deny(let r) = outcome.decision { return answer.deny(denial(r, serverTool)) }
                 return answer.allow()
             case .post(let result):
-                guard let credentialID = outcome.credentialID else {
-                    return answer.deny(denial(.unknownCredential, serverTool))
+                outcome = try decide(secret: secret, serverTool: serverTool, ctx) { (store, outcome) throws(StoreError) in
+                    guard let credentialID = outcome.credentialID else { return }
+                    _ = try store.recordOutcome(key: event.key, credentialID: credentialID, result: result, at: ctx.now)
                 }
-                do { _ = try store.recordOutcome(key: event.key, credentialID: credentialID, result: result, at: ctx.now) } catch {
-                    throw Refusal(code: Authorization.Reason.storeUnavailable.rawValue, detail: "the outcome could not be recorded: \(error)")
-                }
+                guard outcome.credentialID != nil else { return answer.deny(denial(.unknownCredential, serverTool)) }
                 // The tool already ran; a credential revoked meanwhile is put before the model.
                 if case .deny(let r) = outcome.decision { return answer.deny(denial(r, serverTool)) }
                 return answer.allow()
@@ -87,13 +84,10 @@ enum HookCommand {
                 throw Refusal(code: "malformed_request", detail: "arguments must be an object")
             }
             let secret = try credential(inv, ctx)
-            let (store, outcome) = try decide(secret: secret, serverTool: serverTool, ctx)
-            if let agentID = outcome.agentID {
-                let call = toolCall(outcome, agentID: agentID, serverTool: serverTool,
-                                    args: ArgumentSummary.make(arguments, secret: secret), ctx)
-                do { try store.recordCalls([call]) } catch {
-                    throw Refusal(code: Authorization.Reason.storeUnavailable.rawValue, detail: "the call could not be recorded: \(error)")
-                }
+            let args = ArgumentSummary.make(arguments, secret: secret)
+            let outcome = try decide(secret: secret, serverTool: serverTool, ctx) { (store, outcome) throws(StoreError) in
+                guard let agentID = outcome.agentID else { return }
+                try store.recordCalls([toolCall(outcome, agentID: agentID, serverTool: serverTool, args: args, ctx)])
             }
             if case .deny(let r) = outcome.decision { return answer.deny(denial(r, serverTool)) }
             return answer.allow()
@@ -149,17 +143,19 @@ enum HookCommand {
         }
     }
 
-    /// Opens the store and decides, waiting out a failing store for at most `store_timeout`
-    /// (`FailClosed`); a store that does not answer is a `store_unavailable` refusal.
-    static func decide(secret: String, serverTool: String, _ ctx: Context) throws -> (store: any FleetStore, outcome: AuthorizationOutcome) {
+    /// Opens the store, decides and records (`record`, in the same attempt), waiting out a
+    /// failing store for at most `store_timeout` (`FailClosed`); a store that does not answer,
+    /// or a call that could not be recorded, is a `store_unavailable` refusal.
+    static func decide(secret: String, serverTool: String, _ ctx: Context,
+                       record: @escaping (any FleetStore, AuthorizationOutcome) throws(StoreError) -> Void) throws -> AuthorizationOutcome {
         let unavailable = Authorization.Reason.storeUnavailable.rawValue
         let backend: any StoreBackend
         do { backend = try ctx.storeBackend } catch {
             throw Refusal(code: unavailable, detail: String(describing: error))
         }
-        let decided = FailClosed.decide(backend, readOnly: false, secret: secret, serverTool: serverTool, ctx)
-        guard let store = decided.store else { throw Refusal(code: unavailable, detail: decided.failure ?? "the store did not answer") }
-        return (store, decided.outcome)
+        let decided = FailClosed.decide(backend, secret: secret, serverTool: serverTool, ctx, record: record)
+        guard decided.store != nil else { throw Refusal(code: unavailable, detail: decided.failure ?? "the store did not answer") }
+        return decided.outcome
     }
 
     static func toolCall(_ outcome: AuthorizationOutcome, agentID: String, serverTool: String, args: String?, _ ctx: Context) -> ToolCall {
