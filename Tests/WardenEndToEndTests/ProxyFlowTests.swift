@@ -20,10 +20,14 @@ struct ProxyFlowTests {
         let outOfScope = try proxy.call("delete_repo", ["repo": "acme/prod"])
         #expect(MCPProxyClient.deniedReason(outOfScope) == "out_of_scope", "\(outOfScope)")
 
-        // The proxy is a live instance of its agent, on the host it was given.
-        let show = try s.ok("agent", "show", "bot", "--json").jsonObject()
-        let instances = try #require(show["instances"] as? [[String: Any]])
-        #expect(instances.map { $0["host"] as? String } == ["e2e-host (github)"], "\(instances)")
+        // The proxy is a live instance of its agent, on the host it was given (recorded in the
+        // background, so it is waited for).
+        func hosts() throws -> [String] {
+            (try s.ok("agent", "show", "bot", "--json").jsonObject()["instances"] as? [[String: Any]] ?? [])
+                .compactMap { $0["host"] as? String }
+        }
+        try eventually("the proxy's instance") { try !hosts().isEmpty }
+        #expect(try hosts() == ["e2e-host (github)"])
 
         // A revoke from another process bites on the very next call.
         try s.ok("revoke", "bot", "--yes")
