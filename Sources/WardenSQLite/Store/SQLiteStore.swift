@@ -197,7 +197,7 @@ public final class SQLiteStore: FleetStore {
         }
     }
 
-    private func userVersion() throws(StoreError) -> Int {
+    func userVersion() throws(StoreError) -> Int {
         Int(try db.prepare("PRAGMA user_version").first { $0.int(0) } ?? 0)
     }
 
