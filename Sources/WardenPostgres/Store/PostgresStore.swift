@@ -11,6 +11,8 @@ public final class PostgresStore {
     /// The schema version found on open (this build's, or the next: migrations are additive).
     let schemaVersionFound: Int
     private var cachedTrustDomain: String?
+    /// `session_user`, read once: what the journal names as the operator.
+    private var cachedLogin: String?
     /// Parsed scope lists by their stored text: stored lists were validated on the way in.
     private var scopeCache: [String: ScopeSet] = [:]
     /// The governed state's digest when the current rule write transaction began, or at its
@@ -71,6 +73,14 @@ public final class PostgresStore {
         return t
     }
 
+    /// The role this connection logged in as (`session_user`).
+    func login() throws(StoreError) -> String {
+        if let l = cachedLogin { return l }
+        let l = try connection.query("SELECT session_user::text").first { $0.string(0) } ?? ""
+        cachedLogin = l
+        return l
+    }
+
     func scopes(_ text: String) -> ScopeSet {
         if let s = scopeCache[text] { return s }
         // An unparsable stored list grants nothing.
@@ -112,7 +122,6 @@ public final class PostgresStore {
     /// A new value of the commit-ordered row-version cursor, for writers stamping a whole
     /// set-based change with one version (the triggers then leave those rows alone).
     func nextRowVersion() throws(StoreError) -> Int64 {
-        try connection.query("UPDATE cursors SET value = value + 1 WHERE name = 'row_version' RETURNING value")
-            .first { $0.int64(0) } ?? 0
+        try takeCursor("row_version", 1)
     }
 }

@@ -28,6 +28,12 @@ enum StoreCommands {
         return 0
     }
 
+    /// Prints the SQL for PostgreSQL's least-privilege roles (`PostgresRoles`); opens nothing.
+    static func roles(_ inv: Invocation, _ ctx: Context) throws -> Int32 {
+        ctx.out(try StoreAccess.rolesSQL(ctx.storeLocation))
+        return 0
+    }
+
     /// Runs the store's pending schema migrations and says which version it went from and to.
     static func migrate(_ inv: Invocation, _ ctx: Context) throws -> Int32 {
         let location = try ctx.storeLocation
