@@ -8,12 +8,12 @@ import Testing
 struct PostgresRolesTests {
     /// A store made by the server's user (its owner), the roles applied, and logins to play them.
     final class RoleStore {
-        let db: PostgresFlowTests.Database
+        let db: TestDatabase
         let sandbox: Sandbox
         private var logins: [String] = []
 
         init() throws {
-            db = try PostgresFlowTests.Database(server: testPostgresServer!)
+            db = try TestDatabase(server: testPostgresServer!)
             sandbox = try Sandbox()
             let created = try sandbox.run(["init", "--trust-domain", "acme.example"], environment: ["WARDEN_DB": db.uri()], useDB: false)
             #expect(created.status == 0, "\(created)")
@@ -25,13 +25,13 @@ struct PostgresRolesTests {
         }
 
         deinit {
-            for login in logins { try? PostgresFlowTests.Database.psql(db.server, "DROP ROLE IF EXISTS \(login)") }
+            for login in logins { try? TestDatabase.psql(db.server, "DROP ROLE IF EXISTS \(login)") }
         }
 
         /// A new login in `role`; returns the URI that connects as it.
         func login(_ role: String) throws -> (name: String, uri: String) {
             let name = "wl_" + String(UInt64.random(in: 0...UInt64.max), radix: 16)
-            try PostgresFlowTests.Database.psql(db.uri(), "CREATE ROLE \(name) LOGIN IN ROLE \(role)")
+            try TestDatabase.psql(db.uri(), "CREATE ROLE \(name) LOGIN IN ROLE \(role)")
             logins.append(name)
             return (name, Self.withUser(db.uri(), name))
         }
@@ -42,7 +42,7 @@ struct PostgresRolesTests {
 
         /// Whether straight SQL as that login succeeds.
         func sqlSucceeds(_ uri: String, _ sql: String) -> Bool {
-            (try? PostgresFlowTests.Database.psql(uri, sql)) != nil
+            (try? TestDatabase.psql(uri, sql)) != nil
         }
 
         static func withUser(_ uri: String, _ user: String) -> String {
