@@ -78,8 +78,13 @@ struct StoreCopyTests {
         let outcome = try #require(try s.recordOutcome(key: CallKey(session: "session-1", toolUse: "toolu_2"), credentialID: credential,
                                                        result: .ok, at: t0 + 91_000))
         #expect(try s.callOutcomes(after: 0, limit: 10).calls.last?.seq == outcome.seq)
+        // Every copied row is in the change feed once, and a change after the copy comes after it.
+        let feed = try s.changedRows(afterVersion: 0)
+        #expect(feed.agents.count == rows["agents"]!.count && feed.credentials.count == rows["credentials"]!.count)
+        #expect(feed.instances.count == rows["instances"]!.count && feed.principals.count == rows["principals"]!.count)
         let newAgent = try s.registerAgent(name: "late", delegator: "user:alice@acme.example", scopes: scopes("github/get_*"), ttlMs: nil, m(t0 + 92_000))
         #expect(try s.agents().last?.id == newAgent.id, "a new agent is listed after the copied ones")
+        #expect(try s.changedRows(afterVersion: feed.version).agents.map(\.id) == [newAgent.id])
         #expect(try s.auditHead()?.seq == Int64(rows["audit"]!.count) + 1)
         #expect(try s.verifyAudit(expectedHead: nil).isIntact)
         #expect(try s.verifyState().isConsistent)
