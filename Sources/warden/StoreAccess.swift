@@ -38,4 +38,9 @@ enum StoreAccess {
             return (from, to)
         }
     }
+
+    /// `warden store copy`: the whole store at `from` into a new store at `to`, either backend.
+    static func copy(from: StoreLocation, to: StoreLocation) throws(StoreError) -> StoreCopyReport {
+        try StoreCopy.run(from: backend(from), to: backend(to))
+    }
 }

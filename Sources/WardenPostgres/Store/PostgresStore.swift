@@ -42,6 +42,16 @@ public final class PostgresStore {
         return PostgresStore(connection: c, readOnly: false, schemaVersion: PostgresMigrations.latest)
     }
 
+    /// Creates the schema in the empty database `uri` names and lets `fill` write into it, all in
+    /// one transaction: when anything fails the database is left as empty as it was found.
+    static func createCopy<T>(uri: String, trustDomain: String, _ fill: (PostgresStore) throws(StoreError) -> T) throws(StoreError) -> T {
+        let c = try PGConnection(ConnectionString(uri))
+        return try c.withTransaction { () throws(StoreError) -> T in
+            try PostgresSchema.create(on: c, trustDomain: trustDomain)
+            return try fill(PostgresStore(connection: c, readOnly: false, schemaVersion: PostgresMigrations.latest))
+        }
+    }
+
     /// Opens the store `uri` names. Never migrates (see `migrate(uri:)`); refuses a schema it
     /// cannot use. `readOnly` makes every transaction of the session read-only on the server too.
     public static func open(uri: String, readOnly: Bool = false) throws(StoreError) -> PostgresStore {
