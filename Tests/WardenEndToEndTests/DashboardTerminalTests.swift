@@ -38,7 +38,7 @@ struct DashboardTerminalTests {
         #expect(try status(s, "issue-labeler") == "revoked")
         #expect(try status(s, "code-review-agent") == "active")
         let audit = try s.run("audit", "--json").jsonArray()
-        #expect(audit.last?["operator"] as? String == "tmux-op")
+        #expect(claimedOperator(audit.last) == "tmux-op", "\(audit.last ?? [:])")
         #expect(audit.last?["action"] as? String == "agent.revoke", "\(audit.last ?? [:])")
         #expect((audit.last?["target"] as? String)?.contains("/agent/triage-bot/") == true, "\(audit.last ?? [:])")
         // Another process (another host, on PostgreSQL) revokes: the change feed brings it in.

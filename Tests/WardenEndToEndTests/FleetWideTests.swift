@@ -79,7 +79,7 @@ struct FleetWideTests {
             #expect(h.proxy.executed.count == 1, "\(h.name): the denied call never reached the server: \(h.proxy.executed)")
         }
         let audit = try s.ok("audit", "--json").jsonArray()
-        #expect(audit.contains { $0["action"] as? String == "agent.revoke" && $0["operator"] as? String == "tmux-op" })
+        #expect(audit.contains { $0["action"] as? String == "agent.revoke" && claimedOperator($0) == "tmux-op" })
         try t.send("q")
         t.waitFor("the dashboard to exit") { _ in t.isDead }
         for h in hosts {

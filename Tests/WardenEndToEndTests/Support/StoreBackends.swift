@@ -53,3 +53,10 @@ final class TestDatabase: @unchecked Sendable {
         if p.terminationStatus != 0 { throw Failed(sql: sql) }
     }
 }
+
+/// Who a journal record says acted, as the operator named themselves: on PostgreSQL the record's
+/// `operator` is the login and the name given (`--operator`, `$WARDEN_OPERATOR`) is `claimed_by`
+/// beside it; on SQLite the given name is the operator.
+func claimedOperator(_ record: [String: Any]?) -> String? {
+    (record?["claimed_by"] as? String) ?? (record?["operator"] as? String)
+}
