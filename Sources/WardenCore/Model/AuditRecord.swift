@@ -18,6 +18,10 @@ public struct AuditRecord: Hashable, Sendable {
     /// the claim is the operator name itself (SQLite), or equals it.
     public var claimedBy: String?
 
+    /// Who acted, as people read it: the operator, and beside it a different name they claimed
+    /// (on PostgreSQL the operator is the login, `--operator` the claim).
+    public var actor: String { claimedBy.map { "\(operatorName) (as \($0))" } ?? operatorName }
+
     public init(seq: Int64, at: Timestamp, operatorName: String, action: String, target: String,
                 before: String?, after: String?, reason: String?, prevHash: String, hash: String,
                 stateDigest: String? = nil, claimedBy: String? = nil) {

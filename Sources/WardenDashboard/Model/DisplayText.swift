@@ -49,6 +49,7 @@ enum DisplayText {
     static func clip(_ r: AuditRecord) -> AuditRecord {
         var r = r
         r.operatorName = clip(r.operatorName)
+        r.claimedBy = r.claimedBy.map { clip($0) }
         r.target = clip(r.target)
         r.before = r.before.map { clip($0, max: maxDocumentScalars) }
         r.after = r.after.map { clip($0, max: maxDocumentScalars) }

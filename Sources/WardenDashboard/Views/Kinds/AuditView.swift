@@ -64,7 +64,7 @@ struct AuditView: ViewDescriptor {
             let bad = broken.map { a.seq >= $0 } ?? false
             return TableRow([
                 TableCell(String(a.seq), style: theme[bad ? .revoked : .muted]), TableCell(UTC.rfc3339(a.at), style: theme[.muted]),
-                TableCell(a.operatorName), TableCell(a.action, style: theme[a.action.hasSuffix("revoke") || a.action.hasSuffix("disable") ? .revoked : .text]),
+                TableCell(a.actor), TableCell(a.action, style: theme[a.action.hasSuffix("revoke") || a.action.hasSuffix("disable") ? .revoked : .text]),
                 TableCell(a.target), TableCell(a.reason ?? "", style: theme[.muted]),
             ])
         }.render(into: &buf, area: area, state: &list)
@@ -93,20 +93,20 @@ struct AuditView: ViewDescriptor {
     func export(_ s: DashboardState) -> (columns: [String], rows: [[String]]) {
         (columns + ["BEFORE", "AFTER"], s.rows[kind].map { i in
             let r = s.snapshot.audit[i]
-            return [String(r.seq), UTC.rfc3339(r.at), r.operatorName, r.action, r.target, r.reason ?? "", r.before ?? "", r.after ?? ""]
+            return [String(r.seq), UTC.rfc3339(r.at), r.actor, r.action, r.target, r.reason ?? "", r.before ?? "", r.after ?? ""]
         })
     }
 
     // MARK: Row text
 
     static func search(_ r: AuditRecord) -> String {
-        (String(r.seq) + " " + r.operatorName + " " + r.action + " " + r.target + " " + (r.reason ?? "")).lowercased()
+        (String(r.seq) + " " + r.actor + " " + r.action + " " + r.target + " " + (r.reason ?? "")).lowercased()
     }
 
     static func sortKey(_ r: AuditRecord, column: Int) -> SortKey {
         switch column {
         case 0, 1: return .number(r.seq)
-        case 2: return .text(r.operatorName)
+        case 2: return .text(r.actor)
         case 3: return .text(r.action)
         case 4: return .text(r.target)
         default: return .text(r.reason ?? "")
@@ -120,7 +120,7 @@ struct AuditView: ViewDescriptor {
         let field = { (name: String, value: String, role: Role) in DetailPane.field(s, name, value, role) }
         var out: [Line] = [
             Line("#\(r.seq) \(r.action)", style: t[.title]),
-            field("time", UTC.rfc3339(r.at), .text), field("operator", r.operatorName, .text), field("target", r.target, .text),
+            field("time", UTC.rfc3339(r.at), .text), field("operator", r.actor, .text), field("target", r.target, .text),
             field("reason", r.reason ?? "—", .text), "", DetailPane.heading(s, "Changes"),
         ]
         let changes = AuditDiff.changes(before: r.before, after: r.after)
