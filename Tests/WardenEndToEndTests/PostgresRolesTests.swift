@@ -116,6 +116,32 @@ struct PostgresRolesTests {
         #expect(still.status == 0 && still.stdout.hasPrefix("allow"), "\(still)")
     }
 
+    /// What a governed agent's host runs: `mcp-proxy` logged in as a gate. It decides, forwards,
+    /// records its calls and its instance, and a revoke by an operator bites on the next call.
+    @Test func theProxyRunsAsAGate() throws {
+        let store = try RoleStore()
+        let (op, secret) = try seed(store)
+        let gate = try store.login("warden_gate")
+        let proxy = try MCPProxyClient(store.sandbox, token: secret, host: "gate-host", store: gate.uri)
+        try proxy.initialize()
+        let added = try proxy.call("add", ["a": 2, "b": 40])
+        #expect(MCPProxyClient.text(added) == "42", "\(added) \(proxy.stderrText)")
+        func hosts() throws -> [String] {
+            (try store.run(op.uri, ["agent", "show", "planner", "--json"]).jsonObject()["instances"] as? [[String: Any]] ?? [])
+                .compactMap { $0["host"] as? String }
+        }
+        try eventually("the proxy's instance") { try !hosts().isEmpty }
+        #expect(try hosts() == ["gate-host (github)"])
+        #expect(try store.run(op.uri, ["revoke", "planner", "--yes"]).status == 0)
+        let revoked = try proxy.call("echo", ["text": "after the revoke"])
+        #expect(MCPProxyClient.deniedReason(revoked) == "agent_revoked", "\(revoked)")
+        #expect(proxy.finish() == 0, "\(proxy.stderrText)")
+        #expect(!proxy.stderrText.contains("permission denied") && !proxy.stderrText.contains("may not"), "\(proxy.stderrText)")
+        #expect(proxy.executed.count == 1, "\(proxy.executed)")
+        let calls = try store.run(op.uri, ["calls", "--agent", "planner", "--json"]).jsonArray()
+        #expect(calls.map { "\($0["tool"] ?? "") \($0["decision"] ?? "")" } == ["echo deny", "add allow"], "\(calls)")
+    }
+
     @Test func viewerReadsAndCannotWrite() throws {
         let store = try RoleStore()
         _ = try seed(store)

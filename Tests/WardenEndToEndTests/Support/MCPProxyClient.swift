@@ -27,7 +27,9 @@ final class MCPProxyClient {
 
     /// Starts `warden --db DB mcp-proxy --token-env WARDEN_TOKEN --server-name SERVER [--host HOST] -- TEST_SERVER`.
     /// `processGroup` as for `SpawnedWarden`: nil → the runner's, 0 → a new one, else join it.
-    init(_ s: Sandbox, token: String, serverName: String = "github", host: String? = nil, processGroup: pid_t? = nil) throws {
+    /// `store` overrides the sandbox's store (a PostgreSQL URI that logs in as another role).
+    init(_ s: Sandbox, token: String, serverName: String = "github", host: String? = nil, processGroup: pid_t? = nil,
+         store: String? = nil) throws {
         // A proxy that exited must fail the test, not kill the runner with SIGPIPE.
         signal(SIGPIPE, SIG_IGN)
         let id = UUID().uuidString.prefix(8)
@@ -61,7 +63,7 @@ final class MCPProxyClient {
         posix_spawnattr_setflags(&attr, Int16(flags))
         let env = ["PATH": "/usr/bin:/bin", "HOME": s.folder.path, "LANG": "C.UTF-8", "WARDEN_TOKEN": token,
                    "TEST_MCP_CALL_LOG": executedLog]
-        let argv = [WardenBinary.path, "--db", s.db, "mcp-proxy", "--token-env", "WARDEN_TOKEN", "--server-name", serverName]
+        let argv = [WardenBinary.path, "--db", store ?? s.db, "mcp-proxy", "--token-env", "WARDEN_TOKEN", "--server-name", serverName]
             + (host.map { ["--host", $0] } ?? []) + ["--", Self.testServer]
         let cArgs = argv.map { strdup($0) } + [nil]
         let cEnv = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
