@@ -18,14 +18,17 @@ public enum MCPProxyCommand {
         public var command: [String]
         /// `WARDEN_*` variables the server may have (`--pass-env`); the others are kept from it.
         public var passEnvironment: [String] = []
+        /// The host recorded on the proxy's instance (`--host`); nil → the machine's host name.
+        public var host: String?
 
         public init(token: String, tokenEnvironmentVariable: String? = nil, serverName: String? = nil, command: [String],
-                    passEnvironment: [String] = []) {
+                    passEnvironment: [String] = [], host: String? = nil) {
             self.token = token
             self.tokenEnvironmentVariable = tokenEnvironmentVariable
             self.serverName = serverName
             self.command = command
             self.passEnvironment = passEnvironment
+            self.host = host
         }
     }
 
@@ -68,6 +71,7 @@ public enum MCPProxyCommand {
                                         serverName: a.serverName, command: a.command, environment: environment,
                                         passEnvironment: a.passEnvironment)
         cfg.storeTimeoutMs = storeTimeoutMs
+        cfg.hostName = a.host
         return MCPProxy.run(cfg)
     }
 }

@@ -16,6 +16,12 @@ public struct PostgresBackend: StoreBackend {
         try PostgresStore.create(uri: uri, trustDomain: trustDomain)
     }
 
+    /// The copy goes only into a database with no table; the schema and every copied row are
+    /// made in one transaction, so a failed copy leaves the database as empty as it was.
+    public func createCopy<T>(trustDomain: String, _ fill: (any FleetStore) throws(StoreError) -> T) throws(StoreError) -> T {
+        try PostgresStore.createCopy(uri: uri, trustDomain: trustDomain) { (store: PostgresStore) throws(StoreError) -> T in try fill(store) }
+    }
+
     public func connect(for use: StoreUse) throws(StoreError) -> any FleetStore {
         switch use {
         case .operations(let readOnly), .dashboard(let readOnly):

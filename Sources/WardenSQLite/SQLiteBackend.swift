@@ -16,6 +16,23 @@ public struct SQLiteBackend: StoreBackend {
         try SQLiteStore.create(path: path, trustDomain: trustDomain)
     }
 
+    /// The copy goes into a new file only: any file already at the path is refused untouched.
+    /// When the copy fails the file (and its -wal and -shm) is removed, after its connection closed.
+    public func createCopy<T>(trustDomain: String, _ fill: (any FleetStore) throws(StoreError) -> T) throws(StoreError) -> T {
+        var st = stat()
+        if stat(path, &st) == 0 {
+            let what = st.st_size == 0 ? "an empty file" : "a file of \(st.st_size) bytes"
+            throw .refused("\(path) already exists (\(what)); a store is copied only to a new file, so it was left untouched")
+        }
+        // `create` refuses a file that appeared meanwhile, and removes what it made if it fails.
+        var store: SQLiteStore? = try SQLiteStore.create(path: path, trustDomain: trustDomain)
+        do { return try fill(store!) } catch {
+            store = nil  // closed before its files go
+            for suffix in ["", "-wal", "-shm"] { unlink(path + suffix) }
+            throw error
+        }
+    }
+
     public func connect(for use: StoreUse) throws(StoreError) -> any FleetStore {
         switch use {
         case .operations(let readOnly), .dashboard(let readOnly):

@@ -64,6 +64,9 @@ public final class FleetSimulator {
     public let rate: Double
     public let targetAgents: Int?
     public let operatorName: String
+    /// The host its instances run on (`--host`); nil → a made-up host per instance. A simulator
+    /// with a host adopts only the running instances on it: other hosts' processes are not its own.
+    public let host: String?
     var rng: SplitMix64
 
     struct SimCredential {
@@ -103,11 +106,13 @@ public final class FleetSimulator {
     /// Heartbeat period of simulated instances.
     public static let heartbeatMs: Int64 = 5_000
 
-    public init(store: any SimulatorStore, seed: UInt64, rate: Double = 20, agents: Int? = nil, operatorName: String = "simulator") {
+    public init(store: any SimulatorStore, seed: UInt64, rate: Double = 20, agents: Int? = nil, operatorName: String = "simulator",
+                host: String? = nil) {
         self.store = store
         self.rate = max(0, rate)
         self.targetAgents = agents
         self.operatorName = operatorName
+        self.host = host
         self.rng = SplitMix64(seed: seed)
     }
 
@@ -178,8 +183,9 @@ public final class FleetSimulator {
                 }
             }
         }
-        // Instances already running in the store are adopted; the rest start now.
-        let running = try store.instances(agentID: nil).filter { $0.stoppedAt == nil }
+        // Instances already running in the store (on this host, when it has one) are adopted;
+        // the rest start now.
+        let running = try store.instances(agentID: nil).filter { $0.stoppedAt == nil && (host == nil || $0.host == host) }
         var byAgent: [String: [String]] = [:]
         for inst in running { byAgent[inst.agentID, default: []].append(inst.id) }
         var events: [InstanceEvent] = []
@@ -246,7 +252,7 @@ public final class FleetSimulator {
     func newInstance(agentIndex k: Int, now: Timestamp) -> Instance {
         instanceCounter += 1
         let id = "\(agents[k].name)-\(rng.hex(4))-\(instanceCounter)"
-        let inst = Instance(id: id, agentID: agents[k].id, host: rng.pick(Catalog.hosts), pid: Int64(rng.range(1000...65000)),
+        let inst = Instance(id: id, agentID: agents[k].id, host: host ?? rng.pick(Catalog.hosts), pid: Int64(rng.range(1000...65000)),
                             startedAt: now, lastHeartbeat: now)
         agents[k].instances.append(id)
         lastBeat[id] = now

@@ -4,7 +4,7 @@ import WardenCore
 import WardenStore
 import WardenSystem
 
-/// `warden simulate [--agents N] [--rate CALLS_PER_S] [--duration DUR] [--seed N]`.
+/// `warden simulate [--agents N] [--rate CALLS_PER_S] [--duration DUR] [--seed N] [--host NAME]`.
 public enum SimulateCommand {
     static let interrupted = Atomic<Bool>(false)
 
@@ -13,8 +13,8 @@ public enum SimulateCommand {
 
     /// Bootstraps a fleet when the store has none (or fewer agents than `agents`), then writes
     /// activity until `durationMs` passes or SIGINT/SIGTERM. Exit 0, or 2 when the store fails.
-    public static func run(store: any SimulatorStore, agents: Int? = nil, rate: Double = 20, durationMs: Int64? = nil,
-                           seed: UInt64? = nil, operatorName: String = "simulator",
+    public static func run(store: any SimulatorStore, agents: Int? = nil, rate: Double = 20, host: String? = nil,
+                           durationMs: Int64? = nil, seed: UInt64? = nil, operatorName: String = "simulator",
                            stdout: (String) -> Void, stderr: (String) -> Void) -> Int32 {
         if let agents, agents < 1 || agents > 100_000 {
             stderr("warden simulate: --agents must be between 1 and 100000\n")
@@ -32,7 +32,7 @@ public enum SimulateCommand {
             signal(SIGTERM, previousTerm)
         }
         let seed = seed ?? UInt64(truncatingIfNeeded: WallClock.now()) ^ UInt64(getpid())
-        let sim = FleetSimulator(store: store, seed: seed, rate: rate, agents: agents, operatorName: operatorName)
+        let sim = FleetSimulator(store: store, seed: seed, rate: rate, agents: agents, operatorName: operatorName, host: host)
         do {
             let start = WallClock.now()
             let boot = try sim.bootstrap(now: start)

@@ -13,6 +13,16 @@ enum StoreAccess {
         }
     }
 
+    /// The SQL that makes the least-privilege roles of a PostgreSQL store. A SQLite store is one
+    /// file: its permissions decide who may write it, it has no roles.
+    static func rolesSQL(_ location: StoreLocation) throws -> String {
+        switch location {
+        case .postgres: return PostgresRoles.sql
+        case .sqlite(let path):
+            throw Exit(code: 1, message: "`warden store roles` is for a PostgreSQL store; \(TerminalText.safe(path)) is a SQLite file, whose file permissions decide who may change it (pass --db postgresql://…)")
+        }
+    }
+
     /// Brings the store's schema up to this build's version (`warden store migrate`); returns
     /// the versions before and after. PostgreSQL runs its migrations once under the schema lock;
     /// a SQLite file is migrated by a read-write open, as any command opening it would.
@@ -27,5 +37,10 @@ enum StoreAccess {
             let to = try backend.open(for: .operations(readOnly: false)).schemaVersion().file
             return (from, to)
         }
+    }
+
+    /// `warden store copy`: the whole store at `from` into a new store at `to`, either backend.
+    static func copy(from: StoreLocation, to: StoreLocation) throws(StoreError) -> StoreCopyReport {
+        try StoreCopy.run(from: backend(from), to: backend(to))
     }
 }

@@ -4,8 +4,8 @@ import Testing
 /// The dashboard in a real terminal (tmux), against a real store.
 @Suite("Dashboard in a terminal", .serialized, .enabled(if: TmuxSession.available))
 struct DashboardTerminalTests {
-    func fleet() throws -> Sandbox {
-        let s = try Sandbox()
+    func fleet(_ backend: TestBackend = .sqlite) throws -> Sandbox {
+        let s = try Sandbox(backend)
         try s.ok("init", "--trust-domain", "acme.example")
         try s.ok("import", SampleFleet.path)
         return s
@@ -20,8 +20,11 @@ struct DashboardTerminalTests {
         try s.run("agent", "ls", "--json").jsonArray().first { $0["name"] as? String == name }?["status"] as? String
     }
 
-    @Test func revokeBySelectingAndConfirming() throws {
-        let s = try fleet()
+    /// On every backend: `x` `y` revokes the selected agent and its subtree in the store, the
+    /// journal names the dashboard's operator, and another process's revoke comes in live.
+    @Test(arguments: TestBackend.all)
+    func revokeBySelectingAndConfirming(backend: TestBackend) throws {
+        let s = try fleet(backend)
         let t = try open(s)
         t.waitFor(text: "triage-bot")
         try t.send("j")  // the first agent under alice: triage-bot
@@ -36,6 +39,11 @@ struct DashboardTerminalTests {
         #expect(try status(s, "code-review-agent") == "active")
         let audit = try s.run("audit", "--json").jsonArray()
         #expect(audit.last?["operator"] as? String == "tmux-op")
+        #expect(audit.last?["action"] as? String == "agent.revoke", "\(audit.last ?? [:])")
+        #expect((audit.last?["target"] as? String)?.contains("/agent/triage-bot/") == true, "\(audit.last ?? [:])")
+        // Another process (another host, on PostgreSQL) revokes: the change feed brings it in.
+        try s.ok("revoke", "code-review-agent", "--yes")
+        t.waitFor(text: "✗ code-review-agent  revoked")
         try t.send("q")
         t.waitFor("the process to exit") { _ in t.isDead }
     }

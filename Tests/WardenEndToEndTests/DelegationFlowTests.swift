@@ -4,8 +4,11 @@ import Testing
 /// The operator's core loop through the real binary: delegate, issue, authorize, revoke.
 @Suite("delegation flow")
 struct DelegationFlowTests {
-    @Test func initRegisterIssueAuthorizeRevoke() throws {
-        let s = try Sandbox()
+    /// The cascade, on every backend: revoking a parent denies its sub-agent's credentials
+    /// with ancestor_revoked, and the journal that recorded it verifies.
+    @Test(arguments: TestBackend.all)
+    func initRegisterIssueAuthorizeRevoke(backend: TestBackend) throws {
+        let s = try Sandbox(backend)
         try s.ok("init", "--trust-domain", "acme.example")
         try s.ok("principal", "add", "user:alice@acme.example", "--name", "Alice")
         let parent = try s.ok("agent", "register", "triage-bot", "--by", "user:alice@acme.example",
@@ -51,6 +54,8 @@ struct DelegationFlowTests {
         #expect(decision["decision"] as? String == "deny")
         #expect(decision["reason"] as? String == "ancestor_revoked")
         #expect(decision["agent_id"] as? String == child.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+        let audit = try s.run("audit", "--verify")
+        #expect(audit.status == 0 && audit.stdout.hasPrefix("intact"), "\(audit)")
     }
 
     @Test func wideningIsRefusedNamingTheScope() throws {

@@ -45,6 +45,33 @@ struct IngestProcessesTests {
         return t.contains("busy") || t.contains("locked")
     }
 
+    // MARK: on every backend
+
+    /// NDJSON telemetry shows in `calls`, denials with their reasons, and an agent the store has
+    /// never registered shows in `agent ls`; the journal still verifies.
+    @Test(arguments: TestBackend.all)
+    func ingestedCallsAndTheirUnregisteredAgentsShow(backend: TestBackend) throws {
+        let s = try Sandbox(backend)
+        try s.ok("init", "--trust-domain", "acme.example")
+        var lines = ""
+        for n in 1...300 {
+            let deny = n % 7 == 0
+            lines += #"{"type":"tool_call","time":\#(1_795_939_200_000 + n * 10),"agent":"triage-bot","server":"github","tool":"get_issue","decision":"\#(deny ? "deny" : "allow")"\#(deny ? #","reason":"out_of_scope""# : "")}"# + "\n"
+        }
+        let ingested = try s.run(["ingest", "-", "--json"], stdin: lines)
+        #expect(ingested.status == 0, "\(ingested)")
+        #expect(try ingested.jsonObject()["tool_calls"] as? Int == 300, "\(ingested)")
+        let agents = try s.ok("--json", "agent", "ls").jsonArray()
+        #expect(agents.contains { $0["name"] as? String == "triage-bot" && $0["registered"] as? Bool == false }, "\(agents)")
+        let calls = try allCalls(s)
+        #expect(calls.count == 300)
+        #expect(calls.allSatisfy { $0["server"] as? String == "github" && $0["tool"] as? String == "get_issue" })
+        let denied = try s.ok("--json", "calls", "--denied", "--limit", "1000").jsonArray()
+        #expect(denied.count == 300 / 7)
+        #expect(denied.allSatisfy { $0["reason"] as? String == "out_of_scope" })
+        #expect(try s.run("audit", "--verify").status == 0)
+    }
+
     // MARK: many writers
 
     @Test func fourIngestersAndASimulatorWhileAReaderPolls() throws {

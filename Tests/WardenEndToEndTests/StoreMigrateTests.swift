@@ -28,7 +28,7 @@ struct StoreMigrateTests {
 
     @Test(.enabled(if: testPostgresServer != nil, "WARDEN_TEST_POSTGRES is not set"))
     func postgresStoreIsCurrentAfterInitAndTwoVersionsAheadRefused() throws {
-        let db = try PostgresFlowTests.Database(server: testPostgresServer!)
+        let db = try TestDatabase(server: testPostgresServer!)
         let s = try Sandbox()
         // A password in the URI (the local server ignores it) must not be printed.
         let env = ["WARDEN_DB": db.uri(userInfo: "postgres:migrate-secret@")]
@@ -44,7 +44,7 @@ struct StoreMigrateTests {
         #expect(text.status == 0 && text.stdout.contains("schema version \(latest), this Warden's: nothing to migrate"), "\(text)")
         #expect(!(current.stdout + text.stdout + text.stderr).contains("migrate-secret"))
 
-        try PostgresFlowTests.Database.psql(db.uri(), "UPDATE meta SET value = '\(latest + 2)' WHERE key = 'schema_version'")
+        try TestDatabase.psql(db.uri(), "UPDATE meta SET value = '\(latest + 2)' WHERE key = 'schema_version'")
         let refused = try run("store", "migrate")
         #expect(refused.status == 2, "\(refused)")
         #expect(refused.stderr.contains("version \(latest + 2)") && refused.stderr.contains("(version \(latest))"), "\(refused)")

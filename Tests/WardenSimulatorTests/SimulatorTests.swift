@@ -150,6 +150,28 @@ struct SimulatorTests {
         #expect(boot2.existingAgents >= 2 && boot2.existingAgents + boot2.createdAgents == 6)
     }
 
+    /// Simulators on several hosts share one store: each runs its instances on its own host and
+    /// adopts only those, so every host's processes show under their host.
+    @Test func aSimulatorWithAHostRunsAndAdoptsOnlyThatHostsInstances() throws {
+        let s = try TempStore()
+        let a = FleetSimulator(store: s.store, seed: 3, rate: 20, agents: 4, host: "host-a")
+        try a.bootstrap(now: t0)
+        for step in 1...10 { try a.tick(now: t0 + Int64(step) * 100) }
+        let afterA = try s.store.instances(agentID: nil)
+        #expect(afterA.count >= 4)
+        #expect(afterA.allSatisfy { $0.host == "host-a" }, "\(afterA.map(\.host))")
+
+        let b = FleetSimulator(store: try SQLiteBackend(path: s.path).open(for: .operations(readOnly: false)),
+                               seed: 4, rate: 20, host: "host-b")
+        let boot = try b.bootstrap(now: t0 + 2_000)
+        #expect(boot.instancesStarted == b.agentIDs.count, "host-a's running instances are not host-b's to adopt")
+        let running = try s.store.instances(agentID: nil).filter { $0.stoppedAt == nil }
+        for agent in b.agentIDs {
+            #expect(running.filter { $0.agentID == agent && $0.host == "host-b" }.count == 1)
+        }
+        #expect(Set(running.map(\.host)) == ["host-a", "host-b"])
+    }
+
     @Test func simulateCommandRunsForADuration() throws {
         let s = try TempStore()
         let out = StringBox()

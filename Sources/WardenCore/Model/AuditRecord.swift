@@ -13,11 +13,16 @@ public struct AuditRecord: Hashable, Sendable {
     /// The governed state's digest after this action (hex; `StateDigest`), on records written
     /// since the store had one.
     public var stateDigest: String?
+    /// What the operator claimed to be (`--operator`) when the store knows who they are by
+    /// other means and records that as `operatorName` (PostgreSQL: the login role). Nil when
+    /// the claim is the operator name itself (SQLite), or equals it.
+    public var claimedBy: String?
 
     public init(seq: Int64, at: Timestamp, operatorName: String, action: String, target: String,
                 before: String?, after: String?, reason: String?, prevHash: String, hash: String,
-                stateDigest: String? = nil) {
+                stateDigest: String? = nil, claimedBy: String? = nil) {
         self.stateDigest = stateDigest
+        self.claimedBy = claimedBy
         self.seq = seq
         self.at = at
         self.operatorName = operatorName
@@ -43,8 +48,18 @@ public struct AuditRecord: Hashable, Sendable {
         field(before); field(after); field(reason)
         // Older records end here, so their hashes still verify; a record with a digest chains it.
         if let stateDigest { field(stateDigest) }
+        // A claim beside the login role comes after the digest slot (written as absent when
+        // there is none), so records without a claim hash exactly as before.
+        if let claimedBy {
+            if stateDigest == nil { field(nil) }
+            field(claimedBy)
+        }
         return out
     }
+
+    /// Who the operator said they were: the claim when one is recorded beside the login role,
+    /// otherwise the operator name.
+    public var claimedOperator: String { claimedBy ?? operatorName }
 
     /// The hash of the record before the first.
     public static let genesisHash = String(repeating: "0", count: 64)

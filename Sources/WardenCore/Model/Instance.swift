@@ -23,6 +23,18 @@ public struct Instance: Hashable, Sendable {
         self.stoppedAt = stoppedAt
     }
 
+    /// What is wrong with `name` as an instance's host (`--host`), or nil when it is fine: one
+    /// word of at most 255 bytes, no spaces or control characters, so it reads as one column.
+    public static func hostProblem(_ name: String) -> String? {
+        if name.isEmpty { return "must not be empty" }
+        if name.utf8.count > 255 { return "must be at most 255 bytes" }
+        for s in name.unicodeScalars where s.value < 0x21 || s.value == 0x7F || (0x80...0x9F).contains(s.value)
+            || s.properties.isWhitespace || s.properties.generalCategory == .format {
+            return "must be one word without spaces or control characters"
+        }
+        return nil
+    }
+
     public func state(at now: Timestamp) -> State {
         if stoppedAt != nil { return .stopped }
         return now - lastHeartbeat <= Instance.liveWindowMs ? .live : .stale

@@ -20,6 +20,8 @@ public struct MCPProxyConfiguration: Sendable {
     /// The server's environment: the proxy's own, less the token variable and every `WARDEN_*`
     /// variable not named in `passEnvironment` (the store's location is none of its business).
     public var environment: [String: String]
+    /// The host recorded on the proxy's instance (`--host`); nil → the machine's host name.
+    public var hostName: String?
     public var heartbeatSeconds: Double = 5
     /// Forward SIGINT/SIGTERM/SIGHUP to the server (the CLI does; in-process harnesses may not).
     public var forwardSignals: Bool = true
@@ -95,7 +97,7 @@ public enum MCPProxy {
             say("warning: this credential is currently denied (\(r)); every tool call will be refused")
         }
 
-        let host = hostName()
+        let host = cfg.hostName ?? hostName()
         let pid = Int64(getpid())
         let instanceID = probe.credentialInstanceID ?? "mcp-\(pid)@\(host)"
         let startedAt = cfg.clock()

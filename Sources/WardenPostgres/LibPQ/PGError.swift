@@ -14,10 +14,13 @@ enum PGError {
         .io("the PostgreSQL server at \(`where`) is unavailable: \(message)")
     }
 
+    /// How a refusal for want of a privilege begins (`PostgresStore.permitted` rewords it).
+    static let permissionDenied = "permission denied: "
+
     static func map(sqlState: String, message: String) -> StoreError {
         switch sqlState {
         case "25006": return .readOnly
-        case "42501": return .refused("permission denied: \(message)")
+        case "42501": return .refused(permissionDenied + message)
         case "40001", "40P01": return .io("database is busy: \(message)")
         case "53100": return .io("the disk is full: \(message); nothing from this operation was written")
         default: return .io(message)

@@ -12,11 +12,11 @@ extension PostgresStore: ActivityRecording {
     @discardableResult
     public func recordCalls(_ calls: [ToolCall]) throws(StoreError) -> [Int64] {
         if calls.isEmpty { return [] }
-        return try activity { () throws(StoreError) -> [Int64] in try insertCalls(calls) }
+        return try activity("record calls") { () throws(StoreError) -> [Int64] in try insertCalls(calls) }
     }
 
     public func recordCall(_ call: ToolCall, key: CallKey) throws(StoreError) -> Int64 {
-        try activity { () throws(StoreError) -> Int64 in
+        try activity("record calls") { () throws(StoreError) -> Int64 in
             let seq = try insertCalls([call])[0]
             // The runtime's IDs are unique per session; a replayed key points at the newest call.
             try connection.execute("""
@@ -31,7 +31,7 @@ extension PostgresStore: ActivityRecording {
     /// made the call may finish it.
     public func recordOutcome(key: CallKey, credentialID: String, result: ToolCall.Result,
                               at: Timestamp) throws(StoreError) -> ToolCall? {
-        try activity { () throws(StoreError) -> ToolCall? in
+        try activity("record call outcomes") { () throws(StoreError) -> ToolCall? in
             // The call's row is locked first, so two reports of one call take one outcome cursor.
             guard let (seq, finished) = try connection.query("""
                 SELECT c.seq, c.outcome_seq IS NOT NULL FROM call_keys k JOIN tool_calls c ON c.seq = k.call_seq
@@ -50,7 +50,7 @@ extension PostgresStore: ActivityRecording {
     /// Each row written takes a row version (the schema's trigger).
     public func recordInstanceEvents(_ events: [InstanceEvent]) throws(StoreError) {
         if events.isEmpty { return }
-        try activity { () throws(StoreError) in
+        try activity("record instances") { () throws(StoreError) in
             for e in events {
                 switch e {
                 case .started(let i):
@@ -74,20 +74,23 @@ extension PostgresStore: ActivityRecording {
     }
 
     /// One activity transaction (nested in a caller's, joins it).
-    func activity<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
+    func activity<T>(_ action: String, _ body: () throws(StoreError) -> T) throws(StoreError) -> T {
         if isReadOnly { throw .readOnly }
-        return try connection.withTransaction { () throws(StoreError) -> T in
-            let result = try body()
-            try announceChange()
-            return result
+        return try permitted(action) { () throws(StoreError) -> T in
+            try connection.withTransaction { () throws(StoreError) -> T in
+                let result = try body()
+                try announceChange()
+                return result
+            }
         }
     }
 
     /// The next `n` values of a commit-ordered cursor; returns the last. Its row stays locked
     /// until this transaction ends.
     func takeCursor(_ name: String, _ n: Int64) throws(StoreError) -> Int64 {
-        guard let last = try connection.query("UPDATE cursors SET value = value + $1 WHERE name = $2 RETURNING value", [n, name])
-            .first({ $0.int64(0) }) else { throw .io("the store has no '\(name)' cursor (not a Warden schema)") }
+        // Through the owner's function: no other role may update `cursors` (LeastPrivilege).
+        guard let last = try connection.query("SELECT warden_take_cursor($1, $2)", [name, n])
+            .first({ $0.optionalInt64(0) }) ?? nil else { throw .io("the store has no '\(name)' cursor (not a Warden schema)") }
         return last
     }
 

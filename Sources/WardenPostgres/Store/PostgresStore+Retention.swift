@@ -32,6 +32,12 @@ extension PostgresStore {
     @discardableResult
     public func prune(callsBefore: Timestamp, instancesStoppedBefore: Timestamp, batch: Int) throws(StoreError) -> PruneCounts {
         if isReadOnly { throw .readOnly }
+        return try permitted("prune") { () throws(StoreError) -> PruneCounts in
+            try pruneAll(callsBefore: callsBefore, instancesStoppedBefore: instancesStoppedBefore, batch: batch)
+        }
+    }
+
+    private func pruneAll(callsBefore: Timestamp, instancesStoppedBefore: Timestamp, batch: Int) throws(StoreError) -> PruneCounts {
         var out = PruneCounts()
         out.calls = try pruneInBatches(table: "tool_calls", key: "seq", condition: "at < $1", limit: callsBefore,
                                        batch: batch, rounds: &out.batches)

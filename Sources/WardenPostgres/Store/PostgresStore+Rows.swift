@@ -8,7 +8,7 @@ extension PostgresStore {
     static let instanceColumns = "id, agent_id, host, pid, started_at, last_heartbeat, stopped_at"
     static let credentialColumns = "id, agent_id, instance_id, scopes, issued_at, expires_at, revoked_at, revoked_by, renewed_from"
     static let callColumns = "seq, at, agent_id, instance_id, credential_id, server, tool, decision, reason, duration_ms, result, args"
-    static let auditColumns = "seq, at, operator, action, target, before, after, reason, prev_hash, hash, state_digest"
+    static let auditColumns = "seq, at, operator, action, target, before, after, reason, prev_hash, hash, state_digest, claimed_by"
 
     func principalRow(_ r: PGRow) -> Principal {
         Principal(id: r.string(0), kind: Principal.Kind(rawValue: r.string(1)) ?? .human, name: r.string(2),
@@ -45,6 +45,6 @@ extension PostgresStore {
     func auditRow(_ r: PGRow) -> AuditRecord {
         AuditRecord(seq: r.int64(0), at: r.int64(1), operatorName: r.string(2), action: r.string(3), target: r.string(4),
                     before: r.optionalString(5), after: r.optionalString(6), reason: r.optionalString(7),
-                    prevHash: r.string(8), hash: r.string(9), stateDigest: r.optionalString(10))
+                    prevHash: r.string(8), hash: r.string(9), stateDigest: r.optionalString(10), claimedBy: r.optionalString(11))
     }
 }

@@ -88,8 +88,23 @@ package struct PostgresRuleTransaction: RuleTransaction {
                       [i.id, i.agentID, i.host, i.pid, i.startedAt, i.lastHeartbeat, i.stoppedAt])
     }
 
-    package func insertIfAbsent(_ p: Principal) throws(StoreError) -> Bool { try store.insertPrincipal(p, ifAbsent: true) }
-    package func insertIfAbsent(_ a: Agent) throws(StoreError) -> Bool { try store.insertAgent(a, ifAbsent: true) }
+    /// The principal of identities seen in telemetry goes through the owner's function, which
+    /// writes only that one (an ingester may not insert principals).
+    package func insertIfAbsent(_ p: Principal) throws(StoreError) -> Bool {
+        guard p.id == RuleDefaults.unregisteredPrincipalID, p.scopes == .none, p.kind == .workload, p.status == .active,
+              p.disabledAt == nil else { return try store.insertPrincipal(p, ifAbsent: true) }
+        return try c.query("SELECT warden_observe_principal($1, $2, $3)", [p.id, p.name, p.createdAt]).first { $0.bool(0) } ?? false
+    }
+
+    /// An observed agent (unregistered, no scopes, no expiry) goes through the owner's function,
+    /// which writes nothing else (an ingester may not insert or change a registered agent).
+    package func insertIfAbsent(_ a: Agent) throws(StoreError) -> Bool {
+        guard !a.registered, a.grant == .none, a.expiresAt == nil, a.revokedAt == nil else {
+            return try store.insertAgent(a, ifAbsent: true)
+        }
+        return try c.query("SELECT warden_observe_agent($1, $2, $3, $4, $5)", [a.id, a.name, a.principalID, a.parentID, a.createdAt])
+            .first { $0.bool(0) } ?? false
+    }
 
     package func disablePrincipal(_ id: String, at: Timestamp) throws(StoreError) {
         try c.execute("UPDATE principals SET status = 'disabled', disabled_at = $1 WHERE id = $2", [at, id])
@@ -175,12 +190,27 @@ package struct PostgresRuleTransaction: RuleTransaction {
         return try store.auditHead()
     }
 
+    /// An observation or a drift goes through the owner's function, which checks it (an
+    /// ingester may append nothing else); any other record is inserted as it is.
     package func appendJournal(_ r: AuditRecord) throws(StoreError) {
-        try c.execute("INSERT INTO audit(\(PostgresStore.auditColumns)) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-                      [r.seq, r.at, r.operatorName, r.action, r.target, r.before, r.after, r.reason, r.prevHash, r.hash,
-                       r.stateDigest])
+        if r.action == "agent.observe" || r.action == "state.drift_detected" {
+            try c.execute("SELECT warden_journal_observation($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                          [r.seq, r.at, r.action, r.target, r.before, r.after, r.reason, r.prevHash, r.hash, r.stateDigest,
+                           r.claimedBy])
+        } else {
+            try c.execute("INSERT INTO audit(\(PostgresStore.auditColumns)) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                          [r.seq, r.at, r.operatorName, r.action, r.target, r.before, r.after, r.reason, r.prevHash, r.hash,
+                           r.stateDigest, r.claimedBy])
+        }
         // The next record of this transaction starts from the state this one carries.
         store.digestAtStart = r.stateDigest.flatMap { StateDigest(hex: $0) }
+    }
+
+    /// The login writes the record (the schema refuses any other name); a different claim
+    /// goes beside it.
+    package func journalOperator(claimed: String) throws(StoreError) -> (name: String, claimedBy: String?) {
+        let login = try store.login()
+        return (login, claimed == login ? nil : claimed)
     }
 
     package func journalRecords(afterSeq: Int64, limit: Int) throws(StoreError) -> [AuditRecord] {
@@ -236,7 +266,7 @@ package final class PostgresCallWriter: TelemetryCallWriter {
         let n = at.count
         guard n > 0 else { return }
         try connection.execute("""
-            WITH next AS (UPDATE cursors SET value = value + $1 WHERE name = 'tool_call' RETURNING value)
+            WITH next AS (SELECT warden_take_cursor('tool_call', $1) AS value)
             INSERT INTO tool_calls(seq, at, agent_id, instance_id, credential_id, server, tool, decision, reason, duration_ms, result, args)
             SELECT next.value - $1 + c.n, c.at, c.agent_id, c.instance_id, c.credential_id, c.server, c.tool, c.decision,
                    c.reason, c.duration_ms, c.result, c.args

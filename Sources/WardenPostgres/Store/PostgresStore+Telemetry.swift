@@ -8,6 +8,8 @@ extension PostgresStore: TelemetryIngest {
     public func applyTelemetry(_ events: [TelemetryEvent], session: TelemetrySession,
                                atomically: Bool) throws(StoreError) -> TelemetryOutcome {
         if isReadOnly { throw .readOnly }
-        return try rules.applyTelemetry(events, session: session, atomically: atomically)
+        return try permitted("ingest telemetry") { () throws(StoreError) -> TelemetryOutcome in
+            try rules.applyTelemetry(events, session: session, atomically: atomically)
+        }
     }
 }

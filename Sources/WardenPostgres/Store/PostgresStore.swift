@@ -11,6 +11,8 @@ public final class PostgresStore {
     /// The schema version found on open (this build's, or the next: migrations are additive).
     let schemaVersionFound: Int
     private var cachedTrustDomain: String?
+    /// `session_user`, read once: what the journal names as the operator.
+    private var cachedLogin: String?
     /// Parsed scope lists by their stored text: stored lists were validated on the way in.
     private var scopeCache: [String: ScopeSet] = [:]
     /// The governed state's digest when the current rule write transaction began, or at its
@@ -38,6 +40,16 @@ public final class PostgresStore {
         let c = try PGConnection(ConnectionString(uri))
         try PostgresSchema.create(on: c, trustDomain: trustDomain)
         return PostgresStore(connection: c, readOnly: false, schemaVersion: PostgresMigrations.latest)
+    }
+
+    /// Creates the schema in the empty database `uri` names and lets `fill` write into it, all in
+    /// one transaction: when anything fails the database is left as empty as it was found.
+    static func createCopy<T>(uri: String, trustDomain: String, _ fill: (PostgresStore) throws(StoreError) -> T) throws(StoreError) -> T {
+        let c = try PGConnection(ConnectionString(uri))
+        return try c.withTransaction { () throws(StoreError) -> T in
+            try PostgresSchema.create(on: c, trustDomain: trustDomain)
+            return try fill(PostgresStore(connection: c, readOnly: false, schemaVersion: PostgresMigrations.latest))
+        }
     }
 
     /// Opens the store `uri` names. Never migrates (see `migrate(uri:)`); refuses a schema it
@@ -69,6 +81,14 @@ public final class PostgresStore {
         let t = try connection.query("SELECT value FROM meta WHERE key = 'trust_domain'").first { $0.string(0) } ?? "warden.local"
         cachedTrustDomain = t
         return t
+    }
+
+    /// The role this connection logged in as (`session_user`).
+    func login() throws(StoreError) -> String {
+        if let l = cachedLogin { return l }
+        let l = try connection.query("SELECT session_user::text").first { $0.string(0) } ?? ""
+        cachedLogin = l
+        return l
     }
 
     func scopes(_ text: String) -> ScopeSet {
@@ -112,7 +132,6 @@ public final class PostgresStore {
     /// A new value of the commit-ordered row-version cursor, for writers stamping a whole
     /// set-based change with one version (the triggers then leave those rows alone).
     func nextRowVersion() throws(StoreError) -> Int64 {
-        try connection.query("UPDATE cursors SET value = value + 1 WHERE name = 'row_version' RETURNING value")
-            .first { $0.int64(0) } ?? 0
+        try takeCursor("row_version", 1)
     }
 }

@@ -2,7 +2,7 @@ import WardenStore
 /// The schema, versioned with PRAGMA user_version and migrated forward on open.
 /// Append a migration to change the schema; never edit one that has shipped.
 enum Migrations {
-    static let all: [String] = [v1, v2, revokedBy, stateDigest, renewalAndRetention, toolLastUsed, callOutcomes, redactArguments]
+    static let all: [String] = [v1, v2, revokedBy, stateDigest, renewalAndRetention, toolLastUsed, callOutcomes, redactArguments, claimedBy]
 
     static var latest: Int { all.count }
 
@@ -226,4 +226,9 @@ enum Migrations {
         PRIMARY KEY (session_id, tool_use_id)
     ) WITHOUT ROWID;
     """
+
+    /// What the operator claimed, beside the operator a record names. Mirrors PostgreSQL's
+    /// column (there the operator is the login role); on SQLite it stays NULL, the operator
+    /// being what was claimed.
+    static let claimedBy = "ALTER TABLE audit ADD COLUMN claimed_by TEXT;"
 }

@@ -14,9 +14,9 @@ extension SQLiteStore {
     }
 
     func insertAuditRecord(_ r: AuditRecord) throws(StoreError) {
-        try db.prepare("INSERT INTO audit(\(Self.auditColumns)) VALUES (?,?,?,?,?,?,?,?,?,?,?)")
+        try db.prepare("INSERT INTO audit(\(Self.auditColumns)) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)")
             .bind(r.seq, r.at, r.operatorName, r.action, r.target, r.before, r.after, r.reason, r.prevHash, r.hash,
-                  r.stateDigest).run()
+                  r.stateDigest, r.claimedBy).run()
         // The next record of this transaction starts from the state this one carries.
         if db.tracksStateDigest { db.digestAtBegin = r.stateDigest.flatMap { StateDigest(hex: $0) }?.bytes }
     }

@@ -10,8 +10,9 @@ extension SQLiteStore {
     static let instanceColumns = "id, agent_id, host, pid, started_at, last_heartbeat, stopped_at"
     static let credentialColumns = "id, agent_id, instance_id, scopes, issued_at, expires_at, revoked_at, revoked_by, renewed_from"
     static let callColumns = "seq, at, agent_id, instance_id, credential_id, server, tool, decision, reason, duration_ms, result, args"
-    static let auditColumns = "seq, at, operator, action, target, before, after, reason, prev_hash, hash, state_digest"
-    static let auditColumnsBeforeDigest = "seq, at, operator, action, target, before, after, reason, prev_hash, hash, NULL"
+    static let auditColumns = "seq, at, operator, action, target, before, after, reason, prev_hash, hash, state_digest, claimed_by"
+    static let auditColumnsBeforeDigest = "seq, at, operator, action, target, before, after, reason, prev_hash, hash, NULL, NULL"
+    static let auditColumnsBeforeClaim = "seq, at, operator, action, target, before, after, reason, prev_hash, hash, state_digest, NULL"
 
     func principalRow(_ s: Statement) -> Principal {
         Principal(id: s.string(0), kind: Principal.Kind(rawValue: s.string(1)) ?? .human, name: s.string(2),
@@ -48,7 +49,7 @@ extension SQLiteStore {
     func auditRow(_ s: Statement) -> AuditRecord {
         AuditRecord(seq: s.int(0), at: s.int(1), operatorName: s.string(2), action: s.string(3), target: s.string(4),
                     before: s.optString(5), after: s.optString(6), reason: s.optString(7),
-                    prevHash: s.string(8), hash: s.string(9), stateDigest: s.optString(10))
+                    prevHash: s.string(8), hash: s.string(9), stateDigest: s.optString(10), claimedBy: s.optString(11))
     }
 
     public func principals() throws(StoreError) -> [Principal] {
@@ -130,8 +131,10 @@ extension SQLiteStore {
     }
 
     public func auditRecords(afterSeq: Int64, limit: Int) throws(StoreError) -> [AuditRecord] {
-        // A store from before schema 3, opened read-only (not migrated), has no digests yet.
-        let columns = try hasStateDigest() ? Self.auditColumns : Self.auditColumnsBeforeDigest
+        // A store from before schema 3, opened read-only (not migrated), has no digests yet;
+        // one from before the last, no claims.
+        let columns = try !hasStateDigest() ? Self.auditColumnsBeforeDigest
+            : try userVersion() < Migrations.latest ? Self.auditColumnsBeforeClaim : Self.auditColumns
         return try db.prepare("SELECT \(columns) FROM audit WHERE seq > ? ORDER BY seq LIMIT ?")
             .bind(afterSeq, limit).all { auditRow($0) }
     }

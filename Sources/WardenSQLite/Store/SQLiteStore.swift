@@ -197,8 +197,12 @@ public final class SQLiteStore: FleetStore {
         }
     }
 
-    private func userVersion() throws(StoreError) -> Int {
+    func userVersion() throws(StoreError) -> Int {
         Int(try db.prepare("PRAGMA user_version").first { $0.int(0) } ?? 0)
+    }
+
+    private func auditHasClaims() throws(StoreError) -> Bool {
+        try db.prepare("SELECT count(*) FROM pragma_table_info('audit') WHERE name = 'claimed_by'").first { $0.int(0) } == 1
     }
 
     private func migrate() throws(StoreError) {
@@ -213,6 +217,12 @@ public final class SQLiteStore: FleetStore {
             let now = try userVersion()
             var redact = false
             for (i, sql) in Migrations.all.enumerated() where i >= now {
+                // Adding a column SQLite cannot make conditional: skipped when it is there already
+                // (a store whose version was set back by hand).
+                if sql == Migrations.claimedBy, try auditHasClaims() {
+                    try db.exec("PRAGMA user_version = \(i + 1)")
+                    continue
+                }
                 try db.exec(sql)
                 if sql == Migrations.redactArguments { redact = true }
                 try db.exec("PRAGMA user_version = \(i + 1)")

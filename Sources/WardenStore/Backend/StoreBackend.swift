@@ -8,6 +8,10 @@ public protocol StoreBackend: Sendable {
     var location: StoreLocation { get }
     /// Creates a new, empty store with this trust domain; refuses to overwrite an existing one.
     func create(trustDomain: String) throws(StoreError) -> any FleetStore
+    /// Creates a new store with this trust domain and lets `fill` write a copy into it
+    /// (`StoreCopy`). Refuses a location that is not free, as `create` does. When creating or
+    /// `fill` fails, nothing is left at the location: no half-copied store that looks valid.
+    func createCopy<T>(trustDomain: String, _ fill: (any FleetStore) throws(StoreError) -> T) throws(StoreError) -> T
     /// A new connection to the existing store, set up for `use`. Callers say `open(for:)`.
     func connect(for use: StoreUse) throws(StoreError) -> any FleetStore
     /// The backend's own checks of where the store lives, made without a connection (SQLite:
@@ -56,4 +60,6 @@ extension StorePurpose {
     public static var gate: StorePurpose<any CredentialGate> { .init(.gate, { $0 }) }
     public static var ingest: StorePurpose<any IngestStore> { .init(.ingest, { $0 }) }
     public static var inspect: StorePurpose<any StoreDiagnostics> { .init(.inspect, { $0 }) }
+    /// The store a copy is read from: inspected (read-only, never migrated), whole.
+    public static var copySource: StorePurpose<any FleetStore> { .init(.inspect, { $0 }) }
 }

@@ -32,9 +32,11 @@ package enum AuditJournal {
     private static func write<Tx: RuleTransaction>(_ tx: Tx, _ m: Mutation, action: String, target: String,
                                                    before: String?, after: String?, digest: StateDigest?) throws(StoreError) {
         let head = try tx.journalHead()
-        var record = AuditRecord(seq: (head?.seq ?? 0) + 1, at: m.now, operatorName: m.operatorName, action: action,
+        let who = try tx.journalOperator(claimed: m.operatorName)
+        var record = AuditRecord(seq: (head?.seq ?? 0) + 1, at: m.now, operatorName: who.name, action: action,
                                  target: target, before: before, after: after, reason: m.reason,
-                                 prevHash: head?.hash ?? AuditRecord.genesisHash, hash: "", stateDigest: digest?.hex)
+                                 prevHash: head?.hash ?? AuditRecord.genesisHash, hash: "", stateDigest: digest?.hex,
+                                 claimedBy: who.claimedBy)
         record.hash = chainHash(record)
         try tx.appendJournal(record)
     }

@@ -93,6 +93,10 @@ package protocol RuleTransaction {
     /// Stores a record the rules built and hashed. Its state digest becomes the transaction's
     /// journaled state (what `stateDigestAtStart` answers from then on).
     func appendJournal(_ record: AuditRecord) throws(StoreError)
+    /// Who a record names as its operator, given what the operator claimed: the claim itself,
+    /// or, on a backend that knows the login (PostgreSQL's `session_user`), that login with the
+    /// claim beside it when they differ.
+    func journalOperator(claimed: String) throws(StoreError) -> (name: String, claimedBy: String?)
     func journalRecords(afterSeq: Int64, limit: Int) throws(StoreError) -> [AuditRecord]
     func journalHash(seq: Int64) throws(StoreError) -> String?
     /// The last record carrying a state digest: its sequence number and the digest (hex).
@@ -122,4 +126,9 @@ package struct Revocation: Sendable {
         self.reason = reason
         self.cause = cause
     }
+}
+
+extension RuleTransaction {
+    /// A backend without logins of its own records what the operator claimed.
+    package func journalOperator(claimed: String) throws(StoreError) -> (name: String, claimedBy: String?) { (claimed, nil) }
 }

@@ -6,7 +6,7 @@ import WardenCore
 /// one for fleets spanning hosts will implement the same protocols, honouring the contracts
 /// written on each.
 public protocol FleetStore: FleetReader, ChangeFeed, OperatorActions, CredentialGate, ActivityRecording,
-                            TelemetryIngest, StoreDiagnostics {}
+                            TelemetryIngest, StoreDiagnostics, StoreTransfer {}
 
 /// What the ingest purpose yields: telemetry and runtime activity.
 public typealias IngestStore = TelemetryIngest & ActivityRecording

@@ -28,7 +28,9 @@ enum AuditCommands {
         for r in records {
             var change = ""
             if r.before != nil || r.after != nil { change = "\(r.before ?? "-") → \(r.after ?? "-")" }
-            t.add([String(r.seq), UTC.rfc3339(r.at), r.operatorName, r.action, r.target,
+            // On PostgreSQL the operator is the login; a different claim shows beside it.
+            let who = r.claimedBy.map { "\(r.operatorName) (as \($0))" } ?? r.operatorName
+            t.add([String(r.seq), UTC.rfc3339(r.at), who, r.action, r.target,
                    CallCommands.clip(change, ctx.clip(60)), r.reason.map { CallCommands.clip($0, ctx.clip(40)) } ?? "", String(r.hash.prefix(12))])
         }
         ctx.out(t.render(width: ctx.tableWidth))

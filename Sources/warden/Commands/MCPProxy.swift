@@ -14,6 +14,7 @@ enum MCPProxyCLI {
         } catch {
             throw UsageError(TerminalText.safe(error.message), command: inv.command)
         }
+        parsed.host = try HostFlag.read(inv)
         let secret = try SecretInput.read(inv, ctx)
         parsed.token = secret.value
         parsed.tokenEnvironmentVariable = secret.variable

@@ -28,6 +28,12 @@ enum StoreCommands {
         return 0
     }
 
+    /// Prints the SQL for PostgreSQL's least-privilege roles (`PostgresRoles`); opens nothing.
+    static func roles(_ inv: Invocation, _ ctx: Context) throws -> Int32 {
+        ctx.out(try StoreAccess.rolesSQL(ctx.storeLocation))
+        return 0
+    }
+
     /// Runs the store's pending schema migrations and says which version it went from and to.
     static func migrate(_ inv: Invocation, _ ctx: Context) throws -> Int32 {
         let location = try ctx.storeLocation
@@ -46,6 +52,36 @@ enum StoreCommands {
         ctx.line(migrated
             ? "migrated \(store) from schema version \(versions.from) to \(versions.to)"
             : "\(store) is at schema version \(versions.to), this Warden's: nothing to migrate")
+        return 0
+    }
+
+    /// Copies the whole store at FROM to the new store TO (SQLite or PostgreSQL, either way) and
+    /// says what it carried and what both ends verified to.
+    static func copy(_ inv: Invocation, _ ctx: Context) throws -> Int32 {
+        let from = StoreLocation.parse(inv.positional("FROM") ?? "")
+        let to = StoreLocation.parse(inv.positional("TO") ?? "")
+        let report = try StoreAccess.copy(from: from, to: to)
+        let digest: JSONValue
+        if case .consistent(let d, _) = report.state { digest = .string(d.hex) } else { digest = .null }
+        if ctx.json {
+            ctx.emit(.object([
+                ("from", .string(from.description)),
+                ("to", .string(to.description)),
+                ("tables", .array(report.rows.map { .object([("table", .string($0.table)), ("rows", .int($0.count))]) })),
+                ("journal_records", .int(report.journalRecords)),
+                ("journal_head", report.head.map { .string($0.description) } ?? .null),
+                ("state_digest", digest),
+                ("verified", .bool(true)),
+            ]))
+            return 0
+        }
+        ctx.line("copied \(TerminalText.safe(from.description)) to \(TerminalText.safe(to.description))")
+        let width = report.rows.map(\.table.count).max() ?? 0
+        for (table, count) in report.rows {
+            ctx.line("  \(table.padding(toLength: width, withPad: " ", startingAt: 0))  \(count)")
+        }
+        ctx.line("journal: \(plural(report.journalRecords, "record")), head \(report.head?.description ?? "(empty)")")
+        ctx.line("verified on both ends: journal chain intact, \(report.state.summary)")
         return 0
     }
 }

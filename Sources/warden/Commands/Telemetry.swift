@@ -20,10 +20,12 @@ enum TelemetryCLI {
         guard let rate = Double(rateText), rate > 0, rate <= 100_000 else {
             throw UsageError("--rate must be a number of calls per second above 0 (e.g. 20 or 2.5)", command: inv.command)
         }
+        let host = try HostFlag.read(inv)
         let store = try ctx.openStore(readOnly: false)
-        return SimulateCommand.run(store: store, agents: inv.count("agents"), rate: rate,
+        return SimulateCommand.run(store: store, agents: inv.count("agents"), rate: rate, host: host,
                                    durationMs: inv.duration("duration"), seed: inv.count("seed").map { UInt64($0) },
                                    operatorName: "simulator",
                                    stdout: { ctx.out($0); Stdio.flush() }, stderr: { Stdio.error($0) })
     }
 }
+

@@ -96,6 +96,8 @@ enum JSONModels {
             ("seq", .int(r.seq)),
             ("at", .time(r.at)),
             ("operator", .string(r.operatorName)),
+            // What the operator claimed (`--operator`) when the store names the login instead.
+            ("claimed_by", .optString(r.claimedBy)),
             ("action", .string(r.action)),
             ("target", .string(r.target)),
             ("before", .optString(r.before)),

@@ -12,7 +12,9 @@ final class SpawnedWarden: @unchecked Sendable {
     private let lock = NSLock()
     private var result: RunResult?
 
-    init(_ args: [String], environment: [String: String], in folder: URL, stdinPath: String = "/dev/null") throws {
+    /// `processGroup`: nil → the test runner's; 0 → a new group led by this process; else join that group.
+    init(_ args: [String], environment: [String: String], in folder: URL, stdinPath: String = "/dev/null",
+         processGroup: pid_t? = nil) throws {
         self.args = args
         let id = UUID().uuidString.prefix(8)
         outPath = folder.appendingPathComponent("spawn-out-\(id)").path
@@ -33,7 +35,12 @@ final class SpawnedWarden: @unchecked Sendable {
         sigemptyset(&defaults)
         for s in [SIGINT, SIGTERM, SIGPIPE] { sigaddset(&defaults, s) }
         posix_spawnattr_setsigdefault(&attr, &defaults)
-        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        var flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF
+        if let processGroup {
+            posix_spawnattr_setpgroup(&attr, processGroup)
+            flags |= POSIX_SPAWN_SETPGROUP
+        }
+        posix_spawnattr_setflags(&attr, Int16(flags))
         let argv = [WardenBinary.path] + args
         let cArgs = argv.map { strdup($0) } + [nil]
         let cEnv = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
@@ -103,14 +110,14 @@ final class SpawnedWarden: @unchecked Sendable {
 
 extension Sandbox {
     /// Starts `warden --db DB ARGS…` in the background with the same clean environment as `run`.
-    func spawn(_ args: [String]) throws -> SpawnedWarden {
+    func spawn(_ args: [String], processGroup: pid_t? = nil) throws -> SpawnedWarden {
         let env = [
             "PATH": "/usr/bin:/bin",
             "HOME": folder.path,
             "WARDEN_OPERATOR": "e2e-tester",
             "LANG": "C.UTF-8",
         ]
-        return try SpawnedWarden(["--db", db] + args, environment: env, in: folder)
+        return try SpawnedWarden(["--db", db] + args, environment: env, in: folder, processGroup: processGroup)
     }
 }
 

@@ -41,13 +41,27 @@ enum WardenBinary {
 /// A temporary folder with its own store; every run passes `--db` to it.
 final class Sandbox {
     let folder: URL
-    /// The store file (inside a subfolder, so `init` creates the folder itself).
+    let backend: TestBackend
+    /// The store's location: a SQLite file (inside a subfolder, so `init` creates the folder
+    /// itself), or the URI of a PostgreSQL database made for this sandbox.
     let db: String
+    /// The PostgreSQL database, dropped with the sandbox.
+    private let database: TestDatabase?
 
-    init() throws {
+    init(_ backend: TestBackend = .sqlite) throws {
+        self.backend = backend
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("warden-e2e-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        db = folder.appendingPathComponent("store/warden.db").path
+        switch backend {
+        case .sqlite:
+            database = nil
+            db = folder.appendingPathComponent("store/warden.db").path
+        case .postgres:
+            let server = try #require(testPostgresServer, "WARDEN_TEST_POSTGRES is not set")
+            let made = try TestDatabase(server: server)
+            database = made
+            db = made.uri()
+        }
     }
 
     deinit { try? FileManager.default.removeItem(at: folder) }
@@ -98,7 +112,9 @@ final class Sandbox {
 
 enum WardenProcess {
     /// Runs the binary with stdout and stderr captured through files (no pipe can fill up and stall).
-    static func run(_ args: [String], environment: [String: String], stdin: String?, in folder: URL) throws -> RunResult {
+    /// `executable`: another program (a shell running the README's steps) instead of `warden`.
+    static func run(_ args: [String], executable: String = WardenBinary.path, environment: [String: String], stdin: String?,
+                    in folder: URL) throws -> RunResult {
         let id = UUID().uuidString
         let outURL = folder.appendingPathComponent("out-\(id)")
         let errURL = folder.appendingPathComponent("err-\(id)")
@@ -111,7 +127,7 @@ enum WardenProcess {
         let out = try FileHandle(forWritingTo: outURL)
         let err = try FileHandle(forWritingTo: errURL)
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: WardenBinary.path)
+        process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = args
         process.environment = environment
         process.currentDirectoryURL = folder

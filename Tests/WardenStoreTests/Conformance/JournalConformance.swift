@@ -37,7 +37,7 @@ struct JournalConformance {
         #expect(try fresh.store.verifyAudit(expectedHead: nil).isIntact)
         #expect(try fresh.store.auditHead()?.seq == Int64(records.count))
         for o in 0..<operators {
-            let mine = records.filter { $0.operatorName == "op\(o)" }
+            let mine = records.filter { $0.claimedOperator == "op\(o)" }
             #expect(mine.count == acts)
             #expect(mine.map(\.at) == (0..<acts).map { t0 + Int64($0) }, "each operator's acts in the order it made them")
         }

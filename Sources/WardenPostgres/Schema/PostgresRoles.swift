@@ -1,0 +1,99 @@
+/// The SQL `warden store roles` prints: four group roles and their grants on this database's
+/// store, to be run by the store's owner (with a role that may create roles). It can run again
+/// at any time: the roles are made when missing (they are cluster-wide), every grant is first
+/// revoked then given, so after a migration running it again grants what new tables need.
+/// Writes narrower than a table go through the owner's functions (`LeastPrivilege`).
+public enum PostgresRoles {
+    public static let operatorRole = "warden_operator"
+    public static let gateRole = "warden_gate"
+    public static let ingestRole = "warden_ingest"
+    public static let viewerRole = "warden_viewer"
+    static let all = [operatorRole, gateRole, ingestRole, viewerRole]
+
+    /// The store's tables, all of them (a role's grants are reset on each).
+    static let tables = ["meta", "cursors", "principals", "agents", "instances", "credentials", "tool_calls", "call_keys",
+                         "call_minutes", "tool_last_used", "audit", "governed_state"]
+    /// What the rules and the change feed write, beside the journal.
+    static let fleetTables = ["principals", "agents", "instances", "credentials", "tool_calls", "call_keys", "call_minutes",
+                              "tool_last_used"]
+
+    /// Activity a gate records (calls, their outcomes and aggregates; instances starting,
+    /// heartbeating and stopping), column by column where an update must stay narrow.
+    static let activityGrants = """
+        GRANT INSERT ON tool_calls, call_keys, call_minutes, tool_last_used, instances TO %@;
+        GRANT UPDATE (duration_ms, result, outcome_seq) ON tool_calls TO %@;
+        GRANT UPDATE (call_seq) ON call_keys TO %@;
+        GRANT UPDATE (calls, denied) ON call_minutes TO %@;
+        GRANT UPDATE (last_at) ON tool_last_used TO %@;
+        GRANT UPDATE (host, pid, last_heartbeat, stopped_at) ON instances TO %@;
+        GRANT EXECUTE ON FUNCTION warden_take_cursor(text, bigint) TO %@;
+        """
+
+    public static var sql: String {
+        let roles = all.joined(separator: ", ")
+        let readable = tables.filter { $0 != "audit" }.joined(separator: ", ")
+        return """
+        -- Warden's roles on this database's store (schema version \(PostgresMigrations.latest)), printed by `warden store roles`.
+        -- Run it as the store's owner, with a role that may create roles:
+        --     warden store roles | psql -v ON_ERROR_STOP=1 "$OWNER_URI"
+        -- It can run again at any time (and should after `warden store migrate`): roles missing are made,
+        -- every grant below is reset, then given.
+        --   \(operatorRole)  everything an operator does; the journal only read and appended
+        --   \(gateRole)      what a decision reads; records calls and starts, heartbeats and stops instances
+        --   \(ingestRole)    telemetry: calls, instances, and the unregistered agents it observes with their journal records
+        --   \(viewerRole)    reads only
+        BEGIN;
+        DO $$
+        BEGIN
+            IF to_regclass('meta') IS NULL THEN
+                RAISE EXCEPTION 'no Warden store in this database''s schema %; run `warden init` first', current_schema();
+            END IF;
+            IF (SELECT value::int FROM meta WHERE key = 'schema_version') < \(PostgresMigrations.latest) THEN
+                RAISE EXCEPTION 'the store is older than these roles (schema version \(PostgresMigrations.latest)); run `warden store migrate` first';
+            END IF;
+        \(all.map { """
+                IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = '\($0)') THEN
+                    CREATE ROLE \($0) NOLOGIN;
+                END IF;
+        """ }.joined(separator: "\n"))
+            EXECUTE format('GRANT USAGE ON SCHEMA %I TO \(roles)', current_schema());
+        END $$;
+
+        REVOKE ALL ON \(tables.joined(separator: ", ")) FROM \(roles);
+        REVOKE ALL ON FUNCTION warden_take_cursor(text, bigint), warden_observe_principal(text, text, bigint),
+            warden_observe_agent(text, text, text, text, bigint),
+            warden_journal_observation(bigint, bigint, text, text, text, text, text, text, text, text, text) FROM \(roles);
+
+        -- Reads: the viewer and the operator read everything; the gate what a decision and its
+        -- records need (not the journal); the ingester that and the journal's head.
+        GRANT SELECT ON \(tables.joined(separator: ", ")) TO \(viewerRole), \(operatorRole), \(ingestRole);
+        GRANT SELECT ON \(readable) TO \(gateRole);
+
+        -- The operator: every row write the rules make, no TRUNCATE; the journal append-only.
+        GRANT INSERT, UPDATE, DELETE ON \(fleetTables.joined(separator: ", ")) TO \(operatorRole);
+        GRANT UPDATE ON governed_state TO \(operatorRole);
+        GRANT INSERT ON audit TO \(operatorRole);
+        GRANT EXECUTE ON FUNCTION warden_observe_principal(text, text, bigint), warden_observe_agent(text, text, text, text, bigint),
+            warden_journal_observation(bigint, bigint, text, text, text, text, text, text, text, text, text) TO \(operatorRole);
+        GRANT EXECUTE ON FUNCTION warden_take_cursor(text, bigint) TO \(operatorRole);
+
+        -- The gate: activity only. No agent, credential or principal write, nothing in the journal.
+        \(activityGrants.replacingAll("%@", with: gateRole))
+
+        -- The ingester: the gate's activity, and the identities it observes through the owner's
+        -- functions (unregistered, without scopes; journaled once each, on the chain).
+        \(activityGrants.replacingAll("%@", with: ingestRole))
+        GRANT EXECUTE ON FUNCTION warden_observe_principal(text, text, bigint), warden_observe_agent(text, text, text, text, bigint),
+            warden_journal_observation(bigint, bigint, text, text, text, text, text, text, text, text, text) TO \(ingestRole);
+        COMMIT;
+
+        -- Logins: one per host, member of the one role it needs (roles are cluster-wide), e.g.
+        --     CREATE ROLE ci_runner_7 LOGIN IN ROLE \(gateRole);   -- an agent's host: the proxy, hooks, authorize
+        --     CREATE ROLE collector LOGIN IN ROLE \(ingestRole);    -- a telemetry collector: warden ingest
+        --     CREATE ROLE ann LOGIN IN ROLE \(operatorRole);         -- an operator: the journal names this login
+        --     CREATE ROLE wallboard LOGIN IN ROLE \(viewerRole);     -- a read-only dashboard
+        -- then give each a password (\\password in psql) kept in its host's password file.
+
+        """
+    }
+}

@@ -1,0 +1,204 @@
+import Foundation
+import Testing
+
+/// Least privilege on PostgreSQL: `warden store roles` applied with psql, then each role's login
+/// drives the real binary (and straight SQL behind its back) to show what it may and may not do.
+/// Each test has its own database and logins with random names (roles are cluster-wide).
+@Suite("PostgreSQL roles", .enabled(if: testPostgresServer != nil, "WARDEN_TEST_POSTGRES is not set"))
+struct PostgresRolesTests {
+    /// A store made by the server's user (its owner), the roles applied, and logins to play them.
+    final class RoleStore {
+        let db: TestDatabase
+        let sandbox: Sandbox
+        private var logins: [String] = []
+
+        init() throws {
+            db = try TestDatabase(server: testPostgresServer!)
+            sandbox = try Sandbox()
+            let created = try sandbox.run(["init", "--trust-domain", "acme.example"], environment: ["WARDEN_DB": db.uri()], useDB: false)
+            #expect(created.status == 0, "\(created)")
+            let sql = try sandbox.run(["store", "roles"], environment: ["WARDEN_DB": db.uri()], useDB: false)
+            #expect(sql.status == 0 && sql.stdout.contains("CREATE ROLE warden_gate NOLOGIN"), "\(sql)")
+            try Self.psql(db.uri(), stdin: sql.stdout)
+            // Idempotent: a second run changes nothing and does not fail.
+            try Self.psql(db.uri(), stdin: sql.stdout)
+        }
+
+        deinit {
+            for login in logins { try? TestDatabase.psql(db.server, "DROP ROLE IF EXISTS \(login)") }
+        }
+
+        /// A new login in `role`; returns the URI that connects as it.
+        func login(_ role: String) throws -> (name: String, uri: String) {
+            let name = "wl_" + String(UInt64.random(in: 0...UInt64.max), radix: 16)
+            try TestDatabase.psql(db.uri(), "CREATE ROLE \(name) LOGIN IN ROLE \(role)")
+            logins.append(name)
+            return (name, Self.withUser(db.uri(), name))
+        }
+
+        func run(_ uri: String, _ args: [String], stdin: String? = nil, env: [String: String] = [:]) throws -> RunResult {
+            try sandbox.run(args, environment: env.merging(["WARDEN_DB": uri]) { $1 }, stdin: stdin, useDB: false)
+        }
+
+        /// Whether straight SQL as that login succeeds.
+        func sqlSucceeds(_ uri: String, _ sql: String) -> Bool {
+            (try? TestDatabase.psql(uri, sql)) != nil
+        }
+
+        static func withUser(_ uri: String, _ user: String) -> String {
+            if let r = uri.range(of: #"user=[^&]*"#, options: .regularExpression) {
+                return uri.replacingCharacters(in: r, with: "user=\(user)")
+            }
+            return uri + (uri.contains("?") ? "&" : "?") + "user=\(user)"
+        }
+
+        static func psql(_ uri: String, stdin: String) throws {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/psql")
+            p.arguments = ["-qX", "-v", "ON_ERROR_STOP=1", uri]
+            let input = Pipe()
+            p.standardInput = input
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.nullDevice
+            try p.run()
+            input.fileHandleForWriting.write(Data(stdin.utf8))
+            try input.fileHandleForWriting.close()
+            p.waitUntilExit()
+            #expect(p.terminationStatus == 0, "psql applying the roles failed")
+        }
+    }
+
+    /// An operator login registers planner and issues it a token; returns the operator's URI and the secret.
+    func seed(_ store: RoleStore) throws -> (op: (name: String, uri: String), secret: String) {
+        let op = try store.login("warden_operator")
+        #expect(try store.run(op.uri, ["--operator", "alice", "principal", "add", "user:ann@acme.example", "--name", "Ann"]).status == 0)
+        #expect(try store.run(op.uri, ["agent", "register", "planner", "--by", "user:ann@acme.example", "--scopes", "github/*"]).status == 0)
+        let issued = try store.run(op.uri, ["token", "issue", "planner", "--ttl", "1h"])
+        #expect(issued.status == 0, "\(issued)")
+        return (op, issued.stdout.split(separator: "\n").first.map(String.init) ?? "")
+    }
+
+    @Test func gateDecidesAndRecordsButCannotGovern() throws {
+        let store = try RoleStore()
+        let (op, secret) = try seed(store)
+        let gate = try store.login("warden_gate")
+        let allowed = try store.run(gate.uri, ["authorize", "--token-env", "TOKEN", "--tool", "github/get_issue", "--record"],
+                                    env: ["TOKEN": secret])
+        #expect(allowed.status == 0 && allowed.stdout.hasPrefix("allow"), "\(allowed)")
+        let head = try store.run(op.uri, ["audit", "head"]).stdout
+
+        let revoke = try store.run(gate.uri, ["revoke", "planner", "--yes"])
+        #expect(revoke.status != 0 && revoke.stderr.contains("\(gate.name) (warden_gate) may not revoke (permission denied"), "\(revoke)")
+        let widen = try store.run(gate.uri, ["narrow", "planner", "--keep", "github/get_issue", "--yes"])
+        #expect(widen.status != 0 && widen.stderr.contains("warden_gate) may not change an agent's scopes"), "\(widen)")
+        let issue = try store.run(gate.uri, ["token", "issue", "planner"])
+        #expect(issue.status != 0 && issue.stderr.contains("warden_gate) may not issue credentials"), "\(issue)")
+        #expect(!issue.stdout.contains("wdn_") && !issue.stdout.contains("tok_"), "no secret shown for a refused issue")
+
+        #expect(!store.sqlSucceeds(gate.uri, "UPDATE agents SET scopes = '*'"))
+        #expect(!store.sqlSucceeds(gate.uri, "INSERT INTO credentials(id, agent_id, secret_hash, scopes, issued_at) SELECT 'tok_x', id, '\\x00', '*', 0 FROM agents LIMIT 1"))
+        #expect(!store.sqlSucceeds(gate.uri, "UPDATE audit SET reason = 'x'"))
+        #expect(!store.sqlSucceeds(gate.uri, "DELETE FROM audit"))
+        #expect(!store.sqlSucceeds(gate.uri, "UPDATE cursors SET value = 0"))
+        #expect(!store.sqlSucceeds(gate.uri, "UPDATE governed_state SET digest = 0"))
+        #expect(!store.sqlSucceeds(gate.uri, "SELECT warden_observe_agent('x', 'x', 'workload:unregistered', NULL, 0)"))
+        // What a gate records: instances start, heartbeat and stop.
+        #expect(store.sqlSucceeds(gate.uri, """
+            INSERT INTO instances(id, agent_id, host, pid, started_at, last_heartbeat) SELECT 'i-1', id, 'h', 1, 0, 0 FROM agents LIMIT 1;
+            UPDATE instances SET last_heartbeat = 5 WHERE id = 'i-1'; UPDATE instances SET stopped_at = 6 WHERE id = 'i-1'
+            """))
+
+        // Nothing the gate tried changed the governed state or the journal.
+        #expect(try store.run(op.uri, ["audit", "head"]).stdout == head)
+        let verify = try store.run(op.uri, ["audit", "--verify"])
+        #expect(verify.status == 0 && verify.stdout.contains("state matches the journal"), "\(verify)")
+        let still = try store.run(gate.uri, ["authorize", "--token-env", "TOKEN", "--tool", "github/get_issue"], env: ["TOKEN": secret])
+        #expect(still.status == 0 && still.stdout.hasPrefix("allow"), "\(still)")
+    }
+
+    @Test func viewerReadsAndCannotWrite() throws {
+        let store = try RoleStore()
+        _ = try seed(store)
+        let viewer = try store.login("warden_viewer")
+        let agents = try store.run(viewer.uri, ["agent", "ls", "--json"])
+        #expect(agents.status == 0 && agents.stdout.contains("planner"), "\(agents)")
+        let verify = try store.run(viewer.uri, ["audit", "--verify"])
+        #expect(verify.status == 0 && verify.stdout.contains("intact"), "\(verify)")
+        let add = try store.run(viewer.uri, ["principal", "add", "user:eve@acme.example", "--name", "Eve"])
+        #expect(add.status != 0 && add.stderr.contains("warden_viewer) may not add principals"), "\(add)")
+        let revoke = try store.run(viewer.uri, ["revoke", "planner", "--yes"])
+        #expect(revoke.status != 0 && revoke.stderr.contains("may not revoke"), "\(revoke)")
+        for sql in ["INSERT INTO principals(id, kind, name, scopes, status, created_at) VALUES ('user:e', 'human', 'e', '*', 'active', 0)",
+                    "UPDATE agents SET revoked_at = 1", "DELETE FROM tool_calls", "INSERT INTO meta VALUES ('k', 'v')",
+                    "SELECT warden_take_cursor('row_version', 1)"] {
+            #expect(!store.sqlSucceeds(viewer.uri, sql), "\(sql)")
+        }
+    }
+
+    @Test func ingesterRecordsUnregisteredAgentsButNoGrant() throws {
+        let store = try RoleStore()
+        let (op, _) = try seed(store)
+        let ingest = try store.login("warden_ingest")
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        let lines = """
+            {"type":"tool_call","time":\(now),"agent":"triage-bot","server":"github","tool":"get_issue","decision":"allow"}
+            {"type":"tool_call","time":\(now),"agent":"planner","server":"github","tool":"get_issue","decision":"allow"}
+
+            """
+        let ingested = try store.run(ingest.uri, ["ingest", "-"], stdin: lines)
+        #expect(ingested.status == 0 && ingested.stdout.contains("1 unregistered agent recorded"), "\(ingested)")
+        let audit = try store.run(op.uri, ["audit", "--json"]).jsonArray()
+        let observed = try #require(audit.last)
+        #expect(observed["action"] as? String == "agent.observe" && observed["operator"] as? String == ingest.name, "\(observed)")
+        let calls = try store.run(op.uri, ["calls", "--json"]).jsonArray()
+        #expect(calls.count == 2)
+
+        #expect(!store.sqlSucceeds(ingest.uri, "UPDATE agents SET scopes = '*' WHERE registered"))
+        #expect(!store.sqlSucceeds(ingest.uri, "INSERT INTO credentials(id, agent_id, secret_hash, scopes, issued_at) SELECT 'tok_x', id, '\\x00', '*', 0 FROM agents LIMIT 1"))
+        #expect(!store.sqlSucceeds(ingest.uri, "INSERT INTO agents(id, name, principal_id, depth, scopes, created_at) VALUES ('a', 'a', 'workload:unregistered', 1, '*', 0)"))
+        // The owner's functions write only what an observation is: a second principal, a
+        // journal record for an agent not observed now, or one off the chain are refused.
+        #expect(!store.sqlSucceeds(ingest.uri, "SELECT warden_observe_principal('user:mallory', 'M', 0)"))
+        #expect(!store.sqlSucceeds(ingest.uri, """
+            SELECT warden_journal_observation(h.seq + 1, 0, 'agent.revoke', 'x', NULL, NULL, NULL, h.hash, 'x', NULL, NULL)
+            FROM (SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1) h
+            """))
+        #expect(!store.sqlSucceeds(ingest.uri, """
+            SELECT warden_journal_observation(h.seq + 1, 0, 'agent.observe', a.id, NULL, NULL, NULL, h.hash, 'x', NULL, NULL)
+            FROM (SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1) h, agents a WHERE NOT a.registered
+            """))
+        let verify = try store.run(op.uri, ["audit", "--verify"])
+        #expect(verify.status == 0 && verify.stdout.contains("state matches the journal"), "\(verify)")
+    }
+
+    @Test func operatorJournalNamesTheLoginAndStaysAppendOnly() throws {
+        let store = try RoleStore()
+        let (op, _) = try seed(store)
+        let records = try store.run(op.uri, ["audit", "--json"]).jsonArray()
+        let first = try #require(records.first)
+        #expect(first["operator"] as? String == op.name && first["claimed_by"] as? String == "alice", "\(first)")
+        let text = try store.run(op.uri, ["audit"]).stdout
+        #expect(text.contains("\(op.name) (as alice)"), "\(text)")
+        #expect(!store.sqlSucceeds(op.uri, "UPDATE audit SET reason = 'x'"))
+        #expect(!store.sqlSucceeds(op.uri, "DELETE FROM audit"))
+        #expect(!store.sqlSucceeds(op.uri, "TRUNCATE audit"))
+        #expect(!store.sqlSucceeds(op.uri, "UPDATE cursors SET value = 0"))
+        // A record naming anyone but the login is refused by the schema.
+        #expect(!store.sqlSucceeds(op.uri, """
+            INSERT INTO audit(seq, at, operator, action, target, prev_hash, hash)
+            SELECT seq + 1, 0, 'alice', 'x', 'x', hash, 'x' FROM audit ORDER BY seq DESC LIMIT 1
+            """))
+        let verify = try store.run(op.uri, ["audit", "--verify"])
+        #expect(verify.status == 0 && verify.stdout.contains("intact"), "\(verify)")
+    }
+}
+
+@Suite("store roles")
+struct StoreRolesTests {
+    @Test func aSQLiteStoreHasNoRoles() throws {
+        let s = try Sandbox()
+        try s.ok("init", "--trust-domain", "acme.example")
+        let r = try s.run("store", "roles")
+        #expect(r.status != 0 && r.stdout.isEmpty && r.stderr.contains("is for a PostgreSQL store"), "\(r)")
+    }
+}
