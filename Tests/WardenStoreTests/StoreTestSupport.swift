@@ -56,6 +56,8 @@ func rollBackStateDigest(_ s: SQLiteStore) throws {
 /// `tool_last_used`), so older migrations can be rolled back past them.
 func rollBackRetention(_ s: SQLiteStore) throws {
     try s.db.exec("""
+        DROP TABLE IF EXISTS tool_servers; DROP TABLE IF EXISTS tool_settings; DROP TABLE IF EXISTS tool_pins;
+        DROP TABLE IF EXISTS tool_definitions; DROP TABLE IF EXISTS tool_decisions;
         DROP TABLE IF EXISTS tool_last_used;
         DROP INDEX IF EXISTS credentials_renewed_from;
         DROP INDEX IF EXISTS credentials_instance;

@@ -19,6 +19,12 @@ public enum Authorization {
         case agentExpired = "agent_expired"
         case ancestorExpired = "ancestor_expired"
         case outOfScope = "out_of_scope"
+        /// The tool's definition is not approved on a server whose tools are pinned (pending,
+        /// changed, rejected or gone), or the server was never seen listed under
+        /// `unknown-servers deny`. Last: it is named only when approving the tool would let the
+        /// call through, so an agent learns nothing of pins on tools outside its grant, and an
+        /// operator reading it knows the one act that would change the answer.
+        case toolUnapproved = "tool_unapproved"
     }
 
     public enum Decision: Equatable, Sendable, CustomStringConvertible {
@@ -42,7 +48,8 @@ public enum Authorization {
     /// `ancestor_revoked`, which is what tells an operator why. Each revoked row records the
     /// root of the revocation it came from (`revokedBy`), which is how its cause is found.
     public static func decide(credential: Credential?, chain: [Agent], principal: Principal?,
-                              server: Substring, tool: Substring, now: Timestamp) -> Decision {
+                              server: Substring, tool: Substring, pin: ToolPinFacts = .unpinned,
+                              now: Timestamp) -> Decision {
         guard let credential, let agent = chain.first, agent.id == credential.agentID else {
             return .deny(.unknownCredential)
         }
@@ -54,7 +61,8 @@ public enum Authorization {
                       credentialRevokedAt: credential.revokedAt, credentialID: credential.id,
                       credentialRevokedBy: credential.revokedBy, chain: links,
                       principalDisabledAt: principal?.status == .disabled ? (principal?.disabledAt ?? 0) : nil,
-                      principalID: principal?.id, activePrincipalScopes: root, server: server, tool: tool, now: now)
+                      principalID: principal?.id, activePrincipalScopes: root, server: server, tool: tool,
+                      pin: pin, now: now)
     }
 
     /// What a decision needs of one link of a chain of authority: the hot path (the store's
@@ -91,7 +99,8 @@ public enum Authorization {
                               credentialID: String? = nil, credentialRevokedBy: String? = nil,
                               chain: [Link], principalDisabledAt: Timestamp?, principalID: String? = nil,
                               activePrincipalScopes: ScopeSet?,
-                              server: Substring, tool: Substring, now: Timestamp) -> Decision {
+                              server: Substring, tool: Substring, pin: ToolPinFacts = .unpinned,
+                              now: Timestamp) -> Decision {
         guard !chain.isEmpty else { return .deny(.unknownCredential) }
         guard isValidToolName(tool) else { return .deny(.malformedRequest) }
         if let reason = standingDenial(credentialExpiresAt: credentialExpiresAt, credentialRevokedAt: credentialRevokedAt,
@@ -108,6 +117,7 @@ public enum Authorization {
               chain.allSatisfy({ $0.grant.allows(server: server, tool: tool) }) else {
             return .deny(.outOfScope)
         }
+        if pin.denies { return .deny(.toolUnapproved) }
         return .allow
     }
 

@@ -93,7 +93,8 @@ public enum MCPProxy {
             say("denied (unknown_credential): the token matches no credential in \(cfg.store.location)")
             return exitDenied
         }
-        if let r = probe.reason, r != Authorization.Reason.outOfScope.rawValue {
+        // The probe's tool is made up: out of scope or unapproved says nothing of the credential.
+        if let r = probe.reason, r != Authorization.Reason.outOfScope.rawValue, r != Authorization.Reason.toolUnapproved.rawValue {
             say("warning: this credential is currently denied (\(r)); every tool call will be refused")
         }
 

@@ -9,7 +9,10 @@ enum GovernedState {
 
     /// The hashed columns of each governed table, in SQLite's schema order (its `version` and
     /// `digest` are not hashed, nor is PostgreSQL's `ord`).
-    static let tables: [(table: String, noun: String, columns: [(String, Kind)])] = [
+    static let tables = v1Tables + pinTables
+
+    /// The governed tables of the first schema.
+    static let v1Tables: [(table: String, noun: String, columns: [(String, Kind)])] = [
         ("principals", "principal", [("id", .text), ("kind", .text), ("name", .text), ("scopes", .text), ("status", .text),
                                      ("created_at", .integer), ("disabled_at", .integer)]),
         ("agents", "agent", [("id", .text), ("name", .text), ("principal_id", .text), ("parent_id", .text), ("depth", .integer),
@@ -20,11 +23,22 @@ enum GovernedState {
                                        ("revoked_at", .integer), ("revoked_by", .text), ("renewed_from", .text)]),
     ]
 
+    /// Tool pinning's tables (schema 3), in SQLite's column order.
+    static let pinTables: [(table: String, noun: String, columns: [(String, Kind)])] = [
+        ("tool_servers", "tool server", [("id", .text), ("policy", .text), ("first_seen_at", .integer)]),
+        ("tool_settings", "tool setting", [("id", .text), ("value", .text)]),
+        ("tool_pins", "tool pin", [("id", .text), ("server", .text), ("tool", .text), ("hash", .text), ("first_seen_at", .integer),
+                                   ("changed_at", .integer), ("gone_at", .integer)]),
+        ("tool_definitions", "tool definition", [("id", .text), ("definition", .text), ("first_seen_at", .integer)]),
+        ("tool_decisions", "tool decision", [("id", .text), ("server", .text), ("tool", .text), ("hash", .text), ("verdict", .text),
+                                             ("decided_at", .integer), ("decided_by", .text), ("reason", .text)]),
+    ]
+
     static let modulus = "115792089237316195423570985008687907853269984665640564039457584007913129639936"
 
     /// The functions, the sum's row and the triggers (part of the schema's first version).
     static var schema: String {
-        var sql = """
+        let sql = """
         CREATE FUNCTION warden_enc(v text) RETURNS bytea IMMUTABLE LANGUAGE sql AS $$
             SELECT CASE WHEN v IS NULL THEN '\\x6e'::bytea
                         ELSE '\\x74'::bytea || int4send(octet_length(v)) || convert_to(v, 'UTF8') END $$;
@@ -60,7 +74,13 @@ enum GovernedState {
         INSERT INTO governed_state VALUES (1, 0);
 
         """
-        for (table, _, columns) in tables {
+        return sql + triggers(for: v1Tables)
+    }
+
+    /// Each table's row hash and the triggers that keep it and the sum.
+    static func triggers(for governed: [(table: String, noun: String, columns: [(String, Kind)])]) -> String {
+        var sql = ""
+        for (table, _, columns) in governed {
             sql += """
             CREATE FUNCTION warden_row_hash(r \(table)) RETURNS bytea STABLE LANGUAGE sql AS $$
                 SELECT sha256(\(rowEncoding(table, columns, row: "r"))) $$;

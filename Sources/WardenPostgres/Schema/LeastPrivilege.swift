@@ -41,7 +41,7 @@ enum LeastPrivilege {
     -- The triggers that stamp row versions and keep the state's digest write `cursors` and
     -- `governed_state`, which only the owner may: they run as the owner, whoever fired them.
     ALTER FUNCTION warden_stamp_version() SECURITY DEFINER;
-    \(GovernedState.tables.map { t in
+    \(GovernedState.v1Tables.map { t in
         ["insert", "update", "delete"].map { "ALTER FUNCTION \(t.table)_sum_\($0)() SECURITY DEFINER;" }.joined(separator: "\n")
     }.joined(separator: "\n"))
 

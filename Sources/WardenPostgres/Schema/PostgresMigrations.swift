@@ -3,9 +3,11 @@
 /// copies between the two column for column. Append a migration to change it, never edit one
 /// that has shipped, and keep each additive: a binary works with its own version and the next.
 enum PostgresMigrations {
-    static let all: [String] = [v1, LeastPrivilege.migration]
+    static let all: [String] = [v1, LeastPrivilege.migration, ToolPinSchema.migration]
 
     static var latest: Int { all.count }
+    /// The version that added tool pinning.
+    static let toolPinsVersion = 3
 
     static let v1 = tables + GovernedState.schema
 

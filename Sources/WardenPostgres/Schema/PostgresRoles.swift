@@ -12,10 +12,13 @@ public enum PostgresRoles {
 
     /// The store's tables, all of them (a role's grants are reset on each).
     static let tables = ["meta", "cursors", "principals", "agents", "instances", "credentials", "tool_calls", "call_keys",
-                         "call_minutes", "tool_last_used", "audit", "governed_state"]
+                         "call_minutes", "tool_last_used", "audit", "governed_state"] + toolTables
+    /// Tool pinning's governed tables (schema 3): the operator writes them; a gate and an
+    /// ingester read them (a decision needs the pins).
+    static let toolTables = ["tool_servers", "tool_settings", "tool_pins", "tool_definitions", "tool_decisions"]
     /// What the rules and the change feed write, beside the journal.
     static let fleetTables = ["principals", "agents", "instances", "credentials", "tool_calls", "call_keys", "call_minutes",
-                              "tool_last_used"]
+                              "tool_last_used"] + toolTables
 
     /// Activity a gate records (calls, their outcomes and aggregates; instances starting,
     /// heartbeating and stopping), column by column where an update must stay narrow.

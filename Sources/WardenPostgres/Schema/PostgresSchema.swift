@@ -63,6 +63,10 @@ enum PostgresSchema {
             guard from < own else { return (from, from) }
             for sql in PostgresMigrations.all[from...] { try c.run(sql) }
             try c.execute("UPDATE meta SET value = $1 WHERE key = 'schema_version'", [String(own)])
+            if from < PostgresMigrations.toolPinsVersion {
+                try PostgresStore.approveUsedToolsInMigration(on: c, wallClock: try c.query(
+                    "SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint").first { $0.int64(0) } ?? 0)
+            }
             return (from, own)
         }
         if versions.from != versions.to { try c.forgetPreparedStatements() }

@@ -43,7 +43,7 @@ extension PostgresStore {
         }
         let found = try connection.query("""
             SELECT t.tgname, t.tgenabled FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid
-            WHERE NOT t.tgisinternal AND c.relname IN ('principals', 'agents', 'credentials')
+            WHERE NOT t.tgisinternal AND c.relname IN (\(GovernedState.tables.map { "'\($0.table)'" }.joined(separator: ", ")))
                 AND c.relnamespace = to_regnamespace(current_schema())
             """).map { ($0.string(0), $0.string(1)) }
         var problems: [String] = []

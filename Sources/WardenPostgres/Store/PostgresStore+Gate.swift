@@ -5,7 +5,9 @@ import WardenStore
 extension PostgresStore {
     /// The credential (kind 0), each link of its agent's chain from the agent up (kind 1, 2, …)
     /// and the top agent's principal (kind -1), as rows of one shape, in one statement (one
-    /// snapshot: a cascade committing meanwhile is seen whole or not at all).
+    /// snapshot: a cascade committing meanwhile is seen whole or not at all), and pinning's facts
+    /// (kind -2: is the server known, is the tool's current definition approved, the policy for
+    /// unknown servers), lookups by key.
     static let authorizeSQL = """
         WITH RECURSIVE cred AS (
             SELECT id, agent_id, instance_id, scopes, expires_at, revoked_at, revoked_by FROM credentials WHERE secret_hash = $1
@@ -21,6 +23,11 @@ extension PostgresStore {
         SELECT n, id, parent_id, principal_id, scopes, expires_at, revoked_at, revoked_by FROM chain
         UNION ALL
         SELECT -1, p.id, p.status, NULL, p.scopes, p.disabled_at, NULL, NULL FROM principals p JOIN top ON p.id = top.principal_id
+        UNION ALL
+        SELECT -2, (SELECT (first_seen_at IS NOT NULL)::text FROM tool_servers WHERE id = $2),
+               (SELECT (p.gone_at IS NULL AND EXISTS (SELECT 1 FROM tool_decisions d
+                    WHERE d.id = p.id || '#' || p.hash AND d.verdict = 'approved'))::text FROM tool_pins p WHERE p.id = $3),
+               (SELECT value FROM tool_settings WHERE id = 'unknown_servers'), NULL, NULL, NULL, NULL
         ORDER BY 1
         """
 
@@ -28,14 +35,18 @@ extension PostgresStore {
         guard let (server, tool) = Authorization.splitTool(serverTool) else {
             throw .invalid("tool '\(serverTool)' must be SERVER/TOOL")
         }
-        let rows = try connection.query(Self.authorizeSQL, [Secrets.sha256(secret)])
+        let rows = try connection.query(Self.authorizeSQL, [Secrets.sha256(secret), String(server), serverTool])
         // Rows come principal (-1), credential (0), then the links in order.
         var principal: PGRow?
         var credential: PGRow?
         var links: [Authorization.Link] = []
+        var pin = ToolPinFacts.unpinned
         for i in 0..<rows.rowCount {
             let r = rows[i]
             switch r.int(0) {
+            case -2:
+                pin = ToolPinFacts(serverKnown: r.optionalString(1) == "true", toolApproved: r.optionalString(2) == "true",
+                                   unknownServers: r.optionalString(3).map { UnknownServerPolicy(rawValue: $0) ?? .deny } ?? .allow)
             case -1: principal = r
             case 0: credential = r
             default:
@@ -67,7 +78,7 @@ extension PostgresStore {
                                             credentialRevokedBy: credential.optionalString(7), chain: links,
                                             principalDisabledAt: principalDisabledAt, principalID: principalID,
                                             activePrincipalScopes: activePrincipalScopes,
-                                            server: server, tool: tool, now: now)
+                                            server: server, tool: tool, pin: pin, now: now)
         return AuthorizationOutcome(decision: decision, credentialID: credentialID, agentID: agentID,
                                     instanceID: credential.optionalString(3))
     }

@@ -76,6 +76,17 @@ public final class PostgresStore {
         try PostgresSchema.migrate(on: PGConnection(ConnectionString(uri)))
     }
 
+    /// Inside the migration's transaction, once schema 3 was added: the rules' upgrade action
+    /// (the tools in use approved by name, journaled once), under the rules' lock like any write.
+    static func approveUsedToolsInMigration(on c: PGConnection, wallClock: Timestamp) throws(StoreError) {
+        let store = PostgresStore(connection: c, readOnly: false, schemaVersion: PostgresMigrations.latest)
+        try c.execute("SELECT pg_advisory_xact_lock($1)", [rulesLockKey])
+        store.digestAtStart = try store.keptDigest()
+        defer { store.digestAtStart = nil }
+        try ToolRules.approveUsedTools(PostgresRuleTransaction(store: store, writing: true),
+                                       Mutation(operatorName: ToolRules.policyOperator, now: wallClock))
+    }
+
     public func trustDomain() throws(StoreError) -> String {
         if let t = cachedTrustDomain { return t }
         let t = try connection.query("SELECT value FROM meta WHERE key = 'trust_domain'").first { $0.string(0) } ?? "warden.local"

@@ -2,7 +2,7 @@ import WardenStore
 /// The schema, versioned with PRAGMA user_version and migrated forward on open.
 /// Append a migration to change the schema; never edit one that has shipped.
 enum Migrations {
-    static let all: [String] = [v1, v2, revokedBy, stateDigest, renewalAndRetention, toolLastUsed, callOutcomes, redactArguments, claimedBy]
+    static let all: [String] = [v1, v2, revokedBy, stateDigest, renewalAndRetention, toolLastUsed, callOutcomes, redactArguments, claimedBy, toolPins]
 
     static var latest: Int { all.count }
 
@@ -231,4 +231,60 @@ enum Migrations {
     /// column (there the operator is the login role); on SQLite it stays NULL, the operator
     /// being what was claimed.
     static let claimedBy = "ALTER TABLE audit ADD COLUMN claimed_by TEXT;"
+
+    /// Tool pinning (issue 16), all governed state (hashed into the state digest, each change
+    /// journaled): a server's own policy and when it was first seen listing tools; the store-wide
+    /// settings; each tool's current definition hash; every definition seen, by its hash; the
+    /// decisions on definitions (several approved per tool; a NULL hash is an approval "by name"
+    /// that the first definition seen takes over). Keys are `server/tool` (a server name has no
+    /// '/', a tool name neither) and `server/tool#hash` (`#*` for by name). The digest's triggers
+    /// and the baseline come from `ensureStateDigest`; the upgrade's approvals of the tools in use
+    /// are Swift's (`ToolRules.approveUsedTools`), run by `migrate` after this step.
+    static let toolPins = """
+    CREATE TABLE IF NOT EXISTS tool_servers(
+        id            TEXT PRIMARY KEY,
+        policy        TEXT CHECK (policy IN ('review','trust')),
+        first_seen_at INTEGER,
+        version       INTEGER NOT NULL DEFAULT 0,
+        digest        BLOB
+    );
+    CREATE TABLE IF NOT EXISTS tool_settings(
+        id      TEXT PRIMARY KEY CHECK (id IN ('default_policy','unknown_servers')),
+        value   TEXT NOT NULL,
+        version INTEGER NOT NULL DEFAULT 0,
+        digest  BLOB
+    );
+    CREATE TABLE IF NOT EXISTS tool_pins(
+        id            TEXT PRIMARY KEY,
+        server        TEXT NOT NULL,
+        tool          TEXT NOT NULL,
+        hash          TEXT NOT NULL,
+        first_seen_at INTEGER NOT NULL,
+        changed_at    INTEGER NOT NULL,
+        gone_at       INTEGER,
+        version       INTEGER NOT NULL DEFAULT 0,
+        digest        BLOB
+    );
+    CREATE INDEX IF NOT EXISTS tool_pins_server ON tool_pins(server, tool);
+    CREATE TABLE IF NOT EXISTS tool_definitions(
+        id            TEXT PRIMARY KEY,
+        definition    TEXT NOT NULL,
+        first_seen_at INTEGER NOT NULL,
+        version       INTEGER NOT NULL DEFAULT 0,
+        digest        BLOB
+    );
+    CREATE TABLE IF NOT EXISTS tool_decisions(
+        id         TEXT PRIMARY KEY,
+        server     TEXT NOT NULL,
+        tool       TEXT NOT NULL,
+        hash       TEXT,
+        verdict    TEXT NOT NULL CHECK (verdict IN ('approved','rejected')),
+        decided_at INTEGER NOT NULL,
+        decided_by TEXT NOT NULL,
+        reason     TEXT,
+        version    INTEGER NOT NULL DEFAULT 0,
+        digest     BLOB
+    );
+    CREATE INDEX IF NOT EXISTS tool_decisions_tool ON tool_decisions(server, tool);
+    """
 }

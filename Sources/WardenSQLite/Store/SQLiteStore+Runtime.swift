@@ -87,7 +87,8 @@ extension SQLiteStore {
                                             credentialRevokedBy: credentialRevokedBy, chain: links,
                                             principalDisabledAt: principalDisabledAt, principalID: principalID,
                                             activePrincipalScopes: activePrincipalScopes,
-                                            server: server, tool: tool, now: now)
+                                            server: server, tool: tool,
+                                            pin: links.isEmpty ? .unpinned : try pinFacts(server: server, tool: tool), now: now)
         return AuthorizationOutcome(decision: decision, credentialID: credentialID, agentID: agentID, instanceID: instanceID)
     }
 

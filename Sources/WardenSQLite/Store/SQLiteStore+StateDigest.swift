@@ -9,7 +9,13 @@ import WardenCore
 // Telemetry (calls), instances and heartbeats are not governed state: they change all the time
 // and no decision reads them, so they are outside the digest.
 extension SQLiteStore {
-    static let governedTables: [(table: String, noun: String)] = [("principals", "principal"), ("agents", "agent"), ("credentials", "credential")]
+    static let governedTables: [(table: String, noun: String)] = [
+        ("principals", "principal"), ("agents", "agent"), ("credentials", "credential"),
+        // Tool pinning (schema 10): present only once migrated; a read-only open of an older
+        // file hashes the tables it has.
+        ("tool_servers", "tool server"), ("tool_settings", "tool setting"), ("tool_pins", "tool pin"),
+        ("tool_definitions", "tool definition"), ("tool_decisions", "tool decision"),
+    ]
     /// Columns that say nothing about what is governed: the change feed's stamp and the hash itself.
     static let unhashedColumns: Set<String> = ["version", "digest"]
 
@@ -19,6 +25,7 @@ extension SQLiteStore {
         var out: [(String, [String])] = []
         for (t, _) in Self.governedTables {
             let cols = try db.prepare("SELECT name FROM pragma_table_info('\(t)') ORDER BY cid").all { $0.string(0) }
+            if cols.isEmpty { continue }  // a table a later migration adds, not there yet
             out.append((t, cols.filter { !Self.unhashedColumns.contains($0) }))
         }
         return out
@@ -266,7 +273,9 @@ extension SQLiteStore {
         return try db.read { () throws(StoreError) -> StateCheck in
             var total = StateDigest.zero
             var rows: [String] = []
-            for ((t, cols), (_, noun)) in zip(try governedColumns(), Self.governedTables) {
+            let nouns = Dictionary(uniqueKeysWithValues: Self.governedTables.map { ($0.table, $0.noun) })
+            for (t, cols) in try governedColumns() {
+                let noun = nouns[t] ?? t
                 let q = try db.prepare("SELECT id, \(Self.rowHash(t, cols)), digest FROM \(t)")
                 while try q.step() {
                     let h = StateDigest(bytes: q.blob(1)) ?? .zero

@@ -32,7 +32,7 @@ public final class SQLiteStore: FleetStore {
 
     enum Hot: Int, CaseIterable {
         case credentialByHash, agentByID, principalByID
-        case authCredential, authLink, authPrincipal
+        case authCredential, authLink, authPrincipal, authPin
 
         var sql: String {
             switch self {
@@ -43,6 +43,13 @@ public final class SQLiteStore: FleetStore {
             case .authCredential: return "SELECT id, agent_id, instance_id, scopes, expires_at, revoked_at, revoked_by FROM credentials WHERE secret_hash = ?"
             case .authLink: return "SELECT parent_id, principal_id, scopes, expires_at, revoked_at, revoked_by FROM agents WHERE id = ?"
             case .authPrincipal: return "SELECT status, disabled_at, scopes FROM principals WHERE id = ?"
+            // Pinning's facts (`ToolPinFacts`): a lookup by key, never a hash computation.
+            case .authPin: return """
+                SELECT (SELECT first_seen_at IS NOT NULL FROM tool_servers WHERE id = ?1),
+                       (SELECT p.gone_at IS NULL AND EXISTS (SELECT 1 FROM tool_decisions d
+                            WHERE d.id = p.id || '#' || p.hash AND d.verdict = 'approved') FROM tool_pins p WHERE p.id = ?2),
+                       (SELECT value FROM tool_settings WHERE id = 'unknown_servers')
+                """
             }
         }
     }
@@ -231,6 +238,10 @@ public final class SQLiteStore: FleetStore {
             try ensureStateDigest()
             // After every schema step, so its journal record describes the store as migrated.
             if redact { try redactStoredArguments() }
+            if now < Migrations.all.firstIndex(of: Migrations.toolPins)! + 1 {
+                try ToolRules.approveUsedTools(SQLiteRuleTransaction(store: self),
+                                               Mutation(operatorName: ToolRules.policyOperator, now: Self.wallClock()))
+            }
         }
         // VACUUM cannot run inside a transaction: after the commit.
         try vacuumIfPending()

@@ -57,7 +57,7 @@ public struct StorePurpose<Store>: Sendable {
 extension StorePurpose {
     public static func operations(readOnly: Bool) -> StorePurpose<any FleetStore> { .init(.operations(readOnly: readOnly), { $0 }) }
     public static func dashboard(readOnly: Bool) -> StorePurpose<any FleetStore> { .init(.dashboard(readOnly: readOnly), { $0 }) }
-    public static var gate: StorePurpose<any CredentialGate> { .init(.gate, { $0 }) }
+    public static var gate: StorePurpose<any GateStore> { .init(.gate, { $0 }) }
     public static var ingest: StorePurpose<any IngestStore> { .init(.ingest, { $0 }) }
     public static var inspect: StorePurpose<any StoreDiagnostics> { .init(.inspect, { $0 }) }
     /// The store a copy is read from: inspected (read-only, never migrated), whole.

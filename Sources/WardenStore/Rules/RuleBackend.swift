@@ -87,6 +87,31 @@ package protocol RuleTransaction {
     /// Moves each (agent, server, tool)'s latest allowed use up to the time given.
     func noteToolUse(_ latest: [ToolUsageBatch.Key: Timestamp]) throws(StoreError)
 
+    // MARK: Tool pins (governed state; see FleetRules+Tools)
+    /// The server's row: its own policy and when it was first seen listing tools.
+    func toolServer(_ name: String) throws(StoreError) -> ToolServer?
+    /// Inserts or replaces the server's row.
+    func writeToolServer(_ server: ToolServer) throws(StoreError)
+    func toolServers() throws(StoreError) -> [ToolServer]
+    /// The store-wide settings (defaults where none was set).
+    func toolPolicies() throws(StoreError) -> ToolPolicies
+    func writeToolPolicies(_ policies: ToolPolicies) throws(StoreError)
+    /// Pins with their decisions (those of one server, or all), by server then tool. Decisions
+    /// oldest first.
+    func toolPins(server: String?) throws(StoreError) -> [ToolPin]
+    /// Decisions on a tool, whether or not it is pinned (a manifest approves ahead of sight).
+    func toolDecisions(server: String, tool: String) throws(StoreError) -> [ToolDecision]
+    /// Inserts or replaces a pin's row (its decisions are written apart).
+    func writeToolPin(_ pin: ToolPin) throws(StoreError)
+    /// Inserts or replaces the decision on (server, tool, hash); a nil hash is the by-name one.
+    func writeToolDecision(server: String, tool: String, _ decision: ToolDecision) throws(StoreError)
+    func deleteToolDecision(server: String, tool: String, hash: String?) throws(StoreError)
+    /// Stores a definition by its hash unless one is stored.
+    func insertToolDefinition(hash: String, canonical: String, at: Timestamp) throws(StoreError)
+    func toolDefinition(hash: String) throws(StoreError) -> String?
+    /// Every (server, tool) an agent used with an allow decision (`tool_last_used`).
+    func usedTools() throws(StoreError) -> [(server: String, tool: String)]
+
     // MARK: Journal
     /// The last record's sequence number and hash; nil for an empty journal.
     func journalHead() throws(StoreError) -> AuditHead?

@@ -6,7 +6,10 @@ import WardenCore
 /// one for fleets spanning hosts will implement the same protocols, honouring the contracts
 /// written on each.
 public protocol FleetStore: FleetReader, ChangeFeed, OperatorActions, CredentialGate, ActivityRecording,
-                            TelemetryIngest, StoreDiagnostics, StoreTransfer {}
+                            TelemetryIngest, StoreDiagnostics, StoreTransfer, ToolPinning {}
+
+/// What the gate purpose yields: decisions, and the tool lists an enforcement point sees.
+public typealias GateStore = CredentialGate & ToolObservation
 
 /// What the ingest purpose yields: telemetry and runtime activity.
 public typealias IngestStore = TelemetryIngest & ActivityRecording

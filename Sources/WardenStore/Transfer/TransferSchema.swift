@@ -85,6 +85,17 @@ public enum TransferSchema {
         TransferTable("tool_last_used", key: ["agent_id", "server", "tool"], [
             ("agent_id", .text), ("server", .text), ("tool", .text), ("last_at", .integer),
         ]),
+        TransferTable("tool_servers", key: ["id"], [("id", .text), ("policy", .text), ("first_seen_at", .integer)]),
+        TransferTable("tool_settings", key: ["id"], [("id", .text), ("value", .text)]),
+        TransferTable("tool_pins", key: ["id"], [
+            ("id", .text), ("server", .text), ("tool", .text), ("hash", .text), ("first_seen_at", .integer),
+            ("changed_at", .integer), ("gone_at", .integer),
+        ]),
+        TransferTable("tool_definitions", key: ["id"], [("id", .text), ("definition", .text), ("first_seen_at", .integer)]),
+        TransferTable("tool_decisions", key: ["id"], [
+            ("id", .text), ("server", .text), ("tool", .text), ("hash", .text), ("verdict", .text),
+            ("decided_at", .integer), ("decided_by", .text), ("reason", .text),
+        ]),
         TransferTable("audit", key: ["seq"], [
             ("seq", .integer), ("at", .integer), ("operator", .text), ("action", .text), ("target", .text),
             ("before", .text), ("after", .text), ("reason", .text), ("prev_hash", .text), ("hash", .text),

@@ -184,6 +184,7 @@ enum HookCommand {
         case .agentExpired: return "this agent expired"
         case .ancestorExpired: return "an agent this one was delegated from expired"
         case .outOfScope: return "not in this agent's scopes; ask its operator"
+        case .toolUnapproved: return "this tool's current definition is not approved (`warden tools show` says why; an operator approves it with `warden tools approve`)"
         }
     }
 }

@@ -15,6 +15,12 @@ final class MemoryRuleBackend: RuleBackend {
         var calls: [ToolCall] = []
         var callMinutes: [MinuteKey: (calls: Int, denied: Int)] = [:]
         var toolUse: [ToolUsageBatch.Key: Timestamp] = [:]
+        var toolServers: [String: ToolServer] = [:]
+        var toolPolicies = ToolPolicies()
+        var toolPins: [String: ToolPin] = [:]
+        /// By `ToolKeys.decision`, with the time written to keep their order.
+        var toolDecisions: [String: (server: String, tool: String, decision: ToolDecision)] = [:]
+        var toolDefinitions: [String: String] = [:]
     }
 
     struct MinuteKey: Hashable {
@@ -255,6 +261,57 @@ struct MemoryTransaction: RuleTransaction {
 
     func noteToolUse(_ latest: [ToolUsageBatch.Key: Timestamp]) throws(StoreError) {
         for (k, at) in latest { rows.toolUse[k] = max(rows.toolUse[k] ?? at, at) }
+    }
+
+    // MARK: Tool pins
+
+    func toolServer(_ name: String) throws(StoreError) -> ToolServer? { rows.toolServers[name] }
+    func writeToolServer(_ server: ToolServer) throws(StoreError) { rows.toolServers[server.name] = server }
+    func toolServers() throws(StoreError) -> [ToolServer] { rows.toolServers.values.sorted { $0.name < $1.name } }
+    func toolPolicies() throws(StoreError) -> ToolPolicies { rows.toolPolicies }
+    func writeToolPolicies(_ policies: ToolPolicies) throws(StoreError) { rows.toolPolicies = policies }
+
+    func toolPins(server: String?) throws(StoreError) -> [ToolPin] {
+        rows.toolPins.values.filter { server == nil || $0.server == server }
+            .sorted { ($0.server, $0.tool) < ($1.server, $1.tool) }
+            .map { p in
+                var p = p
+                p.decisions = (try? toolDecisions(server: p.server, tool: p.tool)) ?? []
+                return p
+            }
+    }
+
+    func toolDecisions(server: String, tool: String) throws(StoreError) -> [ToolDecision] {
+        rows.toolDecisions.filter { $0.value.server == server && $0.value.tool == tool }
+            .sorted { ($0.value.decision.at, $0.key) < ($1.value.decision.at, $1.key) }.map(\.value.decision)
+    }
+
+    func writeToolPin(_ pin: ToolPin) throws(StoreError) {
+        var p = pin
+        p.decisions = []
+        if let old = rows.toolPins[p.name] { p.firstSeenAt = old.firstSeenAt }
+        rows.toolPins[p.name] = p
+    }
+
+    func writeToolDecision(server: String, tool: String, _ decision: ToolDecision) throws(StoreError) {
+        rows.toolDecisions[ToolKeys.decision(server, tool, decision.hash)] = (server, tool, decision)
+    }
+
+    func deleteToolDecision(server: String, tool: String, hash: String?) throws(StoreError) {
+        rows.toolDecisions[ToolKeys.decision(server, tool, hash)] = nil
+    }
+
+    func insertToolDefinition(hash: String, canonical: String, at: Timestamp) throws(StoreError) {
+        if rows.toolDefinitions[hash] == nil { rows.toolDefinitions[hash] = canonical }
+    }
+
+    func toolDefinition(hash: String) throws(StoreError) -> String? { rows.toolDefinitions[hash] }
+
+    func usedTools() throws(StoreError) -> [(server: String, tool: String)] {
+        Set(rows.toolUse.keys.map { ToolKeys.pin($0.server, $0.tool) }).sorted().map { key in
+            let slash = key.firstIndex(of: "/")!
+            return (String(key[..<slash]), String(key[key.index(after: slash)...]))
+        }
     }
 
     // MARK: Journal and digest

@@ -44,6 +44,19 @@ enum CopyFixture {
                                       server: "github", tool: "get_repo", decision: .allow),
                              key: CallKey(session: "session-1", toolUse: "toolu_2"))
 
+        // Tool pins: a server seen (one tool approved, one changed, one gone), a policy, settings.
+        func tool(_ name: String, _ text: String) throws -> ObservedTool {
+            try ToolHash.observe(.object([("name", .string(name)), ("description", .string(text))]))
+        }
+        try s.setToolPolicy(.trust, server: "slack", m(t0 + 64_000))
+        try s.setUnknownServers(.deny, m(t0 + 64_100))
+        _ = try s.observeTools(server: "github", tools: [try tool("get_issue", "Reads an issue."), try tool("get_repo", "Reads."),
+                                                         try tool("old", "Gone soon.")], observer: "mcp-proxy", at: t0 + 65_000)
+        _ = try s.approveTool(server: "github", tool: "get_repo", hash: nil, m(t0 + 66_000, reason: "reviewed"))
+        _ = try s.observeTools(server: "github", tools: [try tool("get_issue", "Reads an issue."), try tool("get_repo", "Reads. ~/.ssh")],
+                               observer: "mcp-proxy", at: t0 + 67_000)
+        _ = try s.rejectTool(server: "github", tool: "get_issue", hash: nil, m(t0 + 68_000, reason: "not needed"))
+
         _ = try s.narrow(agentID: planner.id, .drop(scopes("slack/*")), m(t0 + 70_000, reason: "least privilege"))
         _ = try s.revokeAgent(coder.id, m(t0 + 80_000, reason: "compromised"))
         _ = try s.revokeCredential(reporterToken.credential.id, m(t0 + 81_000))

@@ -98,11 +98,11 @@ struct StoreCopyTests {
 
     @Test func aTableOrColumnTheCopyDoesNotKnowIsRefused() throws {
         let source = try TempStore()
-        try source.store.db.exec("CREATE TABLE tool_pins(server TEXT); ALTER TABLE audit ADD COLUMN future_column TEXT;")
-        #expect(try source.store.untransferredSchema() == ["audit.future_column", "table tool_pins"])
+        try source.store.db.exec("CREATE TABLE future_table(server TEXT); ALTER TABLE audit ADD COLUMN future_column TEXT;")
+        #expect(try source.store.untransferredSchema() == ["audit.future_column", "table future_table"])
         let target = try NewSQLite()
         let error = try #require(throws: StoreError.self) { try StoreCopy.run(from: source.backend, to: target.backend) }
-        #expect(error.description.contains("audit.future_column, table tool_pins"), "\(error)")
+        #expect(error.description.contains("audit.future_column, table future_table"), "\(error)")
         #expect(!target.exists)
     }
 
@@ -110,9 +110,9 @@ struct StoreCopyTests {
     func aPostgresTableTheCopyDoesNotKnowIsFound() throws {
         let db = try TempPostgresDatabase(serverURI: TempPostgresDatabase.serverURI!)
         _ = try PostgresBackend(uri: db.uri).create(trustDomain: "acme.example")
-        try PGConnection(ConnectionString(db.uri)).run("CREATE TABLE tool_pins(server text); ALTER TABLE audit ADD COLUMN future_column text;")
+        try PGConnection(ConnectionString(db.uri)).run("CREATE TABLE future_table(server text); ALTER TABLE audit ADD COLUMN future_column text;")
         let store = try PostgresBackend(uri: db.uri).open(for: .copySource)
-        #expect(try store.untransferredSchema() == ["audit.future_column", "table tool_pins"])
+        #expect(try store.untransferredSchema() == ["audit.future_column", "table future_table"])
     }
 
     @Test func aTamperedJournalIsRefusedAndNothingIsWritten() throws {
