@@ -64,7 +64,7 @@ struct PostgresSchemaTests {
         }
     }
 
-    @Test("every write to a versioned row takes the next row version; a writer's own stamp is kept")
+    @Test("every write to a versioned row takes the next row version; a writer's own stamp is kept, on update and insert")
     func rowVersions() throws {
         let db = try TempPostgresDatabase(serverURI: TempPostgresDatabase.serverURI!)
         let c = try PGConnection(ConnectionString(db.uri))
@@ -76,6 +76,11 @@ struct PostgresSchemaTests {
         #expect(second > first)
         try c.execute("UPDATE principals SET name = 'ann', version = 1000")
         #expect(try c.query("SELECT version FROM principals").first { $0.int64(0) } == 1000)
+        // An insert that brings its own version keeps it; one that names none is stamped.
+        try c.execute("INSERT INTO principals(id, kind, name, scopes, status, created_at, version) VALUES ('p2', 'human', 'bo', '', 'active', 0, 900)")
+        #expect(try c.query("SELECT version FROM principals WHERE id = 'p2'").first { $0.int64(0) } == 900)
+        try c.execute("INSERT INTO principals(id, kind, name, scopes, status, created_at) VALUES ('p3', 'human', 'cy', '', 'active', 0)")
+        #expect(try c.query("SELECT version FROM principals WHERE id = 'p3'").first { $0.int64(0) }! > second)
     }
 }
 

@@ -1,0 +1,23 @@
+/// A schema migration: an insert that brings its own row version keeps it, as an update that
+/// sets one already does. A bulk writer takes one version from the cursor and stamps every row
+/// it inserts with it; stamping each row instead updates the `cursors` row once per row in one
+/// transaction, which grows quadratically (40,000 rows: 23.6 s stamped per row, 0.8 s without).
+/// Inserts that name no version get the default 0 and are stamped as before.
+///
+/// Self-contained: it only replaces `warden_stamp_version`, so it can be renumbered among
+/// other migrations.
+enum InsertedVersions {
+    static let migration = """
+    CREATE OR REPLACE FUNCTION warden_stamp_version() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF TG_OP = 'UPDATE' AND NEW.version IS DISTINCT FROM OLD.version THEN
+            RETURN NEW;
+        END IF;
+        IF TG_OP = 'INSERT' AND NEW.version <> 0 THEN
+            RETURN NEW;
+        END IF;
+        UPDATE cursors SET value = value + 1 WHERE name = 'row_version' RETURNING value INTO NEW.version;
+        RETURN NEW;
+    END $$;
+    """
+}
