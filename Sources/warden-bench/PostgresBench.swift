@@ -97,33 +97,40 @@ enum PostgresBench {
     }
 
     /// Revoke SQLite's subtree shape (`SyntheticFleet.subtreeShape`: `agents` agents, 2
-    /// credentials and a live instance each), on a fresh copy of the database each run:
-    /// revocation is final.
+    /// credentials and a live instance each), and the same with 1 credential per agent (the
+    /// shape of this bench's earlier PostgreSQL figure), on a fresh copy of the database each
+    /// run: revocation is final.
     static func revoke(server: String, agents: Int, repeats: Int) throws -> [Metric] {
-        let template = try Database(server: server)
-        let shape = SyntheticFleet.subtreeShape(agents: agents, now: WallClock.now())
-        let (_, buildMs) = try timed {
-            let store = try PostgresStore.create(uri: uri(server, database: template.name), trustDomain: SyntheticFleet.trustDomain)
-            try store.bulkLoad(principals: [shape.principal], agents: shape.agents,
-                               credentials: shape.credentials.map { ($0.credential, $0.secret) }, instances: shape.instances,
-                               callCount: 0, call: { _ in fatalError() }, operatorName: "warden-bench", now: shape.now)
-        }  // the loading connection is closed here: the template can be copied
-        let root = shape.agents[0].id
-        var s = Samples()
-        for _ in 0..<repeats {
-            let copy = try Database(server: server, template: template.name)
-            let store = try copy.backend.open(for: .operations(readOnly: false))
-            let (plan, ms) = try timed { try store.revokeAgent(root, Mutation(operatorName: "bench", now: WallClock.now(), reason: "bench")) }
-            guard plan.agents.count == agents, plan.credentials.count == 2 * agents else {
-                throw BenchFailure("revoked \(plan.agents.count) agents and \(plan.credentials.count) credentials, expected \(agents) and \(2 * agents)")
+        var out: [Metric] = []
+        for perAgent in [2, 1] {
+            let template = try Database(server: server)
+            let shape = SyntheticFleet.subtreeShape(agents: agents, now: WallClock.now(), credentialsPerAgent: perAgent)
+            let (_, buildMs) = try timed {
+                let store = try PostgresStore.create(uri: uri(server, database: template.name), trustDomain: SyntheticFleet.trustDomain)
+                try store.bulkLoad(principals: [shape.principal], agents: shape.agents,
+                                   credentials: shape.credentials.map { ($0.credential, $0.secret) }, instances: shape.instances,
+                                   callCount: 0, call: { _ in fatalError() }, operatorName: "warden-bench", now: shape.now)
+            }  // the loading connection is closed here: the template can be copied
+            let root = shape.agents[0].id
+            var s = Samples()
+            for _ in 0..<repeats {
+                let copy = try Database(server: server, template: template.name)
+                let store = try copy.backend.open(for: .operations(readOnly: false))
+                let (plan, ms) = try timed { try store.revokeAgent(root, Mutation(operatorName: "bench", now: WallClock.now(), reason: "bench")) }
+                guard plan.agents.count == agents, plan.credentials.count == perAgent * agents else {
+                    throw BenchFailure("revoked \(plan.agents.count) agents and \(plan.credentials.count) credentials, expected \(agents) and \(perAgent * agents)")
+                }
+                s.add(ms)
             }
-            s.add(ms)
+            let key = perAgent == 2 ? "" : "_\(perAgent)cred"
+            out += [
+                .value("pg_subtree_build\(key)_s", "bulk-load the subtree (one transaction)", "s", buildMs / 1000),
+                .dist("pg_revoke_subtree\(key)_ms", "revoke a \(agents)-agent subtree (+\(perAgent * agents) credentials)", "ms", s,
+                      targets: [.atMost(500, .median)],
+                      note: "\(repeats) runs, each on a fresh copy of the database; \(perAgent == 2 ? "SQLite's shape" : "1 credential per agent")"),
+            ]
         }
-        return [
-            .value("pg_subtree_build_s", "bulk-load the subtree (one transaction)", "s", buildMs / 1000),
-            .dist("pg_revoke_subtree_ms", "revoke a \(agents)-agent subtree (+\(2 * agents) credentials)", "ms", s,
-                  targets: [.atMost(500, .median)], note: "\(repeats) runs, each on a fresh copy of the database; SQLite's shape"),
-        ]
+        return out
     }
 
     /// The dashboard's first frame on a bulk-loaded fleet of the run's size (SQLite's shape).

@@ -185,7 +185,7 @@ struct SyntheticFleet {
     }
 
     /// The subtree `buildSubtree` writes, as rows (PostgreSQL loads the same).
-    static func subtreeShape(agents count: Int, now: Timestamp) -> Shape {
+    static func subtreeShape(agents count: Int, now: Timestamp, credentialsPerAgent: Int = 2) -> Shape {
         let p = Principal(id: "user:root@bench.example", kind: .human, name: "Root", createdAt: now - 86_400_000)
         var agents: [Agent] = []
         let g = try! ScopeSet(parsing: "github/*")
@@ -201,7 +201,7 @@ struct SyntheticFleet {
         for _ in 0..<mids { add(0) }
         var m = 1
         while agents.count < count { add(m); m = m % mids + 1 }
-        return Shape(principal: p, agents: agents, now: now)
+        return Shape(principal: p, agents: agents, now: now, credentialsPerAgent: credentialsPerAgent)
     }
 
     /// A chain `count` deep under one principal. Returns (top ID, secret of the bottom agent's credential).
@@ -227,7 +227,8 @@ struct SyntheticFleet {
         return shape.secrets
     }
 
-    /// A revocation shape's rows: 2 credentials and 1 live instance per agent, one secret per agent kept.
+    /// A revocation shape's rows: 2 credentials (or as many as asked) and 1 live instance per
+    /// agent, one secret per agent kept.
     struct Shape {
         let principal: Principal
         let agents: [Agent]
@@ -236,14 +237,14 @@ struct SyntheticFleet {
         var instances: [Instance] = []
         var secrets: [String] = []
 
-        init(principal: Principal, agents: [Agent], now: Timestamp) {
+        init(principal: Principal, agents: [Agent], now: Timestamp, credentialsPerAgent: Int = 2) {
             self.principal = principal
             self.agents = agents
             self.now = now
             var rng = SeededRandom(seed: 7)
             for (i, a) in agents.enumerated() {
                 instances.append(Instance(id: "x-\(i)", agentID: a.id, host: "h", pid: 1, startedAt: now - 60_000, lastHeartbeat: now))
-                for k in 0..<2 {
+                for k in 0..<credentialsPerAgent {
                     let s = SQLiteStore.credentialSecret(from: rng.bytes(32))
                     if k == 0 { secrets.append(s) }
                     credentials.append(.init(credential: Credential(id: "tok_\(i)_\(k)", agentID: a.id, scopes: a.grant,
