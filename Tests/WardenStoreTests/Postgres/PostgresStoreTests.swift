@@ -85,6 +85,21 @@ struct PostgresStoreTests {
         #expect(try s.verifyState().isConsistent)
     }
 
+    @Test("a row rewritten with the triggers off is named by the state check, and the sums no longer add up")
+    func staleRowNamed() throws {
+        let db = try TempPostgresDatabase(serverURI: TempPostgresDatabase.serverURI!)
+        let s = try PostgresStore.create(uri: db.uri, trustDomain: "acme.example")
+        let f = try fleet(s)
+        #expect(try s.verifyState().isConsistent)
+        let other = try PGConnection(ConnectionString(db.uri))
+        try other.run("SET session_replication_role = replica")  // no triggers: the stored hash and the kept sum stay as they were
+        try other.execute("UPDATE credentials SET scopes = 'github/*,slack/*' WHERE agent_id = $1", [f.coder.id])
+        guard case .drifted(_, let rows, let detail) = try s.verifyState() else { Issue.record("not a drift"); return }
+        let credential = try s.credentials(agentID: f.coder.id).map(\.id)
+        #expect(rows == credential.map { "credential \($0)" })
+        #expect(detail.contains("no longer add up"))
+    }
+
     @Test("a change made behind Warden's back is a drift until an operator accepts it")
     func drift() throws {
         let db = try TempPostgresDatabase(serverURI: TempPostgresDatabase.serverURI!)
