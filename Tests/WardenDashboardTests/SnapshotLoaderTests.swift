@@ -49,6 +49,13 @@ struct SnapshotLoaderTests {
         let second = try #require(try loader.load(now: t0 + 20))
         #expect(second.changed.contains(.structure) && second.changed.contains(.audit))
         #expect(second.agents.map(\.name) == ["root", "child"])
+        // The new record's change shows first; the journal and state are verified a load later.
+        #expect(loader.checksDue && second.auditState == first.auditState)
+        let checked = try #require(try loader.load(now: t0 + 21), "checks due: loaded without a change")
+        #expect(checked.changed == [.audit] && !loader.checksDue)
+        #expect(checked.auditState?.isIntact == true && checked.stateCheck?.isConsistent == true)
+        #expect(checked.auditState != first.auditState, "the new record is verified")
+        #expect(try loader.load(now: t0 + 22) == nil)
 
         try s.recordInstanceEvents([.started(Instance(id: "i1", agentID: child.id, host: "h", pid: 1, startedAt: t0, lastHeartbeat: t0 + 30))])
         let third = try #require(try loader.load(now: t0 + 40))

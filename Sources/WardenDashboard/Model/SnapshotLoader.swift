@@ -26,6 +26,10 @@ public final class SnapshotLoader {
     /// agents and credentials), besides after every new journal record. An edit behind Warden's
     /// back stamps no row version, so only this recheck can notice it.
     public static let stateRecheckMs: Int64 = 60_000
+    /// New journal records arrived and the journal and governed state are not verified since:
+    /// load again at once. The records' changes are shown first (a full state check reads every
+    /// governed row: seconds on a large PostgreSQL fleet), the verdicts a load later.
+    public private(set) var checksDue = false
     /// Recent calls kept in memory for the Calls view, per-agent detail and the findings, which
     /// look at exactly their window of calls.
     public static let callWindow = FindingsEngine.callWindow
@@ -33,11 +37,12 @@ public final class SnapshotLoader {
 
     public init(store: FleetStore) { self.store = store }
 
-    /// A new snapshot if the store changed since the last one (or `force`), else nil. While
-    /// the returned snapshot has `pending` parts, load again at once for the rest.
+    /// A new snapshot if the store changed since the last one (or `force`, or `checksDue`),
+    /// else nil. While the returned snapshot has `pending` parts or `checksDue` is set, load
+    /// again at once for the rest.
     public func load(now: Timestamp, force: Bool = false) throws(StoreError) -> FleetSnapshot? {
         let counter = try store.changeSignal()
-        if !force, let snap, snap.counter == counter, snap.pending.isEmpty { return nil }
+        if !force, !checksDue, let snap, snap.counter == counter, snap.pending.isEmpty { return nil }
         guard var s = snap else { return try loadTree(now: now, counter: counter) }
         var parts: SnapshotParts = []
         let completing = !s.pending.isEmpty
@@ -117,13 +122,19 @@ public final class SnapshotLoader {
         }
 
         let newAudit = try store.auditRecords(afterSeq: s.audit.last?.seq ?? 0, limit: Self.auditWindow)
-        if !newAudit.isEmpty || s.auditState == nil {
+        if !newAudit.isEmpty {
             parts.insert(.audit)
             s.audit.append(contentsOf: newAudit.map(DisplayText.clip))
             if s.audit.count > Self.auditWindow { s.audit.removeFirst(s.audit.count - Self.auditWindow) }
+        }
+        // The first whole load verifies at once; later records are verified on the next load.
+        let verify = checksDue || s.auditState == nil || s.stateCheck == nil
+        checksDue = !newAudit.isEmpty && !verify
+        if verify {
+            parts.insert(.audit)
             s.auditState = try store.verifyAudit(expectedHead: nil)
         }
-        if !newAudit.isEmpty || s.stateCheck == nil || now - stateCheckedAt >= Self.stateRecheckMs {
+        if verify || now - stateCheckedAt >= Self.stateRecheckMs {
             let check = try store.verifyState()
             if check != s.stateCheck { parts.insert(.audit) }
             s.stateCheck = check

@@ -125,7 +125,7 @@ final class EffectRunner: @unchecked Sendable {
                     outbox.post(.storeReachable)
                 }
                 // A first snapshot with the tree alone: the rest is read at once, findings after.
-                force = !(latest?.pending.isEmpty ?? true)
+                force = !(latest?.pending.isEmpty ?? true) || loader.checksDue
                 if force { continue }
                 // Findings follow agents and credentials at once, other changes (heartbeats, calls)
                 // within 5 s, and the clock alone (staleness) once a minute, so an idle dashboard
