@@ -73,6 +73,6 @@ let package = Package(
         .testTarget(name: "WardenIngestTests", dependencies: ["WardenTestSupport", "WardenSQLite", "WardenIngest", "WardenStore", "WardenCore", "WardenSystem"]),
         .testTarget(name: "WardenSimulatorTests", dependencies: ["WardenTestSupport", "WardenSQLite", "WardenSimulator", "WardenStore", "WardenCore"]),
         .testTarget(name: "WardenMCPTests", dependencies: ["WardenSQLite", "WardenMCP", "WardenStore", "WardenCore", "WardenSystem"]),
-        .testTarget(name: "WardenEndToEndTests", dependencies: ["WardenCore"]),
+        .testTarget(name: "WardenEndToEndTests", dependencies: ["WardenCore", "WardenStore", "WardenSQLite"]),
     ]
 )
