@@ -137,7 +137,7 @@ package enum ToolRules {
     /// Who the journal names for what a policy approved, and for the upgrade's approvals.
     package static let policyOperator = "warden"
 
-    static func validateServer(_ server: String) throws(StoreError) {
+    package static func validateServer(_ server: String) throws(StoreError) {
         if server.isEmpty || server.utf8.count > 256 || server.unicodeScalars.contains(where: { $0 == "/" || $0 == "*" || $0.value < 0x21 || $0.value == 0x7F }) {
             throw .invalid("'\(server)' is not a server name (1 to 256 characters, no '/', '*', spaces or control characters)")
         }
