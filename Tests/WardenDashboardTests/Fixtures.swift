@@ -115,7 +115,8 @@ enum Fixture {
 
     static func findings(_ snap: FleetSnapshot) -> [Finding] {
         FindingsEngine.evaluate(.init(principals: snap.principals, agents: snap.agents, credentials: snap.credentials,
-                                      instances: snap.instances, calls: snap.calls, usage: [:], now: now, policy: .standard))
+                                      instances: snap.instances, calls: snap.calls, usage: [:], now: now, policy: .standard,
+                                      tools: snap.tools.pins, toolDefinitions: ToolDefinitionText.current(snap.tools)))
     }
 
     /// A state with the fixture loaded, as the dashboard has it after the first snapshot.

@@ -183,6 +183,25 @@ struct ToolsViewTests {
         }
     }
 
+    @Test func toolFindingsShowAndEnterJumpsToTheTool() {
+        var s = Fixture.state()
+        let kinds = Set(s.findings.map { "\($0.kind.rawValue) \($0.subject.id)" })
+        #expect(kinds.isSuperset(of: ["tool_drift github/create_issue", "tool_pending k8s/rollback", "suspicious_tool github/create_issue"]))
+        s.type("5")
+        let row = s.rows[.findings].firstIndex { s.findings[$0].kind == .toolDrift }
+        Update.select(&s, .findings, row: row ?? 0)
+        s.press(.enter)
+        #expect(s.view == .tools && s.detailOpen)
+        #expect(ToolsView.selectedPin(s)?.name == "github/create_issue")
+        // Filtered away, the tool is found all the same: the jump clears the Tools filter.
+        s.filters[.tools] = "github"
+        s.type("5")
+        let pending = s.rows[.findings].firstIndex { s.findings[$0].kind == .toolPending }
+        Update.select(&s, .findings, row: pending ?? 0)
+        s.press(.enter)
+        #expect(ToolsView.selectedPin(s)?.name == "k8s/rollback" && s.filter.isEmpty)
+    }
+
     @Test func screenSnapshotsOfTheDiffAndTheDialog() {
         var s = state(selecting: "github/create_issue")
         s.press(.enter)

@@ -77,6 +77,8 @@ public struct ToolCoverage: Equatable, Sendable {
 /// object (schema, annotations, `_meta`) as indented JSON lines. Raw: drawn only through the
 /// sanitizer. The poisoning heuristic's signals come with it.
 public struct ToolDefinitionText: Equatable, Sendable {
+    /// As the store keeps it (RFC 8785): what the findings scan.
+    public var canonical = ""
     public var description: String
     /// The object without its description, one JSON line each.
     public var schema: [String]
@@ -98,5 +100,13 @@ public struct ToolDefinitionText: Equatable, Sendable {
         self.init(description: v["description"]?.string ?? "",
                   schema: JSONWriter.write(rest).split(separator: "\n", omittingEmptySubsequences: false).map(String.init),
                   signals: ToolSignals.scan(v))
+        self.canonical = canonical
+    }
+
+    /// What the findings engine reads: each pin's current definition, canonical, by hash.
+    static func current(_ tools: ToolsSnapshot) -> [String: String] {
+        var out: [String: String] = [:]
+        for p in tools.pins { if let d = tools.definitions[p.hash] { out[p.hash] = d.canonical } }
+        return out
     }
 }

@@ -145,7 +145,7 @@ final class EffectRunner: @unchecked Sendable {
                     findings = FindingsEngine.evaluate(FindingsEngine.Input(
                         principals: snap.principals, agents: snap.agents, credentials: snap.credentials,
                         instances: snap.instances, calls: snap.calls, usage: usage, now: now, policy: policy,
-                        stateCheck: snap.stateCheck),
+                        stateCheck: snap.stateCheck, tools: snap.tools.pins, toolDefinitions: ToolDefinitionText.current(snap.tools)),
                         forest: snap.index.forest)
                     findingsAt = now
                     findingsCounter = snap.counter
