@@ -219,13 +219,19 @@ struct ToolsViewTests {
             try! ToolHash.observe(.object([("name", .string(name)), ("description", .string(description))]))
         }
         _ = try store.observeTools(server: "notes", tools: [tool("search", "Finds notes.")], observer: "test", at: t0)
+        // A call older than the hour and one within it: counting the hour stops at the old one.
+        let old = ToolCall(at: t0 - 7_200_000, agentID: "spiffe://acme.example/agent/x/1", server: "notes", tool: "search", decision: .allow)
+        let recent = ToolCall(at: t0 - 60_000, agentID: "spiffe://acme.example/agent/x/1", server: "notes", tool: "search", decision: .deny)
+        try store.recordCalls([old, recent])
         let loader = SnapshotLoader(store: store)
         _ = try loader.load(now: t0 + 1)
         let first = try #require(try loader.load(now: t0 + 1))
         #expect(first.tools.pins.map(\.status) == [.pending])
         #expect(first.tools.definitions[first.tools.pins[0].hash]?.description == "Finds notes.")
+        #expect(first.tools.activity["notes/search"] == ToolActivityCount(calls: 1, denied: 1))
 
-        _ = try store.approveTool(server: "notes", tool: "search", hash: nil, Mutation(operatorName: "op", now: t0 + 2))
+        // Another connection (another process) decides: the change feed brings it in.
+        _ = try temp.open().approveTool(server: "notes", tool: "search", hash: nil, Mutation(operatorName: "op", now: t0 + 2))
         let approved = try #require(try loader.load(now: t0 + 3))
         #expect(approved.changed.contains(.tools) && approved.tools.pins.map(\.status) == [.approved])
 
