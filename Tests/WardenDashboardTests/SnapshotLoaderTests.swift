@@ -37,7 +37,7 @@ struct SnapshotLoaderTests {
         let root = try s.registerAgent(name: "root", delegator: "user:a@acme.example", scopes: try ScopeSet(parsing: "github/*"), ttlMs: nil, m())
         let loader = SnapshotLoader(store: s)
         let tree = try #require(try loader.load(now: t0 + 1))
-        #expect(tree.pending == [.credentials, .instances, .activity, .audit], "the first frame gets the tree alone")
+        #expect(tree.pending == [.credentials, .instances, .activity, .audit, .tools], "the first frame gets the tree alone")
         #expect(tree.agents.map(\.name) == ["root"] && tree.audit.isEmpty && tree.index.nameOrder.isEmpty)
         let first = try #require(try loader.load(now: t0 + 1), "the rest comes on the next load, changed or not")
         #expect(first.pending.isEmpty && first.changed == .all)

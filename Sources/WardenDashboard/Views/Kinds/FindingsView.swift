@@ -103,8 +103,8 @@ struct FindingsView: ViewDescriptor {
             Update.switchView(&s, .audit)
             return
         case .tool(let name):
-            // Until the Tools view exists, the command that shows it.
-            Update.flash(&s, "warden tools show \(name)", error: false)
+            // The Tools view, where the definition is read and approved or rejected.
+            ToolsView.jump(&s, to: name)
             return
         }
         s.detailOpen = true
