@@ -1,0 +1,51 @@
+"""The official MCP Python SDK's Streamable HTTP client, driven through `warden serve`.
+
+Usage: client.py URL [--mode legacy|auto] [--list] [--call TOOL ARGS_JSON]... [--pause FILE]
+The Warden token comes from $WARDEN_TOKEN and is sent as `Authorization: Bearer …`.
+`--pause FILE` waits (after the steps before it) until FILE exists: a test revokes meanwhile.
+Prints one JSON object: {"tools": [...], "calls": [{"tool", "text" | "error": {code, message, data}}]}.
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+
+import httpx2
+from mcp import Client
+from mcp.client.streamable_http import streamable_http_client
+from mcp.shared.exceptions import MCPError
+
+
+async def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("url")
+    p.add_argument("--mode", default="auto")
+    steps = p.add_argument_group()
+    p.add_argument("--step", action="append", nargs="+", default=[])
+    a = p.parse_args()
+    headers = {"Authorization": f"Bearer {os.environ['WARDEN_TOKEN']}"}
+    out: dict = {"calls": []}
+    async with httpx2.AsyncClient(headers=headers, timeout=60) as http:
+        async with Client(streamable_http_client(a.url, http_client=http), mode=a.mode) as client:
+            for step in a.step:
+                if step[0] == "list":
+                    out["tools"] = sorted(t.name for t in (await client.list_tools()).tools)
+                elif step[0] == "call":
+                    try:
+                        r = await client.call_tool(step[1], json.loads(step[2]) if len(step) > 2 else {})
+                        out["calls"].append({"tool": step[1], "text": "".join(getattr(c, "text", "") for c in r.content),
+                                             "is_error": bool(r.is_error)})
+                    except MCPError as e:
+                        out["calls"].append({"tool": step[1], "error": {"code": e.error.code, "message": e.error.message,
+                                                                        "data": e.error.data}})
+                elif step[0] == "pause":
+                    print(json.dumps({"paused": True}), flush=True)
+                    while not os.path.exists(step[1]):
+                        await asyncio.sleep(0.02)
+    print(json.dumps(out), flush=True)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
