@@ -84,6 +84,6 @@ let package = Package(
         .testTarget(name: "WardenSimulatorTests", dependencies: ["WardenTestSupport", "WardenSQLite", "WardenSimulator", "WardenStore", "WardenCore"]),
         .testTarget(name: "WardenMCPTests", dependencies: ["WardenSQLite", "WardenMCP", "WardenStore", "WardenCore", "WardenSystem"]),
         .testTarget(name: "WardenServeTests", dependencies: ["WardenServe", "WardenHTTPClient", "WardenMCP", "WardenCore"]),
-        .testTarget(name: "WardenEndToEndTests", dependencies: ["WardenCore"]),
+        .testTarget(name: "WardenEndToEndTests", dependencies: ["WardenCore", "WardenHTTPClient"]),
     ]
 )

@@ -1,0 +1,141 @@
+import Foundation
+import Testing
+import WardenHTTPClient
+
+/// `warden serve` as a Streamable HTTP MCP gateway, driven by the official MCP Python SDK's
+/// client, in front of the SDK's Streamable HTTP server and its stdio server.
+@Suite("warden serve: the MCP gateway", .enabled(if: ServeHarness.python != nil, "WARDEN_TEST_PYTHON names no Python with the MCP SDK"))
+struct ServeGatewayTests {
+    /// A fleet: `bot` may read issues and repos on github, nothing else.
+    static func fleet(_ backend: TestBackend = .sqlite) throws -> (Sandbox, String) {
+        let s = try Sandbox(backend)
+        try s.ok("init", "--trust-domain", "acme.example")
+        try s.ok("principal", "add", "user:alice@acme.example")
+        try s.ok("agent", "register", "lead", "--by", "user:alice@acme.example", "--scopes", "github/*")
+        try s.ok("agent", "register", "bot", "--by", "lead", "--scopes", "github/get_issue,github/get_repo")
+        let token = try s.ok("token", "issue", "bot", "--ttl", "1h").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        return (s, token)
+    }
+
+    @Test(arguments: [ServeHarness.Upstream.http, .stdio], ["legacy", "auto"])
+    func allowedPassesDeniedNeverReachesTheUpstreamAndBothAreRecorded(upstream: ServeHarness.Upstream, mode: String) throws {
+        let (s, token) = try Self.fleet()
+        let h = try ServeHarness(s, upstream: upstream)
+        let r = try h.client(token: token, mode: mode, steps: [["list"], ["call", "get_issue", "{\"number\": 7}"],
+                                                               ["call", "delete_repo", "{\"repo\": \"acme/prod\"}"]])
+        #expect(r["tools"] as? [String] == ["get_issue", "get_repo"], "tools/list shows only the tools in scope: \(r)")
+        let calls = ServeHarness.calls(r)
+        #expect(calls.first?["text"] as? String == "issue 7: open", "\(r)")
+        #expect(calls.count == 2 && ServeHarness.deniedReason(calls[1]) == "out_of_scope", "\(r)")
+        #expect(h.executed == ["get_issue {\"number\": 7}"], "only the allowed call reached the upstream")
+
+        let recorded = try s.ok("calls", "--agent", "bot", "--json").jsonArray()
+        #expect(recorded.map { "\($0["server"] ?? "")/\($0["tool"] ?? "") \($0["decision"] ?? "") \($0["reason"] as? String ?? "-")" }
+                == ["github/delete_repo deny out_of_scope", "github/get_issue allow -"], "\(recorded)")
+        let metrics = try h.raw("GET", "/metrics").body
+        #expect(metrics.contains("warden_decisions_total{reason=\"allow\"} 1\n"), "\(metrics)")
+        #expect(metrics.contains("warden_decisions_total{reason=\"out_of_scope\"} 1\n"), "\(metrics)")
+    }
+
+    @Test func theUpstreamNeverSeesTheWardenTokenOnlyItsOwnCredential() throws {
+        let (s, token) = try Self.fleet()
+        let h = try ServeHarness(s, upstream: .http)
+        _ = try h.client(token: token, mode: "legacy", steps: [["call", "get_repo", "{\"repo\": \"acme/x\"}"]])
+        let log = try String(contentsOfFile: h.headerLog, encoding: .utf8)
+        #expect(!log.isEmpty)
+        #expect(!log.contains("wdn_"), "the client's Warden credential reached the upstream: \(log)")
+        #expect(log.contains("\"authorization\": \"Bearer upstream-secret-0451\""), "\(log)")
+        let serveLog = h.serve.stderrSoFar
+        #expect(!serveLog.contains("wdn_") && !serveLog.contains("upstream-secret-0451"), "secrets in the access log: \(serveLog)")
+        #expect(serveLog.contains("\"decision\":\"allow\""), "\(serveLog)")
+    }
+
+    @Test func aRevokeMidSessionDeniesTheNextCallInsideTheSession() throws {
+        let (s, token) = try Self.fleet()
+        let h = try ServeHarness(s, upstream: .stdio)
+        let go = s.folder.appendingPathComponent("go").path
+        // The client pauses after its first call; the test revokes the agent, then lets it go on.
+        let result = try withClientPausing(h, token: token, go: go) {
+            try s.ok("revoke", "bot", "--yes")
+        }
+        let calls = ServeHarness.calls(result)
+        #expect(calls.first?["text"] as? String == "issue 1: open", "\(result)")
+        #expect(calls.count == 2 && ServeHarness.deniedReason(calls[1]) == "agent_revoked", "an in-session denial is a JSON-RPC error: \(result)")
+        #expect(h.executed.count == 1)
+    }
+
+    /// Runs the client with a pause after its first call; `during` runs while it waits.
+    private func withClientPausing(_ h: ServeHarness, token: String, go: String, during: @escaping () throws -> Void) throws -> [String: Any] {
+        let box = ResultBox()
+        let t = Thread {
+            box.value = try? h.client(token: token, mode: "legacy", steps: [["call", "get_issue", "{\"number\": 1}"], ["pause", go],
+                                                                            ["call", "get_issue", "{\"number\": 2}"]])
+            box.done.signal()
+        }
+        t.start()
+        // The first call is recorded once it passed; then the revoke, then the client goes on.
+        eventually("the first call to reach the upstream", seconds: 60) { h.executed.count == 1 }
+        try during()
+        _ = FileManager.default.createFile(atPath: go, contents: nil)
+        #expect(box.done.wait(timeout: .now() + 60) == .success)
+        return box.value ?? [:]
+    }
+
+    @Test func aBadTokenIs401WithTheResourceMetadataAndAForeignOriginIs403() throws {
+        let (s, token) = try Self.fleet()
+        let h = try ServeHarness(s, upstream: .stdio)
+        let initialize = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-06-18\",\"capabilities\":{},\"clientInfo\":{\"name\":\"raw\",\"version\":\"1\"}}}"
+        let json = [HTTPHeader("Content-Type", "application/json"), HTTPHeader("Accept", "application/json, text/event-stream")]
+        let metadata = "\(h.base)/.well-known/oauth-protected-resource/mcp/github"
+
+        let missing = try h.raw("POST", "/mcp/github", headers: json, body: initialize)
+        #expect(missing.head.status == 401)
+        #expect(missing.head.value("WWW-Authenticate") == "Bearer resource_metadata=\"\(metadata)\"")
+
+        let unknown = try h.raw("POST", "/mcp/github", headers: json + [HTTPHeader("Authorization", "Bearer wdn_notatoken")], body: initialize)
+        #expect(unknown.head.status == 401)
+        #expect(unknown.head.value("WWW-Authenticate") == "Bearer resource_metadata=\"\(metadata)\", error=\"invalid_token\"")
+
+        let doc = try h.raw("GET", "/.well-known/oauth-protected-resource/mcp/github")
+        let d = try #require(try JSONSerialization.jsonObject(with: Data(doc.body.utf8)) as? [String: Any])
+        #expect(d["resource"] as? String == "\(h.base)/mcp/github")
+        #expect(d["bearer_methods_supported"] as? [String] == ["header"])
+        #expect(d["authorization_servers"] == nil)
+
+        let foreign = try h.raw("POST", "/mcp/github", headers: json + [HTTPHeader("Authorization", "Bearer \(token)"),
+                                                                         HTTPHeader("Origin", "https://evil.example")], body: initialize)
+        #expect(foreign.head.status == 403)
+        let own = try h.raw("POST", "/mcp/github", headers: json + [HTTPHeader("Authorization", "Bearer \(token)"),
+                                                                     HTTPHeader("Origin", h.base)], body: initialize)
+        #expect(own.head.status == 200, "\(own)")
+
+        // Revoking the credential itself: the token is no longer good, so 401 again.
+        let credential = try #require(try s.ok("agent", "show", "bot", "--json").jsonObject()["credentials"] as? [[String: Any]]).first?["id"] as? String
+        try s.ok("revoke", try #require(credential), "--yes")
+        let revoked = try h.raw("POST", "/mcp/github", headers: json + [HTTPHeader("Authorization", "Bearer \(token)")], body: initialize)
+        #expect(revoked.head.status == 401)
+        #expect(revoked.head.value("WWW-Authenticate")?.contains("error=\"invalid_token\"") == true)
+        #expect(h.executed.isEmpty)
+    }
+
+    @Test func plainHTTPBeyondLoopbackIsRefusedAndSIGTERMStopsCleanly() throws {
+        let (s, token) = try Self.fleet()
+        let open = try s.run("serve", "--listen", "0.0.0.0:0")
+        #expect(open.status == 1, "\(open)")
+        #expect(open.stderr.contains("plain HTTP is only allowed on a loopback address"), "\(open)")
+
+        let h = try ServeHarness(s, upstream: .stdio)
+        _ = try h.client(token: token, mode: "legacy", steps: [["call", "get_issue", "{\"number\": 3}"]])
+        h.serve.signal(SIGTERM)
+        let r = h.serve.wait(seconds: 30)
+        #expect(r.status == 0, "\(r)")
+        #expect(r.stderr.contains("warden serve: stopped\n"), "\(r)")
+        // Every record was flushed before the exit.
+        #expect(try s.ok("calls", "--agent", "bot", "--json").jsonArray().count == 1)
+    }
+}
+
+private final class ResultBox: @unchecked Sendable {
+    var value: [String: Any]?
+    let done = DispatchSemaphore(value: 0)
+}
