@@ -29,6 +29,8 @@ public final class HTTPClient: @unchecked Sendable {
         public var connectTimeoutMs: Int = 10_000
         /// The whole exchange, answer included; nil: no limit (a server stream).
         public var timeoutMs: Int?
+        /// Trust this PEM bundle for https instead of the system's CAs.
+        public var caFile: String?
         public init(method: String, url: String, headers: [HTTPHeader] = [], body: [UInt8] = []) {
             self.method = method
             self.url = url
@@ -84,6 +86,7 @@ public final class HTTPClient: @unchecked Sendable {
         warden_curl_set_long(h, CURLOPT_TIMEOUT_MS, request.timeoutMs ?? 0)
         warden_curl_set_long(h, CURLOPT_FOLLOWLOCATION, 0)  // a redirect is the caller's to judge
         warden_curl_set_long(h, CURLOPT_TCP_NODELAY, 1)
+        if let ca = request.caFile { warden_curl_set_string(h, CURLOPT_CAINFO, ca) }
         warden_curl_set_string(h, CURLOPT_CUSTOMREQUEST, request.method)
         if request.method == "GET" {
             warden_curl_set_long(h, CURLOPT_HTTPGET, 1)

@@ -19,7 +19,17 @@ struct ServeGatewayTests {
 
     @Test(arguments: [ServeHarness.Upstream.http, .stdio], ["legacy", "auto"])
     func allowedPassesDeniedNeverReachesTheUpstreamAndBothAreRecorded(upstream: ServeHarness.Upstream, mode: String) throws {
-        let (s, token) = try Self.fleet()
+        try allowedAndDenied(upstream: upstream, mode: mode, backend: .sqlite)
+    }
+
+    /// The service on a PostgreSQL store: it never names a backend, so the same flow holds.
+    @Test(.enabled(if: TestBackend.all.contains(.postgres), "WARDEN_TEST_POSTGRES is not set"))
+    func onAPostgreSQLStore() throws {
+        try allowedAndDenied(upstream: .stdio, mode: "legacy", backend: .postgres)
+    }
+
+    private func allowedAndDenied(upstream: ServeHarness.Upstream, mode: String, backend: TestBackend) throws {
+        let (s, token) = try Self.fleet(backend)
         let h = try ServeHarness(s, upstream: upstream)
         let r = try h.client(token: token, mode: mode, steps: [["list"], ["call", "get_issue", "{\"number\": 7}"],
                                                                ["call", "delete_repo", "{\"repo\": \"acme/prod\"}"]])
@@ -138,4 +148,66 @@ struct ServeGatewayTests {
 private final class ResultBox: @unchecked Sendable {
     var value: [String: Any]?
     let done = DispatchSemaphore(value: 0)
+}
+
+/// The service's own HTTP behaviour, without an MCP client.
+@Suite("warden serve: HTTP")
+struct ServeHTTPTests {
+    @Test func tlsWithACertificateMadeHereServesBeyondLoopback() throws {
+        let s = try Sandbox()
+        try s.ok("init", "--trust-domain", "acme.example")
+        let key = s.folder.appendingPathComponent("key.pem").path, cert = s.folder.appendingPathComponent("cert.pem").path
+        let openssl = try WardenProcess.run(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "2",
+                                             "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1"],
+                                            executable: "/usr/bin/openssl", environment: ["PATH": "/usr/bin:/bin"], stdin: nil, in: s.folder)
+        try #require(openssl.status == 0, "\(openssl)")
+        // Any address with TLS; the port is read back from the line the service prints.
+        let serve = try s.spawn(["serve", "--listen", "0.0.0.0:0", "--tls-cert", cert, "--tls-key", key])
+        var port = 0
+        eventually("warden serve to listen", seconds: 30) {
+            if let r = serve.stderrSoFar.range(of: "listening on 0.0.0.0:") { port = Int(serve.stderrSoFar[r.upperBound...].prefix { $0.isNumber }) ?? 0 }
+            return port > 0 || serve.hasExited
+        }
+        try #require(port > 0, "\(serve.stderrSoFar)")
+        #expect(serve.stderrSoFar.contains("(https)"))
+        var request = HTTPClient.Request(method: "GET", url: "https://127.0.0.1:\(port)/healthz")
+        request.caFile = cert
+        request.timeoutMs = 30_000
+        var body: [UInt8] = []
+        let head = try HTTPClient().perform(request, onHead: { _ in true }, onBody: { body += $0; return true })
+        #expect(head.status == 200)
+        #expect(String(decoding: body, as: UTF8.self) == "ok\n")
+        // Without trusting the certificate, the exchange fails: it is really TLS.
+        #expect(throws: HTTPClientError.self) {
+            try HTTPClient().perform(HTTPClient.Request(method: "GET", url: "https://127.0.0.1:\(port)/healthz"), onHead: { _ in true }, onBody: { _ in true })
+        }
+        serve.signal(SIGTERM)
+        #expect(serve.wait(seconds: 30).status == 0)
+    }
+
+    @Test func aBodyOverTheCapIs413AndTheStoreIsUntouched() throws {
+        let s = try Sandbox()
+        try s.ok("init", "--trust-domain", "acme.example")
+        let cfg = try s.write("serve.cfg", "serve.max_body = 2048\nserver.github.command = /bin/cat\n")
+        let serve = try s.spawn(["serve", "--listen", "127.0.0.1:0", "--config", cfg])
+        var port = 0
+        eventually("warden serve to listen", seconds: 30) {
+            port = ServeHarness.port(in: serve.stderrSoFar) ?? 0
+            return port > 0 || serve.hasExited
+        }
+        try #require(port > 0, "\(serve.stderrSoFar)")
+        let big = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\",\"params\":{\"pad\":\"\(String(repeating: "x", count: 4096))\"}}"
+        let request = HTTPClient.Request(method: "POST", url: "http://127.0.0.1:\(port)/mcp/github",
+                                         headers: [HTTPHeader("Content-Type", "application/json"), HTTPHeader("Authorization", "Bearer wdn_x")],
+                                         body: Array(big.utf8))
+        let head = try HTTPClient().perform(request, onHead: { _ in true }, onBody: { _ in true })
+        #expect(head.status == 413)
+        let unknown = try HTTPClient().perform(HTTPClient.Request(method: "GET", url: "http://127.0.0.1:\(port)/mcp/nope"), onHead: { _ in true }, onBody: { _ in true })
+        #expect(unknown.status == 404)
+        serve.signal(SIGTERM)
+        let r = serve.wait(seconds: 30)
+        #expect(r.status == 0)
+        #expect(r.stderr.contains("\"status\":413"), "\(r)")
+        #expect(try s.ok("calls", "--json").jsonArray().isEmpty)
+    }
 }
