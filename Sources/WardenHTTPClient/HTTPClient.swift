@@ -114,8 +114,7 @@ public final class HTTPClient: @unchecked Sendable {
         warden_curl_set_header(h, { ptr, size, count, user in
             let ex = Unmanaged<Exchange>.fromOpaque(user!).takeUnretainedValue()
             let n = size * count
-            ex.headerLine(UnsafeRawBufferPointer(start: ptr, count: n))
-            return n
+            return ex.headerLine(UnsafeRawBufferPointer(start: ptr, count: n)) ? n : 0
         })
         exchange.handle = h
         // A non-empty buffer, so its address is never nil (libcurl copies nothing; the body
@@ -171,16 +170,20 @@ private final class Exchange {
     }
 
     /// Each header line; a status line starts a new block (an interim 1xx answer came first).
-    func headerLine(_ raw: UnsafeRawBufferPointer) {
+    /// The blank line ending a final answer's headers hands the head over at once: a server
+    /// stream may send no body byte for a long time. False stops the exchange.
+    func headerLine(_ raw: UnsafeRawBufferPointer) -> Bool {
         // By bytes: in Swift "\r\n" is one Character, so a suffix test on the String misses it.
         var bytes = raw[...]
         while let last = bytes.last, last == 10 || last == 13 { bytes = bytes.dropLast() }
         let line = String(decoding: bytes, as: UTF8.self)
-        if line.hasPrefix("HTTP/") { headers = []; return }
-        guard let colon = line.firstIndex(of: ":") else { return }
+        if line.hasPrefix("HTTP/") { headers = []; return true }
+        if line.isEmpty, let h = handle, warden_curl_response_code(h) >= 200 { return deliverHead(h) }
+        guard let colon = line.firstIndex(of: ":") else { return true }
         let name = String(line[..<colon])
         let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
         headers.append(HTTPHeader(name, value))
+        return true
     }
 
     func deliverHead(_ h: UnsafeMutableRawPointer) -> Bool {

@@ -91,6 +91,38 @@ struct ServeGatewayTests {
         return box.value ?? [:]
     }
 
+    @Test func sigtermLetsACallUnderWayFinishOverSSEAndRefusesNewConnections() throws {
+        let (s, _) = try Self.fleet()
+        let lead = try s.ok("token", "issue", "lead", "--ttl", "1h").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let h = try ServeHarness(s, upstream: .http)
+        let go = s.folder.appendingPathComponent("go").path
+        let box = ResultBox()
+        let t = Thread {
+            // The list first: the SDK checks a call's result against the listed tool, and would
+            // otherwise fetch the list after the call, on a new connection the stopping service refuses.
+            box.value = try? h.client(token: lead, mode: "legacy", steps: [["list"], ["call", "wait_for", "{\"path\": \"\(go)\"}"]])
+            box.done.signal()
+        }
+        t.start()
+        eventually("the call to be under way", seconds: 60) { h.executed.contains { $0.hasPrefix("wait_for ") } }
+        // The client opens its server stream (GET) on its own schedule; the stop comes once it has,
+        // so the client never needs a new connection while the service is stopping.
+        eventually("the client's server stream", seconds: 60) {
+            ((try? String(contentsOfFile: h.headerLog, encoding: .utf8)) ?? "").contains("{\"method\": \"GET\"")
+        }
+        h.serve.signal(SIGTERM)
+        eventually("the service to stop accepting", seconds: 30) { h.serve.stderrSoFar.contains("warden serve: stopping:") }
+        #expect(throws: HTTPClientError.self) { try h.raw("GET", "/healthz") }
+        _ = FileManager.default.createFile(atPath: go, contents: nil)
+        #expect(box.done.wait(timeout: .now() + 60) == .success)
+        #expect(ServeHarness.calls(box.value ?? [:]).first?["text"] as? String == "done", "the call under way finished: \(box.value ?? [:])")
+        let r = h.serve.wait(seconds: 30)
+        #expect(r.status == 0, "\(r)")
+        #expect(r.stderr.contains("warden serve: stopped\n"), "\(r)")
+        let recorded = try s.ok("calls", "--agent", "lead", "--json").jsonArray()
+        #expect(recorded.map { "\($0["tool"] ?? "") \($0["decision"] ?? "") \($0["result"] as? String ?? "-")" } == ["wait_for allow ok"], "\(recorded)")
+    }
+
     @Test func aBadTokenIs401WithTheResourceMetadataAndAForeignOriginIs403() throws {
         let (s, token) = try Self.fleet()
         let h = try ServeHarness(s, upstream: .stdio)

@@ -105,16 +105,28 @@ final class Gateway: @unchecked Sendable {
 
     // MARK: streams
 
-    /// A stream to a client, ended when the service stops (so a drain does not wait on a quiet
-    /// server stream).
-    func openStream() -> ByteStream {
+    /// A stream to a client. A server stream (GET) is ended when the service stops, so a
+    /// drain does not wait on a quiet one; a POST's stream ends with its answers.
+    func openStream(serverStream: Bool) -> ByteStream {
         let s = ByteStream()
-        streams.add(s)
+        if serverStream {
+            streams.add(s)
+            let id = ObjectIdentifier(s)
+            s.whenReleased { [streams] in streams.remove(id) }
+        }
         return s
     }
 
+    /// Server streams open now: a drain waits for every other request, then ends these.
+    var openServerStreams: Int { streams.count }
+
+    /// After the calls under way finished: server streams end (their clients see the service go).
     func shutdown() {
         streams.closeAll()
+    }
+
+    /// After the drain: the stdio servers are asked to exit.
+    func stopUpstreams() {
         for s in sessions.closeAll() { s.stdio?.stop() }
     }
 }
@@ -230,6 +242,18 @@ final class OpenStreams: @unchecked Sendable {
         lock.lock()
         if closing { lock.unlock(); s.close(); return }
         streams[ObjectIdentifier(s)] = s
+        lock.unlock()
+    }
+
+    var count: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return streams.count
+    }
+
+    func remove(_ id: ObjectIdentifier) {
+        lock.lock()
+        streams[id] = nil
         lock.unlock()
     }
 

@@ -67,7 +67,7 @@ struct HTTPUpstream {
     private func exchange(_ up: HTTPClient.Request, _ ex: Exchange, localAnswers: [JSONValue], batch: Bool, ids: [JSONValue]) -> HTTPResponse {
         let waiter = HeadWaiter()
         let gateway = self.gateway
-        let stream = gateway.openStream()
+        let stream = gateway.openStream(serverStream: up.method == "GET")
         let name = config.name
         let thread = Thread {
             var parser = SSEParser()

@@ -23,7 +23,7 @@ struct StdioUpstream {
                 ex.gate.finish()
                 return .text(405, "the server stream needs a session", note: ex.note)
             }
-            let stream = gateway.openStream()
+            let stream = gateway.openStream(serverStream: true)
             session.attachServerStream(stream, ex)
             return HTTPResponse(status: 200, headers: [("Content-Type", "text/event-stream"), ("Cache-Control", "no-cache")],
                                 body: .stream(stream), note: ex.note)
@@ -94,7 +94,7 @@ struct StdioUpstream {
         }
         let accept = (request.header("accept") ?? "").lowercased()
         if accept.contains("text/event-stream") {
-            let stream = gateway.openStream()
+            let stream = gateway.openStream(serverStream: false)
             for a in gated.answers { stream.write(SSEEvent(event: "message", data: JSONWriter.write(a, indent: false)).bytes) }
             session.await(ids: ids, ex: ex, deliver: { m in
                 stream.write(SSEEvent(event: "message", data: JSONWriter.write(m, indent: false)).bytes)

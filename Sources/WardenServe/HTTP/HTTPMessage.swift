@@ -113,6 +113,14 @@ public final class ByteStream: @unchecked Sendable {
         return out
     }
 
+    /// Adds what to do when the reader is finished with the stream.
+    public func whenReleased(_ f: @escaping @Sendable () -> Void) {
+        cond.lock()
+        let previous = onRelease
+        onRelease = { previous?(); f() }
+        cond.unlock()
+    }
+
     /// The reader is gone: later writes are dropped, and the producer is told.
     public func release() {
         close()

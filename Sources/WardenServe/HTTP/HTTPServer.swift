@@ -58,13 +58,13 @@ public final class HTTPServer: @unchecked Sendable {
         listenFD = -1
     }
 
-    /// Waits until no request is in flight, at most `seconds`; true when drained.
-    public func drain(seconds: Double) -> Bool {
-        let deadline = Date(timeIntervalSinceNow: seconds)
+    /// Waits until at most `allowed()` requests are in flight (those it may end itself), at
+    /// most until `deadline`; true when reached.
+    public func drain(until deadline: Date, allowed: () -> Int = { 0 }) -> Bool {
         counter.lock()
         defer { counter.unlock() }
-        while inFlight > 0 {
-            if !counter.wait(until: deadline) { return inFlight == 0 }
+        while inFlight > allowed() {
+            if !counter.wait(until: deadline) { return inFlight <= allowed() }
         }
         return true
     }

@@ -57,6 +57,9 @@ public enum ServeService {
             cert = try pem(c, flag: "--tls-cert")
             key = try pem(k, flag: "--tls-key")
         }
+        // Every thread started from here on (libmicrohttpd's, libcurl's, ours) has SIGTERM and
+        // SIGINT blocked, so no poll(2) of theirs is cut short: only this thread takes them.
+        StopSignal.block()
         let stopPipe = try StopSignal.install()
         let recorder: GatewayRecorder
         do { recorder = try GatewayRecorder(backend: store) } catch { throw ServeError("the store at \(store.location): \(error.description)") }
@@ -94,13 +97,21 @@ public enum ServeService {
         }
         beat.name = "warden-serve-heartbeat"
         beat.start()
+        StopSignal.unblock()
         _ = StopSignal.wait(fd: stopPipe, seconds: nil)
 
-        say("stopping: no new connections; waiting up to \(Int(o.drainSeconds))s for \(server.requestsInFlight) request(s)")
         server.quiesce()
+        say("stopping: no new connections; waiting up to \(Int(o.drainSeconds))s for \(server.requestsInFlight) request(s)")
+        // Calls under way finish first; the server streams (quiet by nature) are ended after.
+        let deadline = Date(timeIntervalSinceNow: o.drainSeconds)
+        _ = server.drain(until: deadline) { gateway.openServerStreams }
+        // A client whose call just finished gets a moment to end its session itself (DELETE),
+        // rather than see its server stream cut under it.
+        _ = server.drain(until: min(deadline, Date(timeIntervalSinceNow: 2)))
         gateway.shutdown()
-        let drained = server.drain(seconds: o.drainSeconds)
+        let drained = server.drain(until: max(deadline, Date(timeIntervalSinceNow: 2)))
         server.stop()
+        gateway.stopUpstreams()
         instances.stopAll()
         recorder.stop()
         say(drained ? "stopped" : "stopped with requests still open after \(Int(o.drainSeconds))s")
@@ -143,13 +154,19 @@ public enum ServeService {
 enum StopSignal {
     nonisolated(unsafe) static var writeFD: Int32 = -1
 
-    static func install() throws(ServeError) -> Int32 {
-        guard let p = FD.pipe() else { throw ServeError("cannot create a pipe: \(FD.errorText)") }
-        writeFD = p.write
+    static func block() { mask(SIG_BLOCK) }
+    static func unblock() { mask(SIG_UNBLOCK) }
+
+    private static func mask(_ how: Int32) {
         var set = sigset_t()
         sigemptyset(&set)
         for s in [SIGTERM, SIGINT] { sigaddset(&set, s) }
-        pthread_sigmask(SIG_UNBLOCK, &set, nil)
+        pthread_sigmask(how, &set, nil)
+    }
+
+    static func install() throws(ServeError) -> Int32 {
+        guard let p = FD.pipe() else { throw ServeError("cannot create a pipe: \(FD.errorText)") }
+        writeFD = p.write
         for s in [SIGTERM, SIGINT] {
             var action = sigaction()
             action.__sigaction_handler.sa_handler = { _ in
