@@ -42,11 +42,21 @@ final class StdioSession: @unchecked Sendable {
     static func key(_ id: JSONValue) -> String { JSONWriter.write(id, indent: false) }
 
     /// Registers a POST waiting for answers to `ids` (before its line is sent, so no answer is missed).
-    func await(ids: [JSONValue], ex: Exchange, deliver: @escaping @Sendable (JSONValue) -> Void, done: @escaping @Sendable () -> Void) {
+    @discardableResult
+    func await(ids: [JSONValue], ex: Exchange, deliver: @escaping @Sendable (JSONValue) -> Void, done: @escaping @Sendable () -> Void) -> Int {
         lock.lock()
-        if ended { lock.unlock(); done(); return }
-        waiters[nextWaiter] = Waiter(ids: Set(ids.map(Self.key)), ex: ex, deliver: deliver, done: done)
+        if ended { lock.unlock(); done(); return -1 }
+        let id = nextWaiter
+        waiters[id] = Waiter(ids: Set(ids.map(Self.key)), ex: ex, deliver: deliver, done: done)
         nextWaiter += 1
+        lock.unlock()
+        return id
+    }
+
+    /// A POST that stopped waiting (its time ran out): later answers go to the server stream.
+    func cancel(_ waiter: Int) {
+        lock.lock()
+        waiters[waiter] = nil
         lock.unlock()
     }
 

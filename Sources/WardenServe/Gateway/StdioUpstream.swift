@@ -105,9 +105,10 @@ struct StdioUpstream {
         }
         // JSON: wait for every answer, then send them together.
         let collected = Collected()
-        session.await(ids: ids, ex: ex, deliver: { collected.add($0) }, done: { collected.finish() })
+        let waiter = session.await(ids: ids, ex: ex, deliver: { collected.add($0) }, done: { collected.finish() })
         session.send(line)
         var answers = collected.wait(seconds: Self.answerTimeoutSeconds)
+        session.cancel(waiter)
         ex.gate.finish()
         let answered = Set(answers.compactMap { $0["id"].map { JSONWriter.write($0, indent: false) } })
         for id in ids where !answered.contains(JSONWriter.write(id, indent: false)) {
