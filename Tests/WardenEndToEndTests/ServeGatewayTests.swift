@@ -242,4 +242,38 @@ struct ServeHTTPTests {
         #expect(r.stderr.contains("\"status\":413"), "\(r)")
         #expect(try s.ok("calls", "--json").jsonArray().isEmpty)
     }
+
+    @Test func aStdioServerThatDiesEndsItsSessionWithAnErrorThenA404() throws {
+        let s = try Sandbox()
+        try s.ok("init", "--trust-domain", "acme.example")
+        try s.ok("principal", "add", "user:alice@acme.example")
+        try s.ok("agent", "register", "bot", "--by", "user:alice@acme.example", "--scopes", "github/*")
+        let token = try s.ok("token", "issue", "bot", "--ttl", "1h").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        // A "server" that exits at once, without a word.
+        let cfg = try s.write("serve.cfg", "server.github.command = /bin/true\n")
+        let serve = try s.spawn(["serve", "--listen", "127.0.0.1:0", "--config", cfg])
+        var port = 0
+        eventually("warden serve to listen", seconds: 30) {
+            port = ServeHarness.port(in: serve.stderrSoFar) ?? 0
+            return port > 0 || serve.hasExited
+        }
+        try #require(port > 0, "\(serve.stderrSoFar)")
+        let headers = [HTTPHeader("Content-Type", "application/json"), HTTPHeader("Accept", "application/json"),
+                       HTTPHeader("Authorization", "Bearer \(token)")]
+        let initialize = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-06-18\",\"capabilities\":{},\"clientInfo\":{\"name\":\"raw\",\"version\":\"1\"}}}"
+        var body: [UInt8] = []
+        let first = try HTTPClient().perform(HTTPClient.Request(method: "POST", url: "http://127.0.0.1:\(port)/mcp/github", headers: headers, body: Array(initialize.utf8)),
+                                             onHead: { _ in true }, onBody: { body += $0; return true })
+        #expect(first.status == 200)
+        let text = String(decoding: body, as: UTF8.self)
+        #expect(text.contains("\"id\":1") && text.contains("upstream_unavailable"), "the request is answered with an error: \(text)")
+        let sid = try #require(first.value("Mcp-Session-Id"))
+        let ping = "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"ping\"}"
+        let next = try HTTPClient().perform(HTTPClient.Request(method: "POST", url: "http://127.0.0.1:\(port)/mcp/github",
+                                                                headers: headers + [HTTPHeader("Mcp-Session-Id", sid)], body: Array(ping.utf8)),
+                                            onHead: { _ in true }, onBody: { _ in true })
+        #expect(next.status == 404, "a session whose server is gone is over")
+        serve.signal(SIGTERM)
+        #expect(serve.wait(seconds: 30).status == 0)
+    }
 }

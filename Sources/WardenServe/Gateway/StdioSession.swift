@@ -39,6 +39,13 @@ final class StdioSession: @unchecked Sendable {
         t.start()
     }
 
+    /// The process ended (or closed its stdout): the session cannot go on.
+    var hasEnded: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return ended
+    }
+
     static func key(_ id: JSONValue) -> String { JSONWriter.write(id, indent: false) }
 
     /// Registers a POST waiting for answers to `ids` (before its line is sent, so no answer is missed).

@@ -51,6 +51,13 @@ struct StdioUpstream {
         var headers: [(String, String)] = []
         let session: StdioSession
         if let sid = ex.sessionID, let s = gateway.sessions.stdio(sid) {
+            if s.hasEnded {
+                // The server process is gone: the session is over, and the client starts anew.
+                gateway.sessions.close(sid)
+                s.stop()  // reaps it
+                ex.gate.finish()
+                return .text(404, "the session's server process ended", note: ex.note)
+            }
             session = s
         } else if gated.forwarded.contains(where: { $0["method"]?.string == "initialize" }) {
             guard !gateway.sessions.isFull else { ex.gate.finish(); return .text(503, "too many sessions", note: ex.note) }
