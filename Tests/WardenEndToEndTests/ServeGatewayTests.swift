@@ -276,4 +276,55 @@ struct ServeHTTPTests {
         serve.signal(SIGTERM)
         #expect(serve.wait(seconds: 30).status == 0)
     }
+
+    /// A stdio upstream over raw HTTP: a POST accepting SSE gets the server's notification and
+    /// then its answer as events, in order; one accepting only JSON gets the answer alone.
+    @Test func aStdioServersNotificationsAndAnswerComeBackAsSSE() throws {
+        let s = try Sandbox()
+        try s.ok("init", "--trust-domain", "acme.example")
+        try s.ok("principal", "add", "user:alice@acme.example")
+        try s.ok("agent", "register", "bot", "--by", "user:alice@acme.example", "--scopes", "github/notify,github/echo")
+        let token = try s.ok("token", "issue", "bot", "--ttl", "1h").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let server = URL(fileURLWithPath: WardenBinary.path).deletingLastPathComponent().appendingPathComponent("warden-test-mcp-server").path
+        let cfg = try s.write("serve.cfg", "server.github.command = \(server)\n")
+        let serve = try s.spawn(["serve", "--listen", "127.0.0.1:0", "--config", cfg])
+        var port = 0
+        eventually("warden serve to listen", seconds: 30) {
+            port = ServeHarness.port(in: serve.stderrSoFar) ?? 0
+            return port > 0 || serve.hasExited
+        }
+        try #require(port > 0, "\(serve.stderrSoFar)")
+        let url = "http://127.0.0.1:\(port)/mcp/github"
+        func post(_ body: String, accept: String, session: String?) throws -> (HTTPClient.Head, String) {
+            var h = [HTTPHeader("Content-Type", "application/json"), HTTPHeader("Accept", accept), HTTPHeader("Authorization", "Bearer \(token)")]
+            if let session { h.append(HTTPHeader("Mcp-Session-Id", session)) }
+            var out: [UInt8] = []
+            let head = try HTTPClient().perform(HTTPClient.Request(method: "POST", url: url, headers: h, body: Array(body.utf8)),
+                                                onHead: { _ in true }, onBody: { out += $0; return true })
+            return (head, String(decoding: out, as: UTF8.self))
+        }
+        let (initHead, initBody) = try post("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-06-18\",\"capabilities\":{},\"clientInfo\":{\"name\":\"raw\",\"version\":\"1\"}}}",
+                                            accept: "application/json", session: nil)
+        #expect(initHead.status == 200 && initBody.contains("\"serverInfo\""), "\(initBody)")
+        let sid = try #require(initHead.value("Mcp-Session-Id"))
+        #expect(sid.count == 32, "128 random bits")
+        #expect(try post("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}", accept: "application/json", session: sid).0.status == 202)
+
+        let (sseHead, sse) = try post("{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":{\"name\":\"notify\",\"arguments\":{\"text\":\"hello\"}}}",
+                                      accept: "application/json, text/event-stream", session: sid)
+        #expect(sseHead.value("Content-Type") == "text/event-stream")
+        let data = sse.split(separator: "\n").filter { $0.hasPrefix("data: ") }.map { String($0.dropFirst(6)) }
+        #expect(data.count == 2, "\(sse)")
+        #expect(data.first?.contains("notifications/message") == true && data.first?.contains("hello") == true, "\(sse)")
+        #expect(data.last?.contains("\"id\":2") == true && data.last?.contains("notified") == true, "\(sse)")
+
+        let (jsonHead, json) = try post("{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/call\",\"params\":{\"name\":\"echo\",\"arguments\":{\"text\":\"hi\"}}}",
+                                        accept: "application/json", session: sid)
+        #expect(jsonHead.value("Content-Type") == "application/json")
+        #expect(json.contains("\"id\":3") && json.contains("hi"), "\(json)")
+        serve.signal(SIGTERM)
+        #expect(serve.wait(seconds: 30).status == 0)
+        let calls = try s.ok("calls", "--agent", "bot", "--json").jsonArray()
+        #expect(calls.map { "\($0["tool"] ?? "") \($0["result"] as? String ?? "-")" } == ["echo ok", "notify ok"], "\(calls)")
+    }
 }
