@@ -327,4 +327,41 @@ struct ServeHTTPTests {
         let calls = try s.ok("calls", "--agent", "bot", "--json").jsonArray()
         #expect(calls.map { "\($0["tool"] ?? "") \($0["result"] as? String ?? "-")" } == ["echo ok", "notify ok"], "\(calls)")
     }
+
+    /// 50 sessions × 200 calls at once, five agents: every call answered with its own answer,
+    /// every call recorded once, under the agent that made it.
+    @Test(.enabled(if: ServeHarness.python != nil, "WARDEN_TEST_PYTHON names no Python with the MCP SDK"))
+    func fiftyConcurrentSessionsLoseAndMisattributeNothing() throws {
+        let s = try Sandbox()
+        try s.ok("init", "--trust-domain", "acme.example")
+        try s.ok("principal", "add", "user:alice@acme.example")
+        var pairs: [[String]] = []
+        for n in 0..<5 {
+            try s.ok("agent", "register", "a\(n)", "--by", "user:alice@acme.example", "--scopes", "github/echo")
+            pairs.append(["a\(n)", try s.ok("token", "issue", "a\(n)", "--ttl", "1h").stdout.trimmingCharacters(in: .whitespacesAndNewlines)])
+        }
+        let tokens = try s.write("tokens.json", String(decoding: try JSONSerialization.data(withJSONObject: pairs), as: UTF8.self))
+        let server = URL(fileURLWithPath: WardenBinary.path).deletingLastPathComponent().appendingPathComponent("warden-test-mcp-server").path
+        let cfg = try s.write("serve.cfg", "server.github.command = \(server)\n")
+        let serve = try s.spawn(["serve", "--listen", "127.0.0.1:0", "--config", cfg])
+        var port = 0
+        eventually("warden serve to listen", seconds: 30) {
+            port = ServeHarness.port(in: serve.stderrSoFar) ?? 0
+            return port > 0 || serve.hasExited
+        }
+        try #require(port > 0, "\(serve.stderrSoFar)")
+        let load = try WardenProcess.run([ServeHarness.support.appendingPathComponent("GatewayClient/load.py").path,
+                                          "http://127.0.0.1:\(port)/mcp/github", "50", "200", tokens],
+                                         executable: try #require(ServeHarness.python), environment: ["PATH": "/usr/bin:/bin"], stdin: nil, in: s.folder)
+        #expect(load.status == 0 && load.stdout.contains("\"errors\": 0"), "\(load)")
+        serve.signal(SIGTERM)
+        #expect(serve.wait(seconds: 60).status == 0)
+        for n in 0..<5 {
+            let calls = try s.ok("calls", "--agent", "a\(n)", "--limit", "100000", "--json").jsonArray()
+            #expect(calls.count == 2_000, "a\(n)")
+            #expect(calls.allSatisfy { $0["decision"] as? String == "allow" && $0["result"] as? String == "ok"
+                && ($0["args"] as? String ?? "").contains("a\(n)-") }, "a\(n)'s calls are its own")
+            #expect(Set(calls.compactMap { $0["args"] as? String }).count == 2_000, "each call once")
+        }
+    }
 }

@@ -18,7 +18,6 @@ public final class MessageGate: @unchecked Sendable {
 
     private let relay: Relay
     private let pool: GateConnections
-    private let connection: any CredentialGate
     private let gatekeeper: Gatekeeper
 
     /// Who the credential is, learned when the gate was made.
@@ -27,7 +26,7 @@ public final class MessageGate: @unchecked Sendable {
     public init(pool: GateConnections, recorder: GatewayRecorder, secret: String, server: String,
                 instanceID: (CredentialProbe) -> String) throws(StoreError) {
         self.pool = pool
-        connection = try pool.take()
+        let connection = try pool.take()
         let backend = pool.backend
         gatekeeper = Gatekeeper(store: connection, reopen: { () throws(StoreError) in try backend.open(for: .gate) },
                                 secret: secret, clock: pool.clock, storeTimeoutMs: pool.storeTimeoutMs, note: pool.note)
@@ -72,7 +71,9 @@ public final class MessageGate: @unchecked Sendable {
     /// connection goes back to the pool.
     public func finish() {
         relay.finishUnanswered()
-        pool.give(connection)
+        // The connection that decided last: a failed one was replaced (or dropped), and a
+        // broken one must not go back to the pool.
+        if let c = gatekeeper.connection { pool.give(c) }
     }
 
     /// The answer to a message that cannot be read one way only, recorded as the proxy does.

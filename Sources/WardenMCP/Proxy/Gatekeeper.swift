@@ -46,6 +46,13 @@ final class Gatekeeper: @unchecked Sendable {
         self.note = note
     }
 
+    /// The connection deciding now (nil after a failure): what a pool takes back.
+    var connection: (any CredentialGate)? {
+        lock.lock()
+        defer { lock.unlock() }
+        return store
+    }
+
     func check(server: String, tool: String) -> Verdict {
         lock.lock()
         defer { lock.unlock() }
