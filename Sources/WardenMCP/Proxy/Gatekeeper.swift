@@ -46,6 +46,13 @@ final class Gatekeeper: @unchecked Sendable {
         self.note = note
     }
 
+    /// The connection deciding now (nil after a failure): what a pool takes back.
+    var connection: (any GateStore)? {
+        lock.lock()
+        defer { lock.unlock() }
+        return store
+    }
+
     func check(server: String, tool: String) -> Verdict {
         let serverTool = server + "/" + tool
         let result = attempt { (gate) throws(StoreError) -> AuthorizationOutcome in

@@ -179,7 +179,7 @@ final class Relay: @unchecked Sendable {
         sendToClient(JSONRPC.bytes(JSONRPC.parseError(detail)), newline: false)
     }
 
-    private func recordMalformed(tool: String, args: String?) {
+    func recordMalformed(tool: String, args: String?) {
         recorder.record(ToolCall(at: clock(), agentID: agentID, instanceID: instanceID, credentialID: credentialID,
                                  server: serverName, tool: Authorization.recordableToolName(tool), decision: .deny,
                                  reason: Authorization.Reason.malformedRequest.rawValue, durationMs: 0, result: .error,
