@@ -6,10 +6,12 @@ import WardenHTTPClient
 /// client, in front of the SDK's Streamable HTTP server and its stdio server.
 @Suite("warden serve: the MCP gateway", .enabled(if: ServeHarness.python != nil, "WARDEN_TEST_PYTHON names no Python with the MCP SDK"))
 struct ServeGatewayTests {
-    /// A fleet: `bot` may read issues and repos on github, nothing else.
-    static func fleet(_ backend: TestBackend = .sqlite) throws -> (Sandbox, String) {
+    /// A fleet: `bot` may read issues and repos on github, nothing else. The github server's
+    /// tools are approved at first sight (`trust`), unless `review` (pinning has its own test).
+    static func fleet(_ backend: TestBackend = .sqlite, review: Bool = false) throws -> (Sandbox, String) {
         let s = try Sandbox(backend)
         try s.ok("init", "--trust-domain", "acme.example")
+        if !review { try s.ok("tools", "policy", "trust", "--server", "github") }
         try s.ok("principal", "add", "user:alice@acme.example")
         try s.ok("agent", "register", "lead", "--by", "user:alice@acme.example", "--scopes", "github/*")
         try s.ok("agent", "register", "bot", "--by", "lead", "--scopes", "github/get_issue,github/get_repo")
@@ -45,6 +47,26 @@ struct ServeGatewayTests {
         let metrics = try h.raw("GET", "/metrics").body
         #expect(metrics.contains("warden_decisions_total{reason=\"allow\"} 1\n"), "\(metrics)")
         #expect(metrics.contains("warden_decisions_total{reason=\"out_of_scope\"} 1\n"), "\(metrics)")
+    }
+
+    /// Tool pinning holds in the gateway as in the stdio proxy: under `review`, a server's tools
+    /// are pending at first sight, hidden from tools/list and denied `tool_unapproved` without
+    /// reaching the upstream; once an operator approves one, it is listed and its call passes.
+    @Test func pinningQuarantinesUntilAnOperatorApproves() throws {
+        let (s, token) = try Self.fleet(review: true)
+        let h = try ServeHarness(s, upstream: .stdio)
+        let first = try h.client(token: token, mode: "legacy", steps: [["list"], ["call", "get_issue", "{\"number\": 7}"]])
+        #expect(first["tools"] as? [String] == [], "pending tools are hidden: \(first)")
+        #expect(ServeHarness.calls(first).first.map(ServeHarness.deniedReason) == "tool_unapproved", "\(first)")
+        #expect(h.executed.isEmpty, "the quarantined call never reached the upstream: \(h.executed)")
+        let pending = try s.ok("tools", "--server", "github", "--json").jsonArray()
+        #expect(pending.contains { $0["tool"] as? String == "get_issue" && $0["status"] as? String == "pending" }, "\(pending)")
+
+        try s.ok("tools", "approve", "github/get_issue", "--reason", "reviewed", "--yes")
+        let second = try h.client(token: token, mode: "legacy", steps: [["list"], ["call", "get_issue", "{\"number\": 7}"]])
+        #expect(second["tools"] as? [String] == ["get_issue"], "\(second)")
+        #expect(ServeHarness.calls(second).first?["text"] as? String == "issue 7: open", "\(second)")
+        #expect(h.executed == ["get_issue {\"number\": 7}"])
     }
 
     @Test func theUpstreamNeverSeesTheWardenTokenOnlyItsOwnCredential() throws {
