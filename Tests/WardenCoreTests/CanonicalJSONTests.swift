@@ -52,6 +52,47 @@ struct CanonicalJSONTests {
         }
     }
 
+    /// Integers are copied as written (after `-0` and leading zeros are normalised) when a double
+    /// holds them exactly, and otherwise go through the double: either way the text is what
+    /// ECMAScript writes for the number.
+    @Test func integersAreWrittenAsTheDoubleWouldBe() throws {
+        let integers = ["0", "-0", "7", "-7", "007", "-00012", "000", "123456789012345", "-999999999999999",
+                        "1000000000000000", "9007199254740993", "18446744073709551616", "123456789012345678901234",
+                        "100000000000000000000", "1000000000000000000000"]
+        for text in integers {
+            #expect(try CanonicalJSON.encode(.number(text)) == CanonicalJSON.number(Double(text)!), "\(text)")
+        }
+        #expect(try CanonicalJSON.encode(.array([.number("-0"), .number("0042"), .number("9007199254740993")])) == "[0,42,9007199254740992]")
+    }
+
+    /// Keys sort by UTF-16 code units, which differs from UTF-8 (code point) order exactly
+    /// between U+E000–U+FFFF and characters above U+FFFF: random keys mixing every UTF-8 length
+    /// come out in the order Swift's UTF-16 comparison gives.
+    @Test func keyOrderIsUTF16OrderForEveryKindOfCharacter() throws {
+        let alphabet: [Unicode.Scalar] = ["a", "b", "~", "\u{7F}", "\u{80}", "\u{7FF}", "\u{800}", "\u{D7FF}", "\u{E000}", "\u{FB33}",
+                                          "\u{FFFD}", "\u{FFFF}", "\u{10000}", "\u{1F600}", "\u{10FFFF}"]
+        var random = SeededRandom(seed: 16)
+        for _ in 0..<200 {
+            var keys = Set<String>()
+            for _ in 0..<Int(random.next() % 8) + 2 {
+                var key = String.UnicodeScalarView()
+                for _ in 0..<Int(random.next() % 4) + 1 { key.append(alphabet[Int(random.next() % UInt64(alphabet.count))]) }
+                keys.insert(String(key))
+            }
+            let members = keys.map { ($0, JSONValue.null) }
+            let written = try JSONParser.parse(try CanonicalJSON.encode(.object(members))).object!.map(\.0)
+            #expect(written == keys.sorted { $0.utf16.lexicographicallyPrecedes($1.utf16) }, "\(keys)")
+        }
+    }
+
+    @Test func theBytesAreTheTextsUTF8() throws {
+        var random = SeededRandom(seed: 32)
+        for _ in 0..<100 {
+            let value = Self.document(&random, depth: 0)
+            #expect(try CanonicalJSON.bytes(value) == Array(try CanonicalJSON.encode(value).utf8))
+        }
+    }
+
     // MARK: Laws, over random documents
 
     /// Any key order and any whitespace give the same canonical text.

@@ -33,6 +33,16 @@ import WardenSystem
             return AuthorizationOutcome(decision: .allow, credentialID: "tok_1", agentID: "agent-1", instanceID: nil)
         }
 
+        /// Fails as decisions do, then a chain that stands with every scope.
+        func standing(secret: String, now: Timestamp) throws(StoreError) -> CredentialStanding {
+            attempts += 1
+            if failuresLeft > 0 {
+                failuresLeft -= 1
+                throw .io("database is busy or locked")
+            }
+            return CredentialStanding(standing: .allowingEverything, credentialID: "tok_1", agentID: "agent-1", instanceID: nil)
+        }
+
         func renewCredential(secret: String, scopes: ScopeSet?, ttlMs: Int64?, policy: Policy, now: Timestamp,
                              reason: String?) throws(StoreError) -> RenewedCredential {
             throw .refused("not used here")
@@ -119,6 +129,7 @@ import WardenSystem
                 attempts += 1
                 throw .invalid("tool name is empty")
             }
+            func standing(secret: String, now: Timestamp) throws(StoreError) -> CredentialStanding { throw .refused("not used here") }
             func renewCredential(secret: String, scopes: ScopeSet?, ttlMs: Int64?, policy: Policy, now: Timestamp,
                                  reason: String?) throws(StoreError) -> RenewedCredential { throw .refused("not used here") }
             func observeTools(server: String, tools: [ObservedTool], observer: String, at: Timestamp) throws(StoreError) -> [ToolPin] {
@@ -133,4 +144,12 @@ import WardenSystem
         #expect(gate.check(server: "github", tool: "").reason == "out_of_scope")
         #expect(store.attempts == 1 && clock.sleeps.isEmpty)
     }
+}
+
+extension Authorization.Standing {
+    /// A live one-link chain whose every scope set is everything: every valid tool is in scope.
+    static let allowingEverything = Authorization.Standing(
+        credentialScopes: .everything, credentialExpiresAt: nil, credentialRevokedAt: nil,
+        chain: [Authorization.Link(grant: .everything, expiresAt: nil, revokedAt: nil)],
+        principalDisabledAt: nil, activePrincipalScopes: .everything, now: 0)
 }

@@ -129,6 +129,9 @@ struct ToolPinningProxyTests {
             func authorize(secret: String, serverTool: String, now: Timestamp) throws(StoreError) -> AuthorizationOutcome {
                 AuthorizationOutcome(decision: .allow, credentialID: "tok_1", agentID: "agent-1", instanceID: nil)
             }
+            func standing(secret: String, now: Timestamp) throws(StoreError) -> CredentialStanding {
+                CredentialStanding(standing: .allowingEverything, credentialID: "tok_1", agentID: "agent-1", instanceID: nil)
+            }
             func renewCredential(secret: String, scopes: ScopeSet?, ttlMs: Int64?, policy: Policy, now: Timestamp,
                                  reason: String?) throws(StoreError) -> RenewedCredential { throw .refused("not used here") }
             func observeTools(server: String, tools: [ObservedTool], observer: String, at: Timestamp) throws(StoreError) -> [ToolPin] {

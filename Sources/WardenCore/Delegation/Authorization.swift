@@ -101,24 +101,11 @@ public enum Authorization {
                               activePrincipalScopes: ScopeSet?,
                               server: Substring, tool: Substring, pin: ToolPinFacts = .unpinned,
                               now: Timestamp) -> Decision {
-        guard !chain.isEmpty else { return .deny(.unknownCredential) }
-        guard isValidToolName(tool) else { return .deny(.malformedRequest) }
-        if let reason = standingDenial(credentialExpiresAt: credentialExpiresAt, credentialRevokedAt: credentialRevokedAt,
-                                       credentialID: credentialID, credentialRevokedBy: credentialRevokedBy, chain: chain,
-                                       principalDisabledAt: principalDisabledAt, principalID: principalID,
-                                       activePrincipalScopes: activePrincipalScopes, now: now) {
-            return .deny(reason)
-        }
-        guard let principalScopes = activePrincipalScopes else { return .deny(.principalDisabled) }
-        // Effective scopes are an intersection down the chain; a tool is in an intersection
-        // exactly when every set allows it, so no set needs to be built here.
-        guard credentialScopes.allows(server: server, tool: tool),
-              principalScopes.allows(server: server, tool: tool),
-              chain.allSatisfy({ $0.grant.allows(server: server, tool: tool) }) else {
-            return .deny(.outOfScope)
-        }
-        if pin.denies { return .deny(.toolUnapproved) }
-        return .allow
+        Standing(credentialScopes: credentialScopes, credentialExpiresAt: credentialExpiresAt,
+                 credentialRevokedAt: credentialRevokedAt, credentialID: credentialID, credentialRevokedBy: credentialRevokedBy,
+                 chain: chain, principalDisabledAt: principalDisabledAt, principalID: principalID,
+                 activePrincipalScopes: activePrincipalScopes, now: now)
+            .decide(server: server, tool: tool, pin: pin)
     }
 
     /// Whether the credential and its whole chain stand now, whatever the tool: the reason of

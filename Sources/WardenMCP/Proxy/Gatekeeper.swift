@@ -73,6 +73,17 @@ final class Gatekeeper: @unchecked Sendable {
         }
     }
 
+    /// The credential's chain decided once, for checking a whole tool list; nil (after a note)
+    /// when the store could not answer, so the caller hides the list (never an allow).
+    func standing() -> Authorization.Standing? {
+        switch attempt({ (gate) throws(StoreError) -> CredentialStanding in try gate.standing(secret: secret, now: clock()) }) {
+        case .success(let c): return c.standing
+        case .failure(let error):
+            note("the store did not answer within \(DurationText.canonical(timeout())) (\(error)); denying")
+            return nil
+        }
+    }
+
     /// Reports a server's complete tool list (`ToolObservation.observeTools`); the pin of each
     /// listed tool, or the store's failure (the caller then hides the whole list).
     func observe(server: String, tools: [ObservedTool]) -> Result<[ToolPin], StoreError> {

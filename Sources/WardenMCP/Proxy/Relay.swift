@@ -379,8 +379,9 @@ final class Relay: @unchecked Sendable {
     ///
     /// Tool pinning: each tool object is hashed as sent (`ToolHash.observe`, RFC 8785) and the
     /// list reported to the store (`observeTools`: one read when nothing changed); only a tool
-    /// whose pin is approved with exactly the hash just seen stays (pending, changed, rejected
-    /// are hidden from this very answer). A store that cannot record the list hides all of it.
+    /// in scope (the chain read once: `Gatekeeper.standing`) whose pin is approved with exactly
+    /// the hash just seen stays (pending, changed, rejected are hidden from this very answer).
+    /// A store that cannot record the list, or read the chain, hides all of it.
     ///
     /// Pagination (`nextCursor`): a page is not the whole list, and recording it alone would mark
     /// the other pages' tools gone. The pages of one listing (a `tools/list` without a cursor,
@@ -402,10 +403,18 @@ final class Relay: @unchecked Sendable {
         }
         let approved = approvedHashes(server: server, listed: observed.compactMap { $0 }, laterPage: laterPage,
                                       lastPage: result["nextCursor"] == nil || result["nextCursor"] == .null)
+        // Scope: the chain is read and decided once for the whole list (only if a tool could be
+        // shown), then each tool is decided on it with its pin facts from the list just recorded:
+        // the answer `authorize` gives per tool, for one read instead of one per tool.
+        let standing = approved.isEmpty ? nil : gate.standing()
         var kept: [JSONValue] = []
         kept.reserveCapacity(tools.count)
         for (tool, seen) in zip(tools, observed) {
-            guard let seen, approved[seen.name] == seen.hash, gate.check(server: server, tool: seen.name).allowed else { continue }
+            guard let seen, let standing else { continue }
+            // A server with pins has been seen listed; a tool is approved when its pin's
+            // approved hash is the one just seen.
+            let pin = ToolPinFacts(serverKnown: true, toolApproved: approved[seen.name] == seen.hash, unknownServers: .allow)
+            guard standing.decide(server: server[...], tool: seen.name[...], pin: pin).isAllowed else { continue }
             kept.append(tool)
         }
         if kept.count == tools.count { return nil }

@@ -35,8 +35,21 @@ extension PostgresStore {
         guard let (server, tool) = Authorization.splitTool(serverTool) else {
             throw .invalid("tool '\(serverTool)' must be SERVER/TOOL")
         }
-        let rows = try connection.query(Self.authorizeSQL, [Secrets.sha256(secret), String(server), serverTool])
-        // Rows come principal (-1), credential (0), then the links in order.
+        let (c, pin) = try facts(secret: secret, server: String(server), serverTool: serverTool, now: now)
+        return AuthorizationOutcome(decision: c.standing.decide(server: server, tool: tool, pin: pin),
+                                    credentialID: c.credentialID, agentID: c.agentID, instanceID: c.instanceID)
+    }
+
+    /// The same statement with no tool: its pin row reads nothing, and is not used.
+    public func standing(secret: String, now: Timestamp) throws(StoreError) -> CredentialStanding {
+        try facts(secret: secret, server: "", serverTool: "", now: now).standing
+    }
+
+    /// The chain's facts, decided without the tool, and the tool's pin facts, in one round trip.
+    private func facts(secret: String, server: String, serverTool: String,
+                       now: Timestamp) throws(StoreError) -> (standing: CredentialStanding, pin: ToolPinFacts) {
+        let rows = try connection.query(Self.authorizeSQL, [Secrets.sha256(secret), server, serverTool])
+        // Rows come pin facts (-2), principal (-1), credential (0), then the links in order.
         var principal: PGRow?
         var credential: PGRow?
         var links: [Authorization.Link] = []
@@ -57,7 +70,7 @@ extension PostgresStore {
             }
         }
         guard let credential else {
-            return AuthorizationOutcome(decision: .deny(.unknownCredential), credentialID: nil, agentID: nil, instanceID: nil)
+            return (CredentialStanding(standing: .unknownCredential, credentialID: nil, agentID: nil, instanceID: nil), pin)
         }
         var principalDisabledAt: Timestamp?
         var principalID: String?
@@ -71,15 +84,14 @@ extension PostgresStore {
                 principalID = p.string(1)
             }
         }
-        let credentialID = credential.string(1), agentID = credential.string(2)
-        let decision = Authorization.decide(credentialScopes: scopes(credential.string(4)),
-                                            credentialExpiresAt: credential.optionalInt64(5),
-                                            credentialRevokedAt: credential.optionalInt64(6), credentialID: credentialID,
-                                            credentialRevokedBy: credential.optionalString(7), chain: links,
-                                            principalDisabledAt: principalDisabledAt, principalID: principalID,
-                                            activePrincipalScopes: activePrincipalScopes,
-                                            server: server, tool: tool, pin: pin, now: now)
-        return AuthorizationOutcome(decision: decision, credentialID: credentialID, agentID: agentID,
-                                    instanceID: credential.optionalString(3))
+        let credentialID = credential.string(1)
+        let standing = Authorization.Standing(credentialScopes: scopes(credential.string(4)),
+                                              credentialExpiresAt: credential.optionalInt64(5),
+                                              credentialRevokedAt: credential.optionalInt64(6), credentialID: credentialID,
+                                              credentialRevokedBy: credential.optionalString(7), chain: links,
+                                              principalDisabledAt: principalDisabledAt, principalID: principalID,
+                                              activePrincipalScopes: activePrincipalScopes, now: now)
+        return (CredentialStanding(standing: standing, credentialID: credentialID, agentID: credential.string(2),
+                                   instanceID: credential.optionalString(3)), pin)
     }
 }

@@ -14,22 +14,29 @@ extension SQLiteStore {
         // state (a cascade committing meanwhile is seen whole or not at all). One transaction
         // also takes the file locks once, not once per lookup.
         return try db.read { () throws(StoreError) -> AuthorizationOutcome in
-            try authorizeInSnapshot(secret: secret, server: server, tool: tool, now: now)
+            let c = try standingInSnapshot(secret: secret, now: now)
+            // The pin is read only when it could change the answer.
+            let pin = c.standing.stands ? try pinFacts(server: server, tool: tool) : .unpinned
+            return AuthorizationOutcome(decision: c.standing.decide(server: server, tool: tool, pin: pin),
+                                        credentialID: c.credentialID, agentID: c.agentID, instanceID: c.instanceID)
         }
+    }
+
+    public func standing(secret: String, now: Timestamp) throws(StoreError) -> CredentialStanding {
+        try db.read { () throws(StoreError) -> CredentialStanding in try standingInSnapshot(secret: secret, now: now) }
     }
 
     /// The lookups of `authorize`, reading only the columns a decision needs: the credential by
     /// its secret's hash, the chain one primary-key lookup per link (a loop, not recursion, for
     /// a chain 10,000 deep), then the root principal. Builds no `Agent`; scope lists come from
     /// the parsed-text cache.
-    private func authorizeInSnapshot(secret: String, server: Substring, tool: Substring,
-                                     now: Timestamp) throws(StoreError) -> AuthorizationOutcome {
+    private func standingInSnapshot(secret: String, now: Timestamp) throws(StoreError) -> CredentialStanding {
         authHasher.hash(secret)
         let cs = try hot(.authCredential)
         sqlite3_bind_blob(cs.stmt, 1, authHasher.digest, 32, warden_sqlite_static())
         guard try cs.step() else {
             cs.reset()
-            return AuthorizationOutcome(decision: .deny(.unknownCredential), credentialID: nil, agentID: nil, instanceID: nil)
+            return CredentialStanding(standing: .unknownCredential, credentialID: nil, agentID: nil, instanceID: nil)
         }
         let credentialID = cs.string(0), agentID = cs.string(1), instanceID = cs.optString(2)
         let credentialScopes = cs.bytes(3).map { scopes(bytes: $0) } ?? .none
@@ -82,14 +89,12 @@ extension SQLiteStore {
             }
             ps.reset()
         }
-        let decision = Authorization.decide(credentialScopes: credentialScopes, credentialExpiresAt: credentialExpiresAt,
-                                            credentialRevokedAt: credentialRevokedAt, credentialID: credentialID,
-                                            credentialRevokedBy: credentialRevokedBy, chain: links,
-                                            principalDisabledAt: principalDisabledAt, principalID: principalID,
-                                            activePrincipalScopes: activePrincipalScopes,
-                                            server: server, tool: tool,
-                                            pin: links.isEmpty ? .unpinned : try pinFacts(server: server, tool: tool), now: now)
-        return AuthorizationOutcome(decision: decision, credentialID: credentialID, agentID: agentID, instanceID: instanceID)
+        let standing = Authorization.Standing(credentialScopes: credentialScopes, credentialExpiresAt: credentialExpiresAt,
+                                              credentialRevokedAt: credentialRevokedAt, credentialID: credentialID,
+                                              credentialRevokedBy: credentialRevokedBy, chain: links,
+                                              principalDisabledAt: principalDisabledAt, principalID: principalID,
+                                              activePrincipalScopes: activePrincipalScopes, now: now)
+        return CredentialStanding(standing: standing, credentialID: credentialID, agentID: agentID, instanceID: instanceID)
     }
 
     @discardableResult

@@ -19,13 +19,15 @@ public enum ToolHash {
     /// `path` names the object in error messages (`$.tools[3]`).
     public static func observe(_ tool: JSONValue, path: String = "$") throws(Failure) -> ObservedTool {
         guard let name = tool["name"]?.string, Authorization.isValidToolName(name) else { throw .badName(path: path) }
-        let canonical: String
-        do { canonical = try CanonicalJSON.encode(tool) } catch {
+        let canonical: [UInt8]
+        do { canonical = try CanonicalJSON.bytes(tool) } catch {
             // The encoder's path starts at the tool's own `$`: put it under the caller's.
             guard case .numberOutOfRange(let n, let inner) = error else { throw .notCanonical(error) }
             throw .notCanonical(.numberOutOfRange(n, path: path + inner.dropFirst()))
         }
-        return ObservedTool(name: name, canonical: canonical, hash: hash(canonical))
+        // Hashed from the encoder's bytes: the text is built once, for the store, not for the hash.
+        return ObservedTool(name: name, canonical: String(decoding: canonical, as: UTF8.self),
+                            hash: Secrets.hex(Secrets.sha256(bytes: canonical)))
     }
 
     /// SHA-256 of the canonical text, lowercase hex.

@@ -85,6 +85,23 @@ public struct StoreStats: Equatable, Sendable {
     }
 }
 
+/// A credential's chain as the store has it now, decided without a tool: what checking a whole
+/// tool list needs once (`standing.decide` per tool then gives `authorize`'s answer, given the
+/// tool's pin facts).
+public struct CredentialStanding: Sendable {
+    public let standing: Authorization.Standing
+    /// Known when the secret matched a credential.
+    public let credentialID: String?
+    public let agentID: String?
+    public let instanceID: String?
+    public init(standing: Authorization.Standing, credentialID: String?, agentID: String?, instanceID: String?) {
+        self.standing = standing
+        self.credentialID = credentialID
+        self.agentID = agentID
+        self.instanceID = instanceID
+    }
+}
+
 public struct AuthorizationOutcome: Equatable, Sendable {
     public let decision: Authorization.Decision
     /// Known when the secret matched a credential.

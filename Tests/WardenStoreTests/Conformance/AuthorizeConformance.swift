@@ -22,6 +22,18 @@ struct AuthorizeStoreTests {
     func expectSame(_ s: any FleetStore, _ tokens: [IssuedCredential], at times: [Timestamp],
                     sourceLocation: SourceLocation = #_sourceLocation) throws {
         for token in tokens {
+            // The chain read once (what a `tools/list` is checked against) decides every tool as
+            // the full rows do; nothing is pinned here, so no tool's pin facts say anything.
+            for now in times {
+                let c = try s.standing(secret: token.secret, now: now)
+                #expect(c.credentialID == token.credential.id && c.agentID == token.credential.agentID
+                        && c.instanceID == token.credential.instanceID, sourceLocation: sourceLocation)
+                for tool in Self.tools {
+                    let (server, name) = Authorization.splitTool(tool)!
+                    #expect(c.standing.decide(server: server, tool: name) == (try reference(s, token, tool, now: now)),
+                            "standing: \(token.credential.agentID) \(tool) at \(now)", sourceLocation: sourceLocation)
+                }
+            }
             for tool in Self.tools {
                 for now in times {
                     let out = try s.authorize(secret: token.secret, serverTool: tool, now: now)
@@ -44,6 +56,8 @@ struct AuthorizeStoreTests {
         let tokens = [f.plannerToken, f.coderToken, f.testerToken, f.reporterToken, scoped]
         let times = [t0 + 1, t0 + 200_000, t0 + 700_000, t0 + 4_000_000, t0 + 90_000_000]
         try expectSame(s, tokens, at: times)
+        let nobody = try s.standing(secret: "wdn_matches-no-credential", now: t0 + 1)
+        #expect(nobody.standing.decide(server: "github", tool: "get_repo") == .deny(.unknownCredential) && nobody.credentialID == nil)
         _ = try s.narrow(agentID: f.planner.id, .drop(scopes("slack/*")), m(t0 + 10))
         try expectSame(s, tokens, at: times)
         _ = try s.revokeCredential(f.coderToken.credential.id, m(t0 + 20))

@@ -1,0 +1,53 @@
+extension Authorization {
+    /// A credential's chain decided once, for every tool of a list: what does not depend on the
+    /// tool (does the chain stand, and which scope sets a tool must be in) is settled here, and
+    /// `decide(server:tool:pin:)` adds the tool's own checks in rule 4's order. The one decision:
+    /// `decide(credentialScopes:…)` is exactly `Standing(…).decide(…)`.
+    public struct Standing: Sendable {
+        /// `unknownCredential` for an empty chain, else the chain's standing denial (nil: it stands).
+        let denial: Reason?
+        let credentialScopes: ScopeSet
+        let principalScopes: ScopeSet?
+        let chain: [Link]
+
+        /// The same facts as `decide(credentialScopes:…)`, without the tool.
+        public init(credentialScopes: ScopeSet, credentialExpiresAt: Timestamp?, credentialRevokedAt: Timestamp?,
+                    credentialID: String? = nil, credentialRevokedBy: String? = nil,
+                    chain: [Link], principalDisabledAt: Timestamp?, principalID: String? = nil,
+                    activePrincipalScopes: ScopeSet?, now: Timestamp) {
+            self.credentialScopes = credentialScopes
+            self.principalScopes = activePrincipalScopes
+            self.chain = chain
+            denial = chain.isEmpty ? .unknownCredential
+                : standingDenial(credentialExpiresAt: credentialExpiresAt, credentialRevokedAt: credentialRevokedAt,
+                                 credentialID: credentialID, credentialRevokedBy: credentialRevokedBy, chain: chain,
+                                 principalDisabledAt: principalDisabledAt, principalID: principalID,
+                                 activePrincipalScopes: activePrincipalScopes, now: now)
+        }
+
+        /// Whether the chain stands: when it does not, every tool is denied and no tool's facts
+        /// (its pin) need reading.
+        public var stands: Bool { denial == nil }
+
+        /// No credential matched the secret: every tool is denied `unknown_credential`.
+        public static let unknownCredential = Standing(credentialScopes: .none, credentialExpiresAt: nil, credentialRevokedAt: nil,
+                                                       chain: [], principalDisabledAt: nil, activePrincipalScopes: nil, now: 0)
+
+        /// The decision for one tool, in the order of rule 4.
+        public func decide(server: Substring, tool: Substring, pin: ToolPinFacts = .unpinned) -> Decision {
+            if denial == .unknownCredential { return .deny(.unknownCredential) }
+            guard isValidToolName(tool) else { return .deny(.malformedRequest) }
+            if let denial { return .deny(denial) }
+            guard let principalScopes else { return .deny(.principalDisabled) }
+            // Effective scopes are an intersection down the chain; a tool is in an intersection
+            // exactly when every set allows it, so no set needs to be built here.
+            guard credentialScopes.allows(server: server, tool: tool),
+                  principalScopes.allows(server: server, tool: tool),
+                  chain.allSatisfy({ $0.grant.allows(server: server, tool: tool) }) else {
+                return .deny(.outOfScope)
+            }
+            if pin.denies { return .deny(.toolUnapproved) }
+            return .allow
+        }
+    }
+}
