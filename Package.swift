@@ -38,7 +38,7 @@ let package = Package(
         // Pure terminal model: cells, buffers, layout, widgets, sanitizer.
         .target(name: "TerminalUI"),
         // The config file every command shares; each module reads its own keys.
-        .target(name: "WardenConfig", dependencies: ["WardenCore", "TerminalUI"]),
+        .target(name: "WardenConfig", dependencies: ["WardenCore", "TerminalUI", "WardenSystem"]),
         // The only importer of ncurses.
         .target(name: "NcursesTerminal", dependencies: ["TerminalUI", "CNcurses"]),
         // Telemetry decoders (NDJSON, OTLP/JSON) and the batched ingest pipeline.

@@ -1,4 +1,4 @@
-import Foundation
+import Glibc
 
 // Warden's command line: parsing and wiring only. Everything it decides is decided in
 // WardenCore; everything it stores goes through WardenStore's FleetStore.

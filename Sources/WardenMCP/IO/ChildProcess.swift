@@ -1,4 +1,4 @@
-import Foundation
+import Glibc
 import Glibc
 import WardenSystem
 
@@ -69,7 +69,7 @@ final class ChildProcess: @unchecked Sendable {
         FD.close(fd)
     }
 
-    private let lock = NSLock()
+    private let lock = Lock()
 
     func signal(_ sig: Int32) {
         _ = kill(pid, sig)

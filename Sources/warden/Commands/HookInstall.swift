@@ -1,4 +1,4 @@
-import Foundation
+import Glibc
 import WardenCore
 
 /// `warden hook install claude-code [--settings PATH]`: the `hooks` block that runs

@@ -1,4 +1,4 @@
-import Foundation
+import Glibc
 
 /// The process's output streams. stdout is block-buffered (large trees and tables go out in
 /// big writes) and flushed before anything goes to stderr, so the two interleave in order.
