@@ -22,6 +22,11 @@ let package = Package(
                        providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CPostgres", path: "Sources/CPostgres", pkgConfig: "libpq",
                        providers: [.apt(["libpq-dev"])]),
+        // libmicrohttpd (HTTP server, TLS through GnuTLS) for `warden serve`, libcurl for its upstreams.
+        .systemLibrary(name: "CMicroHTTPD", path: "Sources/CMicroHTTPD", pkgConfig: "libmicrohttpd",
+                       providers: [.apt(["libmicrohttpd-dev"])]),
+        .systemLibrary(name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl",
+                       providers: [.apt(["libcurl4-openssl-dev"])]),
         // prctl(2) and the environment block, for commands holding a secret (libc only, no library).
         .systemLibrary(name: "CProcess", path: "Sources/CProcess"),
 
@@ -47,12 +52,17 @@ let package = Package(
         .target(name: "WardenSimulator", dependencies: ["WardenCore", "WardenStore", "WardenSystem"]),
         // The stdio MCP gatekeeper: JSON-RPC relay, decisions through the store.
         .target(name: "WardenMCP", dependencies: ["WardenCore", "WardenStore", "WardenSystem", "CProcess"]),
+        // The only importer of libcurl: HTTP exchanges with streamed answers.
+        .target(name: "WardenHTTPClient", dependencies: ["CCurl"]),
+        // `warden serve`, the only importer of libmicrohttpd: the Streamable HTTP MCP gateway.
+        .target(name: "WardenServe", dependencies: ["WardenCore", "WardenStore", "WardenSystem", "WardenConfig", "WardenMCP",
+                                                    "WardenHTTPClient", "CMicroHTTPD"]),
         // Elm-style dashboard: State, Msg, update, views.
         .target(name: "WardenDashboard", dependencies: ["WardenCore", "WardenStore", "WardenSystem", "WardenConfig", "TerminalUI", "NcursesTerminal"]),
         // CLI parsing and wiring only.
         .executableTarget(name: "warden", dependencies: [
             "WardenCore", "WardenStore", "WardenSQLite", "WardenPostgres", "TerminalUI", "NcursesTerminal", "WardenDashboard",
-            "WardenIngest", "WardenSimulator", "WardenMCP", "WardenSystem", "WardenConfig", "CProcess",
+            "WardenIngest", "WardenSimulator", "WardenMCP", "WardenSystem", "WardenConfig", "CProcess", "WardenServe",
         ]),
         // The scale benchmark: synthetic stores, figures as a table or JSON.
         .executableTarget(name: "warden-bench", dependencies: [
@@ -73,6 +83,8 @@ let package = Package(
         .testTarget(name: "WardenIngestTests", dependencies: ["WardenTestSupport", "WardenSQLite", "WardenIngest", "WardenStore", "WardenCore", "WardenSystem"]),
         .testTarget(name: "WardenSimulatorTests", dependencies: ["WardenTestSupport", "WardenSQLite", "WardenSimulator", "WardenStore", "WardenCore"]),
         .testTarget(name: "WardenMCPTests", dependencies: ["WardenSQLite", "WardenMCP", "WardenStore", "WardenCore", "WardenSystem"]),
-        .testTarget(name: "WardenEndToEndTests", dependencies: ["WardenCore"]),
+        .testTarget(name: "WardenServeTests", dependencies: ["WardenServe", "WardenHTTPClient", "WardenMCP", "WardenCore"]),
+        // The store modules only to seed what no command writes (a proxy's tool listing).
+        .testTarget(name: "WardenEndToEndTests", dependencies: ["WardenCore", "WardenStore", "WardenSQLite", "WardenHTTPClient"]),
     ]
 )

@@ -55,6 +55,17 @@ public enum SimulateCommand {
     }
 }
 
+/// A change the demo makes once, some time into the run, on the simulator's connection (a
+/// server's tool list changing under a proxy).
+public struct ScheduledChange: Sendable {
+    public let afterMs: Int64
+    public let apply: @Sendable (any FleetStore, Timestamp) throws -> Void
+    public init(afterMs: Int64, apply: @escaping @Sendable (any FleetStore, Timestamp) throws -> Void) {
+        self.afterMs = afterMs
+        self.apply = apply
+    }
+}
+
 /// A simulator on its own thread with its own store connection (the demo's live fleet).
 public final class SimulatorThread: @unchecked Sendable {
     private let stopFlag = Atomic<Bool>(false)
@@ -67,7 +78,7 @@ public final class SimulatorThread: @unchecked Sendable {
     /// Opens its own connection to `store`, bootstraps and ticks every `tickMs` until `stop()`. `clock` is the
     /// fleet's time (the wall clock in the demo; tests anchor it to their fixtures' time).
     public static func start(store backend: any StoreBackend, seed: UInt64, rate: Double = 20, agents: Int? = nil,
-                             operatorName: String = "simulator", tickMs: Int = 100,
+                             operatorName: String = "simulator", tickMs: Int = 100, scheduled: ScheduledChange? = nil,
                              clock: @escaping @Sendable () -> Timestamp = WallClock.now) -> SimulatorThread {
         let t = SimulatorThread()
         BackgroundThread.start { [t] in
@@ -75,9 +86,15 @@ public final class SimulatorThread: @unchecked Sendable {
             do {
                 let store = try backend.open(for: .operations(readOnly: false))
                 let sim = FleetSimulator(store: store, seed: seed, rate: rate, agents: agents, operatorName: operatorName)
-                let boot = try sim.bootstrap(now: clock())
+                let started = clock()
+                var change = scheduled
+                let boot = try sim.bootstrap(now: started)
                 t.lock.withLock { t._bootstrap = boot }
                 while !t.stopFlag.load(ordering: .relaxed) {
+                    if let c = change, clock() - started >= c.afterMs {
+                        try c.apply(store, clock())
+                        change = nil
+                    }
                     let s = try sim.tick(now: clock())
                     t.lock.withLock { t._totals += s }
                     var slept = 0

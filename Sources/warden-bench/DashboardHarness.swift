@@ -29,15 +29,20 @@ final class DashboardHarness {
         var total: Double { open + load + update + render + diff }
     }
 
-    /// Opens the store and draws the first frame (tree view), timing each step.
-    init(path: String, now: Timestamp) throws {
+    /// Opens the SQLite store at `path` and draws the first frame (tree view), timing each step.
+    convenience init(path: String, now: Timestamp) throws {
+        try self.init(backend: BenchStore.backend(path), location: path, now: now)
+    }
+
+    /// Opens the store through its backend and draws the first frame (tree view), timing each step.
+    init(backend: any StoreBackend, location: String, now: Timestamp) throws {
         var f = FirstFrame()
-        let (store, tOpen) = try timed { try BenchStore.backend(path).open(for: .dashboard(readOnly: false)) }
+        let (store, tOpen) = try timed { try backend.open(for: .dashboard(readOnly: false)) }
         f.open = tOpen
         self.store = store
         loader = SnapshotLoader(store: store)
         state = DashboardState(now: now, width: Self.width, height: Self.height, readOnly: false, operatorName: "bench",
-                               storeLocation: path, theme: .builtin)
+                               storeLocation: location, theme: .builtin)
         previous = Buffer(width: 0, height: 0)
         // As the runner does: the first snapshot is drawn at once; tool usage and findings follow.
         let (snap, tLoad) = try timed { try loader.load(now: now, force: true)! }

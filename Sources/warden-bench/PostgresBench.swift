@@ -4,9 +4,10 @@ import WardenPostgres
 import WardenStore
 import WardenSystem
 
-/// `--backend postgres --pg URI`: authorize, a subtree revoke and ingest on PostgreSQL. Each store
-/// is a fresh database the bench creates on that server and drops afterwards, filled through the
-/// store API one operator action at a time (there is no bulk loader for PostgreSQL).
+/// `--backend postgres --pg URI`: first frame, authorize, a subtree revoke and ingest on
+/// PostgreSQL. Each store is a fresh database the bench creates on that server and drops
+/// afterwards: the first frame's fleet and the revoke's subtree are SQLite's synthetic shapes,
+/// bulk-loaded; authorize's fleet is built through the store API one operator action at a time.
 enum PostgresBench {
     /// A database made for one measurement, dropped when released.
     final class Database {
@@ -84,43 +85,62 @@ enum PostgresBench {
         ]
     }
 
-    /// Revoke a subtree of `agents` agents (one credential each), on a fresh copy of the
-    /// database each run: revocation is final.
+    /// Loads a synthetic fleet (and any extra rows) into `db` with the PostgreSQL bulk loader,
+    /// in one transaction, as SQLite's synthetic stores are written.
+    static func load(_ fleet: SyntheticFleet, into db: Database, extraPrincipals: [Principal] = [], extraAgents: [Agent] = [],
+                     extraCredentials: [(credential: Credential, secret: String)] = []) throws {
+        let store = try PostgresStore.create(uri: uri(db.server, database: db.name), trustDomain: SyntheticFleet.trustDomain)
+        try store.bulkLoad(principals: fleet.principals + extraPrincipals, agents: fleet.agents + extraAgents,
+                           credentials: fleet.credentials.map { ($0.credential, $0.secret) } + extraCredentials,
+                           instances: fleet.instances, callCount: fleet.callCount, call: { fleet.call($0) },
+                           operatorName: "warden-bench", now: fleet.now)
+    }
+
+    /// Revoke SQLite's subtree shape (`SyntheticFleet.subtreeShape`: `agents` agents, 2
+    /// credentials and a live instance each), and the same with 1 credential per agent (the
+    /// shape of this bench's earlier PostgreSQL figure), on a fresh copy of the database each
+    /// run: revocation is final.
     static func revoke(server: String, agents: Int, repeats: Int) throws -> [Metric] {
-        let template = try Database(server: server)
-        let root: String
-        let buildMs: Double
-        do {
-            let store = try template.backend.create(trustDomain: SyntheticFleet.trustDomain)
-            let m = Mutation(operatorName: "warden-bench", now: WallClock.now())
-            _ = try store.addPrincipal(id: "user:root@bench.example", kind: .human, name: "Root", scopes: .everything, m)
-            root = try store.registerAgent(name: "root", delegator: "user:root@bench.example", scopes: grant, ttlMs: nil, m).id
-            var rng = SeededRandom(seed: 9)
-            var tree: [(id: String, depth: Int)] = [(root, 1)]
-            (_, buildMs) = try timed {
-                _ = try store.issueCredential(agentID: root, ttlMs: 86_400_000, scopes: nil, instanceID: nil, m)
-                for i in 1..<agents {
-                    var parent = tree[rng.int(tree.count)]
-                    while parent.depth >= SyntheticFleet.maxDepth { parent = tree[rng.int(tree.count)] }
-                    let a = try store.registerAgent(name: "sub-\(i)", delegator: parent.id, scopes: grant, ttlMs: nil, m)
-                    tree.append((a.id, parent.depth + 1))
-                    _ = try store.issueCredential(agentID: a.id, ttlMs: 86_400_000, scopes: nil, instanceID: nil, m)
+        var out: [Metric] = []
+        for perAgent in [2, 1] {
+            let template = try Database(server: server)
+            let shape = SyntheticFleet.subtreeShape(agents: agents, now: WallClock.now(), credentialsPerAgent: perAgent)
+            let (_, buildMs) = try timed {
+                let store = try PostgresStore.create(uri: uri(server, database: template.name), trustDomain: SyntheticFleet.trustDomain)
+                try store.bulkLoad(principals: [shape.principal], agents: shape.agents,
+                                   credentials: shape.credentials.map { ($0.credential, $0.secret) }, instances: shape.instances,
+                                   callCount: 0, call: { _ in fatalError() }, operatorName: "warden-bench", now: shape.now)
+            }  // the loading connection is closed here: the template can be copied
+            let root = shape.agents[0].id
+            var s = Samples()
+            for _ in 0..<repeats {
+                let copy = try Database(server: server, template: template.name)
+                let store = try copy.backend.open(for: .operations(readOnly: false))
+                let (plan, ms) = try timed { try store.revokeAgent(root, Mutation(operatorName: "bench", now: WallClock.now(), reason: "bench")) }
+                guard plan.agents.count == agents, plan.credentials.count == perAgent * agents else {
+                    throw BenchFailure("revoked \(plan.agents.count) agents and \(plan.credentials.count) credentials, expected \(agents) and \(perAgent * agents)")
                 }
+                s.add(ms)
             }
-        }  // the building connection is closed here: the template can be copied
-        var s = Samples()
-        for _ in 0..<repeats {
-            let copy = try Database(server: server, template: template.name)
-            let store = try copy.backend.open(for: .operations(readOnly: false))
-            let (plan, ms) = try timed { try store.revokeAgent(root, Mutation(operatorName: "bench", now: WallClock.now(), reason: "bench")) }
-            guard plan.agents.count == agents else { throw BenchFailure("revoked \(plan.agents.count) agents, expected \(agents)") }
-            s.add(ms)
+            let key = perAgent == 2 ? "" : "_\(perAgent)cred"
+            out += [
+                .value("pg_subtree_build\(key)_s", "bulk-load the subtree (one transaction)", "s", buildMs / 1000),
+                .dist("pg_revoke_subtree\(key)_ms", "revoke a \(agents)-agent subtree (+\(perAgent * agents) credentials)", "ms", s,
+                      targets: [.atMost(500, .median)],
+                      note: "\(repeats) runs, each on a fresh copy of the database; \(perAgent == 2 ? "SQLite's shape" : "1 credential per agent")"),
+            ]
         }
-        return [
-            .value("pg_subtree_build_s", "build the subtree through the store API", "s", buildMs / 1000),
-            .dist("pg_revoke_subtree_ms", "revoke a \(agents)-agent subtree (+\(agents) credentials)", "ms", s,
-                  targets: [.atMost(500, .median)], note: "\(repeats) runs, each on a fresh copy of the database"),
-        ]
+        return out
+    }
+
+    /// The dashboard's first frame on a bulk-loaded fleet of the run's size (SQLite's shape).
+    static func firstFrame(server: String, fleet: SyntheticFleet, repeats: Int) throws -> [Metric] {
+        let db = try Database(server: server)
+        let (_, buildMs) = try timed { try load(fleet, into: db) }
+        let backend = db.backend
+        return [.value("pg_fleet_load_s", "bulk-load the fleet (one transaction)", "s", buildMs / 1000,
+                       note: "\(fleet.agents.count) agents, \(fleet.credentials.count) credentials, \(fleet.instances.count) instances, \(fleet.callCount) calls")]
+            + (try FirstFrameBench.run(backend: backend, location: backend.location.description, repeats: repeats, targetMs: 1_000))
     }
 
     /// The ingest pipeline into two fresh databases (see `IngestBench`).

@@ -1,9 +1,10 @@
 import Foundation
+import WardenSystem
 
 /// The `--backend postgres` run: the sections PostgreSQL has figures for, reported like the
 /// SQLite run's. Uses the globals main.swift parsed.
 @MainActor func runPostgres(server: String) -> Int32 {
-    note("warden-bench --backend postgres --size \(size.rawValue)\(quick ? " --quick" : ""): stores built through the store API on fresh databases")
+    note("warden-bench --backend postgres --size \(size.rawValue)\(quick ? " --quick" : ""): stores on fresh databases, bulk-loaded or built through the store API")
     var results: [(Section, [Metric])] = []
     var failures: [(Section, String)] = []
     func measure(_ s: Section, _ body: () throws -> [Metric]) {
@@ -18,12 +19,21 @@ import Foundation
             note("  \(s.rawValue) FAILED: \(error)")
         }
     }
+    measure(.first) {
+        let fleet = SyntheticFleet(agents: size.agents, calls: size.calls, principals: size.principals, seed: seed, now: WallClock.now())
+        return try PostgresBench.firstFrame(server: server, fleet: fleet, repeats: quick ? 3 : 5)
+    }
     measure(.authorize) {
         try PostgresBench.authorize(server: server, agents: size.agents, principals: size.principals, calls: quick ? 2_000 : 10_000)
     }
     measure(.revoke) { try PostgresBench.revoke(server: server, agents: quick ? 2_000 : 10_000, repeats: quick ? 1 : 3) }
     measure(.ingest) { try PostgresBench.ingest(server: server, events: quick ? 5_000 : size.ingestEvents) }
-    let sqliteOnly = Section.allCases.filter { only.contains($0) && ![.authorize, .revoke, .ingest].contains($0) }
+    measure(.hosts) {
+        // The dashboard reloads a fleet of the run's size, without call history (not what is measured).
+        let fleet = SyntheticFleet(agents: size.agents, calls: 0, principals: size.principals, seed: seed, now: WallClock.now())
+        return try CrossHostBench.run(server: server, fleet: fleet, trials: quick ? 10 : 100)
+    }
+    let sqliteOnly = Section.allCases.filter { only.contains($0) && ![.first, .authorize, .revoke, .ingest, .hosts].contains($0) }
     if !sqliteOnly.isEmpty { note("not measured on PostgreSQL: \(sqliteOnly.map(\.rawValue).joined(separator: ", "))") }
     let report = Report(size: size, quick: quick, seed: seed, build: [], sections: results,
                         failures: failures, skipped: [], loadAtStart: loadAtStart, backend: "postgres")

@@ -179,6 +179,13 @@ struct SyntheticFleet {
     /// One principal and a 10,000-agent subtree: a root, 99 children, 100 grandchildren each
     /// (2 credentials and 1 instance per agent). Returns the root's ID.
     static func buildSubtree(at path: String, agents count: Int, now: Timestamp) throws -> String {
+        let shape = subtreeShape(agents: count, now: now)
+        try shape.write(at: path)
+        return shape.agents[0].id
+    }
+
+    /// The subtree `buildSubtree` writes, as rows (PostgreSQL loads the same).
+    static func subtreeShape(agents count: Int, now: Timestamp, credentialsPerAgent: Int = 2) -> Shape {
         let p = Principal(id: "user:root@bench.example", kind: .human, name: "Root", createdAt: now - 86_400_000)
         var agents: [Agent] = []
         let g = try! ScopeSet(parsing: "github/*")
@@ -194,8 +201,7 @@ struct SyntheticFleet {
         for _ in 0..<mids { add(0) }
         var m = 1
         while agents.count < count { add(m); m = m % mids + 1 }
-        try buildShape(at: path, principal: p, agents: agents, now: now)
-        return agents[0].id
+        return Shape(principal: p, agents: agents, now: now, credentialsPerAgent: credentialsPerAgent)
     }
 
     /// A chain `count` deep under one principal. Returns (top ID, secret of the bottom agent's credential).
@@ -216,24 +222,43 @@ struct SyntheticFleet {
     /// Writes a shape with 2 credentials and 1 live instance per agent; returns one secret per agent.
     @discardableResult
     static func buildShape(at path: String, principal p: Principal, agents: [Agent], now: Timestamp) throws -> [String] {
-        var rng = SeededRandom(seed: 7)
-        var creds: [SQLiteStore.BulkCredential] = []
-        var insts: [Instance] = []
+        let shape = Shape(principal: p, agents: agents, now: now)
+        try shape.write(at: path)
+        return shape.secrets
+    }
+
+    /// A revocation shape's rows: 2 credentials (or as many as asked) and 1 live instance per
+    /// agent, one secret per agent kept.
+    struct Shape {
+        let principal: Principal
+        let agents: [Agent]
+        let now: Timestamp
+        var credentials: [SQLiteStore.BulkCredential] = []
+        var instances: [Instance] = []
         var secrets: [String] = []
-        for (i, a) in agents.enumerated() {
-            insts.append(Instance(id: "x-\(i)", agentID: a.id, host: "h", pid: 1, startedAt: now - 60_000, lastHeartbeat: now))
-            for k in 0..<2 {
-                let s = SQLiteStore.credentialSecret(from: rng.bytes(32))
-                if k == 0 { secrets.append(s) }
-                creds.append(.init(credential: Credential(id: "tok_\(i)_\(k)", agentID: a.id, scopes: a.grant, issuedAt: now - 60_000,
-                                                          expiresAt: now + 3_600_000), secret: s))
+
+        init(principal: Principal, agents: [Agent], now: Timestamp, credentialsPerAgent: Int = 2) {
+            self.principal = principal
+            self.agents = agents
+            self.now = now
+            var rng = SeededRandom(seed: 7)
+            for (i, a) in agents.enumerated() {
+                instances.append(Instance(id: "x-\(i)", agentID: a.id, host: "h", pid: 1, startedAt: now - 60_000, lastHeartbeat: now))
+                for k in 0..<credentialsPerAgent {
+                    let s = SQLiteStore.credentialSecret(from: rng.bytes(32))
+                    if k == 0 { secrets.append(s) }
+                    credentials.append(.init(credential: Credential(id: "tok_\(i)_\(k)", agentID: a.id, scopes: a.grant,
+                                                                    issuedAt: now - 60_000, expiresAt: now + 3_600_000), secret: s))
+                }
             }
         }
-        let store = try SQLiteStore.create(path: path, trustDomain: trustDomain)
-        try store.bulkLoad(principals: [p], agents: agents, credentials: creds, instances: insts, callCount: 0, call: { _ in fatalError() },
-                           operatorName: "warden-bench", now: now)
-        try store.checkpoint()
-        return secrets
+
+        func write(at path: String) throws {
+            let store = try SQLiteStore.create(path: path, trustDomain: trustDomain)
+            try store.bulkLoad(principals: [principal], agents: agents, credentials: credentials, instances: instances, callCount: 0,
+                               call: { _ in fatalError() }, operatorName: "warden-bench", now: now)
+            try store.checkpoint()
+        }
     }
 
     /// One principal, agent and credential; `rows` calls spread over 31–90 days ago and a tenth

@@ -18,12 +18,12 @@ let usage = """
                  build it there and keep it: for iterating on one section without a rebuild
       --prune-rows N  old calls the prune section deletes (default 1,000,000; 20,000 with --quick)
       --backend sqlite|postgres  the store to measure (default sqlite); postgres measures
-                 authorize, revoke and ingest on fresh databases it creates on the --pg server
+                 first, authorize, revoke, ingest and hosts on fresh databases it creates on the --pg server
       --pg URI   the PostgreSQL server (libpq URI) whose user may create databases
     """
 
 enum Section: String, CaseIterable {
-    case first, keys, authorize, live, cli, dashboard, terminal, revoke, ingest, proxy, prune
+    case first, keys, authorize, live, cli, dashboard, terminal, revoke, ingest, proxy, pins, prune, hosts
     var title: String {
         switch self {
         case .first: return "First frame (open the store, first snapshot, first frame of each view; 120×40)"
@@ -36,13 +36,17 @@ enum Section: String, CaseIterable {
         case .revoke: return "Cascade revocation (fresh store each run)"
         case .ingest: return "NDJSON ingest (warden ingest end to end, and the store alone)"
         case .proxy: return "MCP proxy added latency (echo server, direct and through the proxy)"
+        case .pins: return "Tool pinning on the proxy's gate connection (a 500-tool list checked; the pin lookup on a call)"
         case .prune: return "Decisions during `store prune` (own store of old calls; pruner on its own thread)"
+        case .hosts: return "Across hosts: a revoke seen by a dashboard and by a gate in other processes (PostgreSQL)"
         }
     }
 }
 
 var args = Array(CommandLine.arguments.dropFirst())
 if args.first == "--pty-child", args.count == 2 { exit(TerminalBytesBench.child(path: args[1])) }
+if args == ["--feed-child"] { exit(CrossHostBench.feedChild()) }
+if args == ["--gate-child"] { exit(CrossHostBench.gateChild()) }
 
 var size = BenchSize.S
 var json = false
@@ -176,6 +180,7 @@ section(.ingest) { try IngestBench.run(events: quick ? 5_000 : size.ingestEvents
 if let testServer {
     section(.proxy) { try ProxyBench.run(server: testServer, calls: quick ? 200 : 2_000) }
 } else { skip(.proxy, "no warden-test-mcp-server next to warden-bench") }
+section(.pins) { try ToolPinBench.run(folder: folder, repeats: quick ? 5 : 50, calls: quick ? 1_000 : 10_000) }
 section(.prune) { try PruneBench.run(folder: folder, rows: pruneRows ?? (quick ? 20_000 : 1_000_000)) }
 
 let report = Report(size: size, quick: quick, seed: seed, build: buildMetrics, sections: results,

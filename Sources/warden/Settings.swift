@@ -1,6 +1,7 @@
 import WardenConfig
 import WardenCore
 import WardenDashboard
+import WardenServe
 import WardenStore
 import WardenSystem
 
@@ -28,7 +29,7 @@ struct StoreSection: ConfigSection {
 /// The config file as the commands see it: every module's keys known (any other is an error
 /// with `file:line`), each module's values read by its own section.
 struct Settings {
-    static let sections: [any ConfigSection.Type] = [StoreSection.self, DashboardConfig.self, PolicySection.self]
+    static let sections: [any ConfigSection.Type] = [StoreSection.self, DashboardConfig.self, PolicySection.self, ServeSection.self]
 
     let store: StoreSection
     let policy: Policy

@@ -37,7 +37,7 @@ struct SnapshotLoaderTests {
         let root = try s.registerAgent(name: "root", delegator: "user:a@acme.example", scopes: try ScopeSet(parsing: "github/*"), ttlMs: nil, m())
         let loader = SnapshotLoader(store: s)
         let tree = try #require(try loader.load(now: t0 + 1))
-        #expect(tree.pending == [.credentials, .instances, .activity, .audit], "the first frame gets the tree alone")
+        #expect(tree.pending == [.credentials, .instances, .activity, .audit, .tools], "the first frame gets the tree alone")
         #expect(tree.agents.map(\.name) == ["root"] && tree.audit.isEmpty && tree.index.nameOrder.isEmpty)
         let first = try #require(try loader.load(now: t0 + 1), "the rest comes on the next load, changed or not")
         #expect(first.pending.isEmpty && first.changed == .all)
@@ -49,6 +49,13 @@ struct SnapshotLoaderTests {
         let second = try #require(try loader.load(now: t0 + 20))
         #expect(second.changed.contains(.structure) && second.changed.contains(.audit))
         #expect(second.agents.map(\.name) == ["root", "child"])
+        // The new record's change shows first; the journal and state are verified a load later.
+        #expect(loader.checksDue && second.auditState == first.auditState)
+        let checked = try #require(try loader.load(now: t0 + 21), "checks due: loaded without a change")
+        #expect(checked.changed == [.audit] && !loader.checksDue)
+        #expect(checked.auditState?.isIntact == true && checked.stateCheck?.isConsistent == true)
+        #expect(checked.auditState != first.auditState, "the new record is verified")
+        #expect(try loader.load(now: t0 + 22) == nil)
 
         try s.recordInstanceEvents([.started(Instance(id: "i1", agentID: child.id, host: "h", pid: 1, startedAt: t0, lastHeartbeat: t0 + 30))])
         let third = try #require(try loader.load(now: t0 + 40))

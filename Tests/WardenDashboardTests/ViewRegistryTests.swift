@@ -6,7 +6,7 @@ import TerminalUI
 struct ViewRegistryTests {
     @Test func everyViewIsRegisteredOnceInTabOrder() {
         let kinds = ViewKind.allCases
-        #expect(kinds.map(\.name) == ["tree", "agents", "credentials", "calls", "findings", "audit"])
+        #expect(kinds.map(\.name) == ["tree", "agents", "credentials", "calls", "findings", "audit", "tools"])
         #expect(Set(kinds).count == kinds.count)
         for (i, v) in kinds.enumerated() {
             #expect(v.rawValue == i)

@@ -107,6 +107,13 @@ struct PostgresRolesTests {
             INSERT INTO instances(id, agent_id, host, pid, started_at, last_heartbeat) SELECT 'i-1', id, 'h', 1, 0, 0 FROM agents LIMIT 1;
             UPDATE instances SET last_heartbeat = 5 WHERE id = 'i-1'; UPDATE instances SET stopped_at = 6 WHERE id = 'i-1'
             """))
+        // A row version is the store's to give: one the gate brings is stamped over, or it could
+        // put a row beyond every reader's cursor and hide it from the dashboards.
+        #expect(store.sqlSucceeds(gate.uri, """
+            INSERT INTO instances(id, agent_id, host, pid, started_at, last_heartbeat, version) SELECT 'i-2', id, 'h', 2, 0, 0, 999999999 FROM agents LIMIT 1
+            """))
+        #expect(try psqlValue(store.db.uri(), "SELECT version FROM instances WHERE id = 'i-2'") != "999999999")
+        #expect(try psqlValue(store.db.uri(), "SELECT version <= (SELECT value FROM cursors WHERE name = 'row_version') FROM instances WHERE id = 'i-2'") == "t")
 
         // Nothing the gate tried changed the governed state or the journal.
         #expect(try store.run(op.uri, ["audit", "head"]).stdout == head)
@@ -227,4 +234,18 @@ struct StoreRolesTests {
         let r = try s.run("store", "roles")
         #expect(r.status != 0 && r.stdout.isEmpty && r.stderr.contains("is for a PostgreSQL store"), "\(r)")
     }
+}
+
+/// One value from a query run with psql.
+func psqlValue(_ uri: String, _ sql: String) throws -> String {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/usr/bin/psql")
+    p.arguments = ["-qXtA", "-v", "ON_ERROR_STOP=1", uri, "-c", sql]
+    let out = Pipe()
+    p.standardOutput = out
+    p.standardError = FileHandle.nullDevice
+    try p.run()
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
 }

@@ -19,7 +19,7 @@ import WardenSystem
     }
 
     /// A store that fails its next `failuresLeft` attempts, then allows.
-    final class FlakyGate: CredentialGate, @unchecked Sendable {
+    final class FlakyGate: GateStore, @unchecked Sendable {
         var failuresLeft: Int
         var attempts = 0
         init(failing: Int) { failuresLeft = failing }
@@ -37,6 +37,18 @@ import WardenSystem
                              reason: String?) throws(StoreError) -> RenewedCredential {
             throw .refused("not used here")
         }
+
+        /// Tool lists fail as decisions do: `failuresLeft` times, then an empty store's answer.
+        func observeTools(server: String, tools: [ObservedTool], observer: String, at: Timestamp) throws(StoreError) -> [ToolPin] {
+            attempts += 1
+            if failuresLeft > 0 {
+                failuresLeft -= 1
+                throw .io("database is busy or locked")
+            }
+            return []
+        }
+
+        func toolPins(server: String?) throws(StoreError) -> [ToolPin] { [] }
     }
 
     /// A gatekeeper over `store`; reopening hands back the same double and counts.
@@ -101,7 +113,7 @@ import WardenSystem
     }
 
     @Test func aRequestTheStoreRefusesIsNotRetried() {
-        final class Refusing: CredentialGate, @unchecked Sendable {
+        final class Refusing: GateStore, @unchecked Sendable {
             var attempts = 0
             func authorize(secret: String, serverTool: String, now: Timestamp) throws(StoreError) -> AuthorizationOutcome {
                 attempts += 1
@@ -109,6 +121,10 @@ import WardenSystem
             }
             func renewCredential(secret: String, scopes: ScopeSet?, ttlMs: Int64?, policy: Policy, now: Timestamp,
                                  reason: String?) throws(StoreError) -> RenewedCredential { throw .refused("not used here") }
+            func observeTools(server: String, tools: [ObservedTool], observer: String, at: Timestamp) throws(StoreError) -> [ToolPin] {
+                throw .refused("not used here")
+            }
+            func toolPins(server: String?) throws(StoreError) -> [ToolPin] { throw .refused("not used here") }
         }
         let clock = FakeClock()
         let store = Refusing()

@@ -11,6 +11,12 @@ public struct Finding: Hashable, Sendable {
         case deepDelegation = "deep_delegation"
         case stateDrift = "state_drift"
         case renewalStorm = "renewal_storm"
+        /// A tool whose current definition is outside its approved set (a "rug pull").
+        case toolDrift = "tool_drift"
+        /// A tool waiting for an operator's first review.
+        case toolPending = "tool_pending"
+        /// Poisoning signals (`ToolSignals`) in a tool's current definition.
+        case suspiciousTool = "suspicious_tool"
     }
 
     public enum Severity: Int, Sendable, Comparable, CaseIterable {
@@ -31,10 +37,12 @@ public struct Finding: Hashable, Sendable {
         case instance(String)
         /// The store as a whole (its governed state against the journal).
         case store(String)
+        /// A server's tool, as `SERVER/TOOL`.
+        case tool(String)
 
         public var id: String {
             switch self {
-            case .agent(let id), .credential(let id), .instance(let id), .store(let id): return id
+            case .agent(let id), .credential(let id), .instance(let id), .store(let id), .tool(let id): return id
             }
         }
     }
@@ -56,9 +64,13 @@ public struct Finding: Hashable, Sendable {
     /// shell where it is printed). One the rules accept: a revoke or narrow that makes the
     /// finding go away, or for `investigate` a read that shows the evidence.
     public var command: [String]
+    /// The evidence, one line each, when one sentence cannot hold it (`suspicious_tool`: each
+    /// signal's kind, JSON path and the text that matched). Untrusted text: sanitize to print.
+    public var evidence: [String]
 
     public init(kind: Kind, severity: Severity, subject: Subject, explanation: String, fix: Fix, agentID: String?,
-                command: [String]) {
+                command: [String], evidence: [String] = []) {
+        self.evidence = evidence
         self.kind = kind
         self.severity = severity
         self.subject = subject

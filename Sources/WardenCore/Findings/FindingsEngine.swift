@@ -18,11 +18,18 @@ public enum FindingsEngine {
         public var policy: Policy
         /// The governed state checked against the journal, when the caller checked it.
         public var stateCheck: StateCheck?
+        /// Every pinned tool of every server (tool findings; pins are few, one per tool).
+        public var tools: [ToolPin]
+        /// The canonical definition (RFC 8785 text) of each pin's current hash, by hash: what
+        /// `suspicious_tool` scans. A pin whose definition is missing here is not scanned.
+        public var toolDefinitions: [String: String]
 
         public init<I: Sequence<Instance>>(principals: [Principal], agents: [Agent], credentials: [Credential], instances: I,
                     calls: [ToolCall], usage: [String: Set<String>], now: Timestamp, policy: Policy,
-                    stateCheck: StateCheck? = nil) {
+                    stateCheck: StateCheck? = nil, tools: [ToolPin] = [], toolDefinitions: [String: String] = [:]) {
             self.stateCheck = stateCheck
+            self.tools = tools
+            self.toolDefinitions = toolDefinitions
             self.principals = principals
             self.agents = agents
             self.credentials = credentials
@@ -178,6 +185,7 @@ public enum FindingsEngine {
                                explanation: check.summary, fix: .investigate, agentID: nil,
                                command: ["audit", "--verify"]))
         }
+        out += toolFindings(input.tools, definitions: input.toolDefinitions)
         // In place: a sorted copy of 100,000 findings would double the peak memory.
         out.sort {
             if $0.severity != $1.severity { return $0.severity > $1.severity }

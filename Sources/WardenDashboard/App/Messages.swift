@@ -32,6 +32,8 @@ public enum Effect: Equatable, Sendable {
     case planRevocation(EntityRef)
     case revoke(EntityRef, reason: String?)
     case narrow(agentID: String, keep: ScopeSet, reason: String?)
+    /// Approve or reject one tool definition, by the hash the operator saw.
+    case decideTool(ToolDecisionRequest)
     case loadTheme(String)
     /// Write an export of `rows` rows to a file (`:export FILE`).
     case export(path: String, text: String, rows: Int)

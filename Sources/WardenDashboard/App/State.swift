@@ -29,6 +29,8 @@ public enum Mode: Sendable {
     case help
     case revoke(RevokeDialog)
     case narrow(NarrowDialog)
+    /// Approve or reject a tool's definition (the Tools view).
+    case tool(ToolDialog)
 }
 
 /// The revoke dialog: bound to an ID, never to a row position.

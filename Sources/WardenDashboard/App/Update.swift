@@ -14,6 +14,11 @@ public enum Update {
             s.height = h
             return []
         case .snapshot(let snap, let findings):
+            // An open tool dialog hears of every change, even while the lists are paused.
+            if case .tool(var d) = s.mode {
+                d.check(against: snap.tools)
+                s.mode = .tool(d)
+            }
             if s.paused {
                 s.pending = snap
                 return []
@@ -128,6 +133,8 @@ public enum Update {
             return Dialogs.revokeKey(&s, d, k)
         case .narrow(let d):
             return Dialogs.narrowKey(&s, d, k)
+        case .tool(let d):
+            return ToolDialogs.key(&s, d, k)
         case .normal:
             guard let action = s.keyMap.action(for: k, readOnly: s.readOnly) else { return [] }
             return perform(&s, action)
@@ -197,6 +204,10 @@ public enum Update {
             return Dialogs.openRevoke(&s)
         case .narrow:
             return Dialogs.openNarrow(&s)
+        case .approve:
+            return ToolDialogs.open(&s, .approved)
+        case .reject:
+            return ToolDialogs.open(&s, .rejected)
         case .confirm, .decline, .reason:
             break  // keys of the dialogs, never looked up outside them
         }

@@ -10,6 +10,8 @@ public enum Action: Hashable, Sendable {
     case sortPrevious, sortNext, sortInvert
     case pause, follow, copy
     case revoke, narrow
+    /// In the Tools view: approve or reject the selected tool's current definition.
+    case approve, reject
     case help, quit
     /// In the revoke and narrow dialogs: do it, don't, type a reason.
     case confirm, decline, reason
@@ -29,7 +31,7 @@ public enum Action: Hashable, Sendable {
         [.up, .down, .pageUp, .pageDown, .top, .bottom, .collapse, .expand, .toggle, .open, .back, .focus]
             + ViewKind.allCases.map { .view($0) }
             + [.command, .filter, .sortPrevious, .sortNext, .sortInvert, .pause, .follow, .copy,
-               .revoke, .narrow, .help, .quit, .confirm, .decline, .reason]
+               .revoke, .narrow, .approve, .reject, .help, .quit, .confirm, .decline, .reason]
     }
 
     /// The name in the config file.
@@ -58,6 +60,8 @@ public enum Action: Hashable, Sendable {
         case .copy: return "copy"
         case .revoke: return "revoke"
         case .narrow: return "narrow"
+        case .approve: return "approve"
+        case .reject: return "reject"
         case .help: return "help"
         case .quit: return "quit"
         case .confirm: return "confirm"
@@ -97,6 +101,8 @@ public enum Action: Hashable, Sendable {
         case .copy: return "copy ID"
         case .revoke: return "revoke"
         case .narrow: return "narrow"
+        case .approve: return "approve tool"
+        case .reject: return "reject tool"
         case .help: return "help"
         case .quit: return "quit"
         case .confirm: return "confirm"
@@ -106,5 +112,5 @@ public enum Action: Hashable, Sendable {
     }
 
     /// Changes the store; absent in read-only mode.
-    public var isDangerous: Bool { self == .revoke || self == .narrow }
+    public var isDangerous: Bool { self == .revoke || self == .narrow || self == .approve || self == .reject }
 }

@@ -23,7 +23,7 @@ public struct KeyMap: Sendable {
             .command: [.char(":")], .filter: [.char("/")],
             .sortPrevious: [.char("<")], .sortNext: [.char(">")], .sortInvert: [.char("I")],
             .pause: [.char("p")], .follow: [.char("f")], .copy: [.char("c")],
-            .revoke: [.char("x")], .narrow: [.char("n")],
+            .revoke: [.char("x")], .narrow: [.char("n")], .approve: [.char("a")], .reject: [.char("R")],
             .help: [.char("?")], .quit: [.char("q"), .ctrl("c")],
             .confirm: [.char("y"), .char("Y")], .decline: [.char("n"), .char("N")], .reason: [.char("r")],
         ]

@@ -46,6 +46,17 @@ enum DisplayText {
         return c
     }
 
+    /// Server and tool names are kept whole (decisions are bound to them); who decided and why
+    /// are cut like any other text.
+    static func clip(_ p: ToolPin) -> ToolPin {
+        var p = p
+        for i in p.decisions.indices {
+            p.decisions[i].by = clip(p.decisions[i].by)
+            p.decisions[i].reason = clip(p.decisions[i].reason)
+        }
+        return p
+    }
+
     static func clip(_ r: AuditRecord) -> AuditRecord {
         var r = r
         r.operatorName = clip(r.operatorName)

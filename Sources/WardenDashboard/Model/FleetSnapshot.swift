@@ -14,7 +14,9 @@ public struct SnapshotParts: OptionSet, Sendable, Hashable {
     /// Tool calls and per-minute counts.
     public static let activity = SnapshotParts(rawValue: 8)
     public static let audit = SnapshotParts(rawValue: 16)
-    public static let all: SnapshotParts = [.structure, .credentials, .instances, .activity, .audit]
+    /// Tool pins, their definitions and the last hour's calls per tool.
+    public static let tools = SnapshotParts(rawValue: 32)
+    public static let all: SnapshotParts = [.structure, .credentials, .instances, .activity, .audit, .tools]
 }
 
 /// Everything the dashboard shows, read from the store at one moment, plus what is derived
@@ -37,6 +39,8 @@ public struct FleetSnapshot: Sendable {
     public var auditState: AuditVerification?
     /// The governed state against the journal (nil until checked).
     public var stateCheck: StateCheck?
+    /// Tool pinning (the Tools view); empty until the first complete load.
+    public var tools = ToolsSnapshot()
     /// The store's change counter when this was read.
     public var counter: Int64
     /// When it was read.
@@ -77,6 +81,10 @@ public struct FleetSnapshot: Sendable {
         if parts.contains(.structure) || parts.contains(.instances) { index.rebuildInstances(instances) }
         if parts.contains(.structure) || parts.contains(.activity) {
             index.rebuildActivity(minutes: minuteBuckets.values.joined(), calls: calls, now: loadedAt)
+        }
+        if parts.contains(.structure) || parts.contains(.tools) {
+            let index = self.index
+            tools.rebuildCoverage(agents: agents, effective: { index.effectiveScopes($0) })
         }
     }
 

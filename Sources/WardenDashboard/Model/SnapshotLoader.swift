@@ -22,22 +22,33 @@ public final class SnapshotLoader {
     private var minutesReloadedAt: Timestamp = 0
     /// When the governed state was last recomputed against the journal.
     private var stateCheckedAt: Timestamp = 0
+    /// When the Tools view's last hour of calls per tool was last counted.
+    private var toolActivityAt: Timestamp = 0
     /// How often a changing store has its governed state recomputed (a full read of principals,
     /// agents and credentials), besides after every new journal record. An edit behind Warden's
     /// back stamps no row version, so only this recheck can notice it.
     public static let stateRecheckMs: Int64 = 60_000
+    /// New journal records arrived and the journal and governed state are not verified since:
+    /// load again at once. The records' changes are shown first (a full state check reads every
+    /// governed row: seconds on a large PostgreSQL fleet), the verdicts a load later.
+    public private(set) var checksDue = false
     /// Recent calls kept in memory for the Calls view, per-agent detail and the findings, which
     /// look at exactly their window of calls.
     public static let callWindow = FindingsEngine.callWindow
     public static let auditWindow = 2_000
+    /// How often calls per tool over the last hour are recounted while calls arrive, and how
+    /// often at most while they do not (the hour slides).
+    public static let toolActivityBusyMs: Int64 = 5_000
+    public static let toolActivityIdleMs: Int64 = 60_000
 
     public init(store: FleetStore) { self.store = store }
 
-    /// A new snapshot if the store changed since the last one (or `force`), else nil. While
-    /// the returned snapshot has `pending` parts, load again at once for the rest.
+    /// A new snapshot if the store changed since the last one (or `force`, or `checksDue`),
+    /// else nil. While the returned snapshot has `pending` parts or `checksDue` is set, load
+    /// again at once for the rest.
     public func load(now: Timestamp, force: Bool = false) throws(StoreError) -> FleetSnapshot? {
         let counter = try store.changeSignal()
-        if !force, let snap, snap.counter == counter, snap.pending.isEmpty { return nil }
+        if !force, !checksDue, let snap, snap.counter == counter, snap.pending.isEmpty { return nil }
         guard var s = snap else { return try loadTree(now: now, counter: counter) }
         var parts: SnapshotParts = []
         let completing = !s.pending.isEmpty
@@ -117,17 +128,42 @@ public final class SnapshotLoader {
         }
 
         let newAudit = try store.auditRecords(afterSeq: s.audit.last?.seq ?? 0, limit: Self.auditWindow)
-        if !newAudit.isEmpty || s.auditState == nil {
+        if !newAudit.isEmpty {
             parts.insert(.audit)
             s.audit.append(contentsOf: newAudit.map(DisplayText.clip))
             if s.audit.count > Self.auditWindow { s.audit.removeFirst(s.audit.count - Self.auditWindow) }
+        }
+        // The first whole load verifies at once; later records are verified on the next load.
+        let verify = checksDue || s.auditState == nil || s.stateCheck == nil
+        checksDue = !newAudit.isEmpty && !verify
+        if verify {
+            parts.insert(.audit)
             s.auditState = try store.verifyAudit(expectedHead: nil)
         }
-        if !newAudit.isEmpty || s.stateCheck == nil || now - stateCheckedAt >= Self.stateRecheckMs {
+        var rechecked = false
+        if verify || now - stateCheckedAt >= Self.stateRecheckMs {
             let check = try store.verifyState()
             if check != s.stateCheck { parts.insert(.audit) }
             s.stateCheck = check
             stateCheckedAt = now
+            rechecked = true
+        }
+        // Pins are governed state and every change to them is journaled (no row versions are
+        // read for them): they are read again when a tool record arrives, and at each recheck
+        // of the state, which is what notices an edit behind Warden's back.
+        if completing || newAudit.contains(where: { $0.action.hasPrefix("tool") }) || (rechecked && newAudit.isEmpty) {
+            let before = s.tools.pins
+            try loadTools(&s.tools)
+            if completing || s.tools.pins != before { parts.insert(.tools) }
+        }
+        let sinceActivity = now - toolActivityAt
+        if completing || sinceActivity >= Self.toolActivityIdleMs || (!fresh.isEmpty && sinceActivity >= Self.toolActivityBusyMs) {
+            let counts = try store.toolActivity(since: now - 3_600_000).mapValues { ToolActivityCount(calls: $0.calls, denied: $0.denied) }
+            toolActivityAt = now
+            if counts != s.tools.activity {
+                s.tools.activity = counts
+                parts.insert(.tools)
+            }
         }
 
         if completing {
@@ -151,6 +187,24 @@ public final class SnapshotLoader {
         s.reindex(rest)
         snap = s
         return parts.isEmpty && !force ? nil : s
+    }
+
+    /// Pins, servers and policies, and the definitions a reviewer compares (a definition never
+    /// changes under its hash: those already held are kept, not read again).
+    private func loadTools(_ t: inout ToolsSnapshot) throws(StoreError) {
+        let pins = try store.toolPins(server: nil).map(DisplayText.clip)
+        var definitions: [String: ToolDefinitionText] = [:]
+        for p in pins {
+            for hash in [p.hash, ToolsSnapshot.approvedHash(p)].compactMap({ $0 }) where definitions[hash] == nil {
+                if let held = t.definitions[hash] {
+                    definitions[hash] = held
+                } else if let text = try store.toolDefinition(hash: hash) {
+                    definitions[hash] = ToolDefinitionText(canonical: text)
+                }
+            }
+        }
+        t = ToolsSnapshot(pins: pins, servers: try store.toolServers(), policies: try store.toolPolicies(),
+                          definitions: definitions, activity: t.activity)
     }
 
     /// Where the call with sequence `seq` is in `calls` (ascending by seq), if held.
@@ -178,7 +232,7 @@ public final class SnapshotLoader {
             if let id = principalIDs[a.principalID] { a.principalID = id }
             return a
         }
-        s.pending = [.credentials, .instances, .activity, .audit]
+        s.pending = [.credentials, .instances, .activity, .audit, .tools]
         s.counter = counter
         s.loadedAt = now
         s.changed = .all

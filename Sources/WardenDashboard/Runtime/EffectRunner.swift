@@ -92,6 +92,9 @@ final class EffectRunner: @unchecked Sendable {
                         outbox.post(.actionFinished("narrowed \(name): \(before) → \(after)\(below)", failed: false))
                     } catch { outbox.post(.actionFinished("narrow failed: \(error)", failed: true)) }
                     force = true
+                case .decideTool(let request):
+                    outbox.post(Self.decide(store, request, operatorName: operatorName, now: WallClock.now()))
+                    force = true
                 case .loadTheme(let name):
                     do { outbox.post(.themeLoaded(try ThemeLoader.load(named: name, searchPaths: themeSearch))) } catch {
                         outbox.post(.themeFailed("\(error)"))
@@ -121,7 +124,7 @@ final class EffectRunner: @unchecked Sendable {
                     outbox.post(.storeReachable)
                 }
                 // A first snapshot with the tree alone: the rest is read at once, findings after.
-                force = !(latest?.pending.isEmpty ?? true)
+                force = !(latest?.pending.isEmpty ?? true) || loader.checksDue
                 if force { continue }
                 // Findings follow agents and credentials at once, other changes (heartbeats, calls)
                 // within 5 s, and the clock alone (staleness) once a minute, so an idle dashboard
@@ -138,7 +141,7 @@ final class EffectRunner: @unchecked Sendable {
                     findings = FindingsEngine.evaluate(FindingsEngine.Input(
                         principals: snap.principals, agents: snap.agents, credentials: snap.credentials,
                         instances: snap.instances, calls: snap.calls, usage: usage, now: now, policy: policy,
-                        stateCheck: snap.stateCheck),
+                        stateCheck: snap.stateCheck, tools: snap.tools.pins, toolDefinitions: ToolDefinitionText.current(snap.tools)),
                         forest: snap.index.forest)
                     findingsAt = now
                     findingsCounter = snap.counter
@@ -191,6 +194,29 @@ final class EffectRunner: @unchecked Sendable {
             }
         } catch {
             return .actionFinished("revoke failed: \(error)", failed: true)
+        }
+    }
+
+    /// Approves or rejects the definition the dialog showed. The store decides on the hash it is
+    /// given even when the server has listed another since, so the current hash is read first:
+    /// a definition that moved is refused here, and whatever races past this read, only the
+    /// definition the operator saw is ever approved.
+    static func decide(_ store: any FleetStore, _ r: ToolDecisionRequest, operatorName: String, now: Timestamp) -> Msg {
+        let name = r.server + "/" + r.tool
+        let verb = r.verdict == .approved ? "approve" : "reject"
+        do {
+            guard let pin = try store.toolPin(server: r.server, tool: r.tool), pin.goneAt == nil else {
+                return .actionFinished("\(verb) refused: \(name) is no longer listed by its server", failed: true)
+            }
+            guard pin.hash == r.hash else {
+                return .actionFinished("\(verb) refused: \(name) changed to \(pin.hash.prefix(12)) since the dialog showed \(r.hash.prefix(12)); review it again", failed: true)
+            }
+            let m = Mutation(operatorName: operatorName, now: now, reason: r.reason)
+            let after = r.verdict == .approved ? try store.approveTool(server: r.server, tool: r.tool, hash: r.hash, m)
+                : try store.rejectTool(server: r.server, tool: r.tool, hash: r.hash, m)
+            return .actionFinished("\(r.verdict.rawValue) \(name) (\(r.hash.prefix(12))): now \(after.status.rawValue)", failed: false)
+        } catch {
+            return .actionFinished("\(verb) failed: \(error)", failed: true)
         }
     }
 

@@ -34,6 +34,7 @@ public enum Screen {
         case .help: HelpScreen.render(s, into: &buf, area: layout.screen)
         case .revoke(let d): DialogViews.revoke(s, d, into: &buf, area: layout.screen)
         case .narrow(let d): DialogViews.narrow(s, d, into: &buf, area: layout.screen)
+        case .tool(let d): DialogViews.tool(s, d, into: &buf, area: layout.screen)
         default: break
         }
     }
@@ -163,11 +164,11 @@ enum Footer {
         case .filter: return [KeyHint("Enter", "keep"), KeyHint("Esc", "clear"), KeyHint("!", "invert")]
         case .command: return [KeyHint("Enter", "run"), KeyHint("Esc", "cancel")]
         case .help: return [KeyHint(k.firstKeyName(.down) + k.firstKeyName(.up), "scroll"), KeyHint("any other key", "close")]
-        case .revoke, .narrow: return [KeyHint("Esc", "cancel")]
+        case .revoke, .narrow, .tool: return [KeyHint("Esc", "cancel")]
         case .normal:
             // Quit comes second, so it is never the hint a narrow footer drops.
             let d = s.view.descriptor
-            var actions: [Action] = [.help] + d.footerActions + [.quit, .open, .filter, .command]
+            var actions: [Action] = [.help, .quit] + d.footerActions + [.open, .filter, .command]
             if d.sortable { actions += [.sortNext] }
             actions += [.revoke, .narrow, .pause]
             if d.followsNewest { actions.append(.follow) }

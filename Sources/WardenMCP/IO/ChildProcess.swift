@@ -5,18 +5,18 @@ import WardenSystem
 /// The MCP server, started with posix_spawnp: its stdin and stdout are pipes to the proxy, its
 /// stderr is the proxy's own (passes through untouched). Signal dispositions the proxy changed
 /// (SIGPIPE ignored, SIGINT/SIGTERM caught) are reset to their defaults in the child.
-final class ChildProcess: @unchecked Sendable {
-    let pid: pid_t
+public final class ChildProcess: @unchecked Sendable {
+    public let pid: pid_t
     /// Write end of the child's stdin.
-    private(set) var stdinFD: Int32
+    public private(set) var stdinFD: Int32
     /// Read end of the child's stdout.
-    let stdoutFD: Int32
+    public let stdoutFD: Int32
 
-    struct SpawnError: Error, CustomStringConvertible {
-        let description: String
+    public struct SpawnError: Error, CustomStringConvertible {
+        public let description: String
     }
 
-    init(command: [String], environment: [String: String], stderrFD: Int32 = 2) throws(SpawnError) {
+    public init(command: [String], environment: [String: String], stderrFD: Int32 = 2) throws(SpawnError) {
         guard let program = command.first, !program.isEmpty else { throw SpawnError(description: "no command to run") }
         guard let toChild = FD.pipe(), let fromChild = FD.pipe() else {
             throw SpawnError(description: "cannot create pipes: \(FD.errorText)")
@@ -61,7 +61,7 @@ final class ChildProcess: @unchecked Sendable {
     }
 
     /// Closes the child's stdin: the MCP way to ask a stdio server to exit.
-    func closeStdin() {
+    public func closeStdin() {
         lock.lock()
         let fd = stdinFD
         stdinFD = -1
@@ -71,12 +71,12 @@ final class ChildProcess: @unchecked Sendable {
 
     private let lock = Lock()
 
-    func signal(_ sig: Int32) {
+    public func signal(_ sig: Int32) {
         _ = kill(pid, sig)
     }
 
     /// Waits for the child to end; its exit code, or 128 + the signal that ended it.
-    func wait() -> Int32 {
+    public func wait() -> Int32 {
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 {
             if errno != EINTR { return 1 }
@@ -85,7 +85,7 @@ final class ChildProcess: @unchecked Sendable {
     }
 
     /// Non-blocking: the exit code if the child has ended.
-    func poll() -> Int32? {
+    public func poll() -> Int32? {
         var status: Int32 = 0
         let r = waitpid(pid, &status, WNOHANG)
         return r == pid ? Self.exitCode(status) : nil

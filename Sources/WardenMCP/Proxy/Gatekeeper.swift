@@ -3,9 +3,9 @@ import WardenCore
 import WardenStore
 import WardenSystem
 
-/// Decides tool calls for one credential against the store, at the moment of each call.
-/// One store connection (prepared statements cached by the store), shared by the relay's two
-/// directions under a lock.
+/// Decides tool calls for one credential against the store, at the moment of each call, and
+/// reports the tool lists the server sends (tool pinning). One store connection (prepared
+/// statements cached by the store), shared by the relay's two directions under a lock.
 final class Gatekeeper: @unchecked Sendable {
     struct Verdict: Equatable, Sendable {
         var allowed: Bool
@@ -20,10 +20,10 @@ final class Gatekeeper: @unchecked Sendable {
     static let storeUnavailable = Authorization.Reason.storeUnavailable.rawValue
 
     /// The connection deciding now; nil after a failure, until the next attempt reopens one.
-    private var store: (any CredentialGate)?
+    private var store: (any GateStore)?
     /// A new connection: a server that restarted, or a file that was replaced, answers again
     /// on a fresh one, so the proxy recovers without a restart.
-    private let reopen: @Sendable () throws(StoreError) -> any CredentialGate
+    private let reopen: @Sendable () throws(StoreError) -> any GateStore
     private let secret: String
     private let clock: @Sendable () -> Timestamp
     private let lock = Lock()
@@ -33,7 +33,7 @@ final class Gatekeeper: @unchecked Sendable {
     private var timeoutMs: Int64?
     private let note: @Sendable (String) -> Void
 
-    init(store: any CredentialGate, reopen: @escaping @Sendable () throws(StoreError) -> any CredentialGate,
+    init(store: any GateStore, reopen: @escaping @Sendable () throws(StoreError) -> any GateStore,
          secret: String, clock: @escaping @Sendable () -> Timestamp, retry: StoreRetry = StoreRetry(),
          storeTimeoutMs: @escaping @Sendable () -> Int64 = { StoreRetry.defaultTimeoutMs },
          note: @escaping @Sendable (String) -> Void = { FD.writeAll(2, Array("warden mcp-proxy: \($0)\n".utf8)) }) {
@@ -46,18 +46,17 @@ final class Gatekeeper: @unchecked Sendable {
         self.note = note
     }
 
-    func check(server: String, tool: String) -> Verdict {
+    /// The connection deciding now (nil after a failure): what a pool takes back.
+    var connection: (any GateStore)? {
         lock.lock()
         defer { lock.unlock() }
+        return store
+    }
+
+    func check(server: String, tool: String) -> Verdict {
         let serverTool = server + "/" + tool
-        let result = retry.run(timeoutMs: timeout, retrying: Self.isTransient) { () throws(StoreError) -> AuthorizationOutcome in
-            let gate: any CredentialGate
-            if let store { gate = store } else { gate = try reopen() }
-            store = gate
-            do throws(StoreError) { return try gate.authorize(secret: secret, serverTool: serverTool, now: clock()) } catch {
-                if Self.isTransient(error) { store = nil }
-                throw error
-            }
+        let result = attempt { (gate) throws(StoreError) -> AuthorizationOutcome in
+            try gate.authorize(secret: secret, serverTool: serverTool, now: clock())
         }
         switch result {
         case .success(let o):
@@ -71,6 +70,38 @@ final class Gatekeeper: @unchecked Sendable {
         case .failure(let error):
             note("the store did not answer within \(DurationText.canonical(timeout())) (\(error)); denying")
             return Verdict(allowed: false, reason: Self.storeUnavailable)
+        }
+    }
+
+    /// Reports a server's complete tool list (`ToolObservation.observeTools`); the pin of each
+    /// listed tool, or the store's failure (the caller then hides the whole list).
+    func observe(server: String, tools: [ObservedTool]) -> Result<[ToolPin], StoreError> {
+        attempt { (gate) throws(StoreError) -> [ToolPin] in
+            try gate.observeTools(server: server, tools: tools, observer: Self.observer, at: clock())
+        }
+    }
+
+    /// The server's pins as stored now, without recording anything (a page of a longer list).
+    func pins(server: String) -> Result<[ToolPin], StoreError> {
+        attempt { (gate) throws(StoreError) -> [ToolPin] in try gate.toolPins(server: server) }
+    }
+
+    /// Who the journal names for what the proxy saw listed.
+    static let observer = "mcp-proxy"
+
+    /// One store operation, retried through transient failures within `store_timeout`, on a
+    /// new connection after one failed.
+    private func attempt<T>(_ body: (any GateStore) throws(StoreError) -> T) -> Result<T, StoreError> {
+        lock.lock()
+        defer { lock.unlock() }
+        return retry.run(timeoutMs: timeout, retrying: Self.isTransient) { () throws(StoreError) -> T in
+            let gate: any GateStore
+            if let store { gate = store } else { gate = try reopen() }
+            store = gate
+            do throws(StoreError) { return try body(gate) } catch {
+                if Self.isTransient(error) { store = nil }
+                throw error
+            }
         }
     }
 

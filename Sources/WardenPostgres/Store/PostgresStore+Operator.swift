@@ -94,7 +94,7 @@ extension PostgresStore {
         for (table, _, _) in GovernedState.tables {
             // The row trigger stores each row's hash as it is now.
             try connection.run("UPDATE \(table) SET digest = NULL")
-            sums.append("(SELECT coalesce(sum(warden_digest_num(digest)), 0) FROM \(table))")
+            sums.append("(SELECT warden_digest_sum(array_agg(digest)) FROM \(table))")
         }
         try connection.run("UPDATE governed_state SET digest = warden_digest_step(\(sums.joined(separator: " + ")), 0, 0) WHERE id = 1")
     }

@@ -190,10 +190,11 @@ package struct PostgresRuleTransaction: RuleTransaction {
         return try store.auditHead()
     }
 
-    /// An observation or a drift goes through the owner's function, which checks it (an
-    /// ingester may append nothing else); any other record is inserted as it is.
+    /// An observation (an agent, a tool list) or a drift goes through the owner's function,
+    /// which checks it (a gate or an ingester may append nothing else); any other record is
+    /// inserted as it is.
     package func appendJournal(_ r: AuditRecord) throws(StoreError) {
-        if r.action == "agent.observe" || r.action == "state.drift_detected" {
+        if r.action == "agent.observe" || r.action == "tools.observe" || r.action == "state.drift_detected" {
             try c.execute("SELECT warden_journal_observation($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
                           [r.seq, r.at, r.action, r.target, r.before, r.after, r.reason, r.prevHash, r.hash, r.stateDigest,
                            r.claimedBy])

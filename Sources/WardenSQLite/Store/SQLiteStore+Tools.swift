@@ -151,6 +151,9 @@ extension SQLiteStore: ToolPinning {
             // (a hook's may be recorded a little late), and no index on times is kept.
             var out: [String: (calls: Int64, denied: Int64)] = [:]
             let q = try db.prepare("SELECT at, server, tool, decision FROM tool_calls ORDER BY seq DESC")
+            // Left mid-step, the cached statement would hold its read snapshot open: this
+            // connection would never see another's commits again (a dashboard stops updating).
+            defer { q.reset() }
             while try q.step() {
                 let at = q.int(0)
                 if at < since - ToolActivity.lateCallSlackMs { break }

@@ -10,6 +10,9 @@ public protocol ToolObservation: AnyObject {
     /// no longer listed as gone. Returns the pin of every listed tool: an enforcement point lists
     /// only those whose status is approved and whose hash is the one it saw.
     func observeTools(server: String, tools: [ObservedTool], observer: String, at: Timestamp) throws(StoreError) -> [ToolPin]
+    /// Every pinned tool (of one server), by server then tool name, with its decisions. (An
+    /// enforcement point reads them to show a page of a longer list without recording it.)
+    func toolPins(server: String?) throws(StoreError) -> [ToolPin]
 }
 
 /// The operator's side of tool pinning: reviewing, approving, rejecting, policies. Every change
@@ -18,8 +21,6 @@ public protocol ToolPinning: ToolObservation {
     /// Servers seen listing tools, or given a policy of their own, by name.
     func toolServers() throws(StoreError) -> [ToolServer]
     func toolPolicies() throws(StoreError) -> ToolPolicies
-    /// Every pinned tool (of one server), by server then tool name, with its decisions.
-    func toolPins(server: String?) throws(StoreError) -> [ToolPin]
     func toolPin(server: String, tool: String) throws(StoreError) -> ToolPin?
     /// The canonical definition (RFC 8785 text) with this hash, as first seen.
     func toolDefinition(hash: String) throws(StoreError) -> String?

@@ -137,7 +137,7 @@ package enum ToolRules {
     /// Who the journal names for what a policy approved, and for the upgrade's approvals.
     package static let policyOperator = "warden"
 
-    static func validateServer(_ server: String) throws(StoreError) {
+    package static func validateServer(_ server: String) throws(StoreError) {
         if server.isEmpty || server.utf8.count > 256 || server.unicodeScalars.contains(where: { $0 == "/" || $0 == "*" || $0.value < 0x21 || $0.value == 0x7F }) {
             throw .invalid("'\(server)' is not a server name (1 to 256 characters, no '/', '*', spaces or control characters)")
         }
@@ -171,14 +171,11 @@ package enum ToolRules {
     /// server (and its `trust` policy), the upgrade's by-name approvals; one journal record.
     static func observe<Tx: RuleTransaction>(_ tx: Tx, server: String, tools: [ObservedTool], _ m: Mutation) throws(StoreError) -> [ToolPin] {
         let at = m.now
-        var serverRow = try tx.toolServer(server) ?? ToolServer(name: server, policy: nil, firstSeenAt: nil)
+        let serverRow = try tx.toolServer(server) ?? ToolServer(name: server, policy: nil, firstSeenAt: nil)
         let firstSight = !serverRow.isKnown
         let defaultPolicy = try tx.toolPolicies().defaultPolicy
         let trust = (serverRow.policy ?? defaultPolicy) == .trust
-        if firstSight {
-            serverRow.firstSeenAt = at
-            try tx.writeToolServer(serverRow)
-        }
+        if firstSight { try tx.recordFirstSight(server: server, at: at) }
         var byName: [String: ToolPin] = [:]
         for p in try tx.toolPins(server: server) { byName[p.tool] = p }
         var added: [JSONValue] = [], changed: [JSONValue] = [], returned: [JSONValue] = [], gone: [JSONValue] = []
@@ -194,47 +191,48 @@ package enum ToolRules {
                     pin.hash = t.hash
                     pin.changedAt = at
                     pin.goneAt = nil
-                    try tx.insertToolDefinition(hash: t.hash, canonical: t.canonical, at: at)
-                    try tx.writeToolPin(pin)
+                    try tx.recordListedDefinition(hash: t.hash, canonical: t.canonical, at: at)
+                    try tx.recordListedTool(pin)
                 } else if pin.goneAt != nil {
                     returned.append(.string(t.name))
                     pin.goneAt = nil
-                    try tx.writeToolPin(pin)
+                    try tx.recordListedTool(pin)
                 }
             } else {
                 let decisions = try tx.toolDecisions(server: server, tool: t.name)
                 pin = ToolPin(server: server, tool: t.name, hash: t.hash, firstSeenAt: at, changedAt: at, goneAt: nil,
                               decisions: decisions)
                 added.append(.object([("tool", .string(t.name)), ("hash", .string(t.hash))]))
-                try tx.insertToolDefinition(hash: t.hash, canonical: t.canonical, at: at)
-                try tx.writeToolPin(pin)
+                try tx.recordListedDefinition(hash: t.hash, canonical: t.canonical, at: at)
+                try tx.recordListedTool(pin)
                 // Trust on first use applies to the server's first list only: a tool that
                 // appears later on a known server waits for review whatever the policy.
                 if firstSight, trust, pin.status != .approved {
                     let d = ToolDecision(hash: t.hash, verdict: .approved, at: at, by: policyOperator,
                                          reason: "policy trust: approved at the server's first sight")
-                    try tx.writeToolDecision(server: server, tool: t.name, d)
+                    try tx.recordTrustApproval(server: server, tool: t.name, d)
                     pin.decisions.append(d)
                     approved.append(.object([("tool", .string(t.name)), ("hash", .string(t.hash)), ("by", .string("policy"))]))
                 }
             }
             // The upgrade approved tools in use by name: the first definition seen is the one.
             if let byNameApproval = pin.decisions.first(where: { $0.hash == nil }) {
-                try tx.deleteToolDecision(server: server, tool: t.name, hash: nil)
                 pin.decisions.removeAll { $0.hash == nil }
+                var pinned: ToolDecision?
                 if !pin.decisions.contains(where: { $0.verdict == .approved }) {
                     let d = ToolDecision(hash: t.hash, verdict: .approved, at: at, by: byNameApproval.by,
                                          reason: "approved by name when the store was upgraded; pinned at first sight")
-                    try tx.writeToolDecision(server: server, tool: t.name, d)
+                    pinned = d
                     pin.decisions.append(d)
                     approved.append(.object([("tool", .string(t.name)), ("hash", .string(t.hash)), ("by", .string("upgrade"))]))
                 }
+                try tx.recordNamedApprovalPinned(server: server, tool: t.name, pinned)
             }
             out.append(pin)
         }
         for (name, var pin) in byName where pin.goneAt == nil && !listed.contains(name) {
             pin.goneAt = at
-            try tx.writeToolPin(pin)
+            try tx.recordListedTool(pin)
             gone.append(.string(name))
         }
         if !firstSight, added.isEmpty, changed.isEmpty, returned.isEmpty, gone.isEmpty, approved.isEmpty { return out }

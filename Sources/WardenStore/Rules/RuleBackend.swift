@@ -112,6 +112,21 @@ package protocol RuleTransaction {
     /// Every (server, tool) an agent used with an allow decision (`tool_last_used`).
     func usedTools() throws(StoreError) -> [(server: String, tool: String)]
 
+    // MARK: What an enforcement point records of a listing (`ToolRules.observe`)
+    // Apart from the writes above so that a backend whose roles may do less than the operator
+    // (PostgreSQL's gate and ingester) can route exactly these through narrower paths that check
+    // them against stored state. The defaults below are the plain writes.
+    /// The server's first sight (its policy untouched).
+    func recordFirstSight(server: String, at: Timestamp) throws(StoreError)
+    /// A definition as listed, under its hash.
+    func recordListedDefinition(hash: String, canonical: String, at: Timestamp) throws(StoreError)
+    /// A tool as listed now, or marked gone.
+    func recordListedTool(_ pin: ToolPin) throws(StoreError)
+    /// Trust on first use: the policy's approval of a tool listed at its server's first sight.
+    func recordTrustApproval(server: String, tool: String, _ decision: ToolDecision) throws(StoreError)
+    /// The upgrade's approval by name leaves; `decision`, when given, approves the definition listed now.
+    func recordNamedApprovalPinned(server: String, tool: String, _ decision: ToolDecision?) throws(StoreError)
+
     // MARK: Journal
     /// The last record's sequence number and hash; nil for an empty journal.
     func journalHead() throws(StoreError) -> AuditHead?
@@ -132,6 +147,25 @@ package protocol RuleTransaction {
     func stateDigest() throws(StoreError) -> StateDigest?
     /// The digest when this transaction began, or at its last journal record.
     func stateDigestAtStart() throws(StoreError) -> StateDigest?
+}
+
+extension RuleTransaction {
+    package func recordFirstSight(server: String, at: Timestamp) throws(StoreError) {
+        var row = try toolServer(server) ?? ToolServer(name: server, policy: nil, firstSeenAt: nil)
+        row.firstSeenAt = at
+        try writeToolServer(row)
+    }
+    package func recordListedDefinition(hash: String, canonical: String, at: Timestamp) throws(StoreError) {
+        try insertToolDefinition(hash: hash, canonical: canonical, at: at)
+    }
+    package func recordListedTool(_ pin: ToolPin) throws(StoreError) { try writeToolPin(pin) }
+    package func recordTrustApproval(server: String, tool: String, _ decision: ToolDecision) throws(StoreError) {
+        try writeToolDecision(server: server, tool: tool, decision)
+    }
+    package func recordNamedApprovalPinned(server: String, tool: String, _ decision: ToolDecision?) throws(StoreError) {
+        try deleteToolDecision(server: server, tool: tool, hash: nil)
+        if let decision { try writeToolDecision(server: server, tool: tool, decision) }
+    }
 }
 
 /// Writes tool calls of one telemetry batch; made per transaction by `callWriter(session:)`.

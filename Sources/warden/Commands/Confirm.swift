@@ -30,12 +30,26 @@ enum Confirm {
             throw UsageError("\(what) reaches \(agents) agents (more than \(askAbove)); pass --yes to confirm, or --dry-run to see the plan",
                              command: inv.command)
         case .ask:
-            Stdio.flush()
-            Stdio.error("\(what) reaches \(agents) agents. Type yes to go on: ")
-            let answer = readLine(strippingNewline: true)?.trimmingCharacters(in: " \t")
-            guard answer == "yes" || answer == "y" else {
-                throw Exit(code: 1, message: "cancelled; nothing was changed")
-            }
+            try ask("\(what) reaches \(agents) agents.")
+        }
+    }
+
+    /// For an act that is risky whatever its size (approving a tool with poisoning signals,
+    /// rejecting a tool in use): asks on a terminal, else needs `--yes`.
+    static func require(_ why: String, _ inv: Invocation) throws {
+        if inv.has("yes") { return }
+        guard isatty(0) == 1 else {
+            throw UsageError("\(why); pass --yes to confirm", command: inv.command)
+        }
+        try ask(why + ".")
+    }
+
+    private static func ask(_ question: String) throws {
+        Stdio.flush()
+        Stdio.error("\(question) Type yes to go on: ")
+        let answer = readLine(strippingNewline: true)?.trimmingCharacters(in: " \t")
+        guard answer == "yes" || answer == "y" else {
+            throw Exit(code: 1, message: "cancelled; nothing was changed")
         }
     }
 }

@@ -6,8 +6,14 @@ import WardenStore
 
 /// `warden demo`: a fresh store built from Samples/, a live simulated fleet writing to it, and
 /// the dashboard on top. Everything is real: the simulator's calls are authorized by the store,
-/// so a revoke in the dashboard turns its next calls into denials.
+/// so a revoke in the dashboard turns its next calls into denials. The catalog's tools are
+/// approved from Samples/tool-manifest.json, and `browser/get_text` changes to a poisoned
+/// definition `toolChangeMs` in: quarantined, its calls denied, until approved or rejected in
+/// the Tools view.
 enum DemoCommand {
+    /// When the demo's browser server changes its tool.
+    static let toolChangeMs: Int64 = 15_000
+
     static func run(_ inv: Invocation, _ ctx: Context) throws -> Int32 {
         guard let samples = samplesFolder(ctx) else {
             throw RuntimeError("cannot find the Samples/ folder; run `warden demo` from the Warden repository")
@@ -30,6 +36,7 @@ enum DemoCommand {
         }
         let cleanUp = { if !keep { try? FileManager.default.removeItem(atPath: folder) } }
         let backend = StoreAccess.backend(.sqlite(path: path))
+        let surface: ToolSurface
 
         do {
             let text = try String(contentsOfFile: samples + "/acme-fleet.json", encoding: .utf8)
@@ -43,12 +50,17 @@ enum DemoCommand {
                                            operatorName: ctx.operatorName, stdout: { _ in }, stderr: { problems += $0 }, progress: false)
                 if rc != 0 { ctx.note("warden demo: \(file) did not load cleanly:\n\(problems)") }
             }
+            // The servers' tools, reviewed and approved ahead, then listed as a proxy reports them.
+            let manifest = samples + "/tool-manifest.json"
+            surface = try ToolSurface(manifest: try String(contentsOfFile: manifest, encoding: .utf8), file: manifest)
+            try surface.preapprove(store, ctx.mutation(reason: "warden demo: the reviewed tool catalog"))
         } catch {
             cleanUp()
             throw RuntimeError("cannot build the demo store: \(error)")
         }
 
-        let simulator = SimulatorThread.start(store: backend, seed: UInt64(ctx.now & 0xFFFF_FFFF), rate: 20)
+        let change = ScheduledChange(afterMs: toolChangeMs) { store, now in _ = try surface.change(store, at: now) }
+        let simulator = SimulatorThread.start(store: backend, seed: UInt64(ctx.now & 0xFFFF_FFFF), rate: 20, scheduled: change)
         Stdio.flush()
         let code = DashboardCommand.run(globals: ctx.globals, environment: ctx.environment, backend: backend)
         simulator.stop()

@@ -4,6 +4,8 @@ It reads the wire exactly as the SDK does (universal newlines, last duplicate ke
 message the proxy reads one way and the SDK another is caught here. Environment:
   TEST_MCP_CALL_LOG  append one line per tool call the SDK actually executes: `TOOL ARGS_JSON`
   TEST_MCP_NAME      the server's name (default `github`)
+  TEST_MCP_DESCRIPTIONS  a JSON object of tool name -> description replacing the docstring (a
+                     server whose tool definitions change between runs)
 
 Tools: get_issue {number}, get_repo {repo}, delete_repo {repo}, peek_parent (what this process can
 read of its parent: /proc/PPID/environ, cmdline and mem), environment (the names of the
@@ -16,6 +18,7 @@ import os
 from mcp.server.mcpserver import MCPServer
 
 server = MCPServer(os.environ.get("TEST_MCP_NAME", "github"))
+DESCRIPTIONS = json.loads(os.environ.get("TEST_MCP_DESCRIPTIONS", "{}"))
 
 
 def executed(tool: str, args: dict) -> None:
@@ -25,28 +28,28 @@ def executed(tool: str, args: dict) -> None:
             f.write(f"{tool} {json.dumps(args, sort_keys=True)}\n")
 
 
-@server.tool()
+@server.tool(description=DESCRIPTIONS.get("get_issue"))
 def get_issue(number: int = 0) -> str:
     """Read an issue."""
     executed("get_issue", {"number": number})
     return f"issue {number}: open"
 
 
-@server.tool()
+@server.tool(description=DESCRIPTIONS.get("get_repo"))
 def get_repo(repo: str = "") -> str:
     """Read a repository."""
     executed("get_repo", {"repo": repo})
     return f"repo {repo}: 42 stars"
 
 
-@server.tool()
+@server.tool(description=DESCRIPTIONS.get("delete_repo"))
 def delete_repo(repo: str = "") -> str:
     """Delete a repository."""
     executed("delete_repo", {"repo": repo})
     return f"deleted {repo}"
 
 
-@server.tool()
+@server.tool(description=DESCRIPTIONS.get("peek_parent"))
 def peek_parent() -> str:
     """What this process can read of its parent (the proxy)."""
     executed("peek_parent", {})
@@ -67,7 +70,7 @@ def peek_parent() -> str:
     return json.dumps(out)
 
 
-@server.tool()
+@server.tool(description=DESCRIPTIONS.get("environment"))
 def environment() -> str:
     """The names of the environment variables this process was given."""
     executed("environment", {})

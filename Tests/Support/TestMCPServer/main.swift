@@ -13,6 +13,10 @@
 //                      `floatid` (the id written as `N.0`), `unsolicited` (the full list as the
 //                      answer to the next tools/call instead), `withmethod` (the full list in
 //                      a message that also carries a method)
+//   TEST_MCP_DESCRIPTIONS  a JSON object of tool name → description replacing the built-in ones
+//                      (a server that changes a tool's definition between runs)
+//   TEST_MCP_PAGE_SIZE tools/list answers pages of this many tools, each but the last with a
+//                      `nextCursor` (the index of the next page's first tool)
 //
 // Tools: echo {text} · add {a,b} · get_repo {repo} · get_issue {number} · create_issue {repo,title} · delete_repo {repo}
 //        fail (a result with isError) · big {bytes} (a text of that many bytes)
@@ -64,6 +68,9 @@ func send(_ object: Any) {
     writeAll(1, data)
 }
 
+let describedAs = env["TEST_MCP_DESCRIPTIONS"].flatMap { SDKJSON.parse(Data($0.utf8)) as? [String: String] } ?? [:]
+let pageSize = Int(env["TEST_MCP_PAGE_SIZE"] ?? "").flatMap { $0 > 0 ? $0 : nil }
+
 let tools: [[String: Any]] = [
     tool("echo", "Echo the text back", ["text": "string"]),
     tool("add", "Add two numbers", ["a": "number", "b": "number"]),
@@ -83,7 +90,7 @@ let tools: [[String: Any]] = [
 ]
 
 func tool(_ name: String, _ description: String, _ props: [String: String]) -> [String: Any] {
-    ["name": name, "description": description,
+    ["name": name, "description": describedAs[name] ?? description,
      "inputSchema": ["type": "object", "properties": props.mapValues { ["type": $0] }] as [String: Any]]
 }
 
@@ -189,7 +196,12 @@ nonisolated(unsafe) var unsolicitedList = false
             unsolicitedList = true
             return reply(["tools": [tools[0]]])
         default:
-            return reply(["tools": tools])
+            guard let pageSize else { return reply(["tools": tools]) }
+            let start = min(tools.count, Int(params["cursor"] as? String ?? "") ?? 0)
+            let end = min(tools.count, start + pageSize)
+            var page: [String: Any] = ["tools": Array(tools[start..<end])]
+            if end < tools.count { page["nextCursor"] = String(end) }
+            return reply(page)
         }
     case "tools/call":
         let args = params["arguments"] as? [String: Any] ?? [:]

@@ -110,13 +110,14 @@ final class SpawnedWarden: @unchecked Sendable {
 
 extension Sandbox {
     /// Starts `warden --db DB ARGS…` in the background with the same clean environment as `run`.
-    func spawn(_ args: [String], processGroup: pid_t? = nil) throws -> SpawnedWarden {
-        let env = [
+    func spawn(_ args: [String], environment extra: [String: String] = [:], processGroup: pid_t? = nil) throws -> SpawnedWarden {
+        var env = [
             "PATH": "/usr/bin:/bin",
             "HOME": folder.path,
             "WARDEN_OPERATOR": "e2e-tester",
             "LANG": "C.UTF-8",
         ]
+        for (k, v) in extra { env[k] = v }
         return try SpawnedWarden(["--db", db] + args, environment: env, in: folder, processGroup: processGroup)
     }
 }

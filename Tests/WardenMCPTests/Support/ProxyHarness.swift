@@ -68,7 +68,9 @@ final class Fleet {
     var callLogPath: String { folder + "/executed.log" }
     var stderrPath: String { folder + "/stderr.log" }
 
-    init(botScopes: String = Fleet.botScopes, tokenTTL: Int64? = hour) throws {
+    /// `toolPolicy`: the store's pinning policy. `trust` (the fixtures' default) approves the
+    /// test server's tools at its first listing, so tests about other things see them all.
+    init(botScopes: String = Fleet.botScopes, tokenTTL: Int64? = hour, toolPolicy: ToolPolicy = .trust) throws {
         folder = NSTemporaryDirectory() + "warden-mcp-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         path = folder + "/warden.db"
@@ -78,6 +80,7 @@ final class Fleet {
                                        ttlMs: 24 * hour, mut())
         bot = try store.registerAgent(name: "bot", delegator: lead.id, scopes: scopes(botScopes), ttlMs: 23 * hour, mut())
         token = try store.issueCredential(agentID: bot.id, ttlMs: tokenTTL, scopes: nil, instanceID: nil, mut())
+        if toolPolicy == .trust { try store.setToolPolicy(.trust, server: nil, mut()) }
     }
 
     /// What the test server received, one line per message.

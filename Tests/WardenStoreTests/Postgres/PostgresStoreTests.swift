@@ -85,6 +85,21 @@ struct PostgresStoreTests {
         #expect(try s.verifyState().isConsistent)
     }
 
+    @Test("a row rewritten with the triggers off is named by the state check, and the sums no longer add up")
+    func staleRowNamed() throws {
+        let db = try TempPostgresDatabase(serverURI: TempPostgresDatabase.serverURI!)
+        let s = try PostgresStore.create(uri: db.uri, trustDomain: "acme.example")
+        let f = try fleet(s)
+        #expect(try s.verifyState().isConsistent)
+        let other = try PGConnection(ConnectionString(db.uri))
+        try other.run("SET session_replication_role = replica")  // no triggers: the stored hash and the kept sum stay as they were
+        try other.execute("UPDATE credentials SET scopes = 'github/*,slack/*' WHERE agent_id = $1", [f.coder.id])
+        guard case .drifted(_, let rows, let detail) = try s.verifyState() else { Issue.record("not a drift"); return }
+        let credential = try s.credentials(agentID: f.coder.id).map(\.id)
+        #expect(rows == credential.map { "credential \($0)" })
+        #expect(detail.contains("no longer add up"))
+    }
+
     @Test("a change made behind Warden's back is a drift until an operator accepts it")
     func drift() throws {
         let db = try TempPostgresDatabase(serverURI: TempPostgresDatabase.serverURI!)
@@ -141,6 +156,41 @@ struct PostgresStoreTests {
         #expect(throws: StoreError.readOnly) {
             _ = try reader.addPrincipal(id: "user:bob", kind: .human, name: "Bob", scopes: scopes("github/*"), mutation(at: now))
         }
+    }
+
+    @Test("a bulk load writes every row with one row version, decides and counts calls as recorded ones, and keeps the digest")
+    func bulkLoad() throws {
+        let db = try TempPostgresDatabase(serverURI: TempPostgresDatabase.serverURI!)
+        let s = try PostgresStore.create(uri: db.uri, trustDomain: "acme.example")
+        let ann = Principal(id: "user:ann", kind: .human, name: "Ann", scopes: .everything, createdAt: now)
+        let top = Agent(id: "spiffe://acme.example/agent/top/000001", name: "top", principalID: ann.id, parentID: nil, depth: 1,
+                        grant: scopes("github/*"), createdAt: now, expiresAt: nil)
+        let sub = Agent(id: "spiffe://acme.example/agent/sub/000002", name: "sub", principalID: ann.id, parentID: top.id, depth: 2,
+                        grant: scopes("github/get_*"), createdAt: now, expiresAt: nil, revokedAt: now, revokeReason: "old")
+        let credential = Credential(id: "tok_bulk", agentID: top.id, scopes: top.grant, issuedAt: now, expiresAt: nil)
+        let secret = "wdn_" + String(repeating: "b", count: 43)
+        let outcome = try s.bulkLoad(principals: [ann], agents: [top, sub], credentials: [(credential, secret)],
+                                     instances: [Instance(id: "i1", agentID: top.id, host: "h", pid: 7, startedAt: now, lastHeartbeat: now)],
+                                     callCount: 3, call: { i in
+                                         ToolCall(at: now + Int64(i), agentID: top.id, credentialID: credential.id, server: "github",
+                                                  tool: "get_issue", decision: i == 2 ? .deny : .allow, reason: i == 2 ? "out_of_scope" : nil)
+                                     }, now: now)
+        #expect((outcome.principals, outcome.agents, outcome.credentials, outcome.instances, outcome.calls) == (1, 2, 1, 1, 3))
+        #expect(try s.agents().map(\.name) == ["top", "sub"])
+        #expect(try s.agent(sub.id)?.revokedBy == sub.id)
+        #expect(try s.authorize(secret: secret, serverTool: "github/get_issue", now: now + 10).decision == .allow)
+        // One change for a reader of the feed: every row at one version.
+        let versions = try s.connection.query("""
+            SELECT count(DISTINCT version) FROM (SELECT version FROM principals UNION ALL SELECT version FROM agents
+            UNION ALL SELECT version FROM credentials UNION ALL SELECT version FROM instances) v
+            """).first { $0.int(0) }
+        #expect(versions == 1)
+        let changes = try s.changedRows(afterVersion: 0)
+        #expect((changes.principals.count, changes.agents.count, changes.credentials.count, changes.instances.count) == (1, 2, 1, 1))
+        #expect(try s.calls(CallQuery(limit: 10)).map(\.seq) == [3, 2, 1])
+        #expect(try s.toolUsage(since: now)[top.id] == ["github/get_issue"])
+        #expect(try s.auditRecords(afterSeq: 0, limit: 10).map(\.action) == ["fleet.bulk_load"])
+        #expect(try s.verifyState().isConsistent)
     }
 }
 

@@ -72,7 +72,7 @@ struct FindingsView: ViewDescriptor {
         case .agent(let id): return s.snapshot.index.forest.agent(id) != nil ? .agent(id) : nil
         case .credential(let id): return .credential(id)
         case .instance: return f.agentID.map { .agent($0) }
-        case .store: return nil
+        case .store, .tool: return nil
         }
     }
 
@@ -101,6 +101,10 @@ struct FindingsView: ViewDescriptor {
         case .store:
             // The journal is where a drift is explained (its banner says since which record).
             Update.switchView(&s, .audit)
+            return
+        case .tool(let name):
+            // The Tools view, where the definition is read and approved or rejected.
+            ToolsView.jump(&s, to: name)
             return
         }
         s.detailOpen = true
@@ -134,7 +138,7 @@ struct FindingsView: ViewDescriptor {
     static func subjectName(_ f: Finding, _ snap: FleetSnapshot) -> String {
         switch f.subject {
         case .agent(let id): return snap.index.forest.agent(id)?.name ?? id
-        case .credential(let id), .instance(let id), .store(let id): return id
+        case .credential(let id), .instance(let id), .store(let id), .tool(let id): return id
         }
     }
 

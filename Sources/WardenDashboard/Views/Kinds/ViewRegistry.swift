@@ -8,6 +8,7 @@ enum ViewRegistry {
         CallsView(),
         FindingsView(),
         AuditView(),
+        ToolsView(),
     ]
 
     static let kinds = all.map(\.kind)

@@ -1,0 +1,45 @@
+// libmicrohttpd's server API; the include path comes from `pkg-config libmicrohttpd`.
+// MHD_start_daemon is variadic, which Swift cannot call: the one call Warden needs is made here,
+// with every option spelled out, so the Swift side passes plain values.
+#ifndef WARDEN_CMICROHTTPD_SHIM_H
+#define WARDEN_CMICROHTTPD_SHIM_H
+#include <stdint.h>
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <microhttpd.h>
+
+/// Starts a daemon on an already bound, listening socket: one thread per connection (a handler
+/// may block on its upstream), quiescable (ITC) for a graceful stop. TLS when key and cert (PEM
+/// text) are both given. Idle connections end after `timeout_seconds` (slow clients, slowloris).
+static inline struct MHD_Daemon *warden_mhd_start(int listen_fd, MHD_AccessHandlerCallback handler, void *handler_cls,
+                                                  MHD_RequestCompletedCallback completed, void *completed_cls,
+                                                  const char *tls_key, const char *tls_cert,
+                                                  unsigned int timeout_seconds, unsigned int connection_limit) {
+    unsigned int flags = MHD_USE_AUTO | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ITC;
+    if (tls_key != NULL && tls_cert != NULL) {
+        return MHD_start_daemon(flags | MHD_USE_TLS, 0, NULL, NULL, handler, handler_cls,
+                                MHD_OPTION_LISTEN_SOCKET, (MHD_socket) listen_fd,
+                                MHD_OPTION_NOTIFY_COMPLETED, completed, completed_cls,
+                                MHD_OPTION_CONNECTION_TIMEOUT, timeout_seconds,
+                                MHD_OPTION_CONNECTION_LIMIT, connection_limit,
+                                MHD_OPTION_HTTPS_MEM_KEY, tls_key,
+                                MHD_OPTION_HTTPS_MEM_CERT, tls_cert,
+                                MHD_OPTION_END);
+    }
+    return MHD_start_daemon(flags, 0, NULL, NULL, handler, handler_cls,
+                            MHD_OPTION_LISTEN_SOCKET, (MHD_socket) listen_fd,
+                            MHD_OPTION_NOTIFY_COMPLETED, completed, completed_cls,
+                            MHD_OPTION_CONNECTION_TIMEOUT, timeout_seconds,
+                            MHD_OPTION_CONNECTION_LIMIT, connection_limit,
+                            MHD_OPTION_END);
+}
+
+/// MHD_CONTENT_READER_END_OF_STREAM and _WITH_ERROR are casts in macros, which do not import.
+static inline ssize_t warden_mhd_end_of_stream(void) { return MHD_CONTENT_READER_END_OF_STREAM; }
+static inline ssize_t warden_mhd_end_with_error(void) { return MHD_CONTENT_READER_END_WITH_ERROR; }
+static inline uint64_t warden_mhd_size_unknown(void) { return MHD_SIZE_UNKNOWN; }
+/// A response holding its own copy of `data`.
+static inline struct MHD_Response *warden_mhd_response_copy(size_t size, const void *data) {
+    return MHD_create_response_from_buffer(size, (void *) data, MHD_RESPMEM_MUST_COPY);
+}
+#endif

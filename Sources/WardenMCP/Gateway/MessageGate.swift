@@ -1,0 +1,152 @@
+import Foundation
+import WardenCore
+import WardenStore
+import WardenSystem
+
+/// The stdio proxy's rules for a gateway that carries MCP over another transport (`warden
+/// serve`): the same strict reading, the same decisions through the store, the same recording and
+/// redaction, the same tools filtering; only the framing differs. A `MessageGate` lives for one
+/// exchange (an HTTP request and the answers it streams back) and one credential.
+public final class MessageGate: @unchecked Sendable {
+    /// What becomes of one client message.
+    public enum ClientOutcome: Sendable {
+        case forward(JSONValue)
+        /// Answered by Warden (a denial, a malformed message): never reaches the upstream.
+        case answer(JSONValue)
+        case drop
+    }
+
+    private let relay: Relay
+    private let pool: GateConnections
+    private let gatekeeper: Gatekeeper
+
+    /// Who the credential is, learned when the gate was made.
+    public let probe: CredentialProbe
+
+    public init(pool: GateConnections, recorder: GatewayRecorder, secret: String, server: String,
+                instanceID: (CredentialProbe) -> String) throws(StoreError) {
+        self.pool = pool
+        let connection = try pool.take()
+        let backend = pool.backend
+        gatekeeper = Gatekeeper(store: connection, reopen: { () throws(StoreError) in try backend.open(for: .gate) },
+                                secret: secret, clock: pool.clock, storeTimeoutMs: pool.storeTimeoutMs, note: pool.note)
+        let v = gatekeeper.check(server: server, tool: "mcp-proxy")
+        probe = CredentialProbe(agentID: v.agentID, credentialID: v.credentialID, instanceID: v.credentialInstanceID,
+                                reason: v.reason == Authorization.Reason.outOfScope.rawValue ? nil : v.reason)
+        relay = Relay(gate: gatekeeper, recorder: recorder.recorder, secret: secret, clock: pool.clock,
+                      agentID: probe.agentID ?? "", credentialID: probe.credentialID, instanceID: instanceID(probe),
+                      fixedServerName: server, clientOut: -1, onServerName: { _ in }, note: pool.note)
+    }
+
+    /// One client message (an element of a batch is one message).
+    public func client(_ message: JSONValue) -> ClientOutcome {
+        switch relay.inspectRequest(message) {
+        case .forward: return .forward(message)
+        case .answer(let reply): return .answer(reply)
+        case .drop: return .drop
+        }
+    }
+
+    /// One server message: relayed as it is, replaced (tools filtered), or dropped (nil).
+    public func server(_ message: JSONValue) -> JSONValue? {
+        switch relay.inspectResponse(message) {
+        case .relay: return message
+        case .replace(let m): return m
+        case .drop: return nil
+        }
+    }
+
+    /// The decision a client message met, for metrics and the access log: nil when it is not a
+    /// `tools/call`, "allow", or the deny reason.
+    public static func decision(of message: JSONValue, outcome: ClientOutcome) -> String? {
+        guard message["method"]?.string == "tools/call" else { return nil }
+        switch outcome {
+        case .forward: return "allow"
+        case .answer(let reply): return reply["error"]?["data"]?["reason"]?.string ?? Authorization.Reason.malformedRequest.rawValue
+        case .drop: return Authorization.Reason.malformedRequest.rawValue
+        }
+    }
+
+    /// Ends the exchange: calls still unanswered are recorded without a result, the store
+    /// connection goes back to the pool.
+    public func finish() {
+        relay.finishUnanswered()
+        // The connection that decided last: a failed one was replaced (or dropped), and a
+        // broken one must not go back to the pool.
+        if let c = gatekeeper.connection { pool.give(c) }
+    }
+
+    /// The answer to a message that cannot be read one way only, recorded as the proxy does.
+    public func unreadable(_ detail: String) -> JSONValue {
+        relay.recordMalformed(tool: Relay.unreadableTool, args: nil)
+        return JSONRPC.parseError(detail)
+    }
+}
+
+/// Who a credential is, and why it is refused when it is (nil: it may call what its scopes allow).
+public struct CredentialProbe: Sendable, Equatable {
+    public var agentID: String?
+    public var credentialID: String?
+    public var instanceID: String?
+    public var reason: String?
+}
+
+/// Store connections for decisions, reused across exchanges (opening one per request would
+/// cost a connect each time on PostgreSQL).
+public final class GateConnections: @unchecked Sendable {
+    let backend: any StoreBackend
+    let clock: @Sendable () -> Timestamp
+    let storeTimeoutMs: @Sendable () -> Int64
+    let note: @Sendable (String) -> Void
+    private let lock = NSLock()
+    private var idle: [any GateStore] = []
+
+    public init(backend: any StoreBackend, clock: @escaping @Sendable () -> Timestamp = WallClock.now,
+                storeTimeoutMs: @escaping @Sendable () -> Int64 = { StoreRetry.defaultTimeoutMs },
+                note: @escaping @Sendable (String) -> Void) {
+        self.backend = backend
+        self.clock = clock
+        self.storeTimeoutMs = storeTimeoutMs
+        self.note = note
+    }
+
+    func take() throws(StoreError) -> any GateStore {
+        lock.lock()
+        if let c = idle.popLast() { lock.unlock(); return c }
+        lock.unlock()
+        return try backend.open(for: .gate)
+    }
+
+    func give(_ c: any GateStore) {
+        lock.lock()
+        if idle.count < 64 { idle.append(c) }
+        lock.unlock()
+    }
+}
+
+/// The proxy's recorder for a gateway: calls and instance events written off the request path,
+/// on one store connection of its own. Heartbeats are the gateway's to send (one per session).
+public final class GatewayRecorder: @unchecked Sendable {
+    let recorder: Recorder
+
+    public init(backend: any StoreBackend, clock: @escaping @Sendable () -> Timestamp = WallClock.now) throws(StoreError) {
+        // The recorder's own heartbeat would name no instance: made too rare to fire.
+        recorder = Recorder(store: try backend.open(for: .ingest), instanceID: "", heartbeatSeconds: 1e9, clock: clock)
+    }
+
+    public func start() { recorder.start() }
+    public func record(_ event: InstanceEvent) { recorder.record(event) }
+    /// Flushes everything queued.
+    public func stop() { recorder.stop() }
+}
+
+extension MessageGate {
+    /// A JSON-RPC message as one line of bytes.
+    public static func bytes(_ v: JSONValue) -> [UInt8] { JSONRPC.bytes(v) }
+    /// The proxy's answer to a message read strictly but refused.
+    public static func malformed(id: JSONValue?, detail: String) -> JSONValue { JSONRPC.malformed(id: id, detail: detail) }
+    /// A JSON-RPC error answering `id` (an upstream that failed, a session that ended).
+    public static func error(id: JSONValue, message: String, reason: String) -> JSONValue {
+        JSONRPC.error(id: id, code: -32603, message: message, data: .object([("reason", .string(reason))]))
+    }
+}

@@ -1,0 +1,268 @@
+import Foundation
+import WardenCore
+import WardenHTTPClient
+import WardenMCP
+import WardenStore
+
+/// `/mcp/NAME`: the Streamable HTTP MCP gateway. Every request is checked in this order: the
+/// upstream exists, the Origin is allowed (403), the bearer token is a good credential (401 with
+/// RFC 9728 metadata), the session is this agent's (404); then each message goes through the
+/// stdio proxy's rules (`MessageGate`) and on to the upstream. The client's token never leaves.
+final class Gateway: @unchecked Sendable {
+    let config: ServeSection
+    let pool: GateConnections
+    let recorder: GatewayRecorder
+    let metrics: Metrics
+    let sessions: SessionTable
+    let instances: GatewayInstances
+    let http = HTTPClient()
+    /// `http(s)://HOST:PORT` (or serve.public_url): the resource's base, and its own Origin.
+    let baseURL: String
+    let ownOrigins: [String]
+    let note: @Sendable (String) -> Void
+    private let streams = OpenStreams()
+
+    init(config: ServeSection, pool: GateConnections, recorder: GatewayRecorder, metrics: Metrics, instances: GatewayInstances,
+         baseURL: String, ownOrigins: [String], note: @escaping @Sendable (String) -> Void) {
+        self.config = config
+        self.pool = pool
+        self.recorder = recorder
+        self.metrics = metrics
+        self.sessions = SessionTable(limit: config.maxSessions)
+        self.instances = instances
+        self.baseURL = baseURL
+        self.ownOrigins = ownOrigins
+        self.note = note
+    }
+
+    func metadataURL(_ name: String) -> String { baseURL + Route.metadataPrefix + "/mcp/" + name }
+
+    func metadata(_ name: String) -> HTTPResponse {
+        guard config.upstreams[name] != nil else { return .text(404, "no upstream named \(name)") }
+        let doc = HeaderRules.resourceMetadata(resource: baseURL + "/mcp/" + name, upstream: name,
+                                               authorizationServers: config.authorizationServers)
+        return .json(200, Array(JSONWriter.write(doc, indent: false).utf8))
+    }
+
+    func handle(_ request: HTTPRequest, name: String) -> HTTPResponse {
+        guard let upstream = config.upstreams[name], let kind = upstream.kind else { return .text(404, "no upstream named \(name)") }
+        var note = AccessNote(upstream: name)
+        guard HeaderRules.originAllowed(request.header("origin"), own: ownOrigins, allowed: config.allowedOrigins) else {
+            return .text(403, "origin not allowed", note: note)
+        }
+        guard ["POST", "GET", "DELETE"].contains(request.method) else {
+            var r = HTTPResponse.text(405, "use POST, GET or DELETE", note: note)
+            r.headers.append(("Allow", "POST, GET, DELETE"))
+            return r
+        }
+        guard let secret = HeaderRules.bearer(request.header("authorization")) else {
+            return unauthorized(name, invalid: false, reason: "missing_token", note: note)
+        }
+        let gate: MessageGate
+        do {
+            gate = try MessageGate(pool: pool, recorder: recorder, secret: secret, server: name) { [instances] probe in
+                instances.id(upstream: name, probe: probe)
+            }
+        } catch {
+            self.note("the store did not answer (\(error.description)); refusing")
+            note.decision = Authorization.Reason.storeUnavailable.rawValue
+            return .text(503, "the store is unavailable", note: note)
+        }
+        let probe = gate.probe
+        if let reason = probe.reason, HeaderRules.isTokenFailure(reason) || probe.agentID == nil {
+            gate.finish()
+            return unauthorized(name, invalid: true, reason: reason, note: note)
+        }
+        if probe.reason == Authorization.Reason.storeUnavailable.rawValue {
+            gate.finish()
+            note.decision = probe.reason
+            return .text(503, "the store is unavailable", note: note)
+        }
+        let agentID = probe.agentID ?? ""
+        instances.seen(upstream: name, probe: probe)
+        let sessionID = request.header("mcp-session-id")
+        if let sessionID, sessions.check(sessionID, upstream: name, agentID: agentID) == .notFound {
+            gate.finish()
+            return .text(404, "no such session", note: note)
+        }
+        let exchange = Exchange(gate: gate, upstream: name, agentID: agentID, sessionID: sessionID, note: note)
+        switch kind {
+        case .url(let url):
+            return HTTPUpstream(gateway: self, config: upstream, url: url).handle(request, exchange)
+        case .command(let command):
+            return StdioUpstream(gateway: self, config: upstream, command: command).handle(request, exchange)
+        }
+    }
+
+    private func unauthorized(_ name: String, invalid: Bool, reason: String, note: AccessNote) -> HTTPResponse {
+        var n = note
+        n.decision = reason
+        let body = JSONWriter.write(.object([("error", .string(invalid ? "invalid_token" : "unauthorized")),
+                                             ("reason", .string(reason))]), indent: false)
+        return .json(401, Array(body.utf8), headers: [("WWW-Authenticate", HeaderRules.challenge(metadataURL: metadataURL(name), invalidToken: invalid))],
+                     note: n)
+    }
+
+    // MARK: streams
+
+    /// A stream to a client. A server stream (GET) is ended when the service stops, so a
+    /// drain does not wait on a quiet one; a POST's stream ends with its answers.
+    func openStream(serverStream: Bool) -> ByteStream {
+        let s = ByteStream()
+        if serverStream {
+            streams.add(s)
+            let id = ObjectIdentifier(s)
+            s.whenReleased { [streams] in streams.remove(id) }
+        }
+        return s
+    }
+
+    /// Server streams open now: a drain waits for every other request, then ends these.
+    var openServerStreams: Int { streams.count }
+
+    /// After the calls under way finished: server streams end (their clients see the service go).
+    func shutdown() {
+        streams.closeAll()
+    }
+
+    /// After the drain: the stdio servers are asked to exit.
+    func stopUpstreams() {
+        for s in sessions.closeAll() { s.stdio?.stop() }
+    }
+}
+
+/// One HTTP request's passage through the gateway.
+final class Exchange: @unchecked Sendable {
+    let gate: MessageGate
+    let upstream: String
+    let agentID: String
+    let sessionID: String?
+    var note: AccessNote
+
+    init(gate: MessageGate, upstream: String, agentID: String, sessionID: String?, note: AccessNote) {
+        self.gate = gate
+        self.upstream = upstream
+        self.agentID = agentID
+        self.sessionID = sessionID
+        self.note = note
+    }
+
+    /// A POST body read as the proxy reads a line: strictly, one reading only. Its messages,
+    /// whether it was a batch, and what Warden answers itself.
+    struct Gated {
+        var forwarded: [JSONValue] = []
+        var answers: [JSONValue] = []
+        var batch = false
+        var changed = false
+        var decisions: [String] = []
+        var hasRequests = false
+    }
+
+    enum GateResult {
+        case success(Gated)
+        case failure(HTTPResponse)
+    }
+
+    func gateBody(_ body: [UInt8]) -> GateResult {
+        let message: JSONValue
+        do { message = try JSONParser.parse(bytes: body) } catch {
+            let reply = gate.unreadable(error.description)
+            note.decision = Authorization.Reason.malformedRequest.rawValue
+            return .failure(HTTPResponse.json(400, MessageGate.bytes(reply), note: note))
+        }
+        var g = Gated()
+        let items: [JSONValue]
+        switch message {
+        case .object: items = [message]
+        case .array(let a) where !a.isEmpty: items = a; g.batch = true
+        default:
+            let reply = MessageGate.malformed(id: nil, detail: "a POST carries a JSON-RPC message or a batch of them")
+            return .failure(HTTPResponse.json(400, MessageGate.bytes(reply), note: note))
+        }
+        for item in items {
+            let outcome = gate.client(item)
+            if let d = MessageGate.decision(of: item, outcome: outcome) { g.decisions.append(d) }
+            switch outcome {
+            case .forward(let m):
+                g.forwarded.append(m)
+                if m["method"] != nil && m["id"] != nil { g.hasRequests = true }
+            case .answer(let a): g.answers.append(a); g.changed = true
+            case .drop: g.changed = true
+            }
+        }
+        if !g.decisions.isEmpty {
+            note.decision = g.decisions.first { $0 != "allow" } ?? "allow"
+        }
+        return .success(g)
+    }
+
+    /// The bytes to send on: the client's own when nothing was taken out (the strict reading
+    /// guarantees one meaning), else Warden's writing of what is left.
+    func forwardBody(_ g: Gated, original: [UInt8]) -> [UInt8] {
+        if !g.changed { return original }
+        let v: JSONValue = g.batch ? .array(g.forwarded) : g.forwarded[0]
+        return Array(JSONWriter.write(v, indent: false).utf8)
+    }
+
+    /// Warden's own answers, as the client expects them (a batch answered with an array).
+    func answersOnly(_ g: Gated) -> HTTPResponse {
+        gate.finish()
+        if g.answers.isEmpty { return HTTPResponse(status: 202, note: note) }
+        let v: JSONValue = g.batch ? .array(g.answers) : g.answers[0]
+        return .json(200, Array(JSONWriter.write(v, indent: false).utf8), note: note)
+    }
+
+    /// A server message (or batch) after the gate: nil when nothing is left to relay.
+    func filterServer(_ message: JSONValue) -> (JSONValue, changed: Bool)? {
+        if case .array(let items) = message {
+            var out: [JSONValue] = []
+            var changed = false
+            for item in items {
+                if let m = gate.server(item) {
+                    if m != item { changed = true }
+                    out.append(m)
+                } else {
+                    changed = true
+                }
+            }
+            return out.isEmpty ? nil : (.array(out), changed)
+        }
+        guard let m = gate.server(message) else { return nil }
+        return (m, m != message)
+    }
+}
+
+/// Client streams open now.
+final class OpenStreams: @unchecked Sendable {
+    private let lock = NSLock()
+    private var streams: [ObjectIdentifier: ByteStream] = [:]
+    private var closing = false
+
+    func add(_ s: ByteStream) {
+        lock.lock()
+        if closing { lock.unlock(); s.close(); return }
+        streams[ObjectIdentifier(s)] = s
+        lock.unlock()
+    }
+
+    var count: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return streams.count
+    }
+
+    func remove(_ id: ObjectIdentifier) {
+        lock.lock()
+        streams[id] = nil
+        lock.unlock()
+    }
+
+    func closeAll() {
+        lock.lock()
+        closing = true
+        let all = Array(streams.values)
+        streams.removeAll()
+        lock.unlock()
+        for s in all { s.close() }
+    }
+}

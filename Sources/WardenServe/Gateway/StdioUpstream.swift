@@ -1,0 +1,156 @@
+import Foundation
+import Glibc
+import WardenCore
+import WardenMCP
+import WardenSystem
+
+/// An upstream that is a stdio MCP server: the service starts one process per session (a stdio
+/// server holds one client's state), at `initialize`, and ends it when the session ends. Its
+/// environment is the service's less every `WARDEN_*` variable (the store's location is none of
+/// its business); it never sees a client's token.
+struct StdioUpstream {
+    let gateway: Gateway
+    let config: UpstreamConfig
+    let command: [String]
+    /// How long a POST waits for a stdio server's answers before the client gets an error.
+    static let answerTimeoutSeconds = 300.0
+
+    func handle(_ request: HTTPRequest, _ ex: Exchange) -> HTTPResponse {
+        switch request.method {
+        case "POST": return post(request, ex)
+        case "GET":
+            guard let sid = ex.sessionID, let session = gateway.sessions.stdio(sid) else {
+                ex.gate.finish()
+                return .text(405, "the server stream needs a session", note: ex.note)
+            }
+            let stream = gateway.openStream(serverStream: true)
+            session.attachServerStream(stream, ex)
+            return HTTPResponse(status: 200, headers: [("Content-Type", "text/event-stream"), ("Cache-Control", "no-cache")],
+                                body: .stream(stream), note: ex.note)
+        default:  // DELETE
+            ex.gate.finish()
+            guard let sid = ex.sessionID, let s = gateway.sessions.close(sid) else { return .text(404, "no such session", note: ex.note) }
+            s.stdio?.stop()
+            return HTTPResponse(status: 204, note: ex.note)
+        }
+    }
+
+    private func post(_ request: HTTPRequest, _ ex: Exchange) -> HTTPResponse {
+        if !(request.header("content-type") ?? "").lowercased().hasPrefix("application/json") {
+            ex.gate.finish()
+            return .text(415, "a POST carries application/json", note: ex.note)
+        }
+        let gated: Exchange.Gated
+        switch ex.gateBody(request.body) {
+        case .failure(let r): ex.gate.finish(); return r
+        case .success(let g): gated = g
+        }
+        for d in gated.decisions { gateway.metrics.decision(d == "allow" ? nil : d) }
+        if gated.forwarded.isEmpty { return ex.answersOnly(gated) }
+
+        var headers: [(String, String)] = []
+        let session: StdioSession
+        if let sid = ex.sessionID, let s = gateway.sessions.stdio(sid) {
+            if s.hasEnded {
+                // The server process is gone: the session is over, and the client starts anew.
+                gateway.sessions.close(sid)
+                s.stop()  // reaps it
+                ex.gate.finish()
+                return .text(404, "the session's server process ended", note: ex.note)
+            }
+            session = s
+        } else if gated.forwarded.contains(where: { $0["method"]?.string == "initialize" }) {
+            guard !gateway.sessions.isFull else { ex.gate.finish(); return .text(503, "too many sessions", note: ex.note) }
+            do {
+                session = try StdioSession(command: command, upstream: config.name, note: gateway.note) { [gateway, name = config.name] in
+                    gateway.metrics.upstreamError(name)
+                }
+            } catch {
+                gateway.metrics.upstreamError(config.name)
+                gateway.note("upstream \(config.name): \(error.description)")
+                ex.gate.finish()
+                return .text(502, "the upstream \(config.name) could not be started", note: ex.note)
+            }
+            let sid = Self.newSessionID()
+            gateway.sessions.open(sid, SessionTable.Session(upstream: config.name, agentID: ex.agentID, stdio: session))
+            headers.append(("Mcp-Session-Id", sid))
+        } else {
+            // Sessionless requests (the 2026 stateless revision's `server/discover`) have no
+            // process to go to: a JSON-RPC error, which SDK clients answer with `initialize`.
+            ex.gate.finish()
+            let replies = gated.forwarded.compactMap { m -> JSONValue? in
+                guard let id = m["id"], m["method"] != nil else { return nil }
+                return MessageGate.error(id: id, message: "warden: \(config.name) is a stdio server; open a session with initialize", reason: "session_required")
+            } + gated.answers
+            if replies.isEmpty { return HTTPResponse(status: 202, headers: headers, note: ex.note) }
+            let v: JSONValue = gated.batch ? .array(replies) : replies[0]
+            return .json(400, Array(JSONWriter.write(v, indent: false).utf8), note: ex.note)
+        }
+
+        let ids = gated.forwarded.compactMap { $0["method"] != nil ? $0["id"] : nil }
+        let body = ex.forwardBody(gated, original: request.body)
+        // A stdio server reads one message per line: Warden's own writing when the client's had line breaks.
+        let line = body.contains(10) || body.contains(13)
+            ? Array(JSONWriter.write(gated.batch ? .array(gated.forwarded) : gated.forwarded[0], indent: false).utf8) : body
+        if ids.isEmpty {
+            session.send(line)
+            ex.gate.finish()
+            if gated.answers.isEmpty { return HTTPResponse(status: 202, headers: headers, note: ex.note) }
+            return .json(200, Array(JSONWriter.write(gated.batch ? .array(gated.answers) : gated.answers[0], indent: false).utf8),
+                         headers: headers, note: ex.note)
+        }
+        let accept = (request.header("accept") ?? "").lowercased()
+        if accept.contains("text/event-stream") {
+            let stream = gateway.openStream(serverStream: false)
+            for a in gated.answers { stream.write(SSEEvent(event: "message", data: JSONWriter.write(a, indent: false)).bytes) }
+            session.await(ids: ids, ex: ex, deliver: { m in
+                stream.write(SSEEvent(event: "message", data: JSONWriter.write(m, indent: false)).bytes)
+            }, done: { stream.close(); ex.gate.finish() })
+            session.send(line)
+            return HTTPResponse(status: 200, headers: [("Content-Type", "text/event-stream"), ("Cache-Control", "no-cache")] + headers,
+                                body: .stream(stream), note: ex.note)
+        }
+        // JSON: wait for every answer, then send them together.
+        let collected = Collected()
+        let waiter = session.await(ids: ids, ex: ex, deliver: { collected.add($0) }, done: { collected.finish() })
+        session.send(line)
+        var answers = collected.wait(seconds: Self.answerTimeoutSeconds)
+        session.cancel(waiter)
+        ex.gate.finish()
+        let answered = Set(answers.compactMap { $0["id"].map { JSONWriter.write($0, indent: false) } })
+        for id in ids where !answered.contains(JSONWriter.write(id, indent: false)) {
+            answers.append(MessageGate.error(id: id, message: "warden: the upstream \(config.name) did not answer", reason: "upstream_unavailable"))
+        }
+        answers = answers.filter { $0["method"] == nil } + gated.answers
+        let v: JSONValue = gated.batch || answers.count > 1 ? .array(answers) : answers[0]
+        return .json(200, Array(JSONWriter.write(v, indent: false).utf8), headers: headers, note: ex.note)
+    }
+
+    /// 128 random bits from the system's CSPRNG (getrandom), as hex.
+    static func newSessionID() -> String {
+        var g = SystemRandomNumberGenerator()
+        return (0..<2).map { _ in String(g.next() as UInt64, radix: 16).leftPadded(16) }.joined()
+    }
+}
+
+extension String {
+    func leftPadded(_ n: Int) -> String { count >= n ? self : String(repeating: "0", count: n - count) + self }
+}
+
+/// Answers gathered for a JSON reply.
+final class Collected: @unchecked Sendable {
+    private let cond = NSCondition()
+    private var items: [JSONValue] = []
+    private var finished = false
+
+    func add(_ m: JSONValue) { cond.lock(); items.append(m); cond.unlock() }
+    func finish() { cond.lock(); finished = true; cond.signal(); cond.unlock() }
+
+    func wait(seconds: Double) -> [JSONValue] {
+        let deadline = Date(timeIntervalSinceNow: seconds)
+        cond.lock()
+        defer { cond.unlock() }
+        while !finished { if !cond.wait(until: deadline) { break } }
+        return items
+    }
+}

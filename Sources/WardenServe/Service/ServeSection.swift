@@ -1,0 +1,142 @@
+import WardenConfig
+import WardenHTTPClient
+
+/// One upstream MCP server behind `/mcp/NAME`.
+public struct UpstreamConfig: Sendable, Equatable {
+    public enum Kind: Sendable, Equatable {
+        /// A Streamable HTTP endpoint.
+        case url(String)
+        /// A stdio server the service starts (one process per session) and supervises.
+        case command([String])
+    }
+
+    public var name: String
+    public var kind: Kind?
+    /// Sent to the upstream on every request; values are secrets as far as logs are concerned.
+    public var headers: [HTTPHeader] = []
+    /// The config line that named it first, for errors about the upstream as a whole.
+    public var line: Int
+
+    public init(name: String, kind: Kind? = nil, headers: [HTTPHeader] = [], line: Int = 0) {
+        self.name = name
+        self.kind = kind
+        self.headers = headers
+        self.line = line
+    }
+}
+
+/// The config keys of `warden serve`: `serve.*` for the service, `server.NAME.*` per upstream.
+/// A header value `env:VAR` is read from the service's environment when the file is read.
+public struct ServeSection: ConfigSection {
+    public var upstreams: [String: UpstreamConfig] = [:]
+    public var listen: ListenAddress?
+    public var maxBodyBytes = 4 << 20
+    public var maxSessions = 1000
+    /// The service's public base URL (`https://warden.example.com`), when it differs from the
+    /// listen address (behind a load balancer): names the resource in RFC 9728 documents.
+    public var publicURL: String?
+    public var allowedOrigins: [String] = []
+    public var authorizationServers: [String] = []
+    /// Where `env:VAR` values come from (the process environment, set by the command).
+    public var environment: [String: String] = [:]
+
+    public init() {}
+
+    public static func owns(_ key: String) -> Bool {
+        key.hasPrefix("server.") || ["serve.listen", "serve.max_body", "serve.max_sessions", "serve.public_url",
+                                     "serve.allowed_origins", "serve.authorization_servers"].contains(key)
+    }
+
+    /// An upstream's NAME: also a path segment and SERVER in `SERVER/TOOL` scopes.
+    public static func isUpstreamName(_ name: String) -> Bool {
+        !name.isEmpty && name.utf8.count <= 64 && name.utf8.allSatisfy {
+            ($0 >= 48 && $0 <= 57) || ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) || $0 == 45 || $0 == 95 || $0 == 46
+        }
+    }
+
+    public mutating func read(key: String, value: String) throws(ConfigValueError) {
+        switch key {
+        case "serve.listen":
+            do { listen = try ListenAddress.parse(value) } catch { throw ConfigValueError("serve.listen: \(error.description)") }
+        case "serve.max_body":
+            guard value.utf8.count <= 10, let n = Int(value), n >= 1024 else { throw ConfigValueError("serve.max_body must be a number of bytes, at least 1024") }
+            maxBodyBytes = n
+        case "serve.max_sessions":
+            guard value.utf8.count <= 7, let n = Int(value), n >= 1 else { throw ConfigValueError("serve.max_sessions must be a positive whole number") }
+            maxSessions = n
+        case "serve.public_url":
+            guard let u = Self.baseURL(value) else { throw ConfigValueError("serve.public_url must be an https:// or http:// URL without a path, query or fragment") }
+            publicURL = u
+        case "serve.allowed_origins":
+            allowedOrigins = value.split(separator: ",").map { $0.trimmingCharacters }.filter { !$0.isEmpty }
+        case "serve.authorization_servers":
+            authorizationServers = value.split(separator: ",").map { $0.trimmingCharacters }.filter { !$0.isEmpty }
+        default:
+            try readServer(key: key, value: value)
+        }
+    }
+
+    private mutating func readServer(key: String, value: String) throws(ConfigValueError) {
+        // server.NAME.url | server.NAME.command | server.NAME.header.HEADER
+        let parts = key.split(separator: ".", maxSplits: 3, omittingEmptySubsequences: false).map(String.init)
+        guard parts.count >= 3 else { throw ConfigValueError("unknown setting '\(key)': expected server.NAME.url, server.NAME.command or server.NAME.header.HEADER") }
+        let name = parts[1]
+        guard Self.isUpstreamName(name) else { throw ConfigValueError("server name \(FileText.quoted(name)) must be 1 to 64 characters of A-Z a-z 0-9 . _ -") }
+        var up = upstreams[name] ?? UpstreamConfig(name: name)
+        switch (parts[2], parts.count) {
+        case ("url", 3):
+            guard up.kind == nil else { throw ConfigValueError("server.\(name) already has a url or a command") }
+            guard value.hasPrefix("http://") || value.hasPrefix("https://"), !value.contains(where: { $0.isWhitespace }) else {
+                throw ConfigValueError("server.\(name).url must be an http:// or https:// URL")
+            }
+            up.kind = .url(value)
+        case ("command", 3):
+            guard up.kind == nil else { throw ConfigValueError("server.\(name) already has a url or a command") }
+            let words = FileText.words(value)
+            guard !words.isEmpty else { throw ConfigValueError("server.\(name).command needs a command line") }
+            up.kind = .command(words)
+        case ("header", 4):
+            let header = parts[3]
+            guard !header.isEmpty, header.utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) || $0 == 45 }) else {
+                throw ConfigValueError("server.\(name).header.HEADER: a header name is letters, digits and '-'")
+            }
+            let reserved = ["host", "content-length", "content-type", "accept", "transfer-encoding", "connection", "mcp-session-id", "mcp-protocol-version"]
+            guard !reserved.contains(header.lowercased()) else { throw ConfigValueError("server.\(name).header.\(header): this header is the gateway's to set") }
+            var v = value
+            if value.hasPrefix("env:") {
+                let variable = String(value.dropFirst(4))
+                guard let set = environment[variable], !set.isEmpty else {
+                    throw ConfigValueError("server.\(name).header.\(header): the environment variable \(FileText.quoted(variable)) is not set")
+                }
+                v = set
+            }
+            // The value is never quoted in an error: it may be a secret.
+            guard !v.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
+                throw ConfigValueError("server.\(name).header.\(header): the value holds a control character (not shown)")
+            }
+            up.headers.append(HTTPHeader(header, v))
+        default:
+            throw ConfigValueError("unknown setting '\(key)': expected server.NAME.url, server.NAME.command or server.NAME.header.HEADER")
+        }
+        upstreams[name] = up
+    }
+
+    /// Every upstream needs a url or a command.
+    public func checked() throws(ConfigValueError) -> ServeSection {
+        for (name, up) in upstreams.sorted(by: { $0.key < $1.key }) where up.kind == nil {
+            throw ConfigValueError("server.\(name) needs server.\(name).url or server.\(name).command")
+        }
+        return self
+    }
+
+    static func baseURL(_ text: String) -> String? {
+        var t = text
+        while t.hasSuffix("/") { t.removeLast() }
+        for scheme in ["https://", "http://"] where t.hasPrefix(scheme) {
+            let rest = t.dropFirst(scheme.count)
+            guard !rest.isEmpty, !rest.contains(where: { "/?#@ ".contains($0) || $0.isWhitespace }) else { return nil }
+            return t
+        }
+        return nil
+    }
+}

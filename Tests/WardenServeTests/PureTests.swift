@@ -1,0 +1,111 @@
+import Testing
+import WardenConfig
+import WardenCore
+@testable import WardenServe
+
+@Suite struct SSEParserTests {
+    @Test func eventsSplitAtBlankLinesWhateverTheLineEnding() {
+        var p = SSEParser()
+        let events = p.feed(Array("event: message\r\nid: 7\r\ndata: {\"a\":1}\r\n\r\n: a comment\n\ndata: x\rdata: y\r\r".utf8))
+        #expect(events == [SSEEvent(event: "message", id: "7", data: "{\"a\":1}"), SSEEvent(data: "x\ny")])
+    }
+
+    @Test func anEventMayArriveInPieces() {
+        var p = SSEParser()
+        var out: [SSEEvent] = []
+        for piece in ["da", "ta: {\"b\"", ":2}\r", "\n", "\r\n"] { out += p.feed(Array(piece.utf8)) }
+        #expect(out == [SSEEvent(data: "{\"b\":2}")])
+    }
+
+    @Test func aPrimingEventWithAnIdAndEmptyDataIsKept() {
+        var p = SSEParser()
+        #expect(p.feed(Array("id: abc\ndata:\n\n".utf8)) == [SSEEvent(id: "abc", data: "")])
+    }
+
+    @Test func writtenEventsReadBackTheSame() {
+        let e = SSEEvent(event: "message", id: "1", retry: "3000", data: "line1\nline2")
+        var p = SSEParser()
+        #expect(p.feed(e.bytes) == [e])
+    }
+}
+
+@Suite struct AccessLogTests {
+    @Test func aLineHoldsNoHeaderValueNoBodyAndNoTokenInThePath() throws {
+        let request = HTTPRequest(method: "POST", path: "/mcp/github/wdn_abcdefghijklmnopqrstuvwxyz0123456789",
+                                  headers: ["Authorization": "Bearer wdn_secretsecretsecretsecret", "Cookie": "session=s3cr3t"],
+                                  body: Array("{\"password\":\"hunter2\"}".utf8))
+        let line = AccessLog.line(request: request, status: 401, note: AccessNote(upstream: "github", decision: "unknown_credential"),
+                                  nanos: 1_500_000, at: 0)
+        #expect(!line.contains("wdn_"), "\(line)")
+        #expect(!line.contains("s3cr3t") && !line.contains("hunter2") && !line.contains("secretsecret"), "\(line)")
+        let v = try JSONParser.parse(line)
+        #expect(v["method"]?.string == "POST")
+        #expect(v["status"] == .number("401"))
+        #expect(v["upstream"]?.string == "github")
+        #expect(v["decision"]?.string == "unknown_credential")
+        #expect(v["duration_ms"] == .number("1.5"))
+    }
+}
+
+@Suite struct ServeSectionTests {
+    func parse(_ text: String, environment: [String: String] = [:]) throws -> ServeSection {
+        let file = try ConfigFile.parse(text, path: "cfg", sections: [ServeSection.self])
+        var initial = ServeSection()
+        initial.environment = environment
+        return try file.section(ServeSection.self, into: initial).checked()
+    }
+
+    @Test func upstreamsWithHeadersFromTheEnvironment() throws {
+        let s = try parse("""
+            server.github.url = https://api.example/mcp
+            server.github.header.Authorization = env:GH
+            server.local.command = python3 server.py --flag
+            serve.max_body = 2048
+            """, environment: ["GH": "Bearer upstream-secret"])
+        #expect(s.upstreams["github"]?.kind == .url("https://api.example/mcp"))
+        #expect(s.upstreams["github"]?.headers.first?.value == "Bearer upstream-secret")
+        #expect(s.upstreams["local"]?.kind == .command(["python3", "server.py", "--flag"]))
+        #expect(s.maxBodyBytes == 2048)
+    }
+
+    @Test func badValuesNameTheLineAndNeverShowAHeaderValue() throws {
+        do {
+            _ = try parse("server.github.url = https://x\nserver.github.header.X-Key = env:MISSING\n")
+            Issue.record("a missing variable is refused")
+        } catch let e as FileError {
+            #expect(e.line == 2)
+            #expect(e.message.contains("MISSING") && e.message.contains("not set"), "\(e)")
+        }
+        do {
+            _ = try parse("server.github.url = https://x\nserver.github.header.Authorization = env:GH\n", environment: ["GH": "se\ncret"])
+            Issue.record("a control character is refused")
+        } catch let e as FileError {
+            #expect(!e.message.contains("se") || !e.message.contains("cret"), "\(e)")
+        }
+        #expect(throws: FileError.self) { try parse("server.github.header.Host = a\n") }
+        #expect(throws: FileError.self) { try parse("server.git/hub.url = https://x\n") }
+        #expect(throws: FileError.self) { try parse("server.github.url = ftp://x\n") }
+        #expect(throws: ConfigValueError.self) { try parse("server.github.header.X-A = b\n") }
+    }
+}
+
+@Suite struct MetricsTests {
+    @Test func prometheusTextCountsDecisionsLatencyUpstreamErrorsAndSessions() {
+        let m = Metrics()
+        m.decision(nil)
+        m.decision("out_of_scope")
+        m.decision("out_of_scope")
+        m.upstreamError("github")
+        m.request(status: 200, seconds: 0.0008)
+        m.request(status: 401, seconds: 3)
+        m.setOpenSessions { 4 }
+        let text = m.render()
+        #expect(text.contains("warden_decisions_total{reason=\"allow\"} 1\n"))
+        #expect(text.contains("warden_decisions_total{reason=\"out_of_scope\"} 2\n"))
+        #expect(text.contains("warden_upstream_errors_total{upstream=\"github\"} 1\n"))
+        #expect(text.contains("warden_http_request_duration_seconds_bucket{le=\"0.001\"} 1\n"))
+        #expect(text.contains("warden_http_request_duration_seconds_bucket{le=\"5.0\"} 2\n"))
+        #expect(text.contains("warden_http_request_duration_seconds_count 2\n"))
+        #expect(text.contains("warden_open_sessions 4\n"))
+    }
+}
