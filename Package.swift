@@ -33,7 +33,7 @@ let package = Package(
         // Pure domain: scopes, delegation forest, authorization. No I/O, no clock.
         .target(name: "WardenCore"),
         // POSIX support shared by the runtimes: clocks, file descriptors, line readers.
-        .target(name: "WardenSystem"),
+        .target(name: "WardenSystem", dependencies: ["CProcess"]),
         // The store contract: protocols every backend implements, and what they share.
         .target(name: "WardenStore", dependencies: ["WardenCore", "CCrypto"]),
         // The embedded backend, the only importer of SQLite: schema, migrations, queries.
@@ -53,7 +53,7 @@ let package = Package(
         // The stdio MCP gatekeeper: JSON-RPC relay, decisions through the store.
         .target(name: "WardenMCP", dependencies: ["WardenCore", "WardenStore", "WardenSystem", "CProcess"]),
         // The only importer of libcurl: HTTP exchanges with streamed answers.
-        .target(name: "WardenHTTPClient", dependencies: ["CCurl"]),
+        .target(name: "WardenHTTPClient", dependencies: ["CCurl", "WardenSystem"]),
         // `warden serve`, the only importer of libmicrohttpd: the Streamable HTTP MCP gateway.
         .target(name: "WardenServe", dependencies: ["WardenCore", "WardenStore", "WardenSystem", "WardenConfig", "WardenMCP",
                                                     "WardenHTTPClient", "CMicroHTTPD"]),

@@ -1,5 +1,4 @@
 import Glibc
-import Glibc
 import Synchronization
 import WardenCore
 import WardenStore

@@ -1,3 +1,4 @@
+import CProcess
 import Glibc
 
 /// A mutual-exclusion lock (pthread), so the command line's modules need no Foundation: loading
@@ -31,9 +32,13 @@ public enum BackgroundThread {
     }
 
     /// Starts `body` on a new thread; false when the system refused one.
+    /// `name` (cut to 15 bytes by the kernel) shows in `top -H`, `perf` and debuggers.
     @discardableResult
-    public static func start(_ body: @escaping @Sendable () -> Void) -> Bool {
-        let box = Unmanaged.passRetained(Box(body)).toOpaque()
+    public static func start(name: String? = nil, _ body: @escaping @Sendable () -> Void) -> Bool {
+        let run: () -> Void = name.map { name in
+            { setName(name); body() }
+        } ?? body
+        let box = Unmanaged.passRetained(Box(run)).toOpaque()
         var thread = pthread_t()
         let rc = pthread_create(&thread, nil, { raw in
             let box = Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue()
@@ -47,6 +52,8 @@ public enum BackgroundThread {
         pthread_detach(thread)
         return true
     }
+
+    private static func setName(_ name: String) { warden_set_thread_name(name) }
 }
 
 /// A lock with a condition to wait on (pthread), for a worker that sleeps until work arrives or a
@@ -88,6 +95,32 @@ public final class Condition: @unchecked Sendable {
     }
 
     public func wait() { pthread_cond_wait(cond, mutex) }
+
+    /// Waits (the lock held) until signalled or `deadline` has passed; false once it has passed.
+    @discardableResult
+    public func wait(until deadline: Deadline) -> Bool {
+        let now = MonotonicClock.nanos()
+        guard deadline.nanos > now else { return false }
+        return wait(nanoseconds: Int64(clamping: deadline.nanos - now))
+    }
+}
+
+/// A point on the monotonic clock to wait until (what Foundation's `Date` was used for in
+/// waits), so a wall-clock step neither shortens nor stretches a timeout.
+public struct Deadline: Comparable, Sendable {
+    public let nanos: UInt64
+
+    public init(nanos: UInt64) { self.nanos = nanos }
+
+    /// `seconds` from now (negative or NaN: now).
+    public static func after(seconds: Double) -> Deadline {
+        let delta = seconds.isFinite && seconds > 0 ? UInt64(min(seconds, 1e9) * 1e9) : 0
+        return Deadline(nanos: MonotonicClock.nanos() + delta)
+    }
+
+    public var hasPassed: Bool { MonotonicClock.nanos() >= nanos }
+
+    public static func < (a: Deadline, b: Deadline) -> Bool { a.nanos < b.nanos }
 }
 
 /// The process's environment as a dictionary (what Foundation's `ProcessInfo` gives), read from
@@ -95,7 +128,7 @@ public final class Condition: @unchecked Sendable {
 public enum ProcessEnvironment {
     public static func current() -> [String: String] {
         var env: [String: String] = [:]
-        var p = environ
+        var p = Glibc.environ
         while let entry = p.pointee {
             let text = String(cString: entry)
             if let eq = text.firstIndex(of: "=") {
@@ -105,13 +138,6 @@ public enum ProcessEnvironment {
             p += 1
         }
         return env
-    }
-}
-
-extension String {
-    /// Without leading and trailing whitespace (spaces, tabs, newlines).
-    public var trimmingWhitespace: String {
-        String(drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
     }
 }
 
@@ -127,7 +153,7 @@ extension ProcessEnvironment {
     public static func currentDirectory() -> String {
         var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
         guard getcwd(&buffer, buffer.count) != nil else { return "." }
-        return String(cString: buffer)
+        return buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
     }
 
     /// `path` with symbolic links and `..` resolved (`path` itself when it does not exist).

@@ -1,5 +1,4 @@
 import Glibc
-import Glibc
 import WardenSystem
 
 /// The MCP server, started with posix_spawnp: its stdin and stdout are pipes to the proxy, its

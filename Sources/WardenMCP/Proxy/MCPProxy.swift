@@ -1,6 +1,5 @@
 import Dispatch
 import Glibc
-import Glibc
 import WardenCore
 import WardenStore
 import WardenSystem
