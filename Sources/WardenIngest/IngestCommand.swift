@@ -100,7 +100,7 @@ public enum IngestCommand {
         defer { bulk?.endBulkWrites() }
         let channel = BatchChannel(capacity: 2)
         let work = DecodeWork(decoder: pipeline.decoder, reader: NumberedLineReader(fd: fd, maxLineBytes: pipeline.options.maxLineBytes))
-        BackgroundThread.start { [channel, work] in
+        BackgroundThread.start(name: "warden-ingest-decode") { [channel, work] in
             let decoder = work.decoder, reader = work.reader
             let ok = reader.pump(beforeRead: { caughtUp in
                 channel.setBytes(reader.bytesRead)

@@ -23,11 +23,8 @@ public enum ThemeLoader {
         }
         paths.append(ProcessEnvironment.currentDirectory() + "/Themes")
         // .build/<config>/warden → the package root is three folders up.
-        var folder = ProcessEnvironment.resolved(executable.hasPrefix("/") ? executable : ProcessEnvironment.currentDirectory() + "/" + executable)
-        func parent(_ p: String) -> String {
-            guard let slash = p.lastIndex(of: "/"), slash != p.startIndex else { return "/" }
-            return String(p[..<slash])
-        }
+        var folder = ProcessEnvironment.resolved(PathText.absolute(executable))
+        let parent = PathText.parent
         let share = parent(parent(folder)) + "/share/warden/themes"
         for _ in 0..<4 {
             folder = parent(folder)

@@ -146,14 +146,14 @@ public enum MCPProxy {
         let childExited = DispatchSemaphore(value: 0)
 
         // Server → client.
-        BackgroundThread.start {
+        BackgroundThread.start(name: "warden-mcp-server-reader") {
             RelayLineReader(fd: child.stdoutFD).run { relay.handleServer($0) }
             serverDone.signal()
         }
 
         // Client → server. At the client's EOF, close the server's stdin and give it time to exit.
         let grace = cfg.shutdownGraceSeconds
-        BackgroundThread.start {
+        BackgroundThread.start(name: "warden-mcp-client-reader") {
             let reader = RelayLineReader(fd: cfg.input, wakeFD: wake.read)
             reader.run { relay.handleClient($0) }
             if !reader.woken {

@@ -29,7 +29,7 @@ final class Recorder: @unchecked Sendable {
     }
 
     func start() {
-        BackgroundThread.start { [self] in loop() }
+        BackgroundThread.start(name: "warden-recorder") { [self] in loop() }
     }
 
     func record(_ call: ToolCall) {
