@@ -76,6 +76,7 @@ let package = Package(
                 path: "Tests/Support/WardenTestSupport"),
 
         .testTarget(name: "WardenCoreTests", dependencies: ["WardenCore"]),
+        .testTarget(name: "WardenSystemTests", dependencies: ["WardenSystem"]),
         .testTarget(name: "WardenStoreTests", dependencies: ["WardenTestSupport", "WardenSQLite", "WardenPostgres", "WardenStore", "WardenCore", "CSQLite"]),
         .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI", "WardenCore"]),
         .testTarget(name: "WardenDashboardTests", dependencies: ["WardenTestSupport", "WardenSQLite", "WardenPostgres", "WardenDashboard", "WardenConfig", "TerminalUI", "WardenStore", "WardenCore"],
