@@ -33,7 +33,7 @@ let package = Package(
         // Pure domain: scopes, delegation forest, authorization. No I/O, no clock.
         .target(name: "WardenCore"),
         // POSIX support shared by the runtimes: clocks, file descriptors, line readers.
-        .target(name: "WardenSystem"),
+        .target(name: "WardenSystem", dependencies: ["CProcess"]),
         // The store contract: protocols every backend implements, and what they share.
         .target(name: "WardenStore", dependencies: ["WardenCore", "CCrypto"]),
         // The embedded backend, the only importer of SQLite: schema, migrations, queries.
@@ -43,7 +43,7 @@ let package = Package(
         // Pure terminal model: cells, buffers, layout, widgets, sanitizer.
         .target(name: "TerminalUI"),
         // The config file every command shares; each module reads its own keys.
-        .target(name: "WardenConfig", dependencies: ["WardenCore", "TerminalUI"]),
+        .target(name: "WardenConfig", dependencies: ["WardenCore", "TerminalUI", "WardenSystem"]),
         // The only importer of ncurses.
         .target(name: "NcursesTerminal", dependencies: ["TerminalUI", "CNcurses"]),
         // Telemetry decoders (NDJSON, OTLP/JSON) and the batched ingest pipeline.
@@ -53,7 +53,7 @@ let package = Package(
         // The stdio MCP gatekeeper: JSON-RPC relay, decisions through the store.
         .target(name: "WardenMCP", dependencies: ["WardenCore", "WardenStore", "WardenSystem", "CProcess"]),
         // The only importer of libcurl: HTTP exchanges with streamed answers.
-        .target(name: "WardenHTTPClient", dependencies: ["CCurl"]),
+        .target(name: "WardenHTTPClient", dependencies: ["CCurl", "WardenSystem"]),
         // `warden serve`, the only importer of libmicrohttpd: the Streamable HTTP MCP gateway.
         .target(name: "WardenServe", dependencies: ["WardenCore", "WardenStore", "WardenSystem", "WardenConfig", "WardenMCP",
                                                     "WardenHTTPClient", "CMicroHTTPD"]),
@@ -76,6 +76,7 @@ let package = Package(
                 path: "Tests/Support/WardenTestSupport"),
 
         .testTarget(name: "WardenCoreTests", dependencies: ["WardenCore"]),
+        .testTarget(name: "WardenSystemTests", dependencies: ["WardenSystem"]),
         .testTarget(name: "WardenStoreTests", dependencies: ["WardenTestSupport", "WardenSQLite", "WardenPostgres", "WardenStore", "WardenCore", "CSQLite"]),
         .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI", "WardenCore"]),
         .testTarget(name: "WardenDashboardTests", dependencies: ["WardenTestSupport", "WardenSQLite", "WardenPostgres", "WardenDashboard", "WardenConfig", "TerminalUI", "WardenStore", "WardenCore"],

@@ -1,4 +1,4 @@
-import Foundation
+import WardenSystem
 
 /// The config file every command shares, `$XDG_CONFIG_HOME/warden/config`: `key = value` lines,
 /// `#` comments. Each key belongs to the module that uses it (a `ConfigSection`); this type only
@@ -27,8 +27,10 @@ public struct ConfigFile: Sendable {
     /// The file at its place; none there reads as an empty file.
     public static func load(environment: [String: String], sections: [any ConfigSection.Type]) throws(FileError) -> ConfigFile {
         let path = path(environment: environment)
-        guard let data = FileManager.default.contents(atPath: path) else { return ConfigFile(path: path) }
-        return try parse(String(decoding: data, as: UTF8.self), path: path, sections: sections)
+        let bytes: [UInt8]?
+        do { bytes = try FileContents.read(path) } catch { throw FileError(file: path, line: 0, message: "cannot read it: \(error.reason)") }
+        guard let bytes else { return ConfigFile(path: path) }
+        return try parse(String(decoding: bytes, as: UTF8.self), path: path, sections: sections)
     }
 
     /// The lines of a file; a line that is not `key = value`, or whose key no section owns, is

@@ -10,7 +10,8 @@ public struct FileError: Error, Equatable, Sendable, CustomStringConvertible {
         self.line = line
         self.message = message
     }
-    public var description: String { "\(file):\(line): \(message)" }
+    /// Line 0: the file as a whole (it could not be read).
+    public var description: String { line > 0 ? "\(file):\(line): \(message)" : "\(file): \(message)" }
 }
 
 /// Line and word splitting shared by the theme and config parsers.

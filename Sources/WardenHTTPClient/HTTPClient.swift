@@ -1,5 +1,6 @@
 import CCurl
-import Foundation
+import Glibc
+import WardenSystem
 
 /// One header of a request or an answer, as sent (names compared without case).
 public struct HTTPHeader: Sendable, Equatable {
@@ -48,14 +49,14 @@ public final class HTTPClient: @unchecked Sendable {
             self.headers = headers
         }
         public func value(_ name: String) -> String? {
-            headers.first { $0.name.caseInsensitiveCompare(name) == .orderedSame }?.value
+            headers.first { $0.name.equalsIgnoringASCIICase(name) }?.value
         }
     }
 
     /// curl_global_init is not thread-safe: done once, before any handle exists.
     private static let initialized: Bool = curl_global_init(Int(CURL_GLOBAL_DEFAULT)) == CURLE_OK
 
-    private let lock = NSLock()
+    private let lock = Lock()
     private var idle: [UnsafeMutableRawPointer] = []
 
     public init() { _ = Self.initialized }
@@ -181,7 +182,7 @@ private final class Exchange {
         if line.isEmpty, let h = handle, warden_curl_response_code(h) >= 200 { return deliverHead(h) }
         guard let colon = line.firstIndex(of: ":") else { return true }
         let name = String(line[..<colon])
-        let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        let value = line[line.index(after: colon)...].trimmingWhitespace
         headers.append(HTTPHeader(name, value))
         return true
     }

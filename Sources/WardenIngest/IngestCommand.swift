@@ -1,4 +1,3 @@
-import Foundation
 import Glibc
 import Synchronization
 import WardenCore
@@ -77,7 +76,7 @@ public enum IngestCommand {
         let kept = pipeline.committed
         guard kept.transactions > 0 else { return text }
         let failed = "nothing from this operation was written"
-        let head = text.contains(failed) ? text.replacingOccurrences(of: failed, with: "the batch being written was not written") : text
+        let head = text.contains(failed) ? text.replacing(failed, with: "the batch being written was not written") : text
         let events = pipeline.stats.events
         return head + "; lines 1–\(kept.throughLine) of \(source) were written before it and are kept "
             + "(\(events) event\(events == 1 ? "" : "s") in \(kept.transactions) transaction\(kept.transactions == 1 ? "" : "s")); nothing after line \(kept.throughLine) was written"
@@ -101,7 +100,7 @@ public enum IngestCommand {
         defer { bulk?.endBulkWrites() }
         let channel = BatchChannel(capacity: 2)
         let work = DecodeWork(decoder: pipeline.decoder, reader: NumberedLineReader(fd: fd, maxLineBytes: pipeline.options.maxLineBytes))
-        let thread = Thread { [channel, work] in
+        BackgroundThread.start(name: "warden-ingest-decode") { [channel, work] in
             let decoder = work.decoder, reader = work.reader
             let ok = reader.pump(beforeRead: { caughtUp in
                 channel.setBytes(reader.bytesRead)
@@ -115,8 +114,6 @@ public enum IngestCommand {
             if !decoder.batch.isEmpty { channel.put(decoder.take()) }
             channel.close(ok: ok, bytes: reader.bytesRead, errno: errno)
         }
-        thread.name = "warden-ingest-decode"
-        thread.start()
         var failure: StoreError?
         while let batch = channel.get() {
             if failure != nil { continue }  // drain so the decoder can finish
@@ -246,7 +243,7 @@ final class DecodeWork: @unchecked Sendable {
 
 /// A bounded hand-over of decoded batches from the decoding thread to the writing one.
 final class BatchChannel: @unchecked Sendable {
-    private let condition = NSCondition()
+    private let condition = Condition()
     private var queue: [DecodedBatch] = []
     private let capacity: Int
     private var closed = false

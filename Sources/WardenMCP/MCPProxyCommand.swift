@@ -1,4 +1,4 @@
-import Foundation
+import Glibc
 import WardenCore
 import WardenStore
 import WardenSystem
@@ -48,7 +48,7 @@ public enum MCPProxyCommand {
 
     /// `--pass-env LIST`: comma-separated variable names.
     public static func passEnvironment(_ list: String) throws(UsageError) -> [String] {
-        let names = list.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
+        let names = list.split(separator: ",").map { String($0).trimmingWhitespace }
         guard !names.isEmpty, names.allSatisfy(isEnvironmentName) else {
             throw UsageError(message: "--pass-env takes comma-separated environment variable names")
         }

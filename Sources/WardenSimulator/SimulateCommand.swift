@@ -1,4 +1,5 @@
-import Foundation
+import Dispatch
+import Glibc
 import Synchronization
 import WardenCore
 import WardenStore
@@ -69,7 +70,7 @@ public struct ScheduledChange: Sendable {
 public final class SimulatorThread: @unchecked Sendable {
     private let stopFlag = Atomic<Bool>(false)
     private let finished = DispatchSemaphore(value: 0)
-    private let lock = NSLock()
+    private let lock = Lock()
     private var _totals = TickSummary()
     private var _error: String?
     private var _bootstrap: BootstrapSummary?
@@ -80,7 +81,7 @@ public final class SimulatorThread: @unchecked Sendable {
                              operatorName: String = "simulator", tickMs: Int = 100, scheduled: ScheduledChange? = nil,
                              clock: @escaping @Sendable () -> Timestamp = WallClock.now) -> SimulatorThread {
         let t = SimulatorThread()
-        let thread = Thread { [t] in
+        BackgroundThread.start { [t] in
             defer { t.finished.signal() }
             do {
                 let store = try backend.open(for: .operations(readOnly: false))
@@ -106,8 +107,6 @@ public final class SimulatorThread: @unchecked Sendable {
                 t.lock.withLock { t._error = "\(error)" }
             }
         }
-        thread.name = "warden-simulator"
-        thread.start()
         return t
     }
 

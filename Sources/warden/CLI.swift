@@ -1,4 +1,4 @@
-import Foundation
+import Glibc
 import WardenCore
 import WardenStore
 import WardenSystem
@@ -102,7 +102,7 @@ enum Help {
         if !c.positionals.isEmpty {
             s += "\nArguments:\n"
             let width = c.positionals.map(\.name.count).max()! + 2
-            for p in c.positionals { s += "  " + p.name.padding(toLength: width, withPad: " ", startingAt: 0) + p.help + "\n" }
+            for p in c.positionals { s += "  " + p.name.fixedWidth(width) + p.help + "\n" }
         }
         if !c.flags.isEmpty { s += "\nOptions:\n" + flagList(c.flags) }
         s += "\nGlobal options:\n" + flagList(GlobalOptions.flags)
@@ -130,7 +130,7 @@ enum Help {
         let width = flags.map { $0.synopsis.count }.max()! + 2
         var s = ""
         for f in flags {
-            s += "  " + f.synopsis.padding(toLength: width, withPad: " ", startingAt: 0)
+            s += "  " + f.synopsis.fixedWidth(width)
             s += (f.required ? "(required) " : "") + f.help + "\n"
         }
         return s

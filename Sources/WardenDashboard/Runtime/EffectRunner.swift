@@ -1,4 +1,4 @@
-import Foundation
+import Glibc
 import WardenCore
 import WardenStore
 import WardenSystem
@@ -15,11 +15,10 @@ final class EffectRunner: @unchecked Sendable {
     private let refreshMs: Int
     private let policy: Policy
     private let themeSearch: [String]
-    private let lock = NSLock()
+    private let lock = Lock()
     /// Where the listener waits before retrying a lost server; `stop` ends the wait.
     private let pause = Mailbox<Void>()
     private var stopped = false
-    private var thread: Thread?
     /// The loop's clock (findings, retention); tests pass their own.
     private let clock: @Sendable () -> Timestamp
 
@@ -35,10 +34,7 @@ final class EffectRunner: @unchecked Sendable {
     }
 
     func start() {
-        let t = Thread { [self] in run() }
-        t.name = "warden-effects"
-        thread = t
-        t.start()
+        BackgroundThread.start { [self] in run() }
     }
 
     func submit(_ effects: [Effect]) { for e in effects { inbox.post(e) } }
@@ -164,9 +160,7 @@ final class EffectRunner: @unchecked Sendable {
     /// and wakes the loop at each: another connection's commit shows at once, not at the next
     /// poll (which still runs, in case an announcement is lost).
     private func startListener() {
-        let t = Thread { [self] in listen() }
-        t.name = "warden-changes"
-        t.start()
+        BackgroundThread.start { [self] in listen() }
     }
 
     private func listen() {
@@ -228,7 +222,7 @@ final class EffectRunner: @unchecked Sendable {
 
     /// Writes an export; the answer is a flash either way, never a crash.
     static func write(_ text: String, to path: String, rows: Int) -> Msg {
-        let full = path.hasPrefix("~/") ? FileManager.default.homeDirectoryForCurrentUser.path + String(path.dropFirst(1)) : path
+        let full = path.hasPrefix("~/") ? ProcessEnvironment.home() + String(path.dropFirst(1)) : path
         // POSIX calls, so the message is the system's own ("No such file or directory").
         func failed() -> Msg { .actionFinished("export to \(path) failed: \(String(cString: strerror(errno)))", failed: true) }
         let fd = open(full, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
@@ -236,7 +230,7 @@ final class EffectRunner: @unchecked Sendable {
         let bytes = Array(text.utf8)
         var done = 0
         while done < bytes.count {
-            let n = bytes[done...].withUnsafeBytes { Foundation.write(fd, $0.baseAddress, $0.count) }
+            let n = bytes[done...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
             if n < 0 && errno == EINTR { continue }
             if n <= 0 {
                 let msg = failed()

@@ -1,9 +1,9 @@
-import Foundation
+import Glibc
 import WardenSystem
 
 /// A thread-safe queue between the UI thread and the effect runner.
 final class Mailbox<T: Sendable>: @unchecked Sendable {
-    private let condition = NSCondition()
+    private let condition = Condition()
     private var items: [T] = []
 
     func post(_ item: T) {
@@ -33,7 +33,7 @@ final class Mailbox<T: Sendable>: @unchecked Sendable {
     func wait(ms: Int) -> [T] {
         condition.lock()
         defer { condition.unlock() }
-        if items.isEmpty { _ = condition.wait(until: Date(timeIntervalSinceNow: Double(ms) / 1000)) }
+        if items.isEmpty { _ = condition.wait(nanoseconds: Int64(ms) * 1_000_000) }
         let out = items
         items.removeAll(keepingCapacity: true)
         return out

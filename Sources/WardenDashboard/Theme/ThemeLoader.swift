@@ -1,4 +1,5 @@
-import Foundation
+import Glibc
+import WardenSystem
 import TerminalUI
 
 /// Finds `NAME.theme` in the theme folders and parses it.
@@ -20,13 +21,14 @@ public enum ThemeLoader {
         if let xdg = environment["XDG_CONFIG_HOME"], !xdg.isEmpty { paths.append(xdg + "/warden/themes") } else if let home = environment["HOME"] {
             paths.append(home + "/.config/warden/themes")
         }
-        paths.append(FileManager.default.currentDirectoryPath + "/Themes")
+        paths.append(ProcessEnvironment.currentDirectory() + "/Themes")
         // .build/<config>/warden → the package root is three folders up.
-        var url = URL(fileURLWithPath: executable).resolvingSymlinksInPath()
-        let share = url.deletingLastPathComponent().deletingLastPathComponent().path + "/share/warden/themes"
+        var folder = ProcessEnvironment.resolved(PathText.absolute(executable))
+        let parent = PathText.parent
+        let share = parent(parent(folder)) + "/share/warden/themes"
         for _ in 0..<4 {
-            url.deleteLastPathComponent()
-            paths.append(url.path + "/Themes")
+            folder = parent(folder)
+            paths.append((folder == "/" ? "" : folder) + "/Themes")
         }
         paths.append(share)
         var seen = Set<String>()
@@ -39,8 +41,8 @@ public enum ThemeLoader {
         }
         for folder in searchPaths {
             let file = folder + "/" + name + ".theme"
-            if let data = FileManager.default.contents(atPath: file) {
-                let text = String(decoding: data, as: UTF8.self)
+            if let bytes = try FileContents.read(file) {
+                let text = String(decoding: bytes, as: UTF8.self)
                 return try ThemeParser.parse(text, name: name, file: file)
             }
         }

@@ -1,4 +1,4 @@
-import Foundation
+import Glibc
 import WardenCore
 import WardenStore
 import WardenSystem
@@ -98,7 +98,7 @@ public final class GateConnections: @unchecked Sendable {
     let clock: @Sendable () -> Timestamp
     let storeTimeoutMs: @Sendable () -> Int64
     let note: @Sendable (String) -> Void
-    private let lock = NSLock()
+    private let lock = Lock()
     private var idle: [any GateStore] = []
 
     public init(backend: any StoreBackend, clock: @escaping @Sendable () -> Timestamp = WallClock.now,

@@ -1,4 +1,3 @@
-import Foundation
 import Glibc
 import WardenSystem
 
@@ -69,7 +68,7 @@ public final class ChildProcess: @unchecked Sendable {
         FD.close(fd)
     }
 
-    private let lock = NSLock()
+    private let lock = Lock()
 
     public func signal(_ sig: Int32) {
         _ = kill(pid, sig)

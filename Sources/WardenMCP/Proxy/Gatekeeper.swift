@@ -1,4 +1,4 @@
-import Foundation
+import Glibc
 import WardenCore
 import WardenStore
 import WardenSystem
@@ -26,7 +26,7 @@ final class Gatekeeper: @unchecked Sendable {
     private let reopen: @Sendable () throws(StoreError) -> any GateStore
     private let secret: String
     private let clock: @Sendable () -> Timestamp
-    private let lock = NSLock()
+    private let lock = Lock()
     private let retry: StoreRetry
     /// `store_timeout`, asked at the first failure only, then kept.
     private let storeTimeoutMs: @Sendable () -> Int64
@@ -36,7 +36,7 @@ final class Gatekeeper: @unchecked Sendable {
     init(store: any GateStore, reopen: @escaping @Sendable () throws(StoreError) -> any GateStore,
          secret: String, clock: @escaping @Sendable () -> Timestamp, retry: StoreRetry = StoreRetry(),
          storeTimeoutMs: @escaping @Sendable () -> Int64 = { StoreRetry.defaultTimeoutMs },
-         note: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data("warden mcp-proxy: \($0)\n".utf8)) }) {
+         note: @escaping @Sendable (String) -> Void = { FD.writeAll(2, Array("warden mcp-proxy: \($0)\n".utf8)) }) {
         self.store = store
         self.reopen = reopen
         self.secret = secret

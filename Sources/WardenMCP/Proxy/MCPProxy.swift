@@ -1,4 +1,4 @@
-import Foundation
+import Dispatch
 import Glibc
 import WardenCore
 import WardenStore
@@ -45,7 +45,7 @@ public struct MCPProxyConfiguration: Sendable {
         self.tokenEnvironmentVariable = tokenEnvironmentVariable
         self.serverName = serverName
         self.command = command
-        var env = (environment ?? ProcessInfo.processInfo.environment).filter {
+        var env = (environment ?? ProcessEnvironment.current()).filter {
             !$0.key.hasPrefix("WARDEN_") || passEnvironment.contains($0.key)
         }
         if let v = tokenEnvironmentVariable { env[v] = nil }  // even when --pass-env names it
@@ -146,16 +146,14 @@ public enum MCPProxy {
         let childExited = DispatchSemaphore(value: 0)
 
         // Server → client.
-        let serverThread = Thread {
+        BackgroundThread.start(name: "warden-mcp-server-reader") {
             RelayLineReader(fd: child.stdoutFD).run { relay.handleServer($0) }
             serverDone.signal()
         }
-        serverThread.name = "warden-mcp-server-reader"
-        serverThread.start()
 
         // Client → server. At the client's EOF, close the server's stdin and give it time to exit.
         let grace = cfg.shutdownGraceSeconds
-        let clientThread = Thread {
+        BackgroundThread.start(name: "warden-mcp-client-reader") {
             let reader = RelayLineReader(fd: cfg.input, wakeFD: wake.read)
             reader.run { relay.handleClient($0) }
             if !reader.woken {
@@ -167,8 +165,6 @@ public enum MCPProxy {
             }
             clientDone.signal()
         }
-        clientThread.name = "warden-mcp-client-reader"
-        clientThread.start()
 
         let code = child.wait()
         childExited.signal()

@@ -1,4 +1,5 @@
-import Foundation
+import Dispatch
+import Glibc
 import WardenCore
 import WardenStore
 import WardenSystem
@@ -11,7 +12,7 @@ final class Recorder: @unchecked Sendable {
     private let clock: @Sendable () -> Timestamp
     private let instanceID: String
     private let heartbeatNanos: UInt64
-    private let cond = NSCondition()
+    private let cond = Condition()
     private var calls: [ToolCall] = []
     private var events: [InstanceEvent] = []
     private var stopping = false
@@ -28,9 +29,7 @@ final class Recorder: @unchecked Sendable {
     }
 
     func start() {
-        let t = Thread { [self] in loop() }
-        t.name = "warden-recorder"
-        t.start()
+        BackgroundThread.start(name: "warden-recorder") { [self] in loop() }
     }
 
     func record(_ call: ToolCall) {
@@ -64,7 +63,7 @@ final class Recorder: @unchecked Sendable {
             while calls.isEmpty && events.isEmpty && !stopping {
                 let now = MonotonicClock.nanos()
                 if now >= nextBeat { break }
-                _ = cond.wait(until: Date(timeIntervalSinceNow: Double(nextBeat - now) / 1e9))
+                _ = cond.wait(nanoseconds: Int64(nextBeat - now))
             }
             if MonotonicClock.nanos() >= nextBeat && !stopping {
                 events.append(.heartbeat(instanceID: instanceID, at: clock()))
@@ -126,6 +125,6 @@ final class Recorder: @unchecked Sendable {
     private func warn(_ message: String) {
         if warned { return }
         warned = true
-        FileHandle.standardError.write(Data("warden mcp-proxy: \(message)\n".utf8))
+        FD.writeAll(2, Array("warden mcp-proxy: \(message)\n".utf8))
     }
 }

@@ -1,4 +1,4 @@
-import Foundation
+import Glibc
 import WardenCore
 import WardenStore
 import WardenSystem
@@ -50,8 +50,8 @@ final class Relay: @unchecked Sendable {
     /// The tool recorded for a refused message whose tool cannot be known.
     static let unreadableTool = "(unreadable)"
 
-    private let outLock = NSLock()
-    private let state = NSLock()
+    private let outLock = Lock()
+    private let state = Lock()
     private var detectedServerName: String?
     private var pendingCalls: [String: PendingCall] = [:]
     /// Open `tools/list` requests: whether each asked for a later page (carried a cursor).

@@ -1,4 +1,5 @@
-import Foundation
+import Glibc
+import WardenSystem
 import WardenCore
 import WardenHTTPClient
 import WardenMCP
@@ -234,7 +235,7 @@ final class Exchange: @unchecked Sendable {
 
 /// Client streams open now.
 final class OpenStreams: @unchecked Sendable {
-    private let lock = NSLock()
+    private let lock = Lock()
     private var streams: [ObjectIdentifier: ByteStream] = [:]
     private var closing = false
 

@@ -1,4 +1,5 @@
-import Foundation
+import Glibc
+import WardenSystem
 import WardenCore
 import WardenMCP
 
@@ -10,7 +11,7 @@ final class GatewayInstances: @unchecked Sendable {
     private let host: String
     private let pid = Int64(getpid())
     private let clock: @Sendable () -> Timestamp
-    private let lock = NSLock()
+    private let lock = Lock()
     private var live: Set<String> = []
 
     init(recorder: GatewayRecorder, host: String, clock: @escaping @Sendable () -> Timestamp) {

@@ -1,4 +1,5 @@
-import Foundation
+import Glibc
+import WardenSystem
 import WardenCore
 import WardenHTTPClient
 import WardenMCP
@@ -69,7 +70,7 @@ struct HTTPUpstream {
         let gateway = self.gateway
         let stream = gateway.openStream(serverStream: up.method == "GET")
         let name = config.name
-        let thread = Thread {
+        BackgroundThread.start(name: "warden-upstream") {
             var parser = SSEParser()
             var streaming = false
             var body: [UInt8] = []
@@ -100,8 +101,6 @@ struct HTTPUpstream {
             stream.close()
             ex.gate.finish()
         }
-        thread.name = "warden-upstream"
-        thread.start()
 
         switch waiter.wait() {
         case .stream(let head):
@@ -189,7 +188,7 @@ final class HeadWaiter: @unchecked Sendable {
         case failed(String)
     }
 
-    private let cond = NSCondition()
+    private let cond = Condition()
     private var outcome: Outcome?
 
     func set(_ o: Outcome) {

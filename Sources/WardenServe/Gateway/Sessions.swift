@@ -1,4 +1,5 @@
-import Foundation
+import Glibc
+import WardenSystem
 
 /// The MCP sessions open through the gateway: each bound to the upstream and the agent that
 /// opened it, so another credential cannot ride on a session id it learned.
@@ -16,7 +17,7 @@ final class SessionTable: @unchecked Sendable {
         case notFound
     }
 
-    private let lock = NSLock()
+    private let lock = Lock()
     private var sessions: [String: Session] = [:]
     let limit: Int
 

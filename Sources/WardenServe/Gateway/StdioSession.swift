@@ -1,4 +1,3 @@
-import Foundation
 import Glibc
 import WardenCore
 import WardenMCP
@@ -20,8 +19,8 @@ final class StdioSession: @unchecked Sendable {
     private let upstream: String
     private let note: @Sendable (String) -> Void
     private let onDeath: @Sendable () -> Void
-    private let lock = NSLock()
-    private let writeLock = NSLock()
+    private let lock = Lock()
+    private let writeLock = Lock()
     private var waiters: [Int: Waiter] = [:]
     private var nextWaiter = 0
     private var serverStream: (ByteStream, Exchange)?
@@ -29,14 +28,12 @@ final class StdioSession: @unchecked Sendable {
 
     init(command: [String], upstream: String, note: @escaping @Sendable (String) -> Void,
          onDeath: @escaping @Sendable () -> Void) throws(ChildProcess.SpawnError) {
-        let env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("WARDEN_") }
+        let env = ProcessEnvironment.current().filter { !$0.key.hasPrefix("WARDEN_") }
         child = try ChildProcess(command: command, environment: env)
         self.upstream = upstream
         self.note = note
         self.onDeath = onDeath
-        let t = Thread { [self] in readLoop() }
-        t.name = "warden-stdio-upstream"
-        t.start()
+        BackgroundThread.start(name: "warden-stdio-upstream") { [self] in readLoop() }
     }
 
     /// The process ended (or closed its stdout): the session cannot go on.
@@ -89,7 +86,7 @@ final class StdioSession: @unchecked Sendable {
         child.closeStdin()
         writeLock.unlock()
         let child = self.child
-        Thread.detachNewThread {
+        BackgroundThread.start {
             for _ in 0..<50 { if child.poll() != nil { return }; usleep(100_000) }
             child.signal(SIGTERM)
             for _ in 0..<30 { if child.poll() != nil { return }; usleep(100_000) }

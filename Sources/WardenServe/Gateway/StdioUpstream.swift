@@ -1,4 +1,3 @@
-import Foundation
 import Glibc
 import WardenCore
 import WardenMCP
@@ -139,7 +138,7 @@ extension String {
 
 /// Answers gathered for a JSON reply.
 final class Collected: @unchecked Sendable {
-    private let cond = NSCondition()
+    private let cond = Condition()
     private var items: [JSONValue] = []
     private var finished = false
 
@@ -147,7 +146,7 @@ final class Collected: @unchecked Sendable {
     func finish() { cond.lock(); finished = true; cond.signal(); cond.unlock() }
 
     func wait(seconds: Double) -> [JSONValue] {
-        let deadline = Date(timeIntervalSinceNow: seconds)
+        let deadline = Deadline.after(seconds: seconds)
         cond.lock()
         defer { cond.unlock() }
         while !finished { if !cond.wait(until: deadline) { break } }

@@ -1,4 +1,5 @@
-import Foundation
+import Glibc
+import WardenSystem
 
 /// A request as the service sees it: header names lowercased, the body whole (capped).
 public struct HTTPRequest: Sendable {
@@ -56,7 +57,7 @@ public struct HTTPResponse: Sendable {
     }
 
     public func header(_ name: String) -> String? {
-        headers.first { $0.0.caseInsensitiveCompare(name) == .orderedSame }?.1
+        headers.first { $0.0.equalsIgnoringASCIICase(name) }?.1
     }
 }
 
@@ -64,7 +65,7 @@ public struct HTTPResponse: Sendable {
 /// when nothing came for `idleSeconds` it returns `idleBytes` (an SSE comment), so a client that
 /// went away is noticed and a quiet stream stays open through proxies.
 public final class ByteStream: @unchecked Sendable {
-    private let cond = NSCondition()
+    private let cond = Condition()
     private var buffer: [UInt8] = []
     private var closed = false
     private let idleBytes: [UInt8]
@@ -102,7 +103,7 @@ public final class ByteStream: @unchecked Sendable {
     public func read(max: Int) -> [UInt8]? {
         cond.lock()
         defer { cond.unlock() }
-        let deadline = Date(timeIntervalSinceNow: idleSeconds)
+        let deadline = Deadline.after(seconds: idleSeconds)
         while buffer.isEmpty && !closed {
             if !cond.wait(until: deadline) { return Array(idleBytes.prefix(max)) }
         }

@@ -1,5 +1,5 @@
 import CMicroHTTPD
-import Foundation
+import Glibc
 import WardenSystem
 
 /// libmicrohttpd behind a Swift handler. One thread per connection (a handler may wait on its
@@ -26,7 +26,7 @@ public final class HTTPServer: @unchecked Sendable {
     let options: Options
     private var daemon: OpaquePointer?
     private var listenFD: Int32
-    private let counter = NSCondition()
+    private let counter = Condition()
     private var inFlight = 0
 
     public init(listenFD: Int32, options: Options, handler: @escaping Handler, completion: @escaping Completion) {
@@ -60,7 +60,7 @@ public final class HTTPServer: @unchecked Sendable {
 
     /// Waits until at most `allowed()` requests are in flight (those it may end itself), at
     /// most until `deadline`; true when reached.
-    public func drain(until deadline: Date, allowed: () -> Int = { 0 }) -> Bool {
+    public func drain(until deadline: Deadline, allowed: () -> Int = { 0 }) -> Bool {
         counter.lock()
         defer { counter.unlock() }
         while inFlight > allowed() {

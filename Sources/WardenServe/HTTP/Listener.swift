@@ -1,4 +1,3 @@
-import Foundation
 import Glibc
 
 /// `--listen ADDR:PORT`: an IPv4 address, `[IPv6]`, or `localhost`; port 0 picks a free port.

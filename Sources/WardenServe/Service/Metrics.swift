@@ -1,11 +1,12 @@
-import Foundation
+import Glibc
+import WardenSystem
 
 /// The service's counters, rendered as Prometheus text at `GET /metrics`.
 public final class Metrics: @unchecked Sendable {
     /// Upper bounds (seconds) of the request latency histogram.
     static let buckets: [Double] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
 
-    private let lock = NSLock()
+    private let lock = Lock()
     private var decisions: [String: Int] = [:]          // "allow" or the deny reason
     private var requests: [Int: Int] = [:]              // by status
     private var bucketCounts = [Int](repeating: 0, count: buckets.count)

@@ -1,4 +1,3 @@
-import Foundation
 import Glibc
 import WardenCore
 import WardenMCP
@@ -92,24 +91,22 @@ public enum ServeService {
         // Tests and scripts read the chosen port from this line.
         say("listening on \(o.listen.isIPv6 ? "[\(o.listen.host)]" : o.listen.host):\(port) (\(scheme)); upstreams: \(o.config.upstreams.keys.sorted().joined(separator: ", "))")
 
-        let beat = Thread {
+        BackgroundThread.start(name: "warden-serve-heartbeat") {
             while StopSignal.wait(fd: stopPipe, seconds: o.heartbeatSeconds) == false { instances.heartbeat() }
         }
-        beat.name = "warden-serve-heartbeat"
-        beat.start()
         StopSignal.unblock()
         _ = StopSignal.wait(fd: stopPipe, seconds: nil)
 
         server.quiesce()
         say("stopping: no new connections; waiting up to \(Int(o.drainSeconds))s for \(server.requestsInFlight) request(s)")
         // Calls under way finish first; the server streams (quiet by nature) are ended after.
-        let deadline = Date(timeIntervalSinceNow: o.drainSeconds)
+        let deadline = Deadline.after(seconds: o.drainSeconds)
         _ = server.drain(until: deadline) { gateway.openServerStreams }
         // A client whose call just finished gets a moment to end its session itself (DELETE),
         // rather than see its server stream cut under it.
-        _ = server.drain(until: min(deadline, Date(timeIntervalSinceNow: 2)))
+        _ = server.drain(until: min(deadline, Deadline.after(seconds: 2)))
         gateway.shutdown()
-        let drained = server.drain(until: max(deadline, Date(timeIntervalSinceNow: 2)))
+        let drained = server.drain(until: max(deadline, Deadline.after(seconds: 2)))
         server.stop()
         gateway.stopUpstreams()
         instances.stopAll()
@@ -135,7 +132,7 @@ public enum ServeService {
     }
 
     private static func pem(_ path: String, flag: String) throws(ServeError) -> String {
-        guard let data = FileManager.default.contents(atPath: path) else { throw ServeError("\(flag) \(path): cannot read the file") }
+        guard let data = try? FileContents.read(path) else { throw ServeError("\(flag) \(path): cannot read the file") }
         let text = String(decoding: data, as: UTF8.self)
         guard text.contains("-----BEGIN ") else { throw ServeError("\(flag) \(path): not a PEM file") }
         return text

@@ -1,5 +1,6 @@
-import Foundation
+import Glibc
 import WardenCore
+import WardenSystem
 import WardenIngest
 import WardenSimulator
 import WardenStore
@@ -19,27 +20,27 @@ enum DemoCommand {
             throw RuntimeError("cannot find the Samples/ folder; run `warden demo` from the Warden repository")
         }
         let keep = inv.has("keep") || ctx.globals.db != nil
-        let folder: String
+        let folder: TemporaryFolder?
         let path: String
         if let db = ctx.globals.db {
-            if FileManager.default.fileExists(atPath: db) {
+            if FileContents.exists(db) {
                 throw RuntimeError("\(db) already exists; the demo builds a new store (choose another --db, or omit it)")
             }
             path = db
-            folder = (db as NSString).deletingLastPathComponent
+            folder = nil  // the user's folder: never removed
         } else {
-            let tmp = NSTemporaryDirectory().hasSuffix("/") ? String(NSTemporaryDirectory().dropLast()) : NSTemporaryDirectory()
-            var template = Array((tmp + "/warden-demo-XXXXXX").utf8CString)
-            guard mkdtemp(&template) != nil else { throw RuntimeError("cannot create a temporary folder") }
-            folder = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            path = folder + "/warden.db"
+            do { folder = try TemporaryFolder.make(prefix: "warden-demo") } catch {
+                throw RuntimeError("cannot create a temporary folder")
+            }
+            path = folder!.path + "/warden.db"
         }
-        let cleanUp = { if !keep { try? FileManager.default.removeItem(atPath: folder) } }
+        // Only the folder the demo made is removed, and only when not kept.
+        let cleanUp = { if !keep { folder?.remove() } }
         let backend = StoreAccess.backend(.sqlite(path: path))
         let surface: ToolSurface
 
         do {
-            let text = try String(contentsOfFile: samples + "/acme-fleet.json", encoding: .utf8)
+            let text = try FileContents.text(samples + "/acme-fleet.json")
             let doc = try FleetDocument.decode(text)
             let store = try backend.create(trustDomain: doc.trustDomain ?? "acme.example")
             _ = try store.importFleet(doc, ctx.mutation(reason: "warden demo"))
@@ -52,7 +53,7 @@ enum DemoCommand {
             }
             // The servers' tools, reviewed and approved ahead, then listed as a proxy reports them.
             let manifest = samples + "/tool-manifest.json"
-            surface = try ToolSurface(manifest: try String(contentsOfFile: manifest, encoding: .utf8), file: manifest)
+            surface = try ToolSurface(manifest: try FileContents.text(manifest), file: manifest)
             try surface.preapprove(store, ctx.mutation(reason: "warden demo: the reviewed tool catalog"))
         } catch {
             cleanUp()
@@ -75,12 +76,12 @@ enum DemoCommand {
 
     /// Samples/ in the current folder, or beside the package the binary was built from.
     static func samplesFolder(_ ctx: Context) -> String? {
-        var candidates = [FileManager.default.currentDirectoryPath + "/Samples"]
-        var url = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        var candidates = [ProcessEnvironment.currentDirectory() + "/Samples"]
+        var folder = ProcessEnvironment.resolved(PathText.absolute(CommandLine.arguments[0]))
         for _ in 0..<5 {
-            url.deleteLastPathComponent()
-            candidates.append(url.path + "/Samples")
+            folder = PathText.parent(folder)
+            candidates.append((folder == "/" ? "" : folder) + "/Samples")
         }
-        return candidates.first { FileManager.default.fileExists(atPath: $0 + "/acme-fleet.json") }
+        return candidates.first { FileContents.exists($0 + "/acme-fleet.json") }
     }
 }

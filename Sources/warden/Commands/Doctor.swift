@@ -1,4 +1,4 @@
-import Foundation
+import Glibc
 import WardenCore
 import WardenDashboard
 import WardenStore
@@ -46,7 +46,7 @@ enum DoctorCommand {
             ]))
         } else {
             for c in checks {
-                ctx.line("\(c.ok ? "ok     " : "PROBLEM") \(c.name.padding(toLength: 12, withPad: " ", startingAt: 0)) \(TerminalText.safe(c.detail))")
+                ctx.line("\(c.ok ? "ok     " : "PROBLEM") \(c.name.fixedWidth(12)) \(TerminalText.safe(c.detail))")
             }
         }
         if failed > 0 { throw Exit(code: 2, message: "\(plural(failed, "problem")) found in \(TerminalText.safe(path))") }

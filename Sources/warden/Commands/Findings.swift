@@ -1,4 +1,4 @@
-import Foundation
+import Glibc
 import WardenCore
 import WardenDashboard
 import WardenStore
@@ -62,7 +62,7 @@ enum FindingsCommand {
     static func shellQuoted(_ word: String) -> String {
         let safe = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./:@%+=,")
         if !word.isEmpty && word.allSatisfy({ safe.contains($0) }) { return word }
-        return "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
+        return "'" + word.replacing("'", with: "'\\''") + "'"
     }
 
     static func json(_ f: Finding, db: String?) -> JSONValue {

@@ -238,7 +238,7 @@ struct ClaudeCodeEvent {
         guard toolName.hasPrefix("mcp__") else { return "\(HookCommand.claudeCodeServer)/\(toolName)" }
         guard mcp else { return nil }
         let rest = toolName.dropFirst("mcp__".count)
-        guard let sep = rest.range(of: "__"), !rest[..<sep.lowerBound].isEmpty, !rest[sep.upperBound...].isEmpty,
+        guard let sep = rest.firstRange(of: "__"), !rest[..<sep.lowerBound].isEmpty, !rest[sep.upperBound...].isEmpty,
               !rest[..<sep.lowerBound].contains("/") else {
             throw HookCommand.Refusal(code: "malformed_request", detail: "MCP tool name '\(toolName)' is not mcp__SERVER__TOOL")
         }

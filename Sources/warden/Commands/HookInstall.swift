@@ -1,5 +1,6 @@
-import Foundation
+import Glibc
 import WardenCore
+import WardenSystem
 
 /// `warden hook install claude-code [--settings PATH]`: the `hooks` block that runs
 /// `warden hook claude-code` before and after every tool call, printed or merged into a Claude
@@ -15,14 +16,14 @@ enum HookInstallCommand {
         }
         let shown = TerminalText.safe(path)
         var settings: [(String, JSONValue)] = []
-        var original: Data?
-        if FileManager.default.fileExists(atPath: path) {
-            guard let data = FileManager.default.contents(atPath: path) else {
+        var original: [UInt8]?
+        if FileContents.exists(path) {
+            guard let data = try? FileContents.read(path) else {
                 throw RuntimeError("\(shown): cannot be read; nothing changed")
             }
             original = data
             let value: JSONValue
-            do { value = try JSONParser.parse(bytes: [UInt8](data)) } catch {
+            do { value = try JSONParser.parse(bytes: data) } catch {
                 throw RuntimeError("\(shown): not valid JSON (\(error)); nothing changed")
             }
             guard case .object(let members) = value else {
@@ -58,14 +59,14 @@ enum HookInstallCommand {
         if let i = settings.firstIndex(where: { $0.0 == "hooks" }) { settings[i].1 = .object(hooks) } else { settings.append(("hooks", .object(hooks))) }
         if let original {
             let backup = freeBackupPath(path)
-            guard FileManager.default.createFile(atPath: backup, contents: original, attributes: [.posixPermissions: 0o600]) else {
+            do { try FileWrite.createNew(backup, original, mode: 0o600) } catch {
                 throw RuntimeError("\(shown): cannot write the backup \(TerminalText.safe(backup)); nothing changed")
             }
             ctx.note("backed up \(shown) to \(TerminalText.safe(backup))")
         }
         let text = JSONWriter.write(.object(settings)) + "\n"
-        do { try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
-            throw RuntimeError("\(shown): cannot be written (\(error.localizedDescription))")
+        do { try FileWrite.atomic(path, Array(text.utf8)) } catch {
+            throw RuntimeError("\(shown): cannot be written (\(error.reason))")
         }
         ctx.note("\(shown): added the Warden hook for \(added.joined(separator: " and "))")
         return 0
@@ -74,13 +75,13 @@ enum HookInstallCommand {
     /// `warden`'s own absolute path and the store it used, shell-quoted. A PostgreSQL URI goes in
     /// as given, unless it holds a password: that would be written into the agent's settings.
     static func hookCommand(_ ctx: Context) throws -> String {
-        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? "warden"
+        let exe = FileContents.linkTarget("/proc/self/exe") ?? "warden"
         var store: String
         let location = try ctx.storeLocation
         switch location {
         case .sqlite(let path):
             store = path
-            if !store.hasPrefix("/") { store = FileManager.default.currentDirectoryPath + "/" + store }
+            if !store.hasPrefix("/") { store = ProcessEnvironment.currentDirectory() + "/" + store }
         case .postgres(let uri):
             if location.description != uri {
                 throw RuntimeError("\(TerminalText.safe(location.description)) holds a password, which the hook would write into the settings; keep it in a password file (PGPASSFILE) or a service (PGSERVICE) and name the store without it")
@@ -103,7 +104,7 @@ enum HookInstallCommand {
     static func freeBackupPath(_ path: String) -> String {
         var candidate = path + ".bak"
         var n = 1
-        while FileManager.default.fileExists(atPath: candidate) {
+        while FileContents.exists(candidate) {
             candidate = path + ".bak.\(n)"
             n += 1
         }
@@ -111,7 +112,18 @@ enum HookInstallCommand {
     }
 
     static func shellQuote(_ s: String) -> String {
-        let plain = s.unicodeScalars.allSatisfy { CharacterSet.alphanumerics.contains($0) || "/._-+:@".unicodeScalars.contains($0) }
-        return plain && !s.isEmpty ? s : "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'"
+        let plain = s.unicodeScalars.allSatisfy { isAlphanumeric($0) || "/._-+:@".unicodeScalars.contains($0) }
+        return plain && !s.isEmpty ? s : "'" + s.replacing("'", with: "'\\''") + "'"
+    }
+
+    /// A letter, mark or digit of any script (what Foundation's `CharacterSet.alphanumerics` holds).
+    static func isAlphanumeric(_ u: Unicode.Scalar) -> Bool {
+        switch u.properties.generalCategory {
+        case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter,
+             .nonspacingMark, .spacingMark, .enclosingMark, .decimalNumber, .letterNumber, .otherNumber:
+            return true
+        default:
+            return false
+        }
     }
 }

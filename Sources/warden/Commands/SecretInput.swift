@@ -1,6 +1,6 @@
-import Foundation
 import Glibc
 import WardenCore
+import WardenSystem
 import WardenMCP
 
 /// Reads a command's credential secret from the source the command table's secret flags named.
@@ -27,7 +27,7 @@ enum SecretInput {
             guard MCPProxyCommand.isEnvironmentName(variable) else {
                 throw UsageError(MCPProxyCommand.notAnEnvironmentName, command: inv.command)
             }
-            guard let s = ctx.environment[variable]?.trimmingCharacters(in: .whitespacesAndNewlines), !s.isEmpty else {
+            guard let s = ctx.environment[variable]?.trimmingWhitespace, !s.isEmpty else {
                 throw UsageError("the environment variable \(variable) named by --token-env is not set", command: inv.command)
             }
             ProcessHygiene.scrubEnvironmentVariable(variable)
@@ -35,7 +35,7 @@ enum SecretInput {
         case .file(let path):
             return Secret(value: try fromFile(path, inv), variable: nil)
         case .standardInput:
-            guard let line = ProcessHygiene.readLine(fd: 0)?.trimmingCharacters(in: .whitespacesAndNewlines), !line.isEmpty else {
+            guard let line = ProcessHygiene.readLine(fd: 0)?.trimmingWhitespace, !line.isEmpty else {
                 throw UsageError("--token -: no secret on standard input (one line is read)", command: inv.command)
             }
             return Secret(value: line, variable: nil)
@@ -74,7 +74,7 @@ enum SecretInput {
             if n <= 0 { break }
             bytes += buf[0..<n]
         }
-        let secret = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let secret = String(decoding: bytes, as: UTF8.self).trimmingWhitespace
         guard !secret.isEmpty, !secret.contains(where: \.isNewline) else {
             throw UsageError("--token-file \(shown): expected one line holding the secret", command: inv.command)
         }

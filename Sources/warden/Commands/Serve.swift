@@ -1,6 +1,7 @@
-import Foundation
+import Glibc
 import WardenConfig
 import WardenCore
+import WardenSystem
 import WardenServe
 import WardenStore
 
@@ -11,7 +12,7 @@ enum ServeCLI {
         let file: ConfigFile
         do {
             if let path = inv.text("config") {
-                guard let data = FileManager.default.contents(atPath: path) else {
+                guard let data = try? FileContents.read(path) else {
                     throw UsageError("--config \(TerminalText.safe(path)): cannot read the file", command: inv.command)
                 }
                 file = try ConfigFile.parse(String(decoding: data, as: UTF8.self), path: path, sections: Settings.sections)

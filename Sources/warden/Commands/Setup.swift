@@ -1,5 +1,6 @@
-import Foundation
+import Glibc
 import WardenCore
+import WardenSystem
 import WardenStore
 
 enum SetupCommands {
@@ -31,14 +32,14 @@ enum SetupCommands {
         let file = inv.positional("FILE")!
         let text: String
         if file == "-" {
-            let data = FileHandle.standardInput.readDataToEndOfFile()
-            guard let s = String(data: data, encoding: .utf8) else { throw RuntimeError("standard input is not UTF-8 text") }
+            guard let data = FileContents.readAll(fd: 0) else { throw RuntimeError("cannot read standard input: \(FD.errorText)") }
+            guard let s = String(validating: data, as: UTF8.self) else { throw RuntimeError("standard input is not UTF-8 text") }
             text = s
         } else {
-            guard let data = FileManager.default.contents(atPath: file) else {
+            guard let data = try? FileContents.read(file) else {
                 throw RuntimeError("cannot read \(TerminalText.safe(file)): \(whyUnreadable(file))")
             }
-            guard let s = String(data: data, encoding: .utf8) else { throw RuntimeError("\(TerminalText.safe(file)) is not UTF-8 text") }
+            guard let s = String(validating: data, as: UTF8.self) else { throw RuntimeError("\(TerminalText.safe(file)) is not UTF-8 text") }
             text = s
         }
         let document: FleetDocument

@@ -78,7 +78,7 @@ enum StoreCommands {
         ctx.line("copied \(TerminalText.safe(from.description)) to \(TerminalText.safe(to.description))")
         let width = report.rows.map(\.table.count).max() ?? 0
         for (table, count) in report.rows {
-            ctx.line("  \(table.padding(toLength: width, withPad: " ", startingAt: 0))  \(count)")
+            ctx.line("  \(table.fixedWidth(width))  \(count)")
         }
         ctx.line("journal: \(plural(report.journalRecords, "record")), head \(report.head?.description ?? "(empty)")")
         ctx.line("verified on both ends: journal chain intact, \(report.state.summary)")

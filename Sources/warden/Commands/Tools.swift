@@ -169,7 +169,7 @@ enum ToolsCommands {
     }
 
     static func field(_ ctx: Context, _ name: String, _ value: String) {
-        ctx.line("  " + name.padding(toLength: 12, withPad: " ", startingAt: 0) + TerminalText.safe(value))
+        ctx.line("  " + name.fixedWidth(12) + TerminalText.safe(value))
     }
 
     /// A text of several lines under its name, each line sanitized on its own (a newline is
@@ -177,7 +177,7 @@ enum ToolsCommands {
     static func block(_ ctx: Context, _ name: String, _ text: String) {
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         for (k, line) in lines.enumerated() {
-            ctx.line("  " + (k == 0 ? name : "").padding(toLength: 12, withPad: " ", startingAt: 0) + TerminalText.safe(String(line)))
+            ctx.line("  " + (k == 0 ? name : "").fixedWidth(12) + TerminalText.safe(String(line)))
         }
     }
 }

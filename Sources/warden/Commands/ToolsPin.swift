@@ -1,5 +1,6 @@
-import Foundation
+import Glibc
 import WardenCore
+import WardenSystem
 import WardenStore
 
 /// `warden tools pin --from FILE`: approves a reviewed manifest of tool definitions ahead of
@@ -44,16 +45,17 @@ enum ToolsPinCommand {
     }
 
     static func read(_ file: String) throws -> String {
-        let data: Data
+        let data: [UInt8]
         if file == "-" {
-            data = FileHandle.standardInput.readDataToEndOfFile()
+            guard let d = FileContents.readAll(fd: 0) else { throw RuntimeError("cannot read standard input: \(FD.errorText)") }
+            data = d
         } else {
-            guard let d = FileManager.default.contents(atPath: file) else {
+            guard let d = try? FileContents.read(file) else {
                 throw RuntimeError("cannot read \(TerminalText.safe(file)): \(SetupCommands.whyUnreadable(file))")
             }
             data = d
         }
-        guard let text = String(data: data, encoding: .utf8) else {
+        guard let text = String(validating: data, as: UTF8.self) else {
             throw RuntimeError("\(file == "-" ? "<stdin>" : TerminalText.safe(file)) is not UTF-8 text; nothing was pinned")
         }
         return text

@@ -1,4 +1,5 @@
-import Foundation
+import Glibc
+import WardenSystem
 
 /// The process's output streams. stdout is block-buffered (large trees and tables go out in
 /// big writes) and flushed before anything goes to stderr, so the two interleave in order.
@@ -20,6 +21,6 @@ enum Stdio {
 
     static func error(_ text: String) {
         flush()
-        FileHandle.standardError.write(Data(text.utf8))
+        _ = FD.writeAll(2, Array(text.utf8))
     }
 }
