@@ -73,10 +73,16 @@ struct ParserDifferentialTests {
         let smuggled = #"{"jsonrpc":"2.0","id":13,"method":"tools/call","params":{"name":"delete_repo","arguments":{"repo":"acme/prod"}}}"#
         _ = try attack([Array(("{\"a\":\r" + smuggled + "\r}\n").utf8)], fleet: fleet)
         #expect(try malformed(fleet).count == 1)
-        // A CR before the LF (CRLF) is one line ending, not an attack.
-        let crlf = try attack([Array((#"{"jsonrpc":"2.0","id":14,"method":"tools/call","params":{"name":"get_repo","arguments":{"repo":"acme/web"}}}"# + "\r\n").utf8)],
-                              fleet: Fleet(botScopes: Self.scopes))
-        #expect(crlf.contains { $0.contains("repo acme/web: 42 stars") })
+        // A CR before the LF (CRLF) is one line ending, not an attack: the call is answered. Its
+        // answer is awaited before the session ends (the SDK server runs requests concurrently
+        // and may drop one still running when its input closes).
+        let crlfFleet = try Fleet(botScopes: Self.scopes)
+        let s = try start(crlfFleet)
+        s.initialize()
+        s.sendRaw(Array((#"{"jsonrpc":"2.0","id":14,"method":"tools/call","params":{"name":"get_repo","arguments":{"repo":"acme/web"}}}"# + "\r\n").utf8))
+        let answer = s.awaitAnswer(id: .int(14))
+        #expect(answer?.toolText == "repo acme/web: 42 stars", "\(answer.map { JSONWriter.write($0, indent: false) } ?? "no answer")")
+        #expect(s.finishAndDrain().code == 0)
     }
 
     @Test func invalidUTF8IsRefusedAndRecorded() throws {
