@@ -170,7 +170,8 @@ enum Footer {
             let d = s.view.descriptor
             var actions: [Action] = [.help, .quit] + d.footerActions + [.open, .filter, .command]
             if d.sortable { actions += [.sortNext] }
-            actions += [.revoke, .narrow, .pause]
+            if d.actsOnEntities { actions += [.revoke, .narrow] }
+            actions.append(.pause)
             if d.followsNewest { actions.append(.follow) }
             return k.hints(actions, readOnly: s.readOnly)
         }

@@ -16,6 +16,7 @@ struct ToolsView: ViewDescriptor {
     let columns = ["SERVER", "TOOL", "STATUS", "DECIDED", "CALLS/1h", "DENIED/1h", "AGENTS"]
     let defaultSort = SortState(column: 0, ascending: true)
     var footerActions: [Action] { [.approve, .reject] }
+    var actsOnEntities: Bool { false }
 
     func depends(_ s: DashboardState, on parts: SnapshotParts) -> Bool { parts.contains(.tools) }
 

@@ -17,6 +17,9 @@ protocol ViewDescriptor: Sendable {
     var sortable: Bool { get }
     /// Keys shown in the footer right after help, for this view alone.
     var footerActions: [Action] { get }
+    /// Whether its rows are agents, credentials or principals that revoke and narrow act on
+    /// (the footer offers them only there).
+    var actsOnEntities: Bool { get }
     /// Whether the rows are rebuilt when the findings change.
     var followsFindings: Bool { get }
     /// Whether the newest row comes first and the selection follows it while `follow` is on.
@@ -59,6 +62,7 @@ protocol ViewDescriptor: Sendable {
 extension ViewDescriptor {
     var sortable: Bool { true }
     var footerActions: [Action] { [] }
+    var actsOnEntities: Bool { true }
     var followsFindings: Bool { false }
     var followsNewest: Bool { false }
 
