@@ -70,14 +70,16 @@ final class Gateway: @unchecked Sendable {
             return .text(503, "the store is unavailable", note: note)
         }
         let probe = gate.probe
-        if let reason = probe.reason, HeaderRules.isTokenFailure(reason) || probe.agentID == nil {
-            gate.finish()
-            return unauthorized(name, invalid: true, reason: reason, note: note)
-        }
+        // First: a store that cannot say who the token is has not found the token bad, and a
+        // 401 would send the client to re-authenticate instead of retrying.
         if probe.reason == Authorization.Reason.storeUnavailable.rawValue {
             gate.finish()
             note.decision = probe.reason
             return .text(503, "the store is unavailable", note: note)
+        }
+        if let reason = probe.reason, HeaderRules.isTokenFailure(reason) || probe.agentID == nil {
+            gate.finish()
+            return unauthorized(name, invalid: true, reason: reason, note: note)
         }
         let agentID = probe.agentID ?? ""
         instances.seen(upstream: name, probe: probe)
