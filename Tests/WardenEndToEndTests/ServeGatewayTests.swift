@@ -199,11 +199,6 @@ struct ServeGatewayTests {
     }
 }
 
-private final class ResultBox: @unchecked Sendable {
-    var value: [String: Any]?
-    let done = DispatchSemaphore(value: 0)
-}
-
 /// The service's own HTTP behaviour, without an MCP client.
 @Suite("warden serve: HTTP")
 struct ServeHTTPTests {

@@ -46,7 +46,9 @@ struct HTTPUpstream {
             headers.append(HTTPHeader("Content-Type", "application/json"))
             if request.header("accept") == nil { headers.append(HTTPHeader("Accept", "application/json, text/event-stream")) }
             var up = HTTPClient.Request(method: "POST", url: url, headers: headers, body: ex.forwardBody(gated, original: request.body))
-            up.timeoutMs = nil
+            // A POST's exchange ends with its answers: an upstream that has not given them
+            // within the timeout is cut off, and each request waiting gets an error.
+            up.timeoutMs = Int(config.answerTimeoutMs)
             return exchange(up, ex, localAnswers: gated.answers, batch: gated.batch, ids: gated.forwarded.compactMap { $0["method"] != nil ? $0["id"] : nil })
         case "GET":
             guard ex.sessionID != nil else {
@@ -57,7 +59,9 @@ struct HTTPUpstream {
             }
             return exchange(HTTPClient.Request(method: "GET", url: url, headers: headers), ex, localAnswers: [], batch: false, ids: [])
         default:  // DELETE
-            let r = exchange(HTTPClient.Request(method: "DELETE", url: url, headers: headers), ex, localAnswers: [], batch: false, ids: [])
+            var down = HTTPClient.Request(method: "DELETE", url: url, headers: headers)
+            down.timeoutMs = Int(config.answerTimeoutMs)
+            let r = exchange(down, ex, localAnswers: [], batch: false, ids: [])
             if let id = ex.sessionID, r.status < 300 || r.status == 404 { gateway.sessions.close(id) }
             return r
         }
@@ -74,6 +78,7 @@ struct HTTPUpstream {
             var parser = SSEParser()
             var streaming = false
             var body: [UInt8] = []
+            var answered: Set<String> = []
             do throws(HTTPClientError) {
                 let head = try gateway.http.perform(up, onHead: { head in
                     streaming = head.status == 200 && (head.value("content-type") ?? "").lowercased().hasPrefix("text/event-stream")
@@ -85,7 +90,7 @@ struct HTTPUpstream {
                 }, onBody: { bytes in
                     if streaming {
                         for e in parser.feed(bytes) {
-                            if let out = Self.gateEvent(e, ex, note: gateway.note) { stream.write(out.bytes) }
+                            if let out = Self.gateEvent(e, ex, answered: &answered, note: gateway.note) { stream.write(out.bytes) }
                         }
                         return !stream.isClosed
                     }
@@ -96,7 +101,15 @@ struct HTTPUpstream {
             } catch {
                 gateway.metrics.upstreamError(name)
                 gateway.note("upstream \(name): \(error.description)")
-                waiter.set(.failed(error.description))
+                // Each request still waiting gets an error it can match, through the gate so
+                // that its call is recorded as failed (before the gate finishes, below).
+                let errors = ids.filter { !answered.contains(StdioSession.key($0)) }.compactMap { id in
+                    ex.filterServer(MessageGate.error(id: id, message: "warden: the upstream \(name) did not answer", reason: "upstream_unavailable"))?.0
+                }
+                if streaming {
+                    for e in errors { stream.write(SSEEvent(event: "message", data: JSONWriter.write(e, indent: false)).bytes) }
+                }
+                waiter.set(.failed(errors))
             }
             stream.close()
             ex.gate.finish()
@@ -112,10 +125,8 @@ struct HTTPUpstream {
             stream.close()
             register(head, ex)
             return wholeAnswer(head, body, ex, localAnswers: localAnswers, batch: batch)
-        case .failed:
+        case .failed(let errors):
             stream.close()
-            // Each request waiting on the upstream gets an error it can match.
-            let errors = ids.map { MessageGate.error(id: $0, message: "warden: the upstream \(config.name) did not answer", reason: "upstream_unavailable") }
             if errors.isEmpty && localAnswers.isEmpty { return .text(502, "the upstream \(config.name) did not answer", note: ex.note) }
             let all = localAnswers + errors
             let v: JSONValue = batch ? .array(all) : all[0]
@@ -167,11 +178,15 @@ struct HTTPUpstream {
     /// One event of an upstream stream through the gate: its data read strictly (an event that
     /// cannot be is dropped), answers recorded, tools filtered; events without data pass (the
     /// priming event of 2025-11-25 carries only an id).
-    static func gateEvent(_ e: SSEEvent, _ ex: Exchange, note: @Sendable (String) -> Void) -> SSEEvent? {
+    /// `answered` gains the ids of the answers it carries.
+    static func gateEvent(_ e: SSEEvent, _ ex: Exchange, answered: inout Set<String>, note: @Sendable (String) -> Void) -> SSEEvent? {
         guard let data = e.data, !data.isEmpty else { return e }
         guard let message = try? JSONParser.parse(data) else {
             note("upstream \(ex.upstream): dropped a stream event that cannot be read one way only")
             return nil
+        }
+        for m in message.array ?? [message] where m["method"] == nil {
+            if let id = m["id"] { answered.insert(StdioSession.key(id)) }
         }
         guard let (m, changed) = ex.filterServer(message) else { return nil }
         var out = e
@@ -185,7 +200,8 @@ final class HeadWaiter: @unchecked Sendable {
     enum Outcome {
         case stream(HTTPClient.Head)
         case whole(HTTPClient.Head, [UInt8])
-        case failed(String)
+        /// No answer: the errors (already through the gate) for the requests that waited.
+        case failed([JSONValue])
     }
 
     private let cond = Condition()

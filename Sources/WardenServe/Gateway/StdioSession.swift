@@ -57,11 +57,14 @@ final class StdioSession: @unchecked Sendable {
         return id
     }
 
-    /// A POST that stopped waiting (its time ran out): later answers go to the server stream.
-    func cancel(_ waiter: Int) {
+    /// A POST that stops waiting (its time ran out): the ids it still waited for, if it was
+    /// waiting (nil when its answers came or the process ended first, which finished it).
+    /// Later answers go to the server stream.
+    func expire(_ waiter: Int) -> [JSONValue]? {
         lock.lock()
-        waiters[waiter] = nil
+        let w = waiters.removeValue(forKey: waiter)
         lock.unlock()
+        return w.map { $0.ids.sorted().compactMap { try? JSONParser.parse($0) } }
     }
 
     func attachServerStream(_ stream: ByteStream, _ ex: Exchange) {

@@ -11,8 +11,14 @@ struct StdioUpstream {
     let gateway: Gateway
     let config: UpstreamConfig
     let command: [String]
-    /// How long a POST waits for a stdio server's answers before the client gets an error.
-    static let answerTimeoutSeconds = 300.0
+    /// How long a POST waits for the server's answers before the client gets errors instead.
+    /// The answer to `initialize` includes the process's start (`npx` may fetch a package
+    /// first), so it gets at least `startSeconds`.
+    func answerTimeoutSeconds(starting: Bool) -> Double {
+        let configured = Double(config.answerTimeoutMs) / 1000
+        return starting ? max(configured, Self.startSeconds) : configured
+    }
+    static let startSeconds = 60.0
 
     func handle(_ request: HTTPRequest, _ ex: Exchange) -> HTTPResponse {
         switch request.method {
@@ -87,6 +93,7 @@ struct StdioUpstream {
         }
 
         let ids = gated.forwarded.compactMap { $0["method"] != nil ? $0["id"] : nil }
+        let timeout = answerTimeoutSeconds(starting: gated.forwarded.contains { $0["method"]?.string == "initialize" })
         let body = ex.forwardBody(gated, original: request.body)
         // A stdio server reads one message per line: Warden's own writing when the client's had line breaks.
         let line = body.contains(10) || body.contains(13)
@@ -102,10 +109,24 @@ struct StdioUpstream {
         if accept.contains("text/event-stream") {
             let stream = gateway.openStream(serverStream: false)
             for a in gated.answers { stream.write(SSEEvent(event: "message", data: JSONWriter.write(a, indent: false)).bytes) }
-            session.await(ids: ids, ex: ex, deliver: { m in
+            let finished = Collected()
+            let waiter = session.await(ids: ids, ex: ex, deliver: { m in
                 stream.write(SSEEvent(event: "message", data: JSONWriter.write(m, indent: false)).bytes)
-            }, done: { stream.close(); ex.gate.finish() })
+            }, done: { stream.close(); ex.gate.finish(); finished.finish() })
             session.send(line)
+            // The stream's own clock: when the answers have not all come in time, the ids still
+            // waiting get errors and the stream ends (the request thread is already streaming).
+            BackgroundThread.start(name: "warden-stdio-deadline") { [gateway, name = config.name, seconds = timeout] in
+                _ = finished.wait(seconds: seconds)
+                guard let missing = session.expire(waiter), !missing.isEmpty else { return }
+                gateway.metrics.upstreamError(name)
+                gateway.note("upstream \(name): no answer within \(Int(seconds))s")
+                for e in Self.noAnswer(missing, ex, upstream: name) {
+                    stream.write(SSEEvent(event: "message", data: JSONWriter.write(e, indent: false)).bytes)
+                }
+                stream.close()
+                ex.gate.finish()
+            }
             return HTTPResponse(status: 200, headers: [("Content-Type", "text/event-stream"), ("Cache-Control", "no-cache")] + headers,
                                 body: .stream(stream), note: ex.note)
         }
@@ -113,16 +134,27 @@ struct StdioUpstream {
         let collected = Collected()
         let waiter = session.await(ids: ids, ex: ex, deliver: { collected.add($0) }, done: { collected.finish() })
         session.send(line)
-        var answers = collected.wait(seconds: Self.answerTimeoutSeconds)
-        session.cancel(waiter)
-        ex.gate.finish()
-        let answered = Set(answers.compactMap { $0["id"].map { JSONWriter.write($0, indent: false) } })
-        for id in ids where !answered.contains(JSONWriter.write(id, indent: false)) {
-            answers.append(MessageGate.error(id: id, message: "warden: the upstream \(config.name) did not answer", reason: "upstream_unavailable"))
+        _ = collected.wait(seconds: timeout)
+        var missing: [JSONValue] = []
+        if let m = session.expire(waiter), !m.isEmpty {
+            missing = m
+            gateway.metrics.upstreamError(config.name)
+            gateway.note("upstream \(config.name): no answer within \(Int(timeout))s")
         }
+        // Read after the waiter is gone: nothing more is delivered to it.
+        var answers = collected.items + Self.noAnswer(missing, ex, upstream: config.name)
+        ex.gate.finish()
         answers = answers.filter { $0["method"] == nil } + gated.answers
         let v: JSONValue = gated.batch || answers.count > 1 ? .array(answers) : answers[0]
         return .json(200, Array(JSONWriter.write(v, indent: false).utf8), headers: headers, note: ex.note)
+    }
+
+    /// Errors for requests the server did not answer in time, through the gate so that their
+    /// calls are recorded as failed.
+    static func noAnswer(_ ids: [JSONValue], _ ex: Exchange, upstream: String) -> [JSONValue] {
+        ids.compactMap { id in
+            ex.filterServer(MessageGate.error(id: id, message: "warden: the upstream \(upstream) did not answer in time", reason: "upstream_unavailable"))?.0
+        }
     }
 
     /// 128 random bits from the system's CSPRNG (getrandom), as hex.
@@ -139,17 +171,23 @@ extension String {
 /// Answers gathered for a JSON reply.
 final class Collected: @unchecked Sendable {
     private let cond = Condition()
-    private var items: [JSONValue] = []
+    private var gathered: [JSONValue] = []
     private var finished = false
 
-    func add(_ m: JSONValue) { cond.lock(); items.append(m); cond.unlock() }
+    func add(_ m: JSONValue) { cond.lock(); gathered.append(m); cond.unlock() }
     func finish() { cond.lock(); finished = true; cond.signal(); cond.unlock() }
+
+    var items: [JSONValue] {
+        cond.lock()
+        defer { cond.unlock() }
+        return gathered
+    }
 
     func wait(seconds: Double) -> [JSONValue] {
         let deadline = Deadline.after(seconds: seconds)
         cond.lock()
         defer { cond.unlock() }
         while !finished { if !cond.wait(until: deadline) { break } }
-        return items
+        return gathered
     }
 }

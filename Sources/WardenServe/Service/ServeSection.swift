@@ -1,4 +1,5 @@
 import WardenConfig
+import WardenCore
 import WardenHTTPClient
 
 /// One upstream MCP server behind `/mcp/NAME`.
@@ -16,6 +17,10 @@ public struct UpstreamConfig: Sendable, Equatable {
     public var headers: [HTTPHeader] = []
     /// The config line that named it first, for errors about the upstream as a whole.
     public var line: Int
+    /// How long a request waits for the upstream's answer before the client gets a JSON-RPC
+    /// error (`upstream_unavailable`) instead: a hung upstream must not hold its client forever.
+    public var answerTimeoutMs: Int64 = UpstreamConfig.defaultAnswerTimeoutMs
+    public static let defaultAnswerTimeoutMs: Int64 = 30_000
 
     public init(name: String, kind: Kind? = nil, headers: [HTTPHeader] = [], line: Int = 0) {
         self.name = name
@@ -77,9 +82,9 @@ public struct ServeSection: ConfigSection {
     }
 
     private mutating func readServer(key: String, value: String) throws(ConfigValueError) {
-        // server.NAME.url | server.NAME.command | server.NAME.header.HEADER
+        // server.NAME.url | server.NAME.command | server.NAME.timeout | server.NAME.header.HEADER
         let parts = key.split(separator: ".", maxSplits: 3, omittingEmptySubsequences: false).map(String.init)
-        guard parts.count >= 3 else { throw ConfigValueError("unknown setting '\(key)': expected server.NAME.url, server.NAME.command or server.NAME.header.HEADER") }
+        guard parts.count >= 3 else { throw ConfigValueError("unknown setting '\(key)': expected server.NAME.url, server.NAME.command, server.NAME.timeout or server.NAME.header.HEADER") }
         let name = parts[1]
         guard Self.isUpstreamName(name) else { throw ConfigValueError("server name \(FileText.quoted(name)) must be 1 to 64 characters of A-Z a-z 0-9 . _ -") }
         var up = upstreams[name] ?? UpstreamConfig(name: name)
@@ -95,6 +100,14 @@ public struct ServeSection: ConfigSection {
             let words = FileText.words(value)
             guard !words.isEmpty else { throw ConfigValueError("server.\(name).command needs a command line") }
             up.kind = .command(words)
+        case ("timeout", 3):
+            let ms: Int64
+            do { ms = try DurationText.parse(value) } catch {
+                throw ConfigValueError("server.\(name).timeout: invalid duration \(FileText.quoted(value)): expected a whole number and a unit, e.g. 30s, 5m")
+            }
+            // Under a second would fail healthy calls; over an hour is no bound at all.
+            guard ms >= 1000, ms <= 3_600_000 else { throw ConfigValueError("server.\(name).timeout must be from 1s to 1h") }
+            up.answerTimeoutMs = ms
         case ("header", 4):
             let header = parts[3]
             guard !header.isEmpty, header.utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) || $0 == 45 }) else {
@@ -116,7 +129,7 @@ public struct ServeSection: ConfigSection {
             }
             up.headers.append(HTTPHeader(header, v))
         default:
-            throw ConfigValueError("unknown setting '\(key)': expected server.NAME.url, server.NAME.command or server.NAME.header.HEADER")
+            throw ConfigValueError("unknown setting '\(key)': expected server.NAME.url, server.NAME.command, server.NAME.timeout or server.NAME.header.HEADER")
         }
         upstreams[name] = up
     }

@@ -16,23 +16,10 @@ import sys
 import uvicorn
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+os.environ["TEST_MCP_WAIT_TOOL"] = "1"  # wait_for, for calls the tests keep in flight
 from server import server  # noqa: E402  (the same tools as the stdio server)
 
-import anyio  # noqa: E402
-from mcp.server.mcpserver import Context  # noqa: E402
 from mcp.server.transport_security import TransportSecuritySettings  # noqa: E402
-from server import executed  # noqa: E402
-
-
-@server.tool()
-async def wait_for(path: str, ctx: Context) -> str:
-    """Answers once the file at `path` exists, with a log notification before (a call the test
-    keeps in flight for as long as it needs, streamed over SSE)."""
-    executed("wait_for", {"path": path})
-    await ctx.info("waiting for the test")
-    while not os.path.exists(path):
-        await anyio.sleep(0.02)
-    return "done"
 
 
 def log_headers(app):

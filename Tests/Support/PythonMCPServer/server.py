@@ -4,6 +4,8 @@ It reads the wire exactly as the SDK does (universal newlines, last duplicate ke
 message the proxy reads one way and the SDK another is caught here. Environment:
   TEST_MCP_CALL_LOG  append one line per tool call the SDK actually executes: `TOOL ARGS_JSON`
   TEST_MCP_NAME      the server's name (default `github`)
+  TEST_MCP_WAIT_TOOL "1": also serve wait_for {path} (answers once the file exists: a call the
+                     test keeps in flight, or a hung one when the file never comes)
   TEST_MCP_DESCRIPTIONS  a JSON object of tool name -> description replacing the docstring (a
                      server whose tool definitions change between runs)
 
@@ -75,6 +77,21 @@ def environment() -> str:
     """The names of the environment variables this process was given."""
     executed("environment", {})
     return json.dumps(sorted(os.environ.keys()))
+
+
+if os.environ.get("TEST_MCP_WAIT_TOOL") == "1":
+    import anyio
+    from mcp.server.mcpserver import Context
+
+    @server.tool()
+    async def wait_for(path: str, ctx: Context) -> str:
+        """Answers once the file at `path` exists, with a log notification before (a call the test
+        keeps in flight for as long as it needs, streamed over SSE)."""
+        executed("wait_for", {"path": path})
+        await ctx.info("waiting for the test")
+        while not os.path.exists(path):
+            await anyio.sleep(0.02)
+        return "done"
 
 
 if __name__ == "__main__":

@@ -61,7 +61,7 @@ final class ServeHarness: @unchecked Sendable {
         }
         let cfg = try sandbox.write("serve.cfg", config + extraConfig)
         serve = try sandbox.spawn(["serve", "--listen", "127.0.0.1:0", "--config", cfg],
-                                  environment: ["TEST_MCP_CALL_LOG": callLog, "UPSTREAM_TOKEN": "Bearer upstream-secret-0451"])
+                                  environment: ["TEST_MCP_CALL_LOG": callLog, "TEST_MCP_WAIT_TOOL": "1", "UPSTREAM_TOKEN": "Bearer upstream-secret-0451"])
         var p = 0
         let serve = self.serve
         eventually("warden serve to listen", seconds: 30) {
@@ -125,5 +125,17 @@ final class ServeHarness: @unchecked Sendable {
     static func calls(_ r: [String: Any]) -> [[String: Any]] { r["calls"] as? [[String: Any]] ?? [] }
     static func deniedReason(_ call: [String: Any]) -> String? {
         ((call["error"] as? [String: Any])?["data"] as? [String: Any])?["reason"] as? String
+    }
+}
+
+/// What an SDK client run on another thread returned, and when it did.
+final class ResultBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: [String: Any]?
+    let done = DispatchSemaphore(value: 0)
+
+    var value: [String: Any]? {
+        get { lock.lock(); defer { lock.unlock() }; return stored }
+        set { lock.lock(); stored = newValue; lock.unlock() }
     }
 }
