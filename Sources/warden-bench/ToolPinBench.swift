@@ -6,7 +6,8 @@ import WardenSystem
 /// Tool pinning's cost on the proxy's gate connection (issue 16): a `tools/list` of 500 tools
 /// checked as `Relay.filterTools` checks it (each tool object hashed as sent, the list reported
 /// with `observeTools`, the credential's chain read once, then each tool kept only when approved
-/// with that hash and in scope), for an unchanged list and for a server seen for the first time;
+/// with that hash and in scope), for an unchanged list (remembered by the connection, and the
+/// first one after a change, which is not) and for a server seen for the first time;
 /// and what the pin lookup adds to a `tools/call` decision (a tool of a listed server against
 /// one never listed, whose pin facts say nothing).
 enum ToolPinBench {
@@ -46,12 +47,14 @@ enum ToolPinBench {
             return kept
         }
 
-        var first = Samples(), unchanged = Samples()
+        var first = Samples(), unchanged = Samples(), unremembered = Samples()
         var keptUnchanged = 0
         for i in 0..<repeats {
             let server = "bench-\(i)"  // a new server each time: first sight, 500 pins written and journaled
             first.add(try timed { try check(server: server) }.1)
+            // Unchanged, but not yet in the connection's memo: every pin and decision read.
             unchanged.add(try timed { try check(server: server) }.1)
+            unremembered.add(steps.observe)
         }
         // The same list for `bench`, the scopes' server, so the scope checks allow some.
         _ = try check(server: "bench")
@@ -82,9 +85,11 @@ enum ToolPinBench {
             .dist("pins_list_unchanged_ms", "tools/list of \(toolCount) tools checked, unchanged (hash + observe + filter)", "ms", inScope,
                   targets: [.atMost(5, .p99)], note: "\(repeats) lists; \(keptUnchanged) of \(toolCount) in scope and shown"),
             .dist("pins_list_hash_ms", "  of which hashing \(toolCount) tool objects (RFC 8785 + SHA-256)", "ms", hashS),
-            .dist("pins_list_observe_ms", "  of which observeTools (one read: nothing changed)", "ms", observeS),
+            .dist("pins_list_observe_ms", "  of which observeTools (the memo: one digest read)", "ms", observeS),
+            .dist("pins_list_observe_unremembered_ms", "  observeTools of an unchanged list not yet remembered (every pin read)", "ms",
+                  unremembered),
             .dist("pins_list_filter_ms", "  of which the checks (one chain read, then pin hash and scope per tool)", "ms", filterS),
-            .dist("pins_list_unchanged_out_of_scope_ms", "  the same, a server outside the scopes (no tool shown)", "ms", unchanged,
+            .dist("pins_list_unchanged_out_of_scope_ms", "  the same, a server outside the scopes, its first unchanged list", "ms", unchanged,
                   targets: [.atMost(5, .p99)]),
             .dist("pins_list_first_sight_ms", "tools/list of \(toolCount) tools checked, first sight (\(toolCount) pins written, journaled)", "ms",
                   first, targets: [.atMost(5, .p99)], note: "policy trust: every tool approved, so every one is also scope-checked"),

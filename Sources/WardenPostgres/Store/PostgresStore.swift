@@ -21,6 +21,8 @@ public final class PostgresStore {
     /// Call writers of the current rule write transaction, whose buffered calls are inserted
     /// before it commits.
     var pendingCalls: [PostgresCallWriter] = []
+    /// Unchanged tool lists this connection reported, by the state they were read under.
+    package let toolListMemo = ToolListMemo()
 
     /// Rule write transactions take this transaction-scoped advisory lock first: they run one at
     /// a time across every host, each seeing the others' commits, as the rules require.

@@ -27,6 +27,8 @@ public final class SQLiteStore: FleetStore {
     var localCommits: Int64 = 0
     /// Set once the file is known to have the state digest's tables (schema 3 and later).
     var stateDigestSchema = false
+    /// Unchanged tool lists this connection reported, by the state they were read under.
+    package let toolListMemo = ToolListMemo()
     /// Statements of the authorization path, held directly: no SQL text is hashed per lookup.
     private var hotStatements: [Statement?] = Array(repeating: nil, count: Hot.allCases.count)
 

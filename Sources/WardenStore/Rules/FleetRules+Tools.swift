@@ -4,12 +4,20 @@ import WardenCore
 // are governed state: each change is written with its journal record in one transaction.
 extension FleetRules {
     /// `ToolObservation.observeTools`. A list with nothing new is answered from one read and
-    /// writes nothing: the proxy sees the same list on every session.
+    /// writes nothing: the proxy sees the same list on every session. When this connection saw
+    /// the same list under the same governed state (`ToolListMemo`), that read is only the
+    /// state's digest; the digest and the pins are read in one snapshot, so what is remembered
+    /// is exactly what that state answers.
     package func observeTools(server: String, tools: [ObservedTool], observer: String,
                               at: Timestamp) throws(StoreError) -> [ToolPin] {
         try ToolRules.validateServer(server)
+        let memo = backend.toolListMemo
         let unchanged = try backend.readTransaction { (tx: Backend.Transaction) throws(StoreError) -> [ToolPin]? in
-            try ToolRules.pinsIfUnchanged(tx, server: server, tools: tools)
+            let digest = try tx.stateDigest()
+            if let digest, let known = memo.pins(server: server, tools: tools, digest: digest) { return known }
+            let pins = try ToolRules.pinsIfUnchanged(tx, server: server, tools: tools)
+            if let digest, let pins { memo.remember(server: server, tools: tools, digest: digest, pins: pins) }
+            return pins
         }
         if let unchanged { return unchanged }
         return try backend.writeTransaction { (tx: Backend.Transaction) throws(StoreError) -> [ToolPin] in

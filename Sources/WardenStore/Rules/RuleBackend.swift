@@ -11,6 +11,8 @@ package protocol RuleBackend: AnyObject {
     func writeTransaction<T>(_ body: (Transaction) throws(StoreError) -> T) throws(StoreError) -> T
     /// A consistent read of several rows; nothing is written.
     func readTransaction<T>(_ body: (Transaction) throws(StoreError) -> T) throws(StoreError) -> T
+    /// This connection's memo of unchanged tool lists (`FleetRules.observeTools`).
+    var toolListMemo: ToolListMemo { get }
 }
 
 /// The tables whose IDs an operator may abbreviate.

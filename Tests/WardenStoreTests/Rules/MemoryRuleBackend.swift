@@ -36,6 +36,7 @@ final class MemoryRuleBackend: RuleBackend {
     /// The digest at the start of the transaction, or at its last journal record.
     var digestAtStart: StateDigest?
     private(set) var commits = 0
+    let toolListMemo = ToolListMemo()
 
     init(trustDomain: String = "acme.example") {
         self.trustDomain = trustDomain
