@@ -45,6 +45,26 @@ import WardenCore
         #expect(v["decision"]?.string == "unknown_credential")
         #expect(v["duration_ms"] == .number("1.5"))
     }
+
+    /// A token straddling the path's 200-character cut: the part before the cut is too short
+    /// to look like a token, so cutting before redacting would log the secret's first characters.
+    @Test func aTokenAcrossThePathsCutIsNotLoggedInPart() throws {
+        let secret = "wdn_" + "Q7xK2mPz9VbN4cR8tLw3HyJ6dF1sGa5eUoXiZqYp0Bn"
+        let path = "/" + String(repeating: "a", count: 179) + "/" + secret
+        let line = AccessLog.line(request: HTTPRequest(method: "GET", path: path), status: 404, note: AccessNote(), nanos: 0, at: 0)
+        #expect(!line.contains("wdn_Q7xK"), "\(line)")
+        #expect(!line.contains("Q7xK2mPz9V"), "\(line)")
+    }
+
+    /// libmicrohttpd takes any token as the method: a client can send its token there, and the
+    /// method's first 16 characters (too few to look like a token) must not be logged as sent.
+    @Test func aTokenSentAsTheMethodIsNotLogged() throws {
+        let secret = "wdn_" + "Q7xK2mPz9VbN4cR8tLw3HyJ6dF1sGa5eUoXiZqYp0Bn"
+        let line = AccessLog.line(request: HTTPRequest(method: secret, path: "/mcp/github"), status: 405, note: AccessNote(), nanos: 0, at: 0)
+        #expect(!line.contains("Q7xK2mPz"), "\(line)")
+        let v = try JSONParser.parse(line)
+        #expect(v["method"]?.string == "OTHER", "\(line)")
+    }
 }
 
 @Suite struct ServeSectionTests {
