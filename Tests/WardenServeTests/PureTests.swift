@@ -129,3 +129,39 @@ import WardenCore
         #expect(text.contains("warden_open_sessions 4\n"))
     }
 }
+
+/// One credential cannot fill the session table for the whole fleet: each agent has its own cap
+/// below the service's, and ending a session frees its place.
+@Suite struct SessionTableTests {
+    @Test func oneAgentAtItsCapDoesNotLockOthersOut() {
+        let t = SessionTable(limit: 5, perAgentLimit: 2)
+        #expect(t.admits(agentID: "a") == .open)
+        t.open("s1", SessionTable.Session(upstream: "github", agentID: "a"))
+        t.open("s2", SessionTable.Session(upstream: "github", agentID: "a"))
+        #expect(t.admits(agentID: "a") == .agentFull)
+        #expect(t.admits(agentID: "a").refusal?.status == 429)
+        #expect(t.admits(agentID: "b") == .open)
+        t.close("s1")
+        #expect(t.admits(agentID: "a") == .open, "an ended session frees its place")
+        t.close("s1")  // twice is harmless
+        #expect(t.admits(agentID: "a") == .open)
+    }
+
+    @Test func theServiceCapStillHolds() {
+        let t = SessionTable(limit: 3, perAgentLimit: 2)
+        for (n, agent) in ["a", "a", "b"].enumerated() { t.open("s\(n)", SessionTable.Session(upstream: "github", agentID: agent)) }
+        #expect(t.admits(agentID: "c") == .full)
+        #expect(t.admits(agentID: "c").refusal?.status == 503)
+        #expect(t.admits(agentID: "a") == .agentFull)
+        _ = t.closeAll()
+        #expect(t.admits(agentID: "a") == .open && t.count == 0)
+    }
+
+    @Test func theCapIsReadFromTheConfig() throws {
+        var section = ServeSection()
+        try section.read(key: "serve.max_sessions_per_agent", value: "4")
+        #expect(section.maxSessionsPerAgent == 4)
+        #expect(throws: ConfigValueError.self) { try section.read(key: "serve.max_sessions_per_agent", value: "0") }
+        #expect(ServeSection.owns("serve.max_sessions_per_agent"))
+    }
+}

@@ -29,7 +29,7 @@ final class Gateway: @unchecked Sendable {
         self.pool = pool
         self.recorder = recorder
         self.metrics = metrics
-        self.sessions = SessionTable(limit: config.maxSessions)
+        self.sessions = SessionTable(limit: config.maxSessions, perAgentLimit: config.maxSessionsPerAgent)
         self.instances = instances
         self.baseURL = baseURL
         self.ownOrigins = ownOrigins

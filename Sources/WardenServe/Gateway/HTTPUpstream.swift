@@ -39,9 +39,9 @@ struct HTTPUpstream {
             }
             for d in gated.decisions { gateway.metrics.decision(d == "allow" ? nil : d) }
             if gated.forwarded.isEmpty { return ex.answersOnly(gated) }
-            if ex.sessionID == nil && gateway.sessions.isFull {
+            if ex.sessionID == nil, let no = gateway.sessions.admits(agentID: ex.agentID).refusal {
                 ex.gate.finish()
-                return .text(503, "too many sessions", note: ex.note)
+                return .text(no.status, no.text, note: ex.note)
             }
             headers.append(HTTPHeader("Content-Type", "application/json"))
             if request.header("accept") == nil { headers.append(HTTPHeader("Accept", "application/json, text/event-stream")) }

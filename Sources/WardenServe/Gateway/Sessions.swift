@@ -17,19 +17,39 @@ final class SessionTable: @unchecked Sendable {
         case notFound
     }
 
+    /// Whether a new session may open, and why not.
+    enum Admission: Equatable {
+        case open
+        /// The service holds `limit` sessions: 503.
+        case full
+        /// This agent holds `perAgentLimit`: 429, so one credential (a client that never ends
+        /// its sessions, or one that opens them on purpose) cannot lock every other agent out.
+        case agentFull
+    }
+
     private let lock = Lock()
     private var sessions: [String: Session] = [:]
+    private var perAgent: [String: Int] = [:]
     let limit: Int
+    let perAgentLimit: Int
 
-    init(limit: Int) { self.limit = limit }
+    init(limit: Int, perAgentLimit: Int) {
+        self.limit = limit
+        self.perAgentLimit = perAgentLimit
+    }
+
+    func admits(agentID: String) -> Admission {
+        lock.lock()
+        defer { lock.unlock() }
+        if perAgent[agentID, default: 0] >= perAgentLimit { return .agentFull }
+        return sessions.count >= limit ? .full : .open
+    }
 
     var count: Int {
         lock.lock()
         defer { lock.unlock() }
         return sessions.count
     }
-
-    var isFull: Bool { count >= limit }
 
     func check(_ id: String, upstream: String, agentID: String) -> Lookup {
         lock.lock()
@@ -45,6 +65,7 @@ final class SessionTable: @unchecked Sendable {
         defer { lock.unlock() }
         if let s = sessions[id] { return s.upstream == session.upstream && s.agentID == session.agentID }
         sessions[id] = session
+        perAgent[session.agentID, default: 0] += 1
         return true
     }
 
@@ -58,7 +79,10 @@ final class SessionTable: @unchecked Sendable {
     func close(_ id: String) -> Session? {
         lock.lock()
         defer { lock.unlock() }
-        return sessions.removeValue(forKey: id)
+        guard let s = sessions.removeValue(forKey: id) else { return nil }
+        let left = perAgent[s.agentID, default: 1] - 1
+        perAgent[s.agentID] = left > 0 ? left : nil
+        return s
     }
 
     func closeAll() -> [Session] {
@@ -66,6 +90,18 @@ final class SessionTable: @unchecked Sendable {
         defer { lock.unlock() }
         let all = Array(sessions.values)
         sessions.removeAll()
+        perAgent.removeAll()
         return all
+    }
+}
+
+extension SessionTable.Admission {
+    /// The answer to a new session that may not open; nil when it may.
+    var refusal: (status: Int, text: String)? {
+        switch self {
+        case .open: return nil
+        case .full: return (503, "too many sessions")
+        case .agentFull: return (429, "too many sessions for this agent: end one (DELETE) before opening another")
+        }
     }
 }

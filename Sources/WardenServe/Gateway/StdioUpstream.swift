@@ -65,7 +65,10 @@ struct StdioUpstream {
             }
             session = s
         } else if gated.forwarded.contains(where: { $0["method"]?.string == "initialize" }) {
-            guard !gateway.sessions.isFull else { ex.gate.finish(); return .text(503, "too many sessions", note: ex.note) }
+            if let no = gateway.sessions.admits(agentID: ex.agentID).refusal {
+                ex.gate.finish()
+                return .text(no.status, no.text, note: ex.note)
+            }
             do {
                 session = try StdioSession(command: command, upstream: config.name, note: gateway.note) { [gateway, name = config.name] in
                     gateway.metrics.upstreamError(name)

@@ -37,6 +37,8 @@ public struct ServeSection: ConfigSection {
     public var listen: ListenAddress?
     public var maxBodyBytes = 4 << 20
     public var maxSessions = 1000
+    /// Sessions one agent may hold at once (`serve.max_sessions_per_agent`).
+    public var maxSessionsPerAgent = 16
     /// The service's public base URL (`https://warden.example.com`), when it differs from the
     /// listen address (behind a load balancer): names the resource in RFC 9728 documents.
     public var publicURL: String?
@@ -48,7 +50,7 @@ public struct ServeSection: ConfigSection {
     public init() {}
 
     public static func owns(_ key: String) -> Bool {
-        key.hasPrefix("server.") || ["serve.listen", "serve.max_body", "serve.max_sessions", "serve.public_url",
+        key.hasPrefix("server.") || ["serve.listen", "serve.max_body", "serve.max_sessions", "serve.max_sessions_per_agent", "serve.public_url",
                                      "serve.allowed_origins", "serve.authorization_servers"].contains(key)
     }
 
@@ -69,6 +71,9 @@ public struct ServeSection: ConfigSection {
         case "serve.max_sessions":
             guard value.utf8.count <= 7, let n = Int(value), n >= 1 else { throw ConfigValueError("serve.max_sessions must be a positive whole number") }
             maxSessions = n
+        case "serve.max_sessions_per_agent":
+            guard value.utf8.count <= 7, let n = Int(value), n >= 1 else { throw ConfigValueError("serve.max_sessions_per_agent must be a positive whole number") }
+            maxSessionsPerAgent = n
         case "serve.public_url":
             guard let u = Self.baseURL(value) else { throw ConfigValueError("serve.public_url must be an https:// or http:// URL without a path, query or fragment") }
             publicURL = u
