@@ -12,11 +12,13 @@ struct PostgresRolesTests {
         let sandbox: Sandbox
         private var logins: [String] = []
 
-        init() throws {
+        /// `beforeRoles`: SQL the owner runs on the new store before the roles are applied.
+        init(beforeRoles: String? = nil) throws {
             db = try TestDatabase(server: testPostgresServer!)
             sandbox = try Sandbox()
             let created = try sandbox.run(["init", "--trust-domain", "acme.example"], environment: ["WARDEN_DB": db.uri()], useDB: false)
             #expect(created.status == 0, "\(created)")
+            if let beforeRoles { try TestDatabase.psql(db.uri(), beforeRoles) }
             let sql = try sandbox.run(["store", "roles"], environment: ["WARDEN_DB": db.uri()], useDB: false)
             #expect(sql.status == 0 && sql.stdout.contains("CREATE ROLE warden_gate NOLOGIN"), "\(sql)")
             try Self.psql(db.uri(), stdin: sql.stdout)
@@ -202,6 +204,65 @@ struct PostgresRolesTests {
             """))
         let verify = try store.run(op.uri, ["audit", "--verify"])
         #expect(verify.status == 0 && verify.stdout.contains("state matches the journal"), "\(verify)")
+    }
+
+    /// On a server where everyone may create in `public` (PostgreSQL before 15, or a cluster
+    /// upgraded from one), a gate that made `convert_to(text, text)` there had it run as the
+    /// owner inside a definer function (it beats the built-in for a 'UTF8' literal) and widened
+    /// an agent's scopes. The roles take CREATE on the store's schema away from everyone.
+    @Test func noRoleCreatesWhereTheOwnersFunctionsLook() throws {
+        let store = try RoleStore(beforeRoles: "GRANT CREATE ON SCHEMA public TO PUBLIC")
+        _ = try seed(store)
+        let gate = try store.login("warden_gate")
+        #expect(!store.sqlSucceeds(gate.uri, """
+            CREATE FUNCTION public.convert_to(t text, enc text) RETURNS bytea LANGUAGE plpgsql AS $f$
+            BEGIN
+                IF coalesce(current_setting('attack.done', true), '') = '' THEN
+                    PERFORM set_config('attack.done', '1', false);
+                    UPDATE agents SET scopes = '*' WHERE name = 'planner';
+                END IF;
+                RETURN pg_catalog.convert_to(t, enc::name);
+            END $f$
+            """))
+        _ = store.sqlSucceeds(gate.uri, "SELECT warden_observe_tool_definition(encode(sha256('x'::bytea), 'hex'), 'x', 0)")
+        #expect(try psqlValue(store.db.uri(), "SELECT scopes FROM agents WHERE name = 'planner'") == "github/*")
+        #expect(try psqlValue(store.db.uri(), "SELECT has_schema_privilege('public', 'public', 'CREATE')") == "f")
+    }
+
+    /// A call's number and its outcome's come from their cursors: one numbered far beyond would
+    /// carry every reader's cursor past the calls recorded after it, hiding them.
+    @Test func callNumbersStayWithinTheirCursors() throws {
+        let store = try RoleStore()
+        _ = try seed(store)
+        let gate = try store.login("warden_gate")
+        #expect(!store.sqlSucceeds(gate.uri, """
+            INSERT INTO tool_calls(seq, at, agent_id, server, tool, decision) VALUES (9000000000000000000, 0, 'planner', 's', 't', 'allow')
+            """))
+        // Numbered from the cursor it is recorded, and its outcome too; an outcome beyond is not.
+        #expect(store.sqlSucceeds(gate.uri, """
+            INSERT INTO tool_calls(seq, at, agent_id, server, tool, decision)
+                VALUES (warden_take_cursor('tool_call', 1), 0, 'planner', 's', 't', 'allow')
+            """))
+        #expect(!store.sqlSucceeds(gate.uri, "UPDATE tool_calls SET result = 'ok', outcome_seq = 9000000000000000000"))
+        #expect(store.sqlSucceeds(gate.uri, "UPDATE tool_calls SET result = 'ok', outcome_seq = warden_take_cursor('call_outcome', 1)"))
+        #expect(try psqlValue(store.db.uri(), "SELECT max(seq)::text || ' ' || max(outcome_seq)::text FROM tool_calls") == "1 1")
+    }
+
+    /// Every function that runs as the owner, after all migrations (later ones replace some).
+    @Test func everyDefinerFunctionIsPinned() throws {
+        let store = try RoleStore()
+        let unpinned = try psqlValue(store.db.uri(), """
+            SELECT count(*) FROM pg_proc WHERE pronamespace = current_schema()::regnamespace AND prosecdef
+                AND NOT coalesce(proconfig @> ARRAY['search_path=' || current_schema() || ', pg_temp'], false)
+            """)
+        #expect(unpinned == "0")
+        let definers = try psqlValue(store.db.uri(), """
+            SELECT string_agg(proname, ',' ORDER BY proname) FROM pg_proc WHERE pronamespace = current_schema()::regnamespace
+                AND prosecdef AND proname IN ('warden_stamp_version', 'warden_take_cursor', 'warden_bound_call_seqs',
+                    'warden_journal_observation', 'agents_sum_update', 'credentials_sum_update', 'principals_sum_update',
+                    'tool_pins_sum_update')
+            """)
+        #expect(definers == "agents_sum_update,credentials_sum_update,principals_sum_update,tool_pins_sum_update,warden_bound_call_seqs,warden_journal_observation,warden_stamp_version,warden_take_cursor")
     }
 
     @Test func operatorJournalNamesTheLoginAndStaysAppendOnly() throws {

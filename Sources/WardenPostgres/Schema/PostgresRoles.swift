@@ -72,6 +72,11 @@ public enum PostgresRoles {
                 END IF;
         """ }.joined(separator: "\n"))
             EXECUTE format('GRANT USAGE ON SCHEMA %I TO \(roles)', current_schema());
+            -- No one but the owner creates in the store's schema (PostgreSQL before 15 let
+            -- everyone create in public): the owner's definer functions resolve names there, so
+            -- a function someone else made there (a convert_to(text, text) beats the built-in
+            -- for a 'UTF8' literal) would run as the owner.
+            EXECUTE format('REVOKE CREATE ON SCHEMA %I FROM PUBLIC, \(roles)', current_schema());
         END $$;
 
         REVOKE ALL ON \(tables.joined(separator: ", ")) FROM \(roles);
