@@ -84,7 +84,7 @@ let package = Package(
         .testTarget(name: "WardenIngestTests", dependencies: ["WardenTestSupport", "WardenSQLite", "WardenIngest", "WardenStore", "WardenCore", "WardenSystem"]),
         .testTarget(name: "WardenSimulatorTests", dependencies: ["WardenTestSupport", "WardenSQLite", "WardenSimulator", "WardenStore", "WardenCore"]),
         .testTarget(name: "WardenMCPTests", dependencies: ["WardenSQLite", "WardenMCP", "WardenStore", "WardenCore", "WardenSystem"]),
-        .testTarget(name: "WardenServeTests", dependencies: ["WardenServe", "WardenHTTPClient", "WardenMCP", "WardenCore"]),
+        .testTarget(name: "WardenServeTests", dependencies: ["WardenServe", "WardenHTTPClient", "WardenMCP", "WardenCore", "WardenSystem"]),
         // The store modules only to seed what no command writes (a proxy's tool listing).
         .testTarget(name: "WardenEndToEndTests", dependencies: ["WardenCore", "WardenStore", "WardenSQLite", "WardenHTTPClient"]),
     ]

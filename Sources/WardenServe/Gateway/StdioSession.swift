@@ -8,11 +8,11 @@ import WardenSystem
 /// routes each message: an answer to the POST waiting on its id, anything else (notifications,
 /// the server's own requests) to the newest waiting POST, else to the session's server stream.
 final class StdioSession: @unchecked Sendable {
-    private struct Waiter {
-        var ids: Set<String>
+    /// A POST waiting for answers: its answers' bookkeeping, and the exchange that reads them.
+    struct Waiter {
+        let token: Int
+        let answers: AwaitedAnswers
         let ex: Exchange
-        let deliver: @Sendable (JSONValue) -> Void
-        let done: @Sendable () -> Void
     }
 
     private let child: ChildProcess
@@ -45,26 +45,35 @@ final class StdioSession: @unchecked Sendable {
 
     static func key(_ id: JSONValue) -> String { JSONWriter.write(id, indent: false) }
 
-    /// Registers a POST waiting for answers to `ids` (before its line is sent, so no answer is missed).
-    @discardableResult
-    func await(ids: [JSONValue], ex: Exchange, deliver: @escaping @Sendable (JSONValue) -> Void, done: @escaping @Sendable () -> Void) -> Int {
+    /// Registers a POST waiting for answers to `ids` (before its line is sent, so no answer is
+    /// missed). When the process has already ended, each id is answered with an error at once.
+    func await(ids: [JSONValue], ex: Exchange, deliver: @escaping @Sendable (JSONValue) -> Void, done: @escaping @Sendable () -> Void) -> Waiter {
+        let answers = AwaitedAnswers(ids: ids.map(Self.key), deliver: deliver, done: done)
         lock.lock()
-        if ended { lock.unlock(); done(); return -1 }
-        let id = nextWaiter
-        waiters[id] = Waiter(ids: Set(ids.map(Self.key)), ex: ex, deliver: deliver, done: done)
+        let w = Waiter(token: nextWaiter, answers: answers, ex: ex)
         nextWaiter += 1
+        let gone = ended
+        if !gone { waiters[w.token] = w }
         lock.unlock()
-        return id
+        if gone { answers.end { key in ended(key, ex) } }
+        return w
     }
 
-    /// A POST that stops waiting (its time ran out): the ids it still waited for, if it was
-    /// waiting (nil when its answers came or the process ended first, which finished it).
-    /// Later answers go to the server stream.
-    func expire(_ waiter: Int) -> [JSONValue]? {
+    /// A POST that stops waiting (its time ran out): the ids it still waited for, now the
+    /// caller's to answer with errors; nil when its answers came or the process ended first,
+    /// which finished it. A later answer to one of them goes to the server stream, if any.
+    func expire(_ w: Waiter) -> [JSONValue]? {
         lock.lock()
-        let w = waiters.removeValue(forKey: waiter)
+        waiters[w.token] = nil
         lock.unlock()
-        return w.map { $0.ids.sorted().compactMap { try? JSONParser.parse($0) } }
+        return w.answers.expire()?.compactMap { try? JSONParser.parse($0) }
+    }
+
+    /// The error a request still waiting gets when the process ends, through its gate (its
+    /// call is recorded as failed).
+    private func ended(_ key: String, _ ex: Exchange) -> JSONValue? {
+        guard let id = try? JSONParser.parse(key) else { return nil }
+        return ex.filterServer(MessageGate.error(id: id, message: "warden: the upstream \(upstream) ended", reason: "upstream_unavailable"))?.0
     }
 
     func attachServerStream(_ stream: ByteStream, _ ex: Exchange) {
@@ -112,45 +121,38 @@ final class StdioSession: @unchecked Sendable {
         FD.close(child.stdoutFD)
         lock.lock()
         ended = true
-        let open = waiters.values
+        let open = waiters.values.sorted { $0.token < $1.token }
         waiters.removeAll()
         let stream = serverStream
         serverStream = nil
         lock.unlock()
         if !open.isEmpty { onDeath() }
-        for w in open {
-            for id in w.ids {
-                if let v = try? JSONParser.parse(id) {
-                    w.deliver(MessageGate.error(id: v, message: "warden: the upstream \(upstream) ended", reason: "upstream_unavailable"))
-                }
-            }
-            w.done()
-        }
+        for w in open { w.answers.end { key in ended(key, w.ex) } }
         if let stream { stream.0.close(); stream.1.gate.finish() }
     }
 
+    /// An answer goes to the POST waiting for its id; a notification or request of the
+    /// server's to the newest POST still waiting; else to the session's server stream. An
+    /// answer no POST waits for any more (its deadline came first) is dropped when there is no
+    /// server stream: its request was already answered with an error.
     private func route(_ message: JSONValue) {
         if case .array(let items) = message { return items.forEach(route) }
         let isAnswer = message["method"] == nil
-        let key = message["id"].map(Self.key)
+        let key = isAnswer ? message["id"].map(Self.key) : nil
         lock.lock()
-        var target: Int?
-        if isAnswer, let key { target = waiters.first { $0.value.ids.contains(key) }?.key }
-        if target == nil, !isAnswer { target = waiters.keys.max() }
-        if target == nil, serverStream == nil { target = waiters.keys.max() }
-        if let t = target, var w = waiters[t] {
-            if isAnswer, let key { w.ids.remove(key) }
-            let finished = w.ids.isEmpty
-            if finished { waiters[t] = nil } else { waiters[t] = w }
-            lock.unlock()
-            if let m = w.ex.filterServer(message)?.0 { w.deliver(m) }
-            if finished { w.done() }
-            return
+        var target: Waiter?
+        if let key {
+            target = waiters.values.first { $0.answers.isWaiting(for: key) }
+        } else if !isAnswer {
+            target = waiters.values.filter { $0.answers.isOpen }.max { $0.token < $1.token }
         }
         let stream = serverStream
         lock.unlock()
-        if let (s, ex) = stream, let m = ex.filterServer(message)?.0 {
-            s.write(SSEEvent(event: "message", data: JSONWriter.write(m, indent: false)).bytes)
+        if let t = target, t.answers.offer(message, answering: key, gate: { t.ex.filterServer($0)?.0 }) { return }
+        if let (s, ex) = stream {
+            if let m = ex.filterServer(message)?.0 { s.write(SSEEvent(event: "message", data: JSONWriter.write(m, indent: false)).bytes) }
+            return
         }
+        if isAnswer { note("upstream \(upstream): dropped an answer no request waits for any more") }
     }
 }

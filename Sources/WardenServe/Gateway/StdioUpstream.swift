@@ -148,6 +148,8 @@ struct StdioUpstream {
         var answers = collected.items + Self.noAnswer(missing, ex, upstream: config.name)
         ex.gate.finish()
         answers = answers.filter { $0["method"] == nil } + gated.answers
+        // Every id ended one way or the other, but the gate may have dropped what came.
+        if answers.isEmpty { return .text(502, "the upstream \(config.name) gave no answer that can be relayed", note: ex.note) }
         let v: JSONValue = gated.batch || answers.count > 1 ? .array(answers) : answers[0]
         return .json(200, Array(JSONWriter.write(v, indent: false).utf8), headers: headers, note: ex.note)
     }
