@@ -10,18 +10,24 @@
 
 /// Starts a daemon on an already bound, listening socket: one thread per connection (a handler
 /// may block on its upstream), quiescable (ITC) for a graceful stop. TLS when key and cert (PEM
-/// text) are both given. Idle connections end after `timeout_seconds` (slow clients, slowloris).
+/// text) are both given. Idle connections end after `timeout_seconds` (slow clients); at most
+/// `connection_limit` connections at once and `per_ip_limit` from one address (0: no limit).
+/// `notify` hears each connection open and close (the header deadline's watch).
 static inline struct MHD_Daemon *warden_mhd_start(int listen_fd, MHD_AccessHandlerCallback handler, void *handler_cls,
                                                   MHD_RequestCompletedCallback completed, void *completed_cls,
+                                                  MHD_NotifyConnectionCallback notify, void *notify_cls,
                                                   const char *tls_key, const char *tls_cert,
-                                                  unsigned int timeout_seconds, unsigned int connection_limit) {
+                                                  unsigned int timeout_seconds, unsigned int connection_limit,
+                                                  unsigned int per_ip_limit) {
     unsigned int flags = MHD_USE_AUTO | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ITC;
     if (tls_key != NULL && tls_cert != NULL) {
         return MHD_start_daemon(flags | MHD_USE_TLS, 0, NULL, NULL, handler, handler_cls,
                                 MHD_OPTION_LISTEN_SOCKET, (MHD_socket) listen_fd,
                                 MHD_OPTION_NOTIFY_COMPLETED, completed, completed_cls,
+                                MHD_OPTION_NOTIFY_CONNECTION, notify, notify_cls,
                                 MHD_OPTION_CONNECTION_TIMEOUT, timeout_seconds,
                                 MHD_OPTION_CONNECTION_LIMIT, connection_limit,
+                                MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip_limit,
                                 MHD_OPTION_HTTPS_MEM_KEY, tls_key,
                                 MHD_OPTION_HTTPS_MEM_CERT, tls_cert,
                                 MHD_OPTION_END);
@@ -29,9 +35,17 @@ static inline struct MHD_Daemon *warden_mhd_start(int listen_fd, MHD_AccessHandl
     return MHD_start_daemon(flags, 0, NULL, NULL, handler, handler_cls,
                             MHD_OPTION_LISTEN_SOCKET, (MHD_socket) listen_fd,
                             MHD_OPTION_NOTIFY_COMPLETED, completed, completed_cls,
+                            MHD_OPTION_NOTIFY_CONNECTION, notify, notify_cls,
                             MHD_OPTION_CONNECTION_TIMEOUT, timeout_seconds,
                             MHD_OPTION_CONNECTION_LIMIT, connection_limit,
+                            MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip_limit,
                             MHD_OPTION_END);
+}
+
+/// The connection's socket (MHD_get_connection_info is variadic); -1 when unknown.
+static inline int warden_mhd_connection_fd(struct MHD_Connection *connection) {
+    const union MHD_ConnectionInfo *info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CONNECTION_FD);
+    return info == NULL ? -1 : (int) info->connect_fd;
 }
 
 /// MHD_CONTENT_READER_END_OF_STREAM and _WITH_ERROR are casts in macros, which do not import.

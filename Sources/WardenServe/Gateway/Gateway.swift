@@ -29,7 +29,8 @@ final class Gateway: @unchecked Sendable {
         self.pool = pool
         self.recorder = recorder
         self.metrics = metrics
-        self.sessions = SessionTable(limit: config.maxSessions, perAgentLimit: config.maxSessionsPerAgent)
+        self.sessions = SessionTable(limit: config.maxSessions, perAgentLimit: config.maxSessionsPerAgent,
+                                     idleNanos: UInt64(config.sessionIdleMs) * 1_000_000)
         self.instances = instances
         self.baseURL = baseURL
         self.ownOrigins = ownOrigins
@@ -89,11 +90,42 @@ final class Gateway: @unchecked Sendable {
             return .text(404, "no such session", note: note)
         }
         let exchange = Exchange(gate: gate, upstream: name, agentID: agentID, sessionID: sessionID, note: note)
+        exchange.instanceID = probe.instanceID == nil ? instances.id(upstream: name, probe: probe) : nil
+        // The session is in use until this request's answer (or stream) is over: never idle then.
+        if let sessionID { sessions.begin(sessionID) }
+        let response: HTTPResponse
         switch kind {
         case .url(let url):
-            return HTTPUpstream(gateway: self, config: upstream, url: url).handle(request, exchange)
+            response = HTTPUpstream(gateway: self, config: upstream, url: url).handle(request, exchange)
         case .command(let command):
-            return StdioUpstream(gateway: self, config: upstream, command: command).handle(request, exchange)
+            response = StdioUpstream(gateway: self, config: upstream, command: command).handle(request, exchange)
+        }
+        // The session this request used, or the one it opened (counted in use from its opening).
+        if let used = sessionID ?? response.header("Mcp-Session-Id") {
+            if case .stream(let stream) = response.body {
+                stream.whenReleased { [sessions] in sessions.end(used) }
+            } else {
+                sessions.end(used)
+            }
+        }
+        return response
+    }
+
+    /// Ends the sessions idle past `serve.session_idle`: a stdio server is stopped, an HTTP
+    /// upstream is told (DELETE, off this thread), and the agent's gateway instance is marked
+    /// stopped when that was its last session on the upstream. The client's next request on
+    /// the session gets 404, which the MCP spec answers with a new `initialize`.
+    func reapIdleSessions() {
+        for (id, s, last) in sessions.reapIdle() {
+            note("session on \(s.upstream) of agent \(s.agentID) idle past \(config.sessionIdleMs / 1000)s: ended")
+            s.stdio?.stop()
+            if s.stdio == nil, let up = config.upstreams[s.upstream], case .url(let url)? = up.kind {
+                var down = HTTPClient.Request(method: "DELETE", url: url, headers: [HTTPHeader("Mcp-Session-Id", id)] + up.headers)
+                down.timeoutMs = Int(up.answerTimeoutMs)
+                let request = down
+                BackgroundThread.start(name: "warden-session-end") { [http] in _ = try? http.perform(request, onHead: { _ in true }, onBody: { _ in true }) }
+            }
+            if last, let instance = s.instanceID { instances.stop(instance) }
         }
     }
 
@@ -141,6 +173,8 @@ final class Exchange: @unchecked Sendable {
     let agentID: String
     let sessionID: String?
     var note: AccessNote
+    /// The gateway's instance for this agent on this upstream; nil when the credential has its own.
+    var instanceID: String?
 
     init(gate: MessageGate, upstream: String, agentID: String, sessionID: String?, note: AccessNote) {
         self.gate = gate

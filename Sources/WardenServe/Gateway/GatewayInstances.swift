@@ -44,6 +44,14 @@ final class GatewayInstances: @unchecked Sendable {
         for id in ids.sorted() { recorder.record(.heartbeat(instanceID: id, at: now)) }
     }
 
+    /// The agent's last session on the upstream ended: stopped until it is seen again.
+    func stop(_ id: String) {
+        lock.lock()
+        let was = live.remove(id) != nil
+        lock.unlock()
+        if was { recorder.record(.stopped(instanceID: id, at: clock())) }
+    }
+
     func stopAll() {
         lock.lock()
         let ids = live

@@ -2,13 +2,28 @@ import Glibc
 import WardenSystem
 
 /// The MCP sessions open through the gateway: each bound to the upstream and the agent that
-/// opened it, so another credential cannot ride on a session id it learned.
+/// opened it, so another credential cannot ride on a session id it learned. A session no
+/// request has used for `idleNanos` (and none is under way on) is reaped: a client that never
+/// ends its sessions would otherwise hold their processes and slots forever.
 final class SessionTable: @unchecked Sendable {
     struct Session {
         var upstream: String
         var agentID: String
         /// The process behind a stdio upstream's session.
         var stdio: StdioSession?
+        /// The gateway's instance for the agent on this upstream (nil when the credential is
+        /// bound to an instance of its own): stopped when the agent's last session there ends.
+        var instanceID: String?
+        /// When a request last used it (the table's clock), and how many are under way.
+        var lastUsed: UInt64 = 0
+        var inFlight = 0
+
+        init(upstream: String, agentID: String, stdio: StdioSession? = nil, instanceID: String? = nil) {
+            self.upstream = upstream
+            self.agentID = agentID
+            self.stdio = stdio
+            self.instanceID = instanceID
+        }
     }
 
     enum Lookup: Equatable {
@@ -32,10 +47,15 @@ final class SessionTable: @unchecked Sendable {
     private var perAgent: [String: Int] = [:]
     let limit: Int
     let perAgentLimit: Int
+    let idleNanos: UInt64
+    private let now: @Sendable () -> UInt64
 
-    init(limit: Int, perAgentLimit: Int) {
+    init(limit: Int, perAgentLimit: Int, idleNanos: UInt64 = 30 * 60 * 1_000_000_000,
+         now: @escaping @Sendable () -> UInt64 = MonotonicClock.nanos) {
         self.limit = limit
         self.perAgentLimit = perAgentLimit
+        self.idleNanos = idleNanos
+        self.now = now
     }
 
     func admits(agentID: String) -> Admission {
@@ -55,7 +75,39 @@ final class SessionTable: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         guard let s = sessions[id], s.upstream == upstream, s.agentID == agentID else { return .notFound }
+        sessions[id]?.lastUsed = now()
         return .bound
+    }
+
+    /// A request on the session begins (after `check`): it is not idle until every one ended.
+    func begin(_ id: String) {
+        lock.lock()
+        defer { lock.unlock() }
+        sessions[id]?.inFlight += 1
+    }
+
+    /// A request on the session ended (its response, or its stream, is over).
+    func end(_ id: String) {
+        lock.lock()
+        defer { lock.unlock() }
+        guard var s = sessions[id] else { return }
+        s.inFlight = max(0, s.inFlight - 1)
+        s.lastUsed = now()
+        sessions[id] = s
+    }
+
+    /// Takes out the sessions idle for longer than `idleNanos` with no request under way, and
+    /// says for each whether it was its agent's last on its upstream (the instance then stops).
+    func reapIdle() -> [(id: String, session: Session, agentsLast: Bool)] {
+        lock.lock()
+        defer { lock.unlock() }
+        let t = now()
+        let idle = sessions.filter { $0.value.inFlight == 0 && t >= $0.value.lastUsed && t - $0.value.lastUsed > idleNanos }
+        return idle.keys.sorted().compactMap { id in
+            guard let s = removeLocked(id) else { return nil }
+            let last = !sessions.values.contains { $0.agentID == s.agentID && $0.upstream == s.upstream }
+            return (id, s, last)
+        }
     }
 
     /// Binds a session the upstream (or the gateway) opened; false when another binding exists.
@@ -64,6 +116,10 @@ final class SessionTable: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         if let s = sessions[id] { return s.upstream == session.upstream && s.agentID == session.agentID }
+        var session = session
+        session.lastUsed = now()
+        // Opened by a request still under way (its `initialize`), which ends it with `end`.
+        session.inFlight = 1
         sessions[id] = session
         perAgent[session.agentID, default: 0] += 1
         return true
@@ -79,6 +135,10 @@ final class SessionTable: @unchecked Sendable {
     func close(_ id: String) -> Session? {
         lock.lock()
         defer { lock.unlock() }
+        return removeLocked(id)
+    }
+
+    private func removeLocked(_ id: String) -> Session? {
         guard let s = sessions.removeValue(forKey: id) else { return nil }
         let left = perAgent[s.agentID, default: 1] - 1
         perAgent[s.agentID] = left > 0 ? left : nil

@@ -16,8 +16,13 @@ public final class HTTPServer: @unchecked Sendable {
 
     public struct Options: Sendable {
         public var maxBodyBytes = 4 << 20
+        /// A connection that sends nothing this long is closed.
         public var connectionTimeoutSeconds: UInt32 = 60
+        /// A request's headers must be in this long after the connection opened or its previous request ended.
+        public var headerTimeoutSeconds: UInt32 = 10
         public var connectionLimit: UInt32 = 1024
+        /// Connections from one address; 0 for no limit.
+        public var perIPConnectionLimit: UInt32 = 256
         public init() {}
     }
 
@@ -28,12 +33,16 @@ public final class HTTPServer: @unchecked Sendable {
     private var listenFD: Int32
     private let counter = Condition()
     private var inFlight = 0
+    private let deadlines: HeaderDeadlines
+    private let watch = Condition()
+    private var watching = false
 
     public init(listenFD: Int32, options: Options, handler: @escaping Handler, completion: @escaping Completion) {
         self.listenFD = listenFD
         self.options = options
         self.handler = handler
         self.completion = completion
+        deadlines = HeaderDeadlines(limitNanos: UInt64(options.headerTimeoutSeconds) * 1_000_000_000)
     }
 
     /// Starts serving on the listening socket; PEM key and certificate for TLS.
@@ -42,11 +51,41 @@ public final class HTTPServer: @unchecked Sendable {
         daemon = warden_mhd_start(listenFD, { cls, connection, url, method, _, upload, uploadSize, slot in
             Unmanaged<HTTPServer>.fromOpaque(cls!).takeUnretainedValue()
                 .access(connection!, url: url, method: method, upload: upload, uploadSize: uploadSize!, slot: slot!)
-        }, me, { cls, _, slot, _ in
-            Unmanaged<HTTPServer>.fromOpaque(cls!).takeUnretainedValue().completed(slot: slot)
-        }, me, tlsKey, tlsCert, options.connectionTimeoutSeconds, options.connectionLimit)
+        }, me, { cls, connection, slot, _ in
+            let server = Unmanaged<HTTPServer>.fromOpaque(cls!).takeUnretainedValue()
+            if let connection { server.deadlines.requestEnded(UnsafeMutableRawPointer(connection)) }
+            server.completed(slot: slot)
+        }, me, { cls, connection, _, event in
+            guard let connection else { return }
+            let deadlines = Unmanaged<HTTPServer>.fromOpaque(cls!).takeUnretainedValue().deadlines
+            if event.rawValue == 0 {  // MHD_CONNECTION_NOTIFY_STARTED (its case name does not import)
+                deadlines.opened(UnsafeMutableRawPointer(connection), fd: warden_mhd_connection_fd(connection))
+            } else {
+                deadlines.closed(UnsafeMutableRawPointer(connection))
+            }
+        }, me, tlsKey, tlsCert, options.connectionTimeoutSeconds, options.connectionLimit, options.perIPConnectionLimit)
         guard daemon != nil else {
             throw ServeError(tlsKey == nil ? "cannot start the HTTP server" : "cannot start the HTTPS server: is the key the certificate's, both PEM?")
+        }
+        watchHeaderDeadlines()
+    }
+
+    /// Sweeps the header deadlines a few times per timeout, until `stop`.
+    private func watchHeaderDeadlines() {
+        watch.lock()
+        watching = true
+        watch.unlock()
+        let every = max(0.25, min(1.0, Double(options.headerTimeoutSeconds) / 4))
+        BackgroundThread.start(name: "warden-serve-headers") { [self] in
+            watch.lock()
+            while watching {
+                if !watch.wait(until: Deadline.after(seconds: every)) {
+                    watch.unlock()
+                    deadlines.sweep()
+                    watch.lock()
+                }
+            }
+            watch.unlock()
         }
     }
 
@@ -70,6 +109,10 @@ public final class HTTPServer: @unchecked Sendable {
     }
 
     public func stop() {
+        watch.lock()
+        watching = false
+        watch.broadcast()
+        watch.unlock()
         if let daemon { MHD_stop_daemon(daemon) }
         daemon = nil
         if listenFD >= 0 { FD.close(listenFD) }
@@ -88,7 +131,8 @@ public final class HTTPServer: @unchecked Sendable {
                         upload: UnsafePointer<CChar>?, uploadSize: UnsafeMutablePointer<Int>,
                         slot: UnsafeMutablePointer<UnsafeMutableRawPointer?>) -> MHD_Result {
         guard let raw = slot.pointee else {
-            // The first call: headers only.
+            // The first call: headers only (and all of them: the header deadline is met).
+            deadlines.headersIn(UnsafeMutableRawPointer(connection))
             let state = RequestState(method: method.map { String(cString: $0) } ?? "",
                                      path: url.map { String(cString: $0) } ?? "/")
             MHD_get_connection_values(connection, .HEADER_KIND, { cls, _, key, value in

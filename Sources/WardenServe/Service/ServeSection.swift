@@ -39,6 +39,21 @@ public struct ServeSection: ConfigSection {
     public var maxSessions = 1000
     /// Sessions one agent may hold at once (`serve.max_sessions_per_agent`).
     public var maxSessionsPerAgent = 16
+    /// A session no request used for this long is ended (`serve.session_idle`).
+    public var sessionIdleMs: Int64 = 30 * 60_000
+    /// A connection that sends nothing for this long is closed (`serve.client_timeout`); an
+    /// answer being streamed counts as activity.
+    public var clientTimeoutSeconds = 60
+    /// A request's headers must be complete this long after its connection opened, or after
+    /// the connection's previous request (`serve.header_timeout`): a client trickling bytes
+    /// (slowloris) is cut even though it is never idle for `client_timeout`.
+    public var headerTimeoutSeconds = 10
+    /// Connections open at once, in all and from one address (`serve.max_connections`,
+    /// `serve.max_connections_per_ip`; 0 for no per-address limit, behind a proxy whose
+    /// address every client shares). Beyond them a new connection is closed at once; those
+    /// already open are served as before.
+    public var maxConnections = 1024
+    public var maxConnectionsPerIP = 256
     /// The service's public base URL (`https://warden.example.com`), when it differs from the
     /// listen address (behind a load balancer): names the resource in RFC 9728 documents.
     public var publicURL: String?
@@ -51,7 +66,9 @@ public struct ServeSection: ConfigSection {
 
     public static func owns(_ key: String) -> Bool {
         key.hasPrefix("server.") || ["serve.listen", "serve.max_body", "serve.max_sessions", "serve.max_sessions_per_agent", "serve.public_url",
-                                     "serve.allowed_origins", "serve.authorization_servers"].contains(key)
+                                     "serve.allowed_origins", "serve.authorization_servers", "serve.session_idle",
+                                     "serve.client_timeout", "serve.header_timeout", "serve.max_connections",
+                                     "serve.max_connections_per_ip"].contains(key)
     }
 
     /// An upstream's NAME: also a path segment and SERVER in `SERVER/TOOL` scopes.
@@ -74,6 +91,18 @@ public struct ServeSection: ConfigSection {
         case "serve.max_sessions_per_agent":
             guard value.utf8.count <= 7, let n = Int(value), n >= 1 else { throw ConfigValueError("serve.max_sessions_per_agent must be a positive whole number") }
             maxSessionsPerAgent = n
+        case "serve.session_idle":
+            sessionIdleMs = try Self.duration(key, value, from: 1000, to: 7 * 86_400_000, range: "1s to 7d")
+        case "serve.client_timeout":
+            clientTimeoutSeconds = Int(try Self.duration(key, value, from: 1000, to: 3_600_000, range: "1s to 1h") / 1000)
+        case "serve.header_timeout":
+            headerTimeoutSeconds = Int(try Self.duration(key, value, from: 1000, to: 600_000, range: "1s to 10m") / 1000)
+        case "serve.max_connections":
+            guard value.utf8.count <= 6, let n = Int(value), n >= 4, n <= 65_536 else { throw ConfigValueError("serve.max_connections must be a whole number from 4 to 65536") }
+            maxConnections = n
+        case "serve.max_connections_per_ip":
+            guard value.utf8.count <= 6, let n = Int(value), n >= 0, n <= 65_536 else { throw ConfigValueError("serve.max_connections_per_ip must be a whole number from 0 (no limit) to 65536") }
+            maxConnectionsPerIP = n
         case "serve.public_url":
             guard let u = Self.baseURL(value) else { throw ConfigValueError("serve.public_url must be an https:// or http:// URL without a path, query or fragment") }
             publicURL = u
@@ -145,6 +174,16 @@ public struct ServeSection: ConfigSection {
             throw ConfigValueError("server.\(name) needs server.\(name).url or server.\(name).command")
         }
         return self
+    }
+
+    /// A duration setting in whole seconds or more (`30s`, `5m`), within `from`...`to` ms.
+    static func duration(_ key: String, _ value: String, from: Int64, to: Int64, range: String) throws(ConfigValueError) -> Int64 {
+        let ms: Int64
+        do { ms = try DurationText.parse(value) } catch {
+            throw ConfigValueError("\(key): invalid duration \(FileText.quoted(value)): expected a whole number and a unit, e.g. 30s, 5m")
+        }
+        guard ms >= from, ms <= to, ms % 1000 == 0 else { throw ConfigValueError("\(key) must be whole seconds from \(range)") }
+        return ms
     }
 
     static func baseURL(_ text: String) -> String? {

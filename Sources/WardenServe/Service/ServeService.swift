@@ -81,6 +81,10 @@ public enum ServeService {
 
         var httpOptions = HTTPServer.Options()
         httpOptions.maxBodyBytes = o.config.maxBodyBytes
+        httpOptions.connectionTimeoutSeconds = UInt32(o.config.clientTimeoutSeconds)
+        httpOptions.headerTimeoutSeconds = UInt32(o.config.headerTimeoutSeconds)
+        httpOptions.connectionLimit = UInt32(o.config.maxConnections)
+        httpOptions.perIPConnectionLimit = UInt32(o.config.maxConnectionsPerIP)
         let server = HTTPServer(listenFD: fd, options: httpOptions, handler: { request in
             route(request, gateway: gateway, metrics: metrics)
         }, completion: { request, status, note, nanos in
@@ -93,6 +97,11 @@ public enum ServeService {
 
         BackgroundThread.start(name: "warden-serve-heartbeat") {
             while StopSignal.wait(fd: stopPipe, seconds: o.heartbeatSeconds) == false { instances.heartbeat() }
+        }
+        // Idle sessions are looked for a few times per `serve.session_idle` (at most every 30 s).
+        let reapEvery = min(30, max(0.25, Double(o.config.sessionIdleMs) / 4000))
+        BackgroundThread.start(name: "warden-serve-sessions") {
+            while StopSignal.wait(fd: stopPipe, seconds: reapEvery) == false { gateway.reapIdleSessions() }
         }
         StopSignal.unblock()
         _ = StopSignal.wait(fd: stopPipe, seconds: nil)

@@ -1,0 +1,162 @@
+import Foundation
+import Testing
+import WardenHTTPClient
+
+/// `warden serve` against clients that hold on to what they were given: a session never ended
+/// is reaped after `serve.session_idle`; connections that trickle or stall their headers are cut
+/// after `serve.header_timeout` without keeping others from being served; beyond
+/// `serve.max_connections` a new connection is refused while established ones go on.
+@Suite("warden serve: idle sessions and slow clients", .enabled(if: ServeHarness.python != nil, "WARDEN_TEST_PYTHON names no Python with the MCP SDK"))
+struct ServeSlowClientTests {
+    static let initialize = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-06-18\",\"capabilities\":{},\"clientInfo\":{\"name\":\"raw\",\"version\":\"1\"}}}"
+
+    static func call(_ n: Int) -> String {
+        "{\"jsonrpc\":\"2.0\",\"id\":\(n),\"method\":\"tools/call\",\"params\":{\"name\":\"get_issue\",\"arguments\":{\"number\":\(n)}}}"
+    }
+
+    /// An abandoned session: its stdio server is stopped, the agent's gateway instance is marked
+    /// stopped, and the client's next request on it is a 404 (the MCP spec's "start anew").
+    @Test func anAbandonedSessionIsReapedItsServerStoppedAndItsInstanceMarkedStopped() throws {
+        let (s, token) = try ServeGatewayTests.fleet()
+        let h = try ServeHarness(s, upstream: .stdio, extraConfig: "serve.session_idle = 3s\n")
+        let headers = [HTTPHeader("Content-Type", "application/json"), HTTPHeader("Accept", "application/json"),
+                       HTTPHeader("Authorization", "Bearer \(token)")]
+        let opened = try h.raw("POST", "/mcp/github", headers: headers, body: Self.initialize)
+        let sid = try #require(opened.head.value("Mcp-Session-Id"), "\(opened)")
+        let session = headers + [HTTPHeader("Mcp-Session-Id", sid)]
+        _ = try h.raw("POST", "/mcp/github", headers: session, body: "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}")
+        #expect(try h.raw("POST", "/mcp/github", headers: session, body: Self.call(2)).body.contains("issue 2: open"))
+        let children = Self.children(of: h.serve.pid)
+        #expect(!children.isEmpty, "the session's stdio server runs")
+
+        // Nothing touches the session from here on (a request would keep it alive).
+        #expect(eventually("the session to be reaped", seconds: 60) { h.serve.stderrSoFar.contains("idle past 3s: ended") },
+                "\(h.serve.stderrSoFar)")
+        var instances: [[String: Any]] = []
+        eventually("the instance to be marked stopped", seconds: 30) {
+            instances = ((try? s.ok("agent", "show", "bot", "--json").jsonObject())?["instances"] as? [[String: Any]]) ?? []
+            return instances.contains { $0["stopped_at"] is String }
+        }
+        #expect(instances.count == 1 && instances.first?["stopped_at"] is String, "\(instances)")
+
+        // Its next request finds the session gone (and makes the agent's instance live again).
+        let after = try h.raw("POST", "/mcp/github", headers: session, body: Self.call(3))
+        #expect(after.head.status == 404, "\(after)")
+        #expect(h.executed == ["get_issue {\"number\": 2}"], "the call on the reaped session reached no server")
+        #expect(eventually("the stdio server to exit", seconds: 30) { Self.children(of: h.serve.pid).allSatisfy { !children.contains($0) } })
+        // The client starts anew: a new session, and the instance is live again.
+        let again = try h.raw("POST", "/mcp/github", headers: headers, body: Self.initialize)
+        #expect(again.head.status == 200 && again.head.value("Mcp-Session-Id") != nil, "\(again)")
+    }
+
+    /// Eight connections stall in the middle of their headers and one trickles a byte every
+    /// 200 ms (never idle, so the idle timeout alone would never cut it): a normal client is
+    /// served meanwhile, and every slow one is cut after the 2 s header timeout.
+    @Test func slowHeadersAreCutWithoutKeepingOthersFromBeingServed() throws {
+        let (s, _) = try ServeGatewayTests.fleet()
+        let h = try ServeHarness(s, upstream: .stdio, extraConfig: "serve.header_timeout = 2s\nserve.client_timeout = 30s\n")
+        let stalled = try (0..<8).map { _ in try RawConnection(port: h.port) }
+        for c in stalled { try c.send("POST /mcp/github HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: appl") }
+        let trickler = try RawConnection(port: h.port)
+        try trickler.send("GET /healthz HTTP/1.1\r\n")
+
+        #expect(try h.raw("GET", "/healthz").head.status == 200, "a normal client is served while they stall")
+
+        // 150 bytes at one per 200 ms would take 30 s: the header timeout cuts it long before.
+        var sent = 0
+        let header = Array("X-Slow: \(String(repeating: "a", count: 150))".utf8)
+        while sent < header.count, trickler.sendByte(header[sent]) {
+            sent += 1
+            usleep(200_000)  // the slow client's pace, not a wait for the service
+        }
+        #expect(sent < header.count, "the trickling connection was cut before it finished its headers")
+        for c in stalled { #expect(c.readsEnd(), "a stalled connection is closed by the service, without an answer") }
+    }
+
+    /// At `serve.max_connections` a new connection is refused at once; the established
+    /// keep-alive connection is served as before, and once the stalled ones are cut a new
+    /// client gets in again.
+    @Test func beyondTheConnectionLimitNewConnectionsAreRefusedAndEstablishedOnesServed() throws {
+        let (s, _) = try ServeGatewayTests.fleet()
+        let h = try ServeHarness(s, upstream: .stdio, extraConfig: "serve.max_connections = 4\nserve.header_timeout = 3s\n")
+        let established = try RawConnection(port: h.port)
+        #expect(try established.exchange("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").hasPrefix("HTTP/1.1 200"))
+        let stalled = try (0..<3).map { _ in try RawConnection(port: h.port) }
+        for c in stalled { try c.send("POST /mcp/github HTTP/1.1\r\n") }
+
+        let refused = try RawConnection(port: h.port)
+        let answer = (try? refused.exchange("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")) ?? ""
+        #expect(answer.isEmpty, "the fifth connection gets no answer: \(answer)")
+        #expect(try established.exchange("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").hasPrefix("HTTP/1.1 200"),
+                "the established connection is served as before")
+
+        for c in stalled { #expect(c.readsEnd()) }
+        var served = false
+        eventually("a new connection to be served once the stalled ones are cut", seconds: 30) {
+            served = (try? h.raw("GET", "/healthz").head.status) == 200
+            return served
+        }
+        #expect(served)
+    }
+
+    /// The pids whose parent is `pid`.
+    static func children(of pid: pid_t) -> Set<Int32> {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return Set(entries.compactMap { e -> Int32? in
+            guard let n = Int32(e), let stat = try? String(contentsOfFile: "/proc/\(e)/stat", encoding: .utf8),
+                  let close = stat.range(of: ")", options: .backwards) else { return nil }
+            let fields = stat[close.upperBound...].split(separator: " ")
+            return fields.count > 2 && Int32(fields[1]) == pid ? n : nil
+        })
+    }
+}
+
+/// A plain TCP connection to the service, for what no HTTP client does on purpose.
+final class RawConnection {
+    let fd: Int32
+
+    init(port: Int) throws {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var sa = sockaddr_in()
+        sa.sin_family = sa_family_t(AF_INET)
+        sa.sin_port = UInt16(port).bigEndian
+        inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr)
+        let rc = withUnsafePointer(to: &sa) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        guard rc == 0 else { close(fd); throw POSIXError(.ECONNREFUSED) }
+        // An upper bound for every read: a service that never answers fails the test, not hangs it.
+        var tv = timeval(tv_sec: 30, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        var one: Int32 = 1
+        setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+    }
+
+    deinit { close(fd) }
+
+    func send(_ text: String) throws {
+        let bytes = Array(text.utf8)
+        guard Glibc.send(fd, bytes, bytes.count, Int32(MSG_NOSIGNAL)) == bytes.count else { throw POSIXError(.EPIPE) }
+    }
+
+    /// False once the service has closed the connection (a reset, or its end read first).
+    func sendByte(_ b: UInt8) -> Bool {
+        var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        if poll(&pfd, 1, 0) > 0 { return false }  // the service's end (or a reset) is waiting
+        var byte = b
+        return Glibc.send(fd, &byte, 1, Int32(MSG_NOSIGNAL)) == 1
+    }
+
+    /// True when the service closes the connection without sending anything.
+    func readsEnd() -> Bool {
+        var buf = [UInt8](repeating: 0, count: 512)
+        let n = recv(fd, &buf, buf.count, 0)
+        return n == 0 || (n < 0 && errno == ECONNRESET)
+    }
+
+    /// Sends a request and reads what comes back first ("" when the connection ends).
+    func exchange(_ request: String) throws -> String {
+        try send(request)
+        var buf = [UInt8](repeating: 0, count: 4096)
+        let n = recv(fd, &buf, buf.count, 0)
+        return n > 0 ? String(decoding: buf[..<n], as: UTF8.self) : ""
+    }
+}
