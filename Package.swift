@@ -51,7 +51,7 @@ let package = Package(
         // A simulated fleet writing real activity to a store (demo and `warden simulate`).
         .target(name: "WardenSimulator", dependencies: ["WardenCore", "WardenStore", "WardenSystem"]),
         // The stdio MCP gatekeeper: JSON-RPC relay, decisions through the store.
-        .target(name: "WardenMCP", dependencies: ["WardenCore", "WardenStore", "WardenSystem", "CProcess"]),
+        .target(name: "WardenMCP", dependencies: ["WardenCore", "WardenStore", "WardenSystem", "WardenHTTPClient", "CProcess"]),
         // The only importer of libcurl: HTTP exchanges with streamed answers.
         .target(name: "WardenHTTPClient", dependencies: ["CCurl", "WardenSystem"]),
         // `warden serve`, the only importer of libmicrohttpd: the Streamable HTTP MCP gateway.

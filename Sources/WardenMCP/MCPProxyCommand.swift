@@ -62,6 +62,54 @@ public enum MCPProxyCommand {
         }
     }
 
+    /// Checks `--decide URL`: `https://HOST[:PORT]`, or `http://` to a loopback address only (a
+    /// bearer credential in clear text must not cross a network). No user, password, query or
+    /// fragment; a URL carrying a user or password is not echoed (it may hold a secret).
+    public static func checkDecideURL(_ url: String) throws(UsageError) -> String {
+        let lower = url.lowercased()
+        let https = lower.hasPrefix("https://")
+        guard https || lower.hasPrefix("http://") else {
+            throw UsageError(message: "--decide takes the service's URL, https://HOST:PORT (http:// only to a loopback address)")
+        }
+        var rest = url.dropFirst(https ? 8 : 7)
+        while rest.hasSuffix("/") { rest = rest.dropLast() }
+        guard !rest.contains("@") else {
+            throw UsageError(message: "--decide: the URL must not carry a user or password (the URL is not shown); the proxy authenticates with its token")
+        }
+        guard !rest.isEmpty, !rest.contains("/"), !rest.contains("?"), !rest.contains("#"),
+              !rest.contains(where: { $0 == " " || $0.asciiValue.map { $0 < 0x20 || $0 == 0x7F } ?? false }) else {
+            throw UsageError(message: "--decide '\(url)': give the service's base URL only, like https://warden.internal:8414")
+        }
+        if !https && !isLoopback(authority: String(rest)) {
+            throw UsageError(message: "--decide '\(url)': plain http:// is only allowed to a loopback address (127.0.0.1, [::1], localhost); use https://")
+        }
+        return (https ? "https://" : "http://") + rest
+    }
+
+    /// Whether `HOST[:PORT]` names this machine: 127.0.0.0/8, [::1] or localhost.
+    static func isLoopback(authority: String) -> Bool {
+        var host = Substring(authority)
+        if host.hasPrefix("[") {
+            guard let close = host.firstIndex(of: "]") else { return false }
+            return host[host.index(after: host.startIndex)..<close] == "::1"
+        }
+        if let colon = host.lastIndex(of: ":") { host = host[..<colon] }
+        if host.lowercased() == "localhost" { return true }
+        let parts = host.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { p in UInt8(p) != nil }
+    }
+
+    /// Runs the proxy through `warden serve` (`a.decide` set): no store is opened.
+    public static func run(arguments a: Arguments, service: DecideService, environment: [String: String],
+                           storeTimeoutMs: @escaping @Sendable () -> Int64 = { StoreRetry.defaultTimeoutMs }) -> Int32 {
+        var cfg = MCPProxyConfiguration(service: service, token: a.token, tokenEnvironmentVariable: a.tokenEnvironmentVariable,
+                                        serverName: a.serverName, command: a.command, environment: environment,
+                                        passEnvironment: a.passEnvironment)
+        cfg.storeTimeoutMs = storeTimeoutMs
+        cfg.hostName = a.host
+        return MCPProxy.run(cfg)
+    }
+
     /// Runs the proxy against `store` with already parsed arguments.
     /// Returns the server's exit code, or 2 (store or I/O), 3 (unknown credential), 127 (cannot start).
     /// `storeTimeoutMs`: `store_timeout`, asked only when the store first fails.

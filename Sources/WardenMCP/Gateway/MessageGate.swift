@@ -136,6 +136,7 @@ public final class GatewayRecorder: @unchecked Sendable {
 
     public func start() { recorder.start() }
     public func record(_ event: InstanceEvent) { recorder.record(event) }
+    public func record(_ call: ToolCall) { recorder.record(call) }
     /// Flushes everything queued.
     public func stop() { recorder.stop() }
 }

@@ -6,15 +6,8 @@ import WardenSystem
 /// Decides tool calls for one credential against the store, at the moment of each call, and
 /// reports the tool lists the server sends (tool pinning). One store connection (prepared
 /// statements cached by the store), shared by the relay's two directions under a lock.
-final class Gatekeeper: @unchecked Sendable {
-    struct Verdict: Equatable, Sendable {
-        var allowed: Bool
-        /// The deny reason (a rule-4 reason, or `store_unavailable`).
-        var reason: String?
-        var credentialID: String?
-        var agentID: String?
-        var credentialInstanceID: String?
-    }
+final class Gatekeeper: CallDecider, @unchecked Sendable {
+    typealias Verdict = CallVerdict
 
     /// Said when the store could not answer within `store_timeout`. Never an allow.
     static let storeUnavailable = Authorization.Reason.storeUnavailable.rawValue
@@ -95,6 +88,31 @@ final class Gatekeeper: @unchecked Sendable {
     /// The server's pins as stored now, without recording anything (a page of a longer list).
     func pins(server: String) -> Result<[ToolPin], StoreError> {
         attempt { (gate) throws(StoreError) -> [ToolPin] in try gate.toolPins(server: server) }
+    }
+
+    /// `CallDecider.visible` against the store: the list recorded (or the pins read), then the
+    /// chain read and decided once for the whole page (only if a tool could be shown), each tool
+    /// decided on it with its pin facts: the answer `authorize` gives per tool, for one read.
+    func visible(server: String, page: [ObservedTool], recording list: [ObservedTool]?) -> [Bool]? {
+        let approved: [String: String]
+        switch list.map({ observe(server: server, tools: $0) }) ?? pins(server: server) {
+        case .success(let pins):
+            var out: [String: String] = [:]
+            for p in pins where p.status == .approved { out[p.tool] = p.hash }
+            approved = out
+        case .failure(let error):
+            note("the store could not check the tools \(server) lists (\(error)); hiding all \(page.count) of them")
+            return nil
+        }
+        // Nothing approved: nothing can be shown, and the chain need not be read.
+        if approved.isEmpty { return page.map { _ in false } }
+        guard let standing = standing() else { return nil }
+        return page.map { seen in
+            // A server with pins has been seen listed; a tool is approved when its pin's
+            // approved hash is the one just seen.
+            let pin = ToolPinFacts(serverKnown: true, toolApproved: approved[seen.name] == seen.hash, unknownServers: .allow)
+            return standing.decide(server: server[...], tool: seen.name[...], pin: pin).isAllowed
+        }
     }
 
     /// Who the journal names for what the proxy saw listed.

@@ -6,8 +6,10 @@ import WardenSystem
 
 /// Everything one proxy run needs.
 public struct MCPProxyConfiguration: Sendable {
-    /// The store; the proxy opens its own connections to it.
-    public var store: any StoreBackend
+    /// The store; the proxy opens its own connections to it. Unused (never opened) with `service`.
+    public var store: (any StoreBackend)?
+    /// `--decide`: ask `warden serve` instead of opening any store.
+    public var service: DecideService?
     /// The credential secret (`wdn_…`).
     public var token: String
     /// The environment variable the token came from (`--token-env`): removed from the server's
@@ -38,7 +40,7 @@ public struct MCPProxyConfiguration: Sendable {
     /// Where the proxy's own messages go (the server's stderr is always the proxy's stderr).
     public var errorOutput: Int32 = 2
 
-    public init(store: any StoreBackend, token: String, tokenEnvironmentVariable: String? = nil, serverName: String? = nil,
+    public init(store: (any StoreBackend)?, token: String, tokenEnvironmentVariable: String? = nil, serverName: String? = nil,
                 command: [String], environment: [String: String]? = nil, passEnvironment: [String] = []) {
         self.store = store
         self.token = token
@@ -50,6 +52,14 @@ public struct MCPProxyConfiguration: Sendable {
         }
         if let v = tokenEnvironmentVariable { env[v] = nil }  // even when --pass-env names it
         self.environment = env
+    }
+
+    /// A proxy that asks `warden serve` (`--decide`) and has no store at all.
+    public init(service: DecideService, token: String, tokenEnvironmentVariable: String? = nil, serverName: String? = nil,
+                command: [String], environment: [String: String]? = nil, passEnvironment: [String] = []) {
+        self.init(store: nil, token: token, tokenEnvironmentVariable: tokenEnvironmentVariable, serverName: serverName,
+                  command: command, environment: environment, passEnvironment: passEnvironment)
+        self.service = service
     }
 }
 
@@ -69,28 +79,21 @@ public enum MCPProxy {
         // Writes to a vanished reader must fail with EPIPE, not kill the proxy.
         signal(SIGPIPE, SIG_IGN)
 
-        // Two connections: one decides (on the relay path), one records (in the background).
-        let gateStore: any GateStore, recordStore: any IngestStore
-        do {
-            gateStore = try cfg.store.open(for: .gate)
-            recordStore = try cfg.store.open(for: .ingest)
-        } catch {
-            say(error.description)
-            return exitRuntimeError
-        }
-        let backend = cfg.store
-        let gate = Gatekeeper(store: gateStore, reopen: { () throws(StoreError) in try backend.open(for: .gate) },
-                              secret: cfg.token, clock: cfg.clock, storeTimeoutMs: cfg.storeTimeoutMs,
-                              note: { FD.writeAll(err, Array("warden mcp-proxy: \($0)\n".utf8)) })
+        guard let (gate, recordStore, location) = connect(cfg, say: say) else { return exitRuntimeError }
 
         // Learn whose credential this is; an unknown one cannot be governed, so refuse to start.
         let probe = gate.check(server: cfg.serverName ?? "warden", tool: "mcp-proxy")
-        guard let agentID = probe.agentID else {
+        guard let agentID = probe.agentID, let credentialID = probe.credentialID else {
             if probe.reason == Gatekeeper.storeUnavailable {
-                say("the store at \(cfg.store.location) did not answer")
+                say("the store at \(location) did not answer")
                 return exitRuntimeError
             }
-            say("denied (unknown_credential): the token matches no credential in \(cfg.store.location)")
+            if let r = probe.reason, r != Authorization.Reason.unknownCredential.rawValue {
+                // Only the service says this of a token at the door (it refuses the token itself).
+                say("denied (\(r)): \(location) refuses this credential")
+                return exitDenied
+            }
+            say("denied (unknown_credential): the token matches no credential in \(location)")
             return exitDenied
         }
         // The probe's tool is made up: out of scope or unapproved says nothing of the credential.
@@ -100,7 +103,9 @@ public enum MCPProxy {
 
         let host = cfg.hostName ?? hostName()
         let pid = Int64(getpid())
-        let instanceID = probe.credentialInstanceID ?? "mcp-\(pid)@\(host)"
+        // Through the service the ID carries the credential's, so the service can tell it is its own.
+        let instanceID = probe.credentialInstanceID
+            ?? (cfg.service == nil ? "mcp-\(pid)@\(host)" : AgentAPI.proxyInstanceID(pid: pid, host: host, credentialID: credentialID))
         let startedAt = cfg.clock()
         let recorder = Recorder(store: recordStore, instanceID: instanceID, heartbeatSeconds: cfg.heartbeatSeconds,
                                 clock: cfg.clock)
@@ -123,7 +128,7 @@ public enum MCPProxy {
         }
 
         let relay = Relay(gate: gate, recorder: recorder, secret: cfg.token, clock: cfg.clock, agentID: agentID,
-                          credentialID: probe.credentialID, instanceID: instanceID, fixedServerName: cfg.serverName,
+                          credentialID: credentialID, instanceID: instanceID, fixedServerName: cfg.serverName,
                           clientOut: cfg.output,
                           onServerName: { name in recorder.record(started(server: name)) },
                           note: { FD.writeAll(err, Array("warden mcp-proxy: \($0)\n".utf8)) })
@@ -183,6 +188,33 @@ public enum MCPProxy {
         recorder.record(.stopped(instanceID: instanceID, at: cfg.clock()))
         recorder.stop()
         return code
+    }
+
+    /// What decides and what records: two store connections (one on the relay path, one in the
+    /// background), or the service for both (no store is opened). Nil after saying why.
+    private static func connect(_ cfg: MCPProxyConfiguration, say: (String) -> Void)
+        -> (any CallDecider, any ActivityRecording, String)? {
+        let err = cfg.errorOutput
+        let note: @Sendable (String) -> Void = { FD.writeAll(err, Array("warden mcp-proxy: \($0)\n".utf8)) }
+        if let service = cfg.service {
+            let client = ServiceClient(service: service, secret: cfg.token)
+            return (RemoteDecider(client: client, storeTimeoutMs: cfg.storeTimeoutMs, note: note),
+                    RemoteRecording(client: ServiceClient(service: service, secret: cfg.token)), service.url)
+        }
+        guard let backend = cfg.store else {
+            say("no store and no --decide service to ask")
+            return nil
+        }
+        do {
+            let gateStore = try backend.open(for: .gate)
+            let recordStore = try backend.open(for: .ingest)
+            let gate = Gatekeeper(store: gateStore, reopen: { () throws(StoreError) in try backend.open(for: .gate) },
+                                  secret: cfg.token, clock: cfg.clock, storeTimeoutMs: cfg.storeTimeoutMs, note: note)
+            return (gate, recordStore, backend.location.description)
+        } catch {
+            say(error.description)
+            return nil
+        }
     }
 
     /// A server name from `serverInfo.name` that fits the SERVER side of a scope: `/`, spaces

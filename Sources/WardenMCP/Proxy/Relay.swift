@@ -34,7 +34,8 @@ final class Relay: @unchecked Sendable {
         var agentID: String
     }
 
-    let gate: Gatekeeper
+    /// The store (`Gatekeeper`) or `warden serve` (`RemoteDecider`): the same rules either way.
+    let gate: any CallDecider
     let recorder: Recorder
     let secret: String
     let clock: @Sendable () -> Timestamp
@@ -63,7 +64,7 @@ final class Relay: @unchecked Sendable {
     /// The server side's stdin; set once the child is started.
     var childIn: Int32 = -1
 
-    init(gate: Gatekeeper, recorder: Recorder, secret: String, clock: @escaping @Sendable () -> Timestamp,
+    init(gate: any CallDecider, recorder: Recorder, secret: String, clock: @escaping @Sendable () -> Timestamp,
          agentID: String, credentialID: String?, instanceID: String, fixedServerName: String?, clientOut: Int32,
          onServerName: @escaping @Sendable (String) -> Void, note: @escaping @Sendable (String) -> Void = { _ in }) {
         self.gate = gate
@@ -401,49 +402,32 @@ final class Relay: @unchecked Sendable {
                 observed.append(nil)
             }
         }
-        let approved = approvedHashes(server: server, listed: observed.compactMap { $0 }, laterPage: laterPage,
-                                      lastPage: result["nextCursor"] == nil || result["nextCursor"] == .null)
-        // Scope: the chain is read and decided once for the whole list (only if a tool could be
-        // shown), then each tool is decided on it with its pin facts from the list just recorded:
-        // the answer `authorize` gives per tool, for one read instead of one per tool.
-        let standing = approved.isEmpty ? nil : gate.standing()
+        let listed = observed.compactMap { $0 }
+        let visible = gate.visible(server: server, page: listed, recording: wholeList(listed, laterPage: laterPage,
+                                   lastPage: result["nextCursor"] == nil || result["nextCursor"] == .null))
         var kept: [JSONValue] = []
         kept.reserveCapacity(tools.count)
-        for (tool, seen) in zip(tools, observed) {
-            guard let seen, let standing else { continue }
-            // A server with pins has been seen listed; a tool is approved when its pin's
-            // approved hash is the one just seen.
-            let pin = ToolPinFacts(serverKnown: true, toolApproved: approved[seen.name] == seen.hash, unknownServers: .allow)
-            guard standing.decide(server: server[...], tool: seen.name[...], pin: pin).isAllowed else { continue }
-            kept.append(tool)
+        var next = 0
+        for (tool, seen) in zip(tools, observed) where seen != nil {
+            defer { next += 1 }
+            if let visible, next < visible.count, visible[next] { kept.append(tool) }
         }
         if kept.count == tools.count { return nil }
         let newResult = JSONValue.object(resultMembers.map { $0.0 == "tools" ? ("tools", .array(kept)) : $0 })
         return .object(members.map { $0.0 == "result" ? ("result", newResult) : $0 })
     }
 
-    /// Tool name → the hash approved for it now, for the tools of one list or page: recorded
-    /// (the whole list, at its last page) or read; empty when the store fails (fail closed).
-    private func approvedHashes(server: String, listed: [ObservedTool], laterPage: Bool, lastPage: Bool) -> [String: String] {
-        var whole: [ObservedTool]?
+    /// The server's whole list when this page completes it (then it is recorded), else nil
+    /// (the page is only read). A later page with no first page before it is never recorded.
+    private func wholeList(_ listed: [ObservedTool], laterPage: Bool, lastPage: Bool) -> [ObservedTool]? {
         state.lock()
+        defer { state.unlock() }
         if !laterPage {
             listPages = lastPage ? nil : listed
-            whole = lastPage ? listed : nil
-        } else if let pages = listPages {
-            listPages = lastPage ? nil : pages + listed
-            whole = lastPage ? pages + listed : nil
+            return lastPage ? listed : nil
         }
-        state.unlock()
-        let pins = whole.map { gate.observe(server: server, tools: $0) } ?? gate.pins(server: server)
-        switch pins {
-        case .success(let pins):
-            var out: [String: String] = [:]
-            for p in pins where p.status == .approved { out[p.tool] = p.hash }
-            return out
-        case .failure(let error):
-            note("the store could not check the tools \(server) lists (\(error)); hiding all \(listed.count) of them")
-            return [:]
-        }
+        guard let pages = listPages else { return nil }
+        listPages = lastPage ? nil : pages + listed
+        return lastPage ? pages + listed : nil
     }
 }

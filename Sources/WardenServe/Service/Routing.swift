@@ -8,6 +8,8 @@ public enum Route: Equatable, Sendable {
     case mcp(String)
     /// `/.well-known/oauth-protected-resource/mcp/NAME` (RFC 9728).
     case resourceMetadata(String)
+    /// `/v1/…`: the agent API (`WardenAPI`).
+    case agentAPI
     case notFound
 
     static let metadataPrefix = "/.well-known/oauth-protected-resource"
@@ -18,6 +20,7 @@ public enum Route: Equatable, Sendable {
         case "/metrics": return .metrics
         default: break
         }
+        if path.hasPrefix("/v1/") { return .agentAPI }
         if path.hasPrefix("/mcp/") {
             let name = String(path.dropFirst(5))
             return ServeSection.isUpstreamName(name) ? .mcp(name) : .notFound

@@ -85,8 +85,9 @@ public enum ServeService {
         httpOptions.headerTimeoutSeconds = UInt32(o.config.headerTimeoutSeconds)
         httpOptions.connectionLimit = UInt32(o.config.maxConnections)
         httpOptions.perIPConnectionLimit = UInt32(o.config.maxConnectionsPerIP)
+        let desk = AgentDesk(pool: pool, recorder: recorder)
         let server = HTTPServer(listenFD: fd, options: httpOptions, handler: { request in
-            route(request, gateway: gateway, metrics: metrics)
+            route(request, gateway: gateway, metrics: metrics, desk: desk)
         }, completion: { request, status, note, nanos in
             metrics.request(status: status, seconds: Double(nanos) / 1e9)
             FD.writeAll(2, Array((AccessLog.line(request: request, status: status, note: note, nanos: nanos, at: WallClock.now()) + "\n").utf8))
@@ -124,7 +125,7 @@ public enum ServeService {
         return 0
     }
 
-    static func route(_ request: HTTPRequest, gateway: Gateway, metrics: Metrics) -> HTTPResponse {
+    static func route(_ request: HTTPRequest, gateway: Gateway, metrics: Metrics, desk: AgentDesk) -> HTTPResponse {
         switch Route.of(path: request.path) {
         case .health:
             return request.method == "GET" ? .text(200, "ok") : .text(405, "use GET")
@@ -135,6 +136,11 @@ public enum ServeService {
             return request.method == "GET" ? gateway.metadata(name) : .text(405, "use GET")
         case .mcp(let name):
             return gateway.handle(request, name: name)
+        case .agentAPI:
+            let r = WardenAPI.handle(request, desk: desk)
+            // Decisions asked through the API count with the gateway's (decisions by reason).
+            if request.path == AgentAPI.decidePath, r.status == 200, let d = r.note.decision { metrics.decision(d == "allow" ? nil : d) }
+            return r
         case .notFound:
             return .text(404, "not found")
         }

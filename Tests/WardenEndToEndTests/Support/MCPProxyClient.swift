@@ -28,8 +28,12 @@ final class MCPProxyClient {
     /// Starts `warden --db DB mcp-proxy --token-env WARDEN_TOKEN --server-name SERVER [--host HOST] -- TEST_SERVER`.
     /// `processGroup` as for `SpawnedWarden`: nil → the runner's, 0 → a new one, else join it.
     /// `store` overrides the sandbox's store (a PostgreSQL URI that logs in as another role).
+    /// `decide`: `--decide URL [--ca-file caFile]` instead of `--db` (no store named on the command
+    /// line; `environment` may add WARDEN_DB to prove it is not opened). `user`: run as this uid
+    /// and gid through setpriv(1) (the test runs as root).
     init(_ s: Sandbox, token: String, serverName: String = "github", host: String? = nil, processGroup: pid_t? = nil,
-         store: String? = nil) throws {
+         store: String? = nil, decide: String? = nil, caFile: String? = nil, user: UInt32? = nil,
+         environment extra: [String: String] = [:]) throws {
         // A proxy that exited must fail the test, not kill the runner with SIGPIPE.
         signal(SIGPIPE, SIG_IGN)
         let id = UUID().uuidString.prefix(8)
@@ -61,15 +65,22 @@ final class MCPProxyClient {
             flags |= POSIX_SPAWN_SETPGROUP
         }
         posix_spawnattr_setflags(&attr, Int16(flags))
-        let env = ["PATH": "/usr/bin:/bin", "HOME": s.folder.path, "LANG": "C.UTF-8", "WARDEN_TOKEN": token,
+        var env = ["PATH": "/usr/bin:/bin", "HOME": s.folder.path, "LANG": "C.UTF-8", "WARDEN_TOKEN": token,
                    "TEST_MCP_CALL_LOG": executedLog]
-        let argv = [WardenBinary.path, "--db", store ?? s.db, "mcp-proxy", "--token-env", "WARDEN_TOKEN", "--server-name", serverName]
-            + (host.map { ["--host", $0] } ?? []) + ["--", Self.testServer]
+        for (k, v) in extra { env[k] = v }
+        let target = decide.map { ["--decide", $0] + (caFile.map { ["--ca-file", $0] } ?? []) } ?? ["--db", store ?? s.db]
+        var argv = [WardenBinary.path] + (decide == nil ? target : []) + ["mcp-proxy", "--token-env", "WARDEN_TOKEN", "--server-name", serverName]
+            + (decide == nil ? [] : target) + (host.map { ["--host", $0] } ?? []) + ["--", Self.testServer]
+        if let user {
+            // Another user writes the server's call log: it is made here, writable by anyone.
+            _ = FileManager.default.createFile(atPath: executedLog, contents: nil, attributes: [.posixPermissions: 0o666])
+            argv = ["/usr/bin/setpriv", "--reuid=\(user)", "--regid=\(user)", "--clear-groups", "--"] + argv
+        }
         let cArgs = argv.map { strdup($0) } + [nil]
         let cEnv = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { cArgs.forEach { free($0) }; cEnv.forEach { free($0) } }
         var pid: pid_t = 0
-        let rc = posix_spawn(&pid, WardenBinary.path, &actions, &attr, cArgs, cEnv)
+        let rc = posix_spawn(&pid, argv[0], &actions, &attr, cArgs, cEnv)
         close(toFDs[0])
         close(fromFDs[1])
         guard rc == 0 else {
