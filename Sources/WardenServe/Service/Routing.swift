@@ -8,6 +8,10 @@ public enum Route: Equatable, Sendable {
     case mcp(String)
     /// `/.well-known/oauth-protected-resource/mcp/NAME` (RFC 9728).
     case resourceMetadata(String)
+    /// AuthZEN: `/access/v1/evaluation`, `/access/v1/evaluations`, the PDP metadata.
+    case evaluation
+    case evaluations
+    case authzenMetadata
     case notFound
 
     static let metadataPrefix = "/.well-known/oauth-protected-resource"
@@ -16,6 +20,9 @@ public enum Route: Equatable, Sendable {
         switch path {
         case "/healthz": return .health
         case "/metrics": return .metrics
+        case AuthZEN.evaluationPath: return .evaluation
+        case AuthZEN.evaluationsPath: return .evaluations
+        case AuthZEN.metadataPath: return .authzenMetadata
         default: break
         }
         if path.hasPrefix("/mcp/") {

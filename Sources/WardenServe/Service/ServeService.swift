@@ -78,11 +78,12 @@ public enum ServeService {
         let gateway = Gateway(config: o.config, pool: pool, recorder: recorder, metrics: metrics, instances: instances,
                               baseURL: base, ownOrigins: origins, note: { say($0) })
         metrics.setOpenSessions { gateway.sessions.count }
+        let authzen = AuthZEN(pool: pool, metrics: metrics, baseURL: base, ownOrigins: origins, allowedOrigins: o.config.allowedOrigins)
 
         var httpOptions = HTTPServer.Options()
         httpOptions.maxBodyBytes = o.config.maxBodyBytes
         let server = HTTPServer(listenFD: fd, options: httpOptions, handler: { request in
-            route(request, gateway: gateway, metrics: metrics)
+            route(request, gateway: gateway, metrics: metrics, authzen: authzen)
         }, completion: { request, status, note, nanos in
             metrics.request(status: status, seconds: Double(nanos) / 1e9)
             FD.writeAll(2, Array((AccessLog.line(request: request, status: status, note: note, nanos: nanos, at: WallClock.now()) + "\n").utf8))
@@ -115,7 +116,7 @@ public enum ServeService {
         return 0
     }
 
-    static func route(_ request: HTTPRequest, gateway: Gateway, metrics: Metrics) -> HTTPResponse {
+    static func route(_ request: HTTPRequest, gateway: Gateway, metrics: Metrics, authzen: AuthZEN) -> HTTPResponse {
         switch Route.of(path: request.path) {
         case .health:
             return request.method == "GET" ? .text(200, "ok") : .text(405, "use GET")
@@ -126,6 +127,12 @@ public enum ServeService {
             return request.method == "GET" ? gateway.metadata(name) : .text(405, "use GET")
         case .mcp(let name):
             return gateway.handle(request, name: name)
+        case .evaluation:
+            return authzen.handle(request, batch: false)
+        case .evaluations:
+            return authzen.handle(request, batch: true)
+        case .authzenMetadata:
+            return request.method == "GET" ? authzen.metadata() : .text(405, "use GET")
         case .notFound:
             return .text(404, "not found")
         }
