@@ -67,7 +67,7 @@ let package = Package(
         // The scale benchmark: synthetic stores, figures as a table or JSON.
         .executableTarget(name: "warden-bench", dependencies: [
             "WardenCore", "WardenStore", "WardenSQLite", "WardenPostgres", "TerminalUI", "NcursesTerminal", "WardenDashboard",
-            "WardenIngest", "WardenMCP", "WardenSystem",
+            "WardenIngest", "WardenMCP", "WardenSystem", "WardenHTTPClient",
         ]),
         // A tiny stdio MCP server the proxy tests talk to.
         .executableTarget(name: "warden-test-mcp-server", path: "Tests/Support/TestMCPServer"),

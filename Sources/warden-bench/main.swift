@@ -23,7 +23,7 @@ let usage = """
     """
 
 enum Section: String, CaseIterable {
-    case first, keys, authorize, live, cli, dashboard, terminal, revoke, ingest, proxy, decide, pins, prune, hosts
+    case first, keys, authorize, live, cli, dashboard, terminal, revoke, ingest, proxy, decide, pins, prune, hosts, authzen
     var title: String {
         switch self {
         case .first: return "First frame (open the store, first snapshot, first frame of each view; 120×40)"
@@ -39,6 +39,7 @@ enum Section: String, CaseIterable {
         case .decide: return "mcp-proxy --decide through warden serve vs the local-store proxy (echo server, loopback HTTP)"
         case .pins: return "Tool pinning on the proxy's gate connection (a 500-tool list checked; the pin lookup on a call)"
         case .prune: return "Decisions during `store prune` (own store of old calls; pruner on its own thread)"
+        case .authzen: return "AuthZEN evaluations at `warden serve` over loopback (a gate asking, one in flight)"
         case .hosts: return "Across hosts: a revoke seen by a dashboard and by a gate in other processes (PostgreSQL)"
         }
     }
@@ -184,6 +185,9 @@ if let testServer {
 if let testServer, let warden {
     section(.decide) { try DecideBench.run(warden: warden, server: testServer, calls: quick ? 200 : 2_000) }
 } else { skip(.decide, "no warden or warden-test-mcp-server next to warden-bench") }
+if let warden {
+    section(.authzen) { try AuthZENBench.run(warden: warden, evaluations: quick ? 200 : 5_000) }
+} else { skip(.authzen, "no warden binary next to warden-bench") }
 section(.pins) { try ToolPinBench.run(folder: folder, repeats: quick ? 5 : 50, calls: quick ? 1_000 : 10_000) }
 section(.prune) { try PruneBench.run(folder: folder, rows: pruneRows ?? (quick ? 20_000 : 1_000_000)) }
 

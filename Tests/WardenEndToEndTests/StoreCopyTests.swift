@@ -27,6 +27,12 @@ struct StoreCopyTests {
         try s.ok("narrow", "triage-bot", "--drop", "github/add_labels", "--reason", "least privilege", "--yes")
         try s.ok("revoke", "code-review-agent", "--reason", "compromised", "--yes")
         try s.ok("principal", "disable", "workload:ci/deploy", "--yes")
+        // Gates: one live with a credential, one revoked with its credential.
+        try s.ok("gate", "add", "envoy")
+        try s.ok("token", "issue", "--gate", "envoy")
+        try s.ok("gate", "add", "kong", "--reason", "trial")
+        try s.ok("token", "issue", "--gate", "kong", "--ttl", "2h")
+        try s.ok("gate", "revoke", "kong", "--reason", "trial over")
     }
 
     /// Every `--json` read command, and the words that run it.
@@ -34,7 +40,7 @@ struct StoreCopyTests {
         ["principal", "ls"], ["agent", "ls"], ["agent", "show", "triage-bot"], ["agent", "show", "coder"],
         ["tree"], ["token", "ls"], ["token", "ls", "--active"], ["calls", "--limit", "1000"], ["calls", "--denied"],
         ["calls", "--agent", "coder"], ["audit"], ["audit", "--verify"], ["audit", "head"], ["findings"],
-        ["store", "prune", "--dry-run"], ["doctor"],
+        ["store", "prune", "--dry-run"], ["doctor"], ["gate", "ls"],
     ]
 
     /// What each read command prints as JSON on `location`, the location itself (and the file's

@@ -34,6 +34,7 @@ import WardenSystem
         }
 
         /// Fails as decisions do, then a chain that stands with every scope.
+        func authenticateGate(secret: String, now: Timestamp) throws(StoreError) -> GateAuthentication { .unknown }
         func standing(secret: String, now: Timestamp) throws(StoreError) -> CredentialStanding {
             attempts += 1
             if failuresLeft > 0 {
@@ -129,6 +130,7 @@ import WardenSystem
                 attempts += 1
                 throw .invalid("tool name is empty")
             }
+            func authenticateGate(secret: String, now: Timestamp) throws(StoreError) -> GateAuthentication { .unknown }
             func standing(secret: String, now: Timestamp) throws(StoreError) -> CredentialStanding { throw .refused("not used here") }
             func renewCredential(secret: String, scopes: ScopeSet?, ttlMs: Int64?, policy: Policy, now: Timestamp,
                                  reason: String?) throws(StoreError) -> RenewedCredential { throw .refused("not used here") }

@@ -96,6 +96,7 @@ struct ToolListScopeTests {
             func authorize(secret: String, serverTool: String, now: Timestamp) throws(StoreError) -> AuthorizationOutcome {
                 try inner.authorize(secret: secret, serverTool: serverTool, now: now)
             }
+            func authenticateGate(secret: String, now: Timestamp) throws(StoreError) -> GateAuthentication { .unknown }
             func standing(secret: String, now: Timestamp) throws(StoreError) -> CredentialStanding { throw .refused("no chain") }
             func renewCredential(secret: String, scopes: ScopeSet?, ttlMs: Int64?, policy: Policy, now: Timestamp,
                                  reason: String?) throws(StoreError) -> RenewedCredential { throw .refused("not used here") }

@@ -129,6 +129,7 @@ struct ToolPinningProxyTests {
             func authorize(secret: String, serverTool: String, now: Timestamp) throws(StoreError) -> AuthorizationOutcome {
                 AuthorizationOutcome(decision: .allow, credentialID: "tok_1", agentID: "agent-1", instanceID: nil)
             }
+            func authenticateGate(secret: String, now: Timestamp) throws(StoreError) -> GateAuthentication { .unknown }
             func standing(secret: String, now: Timestamp) throws(StoreError) -> CredentialStanding {
                 CredentialStanding(standing: .allowingEverything, credentialID: "tok_1", agentID: "agent-1", instanceID: nil)
             }

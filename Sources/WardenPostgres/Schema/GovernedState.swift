@@ -9,7 +9,7 @@ enum GovernedState {
 
     /// The hashed columns of each governed table, in SQLite's schema order (its `version` and
     /// `digest` are not hashed, nor is PostgreSQL's `ord`).
-    static let tables = v1Tables + pinTables
+    static let tables = v1Tables + pinTables + gateTables
 
     /// The governed tables of the first schema.
     static let v1Tables: [(table: String, noun: String, columns: [(String, Kind)])] = [
@@ -32,6 +32,13 @@ enum GovernedState {
         ("tool_definitions", "tool definition", [("id", .text), ("definition", .text), ("first_seen_at", .integer)]),
         ("tool_decisions", "tool decision", [("id", .text), ("server", .text), ("tool", .text), ("hash", .text), ("verdict", .text),
                                              ("decided_at", .integer), ("decided_by", .text), ("reason", .text)]),
+    ]
+
+    /// Gates (schema 8), in SQLite's column order.
+    static let gateTables: [(table: String, noun: String, columns: [(String, Kind)])] = [
+        ("gates", "gate", [("id", .text), ("created_at", .integer), ("revoked_at", .integer), ("revoke_reason", .text)]),
+        ("gate_credentials", "gate credential", [("id", .text), ("gate_id", .text), ("secret_hash", .bytes), ("issued_at", .integer),
+                                                 ("expires_at", .integer), ("revoked_at", .integer)]),
     ]
 
     static let modulus = "115792089237316195423570985008687907853269984665640564039457584007913129639936"

@@ -12,13 +12,16 @@ public enum PostgresRoles {
 
     /// The store's tables, all of them (a role's grants are reset on each).
     static let tables = ["meta", "cursors", "principals", "agents", "instances", "credentials", "tool_calls", "call_keys",
-                         "call_minutes", "tool_last_used", "audit", "governed_state"] + toolTables
+                         "call_minutes", "tool_last_used", "audit", "governed_state"] + toolTables + gateTables
     /// Tool pinning's governed tables (schema 3): the operator writes them; a gate and an
     /// ingester read them (a decision needs the pins).
     static let toolTables = ["tool_servers", "tool_settings", "tool_pins", "tool_definitions", "tool_decisions"]
+    /// Gates (schema 8): the operator writes them; a gate reads them to authenticate a caller of
+    /// the decision API (AuthZEN); no role but the operator adds, revokes or issues.
+    static let gateTables = ["gates", "gate_credentials"]
     /// What the rules and the change feed write, beside the journal.
     static let fleetTables = ["principals", "agents", "instances", "credentials", "tool_calls", "call_keys", "call_minutes",
-                              "tool_last_used"] + toolTables
+                              "tool_last_used"] + toolTables + gateTables
 
     /// Activity a gate records (calls, their outcomes and aggregates; instances starting,
     /// heartbeating and stopping), column by column where an update must stay narrow.

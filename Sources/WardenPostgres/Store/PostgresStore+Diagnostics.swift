@@ -46,8 +46,9 @@ extension PostgresStore {
     /// The governed tables this store's schema has: a store inspected before `store migrate`
     /// (`warden doctor` on an older schema) has no tool-pin tables yet.
     private func governedTables() throws(StoreError) -> [(table: String, noun: String, columns: [(String, GovernedState.Kind)])] {
-        let pins = try connection.query("SELECT to_regclass('tool_servers') IS NOT NULL").first { $0.bool(0) } ?? false
-        return pins ? GovernedState.tables : GovernedState.v1Tables
+        let present = try connection.query("SELECT to_regclass('tool_servers') IS NOT NULL, to_regclass('gates') IS NOT NULL")
+            .first { ($0.bool(0), $0.bool(1)) } ?? (false, false)
+        return GovernedState.v1Tables + (present.0 ? GovernedState.pinTables : []) + (present.1 ? GovernedState.gateTables : [])
     }
 
     /// The triggers that keep the digest, as the schema made them: none missing or disabled,

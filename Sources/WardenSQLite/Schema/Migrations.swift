@@ -2,7 +2,7 @@ import WardenStore
 /// The schema, versioned with PRAGMA user_version and migrated forward on open.
 /// Append a migration to change the schema; never edit one that has shipped.
 enum Migrations {
-    static let all: [String] = [v1, v2, revokedBy, stateDigest, renewalAndRetention, toolLastUsed, callOutcomes, redactArguments, claimedBy, toolPins]
+    static let all: [String] = [v1, v2, revokedBy, stateDigest, renewalAndRetention, toolLastUsed, callOutcomes, redactArguments, claimedBy, toolPins, gates]
 
     static var latest: Int { all.count }
 
@@ -286,5 +286,31 @@ enum Migrations {
         digest     BLOB
     );
     CREATE INDEX IF NOT EXISTS tool_decisions_tool ON tool_decisions(server, tool);
+    """
+
+    /// Gates (issue 15): identities of third-party gateways that ask for decisions (AuthZEN), and
+    /// their credentials, kept apart from agents' so the authorization path of agents is
+    /// untouched. Governed state: hashed into the digest (`ensureStateDigest` makes the
+    /// triggers), every change journaled. A gate's ID is its name.
+    static let gates = """
+    CREATE TABLE IF NOT EXISTS gates(
+        id            TEXT PRIMARY KEY,
+        created_at    INTEGER NOT NULL,
+        revoked_at    INTEGER,
+        revoke_reason TEXT,
+        version       INTEGER NOT NULL DEFAULT 0,
+        digest        BLOB
+    );
+    CREATE TABLE IF NOT EXISTS gate_credentials(
+        id          TEXT PRIMARY KEY,
+        gate_id     TEXT NOT NULL REFERENCES gates(id),
+        secret_hash BLOB NOT NULL UNIQUE,
+        issued_at   INTEGER NOT NULL,
+        expires_at  INTEGER,
+        revoked_at  INTEGER,
+        version     INTEGER NOT NULL DEFAULT 0,
+        digest      BLOB
+    );
+    CREATE INDEX IF NOT EXISTS gate_credentials_gate ON gate_credentials(gate_id);
     """
 }

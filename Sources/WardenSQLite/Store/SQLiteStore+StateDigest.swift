@@ -15,6 +15,8 @@ extension SQLiteStore {
         // file hashes the tables it has.
         ("tool_servers", "tool server"), ("tool_settings", "tool setting"), ("tool_pins", "tool pin"),
         ("tool_definitions", "tool definition"), ("tool_decisions", "tool decision"),
+        // Gates (schema 11), likewise present only once migrated.
+        ("gates", "gate"), ("gate_credentials", "gate credential"),
     ]
     /// Columns that say nothing about what is governed: the change feed's stamp and the hash itself.
     static let unhashedColumns: Set<String> = ["version", "digest"]

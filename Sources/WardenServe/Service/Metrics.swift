@@ -8,6 +8,7 @@ public final class Metrics: @unchecked Sendable {
 
     private let lock = Lock()
     private var decisions: [String: Int] = [:]          // "allow" or the deny reason
+    private var authzenDecisions: [String: Int] = [:]   // AuthZEN answers, likewise
     private var requests: [Int: Int] = [:]              // by status
     private var bucketCounts = [Int](repeating: 0, count: buckets.count)
     private var latencyCount = 0
@@ -23,6 +24,11 @@ public final class Metrics: @unchecked Sendable {
 
     public func decision(_ reason: String?) {
         lock.lock(); decisions[reason ?? "allow", default: 0] += 1; lock.unlock()
+    }
+
+    /// An AuthZEN evaluation's answer (not a call: the asking gateway enforces).
+    public func authzenDecision(_ reason: String?) {
+        lock.lock(); authzenDecisions[reason ?? "allow", default: 0] += 1; lock.unlock()
     }
 
     public func upstreamError(_ name: String) {
@@ -45,6 +51,9 @@ public final class Metrics: @unchecked Sendable {
         out += "# HELP warden_decisions_total Tool-call decisions through the gateway, by reason (allow, or the deny reason).\n"
         out += "# TYPE warden_decisions_total counter\n"
         for (r, n) in decisions.sorted(by: { $0.key < $1.key }) { out += "warden_decisions_total{reason=\"\(r)\"} \(n)\n" }
+        out += "# HELP warden_authzen_decisions_total AuthZEN evaluations answered, by reason (allow, or the deny reason).\n"
+        out += "# TYPE warden_authzen_decisions_total counter\n"
+        for (r, n) in authzenDecisions.sorted(by: { $0.key < $1.key }) { out += "warden_authzen_decisions_total{reason=\"\(r)\"} \(n)\n" }
         out += "# HELP warden_http_requests_total HTTP requests answered, by status.\n"
         out += "# TYPE warden_http_requests_total counter\n"
         for (s, n) in requests.sorted(by: { $0.key < $1.key }) { out += "warden_http_requests_total{status=\"\(s)\"} \(n)\n" }

@@ -10,6 +10,10 @@ public enum Route: Equatable, Sendable {
     case resourceMetadata(String)
     /// `/v1/…`: the agent API (`WardenAPI`).
     case agentAPI
+    /// AuthZEN: `/access/v1/evaluation`, `/access/v1/evaluations`, the PDP metadata.
+    case evaluation
+    case evaluations
+    case authzenMetadata
     case notFound
 
     static let metadataPrefix = "/.well-known/oauth-protected-resource"
@@ -18,6 +22,9 @@ public enum Route: Equatable, Sendable {
         switch path {
         case "/healthz": return .health
         case "/metrics": return .metrics
+        case AuthZEN.evaluationPath: return .evaluation
+        case AuthZEN.evaluationsPath: return .evaluations
+        case AuthZEN.metadataPath: return .authzenMetadata
         default: break
         }
         if path.hasPrefix("/v1/") { return .agentAPI }

@@ -78,6 +78,7 @@ public enum ServeService {
         let gateway = Gateway(config: o.config, pool: pool, recorder: recorder, metrics: metrics, instances: instances,
                               baseURL: base, ownOrigins: origins, note: { say($0) })
         metrics.setOpenSessions { gateway.sessions.count }
+        let authzen = AuthZEN(pool: pool, metrics: metrics, baseURL: base, ownOrigins: origins, allowedOrigins: o.config.allowedOrigins)
 
         var httpOptions = HTTPServer.Options()
         httpOptions.maxBodyBytes = o.config.maxBodyBytes
@@ -87,7 +88,7 @@ public enum ServeService {
         httpOptions.perIPConnectionLimit = UInt32(o.config.maxConnectionsPerIP)
         let desk = AgentDesk(pool: pool, recorder: recorder)
         let server = HTTPServer(listenFD: fd, options: httpOptions, handler: { request in
-            route(request, gateway: gateway, metrics: metrics, desk: desk)
+            route(request, gateway: gateway, metrics: metrics, desk: desk, authzen: authzen)
         }, completion: { request, status, note, nanos in
             metrics.request(status: status, seconds: Double(nanos) / 1e9)
             FD.writeAll(2, Array((AccessLog.line(request: request, status: status, note: note, nanos: nanos, at: WallClock.now()) + "\n").utf8))
@@ -125,7 +126,7 @@ public enum ServeService {
         return 0
     }
 
-    static func route(_ request: HTTPRequest, gateway: Gateway, metrics: Metrics, desk: AgentDesk) -> HTTPResponse {
+    static func route(_ request: HTTPRequest, gateway: Gateway, metrics: Metrics, desk: AgentDesk, authzen: AuthZEN) -> HTTPResponse {
         switch Route.of(path: request.path) {
         case .health:
             return request.method == "GET" ? .text(200, "ok") : .text(405, "use GET")
@@ -141,6 +142,12 @@ public enum ServeService {
             // Decisions asked through the API count with the gateway's (decisions by reason).
             if request.path == AgentAPI.decidePath, r.status == 200, let d = r.note.decision { metrics.decision(d == "allow" ? nil : d) }
             return r
+        case .evaluation:
+            return authzen.handle(request, batch: false)
+        case .evaluations:
+            return authzen.handle(request, batch: true)
+        case .authzenMetadata:
+            return request.method == "GET" ? authzen.metadata() : .text(405, "use GET")
         case .notFound:
             return .text(404, "not found")
         }

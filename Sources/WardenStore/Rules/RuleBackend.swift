@@ -129,6 +129,20 @@ package protocol RuleTransaction {
     /// The upgrade's approval by name leaves; `decision`, when given, approves the definition listed now.
     func recordNamedApprovalPinned(server: String, tool: String, _ decision: ToolDecision?) throws(StoreError)
 
+    // MARK: Gates (governed state; see FleetRules+Gates)
+    func gate(_ name: String) throws(StoreError) -> Gate?
+    /// By name.
+    func gates() throws(StoreError) -> [Gate]
+    /// One gate's credentials (every gate's when nil), by issue time.
+    func gateCredentials(gate: String?) throws(StoreError) -> [GateCredential]
+    /// The gate credential whose secret hashes to `secretHash`, and whether its gate is revoked.
+    func gateCredential(secretHash: [UInt8]) throws(StoreError) -> (credential: GateCredential, gateRevoked: Bool)?
+    func insert(_ gate: Gate) throws(StoreError)
+    func insert(_ credential: GateCredential, secretHash: [UInt8]) throws(StoreError)
+    /// Marks the gate and each of its credentials not yet revoked as revoked at `at`; the IDs
+    /// of the credentials it revoked.
+    func revokeGate(_ name: String, at: Timestamp, reason: String?) throws(StoreError) -> [String]
+
     // MARK: Journal
     /// The last record's sequence number and hash; nil for an empty journal.
     func journalHead() throws(StoreError) -> AuditHead?

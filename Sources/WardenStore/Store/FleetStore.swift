@@ -6,10 +6,12 @@ import WardenCore
 /// one for fleets spanning hosts will implement the same protocols, honouring the contracts
 /// written on each.
 public protocol FleetStore: FleetReader, ChangeFeed, OperatorActions, CredentialGate, ActivityRecording,
-                            TelemetryIngest, StoreDiagnostics, StoreTransfer, ToolPinning {}
+                            TelemetryIngest, StoreDiagnostics, StoreTransfer, ToolPinning, GateIdentities,
+                            GateAuthenticating {}
 
-/// What the gate purpose yields: decisions, and the tool lists an enforcement point sees.
-public typealias GateStore = CredentialGate & ToolObservation
+/// What the gate purpose yields: decisions, the tool lists an enforcement point sees, and who a
+/// gate credential (a caller of the decision API) is.
+public typealias GateStore = CredentialGate & ToolObservation & GateAuthenticating
 
 /// What the ingest purpose yields: telemetry and runtime activity.
 public typealias IngestStore = TelemetryIngest & ActivityRecording

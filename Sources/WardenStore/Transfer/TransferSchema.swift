@@ -96,6 +96,11 @@ public enum TransferSchema {
             ("id", .text), ("server", .text), ("tool", .text), ("hash", .text), ("verdict", .text),
             ("decided_at", .integer), ("decided_by", .text), ("reason", .text),
         ]),
+        TransferTable("gates", key: ["id"], [("id", .text), ("created_at", .integer), ("revoked_at", .integer), ("revoke_reason", .text)]),
+        TransferTable("gate_credentials", key: ["id"], [
+            ("id", .text), ("gate_id", .text), ("secret_hash", .bytes), ("issued_at", .integer), ("expires_at", .integer),
+            ("revoked_at", .integer),
+        ]),
         TransferTable("audit", key: ["seq"], [
             ("seq", .integer), ("at", .integer), ("operator", .text), ("action", .text), ("target", .text),
             ("before", .text), ("after", .text), ("reason", .text), ("prev_hash", .text), ("hash", .text),

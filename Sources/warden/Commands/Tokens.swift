@@ -3,8 +3,10 @@ import WardenStore
 
 enum TokenCommands {
     static func issue(_ inv: Invocation, _ ctx: Context) throws -> Int32 {
+        if let gate = inv.text("gate") { return try GateCommands.issue(inv, ctx, gate: gate) }
+        guard let reference = inv.positional("AGENT") else { throw UsageError("give the AGENT to issue to, or --gate NAME") }
         let store = try ctx.openStore(readOnly: false)
-        let agent = try Resolve.agent(inv.positional("AGENT")!, in: store)
+        let agent = try Resolve.agent(reference, in: store)
         var instanceID: String?
         if let text = inv.text("instance") {
             let instances = try store.instances(agentID: agent.id)

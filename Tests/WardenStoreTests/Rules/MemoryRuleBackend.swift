@@ -21,6 +21,8 @@ final class MemoryRuleBackend: RuleBackend {
         /// By `ToolKeys.decision`, with the time written to keep their order.
         var toolDecisions: [String: (server: String, tool: String, decision: ToolDecision)] = [:]
         var toolDefinitions: [String: String] = [:]
+        var gates: [Gate] = []
+        var gateCredentials: [(credential: GateCredential, secretHash: [UInt8])] = []
     }
 
     struct MinuteKey: Hashable {

@@ -15,6 +15,12 @@ enum CopyFixture {
         let tester = try s.registerAgent(name: "tester", delegator: coder.id, scopes: scopes("github/get_*"), ttlMs: 3_600_000, m())
         let reporter = try s.registerAgent(name: "reporter", delegator: "user:alice@acme.example", scopes: scopes("slack/post_message"), ttlMs: nil, m())
         let builder = try s.registerAgent(name: "builder", delegator: "workload:ci", scopes: scopes("github/get_*"), ttlMs: nil, m())
+        // Gates: one live with a credential, one revoked with its own.
+        _ = try s.addGate(name: "envoy", m())
+        _ = try s.issueGateCredential(gate: "envoy", ttlMs: nil, m())
+        _ = try s.addGate(name: "kong", m())
+        _ = try s.issueGateCredential(gate: "kong", ttlMs: 7_200_000, m())
+        _ = try s.revokeGate(name: "kong", m(t0 + 5, reason: "trial over"))
 
         try s.recordInstanceEvents([
             .started(Instance(id: "inst-planner", agentID: planner.id, host: "h1", pid: 41, startedAt: t0, lastHeartbeat: t0)),
