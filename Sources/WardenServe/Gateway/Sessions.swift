@@ -9,6 +9,8 @@ final class SessionTable: @unchecked Sendable {
         var agentID: String
         /// The process behind a stdio upstream's session.
         var stdio: StdioSession?
+        /// The client as the `initialize` that opened the session named itself (untrusted text).
+        var client: String?
     }
 
     enum Lookup: Equatable {
@@ -67,6 +69,13 @@ final class SessionTable: @unchecked Sendable {
         sessions[id] = session
         perAgent[session.agentID, default: 0] += 1
         return true
+    }
+
+    /// The client that opened the session, when it named itself.
+    func client(_ id: String) -> String? {
+        lock.lock()
+        defer { lock.unlock() }
+        return sessions[id]?.client
     }
 
     func stdio(_ id: String) -> StdioSession? {
