@@ -14,7 +14,10 @@ struct DashboardServeTerminalTests {
 
         let line = "cd '\(s.folder.path)' && HOME='\(s.folder.path)' '\(WardenBinary.path)' --db '\(s.db)'"
         let t = try TmuxSession(line, width: 160, height: 40, folder: s.folder)
-        t.waitFor(text: "serve: up 127.0.0.1:\(h.port)")
+        t.waitFor(text: "serve: up")
+        // The store's long path leaves the short form at 160 columns; wider, the address and sessions.
+        try t.resize(240, 40)
+        t.waitFor(text: "serve: up 127.0.0.1:\(h.port) · ")
         try t.send("4")
         t.waitFor("the gateway's call in the Calls view") { $0.contains("github/get_issue") && $0.contains("gateway") }
         // Only the gateway's calls: the filter by path.
