@@ -18,7 +18,7 @@ struct ToolPinUpgradeTests {
         // Back to the schema before pinning.
         try t.store.db.exec("""
             DROP TABLE tool_servers; DROP TABLE tool_settings; DROP TABLE tool_pins; DROP TABLE tool_definitions;
-            DROP TABLE tool_decisions; PRAGMA user_version = \(Migrations.latest - 1);
+            DROP TABLE tool_decisions; PRAGMA user_version = \(Migrations.all.firstIndex(of: Migrations.toolPins)!);
             """)
         let s = try SQLiteStore.open(path: t.path)
         let upgrade = try s.auditRecords(afterSeq: 0, limit: 1000).filter { $0.action == "tools.upgrade" }
