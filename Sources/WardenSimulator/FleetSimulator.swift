@@ -409,13 +409,14 @@ public final class FleetSimulator {
         let args = Catalog.args(server: server, tool: tool, &rng)
         summary.calls += 1
         let instance = cred.instanceID ?? a.instances.first
+        // Each simulated agent decides as an `mcp-proxy` in front of it would: recorded via proxy.
         switch outcome.decision {
         case .allow:
             summary.allowed += 1
             let failed = rng.chance(0.04)
             return ToolCall(at: at, agentID: a.id, instanceID: instance, credentialID: cred.id, server: server, tool: tool,
                             decision: .allow, durationMs: Catalog.duration(server: server, tool: tool, &rng),
-                            result: failed ? .error : .ok, args: args)
+                            result: failed ? .error : .ok, args: args, via: .proxy)
         case .deny(let reason):
             summary.denied += 1
             switch reason {
@@ -433,7 +434,7 @@ public final class FleetSimulator {
             default: break
             }
             return ToolCall(at: at, agentID: a.id, instanceID: instance, credentialID: cred.id, server: server, tool: tool,
-                            decision: .deny, reason: reason.rawValue, durationMs: Int64(rng.int(3)), args: args)
+                            decision: .deny, reason: reason.rawValue, durationMs: Int64(rng.int(3)), args: args, via: .proxy)
         }
     }
 

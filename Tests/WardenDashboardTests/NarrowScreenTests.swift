@@ -261,7 +261,7 @@ struct CallDetailTests {
         let result = row.index(row.startIndex, offsetBy: lines[3].distance(from: lines[3].startIndex, to: lines[3].range(of: "RESULT")!.lowerBound))
         #expect(row[reason...].hasPrefix("      "), "REASON is empty for an allowed call: \(row)")
         #expect(row[result...].hasPrefix("error"), "\(row)")
-        #expect(row.contains(#"{"title":"x", "body":"#), "arguments on one line: \(row)")
+        #expect(row.contains(#"{"title":"x", ""#), "arguments on one line: \(row)")
     }
 }
 
@@ -299,7 +299,7 @@ struct ExportTests {
         guard case .export(let path, let text, let rows)? = csv.first else { Issue.record("no export: \(csv)"); return }
         #expect(path == "out/denied calls.csv" && rows == 4)
         let lines = text.split(separator: "\r\n").map(String.init)
-        #expect(lines.first == "SEQ,AT,AGENT ID,TIME,AGENT,SERVER/TOOL,DECISION,REASON,RESULT,DURATION,ARGS")
+        #expect(lines.first == "SEQ,AT,AGENT ID,TIME,AGENT,SERVER/TOOL,DECISION,VIA,REASON,RESULT,DURATION,ARGS")
         #expect(lines.count == 5 && lines.dropFirst().allSatisfy { $0.contains(",deny,") })
         #expect(lines[1].hasPrefix("12,") && lines[4].hasPrefix("4,"), "newest first, as shown")
         #expect(lines[1].hasSuffix(#","{""n"":11}""#), "quoted as RFC 4180: \(lines[1])")

@@ -68,6 +68,8 @@ struct DecideProxyTests {
         // The service records what the proxy sent once it stopped: wait for the stopped instance.
         try eventually("the proxy's records", seconds: 30) { try Self.recorded(s, agent: "bot").count == 3 }
         #expect(try Self.recorded(s, agent: "bot") == ["github/echo deny agent_revoked", "github/delete_repo deny out_of_scope", "github/add allow -"])
+        // The service stamps where the calls came from: a stdio proxy, whatever the body could say.
+        #expect(try s.ok("calls", "--agent", "bot", "--json").jsonArray().map { $0["via"] as? String } == ["proxy", "proxy", "proxy"])
         let instances = try s.ok("agent", "show", "bot", "--json").jsonObject()["instances"] as? [[String: Any]] ?? []
         #expect(instances.compactMap { $0["host"] as? String } == ["agent-host (github)"], "\(instances)")
         serve.signal(SIGTERM)

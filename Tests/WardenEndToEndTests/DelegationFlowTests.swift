@@ -156,6 +156,7 @@ struct DelegationFlowTests {
         #expect(calls.map { $0["tool"] as? String } == ["drop_table", "query"])
         #expect(calls.first?["decision"] as? String == "deny")
         #expect(calls.first?["reason"] as? String == "out_of_scope")
+        #expect(calls.allSatisfy { $0["via"] as? String == "cli" }, "authorize --record: \(calls)")
         let deniedOnly = try s.ok("calls", "--denied", "--agent", "reader", "--json").jsonArray()
         #expect(deniedOnly.count == 1)
         let limited = try s.ok("calls", "--limit", "1", "--json").jsonArray()

@@ -54,6 +54,7 @@ struct HookTests {
 
         let calls = try s.ok("calls", "--json").jsonArray()
         #expect(calls.count == 3)
+        #expect(calls.allSatisfy { $0["via"] as? String == "hook" }, "\(calls)")
         let recorded = Dictionary(uniqueKeysWithValues: calls.map { ("\($0["server"]!)/\($0["tool"]!)", $0) })
         #expect(recorded["claude-code/Bash"]?["decision"] as? String == "deny")
         #expect(recorded["claude-code/Bash"]?["reason"] as? String == "out_of_scope")

@@ -138,7 +138,8 @@ struct IngestProcessesTests {
     func dashboardCallsViewShowsIngestedCalls() throws {
         let s = try fleet()
         let line = "cd '\(s.folder.path)' && HOME='\(s.folder.path)' '\(WardenBinary.path)' --db '\(s.db)'"
-        let t = try TmuxSession(line, width: 120, height: 40, folder: s.folder)
+        // Wide enough for the tool names whole beside the VIA column.
+        let t = try TmuxSession(line, width: 140, height: 40, folder: s.folder)
         t.waitFor(text: "triage-bot")
         try t.send("4")
         t.waitFor(text: "Calls [0]")
@@ -158,6 +159,7 @@ struct IngestProcessesTests {
         let elapsed = Date().timeIntervalSince(started)
         #expect(elapsed < 3, "the calls showed after \(elapsed) s")
         #expect(screen.contains("Calls [3]"), "\(screen)")
+        #expect(screen.contains("ingest"), "recorded via ingest: \(screen)")
         try t.send("q")
         t.waitFor("the dashboard to exit") { _ in t.isDead }
     }

@@ -187,6 +187,22 @@ struct PostgresRolesTests {
         #expect(observed["action"] as? String == "agent.observe" && observed["operator"] as? String == ingest.name, "\(observed)")
         let calls = try store.run(op.uri, ["calls", "--json"]).jsonArray()
         #expect(calls.count == 2)
+        #expect(calls.allSatisfy { $0["via"] as? String == "ingest" }, "\(calls)")
+        // An ingester records telemetry as telemetry: never as a call the gateway or a proxy decided.
+        for via in ["gateway", "proxy", "hook", "cli"] {
+            #expect(!store.sqlSucceeds(ingest.uri, """
+                INSERT INTO tool_calls(seq, at, agent_id, server, tool, decision, via)
+                SELECT warden_take_cursor('tool_call', 1), 0, id, 'github', 'get_issue', 'allow', '\(via)' FROM agents LIMIT 1
+                """), "\(via)")
+        }
+        #expect(store.sqlSucceeds(ingest.uri, """
+            INSERT INTO tool_calls(seq, at, agent_id, server, tool, decision, via)
+            SELECT warden_take_cursor('tool_call', 1), 0, id, 'github', 'get_issue', 'allow', 'ingest' FROM agents LIMIT 1
+            """))
+        // `warden serve`'s heartbeat row is written by a gate (or an operator), not an ingester.
+        let serviceRow = "INSERT INTO services VALUES ('h 127.0.0.1:1', 'h', '127.0.0.1:1', 1, 'v', 0, 0, 0, NULL)"
+        #expect(!store.sqlSucceeds(ingest.uri, serviceRow))
+        #expect(store.sqlSucceeds(try store.login("warden_gate").uri, serviceRow))
 
         #expect(!store.sqlSucceeds(ingest.uri, "UPDATE agents SET scopes = '*' WHERE registered"))
         #expect(!store.sqlSucceeds(ingest.uri, "INSERT INTO credentials(id, agent_id, secret_hash, scopes, issued_at) SELECT 'tok_x', id, '\\x00', '*', 0 FROM agents LIMIT 1"))

@@ -40,6 +40,14 @@ struct ProxyFlowTests {
         let calls = try s.ok("calls", "--agent", "bot", "--json").jsonArray()
         #expect(calls.map { "\($0["server"] ?? "")/\($0["tool"] ?? "") \($0["decision"] ?? "") \($0["reason"] as? String ?? "-")" }
                 == ["github/echo deny agent_revoked", "github/delete_repo deny out_of_scope", "github/add allow -"], "\(calls)")
+        // Recorded by the stdio proxy, with the client as its initialize named itself; no gateway session.
+        #expect(calls.allSatisfy { $0["via"] as? String == "proxy" && $0["client"] as? String == "e2e-client 1" && $0["session"] is NSNull },
+                "\(calls)")
+        let viaProxy = try s.ok("calls", "--via", "proxy", "--json").jsonArray()
+        #expect(viaProxy.count == 3)
+        #expect(try s.ok("calls", "--via", "gateway", "--json").jsonArray().isEmpty)
+        let bad = try s.run("calls", "--via", "gatewya")
+        #expect(bad.status == 1 && bad.stderr.contains("did you mean `gateway`?"), "\(bad)")
     }
 
     @Test func aHostMustBeOneWord() throws {

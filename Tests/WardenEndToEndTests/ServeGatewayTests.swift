@@ -44,6 +44,14 @@ struct ServeGatewayTests {
         let recorded = try s.ok("calls", "--agent", "bot", "--json").jsonArray()
         #expect(recorded.map { "\($0["server"] ?? "")/\($0["tool"] ?? "") \($0["decision"] ?? "") \($0["reason"] as? String ?? "-")" }
                 == ["github/delete_repo deny out_of_scope", "github/get_issue allow -"], "\(recorded)")
+        // Both were recorded by the gateway (never the agent's word), in the session the SDK
+        // opened, with the client as its initialize named itself.
+        #expect(recorded.allSatisfy { $0["via"] as? String == "gateway" }, "\(recorded)")
+        if mode == "legacy" {
+            let sessions = Set(recorded.compactMap { $0["session"] as? String })
+            #expect(sessions.count == 1 && !(sessions.first ?? "").isEmpty, "one session for both calls: \(recorded)")
+            #expect(recorded.allSatisfy { !(($0["client"] as? String) ?? "").isEmpty }, "the SDK's clientInfo: \(recorded)")
+        }
         let metrics = try h.raw("GET", "/metrics").body
         #expect(metrics.contains("warden_decisions_total{reason=\"allow\"} 1\n"), "\(metrics)")
         #expect(metrics.contains("warden_decisions_total{reason=\"out_of_scope\"} 1\n"), "\(metrics)")

@@ -30,7 +30,7 @@ struct ToolListScopeTests {
                               note: { _ in })
         return Relay(gate: gate, recorder: Recorder(store: fleet.store, instanceID: "i-1", heartbeatSeconds: 60, clock: { 0 }),
                      secret: secret, clock: { now() }, agentID: fleet.bot.id, credentialID: fleet.token.credential.id,
-                     instanceID: "i-1", fixedServerName: "github", clientOut: -1, onServerName: { _ in })
+                     instanceID: "i-1", fixedServerName: "github", clientOut: -1, via: .proxy, onServerName: { _ in })
     }
 
     /// The names `filterTools` shows.
@@ -111,7 +111,7 @@ struct ToolListScopeTests {
                               clock: { now() }, note: { _ in })
         let relay = Relay(gate: gate, recorder: Recorder(store: fleet.store, instanceID: "i-1", heartbeatSeconds: 60, clock: { 0 }),
                           secret: fleet.token.secret, clock: { now() }, agentID: fleet.bot.id, credentialID: fleet.token.credential.id,
-                          instanceID: "i-1", fixedServerName: "github", clientOut: -1, onServerName: { _ in })
+                          instanceID: "i-1", fixedServerName: "github", clientOut: -1, via: .proxy, onServerName: { _ in })
         #expect(shown(relay, Self.list()).isEmpty)
         #expect(try fleet.store.toolPins(server: "github").allSatisfy { $0.status == .approved }, "recorded and approved, yet hidden")
     }

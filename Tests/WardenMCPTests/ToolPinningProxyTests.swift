@@ -152,7 +152,7 @@ struct ToolPinningProxyTests {
                               note: { notes.add($0) })
         let relay = Relay(gate: gate, recorder: Recorder(store: fleet.store, instanceID: "i-1", heartbeatSeconds: 60, clock: { 0 }),
                           secret: "wdn_x", clock: { 0 }, agentID: "agent-1", credentialID: "tok_1", instanceID: "i-1",
-                          fixedServerName: "github", clientOut: -1, onServerName: { _ in }, note: { notes.add($0) })
+                          fixedServerName: "github", clientOut: -1, via: .proxy, onServerName: { _ in }, note: { notes.add($0) })
         let list = try JSONParser.parse(#"{"jsonrpc":"2.0","id":1,"result":{"tools":[{"name":"echo","description":"Echo"},{"name":"add"}]}}"#)
         let shown = try #require(relay.filterTools(list, laterPage: false))
         #expect(shown["result"]?["tools"]?.array == [])

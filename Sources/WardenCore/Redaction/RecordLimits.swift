@@ -13,6 +13,10 @@ public enum RecordLimits {
     public static let reason = 128
     public static let host = 255
     public static let args = ToolCall.maxArgsLength
+    /// MCP session ids are visible ASCII, usually a UUID.
+    public static let session = 128
+    /// `clientInfo` name and version as one text.
+    public static let client = 128
 
     /// `s` cut to `limit` characters, ending in `…` when cut (or when `cut`: more text followed).
     public static func clip(_ s: String, _ limit: Int, cut: Bool = false) -> String {
@@ -50,6 +54,10 @@ extension ToolCall {
         c.tool = RecordLimits.clip(Redaction.summary(text: tool, limit: RecordLimits.tool).text, RecordLimits.tool)
         c.reason = reason.map { Redaction.summary(text: $0, limit: RecordLimits.reason).text }
         c.args = args.map { Redaction.summary(text: $0).text }
+        // A session id is one the gateway bound to this agent (not client text): only capped.
+        c.session = RecordLimits.clip(session, RecordLimits.session)
+        // A client names itself: whatever it pasted there is redacted like any client text.
+        c.client = client.map { RecordLimits.clip(Redaction.summary(text: $0, limit: RecordLimits.client).text, RecordLimits.client) }
         return c
     }
 }

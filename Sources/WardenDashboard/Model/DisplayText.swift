@@ -43,7 +43,17 @@ enum DisplayText {
         c.tool = clip(c.tool)
         c.reason = clip(c.reason)
         c.args = clip(c.args)
+        c.session = clip(c.session)
+        c.client = clip(c.client)
         return c
+    }
+
+    static func clip(_ s: ServiceRecord) -> ServiceRecord {
+        var s = s
+        s.host = clip(s.host)
+        s.listen = clip(s.listen)
+        s.version = clip(s.version)
+        return s
     }
 
     /// Server and tool names are kept whole (decisions are bound to them); who decided and why

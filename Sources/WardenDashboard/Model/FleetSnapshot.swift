@@ -16,7 +16,9 @@ public struct SnapshotParts: OptionSet, Sendable, Hashable {
     public static let audit = SnapshotParts(rawValue: 16)
     /// Tool pins, their definitions and the last hour's calls per tool.
     public static let tools = SnapshotParts(rawValue: 32)
-    public static let all: SnapshotParts = [.structure, .credentials, .instances, .activity, .audit, .tools]
+    /// The services' heartbeat rows (the header).
+    public static let services = SnapshotParts(rawValue: 64)
+    public static let all: SnapshotParts = [.structure, .credentials, .instances, .activity, .audit, .tools, .services]
 }
 
 /// Everything the dashboard shows, read from the store at one moment, plus what is derived
@@ -41,6 +43,8 @@ public struct FleetSnapshot: Sendable {
     public var stateCheck: StateCheck?
     /// Tool pinning (the Tools view); empty until the first complete load.
     public var tools = ToolsSnapshot()
+    /// `warden serve` instances on this store, by their heartbeat rows (the header).
+    public var services: [ServiceRecord] = []
     /// The store's change counter when this was read.
     public var counter: Int64
     /// When it was read.

@@ -166,6 +166,14 @@ public final class SnapshotLoader {
             }
         }
 
+        // A few rows, read on every change (a service beats every few seconds); the header
+        // ages them by the clock, so a service that went silent shows without a change.
+        let services = try store.services().map(DisplayText.clip)
+        if services != s.services {
+            s.services = services
+            parts.insert(.services)
+        }
+
         if completing {
             // Everything derived is built now, as for a whole first load.
             s.pending = []

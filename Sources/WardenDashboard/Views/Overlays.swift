@@ -90,6 +90,7 @@ enum HelpScreen {
             entry("/text", "rows containing text, any case (names, IDs, scopes, reasons, status words)"),
             entry("/!text", "rows NOT containing text"),
             entry("/deny", "in Calls: denied calls; /revoked, /expired, /active: by status"),
+            entry("/via:gateway", "in Calls: calls recorded by one path (proxy gateway ingest hook cli); text after it narrows further"),
             entry("Esc", "clears the filter"),
         ]
         out += ["", heading("Mouse")]

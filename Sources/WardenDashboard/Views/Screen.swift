@@ -94,7 +94,8 @@ enum Header {
         buf.set(area.x, area.y, line: Line([Span(r, style: t[.header])], alignment: .right), maxWidth: area.width)
     }
 
-    /// Live instances, credentials expiring within 5 minutes, calls denied in the last 60 s.
+    /// Live instances, credentials expiring within 5 minutes, calls denied in the last 60 s, and
+    /// the state of `warden serve` when the store has one.
     /// A figure that needs attention is drawn as a badge (`header_alert`), which carries its
     /// own background and so reads on any header.
     static func figures(_ s: DashboardState, short: Bool) -> [Span] {
@@ -116,6 +117,12 @@ enum Header {
             spans.append(Span(String(repeating: " ", count: gap) + label, style: t[.header]))
             badge = alert && n > 0
             spans.append(badge ? Span(" \(n) ", style: t[.headerAlert]) : Span(" \(n)", style: t[.header].adding(.bold)))
+        }
+        // `warden serve` on this store, when one ever ran (its heartbeat row).
+        if let serve = ServiceStatus.summary(snap.services, now: s.now, short: short) {
+            let gap = (short ? 1 : 2) - (badge ? 1 : 0)
+            spans.append(Span(String(repeating: " ", count: gap), style: t[.header]))
+            spans.append(serve.alert ? Span(" \(serve.text) ", style: t[.headerAlert]) : Span(serve.text, style: t[.header]))
         }
         return spans
     }

@@ -109,7 +109,8 @@ public final class AgentDesk: @unchecked Sendable {
         for (i, c) in calls.enumerated() {
             if let id = c.instanceID, let refused = foreign(id, who, path: "$.calls[\(i)].instance_id") { return refused }
         }
-        for c in calls { recorder.record(c) }
+        // Only a stdio proxy deciding through the service records here: the service says so, not the body.
+        for var c in calls { c.via = .proxy; recorder.record(c) }
         return Answer(status: 200, body: .object([("accepted", .number(String(calls.count)))]), reason: nil)
     }
 

@@ -35,8 +35,16 @@ public final class MessageGate: @unchecked Sendable {
                                 reason: v.reason == Authorization.Reason.outOfScope.rawValue ? nil : v.reason)
         relay = Relay(gate: gatekeeper, recorder: recorder.recorder, secret: secret, clock: pool.clock,
                       agentID: probe.agentID ?? "", credentialID: probe.credentialID, instanceID: instanceID(probe),
-                      fixedServerName: server, clientOut: -1, onServerName: { _ in }, note: pool.note)
+                      fixedServerName: server, clientOut: -1, via: .gateway, onServerName: { _ in }, note: pool.note)
     }
+
+    /// The MCP session this exchange belongs to and the client that opened it, recorded on its
+    /// calls (nil before a session exists: the `initialize` that opens one).
+    public func setSession(_ session: String?, client: String?) { relay.setSession(session, client: client) }
+
+    /// The client as an `initialize` in this exchange named itself (`clientInfo`), kept with the
+    /// session it opens.
+    public var client: String? { relay.client }
 
     /// One client message (an element of a batch is one message).
     public func client(_ message: JSONValue) -> ClientOutcome {

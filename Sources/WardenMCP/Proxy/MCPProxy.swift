@@ -129,7 +129,7 @@ public enum MCPProxy {
 
         let relay = Relay(gate: gate, recorder: recorder, secret: cfg.token, clock: cfg.clock, agentID: agentID,
                           credentialID: credentialID, instanceID: instanceID, fixedServerName: cfg.serverName,
-                          clientOut: cfg.output,
+                          clientOut: cfg.output, via: .proxy,
                           onServerName: { name in recorder.record(started(server: name)) },
                           note: { FD.writeAll(err, Array("warden mcp-proxy: \($0)\n".utf8)) })
         relay.childIn = child.stdinFD

@@ -3,6 +3,13 @@ import WardenCore
 import WardenStore
 import WardenSystem
 
+/// Where a relay's calls come from, recorded on each.
+struct CallOrigin {
+    var via: ToolCall.Via
+    var session: String?
+    var client: String?
+}
+
 /// The two directions of the relay. Every line either way is read once, strictly; a line that
 /// cannot be read so is never relayed. `tools/call` requests are decided before they can reach
 /// the server. Server → client lines pass through byte for byte, except answers: `initialize`
@@ -60,13 +67,16 @@ final class Relay: @unchecked Sendable {
     /// The tools of the pages of a paginated list seen so far (nil: no list in progress).
     private var listPages: [ObservedTool]?
     private var pendingInits: Set<String> = []
+    /// How this relay's calls are recorded: the path, and the session and client when known.
+    private var origin: CallOrigin
 
     /// The server side's stdin; set once the child is started.
     var childIn: Int32 = -1
 
     init(gate: any CallDecider, recorder: Recorder, secret: String, clock: @escaping @Sendable () -> Timestamp,
          agentID: String, credentialID: String?, instanceID: String, fixedServerName: String?, clientOut: Int32,
-         onServerName: @escaping @Sendable (String) -> Void, note: @escaping @Sendable (String) -> Void = { _ in }) {
+         via: ToolCall.Via, onServerName: @escaping @Sendable (String) -> Void, note: @escaping @Sendable (String) -> Void = { _ in }) {
+        self.origin = CallOrigin(via: via)
         self.gate = gate
         self.recorder = recorder
         self.secret = secret
@@ -181,10 +191,10 @@ final class Relay: @unchecked Sendable {
     }
 
     func recordMalformed(tool: String, args: String?) {
-        recorder.record(ToolCall(at: clock(), agentID: agentID, instanceID: instanceID, credentialID: credentialID,
-                                 server: serverName, tool: Authorization.recordableToolName(tool), decision: .deny,
-                                 reason: Authorization.Reason.malformedRequest.rawValue, durationMs: 0, result: .error,
-                                 args: args))
+        record(ToolCall(at: clock(), agentID: agentID, instanceID: instanceID, credentialID: credentialID,
+                        server: serverName, tool: Authorization.recordableToolName(tool), decision: .deny,
+                        reason: Authorization.Reason.malformedRequest.rawValue, durationMs: 0, result: .error,
+                        args: args))
     }
 
     func inspectRequest(_ message: JSONValue) -> Action {
@@ -207,6 +217,7 @@ final class Relay: @unchecked Sendable {
         let key = JSONRPC.idKey(id)
         switch method {
         case "initialize":
+            learnClient(message)
             if let key { state.lock(); pendingInits.insert(key); state.unlock() }
             return .forward
         case "tools/list":
@@ -263,18 +274,56 @@ final class Relay: @unchecked Sendable {
             return .forward
         }
         let reason = verdict.reason ?? Authorization.Reason.outOfScope.rawValue
-        recorder.record(ToolCall(at: at, agentID: call.agentID, instanceID: instanceID, credentialID: call.credentialID,
-                                 server: server, tool: tool, decision: .deny, reason: reason,
-                                 durationMs: Int64((MonotonicClock.nanos() - start) / 1_000_000), result: .error, args: args))
+        record(ToolCall(at: at, agentID: call.agentID, instanceID: instanceID, credentialID: call.credentialID,
+                        server: server, tool: tool, decision: .deny, reason: reason,
+                        durationMs: Int64((MonotonicClock.nanos() - start) / 1_000_000), result: .error, args: args))
         guard let id else { return .drop }
         return .answer(JSONRPC.denied(id: id, reason: reason, serverTool: server + "/" + tool))
     }
 
     private func finish(_ call: PendingCall, result: ToolCall.Result?) {
-        recorder.record(ToolCall(at: call.at, agentID: call.agentID, instanceID: instanceID, credentialID: call.credentialID,
-                                 server: call.server, tool: call.tool, decision: .allow, reason: nil,
-                                 durationMs: Int64((MonotonicClock.nanos() - call.startNanos) / 1_000_000),
-                                 result: result, args: call.args))
+        record(ToolCall(at: call.at, agentID: call.agentID, instanceID: instanceID, credentialID: call.credentialID,
+                        server: call.server, tool: call.tool, decision: .allow, reason: nil,
+                        durationMs: Int64((MonotonicClock.nanos() - call.startNanos) / 1_000_000),
+                        result: result, args: call.args))
+    }
+
+    // MARK: Origin
+
+    /// Records `call` with where it came from: this relay's path, session and client.
+    private func record(_ call: ToolCall) {
+        var c = call
+        state.lock()
+        c.via = origin.via
+        c.session = origin.session
+        c.client = origin.client
+        state.unlock()
+        recorder.record(c)
+    }
+
+    /// The gateway's session this exchange belongs to, and the client that opened it.
+    func setSession(_ session: String?, client: String?) {
+        state.lock()
+        origin.session = session
+        if let client { origin.client = client }
+        state.unlock()
+    }
+
+    /// The client as its `initialize` named itself, once learned.
+    var client: String? {
+        state.lock()
+        defer { state.unlock() }
+        return origin.client
+    }
+
+    /// `initialize`'s `clientInfo`: name and version, as the client gives them (the store caps
+    /// and redacts them; a terminal shows them sanitized). The first one stands.
+    private func learnClient(_ message: JSONValue) {
+        guard let info = message["params"]?["clientInfo"], let name = info["name"]?.string, !name.isEmpty else { return }
+        let text = info["version"]?.string.map { name + " " + $0 } ?? name
+        state.lock()
+        if origin.client == nil { origin.client = String(text.prefix(RecordLimits.client * 2)) }
+        state.unlock()
     }
 
     /// Calls still waiting for an answer when the relay ends are recorded without a result.

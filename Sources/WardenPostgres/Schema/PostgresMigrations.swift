@@ -6,7 +6,8 @@ enum PostgresMigrations {
     static let all: [String] = [v1, LeastPrivilege.migration, ToolPinSchema.migration, ToolObservationSchema.migration,
                                 DigestLimbSums.migration + LeastPrivilege.rehardened(DigestLimbSums.replaced),
                                 InsertedVersions.migration + LeastPrivilege.rehardened(InsertedVersions.replaced),
-                                CallSeqBounds.migration, GateSchema.migration]
+                                CallSeqBounds.migration, GateSchema.migration,
+                                CallOrigin.migration]
 
     static var latest: Int { all.count }
     /// The version that added tool pinning.

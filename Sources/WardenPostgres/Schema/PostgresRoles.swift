@@ -12,7 +12,7 @@ public enum PostgresRoles {
 
     /// The store's tables, all of them (a role's grants are reset on each).
     static let tables = ["meta", "cursors", "principals", "agents", "instances", "credentials", "tool_calls", "call_keys",
-                         "call_minutes", "tool_last_used", "audit", "governed_state"] + toolTables + gateTables
+                         "call_minutes", "tool_last_used", "audit", "governed_state", "services"] + toolTables + gateTables
     /// Tool pinning's governed tables (schema 3): the operator writes them; a gate and an
     /// ingester read them (a decision needs the pins).
     static let toolTables = ["tool_servers", "tool_settings", "tool_pins", "tool_definitions", "tool_decisions"]
@@ -58,7 +58,7 @@ public enum PostgresRoles {
         -- every grant below is reset, then given.
         --   \(operatorRole)  everything an operator does; the journal only read and appended
         --   \(gateRole)      what a decision reads; records calls, starts, heartbeats and stops instances, and the tool lists it sees
-        --   \(ingestRole)    telemetry: calls, instances, and the unregistered agents it observes with their journal records
+        --   \(ingestRole)    telemetry: calls (recorded via ingest only), instances, and the unregistered agents it observes with their journal records
         --   \(viewerRole)    reads only
         BEGIN;
         DO $$
@@ -101,6 +101,9 @@ public enum PostgresRoles {
             warden_journal_observation(bigint, bigint, text, text, text, text, text, text, text, text, text) TO \(operatorRole);
         GRANT EXECUTE ON FUNCTION warden_take_cursor(text, bigint) TO \(operatorRole);
         GRANT EXECUTE ON FUNCTION \(ToolObservationSchema.functions.joined(separator: ", ")) TO \(operatorRole);
+
+        -- `warden serve`'s heartbeat row: the service runs as a gate login (or an operator's).
+        GRANT INSERT, UPDATE ON services TO \(gateRole), \(operatorRole);
 
         -- The gate: activity, and the tool lists it sees (pending unless the stored policy
         -- trusts a server at first sight; never an approval, a rejection or a policy). No agent,

@@ -104,9 +104,10 @@ extension PostgresStore: ActivityRecording {
         let last = try takeCursor("tool_call", n)
         let seqs = Array((last - n + 1)...last)
         try connection.execute("""
-            INSERT INTO tool_calls(seq, at, agent_id, instance_id, credential_id, server, tool, decision, reason, duration_ms, result, args)
+            INSERT INTO tool_calls(seq, at, agent_id, instance_id, credential_id, server, tool, decision, reason, duration_ms, result, args,
+                                   via, mcp_session, client)
             SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-                                 $8::text[], $9::text[], $10::bigint[], $11::text[], $12::text[])
+                                 $8::text[], $9::text[], $10::bigint[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[])
             """, [
                 PGInt64Array(seqs.map { Optional($0) }), PGInt64Array(calls.map { Optional($0.at) }),
                 PGTextArray(calls.map { Optional($0.agentID) }), PGTextArray(calls.map(\.instanceID)),
@@ -114,6 +115,7 @@ extension PostgresStore: ActivityRecording {
                 PGTextArray(calls.map { Optional($0.tool) }), PGTextArray(calls.map { Optional($0.decision.rawValue) }),
                 PGTextArray(calls.map(\.reason)), PGInt64Array(calls.map(\.durationMs)),
                 PGTextArray(calls.map { $0.result?.rawValue }), PGTextArray(calls.map(\.args)),
+                PGTextArray(calls.map { $0.via?.rawValue }), PGTextArray(calls.map(\.session)), PGTextArray(calls.map(\.client)),
             ])
         try addMinutes(calls)
         try noteToolUse(calls)

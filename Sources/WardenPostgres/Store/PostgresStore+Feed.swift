@@ -67,7 +67,7 @@ extension PostgresStore: ChangeFeed {
             SELECT \(Self.callColumns), outcome_seq FROM tool_calls
             WHERE outcome_seq > $1 ORDER BY outcome_seq LIMIT $2
             """, [cursor, Int64(limit)]).map { r throws(StoreError) -> ToolCall in
-                last = r.int64(12)
+                last = r.int64(15)
                 return callRow(r)
             }
         return CallOutcomes(cursor: last, calls: calls)

@@ -73,6 +73,10 @@ extension PostgresStore {
             sql += " AND agent_id = $\(params.count)"
         }
         if q.deniedOnly { sql += " AND decision = 'deny'" }
+        if let via = q.via {
+            params.append(via.rawValue)
+            sql += " AND via = $\(params.count)"
+        }
         params.append(q.limit)
         sql += " ORDER BY seq DESC LIMIT $\(params.count)"
         return try connection.query(sql, params).map { callRow($0) }

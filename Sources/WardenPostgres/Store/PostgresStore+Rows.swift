@@ -7,7 +7,7 @@ extension PostgresStore {
     static let agentColumns = "id, name, principal_id, parent_id, depth, scopes, created_at, expires_at, revoked_at, revoke_reason, registered, revoked_by"
     static let instanceColumns = "id, agent_id, host, pid, started_at, last_heartbeat, stopped_at"
     static let credentialColumns = "id, agent_id, instance_id, scopes, issued_at, expires_at, revoked_at, revoked_by, renewed_from"
-    static let callColumns = "seq, at, agent_id, instance_id, credential_id, server, tool, decision, reason, duration_ms, result, args"
+    static let callColumns = "seq, at, agent_id, instance_id, credential_id, server, tool, decision, reason, duration_ms, result, args, via, mcp_session, client"
     static let auditColumns = "seq, at, operator, action, target, before, after, reason, prev_hash, hash, state_digest, claimed_by"
 
     func principalRow(_ r: PGRow) -> Principal {
@@ -39,7 +39,8 @@ extension PostgresStore {
                  credentialID: r.optionalString(4), server: r.string(5), tool: r.string(6),
                  decision: ToolCall.Decision(rawValue: r.string(7)) ?? .deny, reason: r.optionalString(8),
                  durationMs: r.optionalInt64(9), result: r.optionalString(10).flatMap(ToolCall.Result.init(rawValue:)),
-                 args: r.optionalString(11))
+                 args: r.optionalString(11), via: r.optionalString(12).flatMap(ToolCall.Via.init(rawValue:)),
+                 session: r.optionalString(13), client: r.optionalString(14))
     }
 
     func auditRow(_ r: PGRow) -> AuditRecord {

@@ -263,14 +263,15 @@ package final class PostgresCallWriter: TelemetryCallWriter {
     }
 
     /// Inserts the buffered calls in one statement, numbered in the order they were written.
+    /// Telemetry is what `warden ingest` loads: its calls came that way, whatever they say.
     func flush() throws(StoreError) {
         let n = at.count
         guard n > 0 else { return }
         try connection.execute("""
             WITH next AS (SELECT warden_take_cursor('tool_call', $1) AS value)
-            INSERT INTO tool_calls(seq, at, agent_id, instance_id, credential_id, server, tool, decision, reason, duration_ms, result, args)
+            INSERT INTO tool_calls(seq, at, agent_id, instance_id, credential_id, server, tool, decision, reason, duration_ms, result, args, via)
             SELECT next.value - $1 + c.n, c.at, c.agent_id, c.instance_id, c.credential_id, c.server, c.tool, c.decision,
-                   c.reason, c.duration_ms, c.result, c.args
+                   c.reason, c.duration_ms, c.result, c.args, 'ingest'
             FROM next, unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
                               $10::bigint[], $11::text[], $12::text[])
                 WITH ORDINALITY AS c(at, agent_id, instance_id, credential_id, server, tool, decision, reason, duration_ms, result, args, n)

@@ -5,8 +5,9 @@ import WardenStore
 // `unnest` of one text array per column, each cast to its column's type on the server.
 extension PostgresStore: StoreTransfer {
     /// What this schema keeps for itself and a copy does not carry: the commit-ordered cursors
-    /// and the governed state's sum (moved past the copy by `finishImport`, rebuilt by triggers).
-    static let keptTables: Set<String> = ["cursors", "governed_state"]
+    /// and the governed state's sum (moved past the copy by `finishImport`, rebuilt by triggers),
+    /// and the services' heartbeats (a service beats on the store it runs on, not on a copy).
+    static let keptTables: Set<String> = ["cursors", "governed_state", "services"]
     /// The schema version is the target's own.
     static let keptMetaKeys: Set<String> = ["schema_version"]
 

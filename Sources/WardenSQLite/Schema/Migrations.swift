@@ -2,7 +2,7 @@ import WardenStore
 /// The schema, versioned with PRAGMA user_version and migrated forward on open.
 /// Append a migration to change the schema; never edit one that has shipped.
 enum Migrations {
-    static let all: [String] = [v1, v2, revokedBy, stateDigest, renewalAndRetention, toolLastUsed, callOutcomes, redactArguments, claimedBy, toolPins, gates]
+    static let all: [String] = [v1, v2, revokedBy, stateDigest, renewalAndRetention, toolLastUsed, callOutcomes, redactArguments, claimedBy, toolPins, gates, callOrigin]
 
     static var latest: Int { all.count }
 
@@ -313,4 +313,27 @@ enum Migrations {
     );
     CREATE INDEX IF NOT EXISTS gate_credentials_gate ON gate_credentials(gate_id);
     """
+
+    /// Where each call came from (`via`: the recording path that stored it, never the agent's
+    /// word), the gateway's MCP session and the client's self-description; and the services
+    /// running on the store (`warden serve`'s heartbeat rows). Calls stored before keep none.
+    static let callOrigin = """
+    ALTER TABLE tool_calls ADD COLUMN via TEXT CHECK (via IN ('proxy','gateway','ingest','hook','cli'));
+    ALTER TABLE tool_calls ADD COLUMN mcp_session TEXT;
+    ALTER TABLE tool_calls ADD COLUMN client TEXT;
+    CREATE TABLE services(
+        id             TEXT PRIMARY KEY,
+        host           TEXT NOT NULL,
+        listen         TEXT NOT NULL,
+        pid            INTEGER NOT NULL,
+        version        TEXT NOT NULL,
+        started_at     INTEGER NOT NULL,
+        last_heartbeat INTEGER NOT NULL,
+        sessions       INTEGER NOT NULL,
+        stopped_at     INTEGER
+    ) WITHOUT ROWID;
+    """
+
+    /// The version that added `callOrigin`: an older file opened read-only reads calls without it.
+    static let callOriginVersion = all.firstIndex(of: callOrigin)! + 1
 }

@@ -41,10 +41,10 @@ extension SQLiteStore {
             }
             var last = cursor
             let calls = try db.prepare("""
-                SELECT \(Self.callColumns), outcome_seq FROM tool_calls
+                SELECT \(try callSelectColumns()), outcome_seq FROM tool_calls
                 WHERE outcome_seq > ? ORDER BY outcome_seq LIMIT ?
                 """).bind(cursor, limit).all { s -> ToolCall in
-                    last = s.int(12)
+                    last = s.int(15)
                     return callRow(s)
                 }
             return CallOutcomes(cursor: last, calls: calls)

@@ -9,7 +9,9 @@ extension SQLiteStore {
     static let agentSelectColumns = agentColumns + ", revoked_by"
     static let instanceColumns = "id, agent_id, host, pid, started_at, last_heartbeat, stopped_at"
     static let credentialColumns = "id, agent_id, instance_id, scopes, issued_at, expires_at, revoked_at, revoked_by, renewed_from"
-    static let callColumns = "seq, at, agent_id, instance_id, credential_id, server, tool, decision, reason, duration_ms, result, args"
+    static let callColumns = "seq, at, agent_id, instance_id, credential_id, server, tool, decision, reason, duration_ms, result, args, via, mcp_session, client"
+    /// The same for a file an older Warden wrote, opened read-only (not migrated).
+    static let callColumnsBeforeOrigin = "seq, at, agent_id, instance_id, credential_id, server, tool, decision, reason, duration_ms, result, args, NULL, NULL, NULL"
     static let auditColumns = "seq, at, operator, action, target, before, after, reason, prev_hash, hash, state_digest, claimed_by"
     static let auditColumnsBeforeDigest = "seq, at, operator, action, target, before, after, reason, prev_hash, hash, NULL, NULL"
     static let auditColumnsBeforeClaim = "seq, at, operator, action, target, before, after, reason, prev_hash, hash, state_digest, NULL"
@@ -43,7 +45,13 @@ extension SQLiteStore {
                  credentialID: s.optString(4), server: s.string(5), tool: s.string(6),
                  decision: ToolCall.Decision(rawValue: s.string(7)) ?? .deny, reason: s.optString(8),
                  durationMs: s.optInt(9), result: s.optString(10).flatMap(ToolCall.Result.init(rawValue:)),
-                 args: s.optString(11))
+                 args: s.optString(11), via: s.optString(12).flatMap(ToolCall.Via.init(rawValue:)),
+                 session: s.optString(13), client: s.optString(14))
+    }
+
+    /// The call columns this file has.
+    func callSelectColumns() throws(StoreError) -> String {
+        try userVersion() < Migrations.callOriginVersion ? Self.callColumnsBeforeOrigin : Self.callColumns
     }
 
     func auditRow(_ s: Statement) -> AuditRecord {
@@ -115,13 +123,17 @@ extension SQLiteStore {
 
     /// Newest first.
     public func calls(_ q: CallQuery) throws(StoreError) -> [ToolCall] {
-        var sql = "SELECT \(Self.callColumns) FROM tool_calls WHERE seq > ?"
+        var sql = "SELECT \(try callSelectColumns()) FROM tool_calls WHERE seq > ?"
         if q.agentID != nil { sql += " AND agent_id = ?" }
         if q.deniedOnly { sql += " AND decision = 'deny'" }
+        if q.via != nil { sql += " AND via = ?" }
         sql += " ORDER BY seq DESC LIMIT ?"
         let s = try db.prepare(sql)
-        s.bindOne(1, q.afterSeq)
-        if let a = q.agentID { s.bindOne(2, a); s.bindOne(3, q.limit) } else { s.bindOne(2, q.limit) }
+        var i: Int32 = 1
+        s.bindOne(i, q.afterSeq)
+        if let a = q.agentID { i += 1; s.bindOne(i, a) }
+        if let v = q.via { i += 1; s.bindOne(i, v.rawValue) }
+        s.bindOne(i + 1, q.limit)
         return try s.all { callRow($0) }
     }
 

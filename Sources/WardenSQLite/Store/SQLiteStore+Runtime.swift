@@ -106,8 +106,9 @@ extension SQLiteStore {
     /// The inserts of `recordCalls`, inside the caller's write transaction.
     func insertCalls(_ calls: [ToolCall]) throws(StoreError) -> [Int64] {
         let insert = try db.prepare("""
-            INSERT INTO tool_calls(at, agent_id, instance_id, credential_id, server, tool, decision, reason, duration_ms, result, args)
-            VALUES (?,?,?,?,?,?,?,?,?,?,?)
+            INSERT INTO tool_calls(at, agent_id, instance_id, credential_id, server, tool, decision, reason, duration_ms, result, args,
+                                   via, mcp_session, client)
+            VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)
             """)
         var seqs: [Int64] = []
         seqs.reserveCapacity(calls.count)
@@ -118,7 +119,7 @@ extension SQLiteStore {
             // Every call is recorded under the one rule: texts capped, arguments redacted.
             let c = raw.forRecording()
             try insert.bind(c.at, c.agentID, c.instanceID, c.credentialID, c.server, c.tool, c.decision.rawValue,
-                            c.reason, c.durationMs, c.result?.rawValue, c.args).run()
+                            c.reason, c.durationMs, c.result?.rawValue, c.args, c.via?.rawValue, c.session, c.client).run()
             seqs.append(db.lastInsertRowID)
             let key = TelemetryWriter.MinuteKey(agent: c.agentID, minute: c.at / 60_000)
             minutes[key, default: (0, 0)].calls += 1

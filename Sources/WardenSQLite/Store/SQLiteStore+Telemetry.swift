@@ -37,9 +37,10 @@ package final class TelemetryWriter: TelemetryCallWriter {
     }
 
     init(db: Database, session: TelemetrySession) throws(StoreError) {
+        // Telemetry is what `warden ingest` loads: its calls came that way, whatever they say.
         insertCall = try db.prepare("""
-            INSERT INTO tool_calls(at, agent_id, instance_id, credential_id, server, tool, decision, reason, duration_ms, result, args)
-            VALUES (?,?,?,?,?,?,?,?,?,?,?)
+            INSERT INTO tool_calls(at, agent_id, instance_id, credential_id, server, tool, decision, reason, duration_ms, result, args, via)
+            VALUES (?,?,?,?,?,?,?,?,?,?,?,'ingest')
             """)
         buffer = TextBuffer.of(session)
     }

@@ -6,8 +6,9 @@ import WardenStore
 // stored otherwise is refused rather than converted (a copy changes nothing).
 extension SQLiteStore: StoreTransfer {
     /// What this schema keeps for itself and a copy does not carry: the change feed's counter,
-    /// the governed state's sum (the target's triggers rebuild both), SQLite's own tables.
-    static let keptTables: Set<String> = ["row_version", "governed_state"]
+    /// the governed state's sum (the target's triggers rebuild both), SQLite's own tables, and
+    /// the services' heartbeats (a service beats on the store it runs on, not on a copy).
+    static let keptTables: Set<String> = ["row_version", "governed_state", "services"]
     /// Meta entries about this file, not the store: a VACUUM still owed after a migration.
     static var keptMetaKeys: [String] { [Self.vacuumPendingKey] }
 

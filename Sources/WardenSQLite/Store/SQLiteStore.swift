@@ -228,7 +228,9 @@ public final class SQLiteStore: FleetStore {
             for (i, sql) in Migrations.all.enumerated() where i >= now {
                 // Adding a column SQLite cannot make conditional: skipped when it is there already
                 // (a store whose version was set back by hand).
-                if sql == Migrations.claimedBy, try auditHasClaims() {
+                let present = sql == Migrations.claimedBy ? try auditHasClaims()
+                    : sql == Migrations.callOrigin ? try callsHaveOrigin() : false
+                if present {
                     try db.exec("PRAGMA user_version = \(i + 1)")
                     continue
                 }
@@ -247,6 +249,11 @@ public final class SQLiteStore: FleetStore {
         }
         // VACUUM cannot run inside a transaction: after the commit.
         try vacuumIfPending()
+    }
+
+    /// Whether `callOrigin`'s columns are there already (a store whose version was set back).
+    private func callsHaveOrigin() throws(StoreError) -> Bool {
+        try db.prepare("SELECT count(*) FROM pragma_table_info('tool_calls') WHERE name = 'via'").first { $0.int(0) } == 1
     }
 
     private static func makeFolder(for path: String) throws(StoreError) {

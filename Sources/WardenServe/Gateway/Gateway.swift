@@ -89,6 +89,8 @@ final class Gateway: @unchecked Sendable {
             gate.finish()
             return .text(404, "no such session", note: note)
         }
+        // Calls in a session are recorded with it and with the client that opened it.
+        if let sessionID { gate.setSession(sessionID, client: sessions.client(sessionID)) }
         let exchange = Exchange(gate: gate, upstream: name, agentID: agentID, sessionID: sessionID, note: note)
         exchange.instanceID = probe.instanceID == nil ? instances.id(upstream: name, probe: probe) : nil
         // The session is in use until this request's answer (or stream) is over: never idle then.

@@ -137,7 +137,8 @@ struct HTTPUpstream {
     /// A session the upstream opened is bound to the agent that opened it.
     private func register(_ head: HTTPClient.Head, _ ex: Exchange) {
         guard let sid = head.value("mcp-session-id"), !sid.isEmpty else { return }
-        gateway.sessions.open(sid, SessionTable.Session(upstream: config.name, agentID: ex.agentID, instanceID: ex.instanceID))
+        gateway.sessions.open(sid, SessionTable.Session(upstream: config.name, agentID: ex.agentID, instanceID: ex.instanceID, client: ex.gate.client))
+        ex.gate.setSession(sid, client: nil)
     }
 
     private func wholeAnswer(_ head: HTTPClient.Head, _ body: [UInt8], _ ex: Exchange, localAnswers: [JSONValue], batch: Bool) -> HTTPResponse {

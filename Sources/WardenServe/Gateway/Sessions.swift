@@ -17,12 +17,15 @@ final class SessionTable: @unchecked Sendable {
         /// When a request last used it (the table's clock), and how many are under way.
         var lastUsed: UInt64 = 0
         var inFlight = 0
+        /// The client as the `initialize` that opened the session named itself (untrusted text).
+        var client: String?
 
-        init(upstream: String, agentID: String, stdio: StdioSession? = nil, instanceID: String? = nil) {
+        init(upstream: String, agentID: String, stdio: StdioSession? = nil, instanceID: String? = nil, client: String? = nil) {
             self.upstream = upstream
             self.agentID = agentID
             self.stdio = stdio
             self.instanceID = instanceID
+            self.client = client
         }
     }
 
@@ -123,6 +126,13 @@ final class SessionTable: @unchecked Sendable {
         sessions[id] = session
         perAgent[session.agentID, default: 0] += 1
         return true
+    }
+
+    /// The client that opened the session, when it named itself.
+    func client(_ id: String) -> String? {
+        lock.lock()
+        defer { lock.unlock() }
+        return sessions[id]?.client
     }
 
     func stdio(_ id: String) -> StdioSession? {

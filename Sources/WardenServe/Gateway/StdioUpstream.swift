@@ -80,7 +80,9 @@ struct StdioUpstream {
                 return .text(502, "the upstream \(config.name) could not be started", note: ex.note)
             }
             let sid = Self.newSessionID()
-            gateway.sessions.open(sid, SessionTable.Session(upstream: config.name, agentID: ex.agentID, stdio: session, instanceID: ex.instanceID))
+            gateway.sessions.open(sid, SessionTable.Session(upstream: config.name, agentID: ex.agentID, stdio: session,
+                                                            instanceID: ex.instanceID, client: ex.gate.client))
+            ex.gate.setSession(sid, client: nil)
             headers.append(("Mcp-Session-Id", sid))
         } else {
             // Sessionless requests (the 2026 stateless revision's `server/discover`) have no

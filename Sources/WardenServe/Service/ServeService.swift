@@ -16,6 +16,8 @@ public enum ServeService {
         public var config: ServeSection
         public var drainSeconds: Double = 10
         public var heartbeatSeconds: Double = 5
+        /// Written in the service's heartbeat row (`warden --version`).
+        public var version = "unknown"
         public var storeTimeoutMs: @Sendable () -> Int64 = { StoreRetry.defaultTimeoutMs }
 
         public init(listen: ListenAddress, tlsCertFile: String?, tlsKeyFile: String?, config: ServeSection) {
@@ -97,8 +99,13 @@ public enum ServeService {
         // Tests and scripts read the chosen port from this line.
         say("listening on \(o.listen.isIPv6 ? "[\(o.listen.host)]" : o.listen.host):\(port) (\(scheme)); upstreams: \(o.config.upstreams.keys.sorted().joined(separator: ", "))")
 
+        let heartbeat = ServiceHeartbeat(backend: store, host: hostName(), listen: "\(hostPart):\(port)", version: o.version,
+                                         sessions: { gateway.sessions.count }, clock: WallClock.now, note: { say($0) })
         BackgroundThread.start(name: "warden-serve-heartbeat") {
-            while StopSignal.wait(fd: stopPipe, seconds: o.heartbeatSeconds) == false { instances.heartbeat() }
+            while StopSignal.wait(fd: stopPipe, seconds: o.heartbeatSeconds) == false {
+                instances.heartbeat()
+                heartbeat.beat()
+            }
         }
         // Idle sessions are looked for a few times per `serve.session_idle` (at most every 30 s).
         let reapEvery = min(30, max(0.25, Double(o.config.sessionIdleMs) / 4000))
@@ -122,6 +129,7 @@ public enum ServeService {
         gateway.stopUpstreams()
         instances.stopAll()
         recorder.stop()
+        heartbeat.stop()
         say(drained ? "stopped" : "stopped with requests still open after \(Int(o.drainSeconds))s")
         return 0
     }

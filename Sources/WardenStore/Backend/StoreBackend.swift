@@ -59,6 +59,8 @@ extension StorePurpose {
     public static func dashboard(readOnly: Bool) -> StorePurpose<any FleetStore> { .init(.dashboard(readOnly: readOnly), { $0 }) }
     public static var gate: StorePurpose<any GateStore> { .init(.gate, { $0 }) }
     public static var ingest: StorePurpose<any IngestStore> { .init(.ingest, { $0 }) }
+    /// `warden serve`'s heartbeat: a gate's connection (serve may run as a gate login).
+    public static var service: StorePurpose<any ServiceRegistry> { .init(.gate, { $0 }) }
     public static var inspect: StorePurpose<any StoreDiagnostics> { .init(.inspect, { $0 }) }
     /// The store a copy is read from: inspected (read-only, never migrated), whole.
     public static var copySource: StorePurpose<any FleetStore> { .init(.inspect, { $0 }) }

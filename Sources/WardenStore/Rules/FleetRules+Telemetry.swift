@@ -216,8 +216,10 @@ struct TelemetryApplier<Tx: RuleTransaction> {
     }
 
     mutating func recordCall(_ raw: ToolCall, agent resolved: TelemetrySession.Resolved, at: Timestamp) throws(EventFailure) {
-        // The one rule for recorded calls: texts capped, arguments redacted.
-        let c = raw.forRecording()
+        // The one rule for recorded calls: texts capped, arguments redacted. Telemetry came
+        // through ingest, whatever it says (the backends write `ingest` too).
+        var c = raw.forRecording()
+        c.via = .ingest
         try io { () throws(StoreError) in try calls.write(c, agentID: resolved.id, at: at) }
         counts.note(c, agent: resolved, at: at)
     }

@@ -7,7 +7,7 @@ import WardenCore
 /// written on each.
 public protocol FleetStore: FleetReader, ChangeFeed, OperatorActions, CredentialGate, ActivityRecording,
                             TelemetryIngest, StoreDiagnostics, StoreTransfer, ToolPinning, GateIdentities,
-                            GateAuthenticating {}
+                            GateAuthenticating, ServiceRegistry {}
 
 /// What the gate purpose yields: decisions, the tool lists an enforcement point sees, and who a
 /// gate credential (a caller of the decision API) is.
@@ -121,12 +121,15 @@ public struct AuthorizationOutcome: Equatable, Sendable {
 public struct CallQuery: Sendable {
     public var agentID: String?
     public var deniedOnly: Bool
+    /// Only calls recorded by this path.
+    public var via: ToolCall.Via?
     /// Only calls with a sequence above this (incremental reloads).
     public var afterSeq: Int64
     public var limit: Int
-    public init(agentID: String? = nil, deniedOnly: Bool = false, afterSeq: Int64 = 0, limit: Int = 50) {
+    public init(agentID: String? = nil, deniedOnly: Bool = false, via: ToolCall.Via? = nil, afterSeq: Int64 = 0, limit: Int = 50) {
         self.agentID = agentID
         self.deniedOnly = deniedOnly
+        self.via = via
         self.afterSeq = afterSeq
         self.limit = limit
     }

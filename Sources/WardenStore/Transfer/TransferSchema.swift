@@ -47,7 +47,8 @@ public struct TransferTable: Sendable {
 ///
 /// Not copied, because the target keeps them itself: a row's change-feed stamp (`version`) and
 /// hash (`digest`), the governed state's sum and the cursors (recomputed by the target's
-/// triggers and counters), and the schema version in `meta` (the target's own).
+/// triggers and counters), the schema version in `meta` (the target's own), and the services'
+/// heartbeat rows (a service beats on the store it runs on, not on a copy).
 /// `ord` is the order rows were first written (SQLite's rowid), copied so lists come out in the
 /// same order.
 public enum TransferSchema {
@@ -74,7 +75,8 @@ public enum TransferSchema {
         TransferTable("tool_calls", key: ["seq"], [
             ("seq", .integer), ("at", .integer), ("agent_id", .text), ("instance_id", .text), ("credential_id", .text),
             ("server", .text), ("tool", .text), ("decision", .text), ("reason", .text), ("duration_ms", .integer),
-            ("result", .text), ("args", .text), ("outcome_seq", .integer),
+            ("result", .text), ("args", .text), ("outcome_seq", .integer), ("via", .text), ("mcp_session", .text),
+            ("client", .text),
         ]),
         TransferTable("call_keys", key: ["session_id", "tool_use_id"], [
             ("session_id", .text), ("tool_use_id", .text), ("call_seq", .integer),

@@ -29,7 +29,8 @@ enum AuthorizeCommand {
                 let call = ToolCall(at: ctx.now, agentID: agentID, instanceID: outcome.instanceID,
                                     credentialID: outcome.credentialID, server: String(split.server),
                                     tool: Authorization.recordableToolName(String(split.tool)),
-                                    decision: outcome.decision.isAllowed ? .allow : .deny, reason: reason, args: args)
+                                    decision: outcome.decision.isAllowed ? .allow : .deny, reason: reason, args: args,
+                                    via: .cli)
                 try store.recordCalls([call])
                 recorded = true
             }

@@ -164,7 +164,7 @@ enum HookCommand {
         if case .deny(let r) = outcome.decision { reason = r.rawValue }
         return ToolCall(at: ctx.now, agentID: agentID, instanceID: outcome.instanceID, credentialID: outcome.credentialID,
                         server: String(split.server), tool: Authorization.recordableToolName(String(split.tool)),
-                        decision: outcome.decision.isAllowed ? .allow : .deny, reason: reason, args: args)
+                        decision: outcome.decision.isAllowed ? .allow : .deny, reason: reason, args: args, via: .hook)
     }
 
     static func denial(_ reason: Authorization.Reason, _ serverTool: String) -> String {

@@ -40,6 +40,7 @@ enum ServeCLI {
             do { listen = try ListenAddress.parse(text) } catch { throw UsageError(TerminalText.safe(error.description), command: inv.command) }
         }
         var options = ServeService.Options(listen: listen, tlsCertFile: inv.text("tls-cert"), tlsKeyFile: inv.text("tls-key"), config: checked)
+        options.version = CLI.version
         let timeout = storeSection.storeTimeoutMs
         options.storeTimeoutMs = { timeout }
         do { try ServeService.check(options) } catch { throw UsageError(TerminalText.safe(error.description), command: inv.command) }

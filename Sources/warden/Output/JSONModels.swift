@@ -88,6 +88,9 @@ enum JSONModels {
             ("duration_ms", .optInt(c.durationMs)),
             ("result", .optString(c.result?.rawValue)),
             ("args", .optString(c.args)),
+            ("via", .optString(c.via?.rawValue)),
+            ("session", .optString(c.session)),
+            ("client", .optString(c.client)),
         ])
     }
 

@@ -10,7 +10,7 @@ struct CallsView: ViewDescriptor {
     let kind = ViewKind.calls
     let title = "Calls"
     let commandNames = ["calls"]
-    let columns = ["TIME", "AGENT", "SERVER/TOOL", "DECISION", "REASON", "RESULT", "DURATION", "ARGS"]
+    let columns = ["TIME", "AGENT", "SERVER/TOOL", "DECISION", "VIA", "REASON", "RESULT", "DURATION", "ARGS"]
     let defaultSort = SortState(column: 0, ascending: false)
     var followsNewest: Bool { true }
 
@@ -19,7 +19,11 @@ struct CallsView: ViewDescriptor {
     func buildRows(_ s: inout DashboardState, filter: Filter, sort: SortState) {
         let snap = s.snapshot
         var rows = Array(snap.calls.indices.reversed())
-        if filter.active { rows = rows.filter { filter.matches(Self.search(snap, $0)) } }
+        if filter.active {
+            // `via:PATH` selects by recording path; the rest is the usual substring.
+            let f = CallFilter(filter)
+            rows = rows.filter { f.matches(snap.calls[$0], search: Self.search(snap, $0)) }
+        }
         if !(sort.column == 0 && !sort.ascending) {
             rows = RowBuilder.sorted(rows, sort) { Self.sortKey(snap, $0, column: sort.column) }
         }
@@ -47,8 +51,8 @@ struct CallsView: ViewDescriptor {
         let snap = s.snapshot, rows = s.rows[kind], theme = s.theme
         // Decision and reason are what a narrow Calls pane is for (`/deny`); a reason is kept
         // whole (credential_revoked and credential_expired must not look alike).
-        Lists.table(s, kind, widths: [.length(8), .min(14), .min(14), .length(8), .min(18), .length(6), .length(8), .fill],
-                    priorities: [3, 2, 1, 0, 0, 2, 5, 6], rowCount: rows.count) { r in
+        Lists.table(s, kind, widths: [.length(8), .min(14), .min(14), .length(8), .length(7), .min(18), .length(6), .length(8), .fill],
+                    priorities: [3, 2, 1, 0, 4, 0, 2, 5, 6], rowCount: rows.count) { r in
             TableRow(Self.cells(snap, rows[r], theme: theme))
         }.render(into: &buf, area: area, state: &list)
     }
@@ -110,6 +114,8 @@ struct CallsView: ViewDescriptor {
             TableCell(name, style: theme[snap.index.forest.agent(c.agentID) == nil ? .unregistered : .text], keepsEnd: name == c.agentID),
             TableCell(c.server + "/" + c.tool),
             TableCell(decision, style: theme[c.decision == .allow ? .allow : .deny]),
+            // Which path recorded it (calls recorded before Warden kept it have none).
+            TableCell(c.via?.rawValue ?? "—", style: theme[.muted]),
             // Why Warden decided as it did; what the tool did with an allowed call is RESULT.
             TableCell(c.reason ?? "", style: theme[c.decision == .deny ? .deny : .muted]),
             TableCell(c.result?.rawValue ?? "", style: theme[c.result == .error ? .error : .muted]),
@@ -127,7 +133,8 @@ struct CallsView: ViewDescriptor {
         let c = snap.calls[i]
         let name = snap.index.forest.agent(c.agentID)?.name ?? c.agentID
         return (name + " " + c.agentID + " " + c.server + "/" + c.tool + " " + c.decision.rawValue + " "
-                + (c.reason ?? "") + " " + (c.result?.rawValue ?? "") + " " + (c.credentialID ?? "")).lowercased()
+                + (c.reason ?? "") + " " + (c.result?.rawValue ?? "") + " " + (c.credentialID ?? "") + " "
+                + (c.via?.rawValue ?? "") + " " + (c.session ?? "") + " " + (c.client ?? "")).lowercased()
     }
 
     static func sortKey(_ snap: FleetSnapshot, _ i: Int, column: Int) -> SortKey {
@@ -140,11 +147,18 @@ struct CallsView: ViewDescriptor {
             return .number(Int64(snap.index.agentNameRank[a]))
         case 2: return .text(c.server + "/" + c.tool)
         case 3: return .text(c.decision.rawValue)
-        case 4: return .text(c.reason ?? "")
-        case 5: return .text(c.result?.rawValue ?? "")
-        case 6: return .number(c.durationMs ?? -1)
+        case 4: return .text(c.via?.rawValue ?? "")
+        case 5: return .text(c.reason ?? "")
+        case 6: return .text(c.result?.rawValue ?? "")
+        case 7: return .number(c.durationMs ?? -1)
         default: return .text(c.args ?? "")
         }
+    }
+
+    /// A session id shortened for display: its first 8 and last 4 characters tell sessions
+    /// apart (`warden calls --json` has it whole).
+    static func shortSession(_ id: String) -> String {
+        id.count <= 16 ? id : String(id.prefix(8)) + "…" + String(id.suffix(4))
     }
 
     // MARK: Detail
@@ -169,7 +183,11 @@ struct CallsView: ViewDescriptor {
             field("result", c.result?.rawValue ?? "—", c.result == .error ? .error : .text),
             field("duration", c.durationMs.map { "\($0) ms" } ?? "—", .text),
             field("instance", c.instanceID ?? "—", .text),
+            field("via", c.via?.rawValue ?? "— (recorded before Warden kept it)", .text),
         ]
+        // The gateway's session and the client that opened it (the client names itself: untrusted).
+        if let session = c.session { out.append(field("session", Self.shortSession(session), .muted)) }
+        if let client = c.client { out.append(field("client", client, .text)) }
         // The credential: its state when the call was made, and now.
         if let id = c.credentialID {
             if let ci = snap.index.credentialIndex[id] {
@@ -204,5 +222,35 @@ struct CallsView: ViewDescriptor {
         }
         out.append(field("arguments", c.args ?? "—", .muted))
         return out
+    }
+}
+
+/// The Calls view's `/` filter: `via:PATH` terms (a prefix of proxy, gateway, ingest, hook or
+/// cli) select by recording path; the other words are one substring, as in every view; `!`
+/// inverts the whole.
+struct CallFilter {
+    let via: [String]
+    let text: Filter
+
+    private let inverted: Bool
+
+    init(_ filter: Filter) {
+        inverted = filter.inverted
+        let words = filter.needle.split(separator: " ", omittingEmptySubsequences: false)
+        guard words.contains(where: { $0.hasPrefix("via:") }) else {
+            // No term: the plain substring, exactly as typed.
+            via = []
+            text = filter
+            return
+        }
+        via = words.filter { $0.hasPrefix("via:") }.map { String($0.dropFirst(4)) }
+        text = Filter(words.filter { !$0.hasPrefix("via:") && !$0.isEmpty }.joined(separator: " "))
+    }
+
+    /// `search` is the row's lowercased search text (the text's own `!` is not applied here).
+    func matches(_ c: ToolCall, search: String) -> Bool {
+        let path = c.via?.rawValue ?? ""
+        let hit = via.allSatisfy { !path.isEmpty && path.hasPrefix($0) } && (!text.active || text.contains(search))
+        return hit != inverted
     }
 }
