@@ -37,7 +37,7 @@ struct CommandLineTests {
         let s = try Sandbox()
         let top = try s.ok("--help")
         for command in ["init", "import FILE", "principal add ID", "agent register NAME --by ID --scopes LIST",
-                        "tree [ID]", "token issue AGENT", "revoke ID", "narrow AGENT (--drop LIST | --keep LIST)",
+                        "tree [ID]", "token issue [AGENT]", "revoke ID", "narrow AGENT (--drop LIST | --keep LIST)",
                         "authorize", "calls", "audit head"] {
             #expect(top.stdout.contains(command), "top usage lacks \(command)")
         }
@@ -59,7 +59,7 @@ struct CommandLineTests {
         let viaHelp = try s.ok("help", "narrow")
         #expect(viaHelp.stdout.hasPrefix("Usage: warden narrow AGENT (--drop LIST | --keep LIST)"))
         let group = try s.ok("help", "token")
-        #expect(group.stdout.contains("token issue AGENT"))
+        #expect(group.stdout.contains("token issue [AGENT]"))
         #expect(group.stdout.contains("token ls"))
         let version = try s.ok("--version")
         #expect(version.stdout.hasPrefix("warden "))

@@ -59,6 +59,7 @@ func rollBackRetention(_ s: SQLiteStore) throws {
         DROP TABLE IF EXISTS tool_servers; DROP TABLE IF EXISTS tool_settings; DROP TABLE IF EXISTS tool_pins;
         DROP TABLE IF EXISTS tool_definitions; DROP TABLE IF EXISTS tool_decisions;
         DROP TABLE IF EXISTS tool_last_used;
+        DROP TABLE IF EXISTS gate_credentials; DROP TABLE IF EXISTS gates;
         DROP INDEX IF EXISTS credentials_renewed_from;
         DROP INDEX IF EXISTS credentials_instance;
         DROP TRIGGER IF EXISTS credentials_digest_insert; DROP TRIGGER IF EXISTS credentials_digest_update;
