@@ -32,7 +32,7 @@ enum RevokeBench {
             .dist("revoke_subtree_ms", "revoke a \(agents)-agent subtree (+\(2 * agents) credentials)", "ms", sub,
                   targets: [.atMost(150, .median)]),
             .dist("revoke_chain_ms", "revoke a \(agents)-deep chain (+\(2 * agents) credentials)", "ms", chain,
-                  targets: [.atMost(300, .median)]),
+                  targets: [.atMost(150, .median)]),
         ]
     }
 }
