@@ -2,14 +2,15 @@ import WardenStore
 import WardenCore
 
 // Cascade revocation, set-based (rule 3). One recursive walk below the roots fills a temp table
-// with the subtree, in the order `revocationPlan` lists it; the plan is read back from it, one
-// UPDATE revokes the agents by rowid and one the credentials by their agent. A 10,000-agent
-// subtree or a chain 10,000 deep is a handful of statements, not 30,000.
+// with the subtree, in the order `revocationPlan` lists it; the plan is read back from it, and one
+// UPDATE per table revokes by rowid what it names. A 10,000-agent subtree or a chain 10,000 deep
+// is a handful of statements, not 30,000.
 extension SQLiteStore {
-    /// A temp table (this connection only, in memory): the walk.
+    /// Temp tables (this connection only, in memory): the walk and the credentials it reaches.
     /// `seq` keeps the walk's order; `rid` is the row to update; `revoked` the agent's revoked_at.
     static let cascadeTables = """
         CREATE TEMP TABLE IF NOT EXISTS cascade_agents(seq INTEGER PRIMARY KEY, rid INTEGER NOT NULL, id TEXT NOT NULL, revoked INTEGER);
+        CREATE TEMP TABLE IF NOT EXISTS cascade_credentials(seq INTEGER PRIMARY KEY, rid INTEGER NOT NULL, id TEXT NOT NULL);
         """
 
     /// From this many rows on, a cascade's commit leaves its checkpoint to a thread of its own.
@@ -39,8 +40,13 @@ extension SQLiteStore {
                 UNION ALL SELECT a.rowid, a.id, a.revoked_at FROM agents a JOIN sub ON a.parent_id = sub.id)
             INSERT INTO temp.cascade_agents(rid, id, revoked) SELECT rid, id, revoked FROM sub
             """).bind(root).run()
-        let walked = try db.prepare("SELECT id, revoked IS NULL FROM temp.cascade_agents ORDER BY seq").all { ($0.string(0), $0.int(1) != 0) }
-        let agents = walked.filter(\.1).map(\.0)
+        try db.prepare("""
+            INSERT INTO temp.cascade_credentials(rid, id)
+            SELECT c.rowid, c.id FROM temp.cascade_agents s JOIN credentials c ON c.agent_id = s.id
+            WHERE c.revoked_at IS NULL ORDER BY s.seq, c.rowid
+            """).run()
+        let agents = try db.prepare("SELECT id FROM temp.cascade_agents WHERE revoked IS NULL ORDER BY seq").all { $0.string(0) }
+        let credentials = try db.prepare("SELECT id FROM temp.cascade_credentials ORDER BY seq").all { $0.string(0) }
         let live = try db.prepare("""
             SELECT count(*) FROM temp.cascade_agents s JOIN instances i ON i.agent_id = s.id
             WHERE i.stopped_at IS NULL AND i.last_heartbeat >= ?
@@ -56,34 +62,22 @@ extension SQLiteStore {
         let agentDigest = try digestSwap("agents", changes: ["revoked_at": "?1", "revoke_reason": "?2", "revoked_by": "?3"])
         let credentialDigest = try digestSwap("credentials", changes: ["revoked_at": "?1", "revoked_by": "?2"])
         try beginDigestSwaps()
-        let (revokedAgents, revokedCredentials) = try db.withoutTriggers { () throws(StoreError) -> (Int, [(Int64, String, String)]) in
+        let (revokedAgents, revokedCredentials) = try db.withoutTriggers { () throws(StoreError) -> (Int, Int) in
             try db.prepare("""
                 UPDATE agents SET revoked_at = ?1, revoke_reason = ?2, revoked_by = ?3, version = ?4, \(agentDigest)
                 WHERE rowid IN (SELECT rid FROM temp.cascade_agents WHERE revoked IS NULL) AND revoked_at IS NULL
                 """).bind(r.at, r.reason, r.cause, version).run()
             let a = db.changes
-            // The credentials are found and revoked in one pass (by their agent's index) and
-            // named by RETURNING, rather than collected into a table first and revoked from it.
-            let revoked = try db.prepare("""
+            try db.prepare("""
                 UPDATE credentials SET revoked_at = ?1, revoked_by = ?2, version = ?3, \(credentialDigest)
-                WHERE agent_id IN (SELECT id FROM temp.cascade_agents) AND revoked_at IS NULL
-                RETURNING rowid, agent_id, id
-                """).bind(r.at, r.cause, version).all { ($0.int(0), $0.string(1), $0.string(2)) }
-            return (a, revoked)
+                WHERE rowid IN (SELECT rid FROM temp.cascade_credentials) AND revoked_at IS NULL
+                """).bind(r.at, r.cause, version).run()
+            return (a, db.changes)
         }
-        // RETURNING's order is SQLite's: the plan lists them as `revocationPlan` does, in the
-        // walk's order of their agents, each agent's in write order.
-        var position: [String: Int] = [:]
-        position.reserveCapacity(walked.count)
-        for (i, w) in walked.enumerated() { position[w.0] = i }
-        let credentials = revokedCredentials
-            .map { (agent: position[$0.1] ?? Int.max, rowid: $0.0, id: $0.2) }
-            .sorted { ($0.agent, $0.rowid) < ($1.agent, $1.rowid) }
-            .map(\.id)
         try applyDigestSwaps()
         // Inside one write transaction nothing else moves; a mismatch means the plan is not what was done.
-        guard revokedAgents == agents.count else {
-            throw .io("cascade revoked \(revokedAgents) agents, planned \(agents.count)")
+        guard revokedAgents == agents.count, revokedCredentials == credentials.count else {
+            throw .io("cascade revoked \(revokedAgents) agents and \(revokedCredentials) credentials, planned \(agents.count) and \(credentials.count)")
         }
         try clearCascade()
         if agents.count + credentials.count >= Self.largeCascade { handOffCheckpoints() }
@@ -92,5 +86,6 @@ extension SQLiteStore {
 
     private func clearCascade() throws(StoreError) {
         try db.run("DELETE FROM temp.cascade_agents")
+        try db.run("DELETE FROM temp.cascade_credentials")
     }
 }
