@@ -197,6 +197,27 @@ struct StateDigestTests {
         #expect(try t.store.acceptStateDrift(m(t0 + 3, reason: "investigated")).isConsistent)
     }
 
+    /// A cascade hashes each row it revokes before and after in one call per row
+    /// (`warden_digest_revise`); the "before" comes from the row as stored, never from its kept
+    /// hash, so a credential and an agent edited behind Warden's back (triggers off) stay a
+    /// difference after the cascade rewrites their hashes.
+    @Test func aCascadeDoesNotLaunderAnEditedRow() throws {
+        let t = try TempStore()
+        let f = try SmallFleet(t.store)
+        try t.store.db.withoutTriggers { () throws(StoreError) in
+            try t.store.db.exec("UPDATE credentials SET scopes = '*' WHERE id = '\(f.coderToken.credential.id)'")
+            try t.store.db.exec("UPDATE agents SET scopes = '*' WHERE id = '\(f.coder.id)'")
+        }
+        let plan = try t.store.revokeAgent(f.coder.id, m(t0 + 1))
+        #expect(plan.credentials.contains(f.coderToken.credential.id))
+        guard case .drifted = try t.store.verifyState() else { Issue.record("the cascade laundered the edits"); return }
+        // Without the edits the same cascade keeps the digest exact.
+        let clean = try TempStore()
+        let g = try SmallFleet(clean.store)
+        _ = try clean.store.revokeAgent(g.coder.id, m(t0 + 1))
+        try expectConsistent(clean.store, "a cascade")
+    }
+
     /// A trigger planted to undo revocations: writes are refused, and the check names it.
     @Test func aPlantedTriggerIsRefusedAndNamed() throws {
         let t = try TempStore()

@@ -13,6 +13,9 @@ extension SQLiteStore {
         CREATE TEMP TABLE IF NOT EXISTS cascade_credentials(seq INTEGER PRIMARY KEY, rid INTEGER NOT NULL, id TEXT NOT NULL);
         """
 
+    /// From this many rows on, a cascade's commit leaves its checkpoint to a thread of its own.
+    static let largeCascade = 1_000
+
     /// Revokes every not-yet-revoked agent below (and including) the target's roots and every
     /// credential they hold, all with the revocation's stamp and cause (`revoked_by`) and one new
     /// row version, inside the caller's transaction. Returns the same plan `revocationPlan`
@@ -77,6 +80,7 @@ extension SQLiteStore {
             throw .io("cascade revoked \(revokedAgents) agents and \(revokedCredentials) credentials, planned \(agents.count) and \(credentials.count)")
         }
         try clearCascade()
+        if agents.count + credentials.count >= Self.largeCascade { handOffCheckpoints() }
         return RevocationPlan(target: target, agents: agents, credentials: credentials, liveInstances: live)
     }
 

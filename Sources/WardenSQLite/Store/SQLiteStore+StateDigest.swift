@@ -253,9 +253,14 @@ extension SQLiteStore {
         guard let cols = try governedColumns().first(where: { $0.table == table })?.columns else {
             throw .io("\(table) is not a governed table")
         }
-        // Columns named with their table: an UPDATE … FROM may join a table with the same names.
-        let new = Self.rowHash(table, cols) { changes[$0] ?? "\(table).\($0)" }
-        return "digest = warden_digest_swap(\(Self.rowHash(table, cols, "\(table).")), \(new))"
+        guard changes.keys.allSatisfy(cols.contains) else { throw .io("\(table) has no column \(changes.keys.filter { !cols.contains($0) }.sorted())") }
+        // One call per row (`warden_digest_revise`): the row's values, then the new values of the
+        // columns the UPDATE changes. Columns are named with their table: an UPDATE … FROM may
+        // join a table with the same names.
+        let changed = cols.indices.filter { changes[cols[$0]] != nil }
+        let layout = "\(table)|\(cols.joined(separator: ","))|\(changed.map(String.init).joined(separator: ","))"
+        let values = cols.map { "\(table).\($0)" } + changed.map { changes[cols[$0]]! }
+        return "digest = warden_digest_revise('\(layout)', \(values.joined(separator: ", ")))"
     }
 
     func beginDigestSwaps() throws(StoreError) {

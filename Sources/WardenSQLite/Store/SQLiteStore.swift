@@ -23,6 +23,8 @@ public final class SQLiteStore: FleetStore {
     /// Bulk writing (`beginBulkWrites`): how deep, and the thread checkpointing meanwhile.
     var bulkWrites = 0
     var checkpointer: BackgroundCheckpointer?
+    /// Whether the checkpointer stays past bulk writing (`handOffCheckpoints`).
+    var checkpointsHandedOff = false
     /// Commits made through this connection (data_version counts only other connections').
     var localCommits: Int64 = 0
     /// Set once the file is known to have the state digest's tables (schema 3 and later).
