@@ -5,8 +5,9 @@ import WardenSystem
 
 /// Performs effects off the input path, on its own thread with its own store connection, and
 /// answers with messages. Also polls the store's change counter every `refreshMs` and sends a
-/// fresh snapshot when another process (or this one) committed.
-final class EffectRunner: @unchecked Sendable {
+/// fresh snapshot when another process (or this one) committed. Public so `warden-bench` can
+/// time the real loop (how long a dashboard takes to settle), not a copy of it.
+public final class EffectRunner: @unchecked Sendable {
     private let inbox = Mailbox<Effect>()
     let outbox = Mailbox<Msg>()
     private let backend: any StoreBackend
@@ -22,7 +23,7 @@ final class EffectRunner: @unchecked Sendable {
     /// The loop's clock (findings, retention); tests pass their own.
     private let clock: @Sendable () -> Timestamp
 
-    init(store backend: any StoreBackend, readOnly: Bool, operatorName: String, refreshMs: Int, policy: Policy, themeSearch: [String],
+    public init(store backend: any StoreBackend, readOnly: Bool, operatorName: String, refreshMs: Int, policy: Policy, themeSearch: [String],
          clock: @escaping @Sendable () -> Timestamp = { WallClock.now() }) {
         self.clock = clock
         self.backend = backend
@@ -33,13 +34,16 @@ final class EffectRunner: @unchecked Sendable {
         self.themeSearch = themeSearch
     }
 
-    func start() {
+    public func start() {
         BackgroundThread.start { [self] in run() }
     }
 
     func submit(_ effects: [Effect]) { for e in effects { inbox.post(e) } }
 
-    func stop() {
+    /// Waits up to `ms` for the runner's messages, then takes every one queued.
+    public func messages(waitMs ms: Int) -> [Msg] { outbox.wait(ms: ms) }
+
+    public func stop() {
         lock.lock()
         stopped = true
         lock.unlock()
