@@ -67,6 +67,8 @@ public final class EffectRunner: @unchecked Sendable {
         let loader = SnapshotLoader(store: store)
         var usage: [String: Set<String>] = [:]
         var usageAt: Int64 = 0
+        var usageChanged = false
+        var cache = FindingsCache()
         var findings: [Finding] = []
         var findingsAt: Int64 = 0
         var findingsCounter: Int64 = -1
@@ -139,14 +141,15 @@ public final class EffectRunner: @unchecked Sendable {
                     || now - findingsAt > 60_000 {
                     // Unused scopes span days; the usage scan runs every five minutes.
                     if now - usageAt > 300_000 {
-                        usage = try store.toolUsage(since: now - policy.unusedScopeMs)
+                        let fresh = try store.toolUsage(since: now - policy.unusedScopeMs)
+                        usageChanged = usageChanged || fresh != usage
+                        usage = fresh
                         usageAt = now
                     }
-                    findings = FindingsEngine.evaluate(FindingsEngine.Input(
-                        principals: snap.principals, agents: snap.agents, credentials: snap.credentials,
-                        instances: snap.instances, calls: snap.calls, usage: usage, now: now, policy: policy,
-                        stateCheck: snap.stateCheck, tools: snap.tools.pins, toolDefinitions: ToolDefinitionText.current(snap.tools)),
-                        forest: snap.index.forest)
+                    // Only what changed since the last findings is evaluated again (and what
+                    // the clock moved past); the first time, everything.
+                    findings = Self.findings(&cache, snap, usage: usage, changes: loader.takeChanges(usage: usageChanged), now: now, policy: policy)
+                    usageChanged = false
                     findingsAt = now
                     findingsCounter = snap.counter
                     outbox.post(.findings(findings))
@@ -158,6 +161,19 @@ public final class EffectRunner: @unchecked Sendable {
                 outbox.post(.storeUnreachable("store: \(error)"))
             }
         }
+    }
+
+    static func findings(_ cache: inout FindingsCache, _ snap: FleetSnapshot, usage: [String: Set<String>],
+                         changes: FindingsCache.Changes, now: Timestamp, policy: Policy) -> [Finding] {
+        let index = snap.index
+        let forest = index.forest
+        return cache.evaluate(FindingsEngine.Input(
+            principals: snap.principals, agents: snap.agents, credentials: snap.credentials,
+            instances: snap.instances, calls: snap.calls, usage: usage, now: now, policy: policy,
+            stateCheck: snap.stateCheck, tools: snap.tools.pins, toolDefinitions: ToolDefinitionText.current(snap.tools)),
+            forest: forest, effective: index.effective.count == forest.agents.count ? index.effective : forest.effectiveScopes(),
+            changes: changes, owners: FindingsCache.Owners(credentials: { Array(index.credentialsByAgent[$0]) },
+                                                          instances: { Array(index.instancesByAgent[$0]) }))
     }
 
     /// A second thread, on a store of its own, that blocks on the server's change announcements
