@@ -34,16 +34,18 @@ public struct FindingsCache: Sendable {
         }
     }
 
-    private var agentFindings: [[Finding]] = []
-    private var credentialFindings: [Finding?] = []
-    private var instanceFindings: [Finding?] = []
-    /// Each credential as last counted toward the live counts (status and binding), so a change
-    /// takes out exactly what it put in.
-    private var counted: [Credential?] = []
+    // Which rows had findings at their last evaluation: the output holds the findings
+    // themselves (one copy of 200,000 findings, not one per row and one sorted).
+    private var agentHas: [Bool] = []
+    private var credentialHas: [Bool] = []
+    private var instanceHas: [Bool] = []
+    /// Whether each credential counted as live at its last evaluation. A credential's agent and
+    /// instance never change (no store action moves one), so what it counted is known from it.
+    private var countedLive: [Bool] = []
     private var live = FindingsEngine.LiveCredentials()
     private var usage: [String: Set<String>] = [:]
-    /// The agents', credentials' and instances' findings, in output order.
-    private var sorted: [Finding] = []
+    /// The last answer, in output order.
+    private var output: [Finding] = []
     private var events = EventQueue()
     /// Each row's next event (`.max`: none); an event that no longer matches is dropped.
     private var scheduled: [[Timestamp]] = [[], [], []]
@@ -59,22 +61,22 @@ public struct FindingsCache: Sendable {
     public mutating func evaluate(_ input: FindingsEngine.Input, forest: DelegationForest, effective: [ScopeSet],
                                   changes: Changes, owners: Owners) -> [Finding] {
         let now = input.now
-        let first = policy != input.policy || now < evaluatedAt || agentFindings.count > forest.agents.count
-            || credentialFindings.count > input.credentials.count || instanceFindings.count > input.instances.count
+        let first = policy != input.policy || now < evaluatedAt || agentHas.count > forest.agents.count
+            || credentialHas.count > input.credentials.count || instanceHas.count > input.instances.count
         if first { return evaluateAll(input, forest: forest, effective: effective) }
 
         var dirtyAgents = Set(changes.agents)
         for id in changes.principals { for r in forest.roots[id] ?? [] { dirtyAgents.insert(r) } }
-        dirtyAgents.formUnion(agentFindings.count..<forest.agents.count)
+        dirtyAgents.formUnion(agentHas.count..<forest.agents.count)
         if changes.usage {
             for (id, set) in input.usage where usage[id] != set { if let i = forest.index[id] { dirtyAgents.insert(i) } }
             for id in usage.keys where input.usage[id] == nil { if let i = forest.index[id] { dirtyAgents.insert(i) } }
             usage = input.usage
         }
         var dirtyCredentials = Set(changes.credentials)
-        dirtyCredentials.formUnion(credentialFindings.count..<input.credentials.count)
+        dirtyCredentials.formUnion(credentialHas.count..<input.credentials.count)
         var dirtyInstances = Set(changes.instances)
-        dirtyInstances.formUnion(instanceFindings.count..<input.instances.count)
+        dirtyInstances.formUnion(instanceHas.count..<input.instances.count)
         // What the clock moved past.
         for kind in [EventQueue.Kind.agent, .credential, .instance] {
             let n = kind == .agent ? forest.agents.count : kind == .credential ? input.credentials.count : input.instances.count
@@ -101,57 +103,65 @@ public struct FindingsCache: Sendable {
             dirtyCredentials.formUnion(owners.credentials(i))
             dirtyInstances.formUnion(owners.instances(i))
         }
-        for i in agentFindings.count..<forest.agents.count {
+        for i in agentHas.count..<forest.agents.count {
             dirtyCredentials.formUnion(owners.credentials(i))
             dirtyInstances.formUnion(owners.instances(i))
         }
 
-        var removed: [Finding] = []
+        // The rows' old findings go by subject (each subject is one row's); the new ones come in.
+        var gone = Set<Finding.Subject>()
         var added: [Finding] = []
-        agentFindings += Array(repeating: [], count: forest.agents.count - agentFindings.count)
+        agentHas += Array(repeating: false, count: forest.agents.count - agentHas.count)
         for i in dirtyAgents {
-            removed += agentFindings[i]
+            if agentHas[i] { gone.insert(.agent(forest.agents[i].id)) }
             let f = FindingsEngine.agentFindings(i, forest: forest, effective: effective, usage: usage, now: now, policy: input.policy)
             added += f
-            agentFindings[i] = f
+            agentHas[i] = !f.isEmpty
             scheduleAgent(i, forest.agents[i], now: now, policy: input.policy)
         }
-        counted += Array(repeating: nil, count: input.credentials.count - counted.count)
-        credentialFindings += Array(repeating: nil, count: input.credentials.count - credentialFindings.count)
+        countedLive += Array(repeating: false, count: input.credentials.count - countedLive.count)
+        credentialHas += Array(repeating: false, count: input.credentials.count - credentialHas.count)
         for j in dirtyCredentials {
             let c = input.credentials[j]
             // A change in what counts as live changes the findings of the holder's instances.
-            let was = counted[j]
-            let wasLive = was.map { $0.status(at: evaluatedAt) == .active } ?? false
             let isLive = c.status(at: now) == .active
-            if wasLive != isLive || (wasLive && (was!.agentID != c.agentID || was!.instanceID != c.instanceID)) {
-                if let was, wasLive {
-                    live.add(was, now: evaluatedAt, -1)
-                    dirtyInstances.formUnion(instances(of: was.agentID, forest, input, owners))
-                }
-                live.add(c, now: now)
-                if isLive { dirtyInstances.formUnion(instances(of: c.agentID, forest, input, owners)) }
+            if countedLive[j] != isLive {
+                live.count(c, isLive ? 1 : -1)
+                countedLive[j] = isLive
+                dirtyInstances.formUnion(instances(of: c.agentID, forest, input, owners))
             }
-            counted[j] = c
-            if let f = credentialFindings[j] { removed.append(f) }
+            if credentialHas[j] { gone.insert(.credential(c.id)) }
             let f = FindingsEngine.credentialFinding(c, forest: forest, now: now, policy: input.policy)
             if let f { added.append(f) }
-            credentialFindings[j] = f
+            credentialHas[j] = f != nil
             scheduleCredential(j, c, now: now)
         }
-        instanceFindings += Array(repeating: nil, count: input.instances.count - instanceFindings.count)
+        instanceHas += Array(repeating: false, count: input.instances.count - instanceHas.count)
         for k in dirtyInstances {
             let inst = input.instances[k]
-            if let f = instanceFindings[k] { removed.append(f) }
+            if instanceHas[k] { gone.insert(.instance(inst.id)) }
             let f = FindingsEngine.staleFinding(inst, live: live, forest: forest, now: now, policy: input.policy)
             if let f { added.append(f) }
-            instanceFindings[k] = f
+            instanceHas[k] = f != nil
             scheduleInstance(k, inst, now: now, policy: input.policy)
         }
         evaluatedAt = now
         lastEvaluated = (dirtyAgents.count, dirtyCredentials.count, dirtyInstances.count)
-        sorted = Self.patch(sorted, removing: removed, adding: added)
-        return Self.merge(sorted, FindingsEngine.globalFindings(input, forest: forest).sorted(by: FindingsEngine.precedes))
+        // Findings over the whole fleet (calls, renewals, the state, the pins) are replaced each time.
+        added += FindingsEngine.globalFindings(input, forest: forest)
+        let kept = output.filter { !Self.isGlobal($0) && !gone.contains($0.subject) }
+        output = Self.merge(kept, added.sorted(by: FindingsEngine.precedes))
+        return output
+    }
+
+    /// Not one row's finding: recomputed whole at each evaluation. (An unregistered agent's own
+    /// finding says revoke it; an unknown caller's says investigate.)
+    static func isGlobal(_ f: Finding) -> Bool {
+        switch f.kind {
+        case .escalation, .deepDelegation, .unusedScopes, .staticCredential, .staleInstance: return false
+        case .unregisteredAgent: return f.fix == .investigate
+        case .sharedCredential, .useAfterRevoke, .stateDrift, .renewalStorm, .toolDrift, .toolPending, .suspiciousTool: return true
+        }
     }
 
     private mutating func evaluateAll(_ input: FindingsEngine.Input, forest: DelegationForest, effective: [ScopeSet]) -> [Finding] {
@@ -162,36 +172,40 @@ public struct FindingsCache: Sendable {
         usage = input.usage
         evaluatedAt = now
         var items: [Finding] = []
-        agentFindings.reserveCapacity(forest.agents.count)
+        agentHas.reserveCapacity(forest.agents.count)
         scheduled[Int(EventQueue.Kind.agent.rawValue)] = Array(repeating: .max, count: forest.agents.count)
         for i in forest.agents.indices {
             let f = FindingsEngine.agentFindings(i, forest: forest, effective: effective, usage: usage, now: now, policy: policy)
             items += f
-            agentFindings.append(f)
+            agentHas.append(!f.isEmpty)
             scheduleAgent(i, forest.agents[i], now: now, policy: policy)
         }
-        counted = Array(input.credentials)
-        credentialFindings.reserveCapacity(input.credentials.count)
+        countedLive.reserveCapacity(input.credentials.count)
+        credentialHas.reserveCapacity(input.credentials.count)
         scheduled[Int(EventQueue.Kind.credential.rawValue)] = Array(repeating: .max, count: input.credentials.count)
         for (j, c) in input.credentials.enumerated() {
-            live.add(c, now: now)
+            let isLive = c.status(at: now) == .active
+            if isLive { live.count(c, 1) }
+            countedLive.append(isLive)
             scheduleCredential(j, c, now: now)
             let f = FindingsEngine.credentialFinding(c, forest: forest, now: now, policy: policy)
             if let f { items.append(f) }
-            credentialFindings.append(f)
+            credentialHas.append(f != nil)
         }
-        instanceFindings.reserveCapacity(input.instances.count)
+        instanceHas.reserveCapacity(input.instances.count)
         scheduled[Int(EventQueue.Kind.instance.rawValue)] = Array(repeating: .max, count: input.instances.count)
         for (k, inst) in input.instances.enumerated() {
             scheduleInstance(k, inst, now: now, policy: policy)
             let f = FindingsEngine.staleFinding(inst, live: live, forest: forest, now: now, policy: policy)
             if let f { items.append(f) }
-            instanceFindings.append(f)
+            instanceHas.append(f != nil)
         }
+        lastEvaluated = (agentHas.count, credentialHas.count, instanceHas.count)
+        items += FindingsEngine.globalFindings(input, forest: forest)
+        // In place: a sorted copy of 200,000 findings would double the peak memory.
         items.sort(by: FindingsEngine.precedes)
-        sorted = items
-        lastEvaluated = (agentFindings.count, credentialFindings.count, instanceFindings.count)
-        return Self.merge(sorted, FindingsEngine.globalFindings(input, forest: forest).sorted(by: FindingsEngine.precedes))
+        output = items
+        return output
     }
 
     /// Instances of an agent: its list when it is in the forest, else a scan.
@@ -241,16 +255,6 @@ public struct FindingsCache: Sendable {
 
     // MARK: Keeping the output order
 
-    /// `sorted` without `removing` and with `adding`, in output order: one pass, however many.
-    static func patch(_ sorted: [Finding], removing: [Finding], adding: [Finding]) -> [Finding] {
-        if removing.isEmpty && adding.isEmpty { return sorted }
-        // Keys are unique among these findings (one row, one finding of a kind).
-        var gone = Set<Key>()
-        for f in removing { gone.insert(Key(f)) }
-        let kept = gone.isEmpty ? sorted : sorted.filter { !gone.contains(Key($0)) }
-        return merge(kept, adding.sorted(by: FindingsEngine.precedes))
-    }
-
     static func merge(_ a: [Finding], _ b: [Finding]) -> [Finding] {
         if b.isEmpty { return a }
         if a.isEmpty { return b }
@@ -263,12 +267,6 @@ public struct FindingsCache: Sendable {
         out += a[i...]
         out += b[j...]
         return out
-    }
-
-    struct Key: Hashable {
-        let kind: Finding.Kind
-        let subject: Finding.Subject
-        init(_ f: Finding) { (kind, subject) = (f.kind, f.subject) }
     }
 }
 

@@ -139,8 +139,12 @@ public enum FindingsEngine {
         var unbound: [String: Int] = [:]
         var bound: [AgentInstance: Int] = [:]
 
-        mutating func add(_ c: Credential, now: Timestamp, _ sign: Int = 1) {
-            guard c.status(at: now) == .active else { return }
+        mutating func add(_ c: Credential, now: Timestamp) {
+            if c.status(at: now) == .active { count(c, 1) }
+        }
+
+        /// Counts `c` in (`sign` 1) or out (-1), whatever its status.
+        mutating func count(_ c: Credential, _ sign: Int) {
             if let inst = c.instanceID { bound[AgentInstance(agent: c.agentID, instance: inst), default: 0] += sign } else { unbound[c.agentID, default: 0] += sign }
         }
 
