@@ -73,7 +73,8 @@ public final class SnapshotLoader {
         versions = .all(after: rows.version)
         // What was replaced and appended, so the index is patched rather than rebuilt.
         var principalChange: RowChange?, agentChange: RowChange?, credentialChange: RowChange?
-        if !rows.principals.isEmpty || !rows.agents.isEmpty {
+        let structureRows = !rows.principals.isEmpty || !rows.agents.isEmpty
+        if structureRows {
             parts.insert(.structure)
             var from = s.principals.count
             var r = Self.upsert(rows.principals.map(DisplayText.clip), into: &s.principals, positions: &principalPos) { $0.id }
@@ -203,22 +204,32 @@ public final class SnapshotLoader {
         var rest = parts
         // Parts a patch of the structure left to rebuild whole.
         var rebuild: SnapshotParts = []
-        if !completing, let pc = principalChange, let ac = agentChange,
-           s.index.patchStructure(principals: s.principals, agents: s.agents, principalChange: pc, agentChange: ac, ready: s.pending.isEmpty) {
-            rest.remove(.structure)
-            structurePatches += 1
-            if ac.appendedFrom < s.agents.count {
-                let followed = s.index.followAppendedAgents(credentials: s.credentials, instances: s.instances)
-                if !followed.credentials { rebuild.insert(.credentials) }
-                if !followed.instances { rebuild.insert(.instances) }
-                // Per-agent counts are sized by the agents: counted again.
-                rebuild.insert(.activity)
+        if rest.contains(.structure) {
+            // Completing a first load changes no agent by itself: the tree's index stands, and
+            // only what the first frame went without (search, name order, scopes) is built.
+            var patched = !structureRows
+            if structureRows, let pc = principalChange, let ac = agentChange,
+               s.index.patchStructure(principals: s.principals, agents: s.agents, principalChange: pc, agentChange: ac,
+                                      ready: !completing && s.pending.isEmpty) {
+                patched = true
+                structurePatches += 1
+                if ac.appendedFrom < s.agents.count && !completing {
+                    let followed = s.index.followAppendedAgents(credentials: s.credentials, instances: s.instances)
+                    if !followed.credentials { rebuild.insert(.credentials) }
+                    if !followed.instances { rebuild.insert(.instances) }
+                    // Per-agent counts are sized by the agents: counted again.
+                    rebuild.insert(.activity)
+                }
+                // Tool coverage follows statuses and effective scopes.
+                rebuild.insert(.tools)
             }
-            // Tool coverage follows statuses and effective scopes.
-            rebuild.insert(.tools)
-            rest.formUnion(rebuild)
+            if patched {
+                rest.remove(.structure)
+                if completing { s.index.rebuildSearch(agents: s.agents, ready: true) }
+                rest.formUnion(rebuild)
+            }
         }
-        if !rest.contains(.structure) {
+        if !rest.contains(.structure) && !completing {
             if let cc = credentialChange, !rebuild.contains(.credentials), s.index.patchCredentials(s.credentials, cc) {
                 rest.remove(.credentials)
             }
