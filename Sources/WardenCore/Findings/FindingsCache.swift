@@ -150,7 +150,8 @@ public struct FindingsCache: Sendable {
         // Findings over the whole fleet (calls, renewals, the state, the pins) are replaced each time.
         added += FindingsEngine.globalFindings(input, forest: forest)
         let kept = output.filter { !Self.isGlobal($0) && !gone.contains($0.subject) }
-        output = Self.merge(kept, added.sorted(by: FindingsEngine.precedes))
+        FindingsEngine.sort(&added)
+        output = Self.merge(kept, added)
         return output
     }
 
@@ -202,8 +203,7 @@ public struct FindingsCache: Sendable {
         }
         lastEvaluated = (agentHas.count, credentialHas.count, instanceHas.count)
         items += FindingsEngine.globalFindings(input, forest: forest)
-        // In place: a sorted copy of 200,000 findings would double the peak memory.
-        items.sort(by: FindingsEngine.precedes)
+        FindingsEngine.sort(&items)
         output = items
         return output
     }
