@@ -72,6 +72,7 @@ public final class EffectRunner: @unchecked Sendable {
         var findings: [Finding] = []
         var findingsAt: Int64 = 0
         var findingsCounter: Int64 = -1
+        var changedSinceFindings: SnapshotParts = []
         var latest: FleetSnapshot?
         var force = true
         var unreachable = false
@@ -124,6 +125,7 @@ public final class EffectRunner: @unchecked Sendable {
                 if let snap = try loader.load(now: now, force: force || unreachable) {
                     outbox.post(.snapshot(snap, findings: findings))
                     latest = snap
+                    changedSinceFindings.formUnion(snap.changed)
                 }
                 if unreachable {
                     unreachable = false
@@ -135,8 +137,11 @@ public final class EffectRunner: @unchecked Sendable {
                 // Findings follow agents and credentials at once, other changes (heartbeats, calls)
                 // within 5 s, and the clock alone (staleness) once a minute, so an idle dashboard
                 // stays idle.
+                // What changed since the findings, not in the last load alone: a revocation's load
+                // is followed at once by one that verifies its journal record, which would
+                // otherwise hold its findings back to the 5 s pace of heartbeats and calls.
                 if let snap = latest, findingsAt == 0
-                    || (!snap.changed.isDisjoint(with: [.structure, .credentials]) && snap.counter != findingsCounter)
+                    || (!changedSinceFindings.isDisjoint(with: [.structure, .credentials]) && snap.counter != findingsCounter)
                     || (snap.counter != findingsCounter && now - findingsAt > 5_000)
                     || now - findingsAt > 60_000 {
                     // Unused scopes span days; the usage scan runs every five minutes.
@@ -152,6 +157,7 @@ public final class EffectRunner: @unchecked Sendable {
                     usageChanged = false
                     findingsAt = now
                     findingsCounter = snap.counter
+                    changedSinceFindings = []
                     outbox.post(.findings(findings))
                 }
             } catch {
