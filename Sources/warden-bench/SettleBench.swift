@@ -14,13 +14,14 @@ enum SettleBench {
 
     static func run(backend: any StoreBackend, location: String, repeats: Int) throws -> [Metric] {
         var first = Samples(), loaded = Samples(), settled = Samples(), ui = Samples()
+        var shown = Samples(), refound = Samples()
         var shape = ""
         for _ in 0..<repeats {
             let t0 = MonotonicClock.nanos()
             let ms = { Double(MonotonicClock.nanos() - t0) / 1e6 }
             var state = DashboardState(now: WallClock.now(), width: DashboardHarness.width, height: DashboardHarness.height,
                                        readOnly: false, operatorName: "bench", storeLocation: location, theme: .builtin)
-            let runner = EffectRunner(store: backend, readOnly: false, operatorName: "bench", refreshMs: 1_000,
+            let runner = EffectRunner(store: backend, readOnly: false, operatorName: "bench", refreshMs: DashboardConfig().refreshMs,
                                       policy: .standard, themeSearch: [])
             runner.start()
             defer { runner.stop() }
@@ -41,6 +42,27 @@ enum SettleBench {
                 if ms() > 600_000 { throw BenchFailure("the dashboard did not settle in 10 minutes") }
             }
             settled.add(ms())
+            // Then a revocation committed on another connection, as another operator or host
+            // would: until the dashboard shows it, and until its findings are recomputed.
+            let op = try backend.open(for: .operations(readOnly: false))
+            guard let target = state.snapshot.agents.last(where: { !$0.isRevoked }) else { throw BenchFailure("no agent to revoke") }
+            let r0 = MonotonicClock.nanos()
+            let since = { Double(MonotonicClock.nanos() - r0) / 1e6 }
+            _ = try op.revokeAgent(target.id, Mutation(operatorName: "bench", now: WallClock.now(), reason: "bench"))
+            var shownAt: Double?
+            while true {
+                for msg in runner.messages(waitMs: 100) {
+                    _ = Update.update(&state, msg)
+                    if shownAt == nil, case .snapshot(let snap, _) = msg, snap.agents.contains(where: { $0.id == target.id && $0.isRevoked }) {
+                        shownAt = since()
+                    } else if shownAt != nil, case .findings = msg {
+                        refound.add(since())
+                    }
+                }
+                if refound.count == shown.count + 1 { break }
+                if since() > 600_000 { throw BenchFailure("the revocation did not show in 10 minutes") }
+            }
+            shown.add(shownAt ?? .nan)
             first.add(firstAt ?? .nan)
             loaded.add(loadedAt ?? .nan)
             ui.add(uiMs)
@@ -52,6 +74,8 @@ enum SettleBench {
             .dist("settle_first_snapshot_ms", "  of which: until the first snapshot (the tree) reaches the UI thread", "ms", first),
             .dist("settle_loaded_ms", "  of which: until every part is loaded (credentials, instances, activity, journal)", "ms", loaded),
             .dist("settle_ui_ms", "  of which: the UI thread applying messages and drawing", "ms", ui),
+            .dist("settle_revoke_shown_ms", "then a revoke on another connection → the dashboard shows it (default refresh_ms)", "ms", shown),
+            .dist("settle_revoke_findings_ms", "  → its findings recomputed and shown", "ms", refound),
         ]
     }
 }
