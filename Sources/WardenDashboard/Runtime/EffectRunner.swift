@@ -73,6 +73,7 @@ public final class EffectRunner: @unchecked Sendable {
         var findingsAt: Int64 = 0
         var findingsCounter: Int64 = -1
         var changedSinceFindings: SnapshotParts = []
+        var findingsStateCheck: StateCheck?
         var latest: FleetSnapshot?
         var force = true
         var unreachable = false
@@ -132,16 +133,16 @@ public final class EffectRunner: @unchecked Sendable {
                     outbox.post(.storeReachable)
                 }
                 // A first snapshot with the tree alone: the rest is read at once, findings after.
-                force = !(latest?.pending.isEmpty ?? true) || loader.checksDue
-                if force { continue }
+                let pending = !(latest?.pending.isEmpty ?? true)
+                force = pending || loader.checksDue
                 // Findings follow agents and credentials at once, other changes (heartbeats, calls)
                 // within 5 s, and the clock alone (staleness) once a minute, so an idle dashboard
-                // stays idle.
-                // What changed since the findings, not in the last load alone: a revocation's load
-                // is followed at once by one that verifies its journal record, which would
-                // otherwise hold its findings back to the 5 s pace of heartbeats and calls.
-                if let snap = latest, findingsAt == 0
-                    || (!changedSinceFindings.isDisjoint(with: [.structure, .credentials]) && snap.counter != findingsCounter)
+                // stays idle. What changed since the findings counts, not the last load alone.
+                let changeDue = !changedSinceFindings.isDisjoint(with: [.structure, .credentials]) && latest?.counter != findingsCounter
+                // A change's findings go out before the load that verifies its journal record
+                // (a whole state check: seconds at L); a new verdict is followed at once.
+                if pending || (force && !changeDue) { continue }
+                if let snap = latest, findingsAt == 0 || changeDue || snap.stateCheck != findingsStateCheck
                     || (snap.counter != findingsCounter && now - findingsAt > 5_000)
                     || now - findingsAt > 60_000 {
                     // Unused scopes span days; the usage scan runs every five minutes.
@@ -157,6 +158,7 @@ public final class EffectRunner: @unchecked Sendable {
                     usageChanged = false
                     findingsAt = now
                     findingsCounter = snap.counter
+                    findingsStateCheck = snap.stateCheck
                     changedSinceFindings = []
                     outbox.post(.findings(findings))
                 }
