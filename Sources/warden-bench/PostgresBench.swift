@@ -134,13 +134,15 @@ enum PostgresBench {
     }
 
     /// The dashboard's first frame on a bulk-loaded fleet of the run's size (SQLite's shape).
-    static func firstFrame(server: String, fleet: SyntheticFleet, repeats: Int) throws -> [Metric] {
+    /// With `settle`, also the dashboard settling on the same database (saves a second bulk load).
+    static func firstFrame(server: String, fleet: SyntheticFleet, repeats: Int, settle: Bool) throws -> [Metric] {
         let db = try Database(server: server)
         let (_, buildMs) = try timed { try load(fleet, into: db) }
         let backend = db.backend
         return [.value("pg_fleet_load_s", "bulk-load the fleet (one transaction)", "s", buildMs / 1000,
                        note: "\(fleet.agents.count) agents, \(fleet.credentials.count) credentials, \(fleet.instances.count) instances, \(fleet.callCount) calls")]
             + (try FirstFrameBench.run(backend: backend, location: backend.location.description, repeats: repeats, targetMs: 1_000))
+            + (settle ? try SettleBench.run(backend: backend, location: backend.location.description, repeats: max(1, repeats / 2)) : [])
     }
 
     /// The ingest pipeline into two fresh databases (see `IngestBench`).

@@ -19,9 +19,10 @@ import WardenSystem
             note("  \(s.rawValue) FAILED: \(error)")
         }
     }
+    // `settle` is measured inside `first`, on the same database (`--only first,settle`).
     measure(.first) {
         let fleet = SyntheticFleet(agents: size.agents, calls: size.calls, principals: size.principals, seed: seed, now: WallClock.now())
-        return try PostgresBench.firstFrame(server: server, fleet: fleet, repeats: quick ? 3 : 5)
+        return try PostgresBench.firstFrame(server: server, fleet: fleet, repeats: quick ? 3 : 5, settle: only.contains(.settle))
     }
     measure(.authorize) {
         try PostgresBench.authorize(server: server, agents: size.agents, principals: size.principals, calls: quick ? 2_000 : 10_000)
@@ -33,7 +34,7 @@ import WardenSystem
         let fleet = SyntheticFleet(agents: size.agents, calls: 0, principals: size.principals, seed: seed, now: WallClock.now())
         return try CrossHostBench.run(server: server, fleet: fleet, trials: quick ? 10 : 100)
     }
-    let sqliteOnly = Section.allCases.filter { only.contains($0) && ![.first, .authorize, .revoke, .ingest, .hosts].contains($0) }
+    let sqliteOnly = Section.allCases.filter { only.contains($0) && ![.first, .settle, .authorize, .revoke, .ingest, .hosts].contains($0) }
     if !sqliteOnly.isEmpty { note("not measured on PostgreSQL: \(sqliteOnly.map(\.rawValue).joined(separator: ", "))") }
     let report = Report(size: size, quick: quick, seed: seed, build: [], sections: results,
                         failures: failures, skipped: [], loadAtStart: loadAtStart, backend: "postgres")

@@ -18,15 +18,16 @@ let usage = """
                  build it there and keep it: for iterating on one section without a rebuild
       --prune-rows N  old calls the prune section deletes (default 1,000,000; 20,000 with --quick)
       --backend sqlite|postgres  the store to measure (default sqlite); postgres measures
-                 first, authorize, revoke, ingest and hosts on fresh databases it creates on the --pg server
+                 first (and settle), authorize, revoke, ingest and hosts on fresh databases it creates on the --pg server
       --pg URI   the PostgreSQL server (libpq URI) whose user may create databases
     """
 
 enum Section: String, CaseIterable {
-    case first, keys, authorize, live, cli, dashboard, terminal, revoke, ingest, proxy, decide, pins, prune, hosts, authzen
+    case first, settle, keys, authorize, live, cli, dashboard, terminal, revoke, ingest, proxy, decide, pins, prune, hosts, authzen
     var title: String {
         switch self {
         case .first: return "First frame (open the store, first snapshot, first frame of each view; 120×40)"
+        case .settle: return "Dashboard settled (the real effect runner: everything loaded, findings shown)"
         case .keys: return "Keystroke to frame (update + view + diff)"
         case .authorize: return "authorize in-process (the proxy's gate connection)"
         case .live: return "Frame time while a writer appends 500 calls/s and heartbeats"
@@ -166,6 +167,7 @@ if let warden {
     section(.dashboard) { try DashboardProcessBench.run(warden: warden, path: storePath, home: home, idleSeconds: quick ? 3 : 10) }
 } else { skip(.dashboard, "no warden binary next to warden-bench") }
 section(.first) { try FirstFrameBench.run(path: storePath, repeats: r.first) }
+section(.settle) { try SettleBench.run(path: storePath, repeats: quick ? 2 : [BenchSize.S: 5, .M: 5, .L: 3][size]!) }
 section(.keys) { try KeystrokeBench.run(path: storePath, repeats: r.keys) }
 section(.authorize) {
     try AuthorizeBench.inProcess(path: storePath, fleet: fleet, calls: quick ? 2_000 : 10_000)

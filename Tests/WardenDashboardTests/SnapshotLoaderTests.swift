@@ -40,6 +40,7 @@ struct SnapshotLoaderTests {
         #expect(tree.pending == [.credentials, .instances, .activity, .audit, .tools], "the first frame gets the tree alone")
         #expect(tree.agents.map(\.name) == ["root"] && tree.audit.isEmpty && tree.index.nameOrder.isEmpty)
         let first = try #require(try loader.load(now: t0 + 1), "the rest comes on the next load, changed or not")
+        IncrementalIndexTests.expectRebuilt(first, "completed without changes")
         #expect(first.pending.isEmpty && first.changed == .all)
         #expect(first.audit.count == 2 && first.index.nameOrder == [0] && first.index.effective.count == 1)
         let unchanged = try loader.load(now: t0 + 2)
@@ -117,5 +118,6 @@ struct SnapshotLoaderTests {
         #expect(rest.agents.map(\.name) == ["root", "child"])
         #expect(rest.agents[1].isRevoked && rest.credentials.count == 1 && rest.credentials[0].revokedAt != nil)
         same(rest, try full(SnapshotLoader(store: s), now: t0 + 40))
+        IncrementalIndexTests.expectRebuilt(rest, "completed after writes between the steps")
     }
 }

@@ -1,18 +1,21 @@
 /// The delegation forest in memory: principals at the roots, agents beneath.
 /// Every walk is iterative, so a chain 10,000 deep costs no call stack.
 public struct DelegationForest: Sendable {
-    public let principals: [Principal]
-    public let agents: [Agent]
+    public private(set) var principals: [Principal]
+    public private(set) var agents: [Agent]
     /// Agent index by ID.
-    public let index: [String: Int]
+    public private(set) var index: [String: Int]
     /// Children of each agent (indices into `agents`), in input order.
-    public let children: [[Int]]
+    public private(set) var children: [[Int]]
     /// Agents delegated directly by each principal, by principal ID.
-    public let roots: [String: [Int]]
+    public private(set) var roots: [String: [Int]]
     /// Index of each agent's delegating agent, -1 where a principal delegated it (or the
     /// delegator is unknown): walks up the tree without hashing IDs.
-    public let parent: [Int]
-    private let principalIndex: [String: Int]
+    public private(set) var parent: [Int]
+    private var principalIndex: [String: Int]
+    /// Delegator IDs named by agents but not (yet) held: an agent appended with one of these IDs
+    /// would re-parent agents already placed, which only a rebuild does.
+    private var missingParents: Set<String>
 
     public init(principals: [Principal], agents: [Agent]) {
         self.principals = principals
@@ -23,14 +26,17 @@ public struct DelegationForest: Sendable {
         var children = [[Int]](repeating: [], count: agents.count)
         var roots: [String: [Int]] = [:]
         var parent = [Int](repeating: -1, count: agents.count)
+        var missing = Set<String>()
         for (i, a) in agents.enumerated() {
             if let p = a.parentID, let pi = index[p] {
                 children[pi].append(i)
                 parent[i] = pi
             } else {
+                if let p = a.parentID { missing.insert(p) }
                 roots[a.principalID, default: []].append(i)
             }
         }
+        missingParents = missing
         self.index = index
         self.parent = parent
         self.children = children
@@ -38,6 +44,52 @@ public struct DelegationForest: Sendable {
         var pIndex: [String: Int] = [:]
         for (i, p) in principals.enumerated() { pIndex[p.id] = i }
         principalIndex = pIndex
+    }
+
+    /// Replaces agent `i` by a new version of itself (a status change, a revocation, a narrowed
+    /// grant): its place in the forest is kept. False, and nothing changed, when the new row
+    /// names another ID, principal or delegator: only a rebuild can move an agent.
+    public mutating func replaceAgent(at i: Int, with a: Agent) -> Bool {
+        let old = agents[i]
+        guard old.id == a.id, old.principalID == a.principalID, old.parentID == a.parentID else { return false }
+        agents[i] = a
+        return true
+    }
+
+    /// Appends an agent, placed as a rebuild over all agents would place it. False, and nothing
+    /// changed, when its ID is held already or is the delegator some held agent names (it would
+    /// re-parent that agent): rebuild instead.
+    public mutating func appendAgent(_ a: Agent) -> Bool {
+        guard index[a.id] == nil, !missingParents.contains(a.id) else { return false }
+        let i = agents.count
+        agents.append(a)
+        index[a.id] = i
+        children.append([])
+        if let p = a.parentID, let pi = index[p] {
+            children[pi].append(i)
+            parent.append(pi)
+        } else {
+            if let p = a.parentID { missingParents.insert(p) }
+            roots[a.principalID, default: []].append(i)
+            parent.append(-1)
+        }
+        return true
+    }
+
+    /// Replaces principal `i` by a new version of itself (its scopes, its status).
+    public mutating func replacePrincipal(at i: Int, with p: Principal) -> Bool {
+        guard principals[i].id == p.id else { return false }
+        principals[i] = p
+        return true
+    }
+
+    /// Appends a principal no held agent names yet (those agents would change their effective
+    /// scopes and order: rebuild instead).
+    public mutating func appendPrincipal(_ p: Principal) -> Bool {
+        guard principalIndex[p.id] == nil, roots[p.id] == nil else { return false }
+        principalIndex[p.id] = principals.count
+        principals.append(p)
+        return true
     }
 
     public func principal(_ id: String) -> Principal? { principalIndex[id].map { principals[$0] } }

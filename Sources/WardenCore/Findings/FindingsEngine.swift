@@ -49,63 +49,154 @@ public enum FindingsEngine {
         let policy = input.policy
         var out: [Finding] = []
         let effective = forest.effectiveScopes()
-        let agentByID = forest.index
+        for i in forest.agents.indices { out += agentFindings(i, forest: forest, effective: effective, usage: input.usage, now: now, policy: policy) }
+        // Active credentials counted per agent (any instance) and per instance they are bound to:
+        // counts, not copies, so 200,000 credentials cost little memory.
+        var live = LiveCredentials()
+        for c in input.credentials {
+            live.add(c, now: now)
+            if let f = credentialFinding(c, forest: forest, now: now, policy: policy) { out.append(f) }
+        }
+        for inst in input.instances {
+            if let f = staleFinding(inst, live: live, forest: forest, now: now, policy: policy) { out.append(f) }
+        }
+        out += globalFindings(input, forest: forest)
+        sort(&out)
+        return out
+    }
 
-        for (i, a) in forest.agents.enumerated() where a.status(at: now) == .active {
-            // Escalation: a grant or expiry wider than the delegator's.
-            let above: ScopeSet
-            var aboveExpiry: Timestamp?
-            var delegatorName = a.principalID
-            if let p = a.parentID, let pi = agentByID[p] {
-                above = effective[pi]
-                aboveExpiry = forest.agents[pi].expiresAt
-                delegatorName = forest.agents[pi].name
-            } else {
-                above = forest.principal(a.principalID)?.scopes ?? .none
+    /// Sorts into output order (`precedes`) by a permutation of keys, then moves each finding
+    /// once: sorting 200,000 findings themselves copied each (five retained fields) at every
+    /// merge step, a third of the findings' time at L.
+    public static func sort(_ findings: inout [Finding]) {
+        let keys = findings.map { (rank: rank($0), id: $0.subject.id) }
+        var order = Array(findings.indices)
+        order.sort { a, b in keys[a].rank != keys[b].rank ? keys[a].rank < keys[b].rank : keys[a].id < keys[b].id }
+        findings = order.map { findings[$0] }
+    }
+
+    /// Severity (most severe first), then kind by name, as one number.
+    private static func rank(_ f: Finding) -> Int {
+        (Finding.Severity.high.rawValue - f.severity.rawValue) * 64 + kindRank[f.kind]!
+    }
+
+    private static let kindRank: [Finding.Kind: Int] = Dictionary(uniqueKeysWithValues:
+        Finding.Kind.allCases.sorted { $0.rawValue < $1.rawValue }.enumerated().map { ($1, $0) })
+
+    /// The output order: most severe first, then by kind and subject.
+    public static func precedes(_ a: Finding, _ b: Finding) -> Bool {
+        if a.severity != b.severity { return a.severity > b.severity }
+        if a.kind != b.kind { return a.kind.rawValue < b.kind.rawValue }
+        return a.subject.id < b.subject.id
+    }
+
+    /// An agent's own findings: escalation, deep delegation, unregistered, unused scopes.
+    static func agentFindings(_ i: Int, forest: DelegationForest, effective: [ScopeSet], usage: [String: Set<String>],
+                              now: Timestamp, policy: Policy) -> [Finding] {
+        let a = forest.agents[i]
+        guard a.status(at: now) == .active else { return [] }
+        var out: [Finding] = []
+        // Escalation: a grant or expiry wider than the delegator's.
+        let above: ScopeSet
+        var aboveExpiry: Timestamp?
+        var delegatorName = a.principalID
+        if forest.parent[i] >= 0 {
+            let pi = forest.parent[i]
+            above = effective[pi]
+            aboveExpiry = forest.agents[pi].expiresAt
+            delegatorName = forest.agents[pi].name
+        } else {
+            above = forest.principal(a.principalID)?.scopes ?? .none
+        }
+        if a.registered, let wide = a.grant.uncovered(by: above) {
+            // Keep what the delegator holds; a grant with nothing inside it can only be revoked.
+            let kept = a.grant.intersection(above)
+            out.append(Finding(kind: .escalation, severity: .high, subject: .agent(a.id),
+                               explanation: "\(a.name) is granted \(wide), which its delegator \(delegatorName) does not hold",
+                               fix: kept.isEmpty ? .revoke : .narrow, agentID: a.id,
+                               command: kept.isEmpty ? ["revoke", a.id] : ["narrow", a.id, "--keep", kept.strings.joined(separator: ",")]))
+        } else if a.registered, let limit = aboveExpiry, (a.expiresAt ?? .max) > limit {
+            out.append(Finding(kind: .escalation, severity: .high, subject: .agent(a.id),
+                               explanation: "\(a.name) outlives its delegator \(delegatorName) (expiry beyond \(UTC.rfc3339(limit)))",
+                               fix: .revoke, agentID: a.id, command: ["revoke", a.id]))
+        }
+        if a.depth > policy.maxDepth {
+            out.append(Finding(kind: .deepDelegation, severity: .low, subject: .agent(a.id),
+                               explanation: "\(a.name) is \(a.depth) delegations from its principal (policy: \(policy.maxDepth))",
+                               fix: .revoke, agentID: a.id, command: ["revoke", a.id]))
+        }
+        if !a.registered {
+            out.append(Finding(kind: .unregisteredAgent, severity: .high, subject: .agent(a.id),
+                               explanation: "\(a.name) makes tool calls but was never registered by an operator",
+                               fix: .revoke, agentID: a.id, command: ["revoke", a.id]))
+        }
+        // Unused scopes: only for agents old enough to have used them.
+        if a.registered, now - a.createdAt >= policy.unusedScopeMs {
+            let used = usage[a.id] ?? []
+            let unused = a.grant.members.filter { s in !used.contains { u in
+                guard let (sv, t) = Authorization.splitTool(u) else { return false }
+                return s.matches(server: sv, tool: t)
+            } }
+            if !unused.isEmpty {
+                // Keep the members it used; an agent that used none of its grant is revoked,
+                // since `narrow` refuses to leave a grant empty.
+                let used = a.grant.members.filter { m in !unused.contains(m) }
+                let advice = used.isEmpty ? "revoke it" : "narrow it to what it used"
+                out.append(Finding(kind: .unusedScopes, severity: .low, subject: .agent(a.id),
+                                   explanation: "\(a.name) has not used \(ScopeSet(unused)) in \(DurationText.canonical(policy.unusedScopeMs)); \(advice)",
+                                   fix: used.isEmpty ? .revoke : .narrow, agentID: a.id,
+                                   command: used.isEmpty ? ["revoke", a.id] : ["narrow", a.id, "--keep", used.map(\.description).joined(separator: ",")]))
             }
-            if a.registered, let wide = a.grant.uncovered(by: above) {
-                // Keep what the delegator holds; a grant with nothing inside it can only be revoked.
-                let kept = a.grant.intersection(above)
-                out.append(Finding(kind: .escalation, severity: .high, subject: .agent(a.id),
-                                   explanation: "\(a.name) is granted \(wide), which its delegator \(delegatorName) does not hold",
-                                   fix: kept.isEmpty ? .revoke : .narrow, agentID: a.id,
-                                   command: kept.isEmpty ? ["revoke", a.id] : ["narrow", a.id, "--keep", kept.strings.joined(separator: ",")]))
-            } else if a.registered, let limit = aboveExpiry, (a.expiresAt ?? .max) > limit {
-                out.append(Finding(kind: .escalation, severity: .high, subject: .agent(a.id),
-                                   explanation: "\(a.name) outlives its delegator \(delegatorName) (expiry beyond \(UTC.rfc3339(limit)))",
-                                   fix: .revoke, agentID: a.id, command: ["revoke", a.id]))
-            }
-            if a.depth > policy.maxDepth {
-                out.append(Finding(kind: .deepDelegation, severity: .low, subject: .agent(a.id),
-                                   explanation: "\(a.name) is \(a.depth) delegations from its principal (policy: \(policy.maxDepth))",
-                                   fix: .revoke, agentID: a.id, command: ["revoke", a.id]))
-            }
-            if !a.registered {
-                out.append(Finding(kind: .unregisteredAgent, severity: .high, subject: .agent(a.id),
-                                   explanation: "\(a.name) makes tool calls but was never registered by an operator",
-                                   fix: .revoke, agentID: a.id, command: ["revoke", a.id]))
-            }
-            // Unused scopes: only for agents old enough to have used them.
-            if a.registered, now - a.createdAt >= policy.unusedScopeMs {
-                let used = input.usage[a.id] ?? []
-                let unused = a.grant.members.filter { s in !used.contains { u in
-                    guard let (sv, t) = Authorization.splitTool(u) else { return false }
-                    return s.matches(server: sv, tool: t)
-                } }
-                if !unused.isEmpty {
-                    // Keep the members it used; an agent that used none of its grant is revoked,
-                    // since `narrow` refuses to leave a grant empty.
-                    let used = a.grant.members.filter { m in !unused.contains(m) }
-                    let advice = used.isEmpty ? "revoke it" : "narrow it to what it used"
-                    out.append(Finding(kind: .unusedScopes, severity: .low, subject: .agent(a.id),
-                                       explanation: "\(a.name) has not used \(ScopeSet(unused)) in \(DurationText.canonical(policy.unusedScopeMs)); \(advice)",
-                                       fix: used.isEmpty ? .revoke : .narrow, agentID: a.id,
-                                       command: used.isEmpty ? ["revoke", a.id] : ["narrow", a.id, "--keep", used.map(\.description).joined(separator: ",")]))
-                }
-            }
-            _ = i
+        }
+        return out
+    }
+
+    /// Active credentials counted per agent (unbound) and per instance they are bound to.
+    struct LiveCredentials {
+        var unbound: [String: Int] = [:]
+        var bound: [AgentInstance: Int] = [:]
+
+        mutating func add(_ c: Credential, now: Timestamp) {
+            if c.status(at: now) == .active { count(c, 1) }
         }
 
+        /// Counts `c` in (`sign` 1) or out (-1), whatever its status.
+        mutating func count(_ c: Credential, _ sign: Int) {
+            if let inst = c.instanceID { bound[AgentInstance(agent: c.agentID, instance: inst), default: 0] += sign } else { unbound[c.agentID, default: 0] += sign }
+        }
+
+        func count(_ inst: Instance) -> Int {
+            (unbound[inst.agentID] ?? 0) + (bound[AgentInstance(agent: inst.agentID, instance: inst.id)] ?? 0)
+        }
+    }
+
+    /// A static credential (active, and living longer than policy allows).
+    static func credentialFinding(_ c: Credential, forest: DelegationForest, now: Timestamp, policy: Policy) -> Finding? {
+        guard c.status(at: now) == .active, c.isStatic(policy: policy, now: now) else { return nil }
+        let life = c.expiresAt.map { "lives \(DurationText.canonical(max($0 - c.issuedAt, $0 - now)))" } ?? "never expires"
+        return Finding(kind: .staticCredential, severity: .medium, subject: .credential(c.id),
+                       explanation: "\(c.id) of \(name(c.agentID, forest)) \(life) (policy: at most \(DurationText.canonical(policy.maxCredentialTTLMs)))",
+                       fix: .revoke, agentID: c.agentID, command: ["revoke", c.id])
+    }
+
+    /// A stale instance that still holds live credentials.
+    static func staleFinding(_ inst: Instance, live: LiveCredentials, forest: DelegationForest, now: Timestamp, policy: Policy) -> Finding? {
+        guard inst.stoppedAt == nil && now - inst.lastHeartbeat > policy.staleInstanceMs else { return nil }
+        let n = live.count(inst)
+        guard n > 0 else { return nil }
+        return Finding(kind: .staleInstance, severity: .medium, subject: .instance(inst.id),
+                       explanation: "instance \(inst.id) of \(name(inst.agentID, forest)) on \(inst.host) is silent for \(DurationText.compact(now - inst.lastHeartbeat)) but \(n == 1 ? "1 credential is" : "\(n) credentials are") live",
+                       fix: .investigate, agentID: inst.agentID,
+                       command: forest.index[inst.agentID] == nil ? ["calls"] : ["agent", "show", inst.agentID])
+    }
+
+    /// Findings over the whole fleet at once, bounded by the call window, the recent renewals
+    /// and the pins rather than the fleet: unknown callers, renewal storms, shared credentials,
+    /// use after revoke, state drift, tools.
+    static func globalFindings(_ input: Input, forest: DelegationForest) -> [Finding] {
+        let now = input.now
+        let agentByID = forest.index
+        var out: [Finding] = []
         // Calls an agent ID the store does not know: unregistered identities in the wild.
         var unknownCallers: [String: Int] = [:]
         for c in input.calls where agentByID[c.agentID] == nil { unknownCallers[c.agentID, default: 0] += 1 }
@@ -113,20 +204,6 @@ public enum FindingsEngine {
             out.append(Finding(kind: .unregisteredAgent, severity: .high, subject: .agent(id),
                                explanation: "\(id) made \(n) recent tool \(n == 1 ? "call" : "calls") but is not in the store", fix: .investigate, agentID: nil,
                                command: ["calls"]))
-        }
-
-        // Active credentials counted per agent (any instance) and per instance they are bound to:
-        // counts, not copies, so 200,000 credentials cost little memory.
-        var activeUnbound: [String: Int] = [:]
-        var activeBound: [AgentInstance: Int] = [:]
-        for c in input.credentials where c.status(at: now) == .active {
-            if let inst = c.instanceID { activeBound[AgentInstance(agent: c.agentID, instance: inst), default: 0] += 1 } else { activeUnbound[c.agentID, default: 0] += 1 }
-            if c.isStatic(policy: policy, now: now) {
-                let life = c.expiresAt.map { "lives \(DurationText.canonical(max($0 - c.issuedAt, $0 - now)))" } ?? "never expires"
-                out.append(Finding(kind: .staticCredential, severity: .medium, subject: .credential(c.id),
-                                   explanation: "\(c.id) of \(name(c.agentID, forest)) \(life) (policy: at most \(DurationText.canonical(policy.maxCredentialTTLMs)))",
-                                   fix: .revoke, agentID: c.agentID, command: ["revoke", c.id]))
-            }
         }
 
         out += renewalStorms(input.credentials, forest: forest, now: now)
@@ -168,16 +245,6 @@ public enum FindingsEngine {
                                fix: .investigate, agentID: v.agent, command: evidence(v.agent, forest)))
         }
 
-        // Stale instances that still hold live credentials.
-        for inst in input.instances where inst.stoppedAt == nil && now - inst.lastHeartbeat > policy.staleInstanceMs {
-            let live = (activeUnbound[inst.agentID] ?? 0) + (activeBound[AgentInstance(agent: inst.agentID, instance: inst.id)] ?? 0)
-            guard live > 0 else { continue }
-            out.append(Finding(kind: .staleInstance, severity: .medium, subject: .instance(inst.id),
-                               explanation: "instance \(inst.id) of \(name(inst.agentID, forest)) on \(inst.host) is silent for \(DurationText.compact(now - inst.lastHeartbeat)) but \(live == 1 ? "1 credential is" : "\(live) credentials are") live",
-                               fix: .investigate, agentID: inst.agentID,
-                               command: forest.index[inst.agentID] == nil ? ["calls"] : ["agent", "show", inst.agentID]))
-        }
-
         // Governed state changed behind Warden's back: nothing else in the store can be trusted
         // until an operator has looked.
         if case .drifted? = input.stateCheck, let check = input.stateCheck {
@@ -186,12 +253,6 @@ public enum FindingsEngine {
                                command: ["audit", "--verify"]))
         }
         out += toolFindings(input.tools, definitions: input.toolDefinitions)
-        // In place: a sorted copy of 100,000 findings would double the peak memory.
-        out.sort {
-            if $0.severity != $1.severity { return $0.severity > $1.severity }
-            if $0.kind != $1.kind { return $0.kind.rawValue < $1.kind.rawValue }
-            return $0.subject.id < $1.subject.id
-        }
         return out
     }
 

@@ -12,6 +12,15 @@ public struct StateDigest: Hashable, Sendable, CustomStringConvertible {
 
     public init(limbs: (UInt64, UInt64, UInt64, UInt64)) { self.limbs = limbs }
 
+    /// From 32 big-endian bytes in an array: what a store's reads hand over, once per governed
+    /// row when the state is verified. Not generic: the generic form below, called across the
+    /// module boundary, looked up type metadata for every byte (3 s of a dashboard's first load
+    /// at 300,000 rows).
+    public init?(bytes: [UInt8]) {
+        guard bytes.count == 32 else { return nil }
+        self = bytes.withUnsafeBytes { StateDigest(raw: $0.baseAddress!) }
+    }
+
     /// From 32 big-endian bytes (a SHA-256 or a stored digest); nil for any other length.
     public init?<C: Collection<UInt8>>(bytes: C) {
         guard bytes.count == 32 else { return nil }

@@ -98,53 +98,57 @@ public struct FleetSnapshot: Sendable {
 
 /// Per-agent figures computed once per change, never per frame.
 public struct FleetIndex: Sendable {
-    public private(set) var forest = DelegationForest(principals: [], agents: [])
-    public private(set) var effective: [ScopeSet] = []
+    public internal(set) var forest = DelegationForest(principals: [], agents: [])
+    public internal(set) var effective: [ScopeSet] = []
     /// Subtree sizes (the agent plus all descendants), by agent index.
-    public private(set) var subtreeSize: [Int] = []
-    public private(set) var principalIndex: [String: Int] = [:]
+    public internal(set) var subtreeSize: [Int] = []
+    public internal(set) var principalIndex: [String: Int] = [:]
     /// Lowercased text `/` searches, by agent index (status words excepted: they change with time).
-    public private(set) var agentText = SearchText()
+    public internal(set) var agentText = SearchText()
     /// Agent indices in name order (the Agents view's default), computed off the input path.
-    public private(set) var nameOrder: [Int] = []
+    public internal(set) var nameOrder: [Int] = []
     /// Credential indices by agent index.
-    public private(set) var credentialsByAgent = IndexLists()
+    public internal(set) var credentialsByAgent = IndexLists()
     /// Lowercased text `/` searches in the Credentials view (status words and the agent's own
     /// text excepted), and each credential's agent index (-1 if unknown).
-    public private(set) var credentialText = SearchText()
-    public private(set) var credentialAgent: [Int32] = []
+    public internal(set) var credentialText = SearchText()
+    public internal(set) var credentialAgent: [Int32] = []
     /// Each agent's place in name order: the Credentials view sorts by agent name with it.
-    public private(set) var agentNameRank: [Int] = []
-    public private(set) var credentialIndex: [String: Int] = [:]
+    public internal(set) var agentNameRank: [Int] = []
+    public internal(set) var credentialIndex: [String: Int] = [:]
+    /// Each credential's expiry while it counts toward `expiries` (`.min` otherwise): patched.
+    var credentialExpiry: [Timestamp] = []
     /// The widest credential ID: the Credentials view's ID column is never narrower.
-    public private(set) var credentialIDWidth = 0
+    public internal(set) var credentialIDWidth = 0
     /// Instance indices by agent index.
-    public private(set) var instancesByAgent = IndexLists()
+    public internal(set) var instancesByAgent = IndexLists()
+    /// Each instance's agent index (-1 if unknown): regrouping needs no ID lookups.
+    var instanceAgent: [Int32] = []
     /// When each instance stops counting as live (`.min` once stopped), by instance index: a
     /// per-agent live count reads integers, not instance records.
-    public private(set) var instanceLiveUntil: [Timestamp] = []
+    public internal(set) var instanceLiveUntil: [Timestamp] = []
     /// Principal index of each agent (-1 if its principal is unknown): sorting by principal.
-    public private(set) var principalOfAgent: [Int] = []
+    public internal(set) var principalOfAgent: [Int] = []
     /// When each running instance stops counting as live, sorted: live counts by binary search.
-    public private(set) var liveUntil: [Timestamp] = []
+    public internal(set) var liveUntil: [Timestamp] = []
     /// Expiry of every unrevoked credential that expires, sorted.
-    public private(set) var expiries: [Timestamp] = []
+    public internal(set) var expiries: [Timestamp] = []
     /// Calls per minute over the last `sparkMinutes` minutes, oldest first: `sparkMinutes`
     /// counts per agent index in one flat array (one buffer to copy and free, not 100,000).
-    public private(set) var rateCounts: [Int32] = []
+    public internal(set) var rateCounts: [Int32] = []
     /// The minute the counts end at (the snapshot's current minute).
-    public private(set) var rateMinute: Int64 = 0
-    public private(set) var deniedLastMinute: [Int] = []
-    public private(set) var deniedTotalLastMinute = 0
+    public internal(set) var rateMinute: Int64 = 0
+    public internal(set) var deniedLastMinute: [Int] = []
+    public internal(set) var deniedTotalLastMinute = 0
     /// When each recent denied call happened, sorted: the header's sliding 60-second count
     /// is two binary searches, and it slides with the clock between reloads.
-    public private(set) var deniedTimes: [Timestamp] = []
+    public internal(set) var deniedTimes: [Timestamp] = []
     /// From when on `deniedTimes` holds every denied call (`.min` while the call window is
     /// not full); before that, the per-minute counts stand in.
-    public private(set) var deniedCompleteFrom: Timestamp = .min
+    public internal(set) var deniedCompleteFrom: Timestamp = .min
     /// Denied calls per minute over the sparkline window, all agents together.
-    public private(set) var deniedByMinute: [Int64: Int] = [:]
-    public private(set) var lastCall: [Timestamp?] = []
+    public internal(set) var deniedByMinute: [Int64: Int] = [:]
+    public internal(set) var lastCall: [Timestamp?] = []
     public static let sparkMinutes = 15
 
     init() {}
@@ -169,7 +173,7 @@ public struct FleetIndex: Sendable {
             return
         }
         effective = forest.effectiveScopes()
-        agentText = SearchText(agents.lazy.map { ($0.name + " " + $0.id + " " + $0.principalID + " " + $0.grant.description).lowercased() })
+        agentText = SearchText(agents.lazy.map(FleetIndex.searchText))
         let names = agents.map { $0.name.lowercased() }
         nameOrder = agents.indices.sorted { names[$0] != names[$1] ? names[$0] < names[$1] : $0 < $1 }
         var rank = [Int](repeating: 0, count: agents.count)
@@ -192,9 +196,7 @@ public struct FleetIndex: Sendable {
             credIndex[c.id] = i
             let a = forest.index[c.agentID]
             agentOf.append(Int32(a ?? -1))
-            // Its agent's name and ID are matched through the agents' own search text.
-            text.append((c.id + " " + (a == nil ? c.agentID + " " : "") + c.scopes.description
-                         + (c.expiresAt == nil ? " static" : "")).lowercased())
+            text.append(FleetIndex.searchText(c, agentKnown: a != nil))
         }
         credentialsByAgent = IndexLists(owners: forest.agents.count, itemCount: credentials.count) {
             agentOf[$0] >= 0 ? Int(agentOf[$0]) : nil
@@ -204,11 +206,13 @@ public struct FleetIndex: Sendable {
         credentialIndex = credIndex
         // Bytes bound the width of an ID from above.
         credentialIDWidth = credentials.reduce(0) { max($0, $1.id.utf8.count) }
-        expiries = credentials.compactMap { $0.revokedAt == nil ? $0.expiresAt : nil }.sorted()
+        credentialExpiry = credentials.map(FleetIndex.expiry)
+        expiries = credentialExpiry.filter { $0 != .min }.sorted()
     }
 
     mutating func rebuildInstances(_ instances: Chunked<Instance>) {
-        instancesByAgent = IndexLists(owners: forest.agents.count, itemCount: instances.count) { forest.index[instances[$0].agentID] }
+        instanceAgent = instances.map { Int32(forest.index[$0.agentID] ?? -1) }
+        instancesByAgent = IndexLists(owners: forest.agents.count, itemCount: instances.count) { Int(instanceAgent[$0]) }
         instanceLiveUntil = instances.map { $0.stoppedAt == nil ? $0.lastHeartbeat + Instance.liveWindowMs : .min }
         liveUntil = instanceLiveUntil.filter { $0 != .min }.sorted()
     }

@@ -2,7 +2,7 @@ import Glibc
 
 /// The lowercased search text of many rows in one byte buffer, so a `/` filter over 100,000
 /// agents is one `memchr`-driven pass over a few megabytes instead of 100,000 string searches.
-public struct SearchText: Sendable {
+public struct SearchText: Sendable, Equatable {
     private var bytes: [UInt8] = []
     /// Row i is `bytes[starts[i] ..< starts[i + 1] - 1]`; a NUL follows each row.
     private var starts: [Int] = [0]
@@ -20,6 +20,31 @@ public struct SearchText: Sendable {
         bytes.append(contentsOf: text.utf8)
         bytes.append(0)
         starts.append(bytes.count)
+    }
+
+    /// Replaces rows (`texts` by row, lowercased) in one pass over the buffer, however many.
+    mutating func replace(_ texts: [Int: String]) {
+        guard !texts.isEmpty else { return }
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        var newStarts = [0]
+        newStarts.reserveCapacity(starts.count)
+        var copiedTo = 0
+        for i in texts.keys.sorted() {
+            // Rows before it are copied as they are, their starts shifted by what changed so far.
+            let shift = out.count - copiedTo
+            out.append(contentsOf: bytes[copiedTo ..< starts[i]])
+            while newStarts.count <= i { newStarts.append(starts[newStarts.count] + shift) }
+            out.append(contentsOf: texts[i]!.utf8)
+            out.append(0)
+            newStarts.append(out.count)
+            copiedTo = starts[i + 1]
+        }
+        let shift = out.count - copiedTo
+        out.append(contentsOf: bytes[copiedTo...])
+        for k in newStarts.count..<starts.count { newStarts.append(starts[k] + shift) }
+        bytes = out
+        starts = newStarts
     }
 
     /// Whether row `i` contains `needle` (lowercased UTF-8).

@@ -41,7 +41,21 @@ public final class SnapshotLoader {
     public static let toolActivityBusyMs: Int64 = 5_000
     public static let toolActivityIdleMs: Int64 = 60_000
 
+    /// Rows replaced or appended since `takeChanges` last ran (positions; principals by ID):
+    /// what the findings are recomputed for.
+    private var changedSinceTaken = FindingsCache.Changes()
+    /// Loads whose change to principals or agents was patched into the index (not rebuilt).
+    private(set) var structurePatches = 0
+
     public init(store: FleetStore) { self.store = store }
+
+    /// What changed since the last call, for `FindingsCache`; `usage` as the caller says.
+    public func takeChanges(usage: Bool) -> FindingsCache.Changes {
+        var c = changedSinceTaken
+        c.usage = usage
+        changedSinceTaken = FindingsCache.Changes()
+        return c
+    }
 
     /// A new snapshot if the store changed since the last one (or `force`, or `checksDue`),
     /// else nil. While the returned snapshot has `pending` parts or `checksDue` is set, load
@@ -57,10 +71,19 @@ public final class SnapshotLoader {
                                                             credentials: versions.credentials ?? 0,
                                                             instances: versions.instances ?? 0))
         versions = .all(after: rows.version)
-        if !rows.principals.isEmpty || !rows.agents.isEmpty {
+        // What was replaced and appended, so the index is patched rather than rebuilt.
+        var principalChange: RowChange?, agentChange: RowChange?, credentialChange: RowChange?
+        let structureRows = !rows.principals.isEmpty || !rows.agents.isEmpty
+        if structureRows {
             parts.insert(.structure)
-            _ = Self.upsert(rows.principals.map(DisplayText.clip), into: &s.principals, positions: &principalPos) { $0.id }
-            _ = Self.upsert(rows.agents.map(DisplayText.clip), into: &s.agents, positions: &agentPos) { $0.id }
+            var from = s.principals.count
+            var r = Self.upsert(rows.principals.map(DisplayText.clip), into: &s.principals, positions: &principalPos) { $0.id }
+            principalChange = Self.rowChange(r, from: from)
+            from = s.agents.count
+            r = Self.upsert(rows.agents.map(DisplayText.clip), into: &s.agents, positions: &agentPos) { $0.id }
+            agentChange = Self.rowChange(r, from: from)
+            changedSinceTaken.agents.append(contentsOf: r.updated)
+            changedSinceTaken.principals.append(contentsOf: (principalChange?.replaced ?? Array(s.principals.indices)).map { s.principals[$0].id })
         }
         // Agent IDs in credentials and instances share the agent's own string: a large fleet
         // would otherwise hold several copies of every ID.
@@ -80,13 +103,17 @@ public final class SnapshotLoader {
                 rows.instances[i].agentID = shared(rows.instances[i].agentID)
             }
             let r = Self.upsert(rows.instances, into: &s.instances, positions: &instancePos) { $0.id }
+            changedSinceTaken.instances.append(contentsOf: r.updated)
             rows.instances = []
             if !r.appended { heartbeats = r.updated }
         }
         if !rows.credentials.isEmpty {
             parts.insert(.credentials)
             for i in rows.credentials.indices { rows.credentials[i].agentID = shared(rows.credentials[i].agentID) }
-            _ = Self.upsert(rows.credentials, into: &s.credentials, positions: &credentialPos) { $0.id }
+            let from = s.credentials.count
+            let r = Self.upsert(rows.credentials, into: &s.credentials, positions: &credentialPos) { $0.id }
+            credentialChange = Self.rowChange(r, from: from)
+            changedSinceTaken.credentials.append(contentsOf: r.updated)
             rows.credentials = []
         }
 
@@ -183,12 +210,42 @@ public final class SnapshotLoader {
         s.loadedAt = now
         s.changed = parts
         var rest = parts
-        if !parts.contains(.structure) {
-            if let heartbeats {
+        // Parts a patch of the structure left to rebuild whole.
+        var rebuild: SnapshotParts = []
+        if rest.contains(.structure) {
+            // Completing a first load changes no agent by itself: the tree's index stands, and
+            // only what the first frame went without (search, name order, scopes) is built.
+            var patched = !structureRows
+            if structureRows, let pc = principalChange, let ac = agentChange,
+               s.index.patchStructure(principals: s.principals, agents: s.agents, principalChange: pc, agentChange: ac,
+                                      ready: !completing && s.pending.isEmpty) {
+                patched = true
+                structurePatches += 1
+                if ac.appendedFrom < s.agents.count && !completing {
+                    let followed = s.index.followAppendedAgents(credentials: s.credentials, instances: s.instances)
+                    if !followed.credentials { rebuild.insert(.credentials) }
+                    if !followed.instances { rebuild.insert(.instances) }
+                    // Per-agent counts are sized by the agents: counted again.
+                    rebuild.insert(.activity)
+                }
+                // Tool coverage follows statuses and effective scopes.
+                rebuild.insert(.tools)
+            }
+            if patched {
+                rest.remove(.structure)
+                if completing { s.index.rebuildSearch(agents: s.agents, ready: true) }
+                rest.formUnion(rebuild)
+            }
+        }
+        if !rest.contains(.structure) && !completing {
+            if let cc = credentialChange, !rebuild.contains(.credentials), s.index.patchCredentials(s.credentials, cc) {
+                rest.remove(.credentials)
+            }
+            if let heartbeats, !rebuild.contains(.instances) {
                 s.index.updateInstances(at: heartbeats, s.instances)
                 rest.remove(.instances)
             }
-            if let (removed, added) = minuteChange, s.index.patchActivity(removed: removed, added: added, fresh: fresh, calls: s.calls, now: now) {
+            if let (removed, added) = minuteChange, !rebuild.contains(.activity), s.index.patchActivity(removed: removed, added: added, fresh: fresh, calls: s.calls, now: now) {
                 rest.remove(.activity)
             }
         }
@@ -211,8 +268,18 @@ public final class SnapshotLoader {
                 }
             }
         }
+        let before = t
         t = ToolsSnapshot(pins: pins, servers: try store.toolServers(), policies: try store.toolPolicies(),
                           definitions: definitions, activity: t.activity)
+        // Re-read at each state recheck: unchanged pins keep their coverage (it was emptied
+        // here and rebuilt only when the pins changed, so the Tools view lost it after a minute).
+        t.keepCoverage(of: before)
+    }
+
+    /// The positions `upsert` reported as a patch: nil where a row was both appended and replaced
+    /// in one batch (the index is rebuilt then).
+    static func rowChange(_ r: (updated: [Int], appended: Bool), from: Int) -> RowChange? {
+        r.updated.contains { $0 >= from } && from > 0 ? nil : RowChange(replaced: from == 0 ? [] : r.updated, appendedFrom: from)
     }
 
     /// Where the call with sequence `seq` is in `calls` (ascending by seq), if held.

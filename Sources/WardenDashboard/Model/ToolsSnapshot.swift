@@ -27,6 +27,11 @@ public struct ToolsSnapshot: Sendable {
         pinIndex = Dictionary(pins.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
     }
 
+    /// The same pins read again (a state recheck re-reads them): their coverage still holds.
+    mutating func keepCoverage(of before: ToolsSnapshot) {
+        if pins == before.pins { coverage = before.coverage }
+    }
+
     public func pin(_ name: String) -> ToolPin? { pinIndex[name].map { pins[$0] } }
 
     /// Pins that wait for an operator: changed (quarantined after a change) or never approved.
@@ -47,11 +52,14 @@ public struct ToolsSnapshot: Sendable {
         let sets = Array(groups)
         coverage = pins.map { p in
             var c = ToolCoverage()
+            // The first agents in fleet order, whatever order the groups come in: the same
+            // names on every rebuild (a dictionary's order differs from one instance to the next).
+            var first: [Int] = []
             for (scopes, members) in sets where scopes.allows(server: p.server[...], tool: p.tool[...]) {
                 c.count += members.count
-                for m in members where c.names.count < ToolCoverage.namesKept { c.names.append(agents[m].name) }
+                first += members.prefix(ToolCoverage.namesKept)
             }
-            c.names.sort()
+            c.names = first.sorted().prefix(ToolCoverage.namesKept).map { agents[$0].name }.sorted()
             return c
         }
     }

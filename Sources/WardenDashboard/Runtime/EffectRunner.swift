@@ -5,8 +5,9 @@ import WardenSystem
 
 /// Performs effects off the input path, on its own thread with its own store connection, and
 /// answers with messages. Also polls the store's change counter every `refreshMs` and sends a
-/// fresh snapshot when another process (or this one) committed.
-final class EffectRunner: @unchecked Sendable {
+/// fresh snapshot when another process (or this one) committed. Public so `warden-bench` can
+/// time the real loop (how long a dashboard takes to settle), not a copy of it.
+public final class EffectRunner: @unchecked Sendable {
     private let inbox = Mailbox<Effect>()
     let outbox = Mailbox<Msg>()
     private let backend: any StoreBackend
@@ -22,7 +23,7 @@ final class EffectRunner: @unchecked Sendable {
     /// The loop's clock (findings, retention); tests pass their own.
     private let clock: @Sendable () -> Timestamp
 
-    init(store backend: any StoreBackend, readOnly: Bool, operatorName: String, refreshMs: Int, policy: Policy, themeSearch: [String],
+    public init(store backend: any StoreBackend, readOnly: Bool, operatorName: String, refreshMs: Int, policy: Policy, themeSearch: [String],
          clock: @escaping @Sendable () -> Timestamp = { WallClock.now() }) {
         self.clock = clock
         self.backend = backend
@@ -33,13 +34,16 @@ final class EffectRunner: @unchecked Sendable {
         self.themeSearch = themeSearch
     }
 
-    func start() {
+    public func start() {
         BackgroundThread.start { [self] in run() }
     }
 
     func submit(_ effects: [Effect]) { for e in effects { inbox.post(e) } }
 
-    func stop() {
+    /// Waits up to `ms` for the runner's messages, then takes every one queued.
+    public func messages(waitMs ms: Int) -> [Msg] { outbox.wait(ms: ms) }
+
+    public func stop() {
         lock.lock()
         stopped = true
         lock.unlock()
@@ -63,9 +67,13 @@ final class EffectRunner: @unchecked Sendable {
         let loader = SnapshotLoader(store: store)
         var usage: [String: Set<String>] = [:]
         var usageAt: Int64 = 0
+        var usageChanged = false
+        var cache = FindingsCache()
         var findings: [Finding] = []
         var findingsAt: Int64 = 0
         var findingsCounter: Int64 = -1
+        var changedSinceFindings: SnapshotParts = []
+        var findingsStateCheck: StateCheck?
         var latest: FleetSnapshot?
         var force = true
         var unreachable = false
@@ -118,33 +126,40 @@ final class EffectRunner: @unchecked Sendable {
                 if let snap = try loader.load(now: now, force: force || unreachable) {
                     outbox.post(.snapshot(snap, findings: findings))
                     latest = snap
+                    changedSinceFindings.formUnion(snap.changed)
                 }
                 if unreachable {
                     unreachable = false
                     outbox.post(.storeReachable)
                 }
                 // A first snapshot with the tree alone: the rest is read at once, findings after.
-                force = !(latest?.pending.isEmpty ?? true) || loader.checksDue
-                if force { continue }
+                let pending = !(latest?.pending.isEmpty ?? true)
+                force = pending || loader.checksDue
                 // Findings follow agents and credentials at once, other changes (heartbeats, calls)
                 // within 5 s, and the clock alone (staleness) once a minute, so an idle dashboard
-                // stays idle.
-                if let snap = latest, findingsAt == 0
-                    || (!snap.changed.isDisjoint(with: [.structure, .credentials]) && snap.counter != findingsCounter)
+                // stays idle. What changed since the findings counts, not the last load alone.
+                let changeDue = !changedSinceFindings.isDisjoint(with: [.structure, .credentials]) && latest?.counter != findingsCounter
+                // A change's findings go out before the load that verifies its journal record
+                // (a whole state check: seconds at L); a new verdict is followed at once.
+                if pending || (force && !changeDue) { continue }
+                if let snap = latest, findingsAt == 0 || changeDue || snap.stateCheck != findingsStateCheck
                     || (snap.counter != findingsCounter && now - findingsAt > 5_000)
                     || now - findingsAt > 60_000 {
                     // Unused scopes span days; the usage scan runs every five minutes.
                     if now - usageAt > 300_000 {
-                        usage = try store.toolUsage(since: now - policy.unusedScopeMs)
+                        let fresh = try store.toolUsage(since: now - policy.unusedScopeMs)
+                        usageChanged = usageChanged || fresh != usage
+                        usage = fresh
                         usageAt = now
                     }
-                    findings = FindingsEngine.evaluate(FindingsEngine.Input(
-                        principals: snap.principals, agents: snap.agents, credentials: snap.credentials,
-                        instances: snap.instances, calls: snap.calls, usage: usage, now: now, policy: policy,
-                        stateCheck: snap.stateCheck, tools: snap.tools.pins, toolDefinitions: ToolDefinitionText.current(snap.tools)),
-                        forest: snap.index.forest)
+                    // Only what changed since the last findings is evaluated again (and what
+                    // the clock moved past); the first time, everything.
+                    findings = Self.findings(&cache, snap, usage: usage, changes: loader.takeChanges(usage: usageChanged), now: now, policy: policy)
+                    usageChanged = false
                     findingsAt = now
                     findingsCounter = snap.counter
+                    findingsStateCheck = snap.stateCheck
+                    changedSinceFindings = []
                     outbox.post(.findings(findings))
                 }
             } catch {
@@ -154,6 +169,19 @@ final class EffectRunner: @unchecked Sendable {
                 outbox.post(.storeUnreachable("store: \(error)"))
             }
         }
+    }
+
+    static func findings(_ cache: inout FindingsCache, _ snap: FleetSnapshot, usage: [String: Set<String>],
+                         changes: FindingsCache.Changes, now: Timestamp, policy: Policy) -> [Finding] {
+        let index = snap.index
+        let forest = index.forest
+        return cache.evaluate(FindingsEngine.Input(
+            principals: snap.principals, agents: snap.agents, credentials: snap.credentials,
+            instances: snap.instances, calls: snap.calls, usage: usage, now: now, policy: policy,
+            stateCheck: snap.stateCheck, tools: snap.tools.pins, toolDefinitions: ToolDefinitionText.current(snap.tools)),
+            forest: forest, effective: index.effective.count == forest.agents.count ? index.effective : forest.effectiveScopes(),
+            changes: changes, owners: FindingsCache.Owners(credentials: { Array(index.credentialsByAgent[$0]) },
+                                                          instances: { Array(index.instancesByAgent[$0]) }))
     }
 
     /// A second thread, on a store of its own, that blocks on the server's change announcements
