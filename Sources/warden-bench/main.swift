@@ -23,7 +23,7 @@ let usage = """
     """
 
 enum Section: String, CaseIterable {
-    case first, keys, authorize, live, cli, dashboard, terminal, revoke, ingest, proxy, pins, prune, hosts
+    case first, keys, authorize, live, cli, dashboard, terminal, revoke, ingest, proxy, serve, pins, prune, hosts
     var title: String {
         switch self {
         case .first: return "First frame (open the store, first snapshot, first frame of each view; 120×40)"
@@ -36,6 +36,7 @@ enum Section: String, CaseIterable {
         case .revoke: return "Cascade revocation (fresh store each run)"
         case .ingest: return "NDJSON ingest (warden ingest end to end, and the store alone)"
         case .proxy: return "MCP proxy added latency (echo server, direct and through the proxy)"
+        case .serve: return "warden serve: tools/call through the gateway (release binary on loopback, stdio test server upstream, SQLite store)"
         case .pins: return "Tool pinning on the proxy's gate connection (a 500-tool list checked; the pin lookup on a call)"
         case .prune: return "Decisions during `store prune` (own store of old calls; pruner on its own thread)"
         case .hosts: return "Across hosts: a revoke seen by a dashboard and by a gate in other processes (PostgreSQL)"
@@ -180,6 +181,9 @@ section(.ingest) { try IngestBench.run(events: quick ? 5_000 : size.ingestEvents
 if let testServer {
     section(.proxy) { try ProxyBench.run(server: testServer, calls: quick ? 200 : 2_000) }
 } else { skip(.proxy, "no warden-test-mcp-server next to warden-bench") }
+if let warden, let testServer {
+    section(.serve) { try ServeBench.run(warden: warden, server: testServer, quick: quick) }
+} else { skip(.serve, "no warden and warden-test-mcp-server next to warden-bench") }
 section(.pins) { try ToolPinBench.run(folder: folder, repeats: quick ? 5 : 50, calls: quick ? 1_000 : 10_000) }
 section(.prune) { try PruneBench.run(folder: folder, rows: pruneRows ?? (quick ? 20_000 : 1_000_000)) }
 
