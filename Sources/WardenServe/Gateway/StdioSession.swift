@@ -148,7 +148,12 @@ final class StdioSession: @unchecked Sendable {
         }
         let stream = serverStream
         lock.unlock()
-        if let t = target, t.answers.offer(message, answering: key, gate: { t.ex.filterServer($0)?.0 }) { return }
+        if let t = target, t.answers.offer(message, answering: key, gate: { t.ex.filterServer($0)?.0 }) {
+            // Its last answer in: the POST waits no more (a streamed one has no deadline
+            // thread left to take it off).
+            if !t.answers.isOpen { lock.lock(); waiters[t.token] = nil; lock.unlock() }
+            return
+        }
         if let (s, ex) = stream {
             if let m = ex.filterServer(message)?.0 { s.write(SSEEvent(event: "message", data: JSONWriter.write(m, indent: false)).bytes) }
             return

@@ -108,19 +108,18 @@ struct StdioUpstream {
             return .json(200, Array(JSONWriter.write(gated.batch ? .array(gated.answers) : gated.answers[0], indent: false).utf8),
                          headers: headers, note: ex.note)
         }
-        let accept = (request.header("accept") ?? "").lowercased()
-        if accept.contains("text/event-stream") {
+        if HeaderRules.accepts(request.header("accept"), "text/event-stream") {
             let stream = gateway.openStream(serverStream: false)
             for a in gated.answers { stream.write(SSEEvent(event: "message", data: JSONWriter.write(a, indent: false)).bytes) }
-            let finished = Collected()
-            let waiter = session.await(ids: ids, ex: ex, deliver: { m in
-                stream.write(SSEEvent(event: "message", data: JSONWriter.write(m, indent: false)).bytes)
-            }, done: { stream.close(); ex.gate.finish(); finished.finish() })
-            session.send(line)
             // The stream's own clock: when the answers have not all come in time, the ids still
             // waiting get errors and the stream ends (the request thread is already streaming).
-            BackgroundThread.start(name: "warden-stdio-deadline") { [gateway, name = config.name, seconds = timeout] in
-                _ = finished.wait(seconds: seconds)
+            // Made first, so that answers all in before it is scheduled still cancel it.
+            let deadline = DeadlineWatch.shared.handle()
+            let waiter = session.await(ids: ids, ex: ex, deliver: { m in
+                stream.write(SSEEvent(event: "message", data: JSONWriter.write(m, indent: false)).bytes)
+            }, done: { stream.close(); ex.gate.finish(); deadline.cancel() })
+            session.send(line)
+            deadline.schedule(at: Deadline.after(seconds: timeout)) { [gateway, name = config.name, seconds = timeout] in
                 guard let missing = session.expire(waiter), !missing.isEmpty else { return }
                 gateway.metrics.upstreamError(name)
                 gateway.note("upstream \(name): no answer within \(Int(seconds))s")
