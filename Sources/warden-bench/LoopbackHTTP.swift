@@ -12,6 +12,12 @@ final class LoopbackHTTP {
         var text: String { String(decoding: body, as: UTF8.self) }
     }
 
+    /// The service closed the connection (a keep-alive connection idle past its header
+    /// deadline is cut, by design): the caller may open another.
+    struct Closed: Error, CustomStringConvertible {
+        var description: String { "the service closed the connection" }
+    }
+
     private let fd: Int32
     private var buffer: [UInt8] = []
     private var chunk = [UInt8](repeating: 0, count: 1 << 16)
@@ -108,7 +114,7 @@ final class LoopbackHTTP {
     private func readMore() throws {
         let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
         if n < 0 && errno == EINTR { return }
-        guard n > 0 else { throw BenchFailure("the service closed the connection") }
+        guard n > 0 else { throw Closed() }
         buffer.append(contentsOf: chunk[..<n])
     }
 }
