@@ -46,18 +46,7 @@ enum ProxyBench {
         let secret = try makeStore(at: path)
         let payload = String(repeating: "x", count: payloadBytes)
 
-        // Direct.
-        let toChild = try Pipes(), fromChild = try Pipes()
-        defer { toChild.close(); fromChild.close() }
-        let child = Process()
-        child.executableURL = URL(fileURLWithPath: serverCommand[0])
-        child.arguments = Array(serverCommand.dropFirst())
-        child.standardInput = FileHandle(fileDescriptor: toChild.read)
-        child.standardOutput = FileHandle(fileDescriptor: fromChild.write)
-        try child.run()
-        let direct = try roundTrips(write: toChild.write, read: fromChild.read, calls: calls, warmup: warmup, payload: payload)
-        toChild.closeWrite()
-        child.waitUntilExit()
+        let direct = try self.direct(serverCommand: serverCommand, calls: calls, warmup: warmup, payload: payload)
 
         // Through the proxy.
         let toProxy = try Pipes(), fromProxy = try Pipes()
@@ -83,6 +72,22 @@ enum ProxyBench {
         return Figures(warmup: warmup, direct: direct.micros, proxied: through.micros,
                        directCallsPerSecond: direct.callsPerSecond, proxiedCallsPerSecond: through.callsPerSecond,
                        recorded: recorded)
+    }
+
+    /// The server alone, over its pipes: the baseline each gateway's added latency is measured against.
+    static func direct(serverCommand: [String], calls: Int, warmup: Int, payload: String) throws -> (micros: Samples, callsPerSecond: Double) {
+        let toChild = try Pipes(), fromChild = try Pipes()
+        defer { toChild.close(); fromChild.close() }
+        let child = Process()
+        child.executableURL = URL(fileURLWithPath: serverCommand[0])
+        child.arguments = Array(serverCommand.dropFirst())
+        child.standardInput = FileHandle(fileDescriptor: toChild.read)
+        child.standardOutput = FileHandle(fileDescriptor: fromChild.write)
+        try child.run()
+        let direct = try roundTrips(write: toChild.write, read: fromChild.read, calls: calls, warmup: warmup, payload: payload)
+        toChild.closeWrite()
+        child.waitUntilExit()
+        return direct
     }
 
     /// A principal, a lead, a bot allowed `bench/echo`; returns the bot's credential secret.

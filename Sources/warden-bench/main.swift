@@ -23,7 +23,7 @@ let usage = """
     """
 
 enum Section: String, CaseIterable {
-    case first, settle, keys, authorize, live, cli, dashboard, terminal, revoke, ingest, proxy, decide, pins, prune, hosts, authzen
+    case first, settle, keys, authorize, live, cli, dashboard, terminal, revoke, ingest, proxy, decide, serve, pins, prune, hosts, authzen
     var title: String {
         switch self {
         case .first: return "First frame (open the store, first snapshot, first frame of each view; 120×40)"
@@ -38,6 +38,7 @@ enum Section: String, CaseIterable {
         case .ingest: return "NDJSON ingest (warden ingest end to end, and the store alone)"
         case .proxy: return "MCP proxy added latency (echo server, direct and through the proxy)"
         case .decide: return "mcp-proxy --decide through warden serve vs the local-store proxy (echo server, loopback HTTP)"
+        case .serve: return "warden serve: tools/call through the gateway (release binary on loopback, stdio test server upstream, SQLite store)"
         case .pins: return "Tool pinning on the proxy's gate connection (a 500-tool list checked; the pin lookup on a call)"
         case .prune: return "Decisions during `store prune` (own store of old calls; pruner on its own thread)"
         case .authzen: return "AuthZEN evaluations at `warden serve` over loopback (a gate asking, one in flight)"
@@ -190,6 +191,9 @@ if let testServer, let warden {
 if let warden {
     section(.authzen) { try AuthZENBench.run(warden: warden, evaluations: quick ? 200 : 5_000) }
 } else { skip(.authzen, "no warden binary next to warden-bench") }
+if let warden, let testServer {
+    section(.serve) { try ServeBench.run(warden: warden, server: testServer, quick: quick) }
+} else { skip(.serve, "no warden and warden-test-mcp-server next to warden-bench") }
 section(.pins) { try ToolPinBench.run(folder: folder, repeats: quick ? 5 : 50, calls: quick ? 1_000 : 10_000) }
 section(.prune) { try PruneBench.run(folder: folder, rows: pruneRows ?? (quick ? 20_000 : 1_000_000)) }
 

@@ -108,4 +108,19 @@ struct RedactionTests {
         #expect(c.tool.count == RecordLimits.tool && c.reason!.count == RecordLimits.reason && c.args!.count == RecordLimits.args)
         #expect(c.forRecording() == c)
     }
+
+    /// The byte search for the caller's own token answers as `String.contains` does, and the
+    /// cases it hands back (non-ASCII text, a secret with a line break) still answer so.
+    @Test func secretSearchOnBytesAgreesWithContains() {
+        let secret = "wdn_Kx9"
+        let texts = ["", "wdn_Kx", "wdn_Kx9", "a wdn_Kx9 b", "wdn_Kxwdn_Kx9", "\r\nwdn_Kx9\r\n", "wdn_\u{212A}x9",
+                     "é wdn_Kx9", "wdn_kx9", "xwdn_Kx9"]
+        for t in texts {
+            #expect(SummaryWriter.holds(t, secret) == t.contains(secret), "\(t.debugDescription)")
+        }
+        #expect(SummaryWriter.holds("wdn_\u{212A}x9", secret), "a Kelvin sign is a K to Character comparison: still found")
+        #expect(SummaryWriter.holds("a\r\nb", "\r\n") == "a\r\nb".contains("\r\n"))
+        let summary = Redaction.summary(.object([("q", .string("token wdn_Kx9 here"))]), alsoSecret: secret)
+        #expect(!summary.text.contains(secret) && summary.count == 1, "\(summary)")
+    }
 }

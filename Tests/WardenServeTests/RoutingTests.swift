@@ -24,6 +24,16 @@ import WardenCore
         #expect(!HeaderRules.originAllowed("null", own: own, allowed: []))
     }
 
+    @Test func acceptNamesAMediaTypeInAnyCase() {
+        #expect(HeaderRules.accepts("application/json, text/event-stream", "text/event-stream"))
+        #expect(HeaderRules.accepts("Text/Event-Stream;q=0.5", "text/event-stream"))
+        #expect(HeaderRules.accepts("text/event-stream", "text/event-stream"))
+        #expect(!HeaderRules.accepts("application/json", "text/event-stream"))
+        #expect(!HeaderRules.accepts("text/event-strea", "text/event-stream"))
+        #expect(!HeaderRules.accepts(nil, "text/event-stream"))
+        #expect(!HeaderRules.accepts("", "text/event-stream"))
+    }
+
     @Test func bearerTokenIsReadOnlyFromTheBearerScheme() {
         #expect(HeaderRules.bearer("Bearer wdn_abc") == "wdn_abc")
         #expect(HeaderRules.bearer("bearer   wdn_abc ") == "wdn_abc")

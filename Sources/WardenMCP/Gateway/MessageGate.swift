@@ -23,16 +23,21 @@ public final class MessageGate: @unchecked Sendable {
     /// Who the credential is, learned when the gate was made.
     public let probe: CredentialProbe
 
-    public init(pool: GateConnections, recorder: GatewayRecorder, secret: String, server: String,
+    /// `call`: the tool of the exchange's one `tools/call` (`callTool(of:)`), when it carries
+    /// exactly that. The probe is then that call's own decision, which the relay takes when it
+    /// reaches the call instead of deciding again: one decision per call. Nothing is recorded
+    /// until the relay does, so an exchange refused first (401, 404) records nothing, as before.
+    public init(pool: GateConnections, recorder: GatewayRecorder, secret: String, server: String, call: String? = nil,
                 instanceID: (CredentialProbe) -> String) throws(StoreError) {
         self.pool = pool
         let connection = try pool.take()
         let backend = pool.backend
         gatekeeper = Gatekeeper(store: connection, reopen: { () throws(StoreError) in try backend.open(for: .gate) },
                                 secret: secret, clock: pool.clock, storeTimeoutMs: pool.storeTimeoutMs, note: pool.note)
-        let v = gatekeeper.check(server: server, tool: "mcp-proxy")
+        let v = gatekeeper.check(server: server, tool: call ?? "mcp-proxy")
+        if let call { gatekeeper.keep(v, server: server, tool: call) }
         probe = CredentialProbe(agentID: v.agentID, credentialID: v.credentialID, instanceID: v.credentialInstanceID,
-                                reason: v.reason == Authorization.Reason.outOfScope.rawValue ? nil : v.reason)
+                                reason: Self.credentialReason(v.reason))
         relay = Relay(gate: gatekeeper, recorder: recorder.recorder, secret: secret, clock: pool.clock,
                       agentID: probe.agentID ?? "", credentialID: probe.credentialID, instanceID: instanceID(probe),
                       fixedServerName: server, clientOut: -1, via: .gateway, onServerName: { _ in }, note: pool.note)
@@ -45,6 +50,21 @@ public final class MessageGate: @unchecked Sendable {
     /// The client as an `initialize` in this exchange named itself (`clientInfo`), kept with the
     /// session it opens.
     public var client: String? { relay.client }
+
+    /// What a decision says of the credential itself: nil when it stands (the reasons about the
+    /// tool, scope and pinning, come after every reason about the credential and its chain).
+    static func credentialReason(_ reason: String?) -> String? {
+        reason == Authorization.Reason.outOfScope.rawValue || reason == Authorization.Reason.toolUnapproved.rawValue ? nil : reason
+    }
+
+    /// The tool of a message that is one `tools/call` the relay will decide (a valid id or
+    /// none, a valid tool name); nil for anything else, which is then probed on its own.
+    public static func callTool(of message: JSONValue) -> String? {
+        guard case .object = message, message["method"]?.string == "tools/call",
+              let tool = message["params"]?["name"]?.string, Authorization.isValidToolName(tool) else { return nil }
+        if let id = message["id"], !JSONRPC.isValidID(id) { return nil }
+        return tool
+    }
 
     /// One client message (an element of a batch is one message).
     public func client(_ message: JSONValue) -> ClientOutcome {
@@ -137,10 +157,17 @@ public final class GateConnections: @unchecked Sendable {
 public final class GatewayRecorder: @unchecked Sendable {
     let recorder: Recorder
 
-    public init(backend: any StoreBackend, clock: @escaping @Sendable () -> Timestamp = WallClock.now) throws(StoreError) {
+    /// `batchGapSeconds`: the least time between two writes, so that calls arriving meanwhile
+    /// share one transaction (a call is in the store at most about this much later).
+    public init(backend: any StoreBackend, clock: @escaping @Sendable () -> Timestamp = WallClock.now,
+                batchGapSeconds: Double = GatewayRecorder.defaultBatchGapSeconds) throws(StoreError) {
         // The recorder's own heartbeat would name no instance: made too rare to fire.
-        recorder = Recorder(store: try backend.open(for: .ingest), instanceID: "", heartbeatSeconds: 1e9, clock: clock)
+        recorder = Recorder(store: try backend.open(for: .ingest), instanceID: "", heartbeatSeconds: 1e9, clock: clock,
+                            batchGapSeconds: batchGapSeconds)
     }
+
+    /// 5 ms: at most 200 commits a second whatever the call rate; a dashboard sees a call that much later.
+    public static let defaultBatchGapSeconds = 0.005
 
     public func start() { recorder.start() }
     public func record(_ event: InstanceEvent) { recorder.record(event) }

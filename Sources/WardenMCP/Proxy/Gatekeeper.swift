@@ -25,6 +25,9 @@ final class Gatekeeper: CallDecider, @unchecked Sendable {
     private let storeTimeoutMs: @Sendable () -> Int64
     private var timeoutMs: Int64?
     private let note: @Sendable (String) -> Void
+    /// A decision already made for the next check of exactly this SERVER/TOOL (a gateway's
+    /// probe was that call's decision); taken once, and dropped by any other check.
+    private var kept: (serverTool: String, verdict: Verdict)?
 
     init(store: any GateStore, reopen: @escaping @Sendable () throws(StoreError) -> any GateStore,
          secret: String, clock: @escaping @Sendable () -> Timestamp, retry: StoreRetry = StoreRetry(),
@@ -46,8 +49,20 @@ final class Gatekeeper: CallDecider, @unchecked Sendable {
         return store
     }
 
+    /// Hands `verdict` to the next `check(server:tool:)`, which then does not ask the store again.
+    func keep(_ verdict: Verdict, server: String, tool: String) {
+        lock.lock()
+        kept = (server + "/" + tool, verdict)
+        lock.unlock()
+    }
+
     func check(server: String, tool: String) -> Verdict {
         let serverTool = server + "/" + tool
+        lock.lock()
+        let taken = kept
+        kept = nil
+        lock.unlock()
+        if let taken, taken.serverTool == serverTool { return taken.verdict }
         let result = attempt { (gate) throws(StoreError) -> AuthorizationOutcome in
             try gate.authorize(secret: secret, serverTool: serverTool, now: clock())
         }

@@ -16,16 +16,24 @@ final class Recorder: @unchecked Sendable {
     private var calls: [ToolCall] = []
     private var events: [InstanceEvent] = []
     private var stopping = false
+    /// The writer waits for work (a record wakes it); false while it writes or paces.
+    private var idle = false
+    /// The least time from one write's start to the next: records gather meanwhile and go in
+    /// one transaction (a commit per call cost a gateway more than the rest of the call).
+    /// 0: each write starts as soon as something is queued.
+    private let gapNanos: UInt64
     private var warned = false
     private let done = DispatchSemaphore(value: 0)
     /// How long `stop()` keeps retrying a store that fails before giving up (and saying so).
     private let flushDeadlineNanos: UInt64 = 15_000_000_000
 
-    init(store: any ActivityRecording, instanceID: String, heartbeatSeconds: Double, clock: @escaping @Sendable () -> Timestamp) {
+    init(store: any ActivityRecording, instanceID: String, heartbeatSeconds: Double, clock: @escaping @Sendable () -> Timestamp,
+         batchGapSeconds: Double = 0) {
         self.store = store
         self.instanceID = instanceID
         self.heartbeatNanos = UInt64(max(0.05, heartbeatSeconds) * 1e9)
         self.clock = clock
+        self.gapNanos = UInt64(max(0, batchGapSeconds) * 1e9)
     }
 
     func start() {
@@ -35,14 +43,14 @@ final class Recorder: @unchecked Sendable {
     func record(_ call: ToolCall) {
         cond.lock()
         calls.append(call)
-        cond.signal()
+        if idle { cond.signal() }
         cond.unlock()
     }
 
     func record(_ event: InstanceEvent) {
         cond.lock()
         events.append(event)
-        cond.signal()
+        if idle { cond.signal() }
         cond.unlock()
     }
 
@@ -50,7 +58,7 @@ final class Recorder: @unchecked Sendable {
     func stop() {
         cond.lock()
         stopping = true
-        cond.signal()
+        cond.signal()  // whether waiting for work or pacing
         cond.unlock()
         done.wait()
     }
@@ -58,13 +66,23 @@ final class Recorder: @unchecked Sendable {
     private func loop() {
         var nextBeat = MonotonicClock.nanos() + heartbeatNanos
         var stopDeadline: UInt64?
+        var lastWrite: UInt64 = 0
         while true {
             cond.lock()
             while calls.isEmpty && events.isEmpty && !stopping {
                 let now = MonotonicClock.nanos()
                 if now >= nextBeat { break }
+                idle = true
                 _ = cond.wait(nanoseconds: Int64(nextBeat - now))
+                idle = false
             }
+            // Pacing: what comes in meanwhile joins this write (a stop cuts the wait short).
+            while !stopping, gapNanos > 0 {
+                let now = MonotonicClock.nanos()
+                if now >= lastWrite + gapNanos { break }
+                _ = cond.wait(nanoseconds: Int64(lastWrite + gapNanos - now))
+            }
+            lastWrite = MonotonicClock.nanos()
             if MonotonicClock.nanos() >= nextBeat && !stopping {
                 events.append(.heartbeat(instanceID: instanceID, at: clock()))
                 nextBeat = MonotonicClock.nanos() + heartbeatNanos

@@ -60,9 +60,14 @@ final class Gateway: @unchecked Sendable {
         guard let secret = HeaderRules.bearer(request.header("authorization")) else {
             return unauthorized(name, invalid: false, reason: "missing_token", note: note)
         }
+        // A POST's body is read once, here: when it is one `tools/call`, the probe that tells a
+        // good token from a bad one is that call's own decision, which the relay then takes
+        // instead of asking the store again (one decision per call).
+        let parsed = request.method == "POST" ? Exchange.parse(request.body) : nil
+        let call = parsed.flatMap { try? $0.get() }.flatMap(MessageGate.callTool(of:))
         let gate: MessageGate
         do {
-            gate = try MessageGate(pool: pool, recorder: recorder, secret: secret, server: name) { [instances] probe in
+            gate = try MessageGate(pool: pool, recorder: recorder, secret: secret, server: name, call: call) { [instances] probe in
                 instances.id(upstream: name, probe: probe)
             }
         } catch {
@@ -91,7 +96,7 @@ final class Gateway: @unchecked Sendable {
         }
         // Calls in a session are recorded with it and with the client that opened it.
         if let sessionID { gate.setSession(sessionID, client: sessions.client(sessionID)) }
-        let exchange = Exchange(gate: gate, upstream: name, agentID: agentID, sessionID: sessionID, note: note)
+        let exchange = Exchange(gate: gate, upstream: name, agentID: agentID, sessionID: sessionID, note: note, parsed: parsed)
         exchange.instanceID = probe.instanceID == nil ? instances.id(upstream: name, probe: probe) : nil
         // The session is in use until this request's answer (or stream) is over: never idle then.
         if let sessionID { sessions.begin(sessionID) }
@@ -177,13 +182,22 @@ final class Exchange: @unchecked Sendable {
     var note: AccessNote
     /// The gateway's instance for this agent on this upstream; nil when the credential has its own.
     var instanceID: String?
+    /// A POST's body as read when the request came in (nil: not read yet).
+    let parsed: Result<JSONValue, JSONParser.Failure>?
 
-    init(gate: MessageGate, upstream: String, agentID: String, sessionID: String?, note: AccessNote) {
+    init(gate: MessageGate, upstream: String, agentID: String, sessionID: String?, note: AccessNote,
+         parsed: Result<JSONValue, JSONParser.Failure>? = nil) {
         self.gate = gate
         self.upstream = upstream
         self.agentID = agentID
         self.sessionID = sessionID
         self.note = note
+        self.parsed = parsed
+    }
+
+    /// A body read strictly, once.
+    static func parse(_ body: [UInt8]) -> Result<JSONValue, JSONParser.Failure> {
+        do throws(JSONParser.Failure) { return .success(try JSONParser.parse(bytes: body)) } catch { return .failure(error) }
     }
 
     /// A POST body read as the proxy reads a line: strictly, one reading only. Its messages,
@@ -204,7 +218,7 @@ final class Exchange: @unchecked Sendable {
 
     func gateBody(_ body: [UInt8]) -> GateResult {
         let message: JSONValue
-        do { message = try JSONParser.parse(bytes: body) } catch {
+        do { message = try (parsed ?? Self.parse(body)).get() } catch {
             let reply = gate.unreadable(error.description)
             note.decision = Authorization.Reason.malformedRequest.rawValue
             return .failure(HTTPResponse.json(400, MessageGate.bytes(reply), note: note))

@@ -45,6 +45,10 @@ final class StdioSession: @unchecked Sendable {
 
     static func key(_ id: JSONValue) -> String { JSONWriter.write(id, indent: false) }
 
+    /// The reader's buffer: the proxy's 256 KiB, zero-filled, was most of an idle session's
+    /// memory (one per session here); a longer line is still gathered whole across reads.
+    static let readChunk = 32 << 10
+
     /// Registers a POST waiting for answers to `ids` (before its line is sent, so no answer is
     /// missed). When the process has already ended, each id is answered with an error at once.
     func await(ids: [JSONValue], ex: Exchange, deliver: @escaping @Sendable (JSONValue) -> Void, done: @escaping @Sendable () -> Void) -> Waiter {
@@ -108,7 +112,7 @@ final class StdioSession: @unchecked Sendable {
     }
 
     private func readLoop() {
-        RelayLineReader(fd: child.stdoutFD).run { event in
+        RelayLineReader(fd: child.stdoutFD, chunkSize: Self.readChunk).run { event in
             guard case .line(let raw) = event else { return note("upstream \(upstream): dropped an oversized line") }
             var body = raw[...]
             if body.last == 13 { body = body.dropLast() }
@@ -148,7 +152,12 @@ final class StdioSession: @unchecked Sendable {
         }
         let stream = serverStream
         lock.unlock()
-        if let t = target, t.answers.offer(message, answering: key, gate: { t.ex.filterServer($0)?.0 }) { return }
+        if let t = target, t.answers.offer(message, answering: key, gate: { t.ex.filterServer($0)?.0 }) {
+            // Its last answer in: the POST waits no more (a streamed one has no deadline
+            // thread left to take it off).
+            if !t.answers.isOpen { lock.lock(); waiters[t.token] = nil; lock.unlock() }
+            return
+        }
         if let (s, ex) = stream {
             if let m = ex.filterServer(message)?.0 { s.write(SSEEvent(event: "message", data: JSONWriter.write(m, indent: false)).bytes) }
             return

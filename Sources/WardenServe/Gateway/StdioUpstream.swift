@@ -19,6 +19,9 @@ struct StdioUpstream {
         return starting ? max(configured, Self.startSeconds) : configured
     }
     static let startSeconds = 60.0
+    /// How long a streamed POST's headers wait for its answers to be all in (then they go out
+    /// together); well under any client's wait for headers.
+    static let wholeAnswerSeconds = 0.25
 
     func handle(_ request: HTTPRequest, _ ex: Exchange) -> HTTPResponse {
         switch request.method {
@@ -110,19 +113,20 @@ struct StdioUpstream {
             return .json(200, Array(JSONWriter.write(gated.batch ? .array(gated.answers) : gated.answers[0], indent: false).utf8),
                          headers: headers, note: ex.note)
         }
-        let accept = (request.header("accept") ?? "").lowercased()
-        if accept.contains("text/event-stream") {
+        if HeaderRules.accepts(request.header("accept"), "text/event-stream") {
             let stream = gateway.openStream(serverStream: false)
             for a in gated.answers { stream.write(SSEEvent(event: "message", data: JSONWriter.write(a, indent: false)).bytes) }
-            let finished = Collected()
-            let waiter = session.await(ids: ids, ex: ex, deliver: { m in
-                stream.write(SSEEvent(event: "message", data: JSONWriter.write(m, indent: false)).bytes)
-            }, done: { stream.close(); ex.gate.finish(); finished.finish() })
-            session.send(line)
             // The stream's own clock: when the answers have not all come in time, the ids still
             // waiting get errors and the stream ends (the request thread is already streaming).
-            BackgroundThread.start(name: "warden-stdio-deadline") { [gateway, name = config.name, seconds = timeout] in
-                _ = finished.wait(seconds: seconds)
+            // Made first, so that answers all in before it is scheduled still cancel it.
+            let deadline = DeadlineWatch.shared.handle()
+            let waiter = session.await(ids: ids, ex: ex, deliver: { m in
+                // A server's request or notification (progress) goes out as it comes.
+                if m["method"] != nil { stream.streamNow() }
+                stream.write(SSEEvent(event: "message", data: JSONWriter.write(m, indent: false)).bytes)
+            }, done: { stream.close(); ex.gate.finish(); deadline.cancel() })
+            session.send(line)
+            deadline.schedule(at: Deadline.after(seconds: timeout)) { [gateway, name = config.name, seconds = timeout] in
                 guard let missing = session.expire(waiter), !missing.isEmpty else { return }
                 gateway.metrics.upstreamError(name)
                 gateway.note("upstream \(name): no answer within \(Int(seconds))s")
@@ -132,8 +136,14 @@ struct StdioUpstream {
                 stream.close()
                 ex.gate.finish()
             }
-            return HTTPResponse(status: 200, headers: [("Content-Type", "text/event-stream"), ("Cache-Control", "no-cache")] + headers,
-                                body: .stream(stream), note: ex.note)
+            let sse: [(String, String)] = [("Content-Type", "text/event-stream"), ("Cache-Control", "no-cache")] + headers
+            // The answers all in soon (most calls): one piece, sent with the headers in one write,
+            // instead of the headers, each event and the stream's end apart (a send and a client
+            // wake-up each). Otherwise the stream goes on as it comes, its headers sent by then.
+            if let whole = stream.whole(until: Deadline.after(seconds: Self.wholeAnswerSeconds)) {
+                return HTTPResponse(status: 200, headers: sse, body: .bytes(whole), note: ex.note)
+            }
+            return HTTPResponse(status: 200, headers: sse, body: .stream(stream), note: ex.note)
         }
         // JSON: wait for every answer, then send them together.
         let collected = Collected()

@@ -68,6 +68,8 @@ public final class ByteStream: @unchecked Sendable {
     private let cond = Condition()
     private var buffer: [UInt8] = []
     private var closed = false
+    /// A producer's word that what it writes must go out as it comes (`streamNow`).
+    private var streaming = false
     private let idleBytes: [UInt8]
     private let idleSeconds: Double
     /// Called once when the reader side is finished with the stream (the client left or it ended).
@@ -91,6 +93,30 @@ public final class ByteStream: @unchecked Sendable {
         closed = true
         cond.broadcast()
         cond.unlock()
+    }
+
+    /// What is written from now on must reach the reader as it comes (a server's notification
+    /// while a call runs): `whole` stops waiting.
+    public func streamNow() {
+        cond.lock()
+        streaming = true
+        cond.broadcast()
+        cond.unlock()
+    }
+
+    /// Waits until the stream is closed, `deadline` passes, or `streamNow` is said; everything
+    /// written, drained, when it closed first (the caller then sends it in one piece), else nil
+    /// (the stream is read as before).
+    public func whole(until deadline: Deadline) -> [UInt8]? {
+        cond.lock()
+        defer { cond.unlock() }
+        while !closed && !streaming {
+            if !cond.wait(until: deadline) { break }
+        }
+        guard closed && !streaming else { return nil }
+        let out = buffer
+        buffer = []
+        return out
     }
 
     public var isClosed: Bool {
