@@ -25,11 +25,16 @@ final class Gatekeeper: CallDecider, @unchecked Sendable {
     private let storeTimeoutMs: @Sendable () -> Int64
     private var timeoutMs: Int64?
     private let note: @Sendable (String) -> Void
+    /// Decisions reused while the store's governance version and the clock allow: each call
+    /// still reads the version from the store, so a revoke is seen by the very next call.
+    private let decisions: DecisionCache
 
     init(store: any GateStore, reopen: @escaping @Sendable () throws(StoreError) -> any GateStore,
          secret: String, clock: @escaping @Sendable () -> Timestamp, retry: StoreRetry = StoreRetry(),
          storeTimeoutMs: @escaping @Sendable () -> Int64 = { StoreRetry.defaultTimeoutMs },
-         note: @escaping @Sendable (String) -> Void = { FD.writeAll(2, Array("warden mcp-proxy: \($0)\n".utf8)) }) {
+         note: @escaping @Sendable (String) -> Void = { FD.writeAll(2, Array("warden mcp-proxy: \($0)\n".utf8)) },
+         decisions: DecisionCache = DecisionCache()) {
+        self.decisions = decisions
         self.store = store
         self.reopen = reopen
         self.secret = secret
@@ -49,7 +54,7 @@ final class Gatekeeper: CallDecider, @unchecked Sendable {
     func check(server: String, tool: String) -> Verdict {
         let serverTool = server + "/" + tool
         let result = attempt { (gate) throws(StoreError) -> AuthorizationOutcome in
-            try gate.authorize(secret: secret, serverTool: serverTool, now: clock())
+            try decisions.authorize(gate, secret: secret, serverTool: serverTool, now: clock())
         }
         switch result {
         case .success(let o):
