@@ -69,6 +69,7 @@ public final class DecisionCache: @unchecked Sendable {
     /// The version every entry was decided under.
     private var version: GovernanceVersion?
     private var entries: [Key: Entry] = [:]
+    private var reuseCount = 0
 
     public init(capacity: Int = 16_384) {
         self.capacity = max(1, capacity)
@@ -92,6 +93,8 @@ public final class DecisionCache: @unchecked Sendable {
 
     /// How many decisions are held (tests, the bench).
     public var count: Int { locked { entries.count } }
+    /// How many answers were reused rather than read (tests, the bench).
+    public var reuses: Int { locked { reuseCount } }
 
     private func reusable(_ key: Key, _ current: GovernanceVersion, _ now: Timestamp) -> AuthorizationOutcome? {
         locked {
@@ -102,6 +105,7 @@ public final class DecisionCache: @unchecked Sendable {
                 return nil
             }
             guard let e = entries[key], now >= e.stableFrom, e.stableUntil.map({ now < $0 }) ?? true else { return nil }
+            reuseCount += 1
             return e.outcome
         }
     }
