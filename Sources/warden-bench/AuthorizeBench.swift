@@ -32,12 +32,13 @@ enum AuthorizeBench {
             if useDeep { deepS.add(us) }
             if out.decision == .allow { allowed += 1 }
         }
+        let cached = try DecisionCacheBench.run(gate: store, secrets: creds.map(\.secret), tools: tools, calls: calls)
         return [
             .dist("authorize_us", "authorize in-process (random credentials, ≥ 25 % depth ≥ 6)", "µs", all,
                   targets: [.atMost(100, .p99)], note: "\(calls) calls, \(allowed) allowed, max depth \(fleet.maxDepthSeen)"),
             .dist("authorize_deep_us", "  credentials at depth ≥ 6", "µs", deepS, targets: [.atMost(100, .p99)]),
             .dist("authorize_cpu_us", "  same calls, thread CPU time (without preemption)", "µs", cpu),
-        ]
+        ] + cached
     }
 
     /// Authorize at the bottom of a chain `depth` deep (the worst case for the chain walk).
@@ -54,6 +55,7 @@ enum AuthorizeBench {
             s.add(ms * 1000)
         }
         return [.dist("authorize_chain_\(depth)_us", "authorize at the bottom of a \(depth)-deep chain", "µs", s)]
+            + (try DecisionCacheBench.deepRepeat(gate: store, secret: secret, depth: depth, calls: calls * 10))
     }
 
     /// `warden --db STORE authorize --token … --tool …`, the whole process, spawned `runs` times.

@@ -82,7 +82,7 @@ enum PostgresBench {
             .value("pg_fleet_build_s", "build the fleet through the store API (\(agents) agents + credentials)", "s", buildMs / 1000),
             .dist("pg_authorize_us", "authorize in-process (gate connection, random credentials)", "µs", s,
                   targets: [.atMost(1_000, .p99)], note: "\(calls) calls, \(allowed) allowed"),
-        ]
+        ] + (try DecisionCacheBench.run(gate: gate, secrets: secrets, tools: tools, calls: calls, prefix: "pg_", withTargets: false))
     }
 
     /// Loads a synthetic fleet (and any extra rows) into `db` with the PostgreSQL bulk loader,

@@ -23,7 +23,7 @@ let usage = """
     """
 
 enum Section: String, CaseIterable {
-    case first, settle, keys, authorize, live, cli, dashboard, terminal, revoke, ingest, proxy, decide, serve, pins, prune, hosts, authzen
+    case first, settle, keys, authorize, live, cli, dashboard, terminal, revoke, ingest, proxy, decide, serve, pins, prune, hosts, authzen, nowindow
     var title: String {
         switch self {
         case .first: return "First frame (open the store, first snapshot, first frame of each view; 120×40)"
@@ -42,6 +42,7 @@ enum Section: String, CaseIterable {
         case .pins: return "Tool pinning on the proxy's gate connection (a 500-tool list checked; the pin lookup on a call)"
         case .prune: return "Decisions during `store prune` (own store of old calls; pruner on its own thread)"
         case .authzen: return "AuthZEN evaluations at `warden serve` over loopback (a gate asking, one in flight)"
+        case .nowindow: return "No window: revokes committed on another connection, each seen by the next reused decision"
         case .hosts: return "Across hosts: a revoke seen by a dashboard and by a gate in other processes (PostgreSQL)"
         }
     }
@@ -194,6 +195,7 @@ if let warden {
 if let warden, let testServer {
     section(.serve) { try ServeBench.run(warden: warden, server: testServer, quick: quick) }
 } else { skip(.serve, "no warden and warden-test-mcp-server next to warden-bench") }
+section(.nowindow) { try NoWindowBench.run(folder: folder, revokes: quick ? 1_000 : 10_000) }
 section(.pins) { try ToolPinBench.run(folder: folder, repeats: quick ? 5 : 50, calls: quick ? 1_000 : 10_000) }
 section(.prune) { try PruneBench.run(folder: folder, rows: pruneRows ?? (quick ? 20_000 : 1_000_000)) }
 

@@ -9,6 +9,13 @@ extension Authorization {
         let credentialScopes: ScopeSet
         let principalScopes: ScopeSet?
         let chain: [Link]
+        /// The span of time around `now` in which no expiry along the chain (the credential's,
+        /// the agent's, every ancestor's) falls: the latest expiry at or before `now` (or
+        /// `Int64.min`) up to the earliest after it (nil: none). Time alone changes no decision
+        /// inside it, so a decision reused there (while the governed state is unchanged) is the
+        /// one deciding again would give.
+        public let stableFrom: Timestamp
+        public let stableUntil: Timestamp?
 
         /// The same facts as `decide(credentialScopes:…)`, without the tool.
         public init(credentialScopes: ScopeSet, credentialExpiresAt: Timestamp?, credentialRevokedAt: Timestamp?,
@@ -18,11 +25,26 @@ extension Authorization {
             self.credentialScopes = credentialScopes
             self.principalScopes = activePrincipalScopes
             self.chain = chain
+            var from = Int64.min, until: Timestamp?
+            func note(_ expiry: Timestamp?) {
+                guard let e = expiry else { return }
+                if e <= now { from = max(from, e) } else { until = min(until ?? e, e) }
+            }
+            note(credentialExpiresAt)
+            for link in chain { note(link.expiresAt) }
+            stableFrom = from
+            stableUntil = until
             denial = chain.isEmpty ? .unknownCredential
                 : standingDenial(credentialExpiresAt: credentialExpiresAt, credentialRevokedAt: credentialRevokedAt,
                                  credentialID: credentialID, credentialRevokedBy: credentialRevokedBy, chain: chain,
                                  principalDisabledAt: principalDisabledAt, principalID: principalID,
                                  activePrincipalScopes: activePrincipalScopes, now: now)
+        }
+
+        /// Whether deciding at `time` would read the expiries exactly as deciding at the `now`
+        /// this standing was made for did.
+        public func isStable(at time: Timestamp) -> Bool {
+            time >= stableFrom && stableUntil.map { time < $0 } ?? true
         }
 
         /// Whether the chain stands: when it does not, every tool is denied and no tool's facts

@@ -36,7 +36,8 @@ public final class AgentDesk: @unchecked Sendable {
             let connection = try pool.take()
             let backend = pool.backend
             gate = Gatekeeper(store: connection, reopen: { () throws(StoreError) in try backend.open(for: .gate) },
-                              secret: secret, clock: pool.clock, storeTimeoutMs: pool.storeTimeoutMs, note: pool.note)
+                              secret: secret, clock: pool.clock, storeTimeoutMs: pool.storeTimeoutMs, note: pool.note,
+                              decisions: pool.decisions)
         } catch {
             pool.note("the store did not answer (\(error.description)); refusing")
             return Self.unavailable

@@ -31,7 +31,7 @@ extension GateConnections {
         }
         let backend = self.backend
         let keeper = Gatekeeper(store: connection, reopen: { () throws(StoreError) in try backend.open(for: .gate) },
-                                secret: secret, clock: clock, storeTimeoutMs: storeTimeoutMs, note: note)
+                                secret: secret, clock: clock, storeTimeoutMs: storeTimeoutMs, note: note, decisions: decisions)
         let v = keeper.check(server: server, tool: tool)
         // A failed connection was replaced (or dropped) by the keeper: only a live one goes back.
         if let c = keeper.connection { give(c) }

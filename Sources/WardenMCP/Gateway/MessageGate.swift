@@ -33,7 +33,8 @@ public final class MessageGate: @unchecked Sendable {
         let connection = try pool.take()
         let backend = pool.backend
         gatekeeper = Gatekeeper(store: connection, reopen: { () throws(StoreError) in try backend.open(for: .gate) },
-                                secret: secret, clock: pool.clock, storeTimeoutMs: pool.storeTimeoutMs, note: pool.note)
+                                secret: secret, clock: pool.clock, storeTimeoutMs: pool.storeTimeoutMs, note: pool.note,
+                                decisions: pool.decisions)
         let v = gatekeeper.check(server: server, tool: call ?? "mcp-proxy")
         if let call { gatekeeper.keep(v, server: server, tool: call) }
         probe = CredentialProbe(agentID: v.agentID, credentialID: v.credentialID, instanceID: v.credentialInstanceID,
@@ -128,6 +129,9 @@ public final class GateConnections: @unchecked Sendable {
     let note: @Sendable (String) -> Void
     private let lock = Lock()
     private var idle: [any GateStore] = []
+    /// Decisions reused across the pool's connections (all to the one store) while the
+    /// governance version and the clock allow (`DecisionCache`).
+    let decisions = DecisionCache()
 
     public init(backend: any StoreBackend, clock: @escaping @Sendable () -> Timestamp = WallClock.now,
                 storeTimeoutMs: @escaping @Sendable () -> Int64 = { StoreRetry.defaultTimeoutMs },

@@ -28,11 +28,16 @@ final class Gatekeeper: CallDecider, @unchecked Sendable {
     /// A decision already made for the next check of exactly this SERVER/TOOL (a gateway's
     /// probe was that call's decision); taken once, and dropped by any other check.
     private var kept: (serverTool: String, verdict: Verdict)?
+    /// Decisions reused while the store's governance version and the clock allow: each call
+    /// still reads the version from the store, so a revoke is seen by the very next call.
+    private let decisions: DecisionCache
 
     init(store: any GateStore, reopen: @escaping @Sendable () throws(StoreError) -> any GateStore,
          secret: String, clock: @escaping @Sendable () -> Timestamp, retry: StoreRetry = StoreRetry(),
          storeTimeoutMs: @escaping @Sendable () -> Int64 = { StoreRetry.defaultTimeoutMs },
-         note: @escaping @Sendable (String) -> Void = { FD.writeAll(2, Array("warden mcp-proxy: \($0)\n".utf8)) }) {
+         note: @escaping @Sendable (String) -> Void = { FD.writeAll(2, Array("warden mcp-proxy: \($0)\n".utf8)) },
+         decisions: DecisionCache = DecisionCache()) {
+        self.decisions = decisions
         self.store = store
         self.reopen = reopen
         self.secret = secret
@@ -64,7 +69,7 @@ final class Gatekeeper: CallDecider, @unchecked Sendable {
         lock.unlock()
         if let taken, taken.serverTool == serverTool { return taken.verdict }
         let result = attempt { (gate) throws(StoreError) -> AuthorizationOutcome in
-            try gate.authorize(secret: secret, serverTool: serverTool, now: clock())
+            try decisions.authorize(gate, secret: secret, serverTool: serverTool, now: clock())
         }
         switch result {
         case .success(let o):

@@ -27,7 +27,8 @@ extension PostgresStore {
         SELECT -2, (SELECT (first_seen_at IS NOT NULL)::text FROM tool_servers WHERE id = $2),
                (SELECT (p.gone_at IS NULL AND EXISTS (SELECT 1 FROM tool_decisions d
                     WHERE d.id = p.id || '#' || p.hash AND d.verdict = 'approved'))::text FROM tool_pins p WHERE p.id = $3),
-               (SELECT value FROM tool_settings WHERE id = 'unknown_servers'), NULL, NULL, NULL, NULL
+               (SELECT value FROM tool_settings WHERE id = 'unknown_servers'),
+               (SELECT version FROM governed_state WHERE id = 1)::text, NULL, NULL, NULL
         ORDER BY 1
         """
 
@@ -35,9 +36,32 @@ extension PostgresStore {
         guard let (server, tool) = Authorization.splitTool(serverTool) else {
             throw .invalid("tool '\(serverTool)' must be SERVER/TOOL")
         }
-        let (c, pin) = try facts(secret: secret, server: String(server), serverTool: serverTool, now: now)
+        let (c, pin, _) = try facts(secret: secret, server: String(server), serverTool: serverTool, now: now)
         return AuthorizationOutcome(decision: c.standing.decide(server: server, tool: tool, pin: pin),
                                     credentialID: c.credentialID, agentID: c.agentID, instanceID: c.instanceID)
+    }
+
+    /// One round trip for the version; on a miss, a second for the facts, which reads the
+    /// version again in the facts' own snapshot (one statement) and is stamped with that.
+    public func authorize(secret: String, serverTool: String, now: Timestamp,
+                          reuse: (GovernanceVersion) -> AuthorizationOutcome?) throws(StoreError) -> VersionedOutcome {
+        guard let (server, tool) = Authorization.splitTool(serverTool) else {
+            throw .invalid("tool '\(serverTool)' must be SERVER/TOOL")
+        }
+        if let v = try governanceVersion(), let kept = reuse(v) {
+            return VersionedOutcome(outcome: kept, version: v, reused: true)
+        }
+        let (c, pin, version) = try facts(secret: secret, server: String(server), serverTool: serverTool, now: now)
+        let outcome = AuthorizationOutcome(decision: c.standing.decide(server: server, tool: tool, pin: pin),
+                                           credentialID: c.credentialID, agentID: c.agentID, instanceID: c.instanceID)
+        return VersionedOutcome(outcome: outcome, version: version.map { GovernanceVersion(counter: $0) },
+                                stableFrom: c.standing.stableFrom, stableUntil: c.standing.stableUntil)
+    }
+
+    public func governanceVersion() throws(StoreError) -> GovernanceVersion? {
+        let rows = try connection.query("SELECT version FROM governed_state WHERE id = 1")
+        guard rows.rowCount == 1, let v = rows[0].optionalInt64(0) else { return nil }
+        return GovernanceVersion(counter: v)
     }
 
     /// The same statement with no tool: its pin row reads nothing, and is not used.
@@ -47,19 +71,21 @@ extension PostgresStore {
 
     /// The chain's facts, decided without the tool, and the tool's pin facts, in one round trip.
     private func facts(secret: String, server: String, serverTool: String,
-                       now: Timestamp) throws(StoreError) -> (standing: CredentialStanding, pin: ToolPinFacts) {
+                       now: Timestamp) throws(StoreError) -> (standing: CredentialStanding, pin: ToolPinFacts, version: Int64?) {
         let rows = try connection.query(Self.authorizeSQL, [Secrets.sha256(secret), server, serverTool])
         // Rows come pin facts (-2), principal (-1), credential (0), then the links in order.
         var principal: PGRow?
         var credential: PGRow?
         var links: [Authorization.Link] = []
         var pin = ToolPinFacts.unpinned
+        var version: Int64?
         for i in 0..<rows.rowCount {
             let r = rows[i]
             switch r.int(0) {
             case -2:
                 pin = ToolPinFacts(serverKnown: r.optionalString(1) == "true", toolApproved: r.optionalString(2) == "true",
                                    unknownServers: r.optionalString(3).map { UnknownServerPolicy(rawValue: $0) ?? .deny } ?? .allow)
+                version = r.optionalString(4).flatMap { Int64($0) }
             case -1: principal = r
             case 0: credential = r
             default:
@@ -70,7 +96,7 @@ extension PostgresStore {
             }
         }
         guard let credential else {
-            return (CredentialStanding(standing: .unknownCredential, credentialID: nil, agentID: nil, instanceID: nil), pin)
+            return (CredentialStanding(standing: .unknownCredential, credentialID: nil, agentID: nil, instanceID: nil), pin, version)
         }
         var principalDisabledAt: Timestamp?
         var principalID: String?
@@ -92,6 +118,6 @@ extension PostgresStore {
                                               principalDisabledAt: principalDisabledAt, principalID: principalID,
                                               activePrincipalScopes: activePrincipalScopes, now: now)
         return (CredentialStanding(standing: standing, credentialID: credentialID, agentID: credential.string(2),
-                                   instanceID: credential.optionalString(3)), pin)
+                                   instanceID: credential.optionalString(3)), pin, version)
     }
 }

@@ -22,6 +22,42 @@ extension SQLiteStore {
         }
     }
 
+    public func authorize(secret: String, serverTool: String, now: Timestamp,
+                          reuse: (GovernanceVersion) -> AuthorizationOutcome?) throws(StoreError) -> VersionedOutcome {
+        guard let (server, tool) = Authorization.splitTool(serverTool) else {
+            throw .invalid("tool '\(serverTool)' must be SERVER/TOOL")
+        }
+        // The version and the facts in one read transaction: a decision is stamped with the
+        // version of the very snapshot it was read from, so a write committed in between can
+        // never be stamped as seen.
+        return try db.read { () throws(StoreError) -> VersionedOutcome in
+            let version = try versionInSnapshot()
+            if let version, let kept = reuse(version) {
+                return VersionedOutcome(outcome: kept, version: version, reused: true)
+            }
+            let c = try standingInSnapshot(secret: secret, now: now)
+            let pin = c.standing.stands ? try pinFacts(server: server, tool: tool) : .unpinned
+            let outcome = AuthorizationOutcome(decision: c.standing.decide(server: server, tool: tool, pin: pin),
+                                               credentialID: c.credentialID, agentID: c.agentID, instanceID: c.instanceID)
+            return VersionedOutcome(outcome: outcome, version: version, stableFrom: c.standing.stableFrom,
+                                    stableUntil: c.standing.stableUntil)
+        }
+    }
+
+    public func governanceVersion() throws(StoreError) -> GovernanceVersion? {
+        try db.read { () throws(StoreError) -> GovernanceVersion? in try versionInSnapshot() }
+    }
+
+    /// The state digest as the governance version; nil on a file from before the digest
+    /// (opened read-only, never migrated): its decisions are not reused.
+    private func versionInSnapshot() throws(StoreError) -> GovernanceVersion? {
+        guard try hasStateDigest() else { return nil }
+        let q = try hot(.governanceVersion)
+        defer { q.reset() }
+        guard try q.step(), let p = sqlite3_column_blob(q.stmt, 0) else { return nil }
+        return GovernanceVersion(bytes: UnsafeRawBufferPointer(start: p, count: Int(sqlite3_column_bytes(q.stmt, 0))))
+    }
+
     public func standing(secret: String, now: Timestamp) throws(StoreError) -> CredentialStanding {
         try db.read { () throws(StoreError) -> CredentialStanding in try standingInSnapshot(secret: secret, now: now) }
     }

@@ -36,7 +36,7 @@ public final class SQLiteStore: FleetStore {
 
     enum Hot: Int, CaseIterable {
         case credentialByHash, agentByID, principalByID
-        case authCredential, authLink, authPrincipal, authPin
+        case authCredential, authLink, authPrincipal, authPin, governanceVersion
 
         var sql: String {
             switch self {
@@ -54,6 +54,9 @@ public final class SQLiteStore: FleetStore {
                             WHERE d.id = p.id || '#' || p.hash AND d.verdict = 'approved') FROM tool_pins p WHERE p.id = ?2),
                        (SELECT value FROM tool_settings WHERE id = 'unknown_servers')
                 """
+            // The governance version: the state digest, which every governed write changes
+            // (triggers, or the cascade's own sums) and nothing else does.
+            case .governanceVersion: return "SELECT digest FROM governed_state WHERE id = 1"
             }
         }
     }
