@@ -119,12 +119,19 @@ var results: [(Section, [Metric])] = []
 var failures: [(Section, String)] = []
 var skipped: [(Section, String)] = []
 
-note("warden-bench --size \(size.rawValue)\(quick ? " --quick" : ""): building the synthetic store (\(size.agents) agents, \(size.calls) calls, seed \(seed))")
+// Sections that build their own stores (and ingest, its own) never read the synthetic fleet:
+// run alone they skip it (at XL its store takes many minutes to build).
+let needsFleet = !only.isSubset(of: fixedSections.union([.ingest]))
+if needsFleet {
+    note("warden-bench --size \(size.rawValue)\(quick ? " --quick" : ""): building the synthetic store (\(size.agents) agents, \(size.calls) calls, seed \(seed))")
+}
 let buildNow = WallClock.now()
-let (fleet, genMs) = timed { SyntheticFleet(agents: size.agents, calls: size.calls, principals: size.principals, seed: seed, now: buildNow) }
+let (fleet, genMs) = timed {
+    SyntheticFleet(agents: needsFleet ? size.agents : 0, calls: needsFleet ? size.calls : 0, principals: size.principals, seed: seed, now: buildNow)
+}
 let buildMs: Double
 do {
-    (_, buildMs) = reusing ? ((), 0) : try timed { try fleet.build(at: storePath) }
+    (_, buildMs) = reusing || !needsFleet ? ((), 0) : try timed { try fleet.build(at: storePath) }
 } catch {
     FileHandle.standardError.write(Data("cannot build the store: \(error)\n".utf8))
     exit(2)
@@ -138,7 +145,7 @@ let buildMetrics: [Metric] = [
     .value("store_bytes_mb", "store size on disk (after checkpoint)", "MB", Double(storeBytes) / 1_048_576),
     .value("bench_build_peak_rss_mb", "warden-bench peak resident memory after generating and writing the store", "MB", benchPeakMB),
 ]
-note(reusing ? "reusing the store at \(storePath)" : "store built in \(fmt((genMs + buildMs) / 1000)) s at \(storePath)")
+if needsFleet { note(reusing ? "reusing the store at \(storePath)" : "store built in \(fmt((genMs + buildMs) / 1000)) s at \(storePath)") }
 
 let warden = Siblings.path("warden")
 let testServer = Siblings.path("warden-test-mcp-server")
@@ -200,7 +207,7 @@ if let warden {
 section(.pins) { try ToolPinBench.run(folder: folder, repeats: quick ? 5 : 50, calls: quick ? 1_000 : 10_000) }
 section(.prune) { try PruneBench.run(folder: folder, rows: pruneRows ?? (quick ? 20_000 : 1_000_000)) }
 
-let report = Report(size: size, quick: quick, seed: seed, build: buildMetrics, sections: results,
+let report = Report(size: size, quick: quick, seed: seed, build: needsFleet ? buildMetrics : [], sections: results,
                     failures: failures, skipped: skipped, loadAtStart: loadAtStart)
 if let outFile {
     do { try report.json().write(toFile: outFile, atomically: true, encoding: .utf8) } catch {
