@@ -5,8 +5,8 @@ import WardenSystem
 
 /// Open the store and draw the first frame (tree), then the first frame of every other view.
 enum FirstFrameBench {
-    static func run(path: String, repeats: Int) throws -> [Metric] {
-        try run(backend: BenchStore.backend(path), location: path, repeats: repeats)
+    static func run(path: String, repeats: Int, targetMs: Double = 500) throws -> [Metric] {
+        try run(backend: BenchStore.backend(path), location: path, repeats: repeats, targetMs: targetMs)
     }
 
     /// The same through any backend (`--backend postgres` opens a PostgreSQL store, whose

@@ -19,15 +19,22 @@ enum IngestBench {
         let (store, agentIDs) = try makeStore(try newBackend(folder + "/ingest.db"))
         let (storeOnly, storeOnlyIDs) = try makeStore(try newBackend(folder + "/store-only.db"))
         note("ingest: writing \(events) events…")
+        // Written and decoded a chunk at a time, so 10M events (XL, ~3 GB of NDJSON) never sit
+        // in memory whole; the file and the work measured are the same as in one piece.
         let input = TelemetryInput(events: events)
         let inputPath = folder + "/events.ndjson"
-        var ndjson = input.ndjson(agentIDs: agentIDs)
-        try Data(ndjson).write(to: URL(fileURLWithPath: inputPath))
-        let fileBytes = ndjson.count
-
-        note("ingest: decoding…")
-        let (decoded, decodeMs) = try timed { try decodeAll(ndjson) }
-        ndjson = []
+        guard FileManager.default.createFile(atPath: inputPath, contents: nil),
+              let out = FileHandle(forWritingAtPath: inputPath) else { throw BenchFailure("cannot write \(inputPath)") }
+        var fileBytes = 0, decoded = 0, decodeMs = 0.0
+        for lo in stride(from: 0, to: events, by: chunk) {
+            let ndjson = input.ndjson(agentIDs: agentIDs, range: lo..<min(events, lo + chunk))
+            try out.write(contentsOf: ndjson)
+            fileBytes += ndjson.count
+            let (n, ms) = try timed { try decodeAll(ndjson, firstLine: decoded + 1) }
+            decoded += n
+            decodeMs += ms
+        }
+        try out.close()
 
         note("ingest: ingesting…")
         let cpuBefore = (thread: CPUClock.threadNanos(), process: CPUClock.processNanos())
@@ -45,8 +52,12 @@ enum IngestBench {
         }
 
         note("ingest: the store alone…")
-        let calls = input.toolCalls(agentIDs: storeOnlyIDs)
-        let (_, storeMs) = try timed { try storeOnly.recordCalls(calls) }
+        // One transaction per million calls (one at S, M and L), built outside the timing.
+        var storeMs = 0.0
+        for lo in stride(from: 0, to: events, by: 1_000_000) {
+            let calls = input.toolCalls(agentIDs: storeOnlyIDs, range: lo..<min(events, lo + 1_000_000))
+            storeMs += try timed { try storeOnly.recordCalls(calls) }.1
+        }
 
         let ingestSeconds = ingestMs / 1000
         let ingestRate = Double(events) / ingestSeconds
@@ -59,10 +70,13 @@ enum IngestBench {
                                 ingestSeconds, fileBytes / 1_048_576, perEvent(writerCPU),
                                 writerCPU > 0 ? Double(events) / writerCPU : 0, perEvent(processCPU))),
             .value("ingest_decode_events_per_s", "  decode only", "events/s", Double(decoded) / (decodeMs / 1000)),
-            .value("ingest_store_events_per_s", "  the store alone: same calls, one recordCalls transaction", "events/s", storeRate),
+            .value("ingest_store_events_per_s", "  the store alone: same calls, one recordCalls transaction per million", "events/s", storeRate),
             .value("ingest_ratio_to_store", "  ratio: store-alone rate / warden rate", "×", storeRate / ingestRate, targets: [.atMost(3, .value)]),
         ]
     }
+
+    /// Events generated, written and decoded at a time.
+    static let chunk = 200_000
 
     /// A store with a 24-agent fleet under one principal.
     static func makeStore(_ backend: any StoreBackend) throws -> (any FleetStore, [String]) {
@@ -78,13 +92,13 @@ enum IngestBench {
     }
 
     /// Decoding alone (no store): every line through the NDJSON decoder.
-    static func decodeAll(_ ndjson: [UInt8]) throws -> Int {
+    static func decodeAll(_ ndjson: [UInt8], firstLine: Int = 1) throws -> Int {
         let decoder = NDJSONDecoder()
         var decoded = 0
         try ndjson.withUnsafeBufferPointer { (all: UnsafeBufferPointer<UInt8>) throws in
             var start = 0
             for k in 0..<all.count where all[k] == 10 {
-                _ = try decoder.decode(UnsafeBufferPointer(rebasing: all[start..<k]), source: decoded + 1)
+                _ = try decoder.decode(UnsafeBufferPointer(rebasing: all[start..<k]), source: firstLine + decoded)
                 decoded += 1
                 start = k + 1
             }
@@ -111,14 +125,15 @@ struct TelemetryInput {
                         args: "repo=acme/api issue=#\(1000 + i % 9000) q=\"flaky test \(i % 97)\"")
     }
 
-    func toolCalls(agentIDs: [String]) -> [ToolCall] {
-        (0..<events).map { call($0, agentIDs: agentIDs) }
+    func toolCalls(agentIDs: [String], range: Range<Int>? = nil) -> [ToolCall] {
+        (range ?? 0..<events).map { call($0, agentIDs: agentIDs) }
     }
 
-    func ndjson(agentIDs: [String]) -> [UInt8] {
+    func ndjson(agentIDs: [String], range: Range<Int>? = nil) -> [UInt8] {
+        let range = range ?? 0..<events
         var out = [UInt8]()
-        out.reserveCapacity(events * 330)
-        for i in 0..<events {
+        out.reserveCapacity(range.count * 330)
+        for i in range {
             let c = call(i, agentIDs: agentIDs)
             var line = #"{"type":"tool_call","time":"\#(UTC.rfc3339(c.at, millis: true))","agent":"\#(c.agentID)","#
             line += #""instance":"\#(c.instanceID!)","credential_id":"\#(c.credentialID!)","server":"\#(c.server)","tool":"\#(c.tool)","#

@@ -33,7 +33,7 @@ struct Report {
         var out = "warden-bench\(backendFlag) --size \(size.rawValue)\(quick ? " --quick" : "")  (seed \(seed))\n"
         let mach = Self.machine
         out += "machine: \(mach["nproc"] ?? "?") cores, \(mach["cpu"] ?? "?"), \(mach["memory"] ?? "?"); load average \(loadAtStart) at start, \(mach["loadavg_end"] ?? "?") at the end\n"
-        let all = [("Store", build)] + sections.map { ($0.0.title, $0.1) }
+        let all = (build.isEmpty ? [] : [("Store", build)]) + sections.map { ($0.0.title, $0.1) }
         let labelWidth = max(60, all.flatMap { $0.1 }.map { $0.label.count }.max() ?? 0)
         func pad(_ s: String, _ n: Int, right: Bool = false) -> String {
             let c = s.count

@@ -3,12 +3,14 @@ import Glibc
 import WardenSystem
 
 // warden-bench: builds a deterministic synthetic store and measures the figures BENCHMARKS.md reports.
-// `warden-bench [--size S|M|L] [--json] [--out FILE] [--quick] [--seed N] [--only a,b] [--keep]`
+// `warden-bench [--size S|M|L|XL] [--json] [--out FILE] [--quick] [--seed N] [--only a,b] [--keep]`
 // `warden-bench --backend postgres --pg URI [--size S|M] …`: the PostgreSQL figures
 
 let usage = """
-    usage: warden-bench [--size S|M|L] [--json] [--out FILE] [--quick] [--seed N] [--only SECTIONS] [--keep] [--store PATH] [--prune-rows N]
-      --size     S = 1k agents / 10k calls, M = 10k / 100k, L = 100k / 1M (default S)
+    usage: warden-bench [--size S|M|L|XL] [--json] [--out FILE] [--quick] [--seed N] [--only SECTIONS] [--keep] [--store PATH] [--prune-rows N]
+      --size     S = 1k agents / 10k calls, M = 10k / 100k, L = 100k / 1M (default S);
+                 XL = 1M / 10M (not in CI: ~1 h; without --only it runs the sections whose cost
+                 depends on the fleet's size: dashboard, first, keys, authorize, cli, live, terminal, ingest)
       --json     print the figures as JSON (stable keys) instead of the table
       --out FILE also write the JSON to FILE
       --quick    fewer repetitions and smaller side shapes (CI smoke test)
@@ -61,7 +63,7 @@ var seed: UInt64 = 42
 var keep = false
 var reusePath: String?
 var pruneRows: Int?
-var only = Set(Section.allCases)
+var requested: Set<Section>? = nil
 var postgresServer: String?
 while !args.isEmpty {
     let a = args.removeFirst()
@@ -71,7 +73,7 @@ while !args.isEmpty {
     }
     switch a {
     case "--size":
-        guard let s = BenchSize(rawValue: value().uppercased()) else { FileHandle.standardError.write(Data("--size is S, M or L\n".utf8)); exit(1) }
+        guard let s = BenchSize(rawValue: value().uppercased()) else { FileHandle.standardError.write(Data("--size is S, M, L or XL\n".utf8)); exit(1) }
         size = s
     case "--json": json = true
     case "--out": outFile = value()
@@ -90,7 +92,7 @@ while !args.isEmpty {
             guard let s = Section(rawValue: String(name)) else { FileHandle.standardError.write(Data("unknown section \(name)\n\(usage)\n".utf8)); exit(1) }
             chosen.insert(s)
         }
-        only = chosen
+        requested = chosen
     case "--backend":
         switch value() {
         case "sqlite": postgresServer = nil
@@ -103,6 +105,8 @@ while !args.isEmpty {
     }
 }
 
+let fixedSections: Set<Section> = [.revoke, .proxy, .decide, .pins, .prune, .hosts, .authzen, .serve, .nowindow]
+let only = requested ?? (size.runsFixedSections ? Set(Section.allCases) : Set(Section.allCases).subtracting(fixedSections))
 let loadAtStart = loadAverage()
 if let postgresServer {
     guard !postgresServer.isEmpty else { FileHandle.standardError.write(Data("--backend postgres needs --pg URI\n".utf8)); exit(1) }
@@ -118,22 +122,33 @@ var results: [(Section, [Metric])] = []
 var failures: [(Section, String)] = []
 var skipped: [(Section, String)] = []
 
-note("warden-bench --size \(size.rawValue)\(quick ? " --quick" : ""): building the synthetic store (\(size.agents) agents, \(size.calls) calls, seed \(seed))")
+// Sections that build their own stores (and ingest, its own) never read the synthetic fleet:
+// run alone they skip it (at XL its store takes many minutes to build).
+let needsFleet = !only.isSubset(of: fixedSections.union([.ingest]))
+if needsFleet {
+    note("warden-bench --size \(size.rawValue)\(quick ? " --quick" : ""): building the synthetic store (\(size.agents) agents, \(size.calls) calls, seed \(seed))")
+}
 let buildNow = WallClock.now()
-let (fleet, genMs) = timed { SyntheticFleet(agents: size.agents, calls: size.calls, principals: size.principals, seed: seed, now: buildNow) }
+let (fleet, genMs) = timed {
+    SyntheticFleet(agents: needsFleet ? size.agents : 0, calls: needsFleet ? size.calls : 0, principals: size.principals, seed: seed, now: buildNow)
+}
 let buildMs: Double
 do {
-    (_, buildMs) = reusing ? ((), 0) : try timed { try fleet.build(at: storePath) }
+    (_, buildMs) = reusing || !needsFleet ? ((), 0) : try timed { try fleet.build(at: storePath) }
 } catch {
     FileHandle.standardError.write(Data("cannot build the store: \(error)\n".utf8))
     exit(2)
 }
 let storeBytes = (try? FileManager.default.attributesOfItem(atPath: storePath)[.size] as? Int) ?? 0
+// What the bench itself held to build it (the fleet in memory, the bulk load's page cache).
+let benchPeakMB = (DashboardProcessBench.statusField(getpid(), "VmHWM") ?? .nan) / 1024
 let buildMetrics: [Metric] = [
     .value("store_build_s", "build the synthetic store (generate + one bulk transaction)", "s", (genMs + buildMs) / 1000,
            note: "generate \(fmt(genMs / 1000)) s + write \(fmt(buildMs / 1000)) s; \(fleet.principals.count) principals, \(fleet.agents.count) agents (max depth \(fleet.maxDepthSeen)), \(fleet.instances.count) instances, \(fleet.credentials.count) credentials, \(fleet.callCount) calls; \(storeBytes / 1_048_576) MB"),
+    .value("store_bytes_mb", "store size on disk (after checkpoint)", "MB", Double(storeBytes) / 1_048_576),
+    .value("bench_build_peak_rss_mb", "warden-bench peak resident memory after generating and writing the store", "MB", benchPeakMB),
 ]
-note(reusing ? "reusing the store at \(storePath)" : "store built in \(fmt((genMs + buildMs) / 1000)) s at \(storePath)")
+if needsFleet { note(reusing ? "reusing the store at \(storePath)" : "store built in \(fmt((genMs + buildMs) / 1000)) s at \(storePath)") }
 
 let warden = Siblings.path("warden")
 let testServer = Siblings.path("warden-test-mcp-server")
@@ -158,18 +173,19 @@ let home = folder + "/home"
     note("skipped \(s.rawValue): \(why)")
 }
 
-let r = (first: quick ? 3 : [BenchSize.S: 10, .M: 7, .L: 5][size]!,
-         keys: quick ? 20 : [BenchSize.S: 100, .M: 60, .L: 40][size]!,
-         live: quick ? 2.0 : [BenchSize.S: 6.0, .M: 8.0, .L: 10.0][size]!)
+let r = (first: quick ? 3 : [BenchSize.S: 10, .M: 7, .L: 5, .XL: 3][size]!,
+         keys: quick ? 20 : [BenchSize.S: 100, .M: 60, .L: 40, .XL: 20][size]!,
+         live: quick ? 2.0 : [BenchSize.S: 6.0, .M: 8.0, .L: 10.0, .XL: 10.0][size]!)
 
 // The dashboard process first, on the store as built: its synthetic instances heartbeat
 // "now", so minutes later most are stale and each stale one with live credentials becomes a
 // finding (several times the findings, and their memory), which is not the shape being measured.
 if let warden {
-    section(.dashboard) { try DashboardProcessBench.run(warden: warden, path: storePath, home: home, idleSeconds: quick ? 3 : 10) }
+    section(.dashboard) { try DashboardProcessBench.run(warden: warden, path: storePath, home: home, idleSeconds: quick ? 3 : 10,
+                                                              rssTargetMB: size.dashboardRSSTargetMB, settleLimit: size == .XL ? 600 : 120) }
 } else { skip(.dashboard, "no warden binary next to warden-bench") }
-section(.first) { try FirstFrameBench.run(path: storePath, repeats: r.first) }
-section(.settle) { try SettleBench.run(path: storePath, repeats: quick ? 2 : [BenchSize.S: 5, .M: 5, .L: 3][size]!) }
+section(.first) { try FirstFrameBench.run(path: storePath, repeats: r.first, targetMs: size.firstFrameTargetMs) }
+section(.settle) { try SettleBench.run(path: storePath, repeats: quick ? 2 : [BenchSize.S: 5, .M: 5, .L: 3, .XL: 1][size]!) }
 section(.keys) { try KeystrokeBench.run(path: storePath, repeats: r.keys) }
 section(.authorize) {
     try AuthorizeBench.inProcess(path: storePath, fleet: fleet, calls: quick ? 2_000 : 10_000)
@@ -199,7 +215,7 @@ section(.nowindow) { try NoWindowBench.run(folder: folder, revokes: quick ? 1_00
 section(.pins) { try ToolPinBench.run(folder: folder, repeats: quick ? 5 : 50, calls: quick ? 1_000 : 10_000) }
 section(.prune) { try PruneBench.run(folder: folder, rows: pruneRows ?? (quick ? 20_000 : 1_000_000)) }
 
-let report = Report(size: size, quick: quick, seed: seed, build: buildMetrics, sections: results,
+let report = Report(size: size, quick: quick, seed: seed, build: needsFleet ? buildMetrics : [], sections: results,
                     failures: failures, skipped: skipped, loadAtStart: loadAtStart)
 if let outFile {
     do { try report.json().write(toFile: outFile, atomically: true, encoding: .utf8) } catch {
