@@ -12,7 +12,7 @@ public enum PostgresRoles {
 
     /// The store's tables, all of them (a role's grants are reset on each).
     static let tables = ["meta", "cursors", "principals", "agents", "instances", "credentials", "tool_calls", "call_keys",
-                         "call_minutes", "tool_last_used", "audit", "governed_state", "services"] + toolTables + gateTables
+                         "call_minutes", "tool_last_used", "audit", "governed_state", "services", "row_changes"] + toolTables + gateTables
     /// Tool pinning's governed tables (schema 3): the operator writes them; a gate and an
     /// ingester read them (a decision needs the pins).
     static let toolTables = ["tool_servers", "tool_settings", "tool_pins", "tool_definitions", "tool_decisions"]

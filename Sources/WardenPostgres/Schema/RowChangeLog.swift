@@ -1,0 +1,67 @@
+/// The change feed's log (schema 10): which rows of the feed's tables each row version wrote,
+/// `(kind, version, id)`, appended by statement triggers over each INSERT's and UPDATE's new
+/// rows, in the writing transaction, with the version the row was stamped with (the stamping
+/// is unchanged and commit-ordered, see `cursors`). The feed reads the rows whose versions fall
+/// in its range through this log instead of an index on each table's `version`.
+///
+/// Why: with `version` indexed, every write of a governed row changes an indexed column, so no
+/// update can be HOT and each revoked row took an entry in every index of its table (a
+/// 10,000-agent cascade with 20,000 credentials: ~250,000 WAL records). Without those indexes,
+/// and with free space left on each page (`fillfactor`), a cascade's updates (status, stamp,
+/// cause, version, digest: none indexed) stay on their pages and touch no index; the log takes
+/// one narrow row per written row instead.
+///
+/// A row's current version is at least the one it was last logged with, so "a log entry in
+/// (after, now]" selects exactly the rows whose version is in (after, now]: the feed returns
+/// what it returned before, once each. Rows deleted (retention) leave entries the feed no
+/// longer finds, as before. The migration logs every existing row at its current version, so a
+/// reader's cursor from before the migration continues without a gap or a repeat.
+///
+/// The trigger function is a definer (a gate or an ingester writes instances and observed
+/// agents but may not write the log itself), hardened like the others.
+enum RowChangeLog {
+    /// The feed's tables and the kind each logs as.
+    static let kinds: [(table: String, kind: String)] = [("principals", "p"), ("agents", "a"), ("credentials", "c"), ("instances", "i")]
+
+    /// How full inserts leave a table's pages, so that updates find room on their page (HOT).
+    /// A cascade updates every row of a subtree at once, and space is not reclaimed within the
+    /// transaction, so a page of agents or credentials that are all revoked needs room for a
+    /// second copy of each. Principals and instances change a row at a time (a heartbeat):
+    /// a little room is enough, pruning the page frees the old copies.
+    static func fillfactor(_ table: String) -> Int { ["agents", "credentials"].contains(table) ? 50 : 90 }
+
+    /// The names of the triggers this schema adds to `table`.
+    static func triggerNames(_ table: String) -> [String] { ["\(table)_log_insert", "\(table)_log_update"] }
+
+    static var migration: String {
+        """
+        CREATE TABLE row_changes(
+            kind    "char" NOT NULL,
+            version bigint NOT NULL,
+            id      text NOT NULL
+        );
+        CREATE INDEX row_changes_kind_version ON row_changes(kind, version);
+
+        -- Appends the statement's new rows (TG_ARGV[0] names their kind), as the owner.
+        CREATE FUNCTION warden_log_changes() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER AS $$
+        BEGIN
+            INSERT INTO row_changes(kind, version, id) SELECT TG_ARGV[0]::"char", n.version, n.id FROM new_rows n;
+            RETURN NULL;
+        END $$;
+
+        \(kinds.map { t, kind in
+            """
+            INSERT INTO row_changes(kind, version, id) SELECT '\(kind)', version, id FROM \(t);
+            DROP INDEX \(t)_version;
+            ALTER TABLE \(t) SET (fillfactor = \(fillfactor(t)));
+            CREATE TRIGGER \(t)_log_insert AFTER INSERT ON \(t) REFERENCING NEW TABLE AS new_rows
+                FOR EACH STATEMENT EXECUTE FUNCTION warden_log_changes('\(kind)');
+            CREATE TRIGGER \(t)_log_update AFTER UPDATE ON \(t) REFERENCING NEW TABLE AS new_rows
+                FOR EACH STATEMENT EXECUTE FUNCTION warden_log_changes('\(kind)');
+            """
+        }.joined(separator: "\n"))
+
+        \(LeastPrivilege.hardenDefiners)
+        """
+    }
+}
