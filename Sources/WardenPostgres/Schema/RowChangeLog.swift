@@ -1,7 +1,9 @@
 /// The change feed's log (schema 10): which rows of the feed's tables each row version wrote,
-/// `(kind, version, id)`, appended by statement triggers over each INSERT's and UPDATE's new
-/// rows, in the writing transaction, with the version the row was stamped with (the stamping
-/// is unchanged and commit-ordered, see `cursors`). The feed reads the rows whose versions fall
+/// `(kind, version, ids)`, appended by statement triggers over each INSERT's and UPDATE's new
+/// rows, in the writing transaction, with the version the rows were stamped with (the stamping
+/// is unchanged and commit-ordered, see `cursors`). One log row per version a statement wrote:
+/// a cascade's 20,000 credentials are one row of 20,000 ids (16 ms to append, against 44-52 ms
+/// for a row each with its index entry, measured). The feed reads the rows whose versions fall
 /// in its range through this log instead of an index on each table's `version`.
 ///
 /// Why: with `version` indexed, every write of a governed row changes an indexed column, so no
@@ -19,6 +21,10 @@
 ///
 /// The trigger function is a definer (a gate or an ingester writes instances and observed
 /// agents but may not write the log itself), hardened like the others.
+///
+/// A cascade stamps its rows itself, so the stamping trigger has nothing to do on its updates
+/// but was still called per row (20,000 plpgsql calls); on agents and credentials it is now
+/// split, the update's half called only when the writer left `version` as it was.
 enum RowChangeLog {
     /// The feed's tables and the kind each logs as.
     static let kinds: [(table: String, kind: String)] = [("principals", "p"), ("agents", "a"), ("credentials", "c"), ("instances", "i")]
@@ -30,34 +36,49 @@ enum RowChangeLog {
     /// a little room is enough, pruning the page frees the old copies.
     static func fillfactor(_ table: String) -> Int { ["agents", "credentials"].contains(table) ? 50 : 90 }
 
+    /// The tables whose stamping trigger is split in two (the cascade's and narrowing's).
+    static let splitStamping = ["agents", "credentials"]
+
     /// The names of the triggers this schema adds to `table`.
-    static func triggerNames(_ table: String) -> [String] { ["\(table)_log_insert", "\(table)_log_update"] }
+    static func triggerNames(_ table: String) -> [String] {
+        ["\(table)_log_insert", "\(table)_log_update"] + (splitStamping.contains(table) ? ["\(table)_version_update"] : [])
+    }
 
     static var migration: String {
         """
         CREATE TABLE row_changes(
             kind    "char" NOT NULL,
             version bigint NOT NULL,
-            id      text NOT NULL
+            ids     text[] NOT NULL
         );
         CREATE INDEX row_changes_kind_version ON row_changes(kind, version);
 
         -- Appends the statement's new rows (TG_ARGV[0] names their kind), as the owner.
         CREATE FUNCTION warden_log_changes() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER AS $$
         BEGIN
-            INSERT INTO row_changes(kind, version, id) SELECT TG_ARGV[0]::"char", n.version, n.id FROM new_rows n;
+            INSERT INTO row_changes(kind, version, ids)
+                SELECT TG_ARGV[0]::"char", n.version, array_agg(n.id) FROM new_rows n GROUP BY n.version;
             RETURN NULL;
         END $$;
 
         \(kinds.map { t, kind in
             """
-            INSERT INTO row_changes(kind, version, id) SELECT '\(kind)', version, id FROM \(t);
+            INSERT INTO row_changes(kind, version, ids) SELECT '\(kind)', version, array_agg(id) FROM \(t) GROUP BY version;
             DROP INDEX \(t)_version;
             ALTER TABLE \(t) SET (fillfactor = \(fillfactor(t)));
             CREATE TRIGGER \(t)_log_insert AFTER INSERT ON \(t) REFERENCING NEW TABLE AS new_rows
                 FOR EACH STATEMENT EXECUTE FUNCTION warden_log_changes('\(kind)');
             CREATE TRIGGER \(t)_log_update AFTER UPDATE ON \(t) REFERENCING NEW TABLE AS new_rows
                 FOR EACH STATEMENT EXECUTE FUNCTION warden_log_changes('\(kind)');
+            """
+        }.joined(separator: "\n"))
+
+        \(splitStamping.map { t in
+            """
+            DROP TRIGGER \(t)_version ON \(t);
+            CREATE TRIGGER \(t)_version BEFORE INSERT ON \(t) FOR EACH ROW EXECUTE FUNCTION warden_stamp_version();
+            CREATE TRIGGER \(t)_version_update BEFORE UPDATE ON \(t) FOR EACH ROW
+                WHEN (NEW.version IS NOT DISTINCT FROM OLD.version) EXECUTE FUNCTION warden_stamp_version();
             """
         }.joined(separator: "\n"))
 

@@ -53,7 +53,7 @@ extension PostgresStore: ChangeFeed {
                     ? "SELECT \(columns) FROM \(table) WHERE version > $1 AND version <= $2 ORDER BY \(firstOrder)"
                     : """
                       SELECT \(columns) FROM \(table) WHERE id IN (
-                          SELECT id FROM row_changes WHERE kind = '\(Self.changeKind[table]!)' AND version > $1 AND version <= $2)
+                          SELECT unnest(ids) FROM row_changes WHERE kind = '\(Self.changeKind[table]!)' AND version > $1 AND version <= $2)
                       ORDER BY version
                       """
                 return try connection.query(sql, [after, now]).map { r throws(StoreError) in decode(r) }
