@@ -61,6 +61,29 @@ enum RowChangeLog {
             RETURN NULL;
         END $$;
 
+        -- Retention's upkeep of the log (`prune`): drops the log rows of one kind, among the next
+        -- `n` after version `after`, none of whose rows still has that version (each was written
+        -- again, and logged again later, or is gone): the feed finds a row by its latest entry.
+        -- Returns the last version looked at (NULL when there was none) and how many rows went.
+        CREATE FUNCTION warden_compact_changes(k "char", after bigint, n integer, OUT last bigint, OUT removed bigint)
+        LANGUAGE plpgsql SECURITY DEFINER AS $$
+        DECLARE
+            tbl text := CASE k \(kinds.map { "WHEN '\($0.kind)' THEN '\($0.table)'" }.joined(separator: " ")) END;
+        BEGIN
+            IF tbl IS NULL OR n IS NULL OR n < 1 THEN
+                RAISE EXCEPTION 'no change log kind % or page size %', k, n;
+            END IF;
+            SELECT max(version) INTO last FROM (SELECT version FROM row_changes WHERE kind = k AND version > after ORDER BY version LIMIT n) s;
+            removed := 0;
+            IF last IS NOT NULL THEN
+                EXECUTE format('DELETE FROM row_changes l WHERE l.kind = $1 AND l.version > $2 AND l.version <= $3
+                    AND NOT EXISTS (SELECT 1 FROM unnest(l.ids) AS u(id) JOIN %I t ON t.id = u.id WHERE t.version = l.version)', tbl)
+                    USING k, after, last;
+                GET DIAGNOSTICS removed = ROW_COUNT;
+            END IF;
+        END $$;
+        REVOKE EXECUTE ON FUNCTION warden_compact_changes("char", bigint, integer) FROM PUBLIC;
+
         \(kinds.map { t, kind in
             """
             INSERT INTO row_changes(kind, version, ids) SELECT '\(kind)', version, array_agg(id) FROM \(t) GROUP BY version;

@@ -78,4 +78,31 @@ struct PostgresChangeLogTests {
         let revoked = try s.changedRows(after: .all(after: before)).agents
         #expect(revoked.count == 20 && Set(revoked.map(\.id)).count == 20 && revoked.allSatisfy { $0.revokedAt != nil })
     }
+
+    @Test("prune drops the log's superseded entries and the feed still has every row, once, from any cursor")
+    func pruneCompactsTheLog() throws {
+        let db = try TempPostgresDatabase(serverURI: TempPostgresDatabase.serverURI!)
+        let s = try PostgresStore.create(uri: db.uri, trustDomain: "acme.example")
+        let c = try PGConnection(ConnectionString(db.uri))
+        try c.execute("INSERT INTO principals(id, kind, name, scopes, status, created_at) VALUES ('p1', 'human', 'ann', 'mcp:a/*', 'active', 1)")
+        for i in 0..<3 { try c.execute(Self.agent, ["a\(i)", i == 0 ? nil : "a0", i == 0 ? 1 : 2]) }
+        try c.execute("INSERT INTO instances(id, agent_id, host, started_at, last_heartbeat) VALUES ('i1', 'a1', 'h', 1, 1), ('i2', 'a2', 'h', 1, 1)")
+        let start = try s.changedRows(after: .all(after: 0)).version
+        for beat in 2...6 { try c.execute("UPDATE instances SET last_heartbeat = $1 WHERE id = 'i1'", [beat]) }
+        try c.execute("UPDATE agents SET name = 'renamed' WHERE id = 'a2'")
+        func logged() throws -> Int { try c.query("SELECT count(*) FROM row_changes").first { $0.int(0) } ?? -1 }
+        let before = try logged()
+        let feedBefore = try s.changedRows(after: .all(after: start))
+
+        _ = try s.prune(callsBefore: 0, instancesStoppedBefore: 0, batch: 2)
+        // One entry per row is left, its latest: i1's insert and first four beats and a2's insert went.
+        #expect(try logged() == before - 6)
+        #expect(try c.query("SELECT count(*) FROM (SELECT kind, unnest(ids) FROM row_changes GROUP BY 1, 2 HAVING count(*) > 1) d").first { $0.int(0) } == 0)
+        let feedAfter = try s.changedRows(after: .all(after: start))
+        #expect(feedAfter.instances.map(\.id) == feedBefore.instances.map(\.id))
+        #expect(feedAfter.instances.map(\.id) == ["i1"] && feedAfter.instances.first?.lastHeartbeat == 6)
+        #expect(feedAfter.agents.map(\.id) == ["a2"])
+        #expect(try s.changedRows(after: .all(after: 0)).agents.count == 3)
+        #expect(try s.changedRows(after: .all(after: 0)).instances.count == 2)
+    }
 }
