@@ -33,8 +33,15 @@ enum RowChangeLog {
     /// A cascade updates every row of a subtree at once, and space is not reclaimed within the
     /// transaction, so a page of agents or credentials that are all revoked needs room for a
     /// second copy of each. Principals and instances change a row at a time (a heartbeat):
-    /// a little room is enough, pruning the page frees the old copies.
-    static func fillfactor(_ table: String) -> Int { ["agents", "credentials"].contains(table) ? 50 : 90 }
+    /// a little room is enough, pruning the page frees the old copies. A revoked credential
+    /// grows by its stamp and cause: at 50, 18,948 of 20,000 stayed on their page; at 45 all.
+    static func fillfactor(_ table: String) -> Int {
+        switch table {
+        case "agents": return 50
+        case "credentials": return 45
+        default: return 90
+        }
+    }
 
     /// The tables whose stamping trigger is split in two (the cascade's and narrowing's).
     static let splitStamping = ["agents", "credentials"]
