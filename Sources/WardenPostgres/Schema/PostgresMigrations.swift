@@ -7,7 +7,7 @@ enum PostgresMigrations {
                                 DigestLimbSums.migration + LeastPrivilege.rehardened(DigestLimbSums.replaced),
                                 InsertedVersions.migration + LeastPrivilege.rehardened(InsertedVersions.replaced),
                                 CallSeqBounds.migration, GateSchema.migration,
-                                CallOrigin.migration, GovernanceVersionSchema.migration]
+                                CallOrigin.migration, GovernanceVersionSchema.migration, RowChangeLog.migration]
 
     static var latest: Int { all.count }
     /// The version that added tool pinning.

@@ -12,7 +12,7 @@ public enum PostgresRoles {
 
     /// The store's tables, all of them (a role's grants are reset on each).
     static let tables = ["meta", "cursors", "principals", "agents", "instances", "credentials", "tool_calls", "call_keys",
-                         "call_minutes", "tool_last_used", "audit", "governed_state", "services"] + toolTables + gateTables
+                         "call_minutes", "tool_last_used", "audit", "governed_state", "services", "row_changes"] + toolTables + gateTables
     /// Tool pinning's governed tables (schema 3): the operator writes them; a gate and an
     /// ingester read them (a decision needs the pins).
     static let toolTables = ["tool_servers", "tool_settings", "tool_pins", "tool_definitions", "tool_decisions"]
@@ -86,6 +86,7 @@ public enum PostgresRoles {
         REVOKE ALL ON FUNCTION warden_take_cursor(text, bigint), warden_observe_principal(text, text, bigint),
             warden_observe_agent(text, text, text, text, bigint),
             warden_journal_observation(bigint, bigint, text, text, text, text, text, text, text, text, text),
+            warden_compact_changes("char", bigint, integer),
             \(ToolObservationSchema.functions.joined(separator: ", ")) FROM \(roles);
 
         -- Reads: the viewer and the operator read everything; the gate what a decision and its
@@ -100,6 +101,8 @@ public enum PostgresRoles {
         GRANT EXECUTE ON FUNCTION warden_observe_principal(text, text, bigint), warden_observe_agent(text, text, text, text, bigint),
             warden_journal_observation(bigint, bigint, text, text, text, text, text, text, text, text, text) TO \(operatorRole);
         GRANT EXECUTE ON FUNCTION warden_take_cursor(text, bigint) TO \(operatorRole);
+        -- Retention's upkeep of the change log (superseded entries only).
+        GRANT EXECUTE ON FUNCTION warden_compact_changes("char", bigint, integer) TO \(operatorRole);
         GRANT EXECUTE ON FUNCTION \(ToolObservationSchema.functions.joined(separator: ", ")) TO \(operatorRole);
 
         -- `warden serve`'s heartbeat row: the service runs as a gate login (or an operator's).

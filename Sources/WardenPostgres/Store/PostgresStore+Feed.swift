@@ -47,9 +47,16 @@ extension PostgresStore: ChangeFeed {
             func rows<T>(_ after: Int64?, _ table: String, _ columns: String, firstOrder: String = "ord",
                          _ decode: (PGRow) -> T) throws(StoreError) -> [T] {
                 guard let after, after < now else { return [] }
-                let order = after == 0 ? firstOrder : "version"
-                return try connection.query("SELECT \(columns) FROM \(table) WHERE version > $1 AND version <= $2 ORDER BY \(order)",
-                                            [after, now]).map { r throws(StoreError) in decode(r) }
+                // A first read takes the whole table; a later one finds its rows through the
+                // change log (`RowChangeLog`), as `version` is not indexed.
+                let sql = after == 0
+                    ? "SELECT \(columns) FROM \(table) WHERE version > $1 AND version <= $2 ORDER BY \(firstOrder)"
+                    : """
+                      SELECT \(columns) FROM \(table) WHERE id IN (
+                          SELECT unnest(ids) FROM row_changes WHERE kind = '\(Self.changeKind[table]!)' AND version > $1 AND version <= $2)
+                      ORDER BY version
+                      """
+                return try connection.query(sql, [after, now]).map { r throws(StoreError) in decode(r) }
             }
             return RowChanges(
                 version: now,
@@ -59,6 +66,9 @@ extension PostgresStore: ChangeFeed {
                 instances: try rows(v.instances, "instances", Self.instanceColumns) { instanceRow($0) })
         }
     }
+
+    /// The change log's kind of each table the feed reads.
+    static let changeKind = Dictionary(uniqueKeysWithValues: RowChangeLog.kinds.map { ($0.table, $0.kind) })
 
     /// Calls whose outcome was recorded after `cursor`, in outcome order, and the cursor reached.
     public func callOutcomes(after cursor: Int64, limit: Int) throws(StoreError) -> CallOutcomes {

@@ -43,7 +43,22 @@ extension PostgresStore {
                                        batch: batch, rounds: &out.batches)
         out.instances = try pruneInBatches(table: "instances", key: "ord", condition: Self.prunableInstance,
                                            limit: instancesStoppedBefore, batch: batch, rounds: &out.batches)
+        try compactChangeLog(batch: batch)
         return out
+    }
+
+    /// Drops the change log's superseded entries (`warden_compact_changes`), a page of each
+    /// kind per transaction: every write of a row logs it again (an instance's heartbeat every
+    /// few seconds), and the feed needs only each row's latest entry. Upkeep, not rows the
+    /// operator asked to remove: not in the counts.
+    private func compactChangeLog(batch: Int) throws(StoreError) {
+        for (_, kind) in RowChangeLog.kinds {
+            var after: Int64 = 0
+            while let last = try connection.query("SELECT last FROM warden_compact_changes($1::\"char\", $2, $3)",
+                                                  [kind, after, max(1, batch)]).first({ $0.optionalInt64(0) }) ?? nil {
+                after = last
+            }
+        }
     }
 
     /// Deletes `table`'s rows matching `condition` (its `$1` is `limit`) batch by batch; returns

@@ -6,8 +6,9 @@ import WardenStore
 extension PostgresStore: StoreTransfer {
     /// What this schema keeps for itself and a copy does not carry: the commit-ordered cursors
     /// and the governed state's sum (moved past the copy by `finishImport`, rebuilt by triggers),
-    /// and the services' heartbeats (a service beats on the store it runs on, not on a copy).
-    static let keptTables: Set<String> = ["cursors", "governed_state", "services"]
+    /// the change feed's log (written by triggers as rows are imported), and the services'
+    /// heartbeats (a service beats on the store it runs on, not on a copy).
+    static let keptTables: Set<String> = ["cursors", "governed_state", "row_changes", "services"]
     /// The schema version is the target's own.
     static let keptMetaKeys: Set<String> = ["schema_version"]
 
