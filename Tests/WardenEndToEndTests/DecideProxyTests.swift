@@ -88,10 +88,15 @@ struct DecideProxyTests {
         #expect(MCPProxyClient.deniedReason(down) == "store_unavailable", "fail closed: \(down)")
         (serve, _) = try Self.serve(s, listen: "127.0.0.1:\(port)")
         #expect(MCPProxyClient.text(try proxy.call("add", ["a": 1, "b": 3])) == "4", "the proxy recovers: \(proxy.stderrText)")
+        // The denial made while the service was down is recorded once it came back. Awaited while
+        // the proxy runs: its recorder retries for as long as it lives (on exit only for a while).
+        do {
+            try eventually("the records kept while the service was down", seconds: 60) { try Self.recorded(s, agent: "bot").count == 3 }
+        } catch {
+            Issue.record("\(error); recorded: \((try? Self.recorded(s, agent: "bot")) ?? []); the proxy said: \(proxy.stderrText)")
+        }
         #expect(proxy.finish() == 0, "\(proxy.stderrText)")
         #expect(proxy.executed.count == 2, "the denied call never reached the server: \(proxy.executed)")
-        // The denial made while the service was down is recorded once it came back.
-        try eventually("the records kept while the service was down", seconds: 30) { try Self.recorded(s, agent: "bot").count == 3 }
         #expect(try Self.recorded(s, agent: "bot") == ["github/add allow -", "github/add deny store_unavailable", "github/add allow -"])
         serve.signal(SIGTERM)
         #expect(serve.wait(seconds: 30).status == 0)
