@@ -24,11 +24,7 @@ struct DecideProxyTests {
     /// `warden serve` on the sandbox's store; its port (read from the line it prints).
     static func serve(_ s: Sandbox, listen: String = "127.0.0.1:0", tls: (cert: String, key: String)? = nil) throws -> (SpawnedWarden, Int) {
         let serve = try s.spawn(["serve", "--listen", listen] + (tls.map { ["--tls-cert", $0.cert, "--tls-key", $0.key] } ?? []))
-        var port = 0
-        eventually("warden serve to listen", seconds: 30) {
-            port = ServeHarness.port(in: serve.stderrSoFar) ?? 0
-            return port > 0 || serve.hasExited
-        }
+        let port = ServeHarness.listeningPort(serve)
         try #require(port > 0, "\(serve.stderrSoFar)")
         return (serve, port)
     }

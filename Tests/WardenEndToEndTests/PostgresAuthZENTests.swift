@@ -26,11 +26,7 @@ struct PostgresAuthZENTests {
                                       environment: ["PATH": "/usr/bin:/bin", "HOME": roles.sandbox.folder.path, "LANG": "C.UTF-8"],
                                       in: roles.sandbox.folder, processGroup: nil)
         defer { serve.signal(SIGTERM); serve.wait(seconds: 30) }
-        var port = 0
-        eventually("warden serve to listen", seconds: 30) {
-            port = ServeHarness.port(in: serve.stderrSoFar) ?? 0
-            return port > 0 || serve.hasExited
-        }
+        let port = ServeHarness.listeningPort(serve)
         try #require(port > 0, "warden serve did not start as warden_gate: \(serve.stderrSoFar)")
         var bytes: [UInt8] = []
         let body = ServeAuthZENTests.question(agent, "github/get_issue")

@@ -28,12 +28,7 @@ struct ServeAuthZENTests {
             // An upstream that is never started: a gate's token is refused before any session.
             let cfg = try s.write("serve.cfg", "server.github.command = /bin/false\n")
             serve = try s.spawn(["serve", "--listen", "127.0.0.1:0", "--config", cfg])
-            var p = 0
-            let serve = self.serve
-            eventually("warden serve to listen", seconds: 30) {
-                p = ServeHarness.port(in: serve.stderrSoFar) ?? 0
-                return p > 0 || serve.hasExited
-            }
+            let p = ServeHarness.listeningPort(self.serve)
             port = p
             #expect(port > 0, "warden serve did not start: \(serve.stderrSoFar)")
         }

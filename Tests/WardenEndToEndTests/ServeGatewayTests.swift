@@ -247,11 +247,7 @@ struct ServeHTTPTests {
         try s.ok("init", "--trust-domain", "acme.example")
         let cfg = try s.write("serve.cfg", "serve.max_body = 2048\nserver.github.command = /bin/cat\n")
         let serve = try s.spawn(["serve", "--listen", "127.0.0.1:0", "--config", cfg])
-        var port = 0
-        eventually("warden serve to listen", seconds: 30) {
-            port = ServeHarness.port(in: serve.stderrSoFar) ?? 0
-            return port > 0 || serve.hasExited
-        }
+        let port = ServeHarness.listeningPort(serve)
         try #require(port > 0, "\(serve.stderrSoFar)")
         let big = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\",\"params\":{\"pad\":\"\(String(repeating: "x", count: 4096))\"}}"
         let request = HTTPClient.Request(method: "POST", url: "http://127.0.0.1:\(port)/mcp/github",
@@ -277,11 +273,7 @@ struct ServeHTTPTests {
         // A "server" that exits at once, without a word.
         let cfg = try s.write("serve.cfg", "server.github.command = /bin/true\n")
         let serve = try s.spawn(["serve", "--listen", "127.0.0.1:0", "--config", cfg])
-        var port = 0
-        eventually("warden serve to listen", seconds: 30) {
-            port = ServeHarness.port(in: serve.stderrSoFar) ?? 0
-            return port > 0 || serve.hasExited
-        }
+        let port = ServeHarness.listeningPort(serve)
         try #require(port > 0, "\(serve.stderrSoFar)")
         let headers = [HTTPHeader("Content-Type", "application/json"), HTTPHeader("Accept", "application/json"),
                        HTTPHeader("Authorization", "Bearer \(token)")]
@@ -313,11 +305,7 @@ struct ServeHTTPTests {
         let server = URL(fileURLWithPath: WardenBinary.path).deletingLastPathComponent().appendingPathComponent("warden-test-mcp-server").path
         let cfg = try s.write("serve.cfg", "server.github.command = \(server)\n")
         let serve = try s.spawn(["serve", "--listen", "127.0.0.1:0", "--config", cfg])
-        var port = 0
-        eventually("warden serve to listen", seconds: 30) {
-            port = ServeHarness.port(in: serve.stderrSoFar) ?? 0
-            return port > 0 || serve.hasExited
-        }
+        let port = ServeHarness.listeningPort(serve)
         try #require(port > 0, "\(serve.stderrSoFar)")
         let url = "http://127.0.0.1:\(port)/mcp/github"
         func post(_ body: String, accept: String, session: String?) throws -> (HTTPClient.Head, String) {
@@ -369,11 +357,7 @@ struct ServeHTTPTests {
         let server = URL(fileURLWithPath: WardenBinary.path).deletingLastPathComponent().appendingPathComponent("warden-test-mcp-server").path
         let cfg = try s.write("serve.cfg", "server.github.command = \(server)\n")
         let serve = try s.spawn(["serve", "--listen", "127.0.0.1:0", "--config", cfg])
-        var port = 0
-        eventually("warden serve to listen", seconds: 30) {
-            port = ServeHarness.port(in: serve.stderrSoFar) ?? 0
-            return port > 0 || serve.hasExited
-        }
+        let port = ServeHarness.listeningPort(serve)
         try #require(port > 0, "\(serve.stderrSoFar)")
         let load = try WardenProcess.run([ServeHarness.support.appendingPathComponent("GatewayClient/load.py").path,
                                           "http://127.0.0.1:\(port)/mcp/github", "50", "200", tokens],

@@ -62,12 +62,7 @@ final class ServeHarness: @unchecked Sendable {
         let cfg = try sandbox.write("serve.cfg", config + extraConfig)
         serve = try sandbox.spawn(["serve", "--listen", "127.0.0.1:0", "--config", cfg],
                                   environment: ["TEST_MCP_CALL_LOG": callLog, "TEST_MCP_WAIT_TOOL": "1", "UPSTREAM_TOKEN": "Bearer upstream-secret-0451"])
-        var p = 0
-        let serve = self.serve
-        eventually("warden serve to listen", seconds: 30) {
-            p = Self.port(in: serve.stderrSoFar) ?? 0
-            return p > 0 || serve.hasExited
-        }
+        let p = ServeHarness.listeningPort(self.serve)
         port = p
         #expect(port > 0, "warden serve did not start: \(serve.stderrSoFar)")
     }
@@ -80,6 +75,16 @@ final class ServeHarness: @unchecked Sendable {
             kill(p.processIdentifier, SIGKILL)
             p.waitUntilExit()
         }
+    }
+
+    /// The port `warden serve` listens on, read from the line it prints; 0 when it exited first.
+    static func listeningPort(_ serve: SpawnedWarden) -> Int {
+        var found = 0
+        eventually("warden serve to listen", seconds: 30) {
+            found = port(in: serve.stderrSoFar) ?? 0
+            return found > 0 || serve.hasExited
+        }
+        return found
     }
 
     static func port(in text: String) -> Int? {
