@@ -1,4 +1,4 @@
-/// The change feed's log (schema 10): which rows of the feed's tables each row version wrote,
+/// The change feed's log (PostgreSQL schema 11): which rows of the feed's tables each row version wrote,
 /// `(kind, version, ids)`, appended by statement triggers over each INSERT's and UPDATE's new
 /// rows, in the writing transaction, with the version the rows were stamped with (the stamping
 /// is unchanged and commit-ordered, see `cursors`). One log row per version a statement wrote:

@@ -58,7 +58,7 @@ extension PostgresStore {
         for (table, _, _) in try governedTables() {
             for suffix in ["row_digest", "sum_insert", "sum_update", "sum_delete", "version"] { expected.insert("\(table)_\(suffix)") }
         }
-        // The change log's triggers (schema 10), on the governed tables the feed reads.
+        // The change log's triggers (PostgreSQL schema 11), on the governed tables the feed reads.
         if try connection.query("SELECT to_regclass('row_changes') IS NOT NULL").first({ $0.bool(0) }) ?? false {
             for (table, _) in RowChangeLog.kinds where GovernedState.tables.contains(where: { $0.table == table }) {
                 expected.formUnion(RowChangeLog.triggerNames(table))
