@@ -249,6 +249,24 @@ final class Exchange: @unchecked Sendable {
         return .success(g)
     }
 
+    /// A POST's first steps, the same for every kind of upstream: JSON only, every message
+    /// through the gate, decisions counted. `.failure` is the whole answer (a refusal, or only
+    /// Warden's own answers when nothing is left to forward); the exchange is then finished.
+    func gatePost(_ request: HTTPRequest, metrics: Metrics) -> GateResult {
+        if !(request.header("content-type") ?? "").lowercased().hasPrefix("application/json") {
+            gate.finish()
+            return .failure(.text(415, "a POST carries application/json", note: note))
+        }
+        let gated: Gated
+        switch gateBody(request.body) {
+        case .failure(let r): gate.finish(); return .failure(r)
+        case .success(let g): gated = g
+        }
+        for d in gated.decisions { metrics.decision(d == "allow" ? nil : d) }
+        if gated.forwarded.isEmpty { return .failure(answersOnly(gated)) }
+        return .success(gated)
+    }
+
     /// The bytes to send on: the client's own when nothing was taken out (the strict reading
     /// guarantees one meaning), else Warden's writing of what is left.
     func forwardBody(_ g: Gated, original: [UInt8]) -> [UInt8] {

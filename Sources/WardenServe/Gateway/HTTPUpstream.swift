@@ -28,17 +28,11 @@ struct HTTPUpstream {
         var headers = Self.relayedHeaders(request) + config.headers
         switch request.method {
         case "POST":
-            if !(request.header("content-type") ?? "").lowercased().hasPrefix("application/json") {
-                ex.gate.finish()
-                return .text(415, "a POST carries application/json", note: ex.note)
-            }
             let gated: Exchange.Gated
-            switch ex.gateBody(request.body) {
-            case .failure(let r): ex.gate.finish(); return r
+            switch ex.gatePost(request, metrics: gateway.metrics) {
+            case .failure(let answer): return answer
             case .success(let g): gated = g
             }
-            for d in gated.decisions { gateway.metrics.decision(d == "allow" ? nil : d) }
-            if gated.forwarded.isEmpty { return ex.answersOnly(gated) }
             if ex.sessionID == nil, let no = gateway.sessions.admits(agentID: ex.agentID).refusal {
                 ex.gate.finish()
                 return .text(no.status, no.text, note: ex.note)

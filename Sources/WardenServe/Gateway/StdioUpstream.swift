@@ -44,17 +44,11 @@ struct StdioUpstream {
     }
 
     private func post(_ request: HTTPRequest, _ ex: Exchange) -> HTTPResponse {
-        if !(request.header("content-type") ?? "").lowercased().hasPrefix("application/json") {
-            ex.gate.finish()
-            return .text(415, "a POST carries application/json", note: ex.note)
-        }
         let gated: Exchange.Gated
-        switch ex.gateBody(request.body) {
-        case .failure(let r): ex.gate.finish(); return r
+        switch ex.gatePost(request, metrics: gateway.metrics) {
+        case .failure(let answer): return answer
         case .success(let g): gated = g
         }
-        for d in gated.decisions { gateway.metrics.decision(d == "allow" ? nil : d) }
-        if gated.forwarded.isEmpty { return ex.answersOnly(gated) }
 
         var headers: [(String, String)] = []
         let session: StdioSession
