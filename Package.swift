@@ -59,11 +59,13 @@ let package = Package(
                                                     "WardenHTTPClient", "CMicroHTTPD"]),
         // Elm-style dashboard: State, Msg, update, views.
         .target(name: "WardenDashboard", dependencies: ["WardenCore", "WardenStore", "WardenSystem", "WardenConfig", "TerminalUI", "NcursesTerminal"]),
-        // CLI parsing and wiring only.
+        // CLI parsing and wiring only. Release builds link the Swift runtime statically: agent
+        // runtimes start `warden authorize` once per tool call, and binding eight Swift shared
+        // libraries was a sixth of that process's instructions (BENCHMARKS.md, "Whole-process").
         .executableTarget(name: "warden", dependencies: [
             "WardenCore", "WardenStore", "WardenSQLite", "WardenPostgres", "TerminalUI", "NcursesTerminal", "WardenDashboard",
             "WardenIngest", "WardenSimulator", "WardenMCP", "WardenSystem", "WardenConfig", "CProcess", "WardenServe",
-        ]),
+        ], linkerSettings: [.unsafeFlags(["-static-stdlib"], .when(platforms: [.linux], configuration: .release))]),
         // The scale benchmark: synthetic stores, figures as a table or JSON.
         .executableTarget(name: "warden-bench", dependencies: [
             "WardenCore", "WardenStore", "WardenSQLite", "WardenPostgres", "TerminalUI", "NcursesTerminal", "WardenDashboard",
