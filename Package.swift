@@ -20,13 +20,18 @@ let package = Package(
                        providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CCrypto", path: "Sources/CCrypto", pkgConfig: "libcrypto",
                        providers: [.apt(["libssl-dev"])]),
-        .systemLibrary(name: "CPostgres", path: "Sources/CPostgres", pkgConfig: "libpq",
-                       providers: [.apt(["libpq-dev"])]),
-        // libmicrohttpd (HTTP server, TLS through GnuTLS) for `warden serve`, libcurl for its upstreams.
-        .systemLibrary(name: "CMicroHTTPD", path: "Sources/CMicroHTTPD", pkgConfig: "libmicrohttpd",
-                       providers: [.apt(["libmicrohttpd-dev"])]),
-        .systemLibrary(name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl",
-                       providers: [.apt(["libcurl4-openssl-dev"])]),
+        // libpq, libmicrohttpd (HTTP server, TLS through GnuTLS) for `warden serve` and libcurl
+        // for its upstreams are loaded at run time (dlopen, WardenSystem's LoadedLibrary) when
+        // first needed: linked, they and their ~25 dependencies were mapped and bound by every
+        // `warden authorize`, which runs once per tool call. Their targets give the headers only:
+        // no `link` in the module maps and no `pkgConfig`, because SwiftPM puts every system
+        // library's `pkg-config --libs` (`-lpq`, …) on the link line, where nothing can undo it
+        // (swiftc places any `--as-needed` of ours after those `-l`s). The headers are in the
+        // default include path (libpq's shim names Debian's postgresql/ folder). The apt
+        // providers name the development packages; the run-time errors name the libraries'.
+        .systemLibrary(name: "CPostgres", path: "Sources/CPostgres", providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(name: "CMicroHTTPD", path: "Sources/CMicroHTTPD", providers: [.apt(["libmicrohttpd-dev"])]),
+        .systemLibrary(name: "CCurl", path: "Sources/CCurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         // prctl(2) and the environment block, for commands holding a secret (libc only, no library).
         .systemLibrary(name: "CProcess", path: "Sources/CProcess"),
 
@@ -39,7 +44,7 @@ let package = Package(
         // The embedded backend, the only importer of SQLite: schema, migrations, queries.
         .target(name: "WardenSQLite", dependencies: ["WardenCore", "WardenStore", "CSQLite", "CCrypto"]),
         // The fleet-wide backend on PostgreSQL, the only importer of libpq.
-        .target(name: "WardenPostgres", dependencies: ["WardenCore", "WardenStore", "CPostgres"]),
+        .target(name: "WardenPostgres", dependencies: ["WardenCore", "WardenStore", "WardenSystem", "CPostgres"]),
         // Pure terminal model: cells, buffers, layout, widgets, sanitizer.
         .target(name: "TerminalUI"),
         // The config file every command shares; each module reads its own keys.

@@ -1,5 +1,6 @@
 import CPostgres
 import WardenStore
+import WardenSystem
 
 /// The fleet-wide backend: a PostgreSQL database many hosts share, one `PostgresStore`
 /// connection per `open`. Every purpose gets a plain session (the server tunes itself); a
@@ -44,13 +45,17 @@ public struct PostgresBackend: StoreBackend {
     /// a password (a password file or service keeps it out of configs and process lists).
     public func healthChecks() -> [HealthCheck] {
         let cs = ConnectionString(uri)
+        let pq: LoadedLibrary<warden_libpq>
+        do { pq = try LibPQ.functions() } catch {
+            return [HealthCheck(name: "location", ok: false, detail: "\(cs.redacted): \(error)")]
+        }
         var error: UnsafeMutablePointer<CChar>?
-        guard let options = PQconninfoParse(uri, &error) else {
+        guard let options = pq.PQconninfoParse(uri, &error) else {
             let message = error.map { String(cString: $0) } ?? "unreadable"
-            if let error { PQfreemem(error) }
+            if let error { pq.PQfreemem(error) }
             return [HealthCheck(name: "location", ok: false, detail: "\(cs.redacted): \(cs.scrub(message))")]
         }
-        PQconninfoFree(options)
+        pq.PQconninfoFree(options)
         if cs.redacted != uri {
             return [HealthCheck(name: "location", ok: false,
                                 detail: "\(cs.redacted) carries a password; keep it in a password file (PGPASSFILE) or a service (PGSERVICE) instead")]

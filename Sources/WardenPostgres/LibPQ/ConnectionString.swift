@@ -30,19 +30,22 @@ package struct ConnectionString: Sendable, Equatable, CustomStringConvertible {
     /// The password as libpq decodes it (its own parser) and as written in the URI.
     private var secrets: [String] {
         var found: [String] = []
-        var error: UnsafeMutablePointer<CChar>?
-        if let options = PQconninfoParse(raw, &error) {
-            var p = options
-            while let keyword = p.pointee.keyword {
-                let name = String(cString: keyword)
-                if name == "password" || name == "sslpassword", let value = p.pointee.val {
-                    found.append(String(cString: value))
+        // Without libpq (a store that was never opened) only the URI's own spelling is known.
+        if let pq = try? LibPQ.functions() {
+            var error: UnsafeMutablePointer<CChar>?
+            if let options = pq.PQconninfoParse(raw, &error) {
+                var p = options
+                while let keyword = p.pointee.keyword {
+                    let name = String(cString: keyword)
+                    if name == "password" || name == "sslpassword", let value = p.pointee.val {
+                        found.append(String(cString: value))
+                    }
+                    p += 1
                 }
-                p += 1
+                pq.PQconninfoFree(options)
             }
-            PQconninfoFree(options)
+            if let error { pq.PQfreemem(error) }
         }
-        if let error { PQfreemem(error) }
         if let written = PostgresURI.userInfoPassword(raw) { found.append(written) }
         // Longest first, so a password containing another is replaced whole.
         return found.sorted { $0.count > $1.count }

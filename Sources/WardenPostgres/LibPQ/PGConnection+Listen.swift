@@ -14,13 +14,13 @@ extension PGConnection {
     /// "unavailable"; the next call reconnects.
     package func waitForNotification(on channel: String, timeoutMs: Int) throws(StoreError) -> Bool {
         try ensureConnected()
-        if listeningBackend != PQbackendPID(handle) {
+        if listeningBackend != pq.PQbackendPID(handle) {
             try run("LISTEN \(channel)")
-            listeningBackend = PQbackendPID(handle)
+            listeningBackend = pq.PQbackendPID(handle)
         }
         // Announcements that came in with earlier results are already buffered.
         if try takeNotifications() { return true }
-        var fd = pollfd(fd: PQsocket(handle), events: Int16(POLLIN), revents: 0)
+        var fd = pollfd(fd: pq.PQsocket(handle), events: Int16(POLLIN), revents: 0)
         let ready = poll(&fd, 1, Int32(clamping: max(0, timeoutMs)))
         if ready < 0 && errno != EINTR { throw .io("cannot wait for PostgreSQL notifications: \(String(cString: strerror(errno)))") }
         guard ready > 0 else { return false }
@@ -29,11 +29,11 @@ extension PGConnection {
 
     /// Reads what the server sent and frees every queued notification; true when there was one.
     private func takeNotifications() throws(StoreError) -> Bool {
-        guard PQconsumeInput(handle) == 1, PQstatus(handle) == CONNECTION_OK else { throw unavailable() }
+        guard pq.PQconsumeInput(handle) == 1, pq.PQstatus(handle) == CONNECTION_OK else { throw unavailable() }
         var any = false
-        while let n = PQnotifies(handle) {
+        while let n = pq.PQnotifies(handle) {
             any = true
-            PQfreemem(n)
+            pq.PQfreemem(n)
         }
         return any
     }

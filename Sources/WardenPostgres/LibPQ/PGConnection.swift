@@ -5,12 +5,14 @@ import Glibc
 import Darwin
 #endif
 import WardenStore
+import WardenSystem
 
 /// One owned libpq connection: parameterized statements (prepared once per SQL text), typed
 /// results, transactions, and recovery from a lost connection (the next call reconnects).
 ///
 /// Not thread-safe: one connection per thread, as with the SQLite layer.
 package final class PGConnection {
+    let pq: LoadedLibrary<warden_libpq>
     let handle: OpaquePointer
     package let connectionString: ConnectionString
     /// Statement names by SQL text, prepared on this session.
@@ -27,27 +29,29 @@ package final class PGConnection {
     /// `connect_timeout` defaults to 2 s unless the string sets it.
     package init(_ connectionString: ConnectionString) throws(StoreError) {
         self.connectionString = connectionString
+        let pq = try LibPQ.functions()
+        self.pq = pq
         let keywords = ["connect_timeout", "application_name", "dbname"]
         let values = ["2", "warden", connectionString.raw]
         let conn = withCStrings(keywords) { k in
-            withCStrings(values) { v in PQconnectdbParams(k, v, 1) }
+            withCStrings(values) { v in pq.PQconnectdbParams(k, v, 1) }
         }
         guard let conn else { throw .io("cannot allocate a PostgreSQL connection") }
-        guard PQstatus(conn) == CONNECTION_OK else {
-            let message = connectionString.scrub(PGError.clean(String(cString: PQerrorMessage(conn))))
-            PQfinish(conn)
+        guard pq.PQstatus(conn) == CONNECTION_OK else {
+            let message = connectionString.scrub(PGError.clean(PGError.text(pq.PQerrorMessage(conn))))
+            pq.PQfinish(conn)
             throw PGError.unavailable(connectionString.redacted, message)
         }
         handle = conn
-        PQsetNoticeProcessor(conn, { _, _ in }, nil)  // NOTICEs ("already exists, skipping") are not for users
+        _ = pq.PQsetNoticeProcessor(conn, { _, _ in }, nil)  // NOTICEs ("already exists, skipping") are not for users
     }
 
-    deinit { PQfinish(handle) }
+    deinit { pq.PQfinish(handle) }
 
     /// `major * 10000 + minor` (150004 for 15.4).
-    package var serverVersion: Int { Int(PQserverVersion(handle)) }
+    package var serverVersion: Int { Int(pq.PQserverVersion(handle)) }
 
-    package var isConnected: Bool { PQstatus(handle) == CONNECTION_OK }
+    package var isConnected: Bool { pq.PQstatus(handle) == CONNECTION_OK }
 
     package var inTransaction: Bool { transactionDepth > 0 }
 
@@ -57,7 +61,7 @@ package final class PGConnection {
         try ensureConnected()
         let name = try statementName(sql)
         let result = withOptionalCStrings(params.map { $0?.pgText }) { values in
-            PQexecPrepared(handle, name, Int32(params.count), values, nil, nil, 0)
+            pq.PQexecPrepared(handle, name, Int32(params.count), values, nil, nil, 0)
         }
         return try check(result, sql: sql)
     }
@@ -71,7 +75,7 @@ package final class PGConnection {
     /// Runs SQL without parameters through the simple protocol (several statements allowed: DDL).
     package func run(_ sql: String) throws(StoreError) {
         try ensureConnected()
-        _ = try check(PQexec(handle, sql), sql: sql)
+        _ = try check(pq.PQexec(handle, sql), sql: sql)
     }
 
     /// Runs a session setting (`SET …`) now and again after every reconnect: a session the
@@ -97,7 +101,7 @@ package final class PGConnection {
             try run("COMMIT")
             return result
         } catch {
-            if isConnected { _ = PQexec(handle, "ROLLBACK").map { PQclear($0) } }
+            if isConnected { _ = pq.PQexec(handle, "ROLLBACK").map { pq.PQclear($0) } }
             throw error
         }
     }
@@ -123,41 +127,41 @@ package final class PGConnection {
     /// Reconnects a lost session between transactions (never inside one: its work is gone).
     /// A new session is used only once its settings are back, so a read-only one never writes.
     func ensureConnected() throws(StoreError) {
-        guard PQstatus(handle) != CONNECTION_OK || !settingsApplied else { return }
+        guard pq.PQstatus(handle) != CONNECTION_OK || !settingsApplied else { return }
         if transactionDepth > 0 { throw unavailable() }
-        if PQstatus(handle) != CONNECTION_OK {
-            PQreset(handle)
+        if pq.PQstatus(handle) != CONNECTION_OK {
+            pq.PQreset(handle)
             prepared.removeAll()
-            guard PQstatus(handle) == CONNECTION_OK else { throw unavailable() }
+            guard pq.PQstatus(handle) == CONNECTION_OK else { throw unavailable() }
             settingsApplied = sessionSettings.isEmpty
         }
-        for sql in sessionSettings { _ = try check(PQexec(handle, sql), sql: sql) }
+        for sql in sessionSettings { _ = try check(pq.PQexec(handle, sql), sql: sql) }
         settingsApplied = true
     }
 
     private func statementName(_ sql: String) throws(StoreError) -> String {
         if let name = prepared[sql] { return name }
         let name = "w\(prepared.count + 1)"
-        _ = try check(PQprepare(handle, name, sql, 0, nil), sql: sql)
+        _ = try check(pq.PQprepare(handle, name, sql, 0, nil), sql: sql)
         prepared[sql] = name
         return name
     }
 
     func unavailable() -> StoreError {
         PGError.unavailable(connectionString.redacted,
-                            connectionString.scrub(PGError.clean(String(cString: PQerrorMessage(handle)))))
+                            connectionString.scrub(PGError.clean(PGError.text(pq.PQerrorMessage(handle)))))
     }
 
     private func check(_ result: OpaquePointer?, sql: String) throws(StoreError) -> PGResult {
         guard let result else { throw unavailable() }
-        switch PQresultStatus(result) {
+        switch pq.PQresultStatus(result) {
         case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY:
-            return PGResult(result)
+            return PGResult(result, pq)
         default:
-            let state = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) } ?? ""
-            let message = connectionString.scrub(PGError.clean(String(cString: PQresultErrorMessage(result))))
-            PQclear(result)
-            if PQstatus(handle) != CONNECTION_OK || PGError.isUnavailable(sqlState: state) {
+            let state = pq.PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) } ?? ""
+            let message = connectionString.scrub(PGError.clean(PGError.text(pq.PQresultErrorMessage(result))))
+            pq.PQclear(result)
+            if pq.PQstatus(handle) != CONNECTION_OK || PGError.isUnavailable(sqlState: state) {
                 throw PGError.unavailable(connectionString.redacted, message)
             }
             throw PGError.map(sqlState: state, message: message)

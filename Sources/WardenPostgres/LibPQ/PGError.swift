@@ -27,6 +27,9 @@ enum PGError {
         }
     }
 
+    /// A libpq string (a message, a count), "" for none.
+    static func text(_ p: UnsafePointer<CChar>?) -> String { p.map { String(cString: $0) } ?? "" }
+
     /// A libpq message on one line, without its "ERROR:  " prefix.
     static func clean(_ raw: String) -> String {
         var s = Substring(raw)

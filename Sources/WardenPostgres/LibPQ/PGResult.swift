@@ -1,22 +1,25 @@
 import CPostgres
 import WardenStore
+import WardenSystem
 
 /// The rows of one statement's result, read in text format; owns the libpq result.
 package final class PGResult {
+    private let pq: LoadedLibrary<warden_libpq>
     private let handle: OpaquePointer
     package let rowCount: Int
     package let columnCount: Int
 
-    init(_ handle: OpaquePointer) {
+    init(_ handle: OpaquePointer, _ pq: LoadedLibrary<warden_libpq>) {
+        self.pq = pq
         self.handle = handle
-        rowCount = Int(PQntuples(handle))
-        columnCount = Int(PQnfields(handle))
+        rowCount = Int(pq.PQntuples(handle))
+        columnCount = Int(pq.PQnfields(handle))
     }
 
-    deinit { PQclear(handle) }
+    deinit { pq.PQclear(handle) }
 
     /// Rows an INSERT, UPDATE or DELETE touched (0 for other statements).
-    package var affectedRows: Int { Int(String(cString: PQcmdTuples(handle))) ?? 0 }
+    package var affectedRows: Int { Int(PGError.text(pq.PQcmdTuples(handle))) ?? 0 }
 
     package subscript(_ row: Int) -> PGRow { PGRow(result: self, row: Int32(row)) }
 
@@ -34,10 +37,10 @@ package final class PGResult {
         rowCount == 0 ? nil : try transform(self[0])
     }
 
-    fileprivate func isNull(_ row: Int32, _ col: Int32) -> Bool { PQgetisnull(handle, row, col) == 1 }
+    fileprivate func isNull(_ row: Int32, _ col: Int32) -> Bool { pq.PQgetisnull(handle, row, col) == 1 }
     fileprivate func value(_ row: Int32, _ col: Int32) -> (UnsafePointer<CChar>, Int)? {
-        guard !isNull(row, col), let p = PQgetvalue(handle, row, col) else { return nil }
-        return (UnsafePointer(p), Int(PQgetlength(handle, row, col)))
+        guard !isNull(row, col), let p = pq.PQgetvalue(handle, row, col) else { return nil }
+        return (UnsafePointer(p), Int(pq.PQgetlength(handle, row, col)))
     }
 }
 

@@ -26,6 +26,7 @@ public final class HTTPServer: @unchecked Sendable {
         public init() {}
     }
 
+    let mhd: LoadedLibrary<warden_libmhd>
     let handler: Handler
     let completion: Completion
     let options: Options
@@ -37,7 +38,10 @@ public final class HTTPServer: @unchecked Sendable {
     private let watch = Condition()
     private var watching = false
 
-    public init(listenFD: Int32, options: Options, handler: @escaping Handler, completion: @escaping Completion) {
+    /// Loads libmicrohttpd (the first server of the process does); a missing library is an error
+    /// naming the package to install.
+    public init(listenFD: Int32, options: Options, handler: @escaping Handler, completion: @escaping Completion) throws(ServeError) {
+        mhd = try LibMicroHTTPD.functions()
         self.listenFD = listenFD
         self.options = options
         self.handler = handler
@@ -48,7 +52,7 @@ public final class HTTPServer: @unchecked Sendable {
     /// Starts serving on the listening socket; PEM key and certificate for TLS.
     public func start(tlsKey: String?, tlsCert: String?) throws(ServeError) {
         let me = Unmanaged.passUnretained(self).toOpaque()
-        daemon = warden_mhd_start(listenFD, { cls, connection, url, method, _, upload, uploadSize, slot in
+        daemon = warden_mhd_start(mhd.functions, listenFD, { cls, connection, url, method, _, upload, uploadSize, slot in
             Unmanaged<HTTPServer>.fromOpaque(cls!).takeUnretainedValue()
                 .access(connection!, url: url, method: method, upload: upload, uploadSize: uploadSize!, slot: slot!)
         }, me, { cls, connection, slot, _ in
@@ -57,9 +61,10 @@ public final class HTTPServer: @unchecked Sendable {
             server.completed(slot: slot)
         }, me, { cls, connection, _, event in
             guard let connection else { return }
-            let deadlines = Unmanaged<HTTPServer>.fromOpaque(cls!).takeUnretainedValue().deadlines
+            let server = Unmanaged<HTTPServer>.fromOpaque(cls!).takeUnretainedValue()
+            let deadlines = server.deadlines
             if event.rawValue == 0 {  // MHD_CONNECTION_NOTIFY_STARTED (its case name does not import)
-                deadlines.opened(UnsafeMutableRawPointer(connection), fd: warden_mhd_connection_fd(connection))
+                deadlines.opened(UnsafeMutableRawPointer(connection), fd: warden_mhd_connection_fd(server.mhd.functions, connection))
             } else {
                 deadlines.closed(UnsafeMutableRawPointer(connection))
             }
@@ -92,7 +97,7 @@ public final class HTTPServer: @unchecked Sendable {
     /// Stops accepting connections; requests under way go on.
     public func quiesce() {
         guard let daemon else { return }
-        let fd = MHD_quiesce_daemon(daemon)
+        let fd = mhd.MHD_quiesce_daemon(daemon)
         if fd >= 0 { FD.close(fd) }
         listenFD = -1
     }
@@ -113,7 +118,7 @@ public final class HTTPServer: @unchecked Sendable {
         watching = false
         watch.broadcast()
         watch.unlock()
-        if let daemon { MHD_stop_daemon(daemon) }
+        if let daemon { mhd.MHD_stop_daemon(daemon) }
         daemon = nil
         if listenFD >= 0 { FD.close(listenFD) }
         listenFD = -1
@@ -135,7 +140,7 @@ public final class HTTPServer: @unchecked Sendable {
             deadlines.headersIn(UnsafeMutableRawPointer(connection))
             let state = RequestState(method: method.map { String(cString: $0) } ?? "",
                                      path: url.map { String(cString: $0) } ?? "/")
-            MHD_get_connection_values(connection, .HEADER_KIND, { cls, _, key, value in
+            _ = mhd.MHD_get_connection_values(connection, .HEADER_KIND, { cls, _, key, value in
                 let s = Unmanaged<RequestState>.fromOpaque(cls!).takeUnretainedValue()
                 if let key, let value {
                     let name = String(cString: key).lowercased()
@@ -182,10 +187,10 @@ public final class HTTPServer: @unchecked Sendable {
         switch response.body {
         case .bytes(let bytes):
             r = bytes.withUnsafeBytes {
-                warden_mhd_response_copy($0.count, $0.baseAddress)
+                warden_mhd_response_copy(mhd.functions, $0.count, $0.baseAddress)
             }
         case .stream(let stream):
-            r = MHD_create_response_from_callback(warden_mhd_size_unknown(), 16 * 1024, { cls, _, buf, max in
+            r = mhd.MHD_create_response_from_callback(warden_mhd_size_unknown(), 16 * 1024, { cls, _, buf, max in
                 let s = Unmanaged<ByteStream>.fromOpaque(cls!).takeUnretainedValue()
                 guard let bytes = s.read(max: max) else { return warden_mhd_end_of_stream() }
                 bytes.withUnsafeBytes { buf!.update(from: $0.baseAddress!.assumingMemoryBound(to: CChar.self), count: $0.count) }
@@ -196,9 +201,9 @@ public final class HTTPServer: @unchecked Sendable {
             })
         }
         guard let r else { return .NO }
-        defer { MHD_destroy_response(r) }
-        for (name, value) in response.headers { MHD_add_response_header(r, name, value) }
-        return MHD_queue_response(connection, UInt32(response.status), r)
+        defer { mhd.MHD_destroy_response(r) }
+        for (name, value) in response.headers { _ = mhd.MHD_add_response_header(r, name, value) }
+        return mhd.MHD_queue_response(connection, UInt32(response.status), r)
     }
 
     private func completed(slot: UnsafeMutablePointer<UnsafeMutableRawPointer?>?) {

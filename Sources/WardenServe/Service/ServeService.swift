@@ -89,7 +89,7 @@ public enum ServeService {
         httpOptions.connectionLimit = UInt32(o.config.maxConnections)
         httpOptions.perIPConnectionLimit = UInt32(o.config.maxConnectionsPerIP)
         let desk = AgentDesk(pool: pool, recorder: recorder)
-        let server = HTTPServer(listenFD: fd, options: httpOptions, handler: { request in
+        let server = try HTTPServer(listenFD: fd, options: httpOptions, handler: { request in
             route(request, gateway: gateway, metrics: metrics, desk: desk, authzen: authzen)
         }, completion: { request, status, note, nanos in
             metrics.request(status: status, seconds: Double(nanos) / 1e9)
