@@ -8,8 +8,10 @@ enum LibCurl {
     static let package = "libcurl4"
 
     /// Loaded and initialised on first use. curl_global_init must run once, before any handle
-    /// exists and never beside another libcurl call: a static is initialised once, under the
-    /// runtime's lock, and every exchange asks for the functions through it first.
+    /// exists: a static is initialised once, under the runtime's lock, and every exchange asks
+    /// for the functions through it first. It may now run while other threads are up (a first
+    /// upstream exchange under `warden serve`), as it could before (the first `HTTPClient()`):
+    /// libcurl ≥ 7.84 built with its `threadsafe` feature, as Debian's is, allows that.
     private static let loaded: Result<LoadedLibrary<warden_libcurl>, HTTPClientError> = load(soname: soname).flatMap { curl in
         curl.curl_global_init(Int(CURL_GLOBAL_DEFAULT)) == CURLE_OK
             ? .success(curl) : .failure(HTTPClientError("libcurl (\(soname)) could not initialise"))
