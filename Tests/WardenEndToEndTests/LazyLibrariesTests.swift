@@ -53,4 +53,41 @@ struct LazyLibrariesTests {
         let lazyOpened = opened.filter { line in Self.lazy.contains { line.contains("file=" + $0) } }
         #expect(lazyOpened.isEmpty, "authorize loaded: \(lazyOpened.joined(separator: "; "))")
     }
+
+    /// Runs `warden ARGS…` in its own mount namespace where `library` (a soname) is an empty
+    /// file: the library is there but cannot be loaded, as on a host without its package.
+    static func withoutLibrary(_ library: String, _ s: Sandbox, _ args: [String]) throws -> RunResult {
+        let cache = try output("/sbin/ldconfig", ["-p"])
+        let line = try #require(cache.split(separator: "\n").first { $0.contains(library + " (") && $0.contains("x86-64") },
+                                "\(library) is not in the loader's cache")
+        let path = try #require(line.split(separator: " ").last.map(String.init))
+        // Bounded: a `serve` that did start would otherwise never end.
+        let script = "mount --bind /dev/null \"$1\" && shift && exec /usr/bin/timeout 60 \"$@\""
+        return try WardenProcess.run(["-m", "sh", "-c", script, "sh", path, WardenBinary.path] + args, executable: "/usr/bin/unshare",
+                                     environment: ["PATH": "/usr/bin:/bin", "HOME": s.folder.path, "LANG": "C.UTF-8"],
+                                     stdin: nil, in: s.folder)
+    }
+
+    static var canHideLibraries: Bool { getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/unshare") }
+
+    /// Without libpq, a PostgreSQL store is a problem the command reports, naming the package.
+    @Test(.enabled(if: canHideLibraries, "hiding a library needs root and unshare"))
+    func aMissingLibpqIsTheCommandsErrorNamingThePackage() throws {
+        let s = try Sandbox(.sqlite)
+        let r = try Self.withoutLibrary("libpq.so.5", s, ["--db", "postgresql:///warden?host=/nonexistent-warden-socket", "doctor"])
+        #expect(r.status != 0, "\(r)")
+        #expect(r.stdout.contains("PostgreSQL client library libpq (libpq.so.5) cannot be loaded"), "\(r)")
+        #expect(r.stdout.contains("install the Debian package libpq5"), "\(r)")
+    }
+
+    /// Without libmicrohttpd, `warden serve` stops at start, naming the package.
+    @Test(.enabled(if: canHideLibraries, "hiding a library needs root and unshare"))
+    func aMissingLibmicrohttpdStopsServeNamingThePackage() throws {
+        let s = try Sandbox(.sqlite)
+        try s.ok("init", "--trust-domain", "acme.example")
+        let r = try Self.withoutLibrary("libmicrohttpd.so.12", s, ["--db", s.db, "serve", "--listen", "127.0.0.1:0"])
+        #expect(r.status != 0, "\(r)")
+        #expect(r.stderr.contains("HTTP server library libmicrohttpd (libmicrohttpd.so.12) cannot be loaded"), "\(r)")
+        #expect(r.stderr.contains("install the Debian package libmicrohttpd12"), "\(r)")
+    }
 }
