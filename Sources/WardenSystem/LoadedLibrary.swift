@@ -16,6 +16,9 @@ public struct LoadedLibrary<Functions>: @unchecked Sendable {
     /// for the life of the process), so sharing it between threads is safe.
     public let functions: UnsafePointer<Functions>
 
+    /// Inlinable, so a call through a field compiles to a load and an indirect call: serve's
+    /// per-request libmicrohttpd calls go through here.
+    @inlinable
     public subscript<T>(dynamicMember field: KeyPath<Functions, T>) -> T { functions.pointee[keyPath: field] }
 
     /// Opens `soname` (`RTLD_NOW`: a missing symbol fails here, not at a later call;
