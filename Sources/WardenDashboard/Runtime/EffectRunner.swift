@@ -108,6 +108,7 @@ public final class EffectRunner: @unchecked Sendable {
                         outbox.post(.themeFailed("\(error)"))
                     }
                 case .copy: break  // the terminal's own thread does it
+                case .buildRows: break  // the row worker's (DashboardApp)
                 case .export(let path, let text, let rows):
                     outbox.post(Self.write(text, to: path, rows: rows))
                 case .quit: return

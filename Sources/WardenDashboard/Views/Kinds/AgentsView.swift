@@ -19,8 +19,12 @@ struct AgentsView: ViewDescriptor {
         return (parts.contains(.instances) && sort == 4) || (parts.contains(.activity) && sort >= 6)
     }
 
-    func buildRows(_ s: inout DashboardState, filter: Filter, sort: SortState) {
-        let snap = s.snapshot, now = s.now
+    func rows(_ snap: FleetSnapshot, now: Timestamp, filter: Filter, sort: SortState, within: [Int]?) -> [Int]? {
+        if let within {
+            // A narrowing filter: the shown rows it still matches, already in order.
+            let wordHits = Self.statusWords.map { filter.contains($0) }
+            return within.filter { Self.matches(snap, filter, wordHits, now: now, row: $0) }
+        }
         if sort.column == 1 {
             // By name: the order comes precomputed with the snapshot.
             var rows = sort.ascending ? snap.index.nameOrder : snap.index.nameOrder.reversed()
@@ -28,16 +32,23 @@ struct AgentsView: ViewDescriptor {
                 let hits = Self.matches(snap, filter, now: now)
                 rows = rows.filter { hits[$0] }
             }
-            s.rows[kind] = rows
-        } else {
-            var rows = Array(snap.agents.indices)
-            if filter.active {
-                let hits = Self.matches(snap, filter, now: now)
-                rows = rows.filter { hits[$0] }
-            }
-            s.rows[kind] = RowBuilder.sorted(rows, sort) { Self.sortKey(snap, $0, column: sort.column, now: now) }
+            return rows
         }
+        var rows = Array(snap.agents.indices)
+        if filter.active {
+            let hits = Self.matches(snap, filter, now: now)
+            rows = rows.filter { hits[$0] }
+        }
+        return RowBuilder.sorted(rows, sort) { Self.sortKey(snap, $0, column: sort.column, now: now) }
     }
+
+    func buildCost(_ snap: FleetSnapshot, filter: Filter, sort: SortState, within: [Int]?) -> Int {
+        // Unfiltered by name is a copy of the precomputed order.
+        within?.count ?? (filter.active || sort.column != 1 ? snap.agents.count : 0)
+    }
+
+    func narrows(_ filter: Filter) -> Bool { !filter.inverted && !Self.statusWords.contains { filter.contains($0) } }
+    func sortFollowsClock(_ column: Int) -> Bool { column == 0 || column == 4 }
 
     func rowKey(_ s: DashboardState, _ row: Int) -> String? {
         let rows = s.rows[kind]
@@ -114,6 +125,13 @@ struct AgentsView: ViewDescriptor {
         }
         if filter.inverted { for i in hits.indices { hits[i].toggle() } }
         return hits
+    }
+
+    /// One agent against a filter, as `matches` decides for all (`wordHits`: which status words
+    /// the filter is in).
+    static func matches(_ snap: FleetSnapshot, _ filter: Filter, _ wordHits: [Bool], now: Timestamp, row i: Int) -> Bool {
+        let hit = snap.index.agentText.contains(filter.needleBytes, row: i) || wordHits[Int(statusRank(snap.agents[i], now: now))]
+        return hit != filter.inverted
     }
 
     static let statusWords = ["active", "expired", "revoked", "unregistered"]

@@ -17,15 +17,26 @@ struct CredentialsView: ViewDescriptor {
 
     func depends(_ s: DashboardState, on parts: SnapshotParts) -> Bool { parts.contains(.credentials) }
 
-    func buildRows(_ s: inout DashboardState, filter: Filter, sort: SortState) {
-        let snap = s.snapshot, now = s.now
+    func rows(_ snap: FleetSnapshot, now: Timestamp, filter: Filter, sort: SortState, within: [Int]?) -> [Int]? {
+        if let within {
+            // A narrowing filter: the shown rows it still matches, already in order.
+            let wordHits = Self.statusWords.map { filter.contains($0) }
+            return within.filter { Self.matches(snap, filter, wordHits, now: now, row: $0) }
+        }
         var rows = Array(snap.credentials.indices)
         if filter.active {
             let hits = Self.matches(snap, filter, now: now)
             rows = rows.filter { hits[$0] }
         }
-        s.rows[kind] = RowBuilder.sorted(rows, sort) { Self.sortKey(snap, $0, column: sort.column, now: now) }
+        return RowBuilder.sorted(rows, sort) { Self.sortKey(snap, $0, column: sort.column, now: now) }
     }
+
+    func buildCost(_ snap: FleetSnapshot, filter: Filter, sort: SortState, within: [Int]?) -> Int {
+        within?.count ?? snap.credentials.count
+    }
+
+    func narrows(_ filter: Filter) -> Bool { !filter.inverted && !Self.statusWords.contains { filter.contains($0) } }
+    func sortFollowsClock(_ column: Int) -> Bool { column >= 4 }
 
     func rowKey(_ s: DashboardState, _ row: Int) -> String? {
         let rows = s.rows[kind]
@@ -107,6 +118,17 @@ struct CredentialsView: ViewDescriptor {
         }
         if filter.inverted { for i in hits.indices { hits[i].toggle() } }
         return hits
+    }
+
+    /// One credential against a filter, as `matches` decides for all (`wordHits`: which status
+    /// words the filter is in).
+    static func matches(_ snap: FleetSnapshot, _ filter: Filter, _ wordHits: [Bool], now: Timestamp, row i: Int) -> Bool {
+        let idx = snap.index, needle = filter.needleBytes
+        let a = i < idx.credentialAgent.count ? Int(idx.credentialAgent[i]) : -1
+        let hit = idx.credentialText.contains(needle, row: i)
+            || (a >= 0 && a < snap.agents.count && idx.agentText.contains(needle, row: a))
+            || wordHits[statusRank(snap.credentials[i], now: now)]
+        return hit != filter.inverted
     }
 
     static let statusWords = ["active", "expired", "revoked"]
