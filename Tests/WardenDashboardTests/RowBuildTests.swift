@@ -171,6 +171,28 @@ struct RowBuildTests {
         #expect(s.rows[.agents] == rebuilt, "rows of the old snapshot (indices into it) must not be shown")
     }
 
+    @Test func newActivityResortsALargeListOffTheUIThreadKeepingTheShownRows() {
+        var s = Self.state(Self.snapshot(seed: 11, agents: 200), syncRowLimit: 0)
+        _ = Update.update(&s, .key(.char("2")))
+        s.sorts[.agents] = SortState(column: 6, ascending: false)  // by calls per minute
+        RowBuilder.rebuild(&s, .agents)
+        let shown = s.rows[.agents]
+        var next = s.snapshot
+        next.minuteBuckets = [Fixture.now / 60_000: (0..<40).map { k in
+            CallMinute(agentID: next.agents[k * 5].id, minute: Fixture.now / 60_000, calls: k + 1, denied: 0)
+        }]
+        next.reindex(.activity)
+        next.changed = [.activity]
+        let jobs = Self.jobs(Update.update(&s, .snapshot(next, findings: [])))
+        #expect(jobs.count == 1 && s.rows[.agents] == shown, "the old order stays up while the new one is built")
+        _ = Update.update(&s, jobs[0].run())
+        #expect(s.rows[.agents] == Self.reference(s, .agents, now: s.now) && s.rows[.agents] != shown)
+        // New agents replace the items: rebuilt at once, never shown through old indices.
+        var grown = s.snapshot
+        grown.changed = [.structure]
+        #expect(Self.jobs(Update.update(&s, .snapshot(grown, findings: []))).isEmpty)
+    }
+
     @Test func openingALargeStaleViewShowsSortingUntilItsRowsLand() {
         var s = Self.state(Self.snapshot(seed: 9, agents: 100), syncRowLimit: 50)
         let jobs = Self.jobs(s.press(.char("3")))

@@ -7,9 +7,13 @@ enum RowBuilder {
     /// The data under a view changed: rebuilds it now if it is on screen, else when it is next
     /// shown (a live store changes calls many times a second, and the Calls rows need not
     /// follow while unseen). Rows built for the old data are neither narrowed nor applied.
-    static func rebuildOrDefer(_ s: inout DashboardState, _ v: ViewKind) {
+    static func rebuildOrDefer(_ s: inout DashboardState, _ v: ViewKind, changed parts: SnapshotParts = .all) {
         s.rowBasis[v] = nil
-        if v == s.view {
+        if v == s.view && parts.isDisjoint(with: v.descriptor.itemParts) {
+            // The shown rows still point at the same items (a re-sort by calls per minute):
+            // they stay up while a large list is sorted again off the UI thread.
+            refresh(&s, v)
+        } else if v == s.view {
             rebuild(&s, v)
         } else {
             cancel(&s, v)

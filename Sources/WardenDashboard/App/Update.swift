@@ -92,7 +92,7 @@ public enum Update {
         if findingsChanged { s.findings = findings }
         // Only the views whose rows depend on what changed are rebuilt.
         for v in ViewKind.allCases where RowBuilder.depends(s, v, on: parts) || (findingsChanged && v.descriptor.followsFindings) {
-            RowBuilder.rebuildOrDefer(&s, v)
+            RowBuilder.rebuildOrDefer(&s, v, changed: parts)
         }
         if s.follow && s.view.descriptor.followsNewest && s.focus == .list { select(&s, s.view, row: 0) }
     }

@@ -49,6 +49,7 @@ struct AgentsView: ViewDescriptor {
 
     func narrows(_ filter: Filter) -> Bool { !filter.inverted && !Self.statusWords.contains { filter.contains($0) } }
     func sortFollowsClock(_ column: Int) -> Bool { column == 0 || column == 4 }
+    var itemParts: SnapshotParts { .structure }
 
     func rowKey(_ s: DashboardState, _ row: Int) -> String? {
         let rows = s.rows[kind]

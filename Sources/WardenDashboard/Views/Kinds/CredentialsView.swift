@@ -37,6 +37,7 @@ struct CredentialsView: ViewDescriptor {
 
     func narrows(_ filter: Filter) -> Bool { !filter.inverted && !Self.statusWords.contains { filter.contains($0) } }
     func sortFollowsClock(_ column: Int) -> Bool { column >= 4 }
+    var itemParts: SnapshotParts { [.structure, .credentials] }
 
     func rowKey(_ s: DashboardState, _ row: Int) -> String? {
         let rows = s.rows[kind]

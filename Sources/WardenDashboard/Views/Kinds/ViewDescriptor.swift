@@ -41,6 +41,9 @@ protocol ViewDescriptor: Sendable {
     func narrows(_ filter: Filter) -> Bool
     /// Whether the order by this column changes as the clock moves (status, live instances).
     func sortFollowsClock(_ column: Int) -> Bool
+    /// The snapshot parts whose change replaces the items rows point at (agents: the
+    /// structure): rows built before any other change still show the right items.
+    var itemParts: SnapshotParts { get }
     func rowCount(_ s: DashboardState) -> Int
     /// The identity of the item on a row, so the selection follows it when rows move.
     func rowKey(_ s: DashboardState, _ row: Int) -> String?
@@ -86,6 +89,7 @@ extension ViewDescriptor {
     func buildCost(_ snap: FleetSnapshot, filter: Filter, sort: SortState, within: [Int]?) -> Int { 0 }
     func narrows(_ filter: Filter) -> Bool { false }
     func sortFollowsClock(_ column: Int) -> Bool { true }
+    var itemParts: SnapshotParts { .all }
 
     func row(_ s: DashboardState, key: String) -> Int? {
         (0..<rowCount(s)).first { rowKey(s, $0) == key }
