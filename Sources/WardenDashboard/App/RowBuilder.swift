@@ -77,7 +77,11 @@ enum RowBuilder {
         let old = Filter(basis.filter)
         guard old.active, !old.inverted, v.descriptor.narrows(filter) else { return nil }
         let extends = filter.needleBytes.withUnsafeBufferPointer { Filter.find(old.needleBytes, in: $0) }
-        return extends ? s.rows[v] : nil
+        // A row-by-row search costs more per row than one pass over the search buffer: worth
+        // it only when the shown rows are at most half of those a scan would visit.
+        let shown = s.rows[v]
+        guard extends, shown.count * 2 <= v.descriptor.buildCost(s.snapshot, filter: filter, sort: sort, within: nil) else { return nil }
+        return shown
     }
 
     static func rebuildAll(_ s: inout DashboardState) {
