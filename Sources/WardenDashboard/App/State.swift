@@ -121,9 +121,9 @@ public struct DashboardState: Sendable {
     var rowBasis: [ViewKind: RowBasis] = [:]
     /// Builds this update queued; `Update.update` returns them as effects.
     var rowJobs: [RowJob] = []
-    /// Rows a build may visit on the UI thread; a larger one runs off it (150,000: about
-    /// 6 ms of filtering or sorting on this machine, so a frame stays well under 16 ms).
-    public var syncRowLimit = 150_000
+    /// Rows a build may visit on the UI thread; a larger one runs off it (50,000: 2–3 ms of
+    /// filtering or sorting on this machine, so a frame stays under 16 ms on a loaded machine).
+    public var syncRowLimit = 50_000
     public var detailOpen = false
     public var focus: Focus = .list
     public var detailScroll = 0
