@@ -209,6 +209,28 @@ struct RowBuildTests {
         #expect(Self.jobs(Update.update(&s, .snapshot(grown, findings: []))).isEmpty)
     }
 
+    @Test func theRowWorkerBuildsOnlyTheNewestJobQueuedForAView() {
+        let snap = Self.snapshot(seed: 17, agents: 100)
+        let sort = SortState(column: 1, ascending: true)
+        func job(_ v: ViewKind, _ generation: Int, _ filter: String) -> RowJob {
+            RowJob(view: v, generation: generation, snapshot: snap, now: Fixture.now, filter: filter, sort: sort, within: nil)
+        }
+        let worker = RowWorker()
+        // Queued before its thread starts, so the first wait takes all three at once.
+        worker.submit(job(.agents, 1, "b"))
+        worker.submit(job(.agents, 2, "bo"))
+        worker.submit(job(.credentials, 3, "x"))
+        worker.start()
+        defer { worker.stop() }
+        var answers: [(ViewKind, Int, [Int])] = []
+        for _ in 0..<100 where answers.count < 2 {
+            for case .rowsBuilt(let v, let g, let rows) in worker.outbox.wait(ms: 100) { answers.append((v, g, rows)) }
+        }
+        #expect(answers.map(\.1).sorted() == [2, 3], "the agents' older job is skipped")
+        let agents = answers.first { $0.0 == .agents }
+        #expect(agents?.2 == AgentsView().rows(snap, now: Fixture.now, filter: Filter("bo"), sort: sort, within: nil))
+    }
+
     @Test func openingALargeStaleViewShowsSortingUntilItsRowsLand() {
         var s = Self.state(Self.snapshot(seed: 9, agents: 100), syncRowLimit: 50)
         let jobs = Self.jobs(s.press(.char("3")))
