@@ -75,11 +75,14 @@ final class DashboardHarness {
                                                      policy: policy), forest: snap.index.forest)
     }
 
+    /// What the last `frame` asked for (the row builds it sent off the UI thread among them).
+    var lastEffects: [Effect] = []
+
     /// Sends a message and draws the frame; returns the ms it took (update + view + diff).
     @discardableResult
     func frame(_ msg: Msg?) -> Double {
         let t0 = MonotonicClock.nanos()
-        if let msg { _ = Update.update(&state, msg) }
+        lastEffects = msg.map { Update.update(&state, $0) } ?? []
         let buf = Screen.render(&state)
         lastChanges = buf.diff(from: previous).count
         previous = buf

@@ -34,7 +34,8 @@ enum ColonCommand {
                 Update.flash(&s, "export: \(path) must end in .csv or .json", error: true)
                 return []
             }
-            if s.staleViews.contains(s.view) { RowBuilder.rebuild(&s, s.view) }
+            // Exported as they would be shown: rows still being built are built now.
+            if s.staleViews.contains(s.view) || s.building[s.view] != nil { RowBuilder.rebuild(&s, s.view) }
             let (out, rows) = Export.render(s, as: format)
             return [.export(path: path, text: out, rows: rows)]
         default:

@@ -23,6 +23,9 @@ public enum Msg: Sendable {
     case storeUnreachable(String)
     /// A read succeeded again after `storeUnreachable`; the runner catches up by cursor.
     case storeReachable
+    /// A view's rows built off the UI thread (`Effect.buildRows`); shown only if `generation`
+    /// is still the newest build asked for that view.
+    case rowsBuilt(ViewKind, generation: Int, rows: [Int])
 }
 
 /// Side effects `update` asks for; the runner performs them off the input path and answers
@@ -39,5 +42,7 @@ public enum Effect: Equatable, Sendable {
     case export(path: String, text: String, rows: Int)
     /// Put text on the terminal's clipboard (OSC 52); done by the terminal's own thread.
     case copy(String)
+    /// Build a list's rows off the UI thread (too many for a frame); answered by `rowsBuilt`.
+    case buildRows(RowJob)
     case quit
 }

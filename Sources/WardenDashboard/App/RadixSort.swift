@@ -13,7 +13,12 @@ enum RadixSort {
         var r = rows
         var k2 = [UInt64](repeating: 0, count: n)
         var r2 = [Int](repeating: 0, count: n)
-        var counts = [Int](repeating: 0, count: 256)
+        // 16-bit digits for large inputs (half the passes: 2M credentials, whose "not active"
+        // rows sort last by Int64.max, would otherwise need all eight byte passes); bytes
+        // below that, where clearing 65,536 counts per pass would cost more than the rows.
+        let bits: UInt64 = n >= 1 << 16 ? 16 : 8
+        let buckets = 1 << Int(bits), mask = buckets - 1
+        var counts = [Int](repeating: 0, count: buckets)
         // Raw buffers: the passes are tight loops that must not pay for checks on every element.
         k.withUnsafeMutableBufferPointer { ka in
             r.withUnsafeMutableBufferPointer { ra in
@@ -21,20 +26,20 @@ enum RadixSort {
                     r2.withUnsafeMutableBufferPointer { rb in
                         counts.withUnsafeMutableBufferPointer { c in
                             var (srcK, srcR, dstK, dstR) = (ka, ra, kb, rb)
-                            for shift in stride(from: UInt64(0), to: 64, by: 8) {
-                                for b in 0..<256 { c[b] = 0 }
-                                for i in 0..<n { c[Int(truncatingIfNeeded: srcK[i] &>> shift) & 0xFF] &+= 1 }
-                                // A byte every key shares (the high bytes of small numbers) needs no pass.
-                                if c[Int(truncatingIfNeeded: srcK[0] &>> shift) & 0xFF] == n { continue }
+                            for shift in stride(from: UInt64(0), to: 64, by: Int(bits)) {
+                                for b in 0..<buckets { c[b] = 0 }
+                                for i in 0..<n { c[Int(truncatingIfNeeded: srcK[i] &>> shift) & mask] &+= 1 }
+                                // A digit every key shares (the high bytes of small numbers) needs no pass.
+                                if c[Int(truncatingIfNeeded: srcK[0] &>> shift) & mask] == n { continue }
                                 var sum = 0
-                                for b in 0..<256 {
+                                for b in 0..<buckets {
                                     let x = c[b]
                                     c[b] = sum
                                     sum &+= x
                                 }
                                 for i in 0..<n {
                                     let key = srcK[i]
-                                    let b = Int(truncatingIfNeeded: key &>> shift) & 0xFF
+                                    let b = Int(truncatingIfNeeded: key &>> shift) & mask
                                     let at = c[b]
                                     c[b] = at &+ 1
                                     dstK[at] = key

@@ -4,16 +4,84 @@ import WardenCore
 /// Builds each view's visible rows from the snapshot, filter and sort, through the view's
 /// descriptor. Runs when those change, not per frame.
 enum RowBuilder {
-    /// Rebuilds the view on screen now; the others when they are next shown (a live store
-    /// changes calls many times a second, and the Calls rows need not follow while unseen).
-    static func rebuildOrDefer(_ s: inout DashboardState, _ v: ViewKind) {
-        if v == s.view { rebuild(&s, v) } else { s.staleViews.insert(v) }
+    /// The data under a view changed: rebuilds it now if it is on screen, else when it is next
+    /// shown (a live store changes calls many times a second, and the Calls rows need not
+    /// follow while unseen). Rows built for the old data are neither narrowed nor applied.
+    static func rebuildOrDefer(_ s: inout DashboardState, _ v: ViewKind, changed parts: SnapshotParts = .all) {
+        s.rowBasis[v] = nil
+        if v == s.view && parts.isDisjoint(with: v.descriptor.itemParts) {
+            // The shown rows still point at the same items (a re-sort by calls per minute):
+            // they stay up while a large list is sorted again off the UI thread.
+            refresh(&s, v)
+        } else if v == s.view {
+            rebuild(&s, v)
+        } else {
+            cancel(&s, v)
+            s.staleViews.insert(v)
+        }
     }
 
+    /// Rebuilds on the UI thread now, whatever it costs.
     static func rebuild(_ s: inout DashboardState, _ v: ViewKind) {
         s.staleViews.remove(v)
-        v.descriptor.buildRows(&s, filter: Filter(s.filters[v] ?? ""), sort: s.sort(v))
+        cancel(&s, v)
+        let d = v.descriptor, raw = s.filters[v] ?? "", filter = Filter(raw), sort = s.sort(v)
+        if let rows = d.rows(s.snapshot, now: s.now, filter: filter, sort: sort, within: narrowing(s, v, filter, sort)) {
+            s.rows[v] = rows
+        } else {
+            d.buildRows(&s, filter: filter, sort: sort)
+        }
+        s.rowBasis[v] = RowBasis(filter: raw, sort: sort, now: s.now)
         restoreSelection(&s, v)
+    }
+
+    /// The operator changed a view's filter or sort, or opened it: rows that fit in a frame
+    /// are built now; more (a million agents) are built off the UI thread by a `.buildRows`
+    /// effect, and the rows shown stay until they land (none if the data moved under them).
+    static func refresh(_ s: inout DashboardState, _ v: ViewKind) {
+        let d = v.descriptor, raw = s.filters[v] ?? "", filter = Filter(raw), sort = s.sort(v)
+        let within = narrowing(s, v, filter, sort)
+        guard d.buildCost(s.snapshot, filter: filter, sort: sort, within: within) > s.syncRowLimit else { return rebuild(&s, v) }
+        cancel(&s, v)
+        if s.staleViews.remove(v) != nil {
+            s.rows[v] = []
+            s.rowBasis[v] = nil
+            restoreSelection(&s, v)
+        }
+        s.rowGeneration += 1
+        let what = (s.rowBasis[v]?.filter ?? "") == raw ? "sorting" : "filtering"
+        s.building[v] = PendingRows(generation: s.rowGeneration, what: what, basis: RowBasis(filter: raw, sort: sort, now: s.now))
+        s.rowJobs.append(RowJob(view: v, generation: s.rowGeneration, snapshot: s.snapshot, now: s.now, filter: raw, sort: sort, within: within))
+    }
+
+    /// Rows built off the UI thread arrived: shown if they are the newest asked for.
+    static func landed(_ s: inout DashboardState, _ v: ViewKind, generation: Int, rows: [Int]) {
+        guard let pending = s.building[v], pending.generation == generation else { return }
+        s.building[v] = nil
+        s.rows[v] = rows
+        s.rowBasis[v] = pending.basis
+        restoreSelection(&s, v)
+    }
+
+    /// Forgets a view's build in flight: its rows will be dropped when they land.
+    static func cancel(_ s: inout DashboardState, _ v: ViewKind) {
+        s.building[v] = nil
+        s.rowJobs.removeAll { $0.view == v }
+    }
+
+    /// The shown rows, when the new rows are a subset of them in the same order: the same
+    /// sort, the same data, and a filter that extends the one they were built with.
+    static func narrowing(_ s: DashboardState, _ v: ViewKind, _ filter: Filter, _ sort: SortState) -> [Int]? {
+        guard let basis = s.rowBasis[v], basis.sort == sort, !s.staleViews.contains(v),
+              basis.now == s.now || !v.descriptor.sortFollowsClock(sort.column) else { return nil }
+        let old = Filter(basis.filter)
+        guard old.active, !old.inverted, v.descriptor.narrows(filter) else { return nil }
+        let extends = filter.needleBytes.withUnsafeBufferPointer { Filter.find(old.needleBytes, in: $0) }
+        // A row-by-row search costs more per row than one pass over the search buffer: worth
+        // it only when the shown rows are at most half of those a scan would visit.
+        let shown = s.rows[v]
+        guard extends, shown.count * 2 <= v.descriptor.buildCost(s.snapshot, filter: filter, sort: sort, within: nil) else { return nil }
+        return shown
     }
 
     static func rebuildAll(_ s: inout DashboardState) {

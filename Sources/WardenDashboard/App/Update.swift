@@ -4,6 +4,16 @@ import WardenCore
 /// The whole behaviour of the dashboard: a pure function of state and message.
 public enum Update {
     public static func update(_ s: inout DashboardState, _ msg: Msg) -> [Effect] {
+        var effects = step(&s, msg)
+        // Row builds too large for a frame, queued by whatever changed a filter, sort or view.
+        if !s.rowJobs.isEmpty {
+            effects += s.rowJobs.map { .buildRows($0) }
+            s.rowJobs = []
+        }
+        return effects
+    }
+
+    static func step(_ s: inout DashboardState, _ msg: Msg) -> [Effect] {
         switch msg {
         case .tick(let now):
             s.now = now
@@ -61,6 +71,9 @@ public enum Update {
         case .storeReachable:
             s.storeLostAt = nil
             return []
+        case .rowsBuilt(let v, let generation, let rows):
+            RowBuilder.landed(&s, v, generation: generation, rows: rows)
+            return []
         case .mouse(let m):
             return s.mouse ? Navigation.mouse(&s, m) : []
         case .key(let k):
@@ -79,7 +92,7 @@ public enum Update {
         if findingsChanged { s.findings = findings }
         // Only the views whose rows depend on what changed are rebuilt.
         for v in ViewKind.allCases where RowBuilder.depends(s, v, on: parts) || (findingsChanged && v.descriptor.followsFindings) {
-            RowBuilder.rebuildOrDefer(&s, v)
+            RowBuilder.rebuildOrDefer(&s, v, changed: parts)
         }
         if s.follow && s.view.descriptor.followsNewest && s.focus == .list { select(&s, s.view, row: 0) }
     }
@@ -109,12 +122,12 @@ public enum Update {
             case .escape:
                 s.filters[s.view] = nil
                 s.mode = .normal
-                RowBuilder.rebuild(&s, s.view)
+                RowBuilder.refresh(&s, s.view)
             default:
                 input.handle(k)
                 s.mode = .filter(input)
                 s.filters[s.view] = input.text
-                RowBuilder.rebuild(&s, s.view)
+                RowBuilder.refresh(&s, s.view)
             }
             return []
         case .command(var input):
@@ -160,7 +173,7 @@ public enum Update {
         case .back:
             if s.focus == .detail { s.focus = .list } else if s.detailOpen { s.detailOpen = false } else if !s.filter.isEmpty {
                 s.filters[s.view] = nil
-                RowBuilder.rebuild(&s, s.view)
+                RowBuilder.refresh(&s, s.view)
             }
         case .focus:
             if s.detailOpen { s.focus = s.focus == .list ? .detail : .list } else { s.detailOpen = true }
@@ -179,7 +192,7 @@ public enum Update {
             default: sort.ascending.toggle()
             }
             s.sorts[s.view] = sort
-            RowBuilder.rebuild(&s, s.view)
+            RowBuilder.refresh(&s, s.view)
         case .pause:
             s.paused.toggle()
             if !s.paused, let p = s.pending {
@@ -216,7 +229,7 @@ public enum Update {
 
     static func switchView(_ s: inout DashboardState, _ v: ViewKind) {
         s.view = v
-        if s.staleViews.contains(v) { RowBuilder.rebuild(&s, v) }
+        if s.staleViews.contains(v) { RowBuilder.refresh(&s, v) }
         s.focus = .list
         s.detailScroll = 0
     }

@@ -46,6 +46,9 @@ public enum DashboardApp {
                                   refreshMs: o.config.refreshMs, policy: o.config.policy, themeSearch: o.themeSearch)
         runner.start()
         defer { runner.stop() }
+        let rows = RowWorker()
+        rows.start()
+        defer { rows.stop() }
         var dirty = true
         var lastSecond: Int64 = 0
 
@@ -54,7 +57,13 @@ public enum DashboardApp {
             if case .themeLoaded(let t) = msg { m = .themeLoaded(fit(t)) }
             var effects = Update.update(&state, m)
             for case .copy(let text) in effects { terminal.copyToClipboard(text) }
-            effects.removeAll { if case .copy = $0 { return true } else { return false } }
+            for case .buildRows(let job) in effects { rows.submit(job) }
+            effects.removeAll {
+                switch $0 {
+                case .copy, .buildRows: return true
+                default: return false
+                }
+            }
             runner.submit(effects)
             dirty = true
         }
@@ -65,14 +74,15 @@ public enum DashboardApp {
                 lastSecond = now / 1000
                 handle(.tick(now))
             }
-            for msg in runner.outbox.drain() { handle(msg) }
+            for msg in runner.outbox.drain() + rows.outbox.drain() { handle(msg) }
             if state.quit { break }
             if dirty {
                 terminal.draw(Screen.render(&state))
                 dirty = false
             }
             // The input timeout doubles as the refresh tick (htop's trick); keys wake it at once.
-            guard let event = terminal.readEvent(timeoutMs: 100) else { continue }
+            // While rows are built off this thread, it looks for them every 10 ms.
+            guard let event = terminal.readEvent(timeoutMs: state.building.isEmpty ? 100 : 10) else { continue }
             switch event {
             case .key(.ctrl("l")):
                 terminal.forceFullRedraw()

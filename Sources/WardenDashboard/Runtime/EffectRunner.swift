@@ -108,6 +108,9 @@ public final class EffectRunner: @unchecked Sendable {
                         outbox.post(.themeFailed("\(error)"))
                     }
                 case .copy: break  // the terminal's own thread does it
+                case .buildRows(let job):
+                    // DashboardApp gives these to its row worker; built here for any other caller.
+                    outbox.post(job.run())
                 case .export(let path, let text, let rows):
                     outbox.post(Self.write(text, to: path, rows: rows))
                 case .quit: return

@@ -10,7 +10,9 @@ enum Lists {
         let count = d.rowCount(s)
         var title = " \(d.title) [\(count)] "
         if !s.filter.isEmpty { title += "/\(s.filter) " }
-        let titleLine = Line([Span(title, style: t[.title])] + d.titleExtras(s))
+        let building = s.building[s.view]
+        let working = building.map { [Span("\($0.what)… ", style: t[.muted])] } ?? []
+        let titleLine = Line([Span(title, style: t[.title])] + working + d.titleExtras(s))
         Block(title: titleLine, borderStyle: t[focused ? .borderFocused : .border]).render(into: &buf, area: layout.list)
         let inner = layout.list.inset(by: 1)
         guard !inner.isEmpty else { return }
@@ -18,8 +20,8 @@ enum Lists {
         d.render(s, list: &list, into: &buf, area: inner)
         s.lists[s.view] = list
         if count == 0 {
-            let msg = !s.filter.isEmpty ? "nothing matches /\(s.filter)"
-                : !s.snapshot.pending.isEmpty ? "loading the store…" : d.emptyText(s)
+            let msg = building.map { "\($0.what)…" } ?? (!s.filter.isEmpty ? "nothing matches /\(s.filter)"
+                : !s.snapshot.pending.isEmpty ? "loading the store…" : d.emptyText(s))
             buf.set(inner.x + 1, inner.y + 1, msg, style: t[.muted], maxWidth: inner.width - 1)
         }
     }

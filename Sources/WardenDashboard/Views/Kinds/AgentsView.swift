@@ -19,8 +19,12 @@ struct AgentsView: ViewDescriptor {
         return (parts.contains(.instances) && sort == 4) || (parts.contains(.activity) && sort >= 6)
     }
 
-    func buildRows(_ s: inout DashboardState, filter: Filter, sort: SortState) {
-        let snap = s.snapshot, now = s.now
+    func rows(_ snap: FleetSnapshot, now: Timestamp, filter: Filter, sort: SortState, within: [Int]?) -> [Int]? {
+        if let within {
+            // A narrowing filter: the shown rows it still matches, already in order.
+            let wordHits = Self.wordHits(filter)
+            return within.filter { Self.matches(snap, filter, wordHits, now: now, row: $0) }
+        }
         if sort.column == 1 {
             // By name: the order comes precomputed with the snapshot.
             var rows = sort.ascending ? snap.index.nameOrder : snap.index.nameOrder.reversed()
@@ -28,16 +32,24 @@ struct AgentsView: ViewDescriptor {
                 let hits = Self.matches(snap, filter, now: now)
                 rows = rows.filter { hits[$0] }
             }
-            s.rows[kind] = rows
-        } else {
-            var rows = Array(snap.agents.indices)
-            if filter.active {
-                let hits = Self.matches(snap, filter, now: now)
-                rows = rows.filter { hits[$0] }
-            }
-            s.rows[kind] = RowBuilder.sorted(rows, sort) { Self.sortKey(snap, $0, column: sort.column, now: now) }
+            return rows
         }
+        var rows = Array(snap.agents.indices)
+        if filter.active {
+            let hits = Self.matches(snap, filter, now: now)
+            rows = rows.filter { hits[$0] }
+        }
+        return RowBuilder.sorted(rows, sort) { Self.sortKey(snap, $0, column: sort.column, now: now) }
     }
+
+    func buildCost(_ snap: FleetSnapshot, filter: Filter, sort: SortState, within: [Int]?) -> Int {
+        // Unfiltered by name is a copy of the precomputed order.
+        within?.count ?? (filter.active || sort.column != 1 ? snap.agents.count : 0)
+    }
+
+    func narrows(_ filter: Filter) -> Bool { !filter.inverted && !Self.statusWords.contains { filter.contains($0) } }
+    func sortFollowsClock(_ column: Int) -> Bool { column == 0 || column == 4 }
+    var itemParts: SnapshotParts { .structure }
 
     func rowKey(_ s: DashboardState, _ row: Int) -> String? {
         let rows = s.rows[kind]
@@ -110,10 +122,22 @@ struct AgentsView: ViewDescriptor {
         // Status words by rank (the order of `statusWords`), read without copying agents.
         let wordHits = statusWords.map { filter.contains($0) }
         if wordHits.contains(true) {
-            for i in snap.agents.indices where !hits[i] && wordHits[Int(statusRank(snap.agents[i], now: now))] { hits[i] = true }
+            for i in snap.agents.indices where !hits[i] && wordHits[Int(statusRank(snap, i, now: now))] { hits[i] = true }
         }
         if filter.inverted { for i in hits.indices { hits[i].toggle() } }
         return hits
+    }
+
+    /// One agent against a filter, as `matches` decides for all (`wordHits`: which status words
+    /// the filter is in, nil for none, so the status is not read).
+    static func matches(_ snap: FleetSnapshot, _ filter: Filter, _ wordHits: [Bool]?, now: Timestamp, row i: Int) -> Bool {
+        let hit = snap.index.agentText.contains(filter.needleBytes, row: i) || wordHits.map { $0[Int(statusRank(snap, i, now: now))] } == true
+        return hit != filter.inverted
+    }
+
+    static func wordHits(_ filter: Filter) -> [Bool]? {
+        let hits = statusWords.map { filter.contains($0) }
+        return hits.contains(true) ? hits : nil
     }
 
     static let statusWords = ["active", "expired", "revoked", "unregistered"]
@@ -122,7 +146,7 @@ struct AgentsView: ViewDescriptor {
         // Numbers wherever possible (a sort of 100,000 rows happens on a keystroke), read field
         // by field rather than by copying the agent.
         switch column {
-        case 0: return .number(statusRank(snap.agents[i], now: now))
+        case 0: return .number(statusRank(snap, i, now: now))
         case 1: return .text(snap.agents[i].name.lowercased())
         case 2: return .number(Int64(snap.index.principalOfAgent[i] < 0 ? Int.max : snap.index.principalOfAgent[i]))
         case 3: return .number(Int64(snap.agents[i].depth))
@@ -134,14 +158,13 @@ struct AgentsView: ViewDescriptor {
         }
     }
 
-    /// Status words in alphabetical order (active, expired, revoked, unregistered), as numbers.
-    static func statusRank(_ a: Agent, now: Timestamp) -> Int64 {
-        guard a.registered else { return 3 }
-        switch a.status(at: now) {
-        case .active: return 0
-        case .expired: return 1
-        case .revoked: return 2
-        }
+    /// Status words in alphabetical order (active, expired, revoked, unregistered) as numbers,
+    /// for agent i, read field by field in place: a million agents are ranked on a
+    /// keystroke, and copying each agent (its strings and scopes) would cost more than the rest.
+    static func statusRank(_ snap: FleetSnapshot, _ i: Int, now: Timestamp) -> Int64 {
+        guard snap.agents[i].registered else { return 3 }
+        if snap.agents[i].revokedAt != nil { return 2 }
+        return snap.agents[i].expiresAt.map { now >= $0 } ?? false ? 1 : 0
     }
 
     static func expiryRole(_ e: Timestamp?, _ now: Timestamp) -> Role {

@@ -17,15 +17,28 @@ struct CredentialsView: ViewDescriptor {
 
     func depends(_ s: DashboardState, on parts: SnapshotParts) -> Bool { parts.contains(.credentials) }
 
-    func buildRows(_ s: inout DashboardState, filter: Filter, sort: SortState) {
-        let snap = s.snapshot, now = s.now
+    func rows(_ snap: FleetSnapshot, now: Timestamp, filter: Filter, sort: SortState, within: [Int]?) -> [Int]? {
+        if let within {
+            // A narrowing filter: the shown rows it still matches, already in order.
+            let hits = Self.statusWords.map { filter.contains($0) }
+            let wordHits = hits.contains(true) ? hits : nil
+            return within.filter { Self.matches(snap, filter, wordHits, now: now, row: $0) }
+        }
         var rows = Array(snap.credentials.indices)
         if filter.active {
             let hits = Self.matches(snap, filter, now: now)
             rows = rows.filter { hits[$0] }
         }
-        s.rows[kind] = RowBuilder.sorted(rows, sort) { Self.sortKey(snap, $0, column: sort.column, now: now) }
+        return RowBuilder.sorted(rows, sort) { Self.sortKey(snap, $0, column: sort.column, now: now) }
     }
+
+    func buildCost(_ snap: FleetSnapshot, filter: Filter, sort: SortState, within: [Int]?) -> Int {
+        within?.count ?? snap.credentials.count
+    }
+
+    func narrows(_ filter: Filter) -> Bool { !filter.inverted && !Self.statusWords.contains { filter.contains($0) } }
+    func sortFollowsClock(_ column: Int) -> Bool { column >= 4 }
+    var itemParts: SnapshotParts { [.structure, .credentials] }
 
     func rowKey(_ s: DashboardState, _ row: Int) -> String? {
         let rows = s.rows[kind]
@@ -103,22 +116,24 @@ struct CredentialsView: ViewDescriptor {
         }
         let wordHits = statusWords.map { filter.contains($0) }
         if wordHits.contains(true) {
-            for i in snap.credentials.indices where !hits[i] && wordHits[statusRank(snap.credentials[i], now: now)] { hits[i] = true }
+            for i in snap.credentials.indices where !hits[i] && wordHits[statusRank(snap, i, now: now)] { hits[i] = true }
         }
         if filter.inverted { for i in hits.indices { hits[i].toggle() } }
         return hits
     }
 
-    static let statusWords = ["active", "expired", "revoked"]
-
-    /// Status words in alphabetical order, as numbers.
-    static func statusRank(_ c: Credential, now: Timestamp) -> Int {
-        switch c.status(at: now) {
-        case .active: return 0
-        case .expired: return 1
-        case .revoked: return 2
-        }
+    /// One credential against a filter, as `matches` decides for all (`wordHits`: which status
+    /// words the filter is in, nil for none, so the status is not read).
+    static func matches(_ snap: FleetSnapshot, _ filter: Filter, _ wordHits: [Bool]?, now: Timestamp, row i: Int) -> Bool {
+        let idx = snap.index, needle = filter.needleBytes
+        let a = i < idx.credentialAgent.count ? Int(idx.credentialAgent[i]) : -1
+        let hit = idx.credentialText.contains(needle, row: i)
+            || (a >= 0 && a < snap.agents.count && idx.agentText.contains(needle, row: a))
+            || wordHits.map { $0[statusRank(snap, i, now: now)] } == true
+        return hit != filter.inverted
     }
+
+    static let statusWords = ["active", "expired", "revoked"]
 
     static func sortKey(_ snap: FleetSnapshot, _ i: Int, column: Int, now: Timestamp) -> SortKey {
         // Field by field, not a copy of the credential: 200,000 keys on a keystroke.
@@ -132,9 +147,17 @@ struct CredentialsView: ViewDescriptor {
         case 3: return .number(snap.credentials[i].issuedAt)
         case 4:
             // Active ones by time left, then the rest.
-            if statusRank(snap.credentials[i], now: now) != 0 { return .number(.max) }
+            if statusRank(snap, i, now: now) != 0 { return .number(.max) }
             return .number((snap.credentials[i].expiresAt ?? (.max - 1)) - now)
-        default: return .number(Int64(statusRank(snap.credentials[i], now: now)))
+        default: return .number(Int64(statusRank(snap, i, now: now)))
         }
+    }
+
+    /// Status words in alphabetical order as numbers, for credential i, read field by field in
+    /// place: 2M credentials are ranked when the view is sorted, and copying each would cost
+    /// more than the sort.
+    static func statusRank(_ snap: FleetSnapshot, _ i: Int, now: Timestamp) -> Int {
+        if snap.credentials[i].revokedAt != nil { return 2 }
+        return snap.credentials[i].expiresAt.map { now >= $0 } ?? false ? 1 : 0
     }
 }

@@ -30,6 +30,20 @@ protocol ViewDescriptor: Sendable {
     func depends(_ s: DashboardState, on parts: SnapshotParts) -> Bool
     /// Builds the visible rows from the snapshot, filter and sort: when those change, never per frame.
     func buildRows(_ s: inout DashboardState, filter: Filter, sort: SortState)
+    /// The rows from values alone, for views whose lists can outgrow a frame (a million
+    /// agents): `RowBuilder` may run this off the UI thread. nil: the view builds in the state.
+    /// `within`: shown rows, in order, that hold every row of the answer (a narrowing filter).
+    func rows(_ snap: FleetSnapshot, now: Timestamp, filter: Filter, sort: SortState, within: [Int]?) -> [Int]?
+    /// How many rows `rows` would visit: what decides whether it runs on the UI thread.
+    func buildCost(_ snap: FleetSnapshot, filter: Filter, sort: SortState, within: [Int]?) -> Int
+    /// Whether every match of `filter` is among the matches of any filter it contains: true when
+    /// it matches text alone, not words that change with the clock (status) or inverted.
+    func narrows(_ filter: Filter) -> Bool
+    /// Whether the order by this column changes as the clock moves (status, live instances).
+    func sortFollowsClock(_ column: Int) -> Bool
+    /// The snapshot parts whose change replaces the items rows point at (agents: the
+    /// structure): rows built before any other change still show the right items.
+    var itemParts: SnapshotParts { get }
     func rowCount(_ s: DashboardState) -> Int
     /// The identity of the item on a row, so the selection follows it when rows move.
     func rowKey(_ s: DashboardState, _ row: Int) -> String?
@@ -67,6 +81,15 @@ extension ViewDescriptor {
     var followsNewest: Bool { false }
 
     func rowCount(_ s: DashboardState) -> Int { s.rows[kind].count }
+
+    func buildRows(_ s: inout DashboardState, filter: Filter, sort: SortState) {
+        s.rows[kind] = rows(s.snapshot, now: s.now, filter: filter, sort: sort, within: nil) ?? []
+    }
+    func rows(_ snap: FleetSnapshot, now: Timestamp, filter: Filter, sort: SortState, within: [Int]?) -> [Int]? { nil }
+    func buildCost(_ snap: FleetSnapshot, filter: Filter, sort: SortState, within: [Int]?) -> Int { 0 }
+    func narrows(_ filter: Filter) -> Bool { false }
+    func sortFollowsClock(_ column: Int) -> Bool { true }
+    var itemParts: SnapshotParts { .all }
 
     func row(_ s: DashboardState, key: String) -> Int? {
         (0..<rowCount(s)).first { rowKey(s, $0) == key }
