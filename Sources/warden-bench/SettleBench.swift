@@ -14,7 +14,7 @@ enum SettleBench {
 
     static func run(backend: any StoreBackend, location: String, repeats: Int) throws -> [Metric] {
         var first = Samples(), loaded = Samples(), settled = Samples(), ui = Samples()
-        var shown = Samples(), refound = Samples()
+        var shown = Samples(), refound = Samples(), runnerCPU = Samples()
         var shape = ""
         for _ in 0..<repeats {
             let t0 = MonotonicClock.nanos()
@@ -23,6 +23,7 @@ enum SettleBench {
                                        readOnly: false, operatorName: "bench", storeLocation: location, theme: .builtin)
             let runner = EffectRunner(store: backend, readOnly: false, operatorName: "bench", refreshMs: DashboardConfig().refreshMs,
                                       policy: .standard, themeSearch: [])
+            let threadsBefore = threadCPUms()
             runner.start()
             defer { runner.stop() }
             var firstAt: Double?, loadedAt: Double?, uiMs = 0.0
@@ -42,6 +43,8 @@ enum SettleBench {
                 if ms() > 600_000 { throw BenchFailure("the dashboard did not settle in 10 minutes") }
             }
             settled.add(ms())
+            // The runner's threads are the ones that were not there before it started.
+            runnerCPU.add(threadCPUms().filter { threadsBefore[$0.key] == nil }.values.reduce(0, +))
             // Then a revocation committed on another connection, as another operator or host
             // would: until the dashboard shows it, and until its findings are recomputed.
             let op = try backend.open(for: .operations(readOnly: false))
@@ -73,6 +76,7 @@ enum SettleBench {
                   targets: [.atMost(2_000, .median)], note: shape),
             .dist("settle_first_snapshot_ms", "  of which: until the first snapshot (the tree) reaches the UI thread", "ms", first),
             .dist("settle_loaded_ms", "  of which: until every part is loaded (credentials, instances, activity, journal)", "ms", loaded),
+            .dist("settle_runner_cpu_ms", "  the runner's threads' CPU until then (steadier than wall time under load)", "ms", runnerCPU),
             .dist("settle_ui_ms", "  of which: the UI thread applying messages and drawing", "ms", ui),
             .dist("settle_revoke_shown_ms", "then a revoke on another connection → the dashboard shows it (default refresh_ms)", "ms", shown),
             .dist("settle_revoke_findings_ms", "  → its findings recomputed and shown", "ms", refound),
