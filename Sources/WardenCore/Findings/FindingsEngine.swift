@@ -52,7 +52,7 @@ public enum FindingsEngine {
         for i in forest.agents.indices { out += agentFindings(i, forest: forest, effective: effective, usage: input.usage, now: now, policy: policy) }
         // Active credentials counted per agent (any instance) and per instance they are bound to:
         // counts, not copies, so 200,000 credentials cost little memory.
-        var live = LiveCredentials()
+        var live = LiveCredentials(reserving: input.credentials)
         for c in input.credentials {
             live.add(c, now: now)
             if let f = credentialFinding(c, forest: forest, now: now, policy: policy) { out.append(f) }
@@ -72,7 +72,18 @@ public enum FindingsEngine {
         let keys = findings.map { (rank: rank($0), id: $0.subject.id) }
         var order = Array(findings.indices)
         order.sort { a, b in keys[a].rank != keys[b].rank ? keys[a].rank < keys[b].rank : keys[a].id < keys[b].id }
-        findings = order.map { findings[$0] }
+        // The permutation is applied in place, cycle by cycle: a swap moves a finding without
+        // copying it (a copy retains its strings, and the old array then releases them).
+        var placed = [Bool](repeating: false, count: order.count)
+        for start in order.indices where !placed[start] {
+            var k = start
+            placed[k] = true
+            while order[k] != start {
+                findings.swapAt(k, order[k])
+                k = order[k]
+                placed[k] = true
+            }
+        }
     }
 
     /// Severity (most severe first), then kind by name, as one number.
@@ -156,6 +167,16 @@ public enum FindingsEngine {
         var unbound: [String: Int] = [:]
         var bound: [AgentInstance: Int] = [:]
 
+        init() {}
+
+        /// Sized for `credentials` at once: growing two dictionaries of 100,000 string keys
+        /// step by step rehashed every key several times.
+        init(reserving credentials: [Credential]) {
+            let bound = credentials.reduce(0) { $0 + ($1.instanceID == nil ? 0 : 1) }
+            self.bound.reserveCapacity(bound)
+            unbound.reserveCapacity(credentials.count - bound)
+        }
+
         mutating func add(_ c: Credential, now: Timestamp) {
             if c.status(at: now) == .active { count(c, 1) }
         }
@@ -218,9 +239,14 @@ public enum FindingsEngine {
         let sharing = Set(seen.values.filter { $0.count > 1 }.flatMap { $0 })
         var hosts: [String: String] = [:]
         if !sharing.isEmpty { for inst in input.instances where sharing.contains(inst.id) { hosts[inst.id] = inst.host } }
+        // Only credentials seen on several instances are looked up (by ID, without copying
+        // every credential): usually none.
+        let shared = seen.filter { $0.value.count > 1 }
         var credentialByID: [String: Int] = [:]
-        for (i, c) in input.credentials.enumerated() where seen[c.id] != nil { credentialByID[c.id] = i }
-        for (cred, instances) in seen.sorted(by: { $0.key < $1.key }) where instances.count > 1 {
+        if !shared.isEmpty {
+            for i in input.credentials.indices where shared[input.credentials[i].id] != nil { credentialByID[input.credentials[i].id] = i }
+        }
+        for (cred, instances) in shared.sorted(by: { $0.key < $1.key }) {
             let known = credentialByID[cred].map { input.credentials[$0] }
             // A revoked credential is dealt with; any further use shows as use_after_revoke.
             if known?.revokedAt != nil { continue }
@@ -271,7 +297,11 @@ public enum FindingsEngine {
     /// and again to keep it alive, or to mint copies) looks like this.
     static func renewalStorms(_ credentials: [Credential], forest: DelegationForest, now: Timestamp) -> [Finding] {
         var renewals: [String: (count: Int, shortest: Int64, holders: Set<String>)] = [:]
-        for c in credentials where c.renewedFrom != nil && c.issuedAt <= now && now - c.issuedAt < renewalStormWindowMs {
+        // Fields are tested in place: copying each of 200,000 credentials to test two of them
+        // retained and released its strings.
+        for j in credentials.indices where credentials[j].renewedFrom != nil
+            && credentials[j].issuedAt <= now && now - credentials[j].issuedAt < renewalStormWindowMs {
+            let c = credentials[j]
             let life = max(1_000, (c.expiresAt ?? c.issuedAt) - c.issuedAt)
             var v = renewals[c.agentID] ?? (0, life, [])
             v.count += 1
@@ -302,6 +332,6 @@ public enum FindingsEngine {
     }
 
     static func name(_ agentID: String, _ forest: DelegationForest) -> String {
-        forest.agent(agentID)?.name ?? agentID
+        forest.index[agentID].map { forest.agents[$0].name } ?? agentID
     }
 }
