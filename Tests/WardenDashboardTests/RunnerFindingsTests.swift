@@ -1,6 +1,6 @@
 import Testing
 import WardenCore
-import WardenSQLite
+@testable import WardenSQLite
 import WardenStore
 import WardenTestSupport
 @testable import WardenDashboard
@@ -34,5 +34,35 @@ struct RunnerFindingsTests {
         _ = try s.revokeAgent(agent.id, Mutation(operatorName: "t", now: t0))
         #expect(until { if case .findings(let f) = $0 { !f.contains { $0.kind == .staticCredential } } else { false } },
                 "the revoked agent's static credential is no longer a finding")
+    }
+
+    /// The first findings go out before the whole check of the journal and the state (every
+    /// governed row hashed), and the check follows at once, with findings that include its
+    /// verdict: a store whose state drifted shows `state_drift` without waiting for the clock.
+    @Test func theFirstFindingsDoNotWaitForTheStateCheckWhichFollowsAtOnce() throws {
+        let t0: Timestamp = 1_800_000_000_000
+        let temp = try TempStore(prefix: "warden-runner")
+        let s = temp.store
+        let m = Mutation(operatorName: "t", now: t0 - 1_000)
+        _ = try s.addPrincipal(id: "user:a@acme.example", kind: .human, name: "a", scopes: .everything, m)
+        let agent = try s.registerAgent(name: "wide", delegator: "user:a@acme.example", scopes: try ScopeSet(parsing: "github/*"), ttlMs: nil, m)
+        // An edit behind Warden's back: the state no longer matches the journal.
+        try s.db.exec("UPDATE agents SET name = 'renamed' WHERE id = '\(agent.id)'")
+        let runner = EffectRunner(store: SQLiteBackend(path: temp.path), readOnly: false, operatorName: "t", refreshMs: 20,
+                                  policy: .standard, themeSearch: [], clock: { t0 })
+        runner.start()
+        defer { runner.stop() }
+        var log: [String] = []
+        // A bound on a hang, not a measurement.
+        for _ in 0..<300 where !log.contains("drift") {
+            for msg in runner.messages(waitMs: 100) {
+                switch msg {
+                case .snapshot(let snap, _) where snap.pending.isEmpty: log.append(snap.stateCheck == nil ? "loaded" : "checked")
+                case .findings(let f): log.append(f.contains { $0.kind == .stateDrift } ? "drift" : "findings")
+                default: break
+                }
+            }
+        }
+        #expect(Array(log.prefix(4)) == ["loaded", "findings", "checked", "drift"])
     }
 }

@@ -160,15 +160,17 @@ public final class SnapshotLoader {
             s.audit.append(contentsOf: newAudit.map(DisplayText.clip))
             if s.audit.count > Self.auditWindow { s.audit.removeFirst(s.audit.count - Self.auditWindow) }
         }
-        // The first whole load verifies at once; later records are verified on the next load.
-        let verify = checksDue || s.auditState == nil || s.stateCheck == nil
-        checksDue = !newAudit.isEmpty && !verify
+        // New records are verified on the load after them, and so is the first whole load: its
+        // findings go out first (a whole check of the state hashes every governed row), then the
+        // journal and the state are verified at once (`checksDue`).
+        let verify = !completing && (checksDue || s.auditState == nil || s.stateCheck == nil)
+        checksDue = completing || (!newAudit.isEmpty && !verify)
         if verify {
             parts.insert(.audit)
             s.auditState = try store.verifyAudit(expectedHead: nil)
         }
         var rechecked = false
-        if verify || now - stateCheckedAt >= Self.stateRecheckMs {
+        if verify || (!completing && now - stateCheckedAt >= Self.stateRecheckMs) {
             let check = try store.verifyState()
             if check != s.stateCheck { parts.insert(.audit) }
             s.stateCheck = check
