@@ -149,7 +149,9 @@ extension SQLiteStore: ToolPinning {
         try db.read { () throws(StoreError) -> [String: (calls: Int64, denied: Int64)] in
             // Newest first, stopping well before `since`: calls are numbered about in time order
             // (a hook's may be recorded a little late), and no index on times is kept.
-            var tally = ByteKeyTally()
+            // Tallied by slot, not by a string built per call (an hour is up to millions of calls).
+            var tools = ByteKeys()
+            var totals: [(calls: Int64, denied: Int64)] = []
             let q = try db.prepare("SELECT at, server || '/' || tool, decision = 'deny' FROM tool_calls ORDER BY seq DESC")
             // Left mid-step, the cached statement would hold its read snapshot open: this
             // connection would never see another's commits again (a dashboard stops updating).
@@ -159,45 +161,20 @@ extension SQLiteStore: ToolPinning {
                 if at < since - ToolActivity.lateCallSlackMs { break }
                 if at < since { continue }
                 guard let key = q.bytes(1) else { continue }
-                tally.add(key, calls: 1, denied: q.int(2))
+                let k = tools.slot(key)
+                if k == totals.count { totals.append((0, 0)) }
+                totals[k].calls += 1
+                totals[k].denied += q.int(2)
             }
-            return tally.counts
+            // Different bytes can be one string (canonically equivalent text): they count
+            // together, as string keys always did.
+            var out: [String: (calls: Int64, denied: Int64)] = [:]
+            for (k, t) in totals.enumerated() {
+                out[tools.strings[k], default: (0, 0)].calls += t.calls
+                out[tools.strings[k], default: (0, 0)].denied += t.denied
+            }
+            return out
         }
     }
 }
 
-/// Calls and denials counted by a text key read in place: an hour of calls is up to millions
-/// of rows over a few dozen tools, and a Swift string built per row (two, and their join) was
-/// most of the scan's cost. Keys are told apart by their bytes; the hash only finds candidates.
-struct ByteKeyTally {
-    private var keys: [[UInt8]] = []
-    private var totals: [(calls: Int64, denied: Int64)] = []
-    private var byHash: [UInt64: [Int]] = [:]
-
-    mutating func add(_ key: UnsafeBufferPointer<UInt8>, calls: Int64, denied: Int64) {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325  // FNV-1a
-        for b in key { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
-        let slot: Int
-        if let found = byHash[h]?.first(where: { keys[$0].elementsEqual(key) }) {
-            slot = found
-        } else {
-            slot = keys.count
-            keys.append(Array(key))
-            totals.append((0, 0))
-            byHash[h, default: []].append(slot)
-        }
-        totals[slot].calls += calls
-        totals[slot].denied += denied
-    }
-
-    var counts: [String: (calls: Int64, denied: Int64)] {
-        var out: [String: (calls: Int64, denied: Int64)] = [:]
-        // Different bytes can be one string (canonically equivalent text, invalid UTF-8 read
-        // as U+FFFD): they count together, as string keys always did.
-        for (k, t) in zip(keys, totals) {
-            let key = String(decoding: k, as: UTF8.self)
-            out[key] = (calls: (out[key]?.calls ?? 0) + t.calls, denied: (out[key]?.denied ?? 0) + t.denied)
-        }
-        return out
-    }
-}
