@@ -69,26 +69,32 @@ public enum FindingsEngine {
     /// once: sorting 200,000 findings themselves copied each (five retained fields) at every
     /// merge step, a third of the findings' time at L.
     public static func sort(_ findings: inout [Finding]) {
-        let keys = findings.map { (rank: rank($0), id: $0.subject.id) }
+        let keys = findings.indices.map { (rank: rank(findings[$0].severity, findings[$0].kind), id: findings[$0].subject.id) }
         var order = Array(findings.indices)
         order.sort { a, b in keys[a].rank != keys[b].rank ? keys[a].rank < keys[b].rank : keys[a].id < keys[b].id }
-        // The permutation is applied in place, cycle by cycle: a swap moves a finding without
-        // copying it (a copy retains its strings, and the old array then releases them).
+        // The permutation is applied in place, cycle by cycle, moving each finding's bits once:
+        // a copy retains its strings and the old array then releases them (half the sort's
+        // time at L), and `swapAt` copies through a temporary.
         var placed = [Bool](repeating: false, count: order.count)
-        for start in order.indices where !placed[start] {
-            var k = start
-            placed[k] = true
-            while order[k] != start {
-                findings.swapAt(k, order[k])
-                k = order[k]
+        findings.withUnsafeMutableBufferPointer { buf in
+            guard let base = buf.baseAddress else { return }
+            for start in order.indices where !placed[start] && order[start] != start {
+                let first = (base + start).move()
+                var k = start
+                while order[k] != start {
+                    (base + k).moveInitialize(from: base + order[k], count: 1)
+                    placed[k] = true
+                    k = order[k]
+                }
+                (base + k).initialize(to: first)
                 placed[k] = true
             }
         }
     }
 
     /// Severity (most severe first), then kind by name, as one number.
-    private static func rank(_ f: Finding) -> Int {
-        (Finding.Severity.high.rawValue - f.severity.rawValue) * 64 + kindRank[f.kind]!
+    private static func rank(_ severity: Finding.Severity, _ kind: Finding.Kind) -> Int {
+        (Finding.Severity.high.rawValue - severity.rawValue) * 64 + kindRank[kind]!
     }
 
     private static let kindRank: [Finding.Kind: Int] = Dictionary(uniqueKeysWithValues:
