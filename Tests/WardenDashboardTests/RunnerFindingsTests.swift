@@ -65,4 +65,35 @@ struct RunnerFindingsTests {
         }
         #expect(Array(log.prefix(4)) == ["loaded", "findings", "checked", "drift"])
     }
+
+    /// A consistent verdict changes no finding, so it starts no evaluation: the next findings
+    /// after the state check are those of the next change (with 100,000 agents an evaluation
+    /// for the verdict alone delayed the change's own by a whole round).
+    @Test func aConsistentVerdictStartsNoEvaluationOfItsOwn() throws {
+        let t0: Timestamp = 1_800_000_000_000
+        let temp = try TempStore(prefix: "warden-runner")
+        let s = temp.store
+        let m = Mutation(operatorName: "t", now: t0 - 1_000)
+        _ = try s.addPrincipal(id: "user:a@acme.example", kind: .human, name: "a", scopes: .everything, m)
+        let agent = try s.registerAgent(name: "wide", delegator: "user:a@acme.example", scopes: try ScopeSet(parsing: "github/*"), ttlMs: nil, m)
+        _ = try s.issueCredential(agentID: agent.id, ttlMs: 3_600_000, scopes: nil, instanceID: nil, m)
+        var policy = Policy.standard
+        policy.maxCredentialTTLMs = 60_000
+        let runner = EffectRunner(store: SQLiteBackend(path: temp.path), readOnly: false, operatorName: "t", refreshMs: 20,
+                                  policy: policy, themeSearch: [], clock: { t0 })
+        runner.start()
+        defer { runner.stop() }
+        var checked = false
+        // Bounds on a hang, not measurements.
+        for _ in 0..<300 where !checked {
+            checked = runner.messages(waitMs: 100).contains { if case .snapshot(let snap, _) = $0 { snap.stateCheck?.isConsistent == true } else { false } }
+        }
+        #expect(checked)
+        _ = try s.revokeAgent(agent.id, Mutation(operatorName: "t", now: t0))
+        var next: [Finding]?
+        for _ in 0..<300 where next == nil {
+            for case .findings(let f) in runner.messages(waitMs: 100) where next == nil { next = f }
+        }
+        #expect(next.map { !$0.contains { $0.kind == .staticCredential } } == true, "the findings after the check are the revocation's")
+    }
 }

@@ -73,6 +73,7 @@ public final class EffectRunner: @unchecked Sendable {
         var findingsAt: Int64 = 0
         var findingsCounter: Int64 = -1
         var changedSinceFindings: SnapshotParts = []
+        /// The drift the last findings showed (`drift`), nil for none.
         var findingsStateCheck: StateCheck?
         var latest: FleetSnapshot?
         var force = true
@@ -140,9 +141,11 @@ public final class EffectRunner: @unchecked Sendable {
                 // stays idle. What changed since the findings counts, not the last load alone.
                 let changeDue = !changedSinceFindings.isDisjoint(with: [.structure, .credentials]) && latest?.counter != findingsCounter
                 // A change's findings go out before the load that verifies its journal record
-                // (a whole state check: seconds at L); a new verdict is followed at once.
+                // (a whole state check: seconds at L); a verdict that changes them (a drift, or
+                // the end of one) is followed at once. A consistent verdict changes no finding:
+                // evaluating again for each new digest cost a whole round after every change.
                 if pending || (force && !changeDue) { continue }
-                if let snap = latest, findingsAt == 0 || changeDue || snap.stateCheck != findingsStateCheck
+                if let snap = latest, findingsAt == 0 || changeDue || Self.drift(snap.stateCheck) != findingsStateCheck
                     || (snap.counter != findingsCounter && now - findingsAt > 5_000)
                     || now - findingsAt > 60_000 {
                     // Unused scopes span days; the usage scan runs every five minutes.
@@ -158,7 +161,7 @@ public final class EffectRunner: @unchecked Sendable {
                     usageChanged = false
                     findingsAt = now
                     findingsCounter = snap.counter
-                    findingsStateCheck = snap.stateCheck
+                    findingsStateCheck = Self.drift(snap.stateCheck)
                     changedSinceFindings = []
                     outbox.post(.findings(findings))
                 }
@@ -170,6 +173,9 @@ public final class EffectRunner: @unchecked Sendable {
             }
         }
     }
+
+    /// What of a state check the findings show: a drift (`state_drift` and its summary).
+    static func drift(_ check: StateCheck?) -> StateCheck? { check?.isDrifted == true ? check : nil }
 
     static func findings(_ cache: inout FindingsCache, _ snap: FleetSnapshot, usage: [String: Set<String>],
                          changes: FindingsCache.Changes, now: Timestamp, policy: Policy) -> [Finding] {
