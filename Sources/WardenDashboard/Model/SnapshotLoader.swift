@@ -59,8 +59,11 @@ public final class SnapshotLoader {
 
     /// A new snapshot if the store changed since the last one (or `force`, or `checksDue`),
     /// else nil. While the returned snapshot has `pending` parts or `checksDue` is set, load
-    /// again at once for the rest.
-    public func load(now: Timestamp, force: Bool = false) throws(StoreError) -> FleetSnapshot? {
+    /// again at once for the rest. `beforeIndexing` is given the load that completes a first
+    /// snapshot, every row in it, before its index is built (the longest step of that load):
+    /// work that needs the rows and not the index can start beside it.
+    public func load(now: Timestamp, force: Bool = false,
+                     beforeIndexing: ((FleetSnapshot) -> Void)? = nil) throws(StoreError) -> FleetSnapshot? {
         let counter = try store.changeSignal()
         if !force, !checksDue, let snap, snap.counter == counter, snap.pending.isEmpty { return nil }
         guard var s = snap else { return try loadTree(now: now, counter: counter) }
@@ -211,6 +214,7 @@ public final class SnapshotLoader {
         s.counter = counter
         s.loadedAt = now
         s.changed = parts
+        if completing, let beforeIndexing { beforeIndexing(s) }
         var rest = parts
         // Parts a patch of the structure left to rebuild whole.
         var rebuild: SnapshotParts = []

@@ -123,11 +123,40 @@ public final class EffectRunner: @unchecked Sendable {
                 outbox.post(.actionFinished("store prune failed: \(error)", failed: true))
             }
             do {
+                // The first findings need the rows, not the index: they are evaluated on a thread
+                // of their own while the load that completes the first snapshot builds its index
+                // (at L each is about half a second of CPU).
+                var first: Mailbox<(FindingsCache, [Finding])>?
+                if findingsAt == 0, latest.map({ !$0.pending.isEmpty }) == true {
+                    usage = try store.toolUsage(since: now - policy.unusedScopeMs)
+                    usageAt = now
+                }
+                let beside = { [policy, usage, cache] (rows: FleetSnapshot) in
+                    guard findingsAt == 0 else { return }
+                    let box = Mailbox<(FindingsCache, [Finding])>()
+                    let changes = loader.takeChanges(usage: false)
+                    let started = BackgroundThread.start {
+                        var c = cache
+                        let f = Self.findings(&c, rows, usage: usage, changes: changes, now: now, policy: policy)
+                        box.post((c, f))
+                    }
+                    if started { first = box }
+                }
                 // The snapshot goes out first: the first frame never waits for findings.
-                if let snap = try loader.load(now: now, force: force || unreachable) {
+                if let snap = try loader.load(now: now, force: force || unreachable, beforeIndexing: beside) {
                     outbox.post(.snapshot(snap, findings: findings))
                     latest = snap
                     changedSinceFindings.formUnion(snap.changed)
+                    if let first {
+                        var done = first.wait(ms: 1_000)
+                        while done.isEmpty { done = first.wait(ms: 1_000) }
+                        (cache, findings) = done[0]
+                        findingsAt = now
+                        findingsCounter = snap.counter
+                        findingsStateCheck = Self.drift(snap.stateCheck)
+                        changedSinceFindings = []
+                        outbox.post(.findings(findings))
+                    }
                 }
                 if unreachable {
                     unreachable = false
