@@ -104,19 +104,12 @@ func note(_ s: String) {
     FileHandle.standardError.write(Data(("· " + s + "\n").utf8))
 }
 
-/// CPU time (user + system, ms) of each of this process's threads, by thread ID, from
-/// /proc/self/task: what a thread started elsewhere (a dashboard's effect runner) has spent,
-/// which under load is steadier than wall time. Clock-tick resolution (10 ms).
-func threadCPUms() -> [Int: Double] {
-    let tick = Double(sysconf(Int32(_SC_CLK_TCK)))
-    var out: [Int: Double] = [:]
-    for tid in (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? [] {
-        guard let id = Int(tid), let stat = try? String(contentsOfFile: "/proc/self/task/\(tid)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { continue }
-        // Fields after the command's closing parenthesis: state is field 3, utime 14, stime 15.
-        let f = stat[stat.index(after: close)...].split(separator: " ")
-        guard f.count > 12, let user = Double(f[11]), let sys = Double(f[12]) else { continue }
-        out[id] = (user + sys) / tick * 1000
-    }
-    return out
+
+/// CPU time (user + system, ms) this process has spent in all its threads, those that have
+/// ended included: less the calling thread's own, what the threads it started (a dashboard's
+/// effect runner and its helpers) spent, which under load is steadier than wall time.
+func processCPUms() -> Double {
+    var u = rusage()
+    _ = getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &u)
+    return Double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) * 1000 + Double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1000
 }
