@@ -104,7 +104,6 @@ func note(_ s: String) {
     FileHandle.standardError.write(Data(("· " + s + "\n").utf8))
 }
 
-
 /// CPU time (user + system, ms) this process has spent in all its threads, those that have
 /// ended included: less the calling thread's own, what the threads it started (a dashboard's
 /// effect runner and its helpers) spent, which under load is steadier than wall time.
