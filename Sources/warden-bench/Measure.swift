@@ -103,3 +103,12 @@ func fmt(_ v: Double) -> String {
 func note(_ s: String) {
     FileHandle.standardError.write(Data(("· " + s + "\n").utf8))
 }
+
+/// CPU time (user + system, ms) this process has spent in all its threads, those that have
+/// ended included: less the calling thread's own, what the threads it started (a dashboard's
+/// effect runner and its helpers) spent, which under load is steadier than wall time.
+func processCPUms() -> Double {
+    var u = rusage()
+    _ = getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &u)
+    return Double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) * 1000 + Double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1000
+}

@@ -14,7 +14,7 @@ enum SettleBench {
 
     static func run(backend: any StoreBackend, location: String, repeats: Int) throws -> [Metric] {
         var first = Samples(), loaded = Samples(), settled = Samples(), ui = Samples()
-        var shown = Samples(), refound = Samples()
+        var shown = Samples(), refound = Samples(), runnerCPU = Samples(), verified = Samples()
         var shape = ""
         for _ in 0..<repeats {
             let t0 = MonotonicClock.nanos()
@@ -23,6 +23,7 @@ enum SettleBench {
                                        readOnly: false, operatorName: "bench", storeLocation: location, theme: .builtin)
             let runner = EffectRunner(store: backend, readOnly: false, operatorName: "bench", refreshMs: DashboardConfig().refreshMs,
                                       policy: .standard, themeSearch: [])
+            let cpuBefore = processCPUms(), ownBefore = CPUClock.threadNanos()
             runner.start()
             defer { runner.stop() }
             var firstAt: Double?, loadedAt: Double?, uiMs = 0.0
@@ -42,6 +43,15 @@ enum SettleBench {
                 if ms() > 600_000 { throw BenchFailure("the dashboard did not settle in 10 minutes") }
             }
             settled.add(ms())
+            // The runner's threads: the process's CPU since the start less this (the UI) thread's.
+            runnerCPU.add(processCPUms() - cpuBefore - Double(CPUClock.threadNanos() - ownBefore) / 1e6)
+            // The journal and the state are verified after the first findings: the revocation
+            // below is measured on a dashboard that has finished, not one still checking.
+            while state.snapshot.auditState == nil || state.snapshot.stateCheck == nil {
+                for msg in runner.messages(waitMs: 100) { _ = Update.update(&state, msg) }
+                if ms() > 600_000 { throw BenchFailure("the state was not verified in 10 minutes") }
+            }
+            verified.add(ms())
             // Then a revocation committed on another connection, as another operator or host
             // would: until the dashboard shows it, and until its findings are recomputed.
             let op = try backend.open(for: .operations(readOnly: false))
@@ -73,6 +83,8 @@ enum SettleBench {
                   targets: [.atMost(2_000, .median)], note: shape),
             .dist("settle_first_snapshot_ms", "  of which: until the first snapshot (the tree) reaches the UI thread", "ms", first),
             .dist("settle_loaded_ms", "  of which: until every part is loaded (credentials, instances, activity, journal)", "ms", loaded),
+            .dist("settle_verified_ms", "then the journal and the state verified (a whole state check, after the findings)", "ms", verified),
+            .dist("settle_runner_cpu_ms", "  the runner's threads' CPU until then (steadier than wall time under load)", "ms", runnerCPU),
             .dist("settle_ui_ms", "  of which: the UI thread applying messages and drawing", "ms", ui),
             .dist("settle_revoke_shown_ms", "then a revoke on another connection → the dashboard shows it (default refresh_ms)", "ms", shown),
             .dist("settle_revoke_findings_ms", "  → its findings recomputed and shown", "ms", refound),

@@ -43,7 +43,13 @@ struct SnapshotLoaderTests {
         IncrementalIndexTests.expectRebuilt(first, "completed without changes")
         #expect(first.pending.isEmpty && first.changed == .all)
         #expect(first.audit.count == 2 && first.index.nameOrder == [0] && first.index.effective.count == 1)
-        let unchanged = try loader.load(now: t0 + 2)
+        // The first findings do not wait for a whole check of the state: the journal and the
+        // state are verified by the load right after the one that completed the snapshot.
+        #expect(first.auditState == nil && first.stateCheck == nil && loader.checksDue)
+        let verified = try #require(try loader.load(now: t0 + 2), "checks due: loaded without a change")
+        #expect(verified.changed == [.audit] && !loader.checksDue)
+        #expect(verified.auditState?.isIntact == true && verified.stateCheck?.isConsistent == true)
+        let unchanged = try loader.load(now: t0 + 3)
         #expect(unchanged == nil, "nothing changed, nothing loaded")
 
         let child = try s.registerAgent(name: "child", delegator: root.id, scopes: try ScopeSet(parsing: "github/get_*"), ttlMs: nil, m(10))
@@ -51,11 +57,11 @@ struct SnapshotLoaderTests {
         #expect(second.changed.contains(.structure) && second.changed.contains(.audit))
         #expect(second.agents.map(\.name) == ["root", "child"])
         // The new record's change shows first; the journal and state are verified a load later.
-        #expect(loader.checksDue && second.auditState == first.auditState)
+        #expect(loader.checksDue && second.auditState == verified.auditState)
         let checked = try #require(try loader.load(now: t0 + 21), "checks due: loaded without a change")
         #expect(checked.changed == [.audit] && !loader.checksDue)
         #expect(checked.auditState?.isIntact == true && checked.stateCheck?.isConsistent == true)
-        #expect(checked.auditState != first.auditState, "the new record is verified")
+        #expect(checked.auditState != verified.auditState, "the new record is verified")
         #expect(try loader.load(now: t0 + 22) == nil)
 
         try s.recordInstanceEvents([.started(Instance(id: "i1", agentID: child.id, host: "h", pid: 1, startedAt: t0, lastHeartbeat: t0 + 30))])

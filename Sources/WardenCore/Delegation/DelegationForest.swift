@@ -113,11 +113,11 @@ public struct DelegationForest: Sendable {
     /// Rule 2 for every agent at once: grant ∩ delegator's effective scopes, top-down.
     public func effectiveScopes() -> [ScopeSet] {
         var eff = [ScopeSet](repeating: .none, count: agents.count)
+        // Fields are read in place, not through a copy of each agent (its strings retained).
         for i in topDownOrder() {
-            let a = agents[i]
             let above: ScopeSet
-            if parent[i] >= 0 { above = eff[parent[i]] } else { above = principal(a.principalID)?.scopes ?? .none }
-            eff[i] = a.grant.intersection(above)
+            if parent[i] >= 0 { above = eff[parent[i]] } else { above = principalIndex[agents[i].principalID].map { principals[$0].scopes } ?? .none }
+            eff[i] = agents[i].grant.intersection(above)
         }
         return eff
     }

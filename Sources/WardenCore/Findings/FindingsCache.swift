@@ -181,6 +181,7 @@ public struct FindingsCache: Sendable {
             agentHas.append(!f.isEmpty)
             scheduleAgent(i, forest.agents[i], now: now, policy: policy)
         }
+        live = FindingsEngine.LiveCredentials(reserving: input.credentials)
         countedLive.reserveCapacity(input.credentials.count)
         credentialHas.reserveCapacity(input.credentials.count)
         scheduled[Int(EventQueue.Kind.credential.rawValue)] = Array(repeating: .max, count: input.credentials.count)

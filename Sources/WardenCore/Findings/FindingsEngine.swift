@@ -52,7 +52,7 @@ public enum FindingsEngine {
         for i in forest.agents.indices { out += agentFindings(i, forest: forest, effective: effective, usage: input.usage, now: now, policy: policy) }
         // Active credentials counted per agent (any instance) and per instance they are bound to:
         // counts, not copies, so 200,000 credentials cost little memory.
-        var live = LiveCredentials()
+        var live = LiveCredentials(reserving: input.credentials)
         for c in input.credentials {
             live.add(c, now: now)
             if let f = credentialFinding(c, forest: forest, now: now, policy: policy) { out.append(f) }
@@ -69,15 +69,32 @@ public enum FindingsEngine {
     /// once: sorting 200,000 findings themselves copied each (five retained fields) at every
     /// merge step, a third of the findings' time at L.
     public static func sort(_ findings: inout [Finding]) {
-        let keys = findings.map { (rank: rank($0), id: $0.subject.id) }
+        let keys = findings.indices.map { (rank: rank(findings[$0].severity, findings[$0].kind), id: findings[$0].subject.id) }
         var order = Array(findings.indices)
         order.sort { a, b in keys[a].rank != keys[b].rank ? keys[a].rank < keys[b].rank : keys[a].id < keys[b].id }
-        findings = order.map { findings[$0] }
+        // The permutation is applied in place, cycle by cycle, moving each finding's bits once:
+        // a copy retains its strings and the old array then releases them (half the sort's
+        // time at L), and `swapAt` copies through a temporary.
+        var placed = [Bool](repeating: false, count: order.count)
+        findings.withUnsafeMutableBufferPointer { buf in
+            guard let base = buf.baseAddress else { return }
+            for start in order.indices where !placed[start] && order[start] != start {
+                let first = (base + start).move()
+                var k = start
+                while order[k] != start {
+                    (base + k).moveInitialize(from: base + order[k], count: 1)
+                    placed[k] = true
+                    k = order[k]
+                }
+                (base + k).initialize(to: first)
+                placed[k] = true
+            }
+        }
     }
 
     /// Severity (most severe first), then kind by name, as one number.
-    private static func rank(_ f: Finding) -> Int {
-        (Finding.Severity.high.rawValue - f.severity.rawValue) * 64 + kindRank[f.kind]!
+    private static func rank(_ severity: Finding.Severity, _ kind: Finding.Kind) -> Int {
+        (Finding.Severity.high.rawValue - severity.rawValue) * 64 + kindRank[kind]!
     }
 
     private static let kindRank: [Finding.Kind: Int] = Dictionary(uniqueKeysWithValues:
@@ -156,6 +173,16 @@ public enum FindingsEngine {
         var unbound: [String: Int] = [:]
         var bound: [AgentInstance: Int] = [:]
 
+        init() {}
+
+        /// Sized for `credentials` at once: growing two dictionaries of 100,000 string keys
+        /// step by step rehashed every key several times.
+        init(reserving credentials: [Credential]) {
+            let bound = credentials.reduce(0) { $0 + ($1.instanceID == nil ? 0 : 1) }
+            self.bound.reserveCapacity(bound)
+            unbound.reserveCapacity(credentials.count - bound)
+        }
+
         mutating func add(_ c: Credential, now: Timestamp) {
             if c.status(at: now) == .active { count(c, 1) }
         }
@@ -218,9 +245,14 @@ public enum FindingsEngine {
         let sharing = Set(seen.values.filter { $0.count > 1 }.flatMap { $0 })
         var hosts: [String: String] = [:]
         if !sharing.isEmpty { for inst in input.instances where sharing.contains(inst.id) { hosts[inst.id] = inst.host } }
+        // Only credentials seen on several instances are looked up (by ID, without copying
+        // every credential): usually none.
+        let shared = seen.filter { $0.value.count > 1 }
         var credentialByID: [String: Int] = [:]
-        for (i, c) in input.credentials.enumerated() where seen[c.id] != nil { credentialByID[c.id] = i }
-        for (cred, instances) in seen.sorted(by: { $0.key < $1.key }) where instances.count > 1 {
+        if !shared.isEmpty {
+            for i in input.credentials.indices where shared[input.credentials[i].id] != nil { credentialByID[input.credentials[i].id] = i }
+        }
+        for (cred, instances) in shared.sorted(by: { $0.key < $1.key }) {
             let known = credentialByID[cred].map { input.credentials[$0] }
             // A revoked credential is dealt with; any further use shows as use_after_revoke.
             if known?.revokedAt != nil { continue }
@@ -271,7 +303,11 @@ public enum FindingsEngine {
     /// and again to keep it alive, or to mint copies) looks like this.
     static func renewalStorms(_ credentials: [Credential], forest: DelegationForest, now: Timestamp) -> [Finding] {
         var renewals: [String: (count: Int, shortest: Int64, holders: Set<String>)] = [:]
-        for c in credentials where c.renewedFrom != nil && c.issuedAt <= now && now - c.issuedAt < renewalStormWindowMs {
+        // Fields are tested in place: copying each of 200,000 credentials to test two of them
+        // retained and released its strings.
+        for j in credentials.indices where credentials[j].renewedFrom != nil
+            && credentials[j].issuedAt <= now && now - credentials[j].issuedAt < renewalStormWindowMs {
+            let c = credentials[j]
             let life = max(1_000, (c.expiresAt ?? c.issuedAt) - c.issuedAt)
             var v = renewals[c.agentID] ?? (0, life, [])
             v.count += 1
@@ -302,6 +338,6 @@ public enum FindingsEngine {
     }
 
     static func name(_ agentID: String, _ forest: DelegationForest) -> String {
-        forest.agent(agentID)?.name ?? agentID
+        forest.index[agentID].map { forest.agents[$0].name } ?? agentID
     }
 }

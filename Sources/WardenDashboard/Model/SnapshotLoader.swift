@@ -59,8 +59,11 @@ public final class SnapshotLoader {
 
     /// A new snapshot if the store changed since the last one (or `force`, or `checksDue`),
     /// else nil. While the returned snapshot has `pending` parts or `checksDue` is set, load
-    /// again at once for the rest.
-    public func load(now: Timestamp, force: Bool = false) throws(StoreError) -> FleetSnapshot? {
+    /// again at once for the rest. `beforeIndexing` is given the load that completes a first
+    /// snapshot, every row in it, before its index is built (the longest step of that load):
+    /// work that needs the rows and not the index can start beside it.
+    public func load(now: Timestamp, force: Bool = false,
+                     beforeIndexing: ((FleetSnapshot) -> Void)? = nil) throws(StoreError) -> FleetSnapshot? {
         let counter = try store.changeSignal()
         if !force, !checksDue, let snap, snap.counter == counter, snap.pending.isEmpty { return nil }
         guard var s = snap else { return try loadTree(now: now, counter: counter) }
@@ -160,15 +163,17 @@ public final class SnapshotLoader {
             s.audit.append(contentsOf: newAudit.map(DisplayText.clip))
             if s.audit.count > Self.auditWindow { s.audit.removeFirst(s.audit.count - Self.auditWindow) }
         }
-        // The first whole load verifies at once; later records are verified on the next load.
-        let verify = checksDue || s.auditState == nil || s.stateCheck == nil
-        checksDue = !newAudit.isEmpty && !verify
+        // New records are verified on the load after them, and so is the first whole load: its
+        // findings go out first (a whole check of the state hashes every governed row), then the
+        // journal and the state are verified at once (`checksDue`).
+        let verify = !completing && (checksDue || s.auditState == nil || s.stateCheck == nil)
+        checksDue = completing || (!newAudit.isEmpty && !verify)
         if verify {
             parts.insert(.audit)
             s.auditState = try store.verifyAudit(expectedHead: nil)
         }
         var rechecked = false
-        if verify || now - stateCheckedAt >= Self.stateRecheckMs {
+        if verify || (!completing && now - stateCheckedAt >= Self.stateRecheckMs) {
             let check = try store.verifyState()
             if check != s.stateCheck { parts.insert(.audit) }
             s.stateCheck = check
@@ -209,6 +214,7 @@ public final class SnapshotLoader {
         s.counter = counter
         s.loadedAt = now
         s.changed = parts
+        if completing, let beforeIndexing { beforeIndexing(s) }
         var rest = parts
         // Parts a patch of the structure left to rebuild whole.
         var rebuild: SnapshotParts = []

@@ -73,6 +73,7 @@ public final class EffectRunner: @unchecked Sendable {
         var findingsAt: Int64 = 0
         var findingsCounter: Int64 = -1
         var changedSinceFindings: SnapshotParts = []
+        /// The drift the last findings showed (`drift`), nil for none.
         var findingsStateCheck: StateCheck?
         var latest: FleetSnapshot?
         var force = true
@@ -125,11 +126,40 @@ public final class EffectRunner: @unchecked Sendable {
                 outbox.post(.actionFinished("store prune failed: \(error)", failed: true))
             }
             do {
+                // The first findings need the rows, not the index: they are evaluated on a thread
+                // of their own while the load that completes the first snapshot builds its index
+                // (at L each is about half a second of CPU).
+                var first: Mailbox<(FindingsCache, [Finding])>?
+                if findingsAt == 0, latest.map({ !$0.pending.isEmpty }) == true {
+                    usage = try store.toolUsage(since: now - policy.unusedScopeMs)
+                    usageAt = now
+                }
+                let beside = { [policy, usage, cache] (rows: FleetSnapshot) in
+                    guard findingsAt == 0 else { return }
+                    let box = Mailbox<(FindingsCache, [Finding])>()
+                    let changes = loader.takeChanges(usage: false)
+                    let started = BackgroundThread.start {
+                        var c = cache
+                        let f = Self.findings(&c, rows, usage: usage, changes: changes, now: now, policy: policy)
+                        box.post((c, f))
+                    }
+                    if started { first = box }
+                }
                 // The snapshot goes out first: the first frame never waits for findings.
-                if let snap = try loader.load(now: now, force: force || unreachable) {
+                if let snap = try loader.load(now: now, force: force || unreachable, beforeIndexing: beside) {
                     outbox.post(.snapshot(snap, findings: findings))
                     latest = snap
                     changedSinceFindings.formUnion(snap.changed)
+                    if let first {
+                        var done = first.wait(ms: 1_000)
+                        while done.isEmpty { done = first.wait(ms: 1_000) }
+                        (cache, findings) = done[0]
+                        findingsAt = now
+                        findingsCounter = snap.counter
+                        findingsStateCheck = Self.drift(snap.stateCheck)
+                        changedSinceFindings = []
+                        outbox.post(.findings(findings))
+                    }
                 }
                 if unreachable {
                     unreachable = false
@@ -143,9 +173,11 @@ public final class EffectRunner: @unchecked Sendable {
                 // stays idle. What changed since the findings counts, not the last load alone.
                 let changeDue = !changedSinceFindings.isDisjoint(with: [.structure, .credentials]) && latest?.counter != findingsCounter
                 // A change's findings go out before the load that verifies its journal record
-                // (a whole state check: seconds at L); a new verdict is followed at once.
+                // (a whole state check: seconds at L); a verdict that changes them (a drift, or
+                // the end of one) is followed at once. A consistent verdict changes no finding:
+                // evaluating again for each new digest cost a whole round after every change.
                 if pending || (force && !changeDue) { continue }
-                if let snap = latest, findingsAt == 0 || changeDue || snap.stateCheck != findingsStateCheck
+                if let snap = latest, findingsAt == 0 || changeDue || Self.drift(snap.stateCheck) != findingsStateCheck
                     || (snap.counter != findingsCounter && now - findingsAt > 5_000)
                     || now - findingsAt > 60_000 {
                     // Unused scopes span days; the usage scan runs every five minutes.
@@ -161,7 +193,7 @@ public final class EffectRunner: @unchecked Sendable {
                     usageChanged = false
                     findingsAt = now
                     findingsCounter = snap.counter
-                    findingsStateCheck = snap.stateCheck
+                    findingsStateCheck = Self.drift(snap.stateCheck)
                     changedSinceFindings = []
                     outbox.post(.findings(findings))
                 }
@@ -173,6 +205,9 @@ public final class EffectRunner: @unchecked Sendable {
             }
         }
     }
+
+    /// What of a state check the findings show: a drift (`state_drift` and its summary).
+    static func drift(_ check: StateCheck?) -> StateCheck? { check?.isDrifted == true ? check : nil }
 
     static func findings(_ cache: inout FindingsCache, _ snap: FleetSnapshot, usage: [String: Set<String>],
                          changes: FindingsCache.Changes, now: Timestamp, policy: Policy) -> [Finding] {

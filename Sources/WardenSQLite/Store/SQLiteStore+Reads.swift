@@ -196,19 +196,30 @@ extension Substring {
 
 extension SQLiteStore {
     public func toolUsage(since: Timestamp) throws(StoreError) -> [String: Set<String>] {
-        // Built row by row, each `server/tool` one shared string: at 100k agents the pairs number
-        // in the hundreds of thousands and the tools in the dozens. Read from the aggregate the
-        // call writers keep (the latest allowed call per agent and tool), so pruned calls count.
+        // Read from the aggregate the call writers keep (the latest allowed call per agent and
+        // tool), so pruned calls count. At 100k agents the pairs number in the hundreds of
+        // thousands and the tools in the dozens: each `server/tool` is one shared string found
+        // by its bytes, and an agent's rows come together (key order), so its set is built aside
+        // and stored once, with no string made per row.
         var out: [String: Set<String>] = [:]
-        var tools: [String: String] = [:]
+        var tools = ByteKeys()
+        var agent: [UInt8] = [], used: Set<String> = []
+        func flush() {
+            if !used.isEmpty { out[String(decoding: agent, as: UTF8.self), default: []].formUnion(used) }
+        }
         _ = try db.prepare("""
-            SELECT agent_id, server, tool FROM tool_last_used WHERE last_at >= ?
+            SELECT agent_id, server || '/' || tool FROM tool_last_used WHERE last_at >= ? ORDER BY agent_id
             """).bind(since).all { (row: Statement) -> Void in
-                let t = row.string(1) + "/" + row.string(2)
-                let tool = tools[t] ?? t
-                if tools[t] == nil { tools[t] = t }
-                out[row.string(0), default: []].insert(tool)
+                guard let a = row.bytes(0), let t = row.bytes(1) else { return }
+                if !agent.elementsEqual(a) {
+                    flush()
+                    agent = Array(a)
+                    used = []
+                }
+                let k = tools.slot(t)
+                used.insert(tools.strings[k])
             }
+        flush()
         return out
     }
 }

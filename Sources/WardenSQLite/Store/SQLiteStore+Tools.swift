@@ -149,8 +149,10 @@ extension SQLiteStore: ToolPinning {
         try db.read { () throws(StoreError) -> [String: (calls: Int64, denied: Int64)] in
             // Newest first, stopping well before `since`: calls are numbered about in time order
             // (a hook's may be recorded a little late), and no index on times is kept.
-            var out: [String: (calls: Int64, denied: Int64)] = [:]
-            let q = try db.prepare("SELECT at, server, tool, decision FROM tool_calls ORDER BY seq DESC")
+            // Tallied by slot, not by a string built per call (an hour is up to millions of calls).
+            var tools = ByteKeys()
+            var totals: [(calls: Int64, denied: Int64)] = []
+            let q = try db.prepare("SELECT at, server || '/' || tool, decision = 'deny' FROM tool_calls ORDER BY seq DESC")
             // Left mid-step, the cached statement would hold its read snapshot open: this
             // connection would never see another's commits again (a dashboard stops updating).
             defer { q.reset() }
@@ -158,11 +160,21 @@ extension SQLiteStore: ToolPinning {
                 let at = q.int(0)
                 if at < since - ToolActivity.lateCallSlackMs { break }
                 if at < since { continue }
-                let key = q.string(1) + "/" + q.string(2)
-                out[key, default: (0, 0)].calls += 1
-                if q.string(3) == "deny" { out[key, default: (0, 0)].denied += 1 }
+                guard let key = q.bytes(1) else { continue }
+                let k = tools.slot(key)
+                if k == totals.count { totals.append((0, 0)) }
+                totals[k].calls += 1
+                totals[k].denied += q.int(2)
+            }
+            // Different bytes can be one string (canonically equivalent text): they count
+            // together, as string keys always did.
+            var out: [String: (calls: Int64, denied: Int64)] = [:]
+            for (k, t) in totals.enumerated() {
+                out[tools.strings[k], default: (0, 0)].calls += t.calls
+                out[tools.strings[k], default: (0, 0)].denied += t.denied
             }
             return out
         }
     }
 }
+
