@@ -4,7 +4,7 @@ public struct DelegationForest: Sendable {
     public private(set) var principals: [Principal]
     public private(set) var agents: [Agent]
     /// Agent index by ID.
-    public private(set) var index: [String: Int]
+    public private(set) var index: AgentIndex
     /// Children of each agent (indices into `agents`), in input order.
     public private(set) var children: [[Int]]
     /// Agents delegated directly by each principal, by principal ID.
@@ -20,8 +20,7 @@ public struct DelegationForest: Sendable {
     public init(principals: [Principal], agents: [Agent]) {
         self.principals = principals
         self.agents = agents
-        var index: [String: Int] = [:]
-        index.reserveCapacity(agents.count)
+        var index = AgentIndex(reservingCapacity: agents.count)
         // Fields are read in place, by index: a copy of each agent (its strings retained and
         // released) was a fifth of building the forest of a million.
         for i in agents.indices { index[agents[i].id] = i }
