@@ -121,3 +121,49 @@ struct IncrementalIndexTests {
         #expect(!moved, "moving an agent is refused")
     }
 }
+
+/// The structure's figures take shortcuts at a million agents: principal positions by runs of
+/// one principal's agents (not a hash per agent), subtree sizes in reverse array order when
+/// delegators precede delegates. Each must equal the plain computation over random inputs.
+@Suite("Fleet index: structure shortcuts")
+struct StructureShortcutTests {
+    @Test func subtreeSizesEqualCountingEachAgentsAncestors() {
+        for seed in UInt64(1)...6 {
+            var rng = SplitMix64(seed: seed)
+            var agents: [Agent] = []
+            for i in 0..<400 {
+                let parent = agents.isEmpty || rng.next() % 4 == 0 ? nil : agents[Int(rng.next() % UInt64(agents.count))].id
+                agents.append(Agent(id: "spiffe://acme.example/agent/a\(i)", name: "a\(i)", principalID: "user:a", parentID: parent,
+                                    depth: 1, grant: .everything, createdAt: 0, expiresAt: nil))
+            }
+            // Odd seeds: delegates may come before their delegators (the walk's path).
+            if seed % 2 == 1 { agents.shuffle(using: &rng) }
+            var index = FleetIndex()
+            index.rebuildStructure(principals: [], agents: agents)
+            var expected = [Int](repeating: 1, count: agents.count)
+            for i in agents.indices {
+                var up = index.forest.parent[i]
+                while up >= 0 { expected[up] += 1; up = index.forest.parent[up] }
+            }
+            #expect(index.subtreeSize == expected, "seed \(seed)")
+        }
+    }
+
+    @Test func runsGiveTheSamePositionsAsALookUpPerAgent() {
+        for seed in UInt64(1)...5 {
+            var rng = SplitMix64(seed: seed)
+            let ids = ["user:a", "user:b@acme.example", "workload:c@acme.example"]
+            let principals = ids.map { Principal(id: $0, kind: .human, name: $0, scopes: .everything, status: .active, createdAt: 0) }
+            // Runs of one principal, fresh string copies of its ID, and IDs no principal has.
+            let agents = (0..<300).map { i in
+                let id = rng.next() % 7 == 0 ? "user:unknown\(rng.next() % 3)" : String(decoding: Array(ids[Int(rng.next() % 3)].utf8), as: UTF8.self)
+                return Agent(id: "spiffe://acme.example/agent/a\(i)", name: "a\(i)", principalID: id, parentID: nil, depth: 1,
+                             grant: .everything, createdAt: 0, expiresAt: nil)
+            }
+            var index = FleetIndex()
+            index.rebuildStructure(principals: principals, agents: agents)
+            let expected = agents.map { a in ids.firstIndex(of: a.principalID) ?? -1 }
+            #expect(index.principalOfAgent == expected, "seed \(seed)")
+        }
+    }
+}

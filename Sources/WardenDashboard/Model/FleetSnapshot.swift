@@ -155,14 +155,31 @@ public struct FleetIndex: Sendable {
 
     mutating func rebuildStructure(principals: [Principal], agents: [Agent]) {
         forest = DelegationForest(principals: principals, agents: agents)
-        // Subtree sizes bottom-up: reverse top-down order visits children before parents.
+        // Subtree sizes bottom-up: children before parents. Read from the store, every delegator
+        // precedes its delegates, and reverse array order is such an order (no walk of the tree).
         var size = [Int](repeating: 1, count: agents.count)
-        for i in forest.topDownOrder().reversed() where forest.parent[i] >= 0 { size[forest.parent[i]] += size[i] }
+        let parent = forest.parent
+        if parent.indices.allSatisfy({ parent[$0] < $0 }) {
+            for i in parent.indices.reversed() where parent[i] >= 0 { size[parent[i]] += size[i] }
+        } else {
+            for i in forest.topDownOrder().reversed() where parent[i] >= 0 { size[parent[i]] += size[i] }
+        }
         subtreeSize = size
         var pIndex: [String: Int] = [:]
         for (i, p) in principals.enumerated() { pIndex[p.id] = i }
         principalIndex = pIndex
-        principalOfAgent = agents.map { pIndex[$0.principalID] ?? -1 }
+        // By index, not through a copy of each agent; agents of one principal share its ID
+        // string, so a run of them costs one comparison of identical strings, not a hash each.
+        var of = [Int](repeating: -1, count: agents.count)
+        var lastID: String?, last = -1
+        for i in agents.indices {
+            if agents[i].principalID != lastID {
+                lastID = agents[i].principalID
+                last = pIndex[agents[i].principalID] ?? -1
+            }
+            of[i] = last
+        }
+        principalOfAgent = of
     }
 
     /// What `/`, the Agents view's name order and the detail pane's effective scopes need;

@@ -56,8 +56,10 @@ final class Statement {
     }
 
     /// Collects every row through `row`.
-    func all<T>(_ row: (Statement) throws(StoreError) -> T) throws(StoreError) -> [T] {
+    /// `reserving`: how many rows are expected (a hint: more or fewer still come).
+    func all<T>(reserving: Int = 0, _ row: (Statement) throws(StoreError) -> T) throws(StoreError) -> [T] {
         var out: [T] = []
+        out.reserveCapacity(reserving)
         while try step() { out.append(try row(self)) }
         sqlite3_reset(stmt)
         return out

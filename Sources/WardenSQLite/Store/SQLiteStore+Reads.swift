@@ -17,14 +17,15 @@ extension SQLiteStore {
     static let auditColumnsBeforeClaim = "seq, at, operator, action, target, before, after, reason, prev_hash, hash, state_digest, NULL"
 
     func principalRow(_ s: Statement) -> Principal {
-        Principal(id: s.string(0), kind: Principal.Kind(rawValue: s.string(1)) ?? .human, name: s.string(2),
+        Principal(id: sharedText(s, 0), kind: Principal.Kind(rawValue: s.string(1)) ?? .human, name: s.string(2),
                   scopes: scopes(s.string(3)), status: Principal.Status(rawValue: s.string(4)) ?? .disabled,
                   createdAt: s.int(5), disabledAt: s.optInt(6))
     }
 
     func agentRow(_ s: Statement, at o: Int32 = 0) -> Agent {
-        Agent(id: s.string(o), name: s.string(o + 1), principalID: s.string(o + 2), parentID: s.optString(o + 3),
-              depth: Int(s.int(o + 4)), grant: scopes(s.string(o + 5)), createdAt: s.int(o + 6),
+        // Principals and grants repeat across agents: shared, not decoded per row.
+        Agent(id: s.string(o), name: s.string(o + 1), principalID: sharedText(s, o + 2), parentID: s.optString(o + 3),
+              depth: Int(s.int(o + 4)), grant: s.bytes(o + 5).map { scopes(bytes: $0) } ?? scopes(""), createdAt: s.int(o + 6),
               expiresAt: s.optInt(o + 7), revokedAt: s.optInt(o + 8), revokeReason: s.optString(o + 9),
               registered: s.int(o + 10) != 0, revokedBy: s.optString(o + 11))
     }
@@ -232,8 +233,12 @@ extension SQLiteStore {
             func rows<T>(_ after: Int64?, _ table: String, _ columns: String, firstOrder: String = "rowid",
                          _ decode: (Statement) -> T) throws(StoreError) -> [T] {
                 guard let after, after < now else { return [] }
+                // A first read takes every row: its array is sized once (a million agents grown by
+                // doubling copy 300 MB), by the largest rowid (a count would read the table;
+                // principals, a few rows, have no rowid).
+                let expected = after == 0 && firstOrder == "rowid" ? try db.prepare("SELECT max(rowid) FROM \(table)").first { Int($0.int(0)) } ?? 0 : 0
                 return try db.prepare("SELECT \(columns) FROM \(table) WHERE version > ? ORDER BY \(after == 0 ? firstOrder : "version")")
-                    .bind(after).all(decode)
+                    .bind(after).all(reserving: expected, decode)
             }
             return RowChanges(
                 version: now,

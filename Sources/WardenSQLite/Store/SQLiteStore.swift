@@ -16,6 +16,9 @@ public final class SQLiteStore: FleetStore {
     /// text, the text kept to confirm it. Parsed scope text never changes meaning, so this is
     /// never stale.
     var scopeBytesCache: [Int: (text: [UInt8], set: ScopeSet)] = [:]
+    /// Texts that repeat across many rows (an agent's principal), by a hash of their bytes:
+    /// one shared string each instead of one per row.
+    var sharedTexts: [Int: String] = [:]
     /// The authorization path's scratch: the hasher, two key buffers and the chain's links.
     let authHasher = SHA256Hasher()
     let authKeys = (ByteBuffer(), ByteBuffer(), ByteBuffer())
@@ -319,6 +322,22 @@ public final class SQLiteStore: FleetStore {
         if scopeBytesCache.count > 50_000 { scopeBytesCache.removeAll(keepingCapacity: true) }
         scopeBytesCache[key] = (Array(bytes), set)  // a colliding text simply takes the slot
         return set
+    }
+
+    /// A text column read as `Statement.string`, the string shared with earlier rows of the
+    /// same text (see `sharedTexts`): no allocation on a hit.
+    func sharedText(_ s: Statement, _ i: Int32) -> String {
+        guard let bytes = s.bytes(i) else { return "" }
+        var h = Hasher()
+        h.combine(bytes: UnsafeRawBufferPointer(bytes))
+        let key = h.finalize()
+        if let hit = sharedTexts[key], hit.utf8.count == bytes.count, hit.utf8.withContiguousStorageIfAvailable({
+            bytes.count == 0 || memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) == 0
+        }) == true { return hit }
+        let text = String(decoding: bytes, as: UTF8.self)
+        if sharedTexts.count > 50_000 { sharedTexts.removeAll(keepingCapacity: true) }
+        sharedTexts[key] = text  // a colliding text simply takes the slot
+        return text
     }
 
     func scopes(_ text: String) -> ScopeSet {
