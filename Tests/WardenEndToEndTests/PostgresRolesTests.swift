@@ -58,15 +58,16 @@ struct PostgresRolesTests {
             let p = Process()
             p.executableURL = URL(fileURLWithPath: "/usr/bin/psql")
             p.arguments = ["-qX", "-v", "ON_ERROR_STOP=1", uri]
-            let input = Pipe()
+            let input = Pipe(), errors = Pipe()
             p.standardInput = input
             p.standardOutput = FileHandle.nullDevice
-            p.standardError = FileHandle.nullDevice
+            p.standardError = errors
             try p.run()
             input.fileHandleForWriting.write(Data(stdin.utf8))
             try input.fileHandleForWriting.close()
+            let said = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
             p.waitUntilExit()
-            #expect(p.terminationStatus == 0, "psql applying the roles failed")
+            #expect(p.terminationStatus == 0, "psql applying the roles failed: \(said)")
         }
     }
 

@@ -69,9 +69,15 @@ public enum PostgresRoles {
             IF (SELECT value::int FROM meta WHERE key = 'schema_version') < \(PostgresMigrations.latest) THEN
                 RAISE EXCEPTION 'the store is older than these roles (schema version \(PostgresMigrations.latest)); run `warden store migrate` first';
             END IF;
+            -- Roles are the cluster's, not the database's: the same script applied to two stores
+            -- of one cluster at once may both find a role missing, and the second CREATE then
+            -- fails (unique_violation while the first is uncommitted, duplicate_object after).
         \(all.map { """
                 IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = '\($0)') THEN
-                    CREATE ROLE \($0) NOLOGIN;
+                    BEGIN
+                        CREATE ROLE \($0) NOLOGIN;
+                    EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
+                    END;
                 END IF;
         """ }.joined(separator: "\n"))
             EXECUTE format('GRANT USAGE ON SCHEMA %I TO \(roles)', current_schema());
