@@ -10,29 +10,15 @@ struct LazyLibrariesTests {
     /// What those three alone brought in.
     static let theirChains = ["libgnutls", "libldap", "libgssapi_krb5", "libssh2", "libnghttp2"]
 
-    static func output(_ tool: String, _ args: [String]) throws -> String {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: tool)
-        p.arguments = args
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        #expect(p.terminationStatus == 0, "\(tool) \(args.joined(separator: " ")) failed:\n\(text)")
-        return text
-    }
-
     @Test func theBinaryHasNoNeededEntryForThem() throws {
-        let needed = try Self.output("/usr/bin/readelf", ["-d", WardenBinary.path])
+        let needed = try toolOutput("/usr/bin/readelf", ["-d", WardenBinary.path])
             .split(separator: "\n").filter { $0.contains("(NEEDED)") }
         // SQLite is linked: proves the listing is of the real binary's needs.
         #expect(needed.contains { $0.contains("libsqlite3") }, "\(needed)")
         let lazyNeeded = needed.filter { line in Self.lazy.contains { line.contains($0 + ".so") } }
         #expect(lazyNeeded.isEmpty, "warden needs: \(lazyNeeded.joined(separator: "; "))")
 
-        let loaded = try Self.output("/usr/bin/ldd", [WardenBinary.path]).split(separator: "\n")
+        let loaded = try toolOutput("/usr/bin/ldd", [WardenBinary.path]).split(separator: "\n")
         let chain = loaded.filter { line in (Self.lazy + Self.theirChains).contains { line.contains($0 + ".so") } }
         #expect(chain.isEmpty, "ldd warden: \(chain.joined(separator: "; "))")
     }
@@ -57,7 +43,7 @@ struct LazyLibrariesTests {
     /// Runs `warden ARGS…` in its own mount namespace where `library` (a soname) is an empty
     /// file: the library is there but cannot be loaded, as on a host without its package.
     static func withoutLibrary(_ library: String, _ s: Sandbox, _ args: [String]) throws -> RunResult {
-        let cache = try output("/sbin/ldconfig", ["-p"])
+        let cache = try toolOutput("/sbin/ldconfig", ["-p"])
         let line = try #require(cache.split(separator: "\n").first { $0.contains(library + " (") && $0.contains("x86-64") },
                                 "\(library) is not in the loader's cache")
         let path = try #require(line.split(separator: " ").last.map(String.init))

@@ -32,16 +32,7 @@ struct NoFoundationTests {
     }
 
     @Test func theBuiltBinaryLinksNoFoundationOrICU() throws {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/ldd")
-        p.arguments = [WardenBinary.path]
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        #expect(p.terminationStatus == 0, "ldd \(WardenBinary.path) failed:\n\(text)")
+        let text = try toolOutput("/usr/bin/ldd", [WardenBinary.path])
         // The Swift runtime must be there: proves the listing is of a real Swift binary.
         #expect(text.contains("libswiftCore"), "\(text)")
         let loaded = text.split(separator: "\n").filter { $0.contains("Foundation") || $0.contains("icu") || $0.contains("ICU") }

@@ -138,3 +138,18 @@ func eventually(_ what: String, seconds: Double = 10, sourceLocation: SourceLoca
 
 /// A sandbox holds only constants (its folder and store path): safe to use from another thread.
 extension Sandbox: @unchecked Sendable {}
+
+/// What a system tool prints (its stderr dropped); a non-zero exit is recorded as an issue.
+func toolOutput(_ tool: String, _ args: [String], sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: tool)
+    p.arguments = args
+    let out = Pipe()
+    p.standardOutput = out
+    p.standardError = FileHandle.nullDevice
+    try p.run()
+    let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    p.waitUntilExit()
+    #expect(p.terminationStatus == 0, "\(tool) \(args.joined(separator: " ")) failed:\n\(text)", sourceLocation: sourceLocation)
+    return text
+}
