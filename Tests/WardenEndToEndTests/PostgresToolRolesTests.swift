@@ -7,16 +7,7 @@ import Testing
 extension PostgresRolesTests {
     /// One value from straight SQL as that login (`psql -tA`).
     static func value(_ uri: String, _ sql: String) throws -> String {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/psql")
-        p.arguments = ["-qXtA", "-v", "ON_ERROR_STOP=1", uri, "-c", sql]
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        return text.trimmingCharacters(in: .whitespacesAndNewlines)
+        try toolOutput("/usr/bin/psql", ["-qXtA", "-v", "ON_ERROR_STOP=1", uri, "-c", sql]).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     @Test func theProxyAsAGateRecordsToolListsAsPendingAndApprovesNothing() throws {
