@@ -69,6 +69,12 @@ struct AgentOrderConformance {
         #expect(try s.agents(ofPrincipal: carol).isEmpty)
         #expect(try s.agents(ofPrincipal: "user:nobody@acme.example").isEmpty)
         #expect(try s.agentCountBound() >= all.count)
+        // The whole tree's first read keeps the principals' order (by bytes: "Z" before "a"),
+        // so the roots a first screen showed do not move when the whole tree lands.
+        _ = try s.addPrincipal(id: "user:Zed@acme.example", kind: .human, name: "Zed", scopes: .everything, m())
+        let byID = try s.principals().map(\.id)
+        #expect(byID.first == "user:Zed@acme.example" && byID == byID.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) })
+        #expect(try s.changedRows(afterVersion: 0).principals.map(\.id) == byID)
         #expect(try other.agentCountBound() >= 40)
     }
 }
