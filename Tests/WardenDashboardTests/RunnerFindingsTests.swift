@@ -75,6 +75,32 @@ struct RunnerFindingsTests {
         #expect(Array(log.prefix(4)) == ["loaded", "findings", "checked", "drift"])
     }
 
+    /// A large store's first frame (the first screen's subtrees) adds a step before the whole
+    /// tree: the first findings still go out once everything is loaded, over every agent, and
+    /// the state check still follows at once.
+    @Test func theFirstScreenStepKeepsTheFirstFindingsAndTheCheckAfterThem() throws {
+        let (temp, agent) = try Self.wideAgent(credential: false)
+        try temp.store.db.exec("UPDATE agents SET name = 'renamed' WHERE id = '\(agent.id)'")
+        let runner = EffectRunner(store: SQLiteBackend(path: temp.path), readOnly: false, operatorName: "t", refreshMs: 20,
+                                  policy: .standard, themeSearch: [], clock: { Self.t0 })
+        runner.firstScreenAbove = 0
+        runner.start()
+        defer { runner.stop() }
+        var log: [String] = []
+        for _ in 0..<300 where !log.contains("drift") {
+            for msg in runner.messages(waitMs: 100) {
+                switch msg {
+                case .snapshot(let snap, _):
+                    log.append(snap.pending.contains(.structure) ? "screen" : !snap.pending.isEmpty ? "tree"
+                               : snap.stateCheck == nil ? "loaded" : "checked")
+                case .findings(let f): log.append(f.contains { $0.kind == .stateDrift } ? "drift" : "findings")
+                default: break
+                }
+            }
+        }
+        #expect(Array(log.prefix(6)) == ["screen", "tree", "loaded", "findings", "checked", "drift"])
+    }
+
     /// A consistent verdict changes no finding, so it starts no evaluation: the next findings
     /// after the state check are those of the next change (with 100,000 agents an evaluation
     /// for the verdict alone delayed the change's own by a whole round).

@@ -34,6 +34,11 @@ enum ColonCommand {
                 Update.flash(&s, "export: \(path) must end in .csv or .json", error: true)
                 return []
             }
+            // A large store's first frame holds some principals' agents only: not a whole export.
+            if s.snapshot.pending.contains(.structure) {
+                Update.flash(&s, "export: the tree is still loading; try again in a moment", error: true)
+                return []
+            }
             // Exported as they would be shown: rows still being built are built now.
             if s.staleViews.contains(s.view) || s.building[s.view] != nil { RowBuilder.rebuild(&s, s.view) }
             let (out, rows) = Export.render(s, as: format)

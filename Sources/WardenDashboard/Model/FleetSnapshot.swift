@@ -54,6 +54,9 @@ public struct FleetSnapshot: Sendable {
     /// What is not loaded yet: the first snapshot of a store carries the tree alone, so the
     /// first frame is drawn before credentials, instances and activity are read.
     public var pending: SnapshotParts = []
+    /// How many principals, first in ID order, have their agents in `agents`: all of them,
+    /// except while `.structure` is pending (a large store's first screen).
+    public var principalsRead = 0
     public var index: FleetIndex
 
     public init(trustDomain: String, principals: [Principal], agents: [Agent], credentials: [Credential],
@@ -70,9 +73,13 @@ public struct FleetSnapshot: Sendable {
         self.auditState = auditState
         self.counter = counter
         self.loadedAt = loadedAt
+        self.principalsRead = principals.count
         self.index = FleetIndex()
         reindex(.all)
     }
+
+    /// Whether principal `i`'s agents are not read yet (its subtree shows "loading…").
+    public func agentsUnread(principal i: Int) -> Bool { pending.contains(.structure) && i >= principalsRead }
 
     /// Recomputes the derived figures that depend on `parts`.
     public mutating func reindex(_ parts: SnapshotParts) {

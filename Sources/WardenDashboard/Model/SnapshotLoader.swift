@@ -7,7 +7,8 @@ import WardenStore
 ///
 /// The first load comes in two steps so the first frame never waits for the whole store: the
 /// tree (principals and agents) first, marked `pending` for the rest; the next load brings
-/// credentials, instances, activity and the journal (BENCHMARKS.md has the times).
+/// credentials, instances, activity and the journal (BENCHMARKS.md has the times). A large
+/// store takes one more step before them: the first screen's subtrees (`loadFirstScreen`).
 public final class SnapshotLoader {
     let store: FleetStore
     private var snap: FleetSnapshot?
@@ -47,6 +48,16 @@ public final class SnapshotLoader {
     /// Loads whose change to principals or agents was patched into the index (not rebuilt).
     private(set) var structurePatches = 0
 
+    /// Above this many agents (the store's bound) the first frame shows only the first
+    /// principals' subtrees: reading and indexing every agent costs 2–5 µs each, so the whole
+    /// tree past ~20,000 agents no longer fits in a few frames, while the extra step costs
+    /// milliseconds. Settable for tests.
+    public var firstScreenAbove = 20_000
+    /// Agents enough for a screen or two: whole principals are read until they hold this many.
+    public var firstScreenAgents = 2_000
+    /// Principals read one by one at most for the first screen (more rows than a screen shows).
+    static let firstScreenPrincipals = 200
+
     public init(store: FleetStore) { self.store = store }
 
     /// What changed since the last call, for `FindingsCache`; `usage` as the caller says.
@@ -66,7 +77,11 @@ public final class SnapshotLoader {
                      beforeIndexing: ((FleetSnapshot) -> Void)? = nil) throws(StoreError) -> FleetSnapshot? {
         let counter = try store.changeSignal()
         if !force, !checksDue, let snap, snap.counter == counter, snap.pending.isEmpty { return nil }
-        guard var s = snap else { return try loadTree(now: now, counter: counter) }
+        guard var s = snap else {
+            return try store.agentCountBound() > firstScreenAbove ? loadFirstScreen(now: now, counter: counter) : loadTree(now: now, counter: counter)
+        }
+        // After the first screen's subtrees: the whole tree, then the rest as for any store.
+        if s.pending.contains(.structure) { return try loadTree(now: now, counter: counter) }
         var parts: SnapshotParts = []
         let completing = !s.pending.isEmpty
 
@@ -298,6 +313,31 @@ public final class SnapshotLoader {
         return lo < calls.count && calls[lo].seq == seq ? lo : nil
     }
 
+    /// A large store's first step: every principal (the tree's roots) and the agents of the
+    /// first principals in ID order, whole principals only, so each subtree shown is complete
+    /// and its counts are true. `.structure` stays pending: the next load reads the whole tree.
+    /// Row versions are not taken from this read (only the whole read sets them).
+    private func loadFirstScreen(now: Timestamp, counter: Int64) throws(StoreError) -> FleetSnapshot {
+        var s = FleetSnapshot.empty
+        s.trustDomain = try store.trustDomain()
+        s.principals = try store.principals().map(DisplayText.clip)
+        var agents: [Agent] = []
+        var read = 0
+        while read < s.principals.count, read < Self.firstScreenPrincipals, agents.count < firstScreenAgents {
+            let id = s.principals[read].id
+            var rows = try store.agents(ofPrincipal: id)
+            for i in rows.indices {
+                DisplayText.clip(&rows[i])
+                rows[i].principalID = id
+            }
+            agents.append(contentsOf: rows)
+            read += 1
+        }
+        s.agents = agents
+        s.principalsRead = read
+        return finishTree(&s, pending: [.structure], now: now, counter: counter)
+    }
+
     /// The first step: principals and agents only, with what the tree needs derived.
     private func loadTree(now: Timestamp, counter: Int64) throws(StoreError) -> FleetSnapshot {
         var s = FleetSnapshot.empty
@@ -315,7 +355,13 @@ public final class SnapshotLoader {
         }
         s.agents = rows.agents
         rows.agents = []
-        s.pending = [.credentials, .instances, .activity, .audit, .tools]
+        s.principalsRead = s.principals.count
+        return finishTree(&s, pending: [], now: now, counter: counter)
+    }
+
+    /// A first tree: marked pending for the rest of the store, indexed, kept.
+    private func finishTree(_ s: inout FleetSnapshot, pending: SnapshotParts, now: Timestamp, counter: Int64) -> FleetSnapshot {
+        s.pending = pending.union([.credentials, .instances, .activity, .audit, .tools])
         s.counter = counter
         s.loadedAt = now
         s.changed = .all

@@ -22,6 +22,8 @@ public final class EffectRunner: @unchecked Sendable {
     private var stopped = false
     /// The loop's clock (findings, retention); tests pass their own.
     private let clock: @Sendable () -> Timestamp
+    /// The loader's `firstScreenAbove` when set (before `start`): tests take a large store's path on a small one.
+    var firstScreenAbove: Int?
 
     public init(store backend: any StoreBackend, readOnly: Bool, operatorName: String, refreshMs: Int, policy: Policy, themeSearch: [String],
          clock: @escaping @Sendable () -> Timestamp = { WallClock.now() }) {
@@ -65,6 +67,7 @@ public final class EffectRunner: @unchecked Sendable {
         }
         if store.notifiesChanges { startListener() }
         let loader = SnapshotLoader(store: store)
+        if let firstScreenAbove { loader.firstScreenAbove = firstScreenAbove }
         var usage: [String: Set<String>] = [:]
         var usageAt: Int64 = 0
         var usageChanged = false
@@ -130,7 +133,9 @@ public final class EffectRunner: @unchecked Sendable {
                 // of their own while the load that completes the first snapshot builds its index
                 // (at L each is about half a second of CPU).
                 var first: Mailbox<(FindingsCache, [Finding])>?
-                if findingsAt == 0, latest.map({ !$0.pending.isEmpty }) == true {
+                // Read once, before the load that completes the first snapshot (after the whole
+                // tree, when a large store's first frame came before it).
+                if findingsAt == 0, let p = latest?.pending, !p.isEmpty, !p.contains(.structure) {
                     usage = try store.toolUsage(since: now - policy.unusedScopeMs)
                     usageAt = now
                 }

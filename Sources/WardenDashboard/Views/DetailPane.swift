@@ -147,12 +147,14 @@ enum DetailPane {
         guard let pi = snap.index.principalIndex[id] else { return [] }
         let p = snap.principals[pi]
         let tree = snap.index.forest.tree(ofPrincipal: id)
+        let agents = snap.agentsUnread(principal: pi) ? "loading…"
+            : "\(tree.count) (\(tree.filter { snap.agents[$0].status(at: s.now) == .active }.count) active)"
         return [
             Line(p.id, style: s.theme[.title]),
             field(s, "name", p.name), field(s, "kind", p.kind.rawValue),
             field(s, "status", p.status.rawValue, p.status == .active ? .active : .disabled),
             field(s, "scopes", p.scopes.description),
-            field(s, "agents", "\(tree.count) (\(tree.filter { snap.agents[$0].status(at: s.now) == .active }.count) active)"),
+            field(s, "agents", agents),
         ]
     }
 }

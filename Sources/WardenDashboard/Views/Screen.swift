@@ -101,7 +101,12 @@ enum Header {
     static func figures(_ s: DashboardState, short: Bool) -> [Span] {
         let t = s.theme, snap = s.snapshot
         guard snap.pending.isEmpty else {
-            // The first frame: the tree is read, the rest is on its way.
+            // The first frame: the tree is read, the rest is on its way. A large store's first
+            // frame holds some principals' agents only: no agent total until the whole tree.
+            if snap.pending.contains(.structure) {
+                let rest = short ? "loading…" : "loading the tree…"
+                return [Span("  \(Plural.count(snap.principals.count, "principal")) · " + rest, style: t[.header])]
+            }
             let rest = short ? "loading…" : "loading credentials, instances, activity…"
             return [Span("  \(Plural.count(snap.agents.count, "agent")) · " + rest, style: t[.header])]
         }

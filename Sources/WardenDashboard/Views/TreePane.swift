@@ -26,6 +26,8 @@ enum TreePane {
                 var spans = [Span(p.kind == .human ? "◆ " : "◇ ", style: style), Span(p.id, style: style)]
                 if p.status == .disabled { spans.append(Span("  disabled", style: t[.disabled])) }
                 if p.name != p.id { spans.append(Span("  " + p.name, style: t[.muted])) }
+                // Its agents come with the whole tree (a large store's first frame): not empty.
+                if snap.agentsUnread(principal: i) { spans.append(Span("  loading…", style: t[.muted])) }
                 return Line(spans)
             case .agent(let i):
                 let a = snap.agents[i]

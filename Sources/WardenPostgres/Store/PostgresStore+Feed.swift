@@ -60,7 +60,9 @@ extension PostgresStore: ChangeFeed {
             }
             return RowChanges(
                 version: now,
-                principals: try rows(v.structure, "principals", Self.principalColumns, firstOrder: "id") { principalRow($0) },
+                // By bytes, as `principals()` and SQLite order them, whatever the database's locale:
+                // a large store's first frame reads principals that way, and the whole tree must keep its order.
+                principals: try rows(v.structure, "principals", Self.principalColumns, firstOrder: "id COLLATE \"C\"") { principalRow($0) },
                 agents: try rows(v.structure, "agents", Self.agentColumns) { agentRow($0) },
                 credentials: try rows(v.credentials, "credentials", Self.credentialColumns) { credentialRow($0) },
                 instances: try rows(v.instances, "instances", Self.instanceColumns) { instanceRow($0) })

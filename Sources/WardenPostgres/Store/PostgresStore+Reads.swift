@@ -21,6 +21,16 @@ extension PostgresStore {
         try connection.query("SELECT \(Self.agentColumns) FROM agents ORDER BY ord").map { agentRow($0) }
     }
 
+    public func agents(ofPrincipal principalID: String) throws(StoreError) -> [Agent] {
+        try connection.query("SELECT \(Self.agentColumns) FROM agents WHERE principal_id = $1 ORDER BY ord", [principalID])
+            .map { agentRow($0) }
+    }
+
+    /// `ord` is unique (indexed) and only grows: its largest value bounds the agents' number.
+    public func agentCountBound() throws(StoreError) -> Int {
+        try connection.query("SELECT coalesce(max(ord), 0) FROM agents").first { Int($0.int64(0)) } ?? 0
+    }
+
     public func agent(_ id: String) throws(StoreError) -> Agent? {
         try connection.query("SELECT \(Self.agentColumns) FROM agents WHERE id = $1", [id]).first { agentRow($0) }
     }

@@ -73,6 +73,17 @@ extension SQLiteStore {
         try db.prepare("SELECT \(Self.agentSelectColumns) FROM agents ORDER BY rowid").all { agentRow($0) }
     }
 
+    /// `agents_principal` holds (principal_id, rowid): the order comes with the index.
+    public func agents(ofPrincipal principalID: String) throws(StoreError) -> [Agent] {
+        try db.prepare("SELECT \(Self.agentSelectColumns) FROM agents WHERE principal_id = ? ORDER BY rowid")
+            .bind(principalID).all { agentRow($0) }
+    }
+
+    /// Agents are never deleted, so the largest rowid bounds their number (read from the b-tree's end).
+    public func agentCountBound() throws(StoreError) -> Int {
+        try db.prepare("SELECT max(rowid) FROM agents").first { Int($0.int(0)) } ?? 0
+    }
+
     public func agent(_ id: String) throws(StoreError) -> Agent? {
         try hot(.agentByID).bind(id).first { agentRow($0) }
     }

@@ -18,6 +18,12 @@ public protocol FleetReader: AnyObject {
     /// first seen in telemetry), oldest first. A delegator is always registered before its
     /// delegates, so a parent precedes its children; views and commands rely on this order.
     func agents() throws(StoreError) -> [Agent]
+    /// One principal's agents, in registration order (as `agents()` lists them): a first look
+    /// at a large store reads the principals its first screen shows, not every agent.
+    func agents(ofPrincipal principalID: String) throws(StoreError) -> [Agent]
+    /// At least the number of agents the store holds, from one indexed read (the largest
+    /// registration position), never a count: what tells a large store from a small one.
+    func agentCountBound() throws(StoreError) -> Int
     func agent(_ id: String) throws(StoreError) -> Agent?
     /// The agent, its delegator, … up to the agent its principal delegated.
     func chain(of agentID: String) throws(StoreError) -> [Agent]

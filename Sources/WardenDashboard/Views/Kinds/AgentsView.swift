@@ -20,6 +20,9 @@ struct AgentsView: ViewDescriptor {
     }
 
     func rows(_ snap: FleetSnapshot, now: Timestamp, filter: Filter, sort: SortState, within: [Int]?) -> [Int]? {
+        // Some principals' agents only (a large store's first frame): none rather than a part
+        // shown as if it were all; the list says the store is loading.
+        if snap.pending.contains(.structure) { return [] }
         if let within {
             // A narrowing filter: the shown rows it still matches, already in order.
             let wordHits = Self.wordHits(filter)
