@@ -86,10 +86,8 @@ struct DecideProxyTests {
         #expect(MCPProxyClient.text(try proxy.call("add", ["a": 1, "b": 3])) == "4", "the proxy recovers: \(proxy.stderrText)")
         // The denial made while the service was down is recorded once it came back. Awaited while
         // the proxy runs: its recorder retries for as long as it lives (on exit only for a while).
-        do {
-            try eventually("the records kept while the service was down", seconds: 60) { try Self.recorded(s, agent: "bot").count == 3 }
-        } catch {
-            Issue.record("\(error); recorded: \((try? Self.recorded(s, agent: "bot")) ?? []); the proxy said: \(proxy.stderrText)")
+        if try !eventually("the records kept while the service was down", seconds: 60, { try Self.recorded(s, agent: "bot").count == 3 }) {
+            Issue.record("recorded: \((try? Self.recorded(s, agent: "bot")) ?? []); the proxy said: \(proxy.stderrText); the service said: \(serve.stderrSoFar)")
         }
         #expect(proxy.finish() == 0, "\(proxy.stderrText)")
         #expect(proxy.executed.count == 2, "the denied call never reached the server: \(proxy.executed)")

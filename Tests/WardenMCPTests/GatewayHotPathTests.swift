@@ -106,6 +106,42 @@ import WardenSystem
         #expect(started.count == 2 && started[1] - started[0] >= 50_000_000, "\(started)")
     }
 
+    /// Events go in; calls fail as a restarting service does (`.io`) a few times, then go in.
+    final class CallsFailFirst: ActivityRecording, @unchecked Sendable {
+        let lock = NSLock()
+        var callFailures: Int
+        var eventWrites: [Int] = []
+        var calls: [String] = []
+        init(callFailures: Int) { self.callFailures = callFailures }
+
+        func recordCalls(_ calls: [ToolCall]) throws(StoreError) -> [Int64] {
+            lock.lock()
+            defer { lock.unlock() }
+            if callFailures > 0 {
+                callFailures -= 1
+                throw .io("connection refused")
+            }
+            self.calls += calls.map(\.tool)
+            return calls.map { _ in 0 }
+        }
+        func recordCall(_ call: ToolCall, key: CallKey) throws(StoreError) -> Int64 { 0 }
+        func recordOutcome(key: CallKey, credentialID: String, result: ToolCall.Result, at: Timestamp) throws(StoreError) -> ToolCall? { nil }
+        func recordInstanceEvents(_ events: [InstanceEvent]) throws(StoreError) { lock.withLock { eventWrites.append(events.count) } }
+    }
+
+    /// Each write is its own transaction (through a service, its own request): events that went
+    /// in are not sent again while the calls beside them are retried, or they are recorded twice.
+    @Test(.timeLimit(.minutes(1)))
+    func eventsWrittenAreNotSentAgainWhileTheCallsBesideThemAreRetried() {
+        let store = CallsFailFirst(callFailures: 3)
+        let recorder = Recorder(store: store, instanceID: "i-1", heartbeatSeconds: 1e9, clock: { 0 })
+        recorder.record(.stopped(instanceID: "i-1", at: 5))
+        recorder.record(Self.call("a"))
+        recorder.start()
+        recorder.stop()
+        #expect(store.lock.withLock { (store.eventWrites, store.calls) } == ([1], ["a"]))
+    }
+
     @Test(.timeLimit(.minutes(1)))
     func anUnpacedRecorderStillWritesEveryCall() {
         let store = CountingRecording()

@@ -94,8 +94,8 @@ final class Recorder: @unchecked Sendable {
             cond.unlock()
 
             if ending && stopDeadline == nil { stopDeadline = MonotonicClock.nanos() + flushDeadlineNanos }
-            let ok = write(batchCalls, batchEvents)
-            if !ok {
+            let left = write(batchCalls, batchEvents)
+            if let (batchCalls, batchEvents) = left {
                 if let d = stopDeadline, MonotonicClock.nanos() > d {
                     warn("gave up writing \(batchCalls.count) tool \(batchCalls.count == 1 ? "call" : "calls") and \(batchEvents.count) instance \(batchEvents.count == 1 ? "event" : "events") to the store")
                 } else {
@@ -116,26 +116,35 @@ final class Recorder: @unchecked Sendable {
         done.signal()
     }
 
-    /// True when written, or when the records can never be written (a rule refused them: retrying
-    /// would not help, so they are dropped with a warning).
-    private func write(_ calls: [ToolCall], _ events: [InstanceEvent]) -> Bool {
+    /// What is left to write again later: nil when everything was written, or can never be (a
+    /// rule refused it: retrying would not help, so it is dropped with a warning). Events that
+    /// went in are not sent again with calls that did not: each write is its own transaction.
+    private func write(_ calls: [ToolCall], _ events: [InstanceEvent]) -> (calls: [ToolCall], events: [InstanceEvent])? {
+        // Instance events first: a call's instance should exist before the call does.
+        var pendingEvents = events
         do {
-            // Instance events first: a call's instance should exist before the call does.
-            if !events.isEmpty { try store.recordInstanceEvents(events) }
+            if !events.isEmpty {
+                try store.recordInstanceEvents(events)
+                pendingEvents = []
+            }
             if !calls.isEmpty { try store.recordCalls(calls) }
-            return true
+            return nil
         } catch {
             switch error {
             case .io:
                 warn("the store is busy or failing (\(error.description)); will retry")
-                return false
+                return (calls, pendingEvents)
             default:
                 warn("cannot record: \(error.description)")
-                if !events.isEmpty && !calls.isEmpty {
+                if !pendingEvents.isEmpty && !calls.isEmpty {
                     // The events were refused; the calls may still go in on their own.
-                    return (try? store.recordCalls(calls)) != nil
+                    do {
+                        try store.recordCalls(calls)
+                    } catch {
+                        if case .io = error { return (calls, []) }
+                    }
                 }
-                return true
+                return nil
             }
         }
     }

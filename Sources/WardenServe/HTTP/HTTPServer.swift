@@ -34,6 +34,8 @@ public final class HTTPServer: @unchecked Sendable {
     private var listenFD: Int32
     private let counter = Condition()
     private var inFlight = 0
+    /// Set by `refuseNewRequests`: a request begun after it is answered 503 without the handler.
+    private var refusing = false
     private let deadlines: HeaderDeadlines
     private let watch = Condition()
     private var watching = false
@@ -102,6 +104,17 @@ public final class HTTPServer: @unchecked Sendable {
         listenFD = -1
     }
 
+    /// From now on a request that begins (a kept-alive connection's next one) is answered 503
+    /// with `Connection: close` and never reaches the handler; those already begun go on. A
+    /// stop after `drain` then cuts no request that had an effect: without this, a request
+    /// arriving between the drain and the stop ran (a call recorded) and lost its answer, and
+    /// the client, seeing no answer, sent it again to the next service — recorded twice.
+    public func refuseNewRequests() {
+        counter.lock()
+        refusing = true
+        counter.unlock()
+    }
+
     /// Waits until at most `allowed()` requests are in flight (those it may end itself), at
     /// most until `deadline`; true when reached.
     public func drain(until deadline: Deadline, allowed: () -> Int = { 0 }) -> Bool {
@@ -152,8 +165,11 @@ public final class HTTPServer: @unchecked Sendable {
             }, Unmanaged.passUnretained(state).toOpaque())
             if let length = state.headers["content-length"], let n = Int(length), n > options.maxBodyBytes { state.tooLarge = true }
             slot.pointee = Unmanaged.passRetained(state).toOpaque()
+            // Counted and judged under one lock: a drain after `refuseNewRequests` waits for
+            // every request the handler may still see.
             counter.lock()
             inFlight += 1
+            state.refused = refusing
             counter.unlock()
             return .YES
         }
@@ -174,9 +190,16 @@ public final class HTTPServer: @unchecked Sendable {
         }
         let request = HTTPRequest(method: state.method, path: state.path, headers: state.headers, body: state.body)
         state.request = request
-        let response = state.tooLarge
-            ? HTTPResponse.text(413, "request body larger than \(options.maxBodyBytes) bytes")
-            : handler(request)
+        let response: HTTPResponse
+        if state.refused {
+            var r = HTTPResponse.text(503, "the service is stopping")
+            r.headers.append(("Connection", "close"))
+            response = r
+        } else if state.tooLarge {
+            response = HTTPResponse.text(413, "request body larger than \(options.maxBodyBytes) bytes")
+        } else {
+            response = handler(request)
+        }
         state.status = response.status
         state.note = response.note
         return queue(response, on: connection)
@@ -226,6 +249,8 @@ private final class RequestState {
     var headers: [String: String] = [:]
     var body: [UInt8] = []
     var tooLarge = false
+    /// Begun after `refuseNewRequests`: answered 503, the handler never sees it.
+    var refused = false
     var request: HTTPRequest?
     /// 0 until a response was queued (the client went away first).
     var status = 0

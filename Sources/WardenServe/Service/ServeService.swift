@@ -124,6 +124,9 @@ public enum ServeService {
         // rather than see its server stream cut under it.
         _ = server.drain(until: min(deadline, Deadline.after(seconds: 2)))
         gateway.shutdown()
+        // What arrives from here on (a kept-alive connection's next request) is refused, so the
+        // stop below cuts no answer to a request that had an effect.
+        server.refuseNewRequests()
         let drained = server.drain(until: max(deadline, Deadline.after(seconds: 2)))
         server.stop()
         gateway.stopUpstreams()
