@@ -184,13 +184,19 @@ extension FleetIndex {
         return true
     }
 
-    static func searchText(_ a: Agent) -> String {
-        (a.name + " " + a.id + " " + a.principalID + " " + a.grant.description).lowercased()
-    }
+    static func searchText(_ a: Agent) -> String { searchParts(a, grant: a.grant.description).joined().lowercased() }
+
+    /// What an agent's search text is made of, in order (lowercased when stored); `grant` is
+    /// its grant's description, which a pass over many agents shares between equal grants.
+    static func searchParts(_ a: Agent, grant: String) -> [String] { [a.name, " ", a.id, " ", a.principalID, " ", grant] }
 
     /// Its agent's name and ID are matched through the agents' own search text.
     static func searchText(_ c: Credential, agentKnown: Bool) -> String {
-        (c.id + " " + (agentKnown ? "" : c.agentID + " ") + c.scopes.description + (c.expiresAt == nil ? " static" : "")).lowercased()
+        searchParts(c, agentKnown: agentKnown, scopes: c.scopes.description).joined().lowercased()
+    }
+
+    static func searchParts(_ c: Credential, agentKnown: Bool, scopes: String) -> [String] {
+        [c.id, " ", agentKnown ? "" : c.agentID + " ", scopes, c.expiresAt == nil ? " static" : ""]
     }
 
     /// When a credential stops counting toward expiries (`.min`: revoked or never expires).

@@ -190,7 +190,10 @@ public struct FleetIndex: Sendable {
             return
         }
         effective = forest.effectiveScopes()
-        agentText = SearchText(agents.lazy.map(FleetIndex.searchText))
+        var text = SearchText()
+        var scopes = ScopeDescriptions()
+        for a in agents { text.appendLowercased(FleetIndex.searchParts(a, grant: scopes.description(a.grant))) }
+        agentText = text
         let names = agents.map { $0.name.lowercased() }
         nameOrder = agents.indices.sorted { names[$0] != names[$1] ? names[$0] < names[$1] : $0 < $1 }
         var rank = [Int](repeating: 0, count: agents.count)
@@ -209,11 +212,13 @@ public struct FleetIndex: Sendable {
         var text = SearchText()
         var agentOf: [Int32] = []
         agentOf.reserveCapacity(credentials.count)
+        var lookup = AgentLookup()
+        var scopes = ScopeDescriptions()
         for (i, c) in credentials.enumerated() {
             credIndex[c.id] = i
-            let a = forest.index[c.agentID]
+            let a = lookup.position(c.agentID, in: forest.index)
             agentOf.append(Int32(a ?? -1))
-            text.append(FleetIndex.searchText(c, agentKnown: a != nil))
+            text.appendLowercased(FleetIndex.searchParts(c, agentKnown: a != nil, scopes: scopes.description(c.scopes)))
         }
         credentialsByAgent = IndexLists(owners: forest.agents.count, itemCount: credentials.count) {
             agentOf[$0] >= 0 ? Int(agentOf[$0]) : nil
@@ -228,7 +233,8 @@ public struct FleetIndex: Sendable {
     }
 
     mutating func rebuildInstances(_ instances: Chunked<Instance>) {
-        instanceAgent = instances.map { Int32(forest.index[$0.agentID] ?? -1) }
+        var lookup = AgentLookup()
+        instanceAgent = instances.map { Int32(lookup.position($0.agentID, in: forest.index) ?? -1) }
         instancesByAgent = IndexLists(owners: forest.agents.count, itemCount: instances.count) { Int(instanceAgent[$0]) }
         instanceLiveUntil = instances.map { $0.stoppedAt == nil ? $0.lastHeartbeat + Instance.liveWindowMs : .min }
         liveUntil = instanceLiveUntil.filter { $0 != .min }.sorted()
@@ -363,5 +369,18 @@ public struct FleetIndex: Sendable {
     public func callsPerMinute(_ agent: Int) -> Int {
         let k = FleetIndex.sparkMinutes
         return agent * k + k <= rateCounts.count ? Int(rateCounts[agent * k + k - 1]) : 0
+    }
+}
+
+/// Scope sets' descriptions over a pass of rows: neighbours usually hold the same set (the
+/// store shares one value per distinct text), so the last description is reused.
+struct ScopeDescriptions {
+    private var last: (set: ScopeSet, text: String)?
+
+    mutating func description(_ set: ScopeSet) -> String {
+        if let last, last.set == set { return last.text }
+        let text = set.description
+        last = (set, text)
+        return text
     }
 }

@@ -91,7 +91,8 @@ public final class SnapshotLoader {
         // Agent IDs in credentials and instances share the agent's own string: a large fleet
         // would otherwise hold several copies of every ID.
         let forest = s.index.forest
-        func shared(_ id: String) -> String { forest.index[id].map { forest.agents[$0].id } ?? id }
+        var lookup = AgentLookup()
+        func shared(_ id: String) -> String { lookup.position(id, in: forest.index).map { forest.agents[$0].id } ?? id }
         func sharedMinute(_ m: CallMinute) -> CallMinute {
             CallMinute(agentID: shared(m.agentID), minute: m.minute, calls: m.calls, denied: m.denied)
         }
