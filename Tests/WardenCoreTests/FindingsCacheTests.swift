@@ -168,26 +168,4 @@ struct FindingsCacheTests {
         let n = cache.lastEvaluated
         #expect(n.agents == 1 && n.credentials == 0 && n.instances == 0, "one agent evaluated, not 200")
     }
-
-    /// Events gathered during a full evaluation and heaped once pop exactly as pushed ones do:
-    /// every event, earliest first.
-    @Test func gatheredEventsPopInTimeOrder() {
-        for seed in UInt64(1)...5 {
-            var rng = SplitMix64(seed: seed)
-            var gathered = EventQueue(), pushed = EventQueue()
-            let n = Int(rng.next() % 500)
-            for i in 0..<n {
-                let at = Timestamp(rng.next() % 200)
-                gathered.gather(at, .instance, i)
-                pushed.push(at, .instance, i)
-            }
-            gathered.heapify()
-            var a: [(Timestamp, Int)] = [], b: [(Timestamp, Int)] = []
-            while let e = gathered.popDue(.max) { a.append((e.at, e.index)) }
-            while let e = pushed.popDue(.max) { b.append((e.at, e.index)) }
-            #expect(a.count == n && b.count == n, "seed \(seed)")
-            #expect(a.map(\.0) == b.map(\.0) && a.map(\.0) == a.map(\.0).sorted(), "seed \(seed): time order")
-            #expect(a.map(\.1).sorted() == Array(0..<n), "seed \(seed): every event once")
-        }
-    }
 }

@@ -47,9 +47,6 @@ public struct FindingsCache: Sendable {
     /// The last answer, in output order.
     private var output: [Finding] = []
     private var events = EventQueue()
-    /// While a full evaluation schedules every row, events are gathered and heaped once at the
-    /// end (half a million sift-ups were a tenth of the first findings' time at L).
-    private var gatheringEvents = false
     /// Each row's next event (`.max`: none); an event that no longer matches is dropped.
     private var scheduled: [[Timestamp]] = [[], [], []]
     private var evaluatedAt: Timestamp = .min
@@ -174,11 +171,6 @@ public struct FindingsCache: Sendable {
         let policy = input.policy
         self = FindingsCache()
         self.policy = policy
-        gatheringEvents = true
-        defer {
-            events.heapify()
-            gatheringEvents = false
-        }
         usage = input.usage
         evaluatedAt = now
         var items: [Finding] = []
@@ -232,9 +224,7 @@ public struct FindingsCache: Sendable {
     private mutating func schedule(_ at: Timestamp, _ kind: EventQueue.Kind, _ index: Int) {
         guard scheduled[Int(kind.rawValue)][index] != at else { return }
         scheduled[Int(kind.rawValue)][index] = at
-        if at != .max {
-            if gatheringEvents { events.gather(at, kind, index) } else { events.push(at, kind, index) }
-        }
+        if at != .max { events.push(at, kind, index) }
     }
 
     private mutating func scheduleAgent(_ i: Int, _ a: Agent, now: Timestamp, policy: Policy) {
@@ -306,37 +296,23 @@ struct EventQueue: Sendable {
         }
     }
 
-    /// Adds an event without keeping the heap order: `heapify` must follow before `popDue`.
-    mutating func gather(_ at: Timestamp, _ kind: Kind, _ index: Int) {
-        heap.append(Event(at: at, kind: kind, index: index))
-    }
-
-    /// Restores the heap order after `gather`, bottom-up in linear time.
-    mutating func heapify() {
-        for p in stride(from: heap.count / 2 - 1, through: 0, by: -1) { siftDown(p) }
-    }
-
     /// The earliest event due at `now`, removed; nil if none is.
     mutating func popDue(_ now: Timestamp) -> Event? {
         guard let top = heap.first, top.at <= now else { return nil }
         let last = heap.removeLast()
         if !heap.isEmpty {
             heap[0] = last
-            siftDown(0)
+            var p = 0
+            while true {
+                let l = 2 * p + 1, r = l + 1
+                var m = p
+                if l < heap.count && heap[l].at < heap[m].at { m = l }
+                if r < heap.count && heap[r].at < heap[m].at { m = r }
+                if m == p { break }
+                heap.swapAt(p, m)
+                p = m
+            }
         }
         return top
-    }
-
-    private mutating func siftDown(_ start: Int) {
-        var p = start
-        while true {
-            let l = 2 * p + 1, r = l + 1
-            var m = p
-            if l < heap.count && heap[l].at < heap[m].at { m = l }
-            if r < heap.count && heap[r].at < heap[m].at { m = r }
-            if m == p { break }
-            heap.swapAt(p, m)
-            p = m
-        }
     }
 }
