@@ -372,15 +372,16 @@ public struct FleetIndex: Sendable {
     }
 }
 
-/// Scope sets' descriptions over a pass of rows: neighbours usually hold the same set (the
-/// store shares one value per distinct text), so the last description is reused.
+/// Scope sets' descriptions over a pass of rows: a fleet holds few distinct sets (grants are
+/// given from a handful of lists), and describing one costs more than finding it.
 struct ScopeDescriptions {
-    private var last: (set: ScopeSet, text: String)?
+    private var known: [ScopeSet: String] = [:]
 
     mutating func description(_ set: ScopeSet) -> String {
-        if let last, last.set == set { return last.text }
+        if let text = known[set] { return text }
         let text = set.description
-        last = (set, text)
+        if known.count >= 10_000 { known.removeAll(keepingCapacity: true) }
+        known[set] = text
         return text
     }
 }

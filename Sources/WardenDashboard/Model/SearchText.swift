@@ -22,20 +22,24 @@ public struct SearchText: Sendable, Equatable {
         starts.append(bytes.count)
     }
 
-    /// Appends the row `parts.joined().lowercased()` without building either string: ASCII is
-    /// lowered byte by byte as it is copied (200,000 credentials' texts were a tenth of the
-    /// completing load at L); a row with any other byte is lowered whole, as `lowercased()`
-    /// does it (it may change the length).
+    /// Appends the row `parts.joined().lowercased()` without building either string: the parts'
+    /// bytes are copied and ASCII is lowered in place (200,000 credentials' texts were a tenth
+    /// of the completing load at L); a row with any other byte is lowered whole, as
+    /// `lowercased()` does it (it may change the length).
     mutating func appendLowercased(_ parts: [String]) {
         let start = bytes.count
-        for part in parts {
-            for b in part.utf8 {
-                guard b < 0x80 else {
-                    bytes.removeSubrange(start...)
-                    return append(parts.joined().lowercased())
-                }
-                bytes.append(b &- 0x41 < 26 ? b | 0x20 : b)
+        for var part in parts { part.withUTF8 { bytes.append(contentsOf: $0) } }
+        let ascii = bytes.withUnsafeMutableBufferPointer { b -> Bool in
+            for i in start..<b.count {
+                let c = b[i]
+                if c >= 0x80 { return false }
+                if c &- 0x41 < 26 { b[i] = c | 0x20 }
             }
+            return true
+        }
+        guard ascii else {
+            bytes.removeSubrange(start...)
+            return append(parts.joined().lowercased())
         }
         bytes.append(0)
         starts.append(bytes.count)
