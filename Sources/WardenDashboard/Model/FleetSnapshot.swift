@@ -373,15 +373,24 @@ public struct FleetIndex: Sendable {
 }
 
 /// Scope sets' descriptions over a pass of rows: a fleet holds few distinct sets (grants are
-/// given from a handful of lists), and describing one costs more than finding it.
+/// given from a handful of lists), and describing one costs more than finding it. Neighbours
+/// often hold the very same set (one value per distinct text from the store): it is tried
+/// first, since comparing a set with itself is cheaper than hashing it.
 struct ScopeDescriptions {
     private var known: [ScopeSet: String] = [:]
+    private var last: (set: ScopeSet, text: String)?
 
     mutating func description(_ set: ScopeSet) -> String {
-        if let text = known[set] { return text }
-        let text = set.description
-        if known.count >= 10_000 { known.removeAll(keepingCapacity: true) }
-        known[set] = text
+        if let last, last.set == set { return last.text }
+        let text: String
+        if let held = known[set] {
+            text = held
+        } else {
+            text = set.description
+            if known.count >= 10_000 { known.removeAll(keepingCapacity: true) }
+            known[set] = text
+        }
+        last = (set, text)
         return text
     }
 }
