@@ -7,7 +7,7 @@ import WardenCore
 /// in length or leaves alone.
 @Suite("Search text")
 struct SearchTextTests {
-    @Test func appendLowercasedEqualsTheLoweredString() {
+    @Test func rowsWrittenByPartsEqualTheLoweredString() {
         let pieces = ["Coder-7", "spiffe://Acme.example/agent/X", " ", "", "GITHUB/*", "zoë", "ÄRGER", "İstanbul", "straße",
                       "ΣΟΦΙΑ", "🙂", "a\u{301}", "@[`{", "Z", "tok_9F"]
         for seed in UInt64(1)...5 {
@@ -15,7 +15,8 @@ struct SearchTextTests {
             var fast = SearchText(), reference: [String] = []
             for _ in 0..<400 {
                 let parts = (0..<Int(rng.next() % 6)).map { _ in pieces[Int(rng.next() % UInt64(pieces.count))] }
-                fast.appendLowercased(parts)
+                for p in parts { fast.appendPart(p) }
+                fast.endLoweredRow()
                 reference.append(parts.joined().lowercased())
             }
             #expect(fast == SearchText(reference), "seed \(seed)")
@@ -29,9 +30,12 @@ struct SearchTextTests {
                       grant: grant, createdAt: 0, expiresAt: nil)
         let c = Credential(id: "tok_AB", agentID: a.id, scopes: grant, issuedAt: 0, expiresAt: nil)
         var fast = SearchText()
-        fast.appendLowercased(FleetIndex.searchParts(a, grant: grant.description))
-        fast.appendLowercased(FleetIndex.searchParts(c, agentKnown: false, scopes: grant.description))
-        fast.appendLowercased(FleetIndex.searchParts(c, agentKnown: true, scopes: grant.description))
+        FleetIndex.searchParts(a, grant: grant.description) { fast.appendPart($0) }
+        fast.endLoweredRow()
+        FleetIndex.searchParts(c, agentKnown: false, scopes: grant.description) { fast.appendPart($0) }
+        fast.endLoweredRow()
+        FleetIndex.searchParts(c, agentKnown: true, scopes: grant.description) { fast.appendPart($0) }
+        fast.endLoweredRow()
         #expect(fast == SearchText([(a.name + " " + a.id + " " + a.principalID + " " + a.grant.description).lowercased(),
                                     (c.id + " " + c.agentID + " " + c.scopes.description + " static").lowercased(),
                                     (c.id + " " + c.scopes.description + " static").lowercased()]))

@@ -192,7 +192,10 @@ public struct FleetIndex: Sendable {
         effective = forest.effectiveScopes()
         var text = SearchText()
         var scopes = ScopeDescriptions()
-        for a in agents { text.appendLowercased(FleetIndex.searchParts(a, grant: scopes.description(a.grant))) }
+        for a in agents {
+            FleetIndex.searchParts(a, grant: scopes.description(a.grant)) { text.appendPart($0) }
+            text.endLoweredRow()
+        }
         agentText = text
         let names = agents.map { $0.name.lowercased() }
         nameOrder = agents.indices.sorted { names[$0] != names[$1] ? names[$0] < names[$1] : $0 < $1 }
@@ -218,7 +221,8 @@ public struct FleetIndex: Sendable {
             credIndex[c.id] = i
             let a = lookup.position(c.agentID, in: forest.index)
             agentOf.append(Int32(a ?? -1))
-            text.appendLowercased(FleetIndex.searchParts(c, agentKnown: a != nil, scopes: scopes.description(c.scopes)))
+            FleetIndex.searchParts(c, agentKnown: a != nil, scopes: scopes.description(c.scopes)) { text.appendPart($0) }
+            text.endLoweredRow()
         }
         credentialsByAgent = IndexLists(owners: forest.agents.count, itemCount: credentials.count) {
             agentOf[$0] >= 0 ? Int(agentOf[$0]) : nil

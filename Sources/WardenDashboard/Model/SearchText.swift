@@ -22,13 +22,19 @@ public struct SearchText: Sendable, Equatable {
         starts.append(bytes.count)
     }
 
-    /// Appends the row `parts.joined().lowercased()` without building either string: the parts'
-    /// bytes are copied and ASCII is lowered in place (the strings for 300,000 agents' and
-    /// credentials' texts were 6 % of the runner's samples at L); a row with any other byte is
-    /// lowered whole, as `lowercased()` does it (it may change the length).
-    mutating func appendLowercased(_ parts: [String]) {
-        let start = bytes.count
-        for var part in parts { part.withUTF8 { bytes.append(contentsOf: $0) } }
+    /// Adds text to the row being written (ended by `endLoweredRow`), its bytes copied as they
+    /// are: no string is built for the row.
+    mutating func appendPart(_ part: String) {
+        var part = part
+        part.withUTF8 { bytes.append(contentsOf: $0) }
+    }
+
+    /// Ends the row `appendPart` wrote, lowercased as `joined().lowercased()` of its parts would
+    /// be: ASCII is lowered in place (the strings for 300,000 agents' and credentials' texts
+    /// were 6 % of the runner's samples at L); a row with any other byte is lowered whole by
+    /// `lowercased()` (it may change the length).
+    mutating func endLoweredRow() {
+        let start = starts[starts.count - 1]
         let ascii = bytes.withUnsafeMutableBufferPointer { b -> Bool in
             for i in start..<b.count {
                 let c = b[i]
@@ -37,9 +43,11 @@ public struct SearchText: Sendable, Equatable {
             }
             return true
         }
-        guard ascii else {
+        if !ascii {
+            // The parts were whole strings, so their bytes are valid UTF-8: this is their join.
+            let lowered = String(decoding: bytes[start...], as: UTF8.self).lowercased()
             bytes.removeSubrange(start...)
-            return append(parts.joined().lowercased())
+            bytes.append(contentsOf: lowered.utf8)
         }
         bytes.append(0)
         starts.append(bytes.count)
