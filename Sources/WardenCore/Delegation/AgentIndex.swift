@@ -26,3 +26,21 @@ public struct AgentIndex: Sendable, Equatable {
 
     public var count: Int { positions.count }
 }
+
+/// Agents looked up by ID over a pass of rows that name them (credentials, instances): rows of
+/// one agent usually come together and share its ID string, so the last answer is tried first
+/// (an identical string compares at once) before the index is hashed.
+public struct AgentLookup {
+    private var lastID: String?
+    private var last: Int?
+
+    public init() {}
+
+    /// The agent's position in `index`, as `index[id]`.
+    public mutating func position(_ id: String, in index: AgentIndex) -> Int? {
+        if id == lastID { return last }
+        last = index[id]
+        lastID = id
+        return last
+    }
+}

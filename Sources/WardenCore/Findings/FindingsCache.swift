@@ -119,6 +119,7 @@ public struct FindingsCache: Sendable {
             agentHas[i] = !f.isEmpty
             scheduleAgent(i, forest.agents[i], now: now, policy: input.policy)
         }
+        var names = FindingsEngine.AgentNames()
         countedLive += Array(repeating: false, count: input.credentials.count - countedLive.count)
         credentialHas += Array(repeating: false, count: input.credentials.count - credentialHas.count)
         for j in dirtyCredentials {
@@ -131,7 +132,7 @@ public struct FindingsCache: Sendable {
                 dirtyInstances.formUnion(instances(of: c.agentID, forest, input, owners))
             }
             if credentialHas[j] { gone.insert(.credential(c.id)) }
-            let f = FindingsEngine.credentialFinding(c, forest: forest, now: now, policy: input.policy)
+            let f = FindingsEngine.credentialFinding(c, names: &names, forest: forest, now: now, policy: input.policy)
             if let f { added.append(f) }
             credentialHas[j] = f != nil
             scheduleCredential(j, c, now: now)
@@ -140,7 +141,7 @@ public struct FindingsCache: Sendable {
         for k in dirtyInstances {
             let inst = input.instances[k]
             if instanceHas[k] { gone.insert(.instance(inst.id)) }
-            let f = FindingsEngine.staleFinding(inst, live: live, forest: forest, now: now, policy: input.policy)
+            let f = FindingsEngine.staleFinding(inst, live: live, names: &names, forest: forest, now: now, policy: input.policy)
             if let f { added.append(f) }
             instanceHas[k] = f != nil
             scheduleInstance(k, inst, now: now, policy: input.policy)
@@ -181,6 +182,7 @@ public struct FindingsCache: Sendable {
             agentHas.append(!f.isEmpty)
             scheduleAgent(i, forest.agents[i], now: now, policy: policy)
         }
+        var names = FindingsEngine.AgentNames()
         live = FindingsEngine.LiveCredentials(reserving: input.credentials)
         countedLive.reserveCapacity(input.credentials.count)
         credentialHas.reserveCapacity(input.credentials.count)
@@ -190,7 +192,7 @@ public struct FindingsCache: Sendable {
             if isLive { live.count(c, 1) }
             countedLive.append(isLive)
             scheduleCredential(j, c, now: now)
-            let f = FindingsEngine.credentialFinding(c, forest: forest, now: now, policy: policy)
+            let f = FindingsEngine.credentialFinding(c, names: &names, forest: forest, now: now, policy: policy)
             if let f { items.append(f) }
             credentialHas.append(f != nil)
         }
@@ -198,7 +200,7 @@ public struct FindingsCache: Sendable {
         scheduled[Int(EventQueue.Kind.instance.rawValue)] = Array(repeating: .max, count: input.instances.count)
         for (k, inst) in input.instances.enumerated() {
             scheduleInstance(k, inst, now: now, policy: policy)
-            let f = FindingsEngine.staleFinding(inst, live: live, forest: forest, now: now, policy: policy)
+            let f = FindingsEngine.staleFinding(inst, live: live, names: &names, forest: forest, now: now, policy: policy)
             if let f { items.append(f) }
             instanceHas.append(f != nil)
         }

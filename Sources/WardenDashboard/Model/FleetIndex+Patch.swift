@@ -185,12 +185,39 @@ extension FleetIndex {
     }
 
     static func searchText(_ a: Agent) -> String {
-        (a.name + " " + a.id + " " + a.principalID + " " + a.grant.description).lowercased()
+        var text = ""
+        searchParts(a, grant: a.grant.description) { text += $0 }
+        return text.lowercased()
+    }
+
+    /// What an agent's search text is made of, in order (lowercased when stored); `grant` is
+    /// its grant's description, which a pass over many agents shares between equal grants.
+    static func searchParts(_ a: Agent, grant: String, _ part: (String) -> Void) {
+        part(a.name)
+        part(" ")
+        part(a.id)
+        part(" ")
+        part(a.principalID)
+        part(" ")
+        part(grant)
     }
 
     /// Its agent's name and ID are matched through the agents' own search text.
     static func searchText(_ c: Credential, agentKnown: Bool) -> String {
-        (c.id + " " + (agentKnown ? "" : c.agentID + " ") + c.scopes.description + (c.expiresAt == nil ? " static" : "")).lowercased()
+        var text = ""
+        searchParts(c, agentKnown: agentKnown, scopes: c.scopes.description) { text += $0 }
+        return text.lowercased()
+    }
+
+    static func searchParts(_ c: Credential, agentKnown: Bool, scopes: String, _ part: (String) -> Void) {
+        part(c.id)
+        part(" ")
+        if !agentKnown {
+            part(c.agentID)
+            part(" ")
+        }
+        part(scopes)
+        if c.expiresAt == nil { part(" static") }
     }
 
     /// When a credential stops counting toward expiries (`.min`: revoked or never expires).

@@ -197,7 +197,13 @@ public struct FleetIndex: Sendable {
             return
         }
         effective = forest.effectiveScopes()
-        agentText = SearchText(agents.lazy.map(FleetIndex.searchText))
+        var text = SearchText()
+        var scopes = ScopeDescriptions()
+        for a in agents {
+            FleetIndex.searchParts(a, grant: scopes.description(a.grant)) { text.appendPart($0) }
+            text.endLoweredRow()
+        }
+        agentText = text
         let names = agents.map { $0.name.lowercased() }
         nameOrder = agents.indices.sorted { names[$0] != names[$1] ? names[$0] < names[$1] : $0 < $1 }
         var rank = [Int](repeating: 0, count: agents.count)
@@ -216,11 +222,14 @@ public struct FleetIndex: Sendable {
         var text = SearchText()
         var agentOf: [Int32] = []
         agentOf.reserveCapacity(credentials.count)
+        var lookup = AgentLookup()
+        var scopes = ScopeDescriptions()
         for (i, c) in credentials.enumerated() {
             credIndex[c.id] = i
-            let a = forest.index[c.agentID]
+            let a = lookup.position(c.agentID, in: forest.index)
             agentOf.append(Int32(a ?? -1))
-            text.append(FleetIndex.searchText(c, agentKnown: a != nil))
+            FleetIndex.searchParts(c, agentKnown: a != nil, scopes: scopes.description(c.scopes)) { text.appendPart($0) }
+            text.endLoweredRow()
         }
         credentialsByAgent = IndexLists(owners: forest.agents.count, itemCount: credentials.count) {
             agentOf[$0] >= 0 ? Int(agentOf[$0]) : nil
@@ -235,7 +244,8 @@ public struct FleetIndex: Sendable {
     }
 
     mutating func rebuildInstances(_ instances: Chunked<Instance>) {
-        instanceAgent = instances.map { Int32(forest.index[$0.agentID] ?? -1) }
+        var lookup = AgentLookup()
+        instanceAgent = instances.map { Int32(lookup.position($0.agentID, in: forest.index) ?? -1) }
         instancesByAgent = IndexLists(owners: forest.agents.count, itemCount: instances.count) { Int(instanceAgent[$0]) }
         instanceLiveUntil = instances.map { $0.stoppedAt == nil ? $0.lastHeartbeat + Instance.liveWindowMs : .min }
         liveUntil = instanceLiveUntil.filter { $0 != .min }.sorted()
@@ -370,5 +380,28 @@ public struct FleetIndex: Sendable {
     public func callsPerMinute(_ agent: Int) -> Int {
         let k = FleetIndex.sparkMinutes
         return agent * k + k <= rateCounts.count ? Int(rateCounts[agent * k + k - 1]) : 0
+    }
+}
+
+/// Scope sets' descriptions over a pass of rows: a fleet holds few distinct sets (grants are
+/// given from a handful of lists), and describing one costs more than finding it. Neighbours
+/// often hold the very same set (one value per distinct text from the store): it is tried
+/// first, since comparing a set with itself is cheaper than hashing it.
+struct ScopeDescriptions {
+    private var known: [ScopeSet: String] = [:]
+    private var last: (set: ScopeSet, text: String)?
+
+    mutating func description(_ set: ScopeSet) -> String {
+        if let last, last.set == set { return last.text }
+        let text: String
+        if let held = known[set] {
+            text = held
+        } else {
+            text = set.description
+            if known.count >= 10_000 { known.removeAll(keepingCapacity: true) }
+            known[set] = text
+        }
+        last = (set, text)
+        return text
     }
 }

@@ -71,8 +71,10 @@ public final class SnapshotLoader {
     /// A new snapshot if the store changed since the last one (or `force`, or `checksDue`),
     /// else nil. While the returned snapshot has `pending` parts or `checksDue` is set, load
     /// again at once for the rest. `beforeIndexing` is given the load that completes a first
-    /// snapshot, every row in it, before its index is built (the longest step of that load):
-    /// work that needs the rows and not the index can start beside it.
+    /// snapshot as soon as its rows, calls and tool pins are read: before the per-minute counts,
+    /// the hour's tool activity and the journal are, and before its index is built (together
+    /// the longer part of that load). Work that needs the rows and not those (the first
+    /// findings) starts beside them; that snapshot is still `pending`.
     public func load(now: Timestamp, force: Bool = false,
                      beforeIndexing: ((FleetSnapshot) -> Void)? = nil) throws(StoreError) -> FleetSnapshot? {
         let counter = try store.changeSignal()
@@ -106,7 +108,8 @@ public final class SnapshotLoader {
         // Agent IDs in credentials and instances share the agent's own string: a large fleet
         // would otherwise hold several copies of every ID.
         let forest = s.index.forest
-        func shared(_ id: String) -> String { forest.index[id].map { forest.agents[$0].id } ?? id }
+        var lookup = AgentLookup()
+        func shared(_ id: String) -> String { lookup.position(id, in: forest.index).map { forest.agents[$0].id } ?? id }
         func sharedMinute(_ m: CallMinute) -> CallMinute {
             CallMinute(agentID: shared(m.agentID), minute: m.minute, calls: m.calls, denied: m.denied)
         }
@@ -150,6 +153,14 @@ public final class SnapshotLoader {
                 s.calls[i] = DisplayText.clip(c)
                 parts.insert(.activity)
             }
+        }
+        // The first findings need the rows, the calls and the pins, not what is read below (the
+        // per-minute counts, the hour's tool activity, the journal) nor the index: they start now.
+        var toolsRead = false
+        if completing, let beforeIndexing {
+            try loadTools(&s.tools)
+            toolsRead = true
+            beforeIndexing(s)
         }
         // Per-minute counts: past minutes are settled, so only the last two are re-read, with a
         // full re-read of the window once a minute for late writes. Between full re-reads the
@@ -198,7 +209,7 @@ public final class SnapshotLoader {
         // Pins are governed state and every change to them is journaled (no row versions are
         // read for them): they are read again when a tool record arrives, and at each recheck
         // of the state, which is what notices an edit behind Warden's back.
-        if completing || newAudit.contains(where: { $0.action.hasPrefix("tool") }) || (rechecked && newAudit.isEmpty) {
+        if !toolsRead && (completing || newAudit.contains(where: { $0.action.hasPrefix("tool") }) || (rechecked && newAudit.isEmpty)) {
             let before = s.tools.pins
             try loadTools(&s.tools)
             if completing || s.tools.pins != before { parts.insert(.tools) }
@@ -229,7 +240,6 @@ public final class SnapshotLoader {
         s.counter = counter
         s.loadedAt = now
         s.changed = parts
-        if completing, let beforeIndexing { beforeIndexing(s) }
         var rest = parts
         // Parts a patch of the structure left to rebuild whole.
         var rebuild: SnapshotParts = []

@@ -1,3 +1,5 @@
+import Glibc
+
 /// Short text keys read in place from a statement's row, each given a slot (and one shared
 /// string) the first time its bytes are seen. A scan over hundreds of thousands of rows with a
 /// few dozen distinct keys (a call's `server/tool`) then builds no string per row. Keys are told
@@ -6,15 +8,27 @@ struct ByteKeys {
     /// Each slot's key as a string.
     private(set) var strings: [String] = []
     private var bytes: [[UInt8]] = []
-    private var byHash: [UInt64: [Int]] = [:]
+    /// The newest slot of each hash, and each slot's next older one of the same hash (-1: none):
+    /// a lookup copies no list and compares with `memcmp` (a million calls an hour are tallied).
+    private var newest: [UInt64: Int] = [:]
+    private var older: [Int] = []
 
     mutating func slot(_ key: UnsafeBufferPointer<UInt8>) -> Int {
         let h = Self.hash(key)
-        if let found = byHash[h]?.first(where: { bytes[$0].elementsEqual(key) }) { return found }
+        var k = newest[h] ?? -1
+        while k >= 0 {
+            if Self.equal(bytes[k], key) { return k }
+            k = older[k]
+        }
         strings.append(String(decoding: key, as: UTF8.self))
         bytes.append(Array(key))
-        byHash[h, default: []].append(bytes.count - 1)
+        older.append(newest[h] ?? -1)
+        newest[h] = bytes.count - 1
         return bytes.count - 1
+    }
+
+    static func equal(_ a: [UInt8], _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        a.count == b.count && a.withUnsafeBufferPointer { b.count == 0 || memcmp($0.baseAddress!, b.baseAddress!, b.count) == 0 }
     }
 
     /// FNV-1a: keys are short, and a collision only costs a comparison.

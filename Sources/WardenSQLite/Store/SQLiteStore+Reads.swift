@@ -36,7 +36,9 @@ extension SQLiteStore {
     }
 
     func credentialRow(_ s: Statement) -> Credential {
-        Credential(id: s.string(0), agentID: s.string(1), instanceID: s.optString(2), scopes: scopes(s.string(3)),
+        // Scopes repeat across credentials as across agents: found by their bytes, no string made.
+        Credential(id: s.string(0), agentID: s.string(1), instanceID: s.optString(2),
+                   scopes: s.bytes(3).map { scopes(bytes: $0) } ?? scopes(""),
                    issuedAt: s.int(4), expiresAt: s.optInt(5), revokedAt: s.optInt(6), revokedBy: s.optString(7),
                    renewedFrom: s.optString(8))
     }
