@@ -7,7 +7,8 @@ enum PostgresMigrations {
                                 DigestLimbSums.migration + LeastPrivilege.rehardened(DigestLimbSums.replaced),
                                 InsertedVersions.migration + LeastPrivilege.rehardened(InsertedVersions.replaced),
                                 CallSeqBounds.migration, GateSchema.migration,
-                                CallOrigin.migration, GovernanceVersionSchema.migration, RowChangeLog.migration]
+                                CallOrigin.migration, GovernanceVersionSchema.migration, RowChangeLog.migration,
+                                ToolMinutes.migration]
 
     static var latest: Int { all.count }
     /// The version that added tool pinning.

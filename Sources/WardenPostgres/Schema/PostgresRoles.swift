@@ -12,7 +12,7 @@ public enum PostgresRoles {
 
     /// The store's tables, all of them (a role's grants are reset on each).
     static let tables = ["meta", "cursors", "principals", "agents", "instances", "credentials", "tool_calls", "call_keys",
-                         "call_minutes", "tool_last_used", "audit", "governed_state", "services", "row_changes"] + toolTables + gateTables
+                         "call_minutes", "tool_last_used", "tool_minutes", "audit", "governed_state", "services", "row_changes"] + toolTables + gateTables
     /// Tool pinning's governed tables (schema 3): the operator writes them; a gate and an
     /// ingester read them (a decision needs the pins).
     static let toolTables = ["tool_servers", "tool_settings", "tool_pins", "tool_definitions", "tool_decisions"]
@@ -21,16 +21,17 @@ public enum PostgresRoles {
     static let gateTables = ["gates", "gate_credentials"]
     /// What the rules and the change feed write, beside the journal.
     static let fleetTables = ["principals", "agents", "instances", "credentials", "tool_calls", "call_keys", "call_minutes",
-                              "tool_last_used"] + toolTables + gateTables
+                              "tool_last_used", "tool_minutes"] + toolTables + gateTables
 
     /// Activity a gate records (calls, their outcomes and aggregates; instances starting,
     /// heartbeating and stopping), column by column where an update must stay narrow.
     static let activityGrants = """
-        GRANT INSERT ON tool_calls, call_keys, call_minutes, tool_last_used, instances TO %@;
+        GRANT INSERT ON tool_calls, call_keys, call_minutes, tool_last_used, tool_minutes, instances TO %@;
         GRANT UPDATE (duration_ms, result, outcome_seq) ON tool_calls TO %@;
         GRANT UPDATE (call_seq) ON call_keys TO %@;
         GRANT UPDATE (calls, denied) ON call_minutes TO %@;
         GRANT UPDATE (last_at) ON tool_last_used TO %@;
+        GRANT UPDATE (calls, denied) ON tool_minutes TO %@;
         GRANT UPDATE (host, pid, last_heartbeat, stopped_at) ON instances TO %@;
         GRANT EXECUTE ON FUNCTION warden_take_cursor(text, bigint) TO %@;
         """

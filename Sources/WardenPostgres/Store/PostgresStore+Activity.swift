@@ -146,21 +146,36 @@ extension PostgresStore: ActivityRecording {
         let minute: Int64
     }
 
-    /// The latest allowed call per agent and tool, which outlives pruning.
+    /// The latest allowed call per agent and tool (which outlives pruning), and calls and
+    /// denials per tool and minute.
     private func noteToolUse(_ calls: [ToolCall]) throws(StoreError) {
         var usage = ToolUsageBatch()
         for call in calls { usage.note(agent: call.agentID, server: call.server, tool: call.tool, decision: call.decision, at: call.at) }
         try writeToolUse(usage.take())
     }
 
-    func writeToolUse(_ latest: [ToolUsageBatch.Key: Timestamp]) throws(StoreError) {
-        if latest.isEmpty { return }
-        let rows = latest.sorted { ($0.key.agent, $0.key.server, $0.key.tool) < ($1.key.agent, $1.key.server, $1.key.tool) }
-        try connection.execute("""
-            INSERT INTO tool_last_used(agent_id, server, tool, last_at)
-            SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[])
-            ON CONFLICT (agent_id, server, tool) DO UPDATE SET last_at = greatest(tool_last_used.last_at, excluded.last_at)
-            """, [PGTextArray(rows.map { Optional($0.key.agent) }), PGTextArray(rows.map { Optional($0.key.server) }),
-                  PGTextArray(rows.map { Optional($0.key.tool) }), PGInt64Array(rows.map { Optional($0.value) })])
+    /// In the caller's transaction, after it took the `tool_call` cursor (the lock order every
+    /// call writer keeps). Rows sorted, so concurrent writers lock them in one order.
+    func writeToolUse(_ usage: ToolUsageBatch) throws(StoreError) {
+        if !usage.latest.isEmpty {
+            let rows = usage.latest.sorted { ($0.key.agent, $0.key.server, $0.key.tool) < ($1.key.agent, $1.key.server, $1.key.tool) }
+            try connection.execute("""
+                INSERT INTO tool_last_used(agent_id, server, tool, last_at)
+                SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[])
+                ON CONFLICT (agent_id, server, tool) DO UPDATE SET last_at = greatest(tool_last_used.last_at, excluded.last_at)
+                """, [PGTextArray(rows.map { Optional($0.key.agent) }), PGTextArray(rows.map { Optional($0.key.server) }),
+                      PGTextArray(rows.map { Optional($0.key.tool) }), PGInt64Array(rows.map { Optional($0.value) })])
+        }
+        if !usage.minutes.isEmpty {
+            let rows = usage.minutes.sorted { ($0.key.minute, $0.key.server, $0.key.tool) < ($1.key.minute, $1.key.server, $1.key.tool) }
+            try connection.execute("""
+                INSERT INTO tool_minutes(minute, server, tool, calls, denied)
+                SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::bigint[])
+                ON CONFLICT (minute, server, tool) DO UPDATE
+                    SET calls = tool_minutes.calls + excluded.calls, denied = tool_minutes.denied + excluded.denied
+                """, [PGInt64Array(rows.map { Optional($0.key.minute) }), PGTextArray(rows.map { Optional($0.key.server) }),
+                      PGTextArray(rows.map { Optional($0.key.tool) }), PGInt64Array(rows.map { Optional($0.value.calls) }),
+                      PGInt64Array(rows.map { Optional($0.value.denied) })])
+        }
     }
 }

@@ -101,7 +101,7 @@ extension PostgresStore {
 
     /// Tables `doctor` counts, in the order it prints them (SQLite's).
     static let countedTables = ["principals", "agents", "credentials", "instances", "tool_calls", "call_minutes",
-                                "tool_last_used", "audit"]
+                                "tool_last_used", "tool_minutes", "audit"]
 
     /// The database's size on the server, rows per table, and the oldest call kept.
     public func storeStats() throws(StoreError) -> StoreStats {

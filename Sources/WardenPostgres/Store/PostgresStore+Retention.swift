@@ -3,7 +3,8 @@ import WardenStore
 
 // Retention: old tool calls and long-stopped instances go, in batches, each its own short
 // transaction, so no writer or reader waits behind a whole prune. Aggregates (`call_minutes`,
-// `tool_last_used`) and the journal are never touched.
+// `tool_last_used`) and the journal are never touched; `tool_minutes` (the Tools view's hour)
+// loses the minutes whose calls all went, so it stays bounded with them.
 extension PostgresStore {
     /// Rows per delete transaction: row locks and the commit's WAL flush stay small, and a
     /// concurrent recorder waits at most for one batch's rows.
@@ -41,10 +42,21 @@ extension PostgresStore {
         var out = PruneCounts()
         out.calls = try pruneInBatches(table: "tool_calls", key: "seq", condition: "at < $1", limit: callsBefore,
                                        batch: batch, rounds: &out.batches)
+        try pruneToolMinutes(callsBefore: callsBefore)
         out.instances = try pruneInBatches(table: "instances", key: "ord", condition: Self.prunableInstance,
                                            limit: instancesStoppedBefore, batch: batch, rounds: &out.batches)
         try compactChangeLog(batch: batch)
         return out
+    }
+
+    /// Deletes the per-tool minutes that end at or before `callsBefore` (every call of them is
+    /// gone), an hour of minutes per statement. Upkeep, not in the counts.
+    private func pruneToolMinutes(callsBefore: Timestamp) throws(StoreError) {
+        let end = callsBefore / 60_000
+        while let first = try connection.query("SELECT min(minute) FROM tool_minutes WHERE minute < $1", [end])
+            .first({ $0.optionalInt64(0) }) ?? nil {
+            try connection.execute("DELETE FROM tool_minutes WHERE minute < $1", [min(first + 60, end)])
+        }
     }
 
     /// Drops the change log's superseded entries (`warden_compact_changes`), a page of each

@@ -170,15 +170,12 @@ package struct PostgresRuleTransaction: RuleTransaction {
                   PGInt64Array(counts.map { Int64($0.calls) }), PGInt64Array(counts.map { Int64($0.denied) })])
     }
 
-    package func noteToolUse(_ latest: [ToolUsageBatch.Key: Timestamp]) throws(StoreError) {
-        if latest.isEmpty { return }
-        let rows = Array(latest)
-        try c.execute("""
-            INSERT INTO tool_last_used(agent_id, server, tool, last_at)
-            SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[])
-            ON CONFLICT (agent_id, server, tool) DO UPDATE SET last_at = greatest(tool_last_used.last_at, excluded.last_at)
-            """, [PGTextArray(rows.map(\.key.agent)), PGTextArray(rows.map(\.key.server)), PGTextArray(rows.map(\.key.tool)),
-                  PGInt64Array(rows.map(\.value))])
+    package func noteToolUse(_ usage: ToolUsageBatch) throws(StoreError) {
+        // The buffered calls go in first: they take the `tool_call` cursor, which every call
+        // writer locks before the aggregates' rows (a gate's call of the same tool and minute
+        // would otherwise wait on this transaction while holding what it waits for).
+        for writer in store.pendingCalls { try writer.flush() }
+        try store.writeToolUse(usage)
     }
 
     // MARK: Journal and digest

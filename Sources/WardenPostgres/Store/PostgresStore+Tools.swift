@@ -139,17 +139,18 @@ extension PostgresStore: ToolPinning {
         try rules.setUnknownServers(policy, m)
     }
     public func toolActivity(since: Timestamp) throws(StoreError) -> [String: (calls: Int64, denied: Int64)] {
-        // No index on call times: newest first by `seq`, stopping well before the window.
+        // The writers' per-minute tally (`tool_minutes`), from the minute `since` falls in.
         let rows = try read { () throws(StoreError) -> [(String, Int64, Int64)] in
             try connection.query("""
-                WITH RECURSIVE recent AS (SELECT max(seq) AS top FROM tool_calls)
-                SELECT server || '/' || tool, count(*), count(*) FILTER (WHERE decision = 'deny')
-                FROM tool_calls WHERE at >= $1 AND seq > coalesce((SELECT max(seq) FROM tool_calls WHERE at < $2), 0)
+                SELECT server || '/' || tool, sum(calls)::bigint, sum(denied)::bigint FROM tool_minutes WHERE minute >= $1
                 GROUP BY server, tool
-                """, [since, since - ToolActivity.lateCallSlackMs]).map { ($0.string(0), $0.int64(1), $0.int64(2)) }
+                """, [since / 60_000]).map { ($0.string(0), $0.int64(1), $0.int64(2)) }
         }
         var out: [String: (calls: Int64, denied: Int64)] = [:]
-        for (k, calls, denied) in rows { out[k] = (calls, denied) }
+        for (k, calls, denied) in rows {
+            out[k, default: (0, 0)].calls += calls
+            out[k, default: (0, 0)].denied += denied
+        }
         return out
     }
 }

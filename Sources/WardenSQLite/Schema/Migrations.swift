@@ -2,7 +2,8 @@ import WardenStore
 /// The schema, versioned with PRAGMA user_version and migrated forward on open.
 /// Append a migration to change the schema; never edit one that has shipped.
 enum Migrations {
-    static let all: [String] = [v1, v2, revokedBy, stateDigest, renewalAndRetention, toolLastUsed, callOutcomes, redactArguments, claimedBy, toolPins, gates, callOrigin]
+    static let all: [String] = [v1, v2, revokedBy, stateDigest, renewalAndRetention, toolLastUsed, callOutcomes, redactArguments, claimedBy, toolPins, gates, callOrigin,
+                                toolMinutes]
 
     static var latest: Int { all.count }
 
@@ -336,4 +337,24 @@ enum Migrations {
 
     /// The version that added `callOrigin`: an older file opened read-only reads calls without it.
     static let callOriginVersion = all.firstIndex(of: callOrigin)! + 1
+
+    /// Calls and denials per tool and minute, kept by the call writers (`ToolUsageBatch`, like
+    /// `call_minutes`), so `toolActivity(since:)` (the Tools view's last hour) sums a few thousand
+    /// rows instead of scanning an hour of calls (a million at L). Keyed by minute first: the
+    /// read and retention both take a range of minutes. Backfilled from the calls stored.
+    static let toolMinutes = """
+    CREATE TABLE tool_minutes(
+        minute INTEGER NOT NULL,
+        server TEXT NOT NULL,
+        tool   TEXT NOT NULL,
+        calls  INTEGER NOT NULL,
+        denied INTEGER NOT NULL,
+        PRIMARY KEY (minute, server, tool)
+    ) WITHOUT ROWID;
+    INSERT INTO tool_minutes(minute, server, tool, calls, denied)
+        SELECT at / 60000, server, tool, count(*), sum(decision = 'deny') FROM tool_calls GROUP BY 1, 2, 3;
+    """
+
+    /// The version that added `toolMinutes`: an older file opened read-only tallies the calls.
+    static let toolMinutesVersion = all.firstIndex(of: toolMinutes)! + 1
 }

@@ -4,7 +4,8 @@ import WardenCore
 
 // Retention: old tool calls and long-stopped instances go, in batches small enough that a
 // decision (a read) or a recorder (a write) never waits long behind the pruner. Aggregates
-// (`call_minutes`, `tool_last_used`) and the journal are never touched.
+// (`call_minutes`, `tool_last_used`) and the journal are never touched; `tool_minutes` (the
+// Tools view's hour) loses the minutes whose calls all went, so it stays bounded with them.
 extension SQLiteStore {
     /// Rows per delete transaction: at this size a batch holds the write lock for a few
     /// milliseconds (see BENCHMARKS.md, "prune"), far below the 50 ms a decision may wait.
@@ -49,6 +50,7 @@ extension SQLiteStore {
             after = last
             yieldToWaitingWriters()
         }
+        try pruneToolMinutes(callsBefore: callsBefore)
         after = 0
         while true {
             let keys = try db.read { () throws(StoreError) -> [Int64] in
@@ -68,13 +70,27 @@ extension SQLiteStore {
         return out
     }
 
+    /// Deletes the per-tool minutes that end at or before `callsBefore` (every call of them is
+    /// gone), an hour of minutes per transaction. Upkeep, not in the counts.
+    private func pruneToolMinutes(callsBefore: Timestamp) throws(StoreError) {
+        let end = callsBefore / 60_000
+        while let first = try db.read({ () throws(StoreError) -> Int64? in
+            try db.prepare("SELECT min(minute) FROM tool_minutes WHERE minute < ?").bind(end).first { $0.optInt(0) } ?? nil
+        }) {
+            try write { () throws(StoreError) in
+                try db.prepare("DELETE FROM tool_minutes WHERE minute < ?").bind(min(first + 60, end)).run()
+            }
+            yieldToWaitingWriters()
+        }
+    }
+
     /// A writer queued behind a batch polls for the lock every millisecond (`Database`); a pause
     /// longer than that after each batch lets it in before the next batch takes the lock again.
     private func yieldToWaitingWriters() { usleep(2_000) }
 
     /// Tables `doctor` counts, in the order it prints them.
     static let countedTables = ["principals", "agents", "credentials", "instances", "tool_calls", "call_minutes",
-                                "tool_last_used", "audit"]
+                                "tool_last_used", "tool_minutes", "audit"]
 
     public func storeStats() throws(StoreError) -> StoreStats {
         try db.read { () throws(StoreError) -> StoreStats in

@@ -133,8 +133,8 @@ package struct SQLiteRuleTransaction: RuleTransaction {
 
     package func addCallMinutes(_ counts: [CallMinute]) throws(StoreError) { try store.addCallMinutes(counts) }
 
-    package func noteToolUse(_ latest: [ToolUsageBatch.Key: Timestamp]) throws(StoreError) {
-        try SQLiteStore.upsertToolUse(latest, db)
+    package func noteToolUse(_ usage: ToolUsageBatch) throws(StoreError) {
+        try SQLiteStore.upsertToolUse(usage, db)
     }
 
     // MARK: Journal and digest

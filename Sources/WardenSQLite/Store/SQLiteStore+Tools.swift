@@ -147,34 +147,20 @@ extension SQLiteStore: ToolPinning {
     }
     public func toolActivity(since: Timestamp) throws(StoreError) -> [String: (calls: Int64, denied: Int64)] {
         try db.read { () throws(StoreError) -> [String: (calls: Int64, denied: Int64)] in
-            // Newest first, stopping well before `since`: calls are numbered about in time order
-            // (a hook's may be recorded a little late), and no index on times is kept.
-            // Tallied by slot, not by a string built per call (an hour is up to millions of calls).
-            var tools = ByteKeys()
-            var totals: [(calls: Int64, denied: Int64)] = []
-            let q = try db.prepare("SELECT at, server || '/' || tool, decision = 'deny' FROM tool_calls ORDER BY seq DESC")
-            // Left mid-step, the cached statement would hold its read snapshot open: this
-            // connection would never see another's commits again (a dashboard stops updating).
-            defer { q.reset() }
-            while try q.step() {
-                let at = q.int(0)
-                if at < since - ToolActivity.lateCallSlackMs { break }
-                if at < since { continue }
-                guard let key = q.bytes(1) else { continue }
-                let k = tools.slot(key)
-                if k == totals.count { totals.append((0, 0)) }
-                totals[k].calls += 1
-                totals[k].denied += q.int(2)
-            }
+            // The writers' per-minute tally; a file from before it, open read-only and not
+            // migrated, tallies its calls the same way.
+            let minutes = try userVersion() < Migrations.toolMinutesVersion
+                ? "(SELECT at / 60000 AS minute, server, tool, 1 AS calls, decision = 'deny' AS denied FROM tool_calls)"
+                : "tool_minutes"
+            let q = try db.prepare("SELECT server || '/' || tool, sum(calls), sum(denied) FROM \(minutes) WHERE minute >= ? GROUP BY server, tool")
+            var out: [String: (calls: Int64, denied: Int64)] = [:]
             // Different bytes can be one string (canonically equivalent text): they count
             // together, as string keys always did.
-            var out: [String: (calls: Int64, denied: Int64)] = [:]
-            for (k, t) in totals.enumerated() {
-                out[tools.strings[k], default: (0, 0)].calls += t.calls
-                out[tools.strings[k], default: (0, 0)].denied += t.denied
+            for (key, calls, denied) in try q.bind(since / 60_000).all({ ($0.string(0), $0.int(1), $0.int(2)) }) {
+                out[key, default: (0, 0)].calls += calls
+                out[key, default: (0, 0)].denied += denied
             }
             return out
         }
     }
 }
-

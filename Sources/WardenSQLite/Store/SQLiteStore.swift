@@ -234,10 +234,12 @@ public final class SQLiteStore: FleetStore {
             let now = try userVersion()
             var redact = false
             for (i, sql) in Migrations.all.enumerated() where i >= now {
-                // Adding a column SQLite cannot make conditional: skipped when it is there already
-                // (a store whose version was set back by hand).
+                // Adding a column SQLite cannot make conditional, or a table a backfill would
+                // count twice: skipped when it is there already (a store whose version was set
+                // back by hand).
                 let present = sql == Migrations.claimedBy ? try auditHasClaims()
-                    : sql == Migrations.callOrigin ? try callsHaveOrigin() : false
+                    : sql == Migrations.callOrigin ? try callsHaveOrigin()
+                    : sql == Migrations.toolMinutes ? try hasToolMinutes() : false
                 if present {
                     try db.exec("PRAGMA user_version = \(i + 1)")
                     continue
@@ -262,6 +264,11 @@ public final class SQLiteStore: FleetStore {
     /// Whether `callOrigin`'s columns are there already (a store whose version was set back).
     private func callsHaveOrigin() throws(StoreError) -> Bool {
         try db.prepare("SELECT count(*) FROM pragma_table_info('tool_calls') WHERE name = 'via'").first { $0.int(0) } == 1
+    }
+
+    /// Whether `toolMinutes`' table is there already (a store whose version was set back).
+    private func hasToolMinutes() throws(StoreError) -> Bool {
+        try db.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'tool_minutes'").first { $0.int(0) } == 1
     }
 
     private static func makeFolder(for path: String) throws(StoreError) {

@@ -36,12 +36,8 @@ public protocol ToolPinning: ToolObservation {
     /// One server's policy (nil: the store's default policy).
     func setToolPolicy(_ policy: ToolPolicy, server: String?, _ m: Mutation) throws(StoreError)
     func setUnknownServers(_ policy: UnknownServerPolicy, _ m: Mutation) throws(StoreError)
-    /// Calls and denials per `server/tool` since a time (the Tools view's last hour).
+    /// Calls and denials per `server/tool` since a time (the Tools view's last hour), read from
+    /// the per-minute tally the call writers keep: `since` rounds down to its minute (a call
+    /// earlier in that minute counts). A prune leaves the minutes from its limit's on as they were.
     func toolActivity(since: Timestamp) throws(StoreError) -> [String: (calls: Int64, denied: Int64)]
-}
-
-package enum ToolActivity {
-    /// How late a call may be recorded after its time and still be counted (calls are read
-    /// newest first and the scan stops this far before the window).
-    package static let lateCallSlackMs: Int64 = 300_000
 }

@@ -1,7 +1,7 @@
 import WardenCore
 
 /// What a telemetry batch keeps in memory per recorded call: calls and denials by (agent slot,
-/// minute), and each agent's latest allowed use of a tool; written once at the end of the
+/// minute), and the tool usage (`ToolUsageBatch`); written once at the end of the
 /// batch. Not generic over the backend, so its dictionaries are specialized here rather than
 /// running through the generic applier's witness tables once per event.
 struct CallCounts {
@@ -24,7 +24,7 @@ struct CallCounts {
     }
 
     /// The tool usage noted, forgotten here.
-    mutating func takeUsage() -> [ToolUsageBatch.Key: Timestamp] { usage.take() }
+    mutating func takeUsage() -> ToolUsageBatch { usage.take() }
 
     /// The per-minute counts noted, by agent ID (`slotIDs`: the session's IDs by slot), forgotten here.
     /// Two references to one agent may take two slots: the backend adds both counts.

@@ -86,8 +86,9 @@ package protocol RuleTransaction {
     func callWriter(session: TelemetrySession) throws(StoreError) -> CallWriter
     /// Adds calls and denials to the per-minute counts of each (agent, minute).
     func addCallMinutes(_ counts: [CallMinute]) throws(StoreError)
-    /// Moves each (agent, server, tool)'s latest allowed use up to the time given.
-    func noteToolUse(_ latest: [ToolUsageBatch.Key: Timestamp]) throws(StoreError)
+    /// Moves each (agent, server, tool)'s latest allowed use up to the time given, and adds to
+    /// each (server, tool, minute)'s calls and denials.
+    func noteToolUse(_ usage: ToolUsageBatch) throws(StoreError)
 
     // MARK: Tool pins (governed state; see FleetRules+Tools)
     /// The server's row: its own policy and when it was first seen listing tools.

@@ -87,6 +87,9 @@ public enum TransferSchema {
         TransferTable("tool_last_used", key: ["agent_id", "server", "tool"], [
             ("agent_id", .text), ("server", .text), ("tool", .text), ("last_at", .integer),
         ]),
+        TransferTable("tool_minutes", key: ["minute", "server", "tool"], [
+            ("minute", .integer), ("server", .text), ("tool", .text), ("calls", .integer), ("denied", .integer),
+        ]),
         TransferTable("tool_servers", key: ["id"], [("id", .text), ("policy", .text), ("first_seen_at", .integer)]),
         TransferTable("tool_settings", key: ["id"], [("id", .text), ("value", .text)]),
         TransferTable("tool_pins", key: ["id"], [

@@ -262,8 +262,8 @@ struct MemoryTransaction: RuleTransaction {
         }
     }
 
-    func noteToolUse(_ latest: [ToolUsageBatch.Key: Timestamp]) throws(StoreError) {
-        for (k, at) in latest { rows.toolUse[k] = max(rows.toolUse[k] ?? at, at) }
+    func noteToolUse(_ usage: ToolUsageBatch) throws(StoreError) {
+        for (k, at) in usage.latest { rows.toolUse[k] = max(rows.toolUse[k] ?? at, at) }
     }
 
     // MARK: Tool pins
