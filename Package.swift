@@ -91,8 +91,8 @@ let package = Package(
         .testTarget(name: "WardenIngestTests", dependencies: ["WardenTestSupport", "WardenSQLite", "WardenIngest", "WardenStore", "WardenCore", "WardenSystem"]),
         .testTarget(name: "WardenSimulatorTests", dependencies: ["WardenTestSupport", "WardenSQLite", "WardenSimulator", "WardenStore", "WardenCore"]),
         .testTarget(name: "WardenMCPTests", dependencies: ["WardenSQLite", "WardenMCP", "WardenStore", "WardenCore", "WardenSystem"]),
-        .testTarget(name: "WardenServeTests", dependencies: ["WardenServe", "WardenHTTPClient", "WardenMCP", "WardenCore", "WardenSystem"]),
+        .testTarget(name: "WardenServeTests", dependencies: ["WardenTestSupport", "WardenServe", "WardenHTTPClient", "WardenMCP", "WardenCore", "WardenSystem"]),
         // The store modules only to seed what no command writes (a proxy's tool listing).
-        .testTarget(name: "WardenEndToEndTests", dependencies: ["WardenCore", "WardenStore", "WardenSQLite", "WardenHTTPClient"]),
+        .testTarget(name: "WardenEndToEndTests", dependencies: ["WardenTestSupport", "WardenCore", "WardenStore", "WardenSQLite", "WardenHTTPClient"]),
     ]
 )

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import WardenHTTPClient
+import WardenTestSupport
 
 /// `warden serve` against clients that hold on to what they were given: a session never ended
 /// is reaped after `serve.session_idle`; connections that trickle or stall their headers are cut
@@ -108,55 +109,5 @@ struct ServeSlowClientTests {
             let fields = stat[close.upperBound...].split(separator: " ")
             return fields.count > 2 && Int32(fields[1]) == pid ? n : nil
         })
-    }
-}
-
-/// A plain TCP connection to the service, for what no HTTP client does on purpose.
-final class RawConnection {
-    let fd: Int32
-
-    init(port: Int) throws {
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var sa = sockaddr_in()
-        sa.sin_family = sa_family_t(AF_INET)
-        sa.sin_port = UInt16(port).bigEndian
-        inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr)
-        let rc = withUnsafePointer(to: &sa) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-        guard rc == 0 else { close(fd); throw POSIXError(.ECONNREFUSED) }
-        // An upper bound for every read: a service that never answers fails the test, not hangs it.
-        var tv = timeval(tv_sec: 30, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-        var one: Int32 = 1
-        setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
-    }
-
-    deinit { close(fd) }
-
-    func send(_ text: String) throws {
-        let bytes = Array(text.utf8)
-        guard Glibc.send(fd, bytes, bytes.count, Int32(MSG_NOSIGNAL)) == bytes.count else { throw POSIXError(.EPIPE) }
-    }
-
-    /// False once the service has closed the connection (a reset, or its end read first).
-    func sendByte(_ b: UInt8) -> Bool {
-        var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-        if poll(&pfd, 1, 0) > 0 { return false }  // the service's end (or a reset) is waiting
-        var byte = b
-        return Glibc.send(fd, &byte, 1, Int32(MSG_NOSIGNAL)) == 1
-    }
-
-    /// True when the service closes the connection without sending anything.
-    func readsEnd() -> Bool {
-        var buf = [UInt8](repeating: 0, count: 512)
-        let n = recv(fd, &buf, buf.count, 0)
-        return n == 0 || (n < 0 && errno == ECONNRESET)
-    }
-
-    /// Sends a request and reads what comes back first ("" when the connection ends).
-    func exchange(_ request: String) throws -> String {
-        try send(request)
-        var buf = [UInt8](repeating: 0, count: 4096)
-        let n = recv(fd, &buf, buf.count, 0)
-        return n > 0 ? String(decoding: buf[..<n], as: UTF8.self) : ""
     }
 }
