@@ -50,6 +50,43 @@ struct ServeSlowClientTests {
         #expect(again.head.status == 200 && again.head.value("Mcp-Session-Id") != nil, "\(again)")
     }
 
+    /// A client that ends its session (DELETE) ends it at once, as reaping would later: the
+    /// agent's gateway instance is marked stopped (it stayed live before), a stdio server exits,
+    /// and the session is gone.
+    @Test(arguments: [ServeHarness.Upstream.http, .stdio])
+    func aSessionTheClientEndsStopsItsInstance(upstream: ServeHarness.Upstream) throws {
+        let (s, token) = try ServeGatewayTests.fleet()
+        let h = try ServeHarness(s, upstream: upstream)
+        let headers = [HTTPHeader("Content-Type", "application/json"), HTTPHeader("Accept", "application/json, text/event-stream"),
+                       HTTPHeader("Authorization", "Bearer \(token)")]
+        let opened = try h.raw("POST", "/mcp/github", headers: headers, body: Self.initialize)
+        let sid = try #require(opened.head.value("Mcp-Session-Id"), "\(opened)")
+        let session = headers + [HTTPHeader("Mcp-Session-Id", sid)]
+        _ = try h.raw("POST", "/mcp/github", headers: session, body: "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}")
+        let called = try h.raw("POST", "/mcp/github", headers: session, body: Self.call(2))
+        #expect(called.body.contains("issue 2: open"), "\(called)")
+        let children = Self.children(of: h.serve.pid)
+        #expect(upstream == .http || !children.isEmpty, "the session's stdio server runs")
+        func instances() -> [[String: Any]] {
+            ((try? s.ok("agent", "show", "bot", "--json").jsonObject())?["instances"] as? [[String: Any]]) ?? []
+        }
+        #expect(eventually("the gateway instance to be recorded", seconds: 30) { instances().count == 1 })
+        #expect(instances().first?["stopped_at"] == nil || instances().first?["stopped_at"] is NSNull, "live while the session is open")
+
+        let ended = try h.raw("DELETE", "/mcp/github", headers: session)
+        #expect(ended.head.status < 300, "\(ended)")
+        var after: [[String: Any]] = []
+        eventually("the instance to be marked stopped", seconds: 30) {
+            after = instances()
+            return after.first?["stopped_at"] is String
+        }
+        #expect(after.count == 1 && after.first?["stopped_at"] is String, "\(after)")
+        #expect(try h.raw("POST", "/mcp/github", headers: session, body: Self.call(3)).head.status == 404)
+        if upstream == .stdio {
+            #expect(eventually("the stdio server to exit", seconds: 30) { Self.children(of: h.serve.pid).allSatisfy { !children.contains($0) } })
+        }
+    }
+
     /// Eight connections stall in the middle of their headers and one trickles a byte every
     /// 200 ms (never idle, so the idle timeout alone would never cut it): a normal client is
     /// served meanwhile, and every slow one is cut after the 2 s header timeout.

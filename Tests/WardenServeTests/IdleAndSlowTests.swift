@@ -81,6 +81,19 @@ final class HandClock: @unchecked Sendable {
         #expect(second.map(\.id) == ["new", "other"] && second.allSatisfy(\.agentsLast))
     }
 
+    /// A session the client ends (DELETE) stops the instance on the same terms as reaping.
+    @Test func aClosedSessionSaysWhetherItWasTheAgentsLastOnTheUpstream() {
+        let t = table(HandClock())
+        t.open("g1", SessionTable.Session(upstream: "github", agentID: "a"))
+        t.open("g2", SessionTable.Session(upstream: "github", agentID: "a"))
+        t.open("f1", SessionTable.Session(upstream: "files", agentID: "a"))
+        t.open("b1", SessionTable.Session(upstream: "github", agentID: "b"))
+        #expect(t.close("g1")?.agentsLast == false, "g2 is still open")
+        #expect(t.close("g2")?.agentsLast == true, "a's session on files and b's on github are not a's on github")
+        #expect(t.close("g2") == nil, "closing twice finds nothing")
+        #expect(t.close("f1")?.agentsLast == true)
+    }
+
     @Test func theIdleTimeIsReadFromTheConfig() throws {
         var section = ServeSection()
         #expect(section.sessionIdleMs == 30 * 60_000)

@@ -125,15 +125,29 @@ final class Gateway: @unchecked Sendable {
     func reapIdleSessions() {
         for (id, s, last) in sessions.reapIdle() {
             note("session on \(s.upstream) of agent \(s.agentID) idle past \(config.sessionIdleMs / 1000)s: ended")
-            s.stdio?.stop()
             if s.stdio == nil, let up = config.upstreams[s.upstream], case .url(let url)? = up.kind {
                 var down = HTTPClient.Request(method: "DELETE", url: url, headers: [HTTPHeader("Mcp-Session-Id", id)] + up.headers)
                 down.timeoutMs = Int(up.answerTimeoutMs)
                 let request = down
                 BackgroundThread.start(name: "warden-session-end") { [http] in _ = try? http.perform(request, onHead: { _ in true }, onBody: { _ in true }) }
             }
-            if last, let instance = s.instanceID { instances.stop(instance) }
+            ended(s, agentsLast: last)
         }
+    }
+
+    /// Ends a session the client ended (DELETE) or whose stdio server exited: its server is
+    /// stopped, and the agent's gateway instance with its last session on the upstream, as
+    /// when a session is reaped. Nil when there was no such session.
+    @discardableResult
+    func endSession(_ id: String) -> SessionTable.Session? {
+        guard let (s, last) = sessions.close(id) else { return nil }
+        ended(s, agentsLast: last)
+        return s
+    }
+
+    private func ended(_ s: SessionTable.Session, agentsLast: Bool) {
+        s.stdio?.stop()
+        if agentsLast, let instance = s.instanceID { instances.stop(instance) }
     }
 
     private func unauthorized(_ name: String, invalid: Bool, reason: String, note: AccessNote) -> HTTPResponse {

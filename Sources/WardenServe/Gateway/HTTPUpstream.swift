@@ -56,7 +56,7 @@ struct HTTPUpstream {
             var down = HTTPClient.Request(method: "DELETE", url: url, headers: headers)
             down.timeoutMs = Int(config.answerTimeoutMs)
             let r = exchange(down, ex, localAnswers: [], batch: false, ids: [])
-            if let id = ex.sessionID, r.status < 300 || r.status == 404 { gateway.sessions.close(id) }
+            if let id = ex.sessionID, r.status < 300 || r.status == 404 { gateway.endSession(id) }
             return r
         }
     }
@@ -143,7 +143,7 @@ struct HTTPUpstream {
             gateway.metrics.upstreamError(config.name)
             return .text(502, "the upstream \(config.name) refused the gateway's credentials (HTTP \(head.status))", note: ex.note)
         }
-        if head.status == 404, let id = ex.sessionID { gateway.sessions.close(id) }
+        if head.status == 404, let id = ex.sessionID { gateway.endSession(id) }
         let contentType = head.value("content-type") ?? ""
         guard !body.isEmpty, contentType.lowercased().hasPrefix("application/json") else {
             if !localAnswers.isEmpty {

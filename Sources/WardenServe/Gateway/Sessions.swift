@@ -107,8 +107,7 @@ final class SessionTable: @unchecked Sendable {
         let t = now()
         let idle = sessions.filter { $0.value.inFlight == 0 && t >= $0.value.lastUsed && t - $0.value.lastUsed > idleNanos }
         return idle.keys.sorted().compactMap { id in
-            guard let s = removeLocked(id) else { return nil }
-            let last = !sessions.values.contains { $0.agentID == s.agentID && $0.upstream == s.upstream }
+            guard let (s, last) = removeLocked(id) else { return nil }
             return (id, s, last)
         }
     }
@@ -141,18 +140,21 @@ final class SessionTable: @unchecked Sendable {
         return sessions[id]?.stdio
     }
 
+    /// Takes the session out (the client ended it, or its server did), and says whether it was
+    /// its agent's last on its upstream (the instance then stops), as reaping does.
     @discardableResult
-    func close(_ id: String) -> Session? {
+    func close(_ id: String) -> (session: Session, agentsLast: Bool)? {
         lock.lock()
         defer { lock.unlock() }
         return removeLocked(id)
     }
 
-    private func removeLocked(_ id: String) -> Session? {
+    private func removeLocked(_ id: String) -> (session: Session, agentsLast: Bool)? {
         guard let s = sessions.removeValue(forKey: id) else { return nil }
         let left = perAgent[s.agentID, default: 1] - 1
         perAgent[s.agentID] = left > 0 ? left : nil
-        return s
+        let last = !sessions.values.contains { $0.agentID == s.agentID && $0.upstream == s.upstream }
+        return (s, last)
     }
 
     func closeAll() -> [Session] {

@@ -37,8 +37,7 @@ struct StdioUpstream {
                                 body: .stream(stream), note: ex.note)
         default:  // DELETE
             ex.gate.finish()
-            guard let sid = ex.sessionID, let s = gateway.sessions.close(sid) else { return .text(404, "no such session", note: ex.note) }
-            s.stdio?.stop()
+            guard let sid = ex.sessionID, gateway.endSession(sid) != nil else { return .text(404, "no such session", note: ex.note) }
             return HTTPResponse(status: 204, note: ex.note)
         }
     }
@@ -55,8 +54,8 @@ struct StdioUpstream {
         if let sid = ex.sessionID, let s = gateway.sessions.stdio(sid) {
             if s.hasEnded {
                 // The server process is gone: the session is over, and the client starts anew.
-                gateway.sessions.close(sid)
-                s.stop()  // reaps it
+                // Reaps the process (and stops the instance with the agent's last session).
+                if gateway.endSession(sid) == nil { s.stop() }
                 ex.gate.finish()
                 return .text(404, "the session's server process ended", note: ex.note)
             }
