@@ -66,6 +66,19 @@ struct LazyLibrariesTests {
         #expect(r.stdout.contains("install the Debian package libpq5"), "\(r)")
     }
 
+    /// Without libpq, a decision on a PostgreSQL store denies at once: a missing library is not
+    /// an outage that waiting `store_timeout` could see through.
+    @Test(.enabled(if: canHideLibraries, "hiding a library needs root and unshare"))
+    func aMissingLibpqDeniesADecisionWithoutRetrying() throws {
+        let s = try Sandbox(.sqlite)
+        let r = try Self.withoutLibrary("libpq.so.5", s, ["--db", "postgresql:///warden?host=/nonexistent-warden-socket",
+                                                          "authorize", "--token", "wdn_0123456789abcdef", "--tool", "github/get_issue"])
+        #expect(r.status == 3, "\(r)")
+        #expect(r.stdout.contains("deny: store_unavailable"), "\(r)")
+        #expect(r.stderr.contains("was not retried"), "\(r)")
+        #expect(r.stderr.contains("install the Debian package libpq5"), "\(r)")
+    }
+
     /// Without libmicrohttpd, `warden serve` stops at start, naming the package.
     @Test(.enabled(if: canHideLibraries, "hiding a library needs root and unshare"))
     func aMissingLibmicrohttpdStopsServeNamingThePackage() throws {

@@ -20,6 +20,6 @@ enum LibPQ {
     static func load(soname: String) -> Result<LoadedLibrary<warden_libpq>, StoreError> {
         LoadedLibrary.load("the PostgreSQL client library libpq", soname: soname, package: package,
                            bind: { warden_libpq_bind($0, $1) })
-            .mapError { .io($0.description) }
+            .mapError { .missingSoftware($0.description) }
     }
 }

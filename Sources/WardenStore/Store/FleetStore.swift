@@ -199,6 +199,9 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case readOnly
     /// The database or the file system failed.
     case io(String)
+    /// This machine lacks what the store needs (its client library): no retry can help, so a
+    /// decision denies at once rather than after `store_timeout`.
+    case missingSoftware(String)
 
     public var description: String {
         switch self {
@@ -211,6 +214,7 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
         case .missing(let path): return "no Warden store at \(path); create one with `warden init` (or pass --db PATH)"
         case .readOnly: return "the store is open read-only"
         case .io(let why): return "store error: \(why)"
+        case .missingSoftware(let why): return why
         }
     }
 }

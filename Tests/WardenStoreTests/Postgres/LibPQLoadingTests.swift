@@ -8,7 +8,7 @@ import WardenStore
 struct LibPQLoadingTests {
     @Test func aMissingLibraryIsAStoreErrorNamingItAndItsPackage() throws {
         let result = LibPQ.load(soname: "libpq-warden-missing.so.5")
-        guard case .failure(.io(let message)) = result else {
+        guard case .failure(.missingSoftware(let message)) = result else {
             Issue.record("loaded a library that does not exist: \(result)")
             return
         }
@@ -21,7 +21,7 @@ struct LibPQLoadingTests {
     /// at load, and the first missing function is named.
     @Test func aLibraryWithoutTheFunctionsIsRefusedAtLoad() throws {
         let result = LibPQ.load(soname: "libsqlite3.so.0")
-        guard case .failure(.io(let message)) = result else {
+        guard case .failure(.missingSoftware(let message)) = result else {
             Issue.record("bound libpq's functions from SQLite: \(result)")
             return
         }
