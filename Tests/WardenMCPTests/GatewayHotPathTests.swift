@@ -142,6 +142,40 @@ import WardenSystem
         #expect(store.lock.withLock { (store.eventWrites, store.calls) } == ([1], ["a"]))
     }
 
+    /// A path that takes a bounded number of records per write (a service: 1,000 per request)
+    /// gets batches no larger; when one fails, only it is sent again, never one that went in.
+    final class SmallWrites: ActivityRecording, @unchecked Sendable {
+        let lock = NSLock()
+        var failNext: Set<Int>
+        var attempts = 0
+        var batches: [[String]] = []
+        init(failingAttempts: Set<Int>) { failNext = failingAttempts }
+        var recordsPerWrite: Int { 2 }
+        func recordCalls(_ calls: [ToolCall]) throws(StoreError) -> [Int64] {
+            lock.lock()
+            defer { lock.unlock() }
+            attempts += 1
+            if failNext.remove(attempts) != nil { throw .io("the service did not answer") }
+            batches.append(calls.map(\.tool))
+            return []
+        }
+        func recordCall(_ call: ToolCall, key: CallKey) throws(StoreError) -> Int64 { 0 }
+        func recordOutcome(key: CallKey, credentialID: String, result: ToolCall.Result, at: Timestamp) throws(StoreError) -> ToolCall? { nil }
+        func recordInstanceEvents(_ events: [InstanceEvent]) throws(StoreError) {}
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func aFailedWriteOfABoundedPathResendsOnlyItself() {
+        let store = SmallWrites(failingAttempts: [2, 4])
+        let recorder = Recorder(store: store, instanceID: "i-1", heartbeatSeconds: 1e9, clock: { 0 })
+        for t in ["a", "b", "c", "d", "e"] { recorder.record(Self.call(t)) }
+        recorder.start()
+        recorder.stop()
+        let batches = store.lock.withLock { store.batches }
+        #expect(batches.allSatisfy { $0.count <= 2 }, "\(batches)")
+        #expect(batches.flatMap { $0 } == ["a", "b", "c", "d", "e"], "each call once, in order: \(batches)")
+    }
+
     @Test(.timeLimit(.minutes(1)))
     func anUnpacedRecorderStillWritesEveryCall() {
         let store = CountingRecording()

@@ -87,9 +87,11 @@ final class Recorder: @unchecked Sendable {
                 events.append(.heartbeat(instanceID: instanceID, at: clock()))
                 nextBeat = MonotonicClock.nanos() + heartbeatNanos
             }
-            let batchCalls = calls, batchEvents = events
-            calls.removeAll(keepingCapacity: true)
-            events.removeAll(keepingCapacity: true)
+            // At most what one write takes: the rest waits its turn, so a retry never resends a
+            // part that went in.
+            let batchCalls = Array(calls.prefix(store.recordsPerWrite)), batchEvents = Array(events.prefix(store.recordsPerWrite))
+            calls.removeFirst(batchCalls.count)
+            events.removeFirst(batchEvents.count)
             let ending = stopping
             cond.unlock()
 

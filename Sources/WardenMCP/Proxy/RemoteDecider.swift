@@ -96,18 +96,18 @@ final class RemoteRecording: ActivityRecording, @unchecked Sendable {
 
     init(client: ServiceClient) { self.client = client }
 
+    /// One request per write, as the service takes it: split here, a failed later part would
+    /// make the recorder send the parts that went in again.
+    var recordsPerWrite: Int { AgentAPI.maxRecords }
+
     @discardableResult
     func recordCalls(_ calls: [ToolCall]) throws(StoreError) -> [Int64] {
-        for chunk in stride(from: 0, to: calls.count, by: AgentAPI.maxRecords) {
-            try send(AgentAPI.callsPath, AgentAPI.encode(calls: Array(calls[chunk..<min(calls.count, chunk + AgentAPI.maxRecords)])))
-        }
+        try send(AgentAPI.callsPath, AgentAPI.encode(calls: calls))
         return []
     }
 
     func recordInstanceEvents(_ events: [InstanceEvent]) throws(StoreError) {
-        for chunk in stride(from: 0, to: events.count, by: AgentAPI.maxRecords) {
-            try send(AgentAPI.instancesPath, AgentAPI.encode(events: Array(events[chunk..<min(events.count, chunk + AgentAPI.maxRecords)])))
-        }
+        try send(AgentAPI.instancesPath, AgentAPI.encode(events: events))
     }
 
     func recordCall(_ call: ToolCall, key: CallKey) throws(StoreError) -> Int64 {

@@ -16,4 +16,12 @@ public protocol ActivityRecording: AnyObject {
                        at: Timestamp) throws(StoreError) -> ToolCall?
     /// Applies instance lifecycle events in one transaction.
     func recordInstanceEvents(_ events: [InstanceEvent]) throws(StoreError)
+    /// The most records one `recordCalls` or `recordInstanceEvents` may carry: a write is all
+    /// or nothing, so a writer that retries a failed one sends exactly what did not go in.
+    var recordsPerWrite: Int { get }
+}
+
+extension ActivityRecording {
+    /// A store's own transaction takes any number.
+    public var recordsPerWrite: Int { .max }
 }
