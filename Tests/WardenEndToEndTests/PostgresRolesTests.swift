@@ -282,6 +282,23 @@ struct PostgresRolesTests {
         #expect(definers == "agents_sum_update,credentials_sum_update,principals_sum_update,tool_pins_sum_update,warden_bound_call_seqs,warden_journal_observation,warden_stamp_version,warden_take_cursor")
     }
 
+    /// The operator prunes: old calls, instances and the heartbeat rows of services silent
+    /// since the instances' limit (a crashed `warden serve` on a host that is gone). A gate
+    /// writes its own service row but may not delete any.
+    @Test func theOperatorPrunesOldServiceRowsAndAGateMayNot() throws {
+        let store = try RoleStore()
+        let op = try store.login("warden_operator"), gate = try store.login("warden_gate")
+        try TestDatabase.psql(store.db.uri(), """
+            INSERT INTO services(id, host, listen, pid, version, started_at, last_heartbeat, sessions)
+            VALUES ('gone 127.0.0.1:8443', 'gone', '127.0.0.1:8443', 1, 'test', 1000, 2000, 0)
+            """)
+        #expect(!store.sqlSucceeds(gate.uri, "DELETE FROM services"))
+        let pruned = try store.run(op.uri, ["store", "prune", "--json"])
+        #expect(pruned.status == 0, "\(pruned)")
+        #expect(try pruned.jsonObject()["services"] as? Int == 1, "\(pruned)")
+        #expect(try psqlValue(store.db.uri(), "SELECT count(*) FROM services") == "0")
+    }
+
     @Test func operatorJournalNamesTheLoginAndStaysAppendOnly() throws {
         let store = try RoleStore()
         let (op, _) = try seed(store)

@@ -114,6 +114,8 @@ public enum PostgresRoles {
 
         -- `warden serve`'s heartbeat row: the service runs as a gate login (or an operator's).
         GRANT INSERT, UPDATE ON services TO \(gateRole), \(operatorRole);
+        -- Retention: rows of services silent as long as a prunable instance.
+        GRANT DELETE ON services TO \(operatorRole);
 
         -- The gate: activity, and the tool lists it sees (pending unless the stored policy
         -- trusts a server at first sight; never an approval, a rejection or a policy). No agent,

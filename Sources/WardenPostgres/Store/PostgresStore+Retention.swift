@@ -16,13 +16,17 @@ extension PostgresStore {
         stopped_at IS NOT NULL AND stopped_at < $1
         AND NOT EXISTS (SELECT 1 FROM credentials c WHERE c.instance_id = instances.id)
         """
+    /// A service row `prune` may delete: no heartbeat (nor stop) since the instances' limit.
+    static let prunableService = "last_heartbeat < $1 AND (stopped_at IS NULL OR stopped_at < $1)"
 
     public func prunable(callsBefore: Timestamp, instancesStoppedBefore: Timestamp) throws(StoreError) -> PruneCounts {
         try read { () throws(StoreError) -> PruneCounts in
             let calls = try connection.query("SELECT count(*) FROM tool_calls WHERE at < $1", [callsBefore]).first { $0.int(0) } ?? 0
             let instances = try connection.query("SELECT count(*) FROM instances WHERE \(Self.prunableInstance)",
                                                  [instancesStoppedBefore]).first { $0.int(0) } ?? 0
-            return PruneCounts(calls: calls, instances: instances)
+            let services = try connection.query("SELECT count(*) FROM services WHERE \(Self.prunableService)",
+                                                [instancesStoppedBefore]).first { $0.int(0) } ?? 0
+            return PruneCounts(calls: calls, instances: instances, services: services)
         }
     }
 
@@ -46,7 +50,20 @@ extension PostgresStore {
         out.instances = try pruneInBatches(table: "instances", key: "ord", condition: Self.prunableInstance,
                                            limit: instancesStoppedBefore, batch: batch, rounds: &out.batches)
         try compactChangeLog(batch: batch)
+        out.services = try pruneServices(before: instancesStoppedBefore)
+        if out.services > 0 { out.batches += 1 }
         return out
+    }
+
+    /// The services' old heartbeat rows (a handful), in one statement. A store whose roles
+    /// predate this grant refuses the operator; that refusal says how to grant it.
+    private func pruneServices(before: Timestamp) throws(StoreError) -> Int {
+        do {
+            return try connection.execute("DELETE FROM services WHERE \(Self.prunableService)", [before])
+        } catch {
+            guard case .refused(let message) = error, message.hasPrefix(PGError.permissionDenied) else { throw error }
+            throw .refused(message + "; the store's roles predate pruning services: run `warden store roles` again as the store's owner")
+        }
     }
 
     /// Deletes the per-tool minutes that end at or before `callsBefore` (every call of them is

@@ -16,13 +16,19 @@ extension SQLiteStore {
         stopped_at IS NOT NULL AND stopped_at < ?
         AND NOT EXISTS (SELECT 1 FROM credentials c WHERE c.instance_id = instances.id)
         """
+    /// A service row `prune` may delete: no heartbeat (nor stop) since the instances' limit.
+    static let prunableService = "last_heartbeat < ? AND (stopped_at IS NULL OR stopped_at < ?)"
 
     public func prunable(callsBefore: Timestamp, instancesStoppedBefore: Timestamp) throws(StoreError) -> PruneCounts {
         try db.read { () throws(StoreError) -> PruneCounts in
             let calls = try db.prepare("SELECT count(*) FROM tool_calls WHERE at < ?").bind(callsBefore).first { Int($0.int(0)) } ?? 0
             let instances = try db.prepare("SELECT count(*) FROM instances WHERE \(Self.prunableInstance)")
                 .bind(instancesStoppedBefore).first { Int($0.int(0)) } ?? 0
-            return PruneCounts(calls: calls, instances: instances)
+            let services = try userVersion() >= Migrations.callOriginVersion
+                ? try db.prepare("SELECT count(*) FROM services WHERE \(Self.prunableService)")
+                    .bind(instancesStoppedBefore, instancesStoppedBefore).first { Int($0.int(0)) } ?? 0
+                : 0
+            return PruneCounts(calls: calls, instances: instances, services: services)
         }
     }
 
@@ -67,6 +73,12 @@ extension SQLiteStore {
             after = last
             yieldToWaitingWriters()
         }
+        // A handful of rows (one per host and address ever served): one short transaction.
+        out.services = try write { () throws(StoreError) -> Int in
+            try db.prepare("DELETE FROM services WHERE \(Self.prunableService)").bind(instancesStoppedBefore, instancesStoppedBefore).run()
+            return db.changes
+        }
+        if out.services > 0 { out.batches += 1 }
         return out
     }
 

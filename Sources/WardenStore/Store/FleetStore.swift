@@ -61,11 +61,15 @@ public struct RenewedCredential: Sendable {
 public struct PruneCounts: Equatable, Sendable {
     public var calls: Int
     public var instances: Int
+    /// `warden serve` heartbeat rows silent (or stopped) as long as a prunable instance: a
+    /// service that crashed on a host that is gone would otherwise show as silent for ever.
+    public var services: Int
     /// Write transactions it took.
     public var batches: Int
-    public init(calls: Int = 0, instances: Int = 0, batches: Int = 0) {
+    public init(calls: Int = 0, instances: Int = 0, services: Int = 0, batches: Int = 0) {
         self.calls = calls
         self.instances = instances
+        self.services = services
         self.batches = batches
     }
 }

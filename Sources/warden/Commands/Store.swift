@@ -17,6 +17,7 @@ enum StoreCommands {
                 ("dry_run", .bool(dryRun)),
                 ("calls", .int(counts.calls)),
                 ("instances", .int(counts.instances)),
+                ("services", .int(counts.services)),
                 ("calls_before", .time(callsBefore)),
                 ("instances_stopped_before", .time(instancesBefore)),
             ]))
@@ -25,6 +26,7 @@ enum StoreCommands {
         let verb = dryRun ? "would delete" : "deleted"
         ctx.line("\(verb) \(counts.calls) tool call(s) before \(UTC.rfc3339(callsBefore)) (policy.retain_calls \(DurationText.canonical(policy.retainCallsMs)))")
         ctx.line("\(verb) \(counts.instances) instance(s) stopped before \(UTC.rfc3339(instancesBefore)) (policy.retain_instances \(DurationText.canonical(policy.retainInstancesMs)))")
+        ctx.line("\(verb) \(counts.services) `warden serve` heartbeat row(s) silent since before \(UTC.rfc3339(instancesBefore))")
         return 0
     }
 

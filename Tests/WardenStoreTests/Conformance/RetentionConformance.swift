@@ -98,4 +98,33 @@ struct RetentionConformance {
         #expect(stats.rows.first { $0.table == "tool_calls" }?.count == Int64(kept.count))
         #expect(stats.bytes > 0)
     }
+
+    /// A `warden serve` that crashed on a host that is gone leaves a row that would read
+    /// "silent" for ever: prune takes the rows quiet for as long as a prunable instance, and
+    /// keeps one that beat (or stopped) more recently. A restart on the same address writes
+    /// its row again.
+    @Test(arguments: Backends.all)
+    func pruneTakesServiceRowsSilentSinceTheInstancesLimit(_ backend: BackendUnderTest) throws {
+        let t = try backend.makeStore()
+        let s = t.store
+        let limit = Self.now - Self.policy.retainInstancesMs
+        func service(_ host: String, beat: Timestamp, stopped: Timestamp? = nil) -> ServiceRecord {
+            ServiceRecord(host: host, listen: "127.0.0.1:8443", pid: 1, version: "test", startedAt: t0, lastHeartbeat: beat,
+                          sessions: 0, stoppedAt: stopped)
+        }
+        try s.recordService(service("crashed-long-ago", beat: limit - 1))
+        try s.recordService(service("stopped-long-ago", beat: limit - 10, stopped: limit - 5))
+        try s.recordService(service("silent-lately", beat: limit + 1))
+        try s.recordService(service("up", beat: Self.now))
+
+        #expect(try s.prunable(callsBefore: 0, instancesStoppedBefore: limit) == PruneCounts(services: 2))
+        #expect(try s.services().count == 4, "counting changes nothing")
+        let done = try s.prune(callsBefore: 0, instancesStoppedBefore: limit, batch: 7)
+        #expect(done.services == 2)
+        #expect(Set(try s.services().map(\.host)) == ["silent-lately", "up"])
+        #expect(try s.prune(callsBefore: 0, instancesStoppedBefore: limit, batch: 7) == PruneCounts())
+
+        try s.recordService(service("crashed-long-ago", beat: Self.now))
+        #expect(Set(try s.services().map(\.host)) == ["crashed-long-ago", "silent-lately", "up"])
+    }
 }
