@@ -293,6 +293,12 @@ struct PostgresRolesTests {
             VALUES ('gone 127.0.0.1:8443', 'gone', '127.0.0.1:8443', 1, 'test', 1000, 2000, 0)
             """)
         #expect(!store.sqlSucceeds(gate.uri, "DELETE FROM services"))
+        // Roles applied before this grant existed: refused, saying what to run.
+        try TestDatabase.psql(store.db.uri(), "REVOKE DELETE ON services FROM warden_operator")
+        let refused = try store.run(op.uri, ["store", "prune"])
+        #expect(refused.status != 0 && refused.stderr.contains("run `warden store roles` again"), "\(refused)")
+        let roles = try store.run(store.db.uri(), ["store", "roles"])
+        try RoleStore.psql(store.db.uri(), stdin: roles.stdout)
         let pruned = try store.run(op.uri, ["store", "prune", "--json"])
         #expect(pruned.status == 0, "\(pruned)")
         #expect(try pruned.jsonObject()["services"] as? Int == 1, "\(pruned)")
