@@ -152,6 +152,33 @@ struct ServeAuthZENTests {
         #expect(revoked.status == 401 && revoked.json["reason"] as? String == "credential_revoked", "\(revoked.json)")
     }
 
+    /// Rotating a gate's credential: a second one issued, the first revoked alone by
+    /// `warden revoke` (a prefix of its ID, as for agents' credentials); the service refuses
+    /// the first at once and answers the second. `token ls --gate` shows which is which.
+    @Test func aGateCredentialIsRevokedAloneWhileTheGateAndItsOtherCredentialStand() throws {
+        let svc = try Service()
+        let q = Self.question(svc.bot, "github/get_issue")
+        let second = try svc.sandbox.ok("token", "issue", "--gate", "envoy").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let listed = try svc.sandbox.ok("token", "ls", "--gate", "envoy", "--json").jsonArray()
+        #expect(listed.count == 2 && listed.allSatisfy { $0["status"] as? String == "active" && $0["gate"] as? String == "envoy" }, "\(listed)")
+        let first = try #require(listed.first?["id"] as? String)
+
+        let dry = try svc.sandbox.ok("revoke", String(first.prefix(12)), "--dry-run")
+        #expect(dry.stdout.contains("dry run: revoke gate credential \(first)"), "\(dry)")
+        #expect(try svc.post("/access/v1/evaluation", bearer: svc.gate, q).status == 200, "a dry run changes nothing")
+
+        let done = try svc.sandbox.ok("revoke", String(first.prefix(12)), "--reason", "rotated")
+        #expect(done.stdout.contains("revoked gate credential \(first) of gate envoy"), "\(done)")
+        let refused = try svc.post("/access/v1/evaluation", bearer: svc.gate, q)
+        #expect(refused.status == 401 && refused.json["reason"] as? String == "credential_revoked", "\(refused.json)")
+        #expect(try svc.post("/access/v1/evaluation", bearer: second, q).status == 200, "the new credential stands")
+        #expect(try svc.sandbox.ok("gate", "ls", "--json").jsonArray().first?["status"] as? String == "active")
+        let again = try svc.sandbox.run("revoke", first)
+        #expect(again.status != 0 && again.stderr.contains("already revoked"), "\(again)")
+        let audit = try svc.sandbox.ok("audit", "--json").jsonArray()
+        #expect(audit.last?["action"] as? String == "gate.credential.revoke" && audit.last?["reason"] as? String == "rotated", "\(audit.last ?? [:])")
+    }
+
     @Test(arguments: [
         ("{", "$"),
         (#"{"action": {"name": "tools/call"}, "resource": {"type": "tool", "id": "github/get_issue"}}"#, "subject"),

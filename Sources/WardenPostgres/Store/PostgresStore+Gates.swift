@@ -56,6 +56,10 @@ extension PostgresRuleTransaction {
         try store.connection.execute("UPDATE gates SET revoked_at = $1, revoke_reason = $2 WHERE id = $3", [at, reason, name])
         return ids
     }
+
+    package func revokeGateCredential(_ id: String, at: Timestamp) throws(StoreError) {
+        try store.connection.execute("UPDATE gate_credentials SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL", [at, id])
+    }
 }
 
 extension PostgresStore: GateIdentities, GateAuthenticating {
@@ -70,6 +74,10 @@ extension PostgresStore: GateIdentities, GateAuthenticating {
     public func issueGateCredential(gate: String, ttlMs: Int64?, _ m: Mutation) throws(StoreError) -> IssuedGateCredential {
         try permitted("issue gate credentials") { () throws(StoreError) in try rules.issueGateCredential(gate: gate, ttlMs: ttlMs, m) }
     }
+    public func revokeGateCredential(id: String, _ m: Mutation) throws(StoreError) -> GateCredential {
+        try permitted("revoke gate credentials") { () throws(StoreError) in try rules.revokeGateCredential(id: id, m) }
+    }
+    public func gateCredential(matching ref: String) throws(StoreError) -> GateCredential? { try rules.gateCredential(matching: ref) }
     /// One statement, one round trip: the decision API's hot path.
     public func authenticateGate(secret: String, now: Timestamp) throws(StoreError) -> GateAuthentication {
         let found = try PostgresRuleTransaction(store: self, writing: false).gateCredential(secretHash: Secrets.sha256(secret))

@@ -56,6 +56,10 @@ extension SQLiteRuleTransaction {
         try store.db.prepare("UPDATE gates SET revoked_at = ?, revoke_reason = ? WHERE id = ?").bind(at, reason, name).run()
         return ids
     }
+
+    package func revokeGateCredential(_ id: String, at: Timestamp) throws(StoreError) {
+        try store.db.prepare("UPDATE gate_credentials SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL").bind(at, id).run()
+    }
 }
 
 extension SQLiteStore: GateIdentities, GateAuthenticating {
@@ -66,6 +70,10 @@ extension SQLiteStore: GateIdentities, GateAuthenticating {
     public func issueGateCredential(gate: String, ttlMs: Int64?, _ m: Mutation) throws(StoreError) -> IssuedGateCredential {
         try rules.issueGateCredential(gate: gate, ttlMs: ttlMs, m)
     }
+    public func revokeGateCredential(id: String, _ m: Mutation) throws(StoreError) -> GateCredential {
+        try rules.revokeGateCredential(id: id, m)
+    }
+    public func gateCredential(matching ref: String) throws(StoreError) -> GateCredential? { try rules.gateCredential(matching: ref) }
     /// One statement (atomic by itself), no transaction around it: the decision API's hot path.
     public func authenticateGate(secret: String, now: Timestamp) throws(StoreError) -> GateAuthentication {
         let found = try SQLiteRuleTransaction(store: self).gateCredential(secretHash: Secrets.sha256(secret))

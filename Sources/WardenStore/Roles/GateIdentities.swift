@@ -11,6 +11,12 @@ public protocol GateIdentities: AnyObject {
     func gateCredentials(gate: String?) throws(StoreError) -> [GateCredential]
     /// Revokes the gate and every credential it holds, in one transaction. Final.
     func revokeGate(name: String, _ m: Mutation) throws(StoreError) -> Gate
+    /// Revokes one credential of a gate (rotating: issue the new one first), leaving the gate
+    /// and its other credentials standing. Final.
+    func revokeGateCredential(id: String, _ m: Mutation) throws(StoreError) -> GateCredential
+    /// The gate credential `ref` names: its full ID, or a unique prefix by the rule agents'
+    /// credentials follow (`tok_` and at least 6 more characters); nil when none matches.
+    func gateCredential(matching ref: String) throws(StoreError) -> GateCredential?
     /// Issues a credential to a live gate; the secret in the result is never stored.
     func issueGateCredential(gate: String, ttlMs: Int64?, _ m: Mutation) throws(StoreError) -> IssuedGateCredential
 }

@@ -36,6 +36,29 @@ extension FleetRules {
         }
     }
 
+    package func revokeGateCredential(id: String, _ m: Mutation) throws(StoreError) -> GateCredential {
+        try backend.writeTransaction { (tx: Backend.Transaction) throws(StoreError) -> GateCredential in
+            guard var c = try tx.gateCredentials(gate: nil).first(where: { $0.id == id }) else { throw .notFound("no gate credential '\(id)'") }
+            if let at = c.revokedAt { throw .refused("gate credential \(id) was already revoked at \(UTC.rfc3339(at)); revocation is final") }
+            try tx.revokeGateCredential(id, at: m.now)
+            try tx.journal(m, action: "gate.credential.revoke", target: id,
+                           before: AuditPayload.json(["gate": .string(c.gate), "status": .string("active")]),
+                           after: AuditPayload.json(["gate": .string(c.gate), "status": .string("revoked")]))
+            c.revokedAt = m.now
+            return c
+        }
+    }
+
+    /// Gates hold a few credentials each: the match is made over the whole table.
+    package func gateCredential(matching ref: String) throws(StoreError) -> GateCredential? {
+        let all = try gateCredentials(gate: nil)
+        if let exact = all.first(where: { $0.id == ref }) { return exact }
+        guard IDReference.isCredentialPrefix(ref) else { return nil }
+        let matched = all.filter { $0.id.hasPrefix(ref) }
+        if matched.count > 1 { throw .ambiguous(ref, matched.map(\.id)) }
+        return matched.first
+    }
+
     /// A credential for a live gate. Without a TTL it lives as long as an agent's does by default.
     package func issueGateCredential(gate name: String, ttlMs: Int64?, _ m: Mutation) throws(StoreError) -> IssuedGateCredential {
         if let ttlMs, ttlMs <= 0 { throw .invalid("a gate credential's lifetime must be positive") }

@@ -143,6 +143,8 @@ package protocol RuleTransaction {
     /// Marks the gate and each of its credentials not yet revoked as revoked at `at`; the IDs
     /// of the credentials it revoked.
     func revokeGate(_ name: String, at: Timestamp, reason: String?) throws(StoreError) -> [String]
+    /// Marks one gate credential revoked at `at` (the rules checked it stands).
+    func revokeGateCredential(_ id: String, at: Timestamp) throws(StoreError)
 
     // MARK: Journal
     /// The last record's sequence number and hash; nil for an empty journal.

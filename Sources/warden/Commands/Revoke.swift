@@ -5,7 +5,16 @@ enum RevokeCommands {
     static func revoke(_ inv: Invocation, _ ctx: Context) throws -> Int32 {
         let dryRun = inv.has("dry-run")
         let store = try ctx.openStore(readOnly: dryRun)
-        let ref = try Resolve.reference(inv.positional("ID")!, in: store)
+        let text = inv.positional("ID")!
+        // A gate's credential shares the tok_ form: it is revoked alone, never mistaken for an
+        // agent's credential that the same text could also name.
+        if let gate = try store.gateCredential(matching: text) {
+            if (try? Resolve.reference(text, in: store)) != nil {
+                throw StoreError.ambiguous(text, ["gate credential \(gate.id)", "an agent's credential, agent or principal"])
+            }
+            return try GateCommands.revokeCredential(gate, dryRun: dryRun, reason: inv.text("reason"), store, ctx)
+        }
+        let ref = try Resolve.reference(text, in: store)
         let m = ctx.mutation(reason: inv.text("reason"))
         switch ref {
         case .agent(let id):

@@ -42,6 +42,10 @@ enum TokenCommands {
 
     static func list(_ inv: Invocation, _ ctx: Context) throws -> Int32 {
         let store = try ctx.openStore(readOnly: true)
+        if let gate = inv.text("gate") {
+            if inv.has("agent") { throw UsageError("give --agent or --gate, not both") }
+            return try GateCommands.listCredentials(gate: gate, active: inv.has("active"), store, ctx)
+        }
         var agentID: String?
         if let text = inv.text("agent") { agentID = try Resolve.agent(text, in: store).id }
         let fleet = try ScopedForest(store)

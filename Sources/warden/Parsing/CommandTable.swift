@@ -70,7 +70,9 @@ enum CommandTable {
                     run: TokenCommands.renew),
         CommandSpec(["token", "ls"], "list credentials (never secrets)",
                     flags: [FlagSpec("agent", .text, "ID", "only this agent's credentials"),
+                            FlagSpec("gate", .text, "NAME", "this gate's credentials instead of agents'"),
                             FlagSpec(bool: "active", "only credentials that still authorize")],
+                    details: "With --gate, JSON: an array of {id, gate, status, issued_at, expires_at, revoked_at}. Revoke one with `warden revoke ID` (rotation: issue the new one first).",
                     run: TokenCommands.list),
 
         CommandSpec(["gate", "add"], "add a gate: the identity of a third-party gateway that asks for decisions (AuthZEN)",
@@ -79,7 +81,7 @@ enum CommandTable {
                     details: "A gate may ask `warden serve` about any agent credential (POST /access/v1/evaluation) and may do nothing else: its credential authorizes no tool call. Issue one with `warden token issue --gate NAME`.",
                     run: GateCommands.add),
         CommandSpec(["gate", "ls"], "list gates and their credentials (never secrets)",
-                    details: "JSON: an array of {name, status, created_at, revoked_at, revoke_reason, credentials: [{id, status, issued_at, expires_at}]}.",
+                    details: "JSON: an array of {name, status, created_at, revoked_at, revoke_reason, credentials: [{id, gate, status, issued_at, expires_at, revoked_at}]}. `warden token ls --gate NAME` lists one gate's credentials; `warden revoke ID` revokes one of them alone.",
                     run: GateCommands.list),
         CommandSpec(["gate", "revoke"], "revoke a gate and every credential it holds",
                     positionals: [PositionalSpec("NAME", "the gate's name")],
@@ -88,7 +90,7 @@ enum CommandTable {
                     run: GateCommands.revoke),
 
         CommandSpec(["revoke"], "revoke an agent (and its subtree), a credential, or disable a principal; prints what was revoked",
-                    positionals: [PositionalSpec("ID", "agent, tok_ credential or principal (full ID, unique ID prefix, or exact agent name)")],
+                    positionals: [PositionalSpec("ID", "agent, tok_ credential (an agent's or a gate's) or principal (full ID, unique ID prefix, or exact agent name)")],
                     flags: [reason, dryRun, yes],
                     details: "Revocation is final and cascades in one transaction: every descendant agent and every credential they hold. A cascade over \(Confirm.askAbove) agents asks for confirmation on a terminal; without one it needs --yes. \(idRule)",
                     run: RevokeCommands.revoke),

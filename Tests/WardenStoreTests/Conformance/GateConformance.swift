@@ -53,4 +53,34 @@ struct GateConformance {
         #expect(last.action == "gate.revoke" && last.target == "envoy-ai" && (last.after ?? "").contains(issued.credential.id))
         #expect(!(try s.verifyState().isDrifted))
     }
+
+    /// Rotation: a gate's new credential is issued, then the old one revoked alone; the gate
+    /// and its other credentials stand. Journaled with the state after it; final; matched by
+    /// full ID or a unique prefix, as agents' credentials are.
+    @Test(arguments: Backends.all)
+    func oneGateCredentialIsRevokedAlone(_ backend: BackendUnderTest) throws {
+        let fresh = try backend.makeStore()
+        let s = fresh.store
+        _ = try s.addGate(name: "envoy-ai", m())
+        let old = try s.issueGateCredential(gate: "envoy-ai", ttlMs: 3_600_000, m())
+        let new = try s.issueGateCredential(gate: "envoy-ai", ttlMs: 3_600_000, m(t0 + 10))
+        #expect(try s.gateCredential(matching: old.credential.id)?.id == old.credential.id)
+        #expect(try s.gateCredential(matching: String(old.credential.id.prefix(12)))?.id == old.credential.id)
+        #expect(try s.gateCredential(matching: "tok_") == nil, "a prefix too short matches nothing")
+        #expect(try s.gateCredential(matching: "tok_zzzzzzzz") == nil)
+
+        let revoked = try s.revokeGateCredential(id: old.credential.id, m(t0 + 1000, reason: "rotated"))
+        #expect(revoked.revokedAt == t0 + 1000 && revoked.gate == "envoy-ai")
+        let gatePurpose = try fresh.backend.open(for: .gate)
+        #expect(try gatePurpose.authenticateGate(secret: old.secret, now: t0 + 2000).refusal == .credentialRevoked)
+        #expect(try gatePurpose.authenticateGate(secret: new.secret, now: t0 + 2000).refusal == nil, "the new one stands")
+        #expect(try s.gates().first?.isRevoked == false, "the gate stands")
+        #expect(throws: StoreError.self) { try s.revokeGateCredential(id: old.credential.id, m(t0 + 3000)) }
+        #expect(throws: StoreError.self) { try s.revokeGateCredential(id: "tok_0000000000000000", m(t0 + 3000)) }
+
+        let last = try s.auditRecords(afterSeq: 0, limit: 1000).last!
+        #expect(last.action == "gate.credential.revoke" && last.target == old.credential.id && last.reason == "rotated")
+        #expect((last.after ?? "").contains("revoked") && !(last.after ?? "").contains(old.secret))
+        #expect(!(try s.verifyState().isDrifted), "the journal's digest follows the revoke")
+    }
 }

@@ -42,4 +42,11 @@ extension MemoryTransaction {
         }
         return revoked
     }
+
+    func revokeGateCredential(_ id: String, at: Timestamp) throws(StoreError) {
+        for i in gateRows.gateCredentials.indices where gateRows.gateCredentials[i].credential.id == id
+            && gateRows.gateCredentials[i].credential.revokedAt == nil {
+            gateRows.gateCredentials[i].credential.revokedAt = at
+        }
+    }
 }
