@@ -77,4 +77,19 @@ struct StandingTests {
         #expect(standing.decide(server: "slack", tool: "get_repo", pin: unapproved) == .deny(.outOfScope))
         #expect(Authorization.Standing.unknownCredential.decide(server: "github", tool: "bad name") == .deny(.unknownCredential))
     }
+
+    /// What may report a server's tool list: a chain that stands and whose effective scopes
+    /// (the intersection down it, the principal's included) allow some tool of that server.
+    @Test func aStandingReachesAServerOnlyThroughEverySetOfTheChain() {
+        let live = Facts(chain: [Self.link("github/get_*"), Self.link("github/*,slack/*")]).standing
+        #expect(live.reaches(server: "github"))
+        #expect(!live.reaches(server: "slack"), "the credential's own scopes (github/*) leave slack out")
+        #expect(!live.reaches(server: "git"), "a server pattern matches whole names")
+        #expect(!Facts(chain: [Self.link("slack/*")]).standing.reaches(server: "github"), "the grant leaves github out")
+        #expect(!Facts(chain: [Self.link("github/*")], principalScopes: try! ScopeSet(parsing: "slack/*")).standing.reaches(server: "github"))
+        #expect(!Facts(chain: [Self.link("github/*")], credentialRevokedAt: 5).standing.reaches(server: "github"), "a revoked credential reaches nothing")
+        #expect(!Facts(chain: [Self.link("github/*")], principalDisabledAt: 3, principalScopes: nil).standing.reaches(server: "github"))
+        #expect(!Authorization.Standing.unknownCredential.reaches(server: "github"))
+        #expect(Facts(chain: [Self.link("*")]).standing.reaches(server: "github"))
+    }
 }

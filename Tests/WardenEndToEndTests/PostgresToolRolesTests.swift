@@ -29,7 +29,7 @@ extension PostgresRolesTests {
         #expect(try Self.value(owner, "SELECT count(*) FROM tool_decisions") == "0")
         let observed = try #require(try store.run(op.uri, ["audit", "--json"]).jsonArray().last)
         #expect(observed["action"] as? String == "tools.observe" && observed["operator"] as? String == gate.name
-                && observed["claimed_by"] as? String == "mcp-proxy", "\(observed)")
+                && (observed["claimed_by"] as? String)?.hasPrefix("mcp-proxy for tok_") == true, "\(observed)")
 
         // Nothing straight SQL as the gate tries approves a tool or changes a policy.
         let hash = try Self.value(owner, "SELECT hash FROM tool_pins WHERE tool = 'add'")

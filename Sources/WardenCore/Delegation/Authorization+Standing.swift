@@ -55,6 +55,15 @@ extension Authorization {
         public static let unknownCredential = Standing(credentialScopes: .none, credentialExpiresAt: nil, credentialRevokedAt: nil,
                                                        chain: [], principalDisabledAt: nil, activePrincipalScopes: nil, now: 0)
 
+        /// Whether the chain stands and its effective scopes (the intersection down it) allow
+        /// some tool of `server`: what may report that server's tool list, which changes the
+        /// pins every agent of the server is decided with.
+        public func reaches(server: String) -> Bool {
+            guard stands, let principalScopes else { return false }
+            let effective = chain.reduce(credentialScopes.intersection(principalScopes)) { $0.intersection($1.grant) }
+            return effective.members.contains { $0.server.matches(server[...]) }
+        }
+
         /// The decision for one tool, in the order of rule 4.
         public func decide(server: Substring, tool: Substring, pin: ToolPinFacts = .unpinned) -> Decision {
             if denial == .unknownCredential { return .deny(.unknownCredential) }

@@ -88,20 +88,24 @@ final class Gatekeeper: CallDecider, @unchecked Sendable {
 
     /// The credential's chain decided once, for checking a whole tool list; nil (after a note)
     /// when the store could not answer, so the caller hides the list (never an allow).
-    func standing() -> Authorization.Standing? {
+    func standing() -> Authorization.Standing? { credentialStanding()?.standing }
+
+    private func credentialStanding() -> CredentialStanding? {
         switch attempt({ (gate) throws(StoreError) -> CredentialStanding in try gate.standing(secret: secret, now: clock()) }) {
-        case .success(let c): return c.standing
+        case .success(let c): return c
         case .failure(let error):
             note("the store did not answer within \(DurationText.canonical(timeout())) (\(error)); denying")
             return nil
         }
     }
 
-    /// Reports a server's complete tool list (`ToolObservation.observeTools`); the pin of each
-    /// listed tool, or the store's failure (the caller then hides the whole list).
-    func observe(server: String, tools: [ObservedTool]) -> Result<[ToolPin], StoreError> {
-        attempt { (gate) throws(StoreError) -> [ToolPin] in
-            try gate.observeTools(server: server, tools: tools, observer: Self.observer, at: clock())
+    /// Reports a server's complete tool list (`ToolObservation.observeTools`), journaled as seen
+    /// by `credentialID`'s proxy; the pin of each listed tool, or the store's failure (the
+    /// caller then hides the whole list).
+    func observe(server: String, tools: [ObservedTool], credentialID: String?) -> Result<[ToolPin], StoreError> {
+        let observer = credentialID.map { "\(Self.observer) for \($0)" } ?? Self.observer
+        return attempt { (gate) throws(StoreError) -> [ToolPin] in
+            try gate.observeTools(server: server, tools: tools, observer: observer, at: clock())
         }
     }
 
@@ -114,8 +118,20 @@ final class Gatekeeper: CallDecider, @unchecked Sendable {
     /// chain read and decided once for the whole page (only if a tool could be shown), each tool
     /// decided on it with its pin facts: the answer `authorize` gives per tool, for one read.
     func visible(server: String, page: [ObservedTool], recording list: [ObservedTool]?) -> [Bool]? {
+        // A list changes the pins every agent of the server is decided with: only a credential
+        // that stands and may call some tool of that server reports one; any other is read only.
+        var read: CredentialStanding?
+        var list = list
+        if list != nil {
+            guard let c = credentialStanding() else { return nil }
+            read = c
+            if !c.standing.reaches(server: server) {
+                note("not recording the tools \(server) lists: this credential may call none of \(server)'s tools")
+                list = nil
+            }
+        }
         let approved: [String: String]
-        switch list.map({ observe(server: server, tools: $0) }) ?? pins(server: server) {
+        switch list.map({ observe(server: server, tools: $0, credentialID: read?.credentialID) }) ?? pins(server: server) {
         case .success(let pins):
             var out: [String: String] = [:]
             for p in pins where p.status == .approved { out[p.tool] = p.hash }
@@ -126,7 +142,7 @@ final class Gatekeeper: CallDecider, @unchecked Sendable {
         }
         // Nothing approved: nothing can be shown, and the chain need not be read.
         if approved.isEmpty { return page.map { _ in false } }
-        guard let standing = standing() else { return nil }
+        guard let standing = read?.standing ?? standing() else { return nil }
         return page.map { seen in
             // A server with pins has been seen listed; a tool is approved when its pin's
             // approved hash is the one just seen.
