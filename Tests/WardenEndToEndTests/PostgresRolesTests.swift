@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import WardenCore
 
 /// Least privilege on PostgreSQL: `warden store roles` applied with psql, then each role's login
 /// drives the real binary (and straight SQL behind its back) to show what it may and may not do.
@@ -169,6 +170,51 @@ struct PostgresRolesTests {
                     "SELECT warden_take_cursor('row_version', 1)"] {
             #expect(!store.sqlSucceeds(viewer.uri, sql), "\(sql)")
         }
+    }
+
+    /// An ingester observes agents by their SPIFFE IDs only, named as the ID names them: an
+    /// "agent" carrying a principal's or a credential's ID would make `principal disable` and
+    /// `revoke` refuse that full ID as ambiguous, blocking the kill switch.
+    @Test func anIngesterCannotObserveAnAgentUnderAPrincipalsOrACredentialsID() throws {
+        let store = try RoleStore()
+        let (op, secret) = try seed(store)
+        let ingest = try store.login("warden_ingest")
+        let credential = try #require(try store.run(op.uri, ["token", "ls", "--json"]).jsonArray().first?["id"] as? String)
+        _ = secret
+        #expect(store.sqlSucceeds(ingest.uri, "SELECT warden_observe_principal('workload:unregistered', 'unregistered', 0)"))
+        for (id, name) in [("user:ann@acme.example", "x"), (credential, "victim"), ("spiffe://acme.example/agent/bad name/1", "bad name"),
+                           ("spiffe://acme.example/agent/.hidden/1", ".hidden"), ("spiffe://acme.example/agent/ok/1", "other-name"),
+                           ("spiffe://acme.example/agent/ok/1\u{1b}[2J", "ok")] {
+            #expect(!store.sqlSucceeds(ingest.uri, "SELECT warden_observe_agent('\(id)', '\(name)', 'workload:unregistered', NULL, 0)"), "\(id)")
+        }
+        #expect(store.sqlSucceeds(ingest.uri, "SELECT warden_observe_agent('spiffe://acme.example/agent/seen-bot/1', 'seen-bot', 'workload:unregistered', NULL, 0)"))
+        let revoked = try store.run(op.uri, ["--operator", "alice", "revoke", credential])
+        #expect(revoked.status == 0, "\(revoked)")
+        let disabled = try store.run(op.uri, ["--operator", "alice", "principal", "disable", "user:ann@acme.example", "--reason", "leaving", "--yes"])
+        #expect(disabled.status == 0, "\(disabled)")
+    }
+
+    /// The ingester's SQL function and the telemetry rules read an observed agent's ID the same
+    /// way (`Identity.isObservedAgentID`): every sample is accepted by both or refused by both.
+    @Test func theObservedAgentIDRuleIsTheSameInSQLAndInSwift() throws {
+        let store = try RoleStore()
+        let ingest = try store.login("warden_ingest")
+        #expect(store.sqlSucceeds(ingest.uri, "SELECT warden_observe_principal('workload:unregistered', 'unregistered', 0)"))
+        let name64 = String(repeating: "n", count: 64)
+        let samples = ["spiffe://acme.example/agent/bot/1", "spiffe://other.example/agent/bot/a/b", "spiffe://td//agent/bot/1",
+                       "spiffe://td/agent/bot/", "spiffe://td/agent/bot", "spiffe:///agent/bot/1", "SPIFFE://td/agent/bot/1",
+                       "spiffe://td/agent/.bot/1", "spiffe://td/agent/b@t/1", "spiffe://td/agent/\(name64)/1",
+                       "spiffe://td/agent/\(name64)n/1", "spiffe://td/agent/bot/1\u{85}", "spiffe://td/agent/bot/1\u{a0}",
+                       "spiffe://td/agent/bot/1\t", "spiffe://t d/agent/bot/1", "spiffe://td/agent/bot/1\u{7f}",
+                       "spiffe://td/agent/bot/" + String(repeating: "x", count: 500), "user:ann@acme.example", "tok_0123456789abcdef",
+                       "spiffe://td/agent/bot/é"]
+        for (i, id) in samples.enumerated() {
+            let hex = Array(id.utf8).map { String(format: "%02x", $0) }.joined()
+            let name = Identity.agentName(fromID: id) ?? "x"
+            let sql = "SELECT warden_observe_agent(convert_from(decode('\(hex)', 'hex'), 'UTF8'), '\(name)', 'workload:unregistered', NULL, \(i))"
+            #expect(store.sqlSucceeds(ingest.uri, sql) == Identity.isObservedAgentID(id), "\(id.debugDescription)")
+        }
+        #expect(Identity.isObservedAgentID(samples[0]) && !Identity.isObservedAgentID(samples[2]), "the samples hold both answers")
     }
 
     @Test func ingesterRecordsUnregisteredAgentsButNoGrant() throws {

@@ -35,6 +35,23 @@ public enum Identity {
         }
     }
 
+    /// An agent's SPIFFE ID as telemetry may bring one: `spiffe://DOMAIN/agent/NAME/REST`, at
+    /// most 512 bytes, no space, ASCII or C1 control character anywhere, DOMAIN and REST not
+    /// empty, DOMAIN without '/', NAME by the agent name rule. PostgreSQL's
+    /// `warden_observe_agent` checks the same (`ObservedAgentIDs.idPattern`), so an ingester's
+    /// login cannot record an "agent" under a principal's or a credential's ID.
+    public static func isObservedAgentID(_ id: String) -> Bool {
+        guard id.utf8.count <= 512, id.hasPrefix("spiffe://"),
+              id.unicodeScalars.allSatisfy({ $0.value > 0x20 && !(0x7F...0x9F).contains($0.value) }) else { return false }
+        let afterScheme = id.dropFirst("spiffe://".count)
+        guard let slash = afterScheme.firstIndex(of: "/"), slash != afterScheme.startIndex else { return false }
+        let path = afterScheme[afterScheme.index(after: slash)...]
+        guard path.hasPrefix("agent/") else { return false }
+        let afterAgent = path.dropFirst("agent/".count)
+        guard let end = afterAgent.firstIndex(of: "/"), (try? validateAgentName(String(afterAgent[..<end]))) != nil else { return false }
+        return afterAgent.index(after: end) < afterAgent.endIndex
+    }
+
     /// `spiffe://DOMAIN/agent/NAME/SUFFIX`.
     public static func agentID(trustDomain: String, name: String, suffix: String) -> String {
         "spiffe://\(trustDomain)/agent/\(name)/\(suffix)"

@@ -169,8 +169,7 @@ struct TelemetryApplier<Tx: RuleTransaction> {
         let td = session.trustDomain ?? "warden.local"
         let id: String, name: String
         if ref.hasPrefix("spiffe://") {
-            guard let n = Identity.agentName(fromID: ref), (try? Identity.validateAgentName(n)) != nil,
-                  ref.utf8.count <= 512, !ref.utf8.contains(where: { $0 < 0x21 || $0 == 0x7F }) else {
+            guard Identity.isObservedAgentID(ref), let n = Identity.agentName(fromID: ref) else {
                 throw .refused("agent '\(ref)' is not a valid agent SPIFFE ID (spiffe://DOMAIN/agent/NAME/ID)")
             }
             id = ref; name = n
