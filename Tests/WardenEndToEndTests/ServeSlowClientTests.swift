@@ -87,6 +87,56 @@ struct ServeSlowClientTests {
         }
     }
 
+    /// A server stream (GET) is authorized once, when it opens: once its token is revoked it
+    /// is ended (within the service's few-second sweep), so the upstream's messages stop
+    /// reaching a revoked client, and its session then idles out and is reaped as any other.
+    /// Before, the stream held the session (never idle) and its stdio server for ever.
+    @Test(arguments: [ServeHarness.Upstream.http, .stdio])
+    func aServerStreamEndsOnceItsTokenIsRevoked(upstream: ServeHarness.Upstream) throws {
+        let (s, token) = try ServeGatewayTests.fleet()
+        let h = try ServeHarness(s, upstream: upstream, extraConfig: "serve.session_idle = 3s\n")
+        let headers = [HTTPHeader("Content-Type", "application/json"), HTTPHeader("Accept", "application/json, text/event-stream"),
+                       HTTPHeader("Authorization", "Bearer \(token)")]
+        let opened = try h.raw("POST", "/mcp/github", headers: headers, body: Self.initialize)
+        let sid = try #require(opened.head.value("Mcp-Session-Id"), "\(opened)")
+        _ = try h.raw("POST", "/mcp/github", headers: headers + [HTTPHeader("Mcp-Session-Id", sid)],
+                      body: "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}")
+
+        // The client's server stream, on its own thread: it returns when the service ends it.
+        final class Outcome: @unchecked Sendable {
+            let lock = NSLock()
+            var status: Int?
+            var ended: Result<Int, HTTPClientError>?
+        }
+        let outcome = Outcome()
+        let url = h.base + "/mcp/github"
+        let thread = Thread {
+            var get = HTTPClient.Request(method: "GET", url: url, headers: [HTTPHeader("Accept", "text/event-stream"),
+                                                                            HTTPHeader("Authorization", "Bearer \(token)"),
+                                                                            HTTPHeader("Mcp-Session-Id", sid)])
+            get.timeoutMs = 120_000
+            let r: Result<Int, HTTPClientError>
+            do throws(HTTPClientError) {
+                let head = try HTTPClient().perform(get, onHead: { head in outcome.lock.withLock { outcome.status = head.status }; return true },
+                                                    onBody: { _ in true })
+                r = .success(head.status)
+            } catch { r = .failure(error) }
+            outcome.lock.withLock { outcome.ended = r }
+        }
+        thread.start()
+        #expect(eventually("the server stream to open", seconds: 30) { outcome.lock.withLock { outcome.status } == 200 })
+        #expect(outcome.lock.withLock { outcome.ended } == nil, "the stream stays open while its token stands")
+
+        let id = try #require(try s.ok("token", "ls", "--agent", "bot", "--json").jsonArray().first?["id"] as? String)
+        try s.ok("revoke", id)
+        #expect(eventually("the server stream to be ended", seconds: 60) { outcome.lock.withLock { outcome.ended } != nil },
+                "\(h.serve.stderrSoFar)")
+        if case .failure(let error)? = outcome.lock.withLock({ outcome.ended }) { Issue.record("the stream failed rather than ended: \(error)") }
+        #expect(h.serve.stderrSoFar.contains("server stream of credential \(id): it no longer stands"), "\(h.serve.stderrSoFar)")
+        #expect(eventually("the session to be reaped", seconds: 60) { h.serve.stderrSoFar.contains("idle past 3s: ended") },
+                "\(h.serve.stderrSoFar)")
+    }
+
     /// Eight connections stall in the middle of their headers and one trickles a byte every
     /// 200 ms (never idle, so the idle timeout alone would never cut it): a normal client is
     /// served meanwhile, and every slow one is cut after the 2 s header timeout.

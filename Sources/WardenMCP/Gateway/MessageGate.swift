@@ -154,6 +154,19 @@ public final class GateConnections: @unchecked Sendable {
         if idle.count < 64 { idle.append(c) }
         lock.unlock()
     }
+
+    /// Whether the credential `secret` names stands now, with its ID (nil when the store
+    /// cannot say): what ends a server stream once its bearer is revoked or expires.
+    public func standing(secret: String) -> (stands: Bool, credentialID: String?)? {
+        do {
+            let c = try take()
+            let s = try c.standing(secret: secret, now: clock())
+            give(c)
+            return (s.standing.stands, s.credentialID)
+        } catch {
+            return nil
+        }
+    }
 }
 
 /// The proxy's recorder for a gateway: calls and instance events written off the request path,

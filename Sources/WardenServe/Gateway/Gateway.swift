@@ -96,7 +96,7 @@ final class Gateway: @unchecked Sendable {
         }
         // Calls in a session are recorded with it and with the client that opened it.
         if let sessionID { gate.setSession(sessionID, client: sessions.client(sessionID)) }
-        let exchange = Exchange(gate: gate, upstream: name, agentID: agentID, sessionID: sessionID, note: note, parsed: parsed)
+        let exchange = Exchange(gate: gate, upstream: name, agentID: agentID, sessionID: sessionID, bearer: secret, note: note, parsed: parsed)
         exchange.instanceID = probe.instanceID == nil ? instances.id(upstream: name, probe: probe) : nil
         // The session is in use until this request's answer (or stream) is over: never idle then.
         if let sessionID { sessions.begin(sessionID) }
@@ -162,11 +162,12 @@ final class Gateway: @unchecked Sendable {
     // MARK: streams
 
     /// A stream to a client. A server stream (GET) is ended when the service stops, so a
-    /// drain does not wait on a quiet one; a POST's stream ends with its answers.
-    func openStream(serverStream: Bool) -> ByteStream {
+    /// drain does not wait on a quiet one, and once `bearer` no longer stands; a POST's stream
+    /// ends with its answers.
+    func openStream(serverStreamOf bearer: String? = nil) -> ByteStream {
         let s = ByteStream()
-        if serverStream {
-            streams.add(s)
+        if let bearer {
+            streams.add(s, bearer: bearer)
             let id = ObjectIdentifier(s)
             s.whenReleased { [streams] in streams.remove(id) }
         }
@@ -175,6 +176,18 @@ final class Gateway: @unchecked Sendable {
 
     /// Server streams open now: a drain waits for every other request, then ends these.
     var openServerStreams: Int { streams.count }
+
+    /// Ends the server streams whose bearer no longer stands (revoked, expired, its chain cut):
+    /// a stream is authorized once, when opened, and would otherwise relay the upstream's
+    /// messages to a revoked client, and hold its session (never idle) and stdio server, for
+    /// ever. The session then idles out as any other. A store that cannot say ends nothing.
+    func endFallenStreams() {
+        for (bearer, open) in streams.byBearer() {
+            guard let s = pool.standing(secret: bearer), !s.stands else { continue }
+            note("ended \(open.count) server stream\(open.count == 1 ? "" : "s") of credential \(s.credentialID ?? "unknown"): it no longer stands")
+            for stream in open { stream.close() }
+        }
+    }
 
     /// After the calls under way finished: server streams end (their clients see the service go).
     func shutdown() {
@@ -193,18 +206,21 @@ final class Exchange: @unchecked Sendable {
     let upstream: String
     let agentID: String
     let sessionID: String?
+    /// The client's token: a server stream it opens lasts only while it stands.
+    let bearer: String
     var note: AccessNote
     /// The gateway's instance for this agent on this upstream; nil when the credential has its own.
     var instanceID: String?
     /// A POST's body as read when the request came in (nil: not read yet).
     let parsed: Result<JSONValue, JSONParser.Failure>?
 
-    init(gate: MessageGate, upstream: String, agentID: String, sessionID: String?, note: AccessNote,
+    init(gate: MessageGate, upstream: String, agentID: String, sessionID: String?, bearer: String, note: AccessNote,
          parsed: Result<JSONValue, JSONParser.Failure>? = nil) {
         self.gate = gate
         self.upstream = upstream
         self.agentID = agentID
         self.sessionID = sessionID
+        self.bearer = bearer
         self.note = note
         self.parsed = parsed
     }
@@ -320,14 +336,21 @@ final class Exchange: @unchecked Sendable {
 /// Client streams open now.
 final class OpenStreams: @unchecked Sendable {
     private let lock = Lock()
-    private var streams: [ObjectIdentifier: ByteStream] = [:]
+    private var streams: [ObjectIdentifier: (stream: ByteStream, bearer: String)] = [:]
     private var closing = false
 
-    func add(_ s: ByteStream) {
+    func add(_ s: ByteStream, bearer: String) {
         lock.lock()
         if closing { lock.unlock(); s.close(); return }
-        streams[ObjectIdentifier(s)] = s
+        streams[ObjectIdentifier(s)] = (s, bearer)
         lock.unlock()
+    }
+
+    /// The open streams by the token that opened them.
+    func byBearer() -> [String: [ByteStream]] {
+        lock.lock()
+        defer { lock.unlock() }
+        return Dictionary(grouping: streams.values, by: \.bearer).mapValues { $0.map(\.stream) }
     }
 
     var count: Int {
@@ -345,7 +368,7 @@ final class OpenStreams: @unchecked Sendable {
     func closeAll() {
         lock.lock()
         closing = true
-        let all = Array(streams.values)
+        let all = streams.values.map(\.stream)
         streams.removeAll()
         lock.unlock()
         for s in all { s.close() }

@@ -66,7 +66,7 @@ struct HTTPUpstream {
     private func exchange(_ up: HTTPClient.Request, _ ex: Exchange, localAnswers: [JSONValue], batch: Bool, ids: [JSONValue]) -> HTTPResponse {
         let waiter = HeadWaiter()
         let gateway = self.gateway
-        let stream = gateway.openStream(serverStream: up.method == "GET")
+        let stream = gateway.openStream(serverStreamOf: up.method == "GET" ? ex.bearer : nil)
         let name = config.name
         BackgroundThread.start(name: "warden-upstream") {
             var parser = SSEParser()

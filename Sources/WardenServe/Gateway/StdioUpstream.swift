@@ -31,7 +31,7 @@ struct StdioUpstream {
                 ex.gate.finish()
                 return .text(405, "the server stream needs a session", note: ex.note)
             }
-            let stream = gateway.openStream(serverStream: true)
+            let stream = gateway.openStream(serverStreamOf: ex.bearer)
             session.attachServerStream(stream, ex)
             return HTTPResponse(status: 200, headers: [("Content-Type", "text/event-stream"), ("Cache-Control", "no-cache")],
                                 body: .stream(stream), note: ex.note)
@@ -107,7 +107,7 @@ struct StdioUpstream {
                          headers: headers, note: ex.note)
         }
         if HeaderRules.accepts(request.header("accept"), "text/event-stream") {
-            let stream = gateway.openStream(serverStream: false)
+            let stream = gateway.openStream()
             for a in gated.answers { stream.write(SSEEvent(event: "message", data: JSONWriter.write(a, indent: false)).bytes) }
             // The stream's own clock: when the answers have not all come in time, the ids still
             // waiting get errors and the stream ends (the request thread is already streaming).

@@ -107,10 +107,14 @@ public enum ServeService {
                 heartbeat.beat()
             }
         }
-        // Idle sessions are looked for a few times per `serve.session_idle` (at most every 30 s).
-        let reapEvery = min(30, max(0.25, Double(o.config.sessionIdleMs) / 4000))
+        // Idle sessions are looked for a few times per `serve.session_idle`, and server streams
+        // whose token fell, every few seconds (at most every 5 s).
+        let sweepEvery = min(5, max(0.25, Double(o.config.sessionIdleMs) / 4000))
         BackgroundThread.start(name: "warden-serve-sessions") {
-            while StopSignal.wait(fd: stopPipe, seconds: reapEvery) == false { gateway.reapIdleSessions() }
+            while StopSignal.wait(fd: stopPipe, seconds: sweepEvery) == false {
+                gateway.endFallenStreams()
+                gateway.reapIdleSessions()
+            }
         }
         StopSignal.unblock()
         _ = StopSignal.wait(fd: stopPipe, seconds: nil)
