@@ -92,4 +92,19 @@ struct StandingTests {
         #expect(!Authorization.Standing.unknownCredential.reaches(server: "github"))
         #expect(Facts(chain: [Self.link("*")]).standing.reaches(server: "github"))
     }
+
+    /// What an allow record may name: a tool inside every set of scopes down the chain,
+    /// whether the chain still stands (a revoke after the call was allowed) or not.
+    @Test func scopeAllowsReadsEverySetWhateverTheStanding() {
+        let facts = Facts(chain: [Self.link("github/get_*"), Self.link("github/*")])
+        #expect(facts.standing.scopeAllows(server: "github", tool: "get_repo"))
+        #expect(!facts.standing.scopeAllows(server: "github", tool: "create_issue"), "the agent's grant")
+        #expect(!facts.standing.scopeAllows(server: "slack", tool: "get_repo"), "the credential's scopes")
+        var revoked = facts
+        revoked.credentialRevokedAt = 5
+        #expect(revoked.standing.scopeAllows(server: "github", tool: "get_repo"))
+        #expect(!Facts(chain: [Self.link("github/*")], principalScopes: try! ScopeSet(parsing: "github/get_issue")).standing
+            .scopeAllows(server: "github", tool: "get_repo"), "the principal's scopes")
+        #expect(!Authorization.Standing.unknownCredential.scopeAllows(server: "github", tool: "get_repo"))
+    }
 }

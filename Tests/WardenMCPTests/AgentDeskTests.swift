@@ -47,6 +47,25 @@ struct AgentDeskTests {
                 == ["add \(fleet.bot.id) \(fleet.token.credential.id)", "echo \(fleet.lead.id) \(leadToken.credential.id)"])
     }
 
+    /// An allow the bearer's scopes could never give is not Warden's decision: refused (403),
+    /// nothing of the body recorded. A malformed request is recorded with what the client sent.
+    @Test func anAllowOutsideTheCredentialsScopesIsRefused() throws {
+        let fleet = try Fleet()
+        let d = try Desk(fleet)
+        let forged = d.post(AgentAPI.callsPath, "{\"calls\":[{\"at\":1000,\"server\":\"github\",\"tool\":\"add\",\"decision\":\"allow\"},"
+                                                + "{\"at\":1000,\"server\":\"github\",\"tool\":\"delete_repo\",\"decision\":\"allow\"}]}",
+                            as: fleet.token.secret)
+        #expect(forged.status == 403 && forged.body["detail"]?.string?.contains("$.calls[1]: github/delete_repo is outside") == true, "\(forged.body)")
+        let slack = d.post(AgentAPI.callsPath, Self.call().replacingOccurrences(of: "\"github\"", with: "\"slack\""), as: fleet.token.secret)
+        #expect(slack.status == 403, "the lead's slack scope is not the bot's: \(slack.body)")
+        let denied = d.post(AgentAPI.callsPath, "{\"calls\":[{\"at\":1000,\"server\":\"github\",\"tool\":\"delete_repo\",\"decision\":\"deny\",\"reason\":\"out_of_scope\"},"
+                                                + "{\"at\":1000,\"server\":\"github\",\"tool\":\"(unreadable)\",\"decision\":\"deny\",\"reason\":\"malformed_request\"}]}",
+                            as: fleet.token.secret)
+        #expect(denied.status == 200, "\(denied.body)")
+        d.flush()
+        #expect(try fleet.calls().map { "\($0.tool) \($0.decision)" } == ["delete_repo deny", "(unreadable) deny"])
+    }
+
     @Test func anInstanceThatIsNotTheCredentialsOwnIsRefused() throws {
         let fleet = try Fleet()
         let d = try Desk(fleet)
@@ -103,6 +122,12 @@ struct AgentDeskTests {
             (AgentAPI.decidePath, "{\"server\":\"github\",\"server\":\"slack\",\"tool\":\"add\"}", "not JSON read one way only"),
             (AgentAPI.callsPath, "{\"calls\":[{\"at\":-1,\"server\":\"github\",\"tool\":\"add\",\"decision\":\"allow\"}]}", "$.calls[0].at:"),
             (AgentAPI.callsPath, "{\"calls\":[{\"at\":1,\"server\":\"github\",\"tool\":\"add\",\"decision\":\"deny\"}]}", "$.calls[0].reason: a denied call"),
+            (AgentAPI.callsPath, "{\"calls\":[{\"at\":1,\"server\":\"github\",\"tool\":\"add\",\"decision\":\"deny\",\"reason\":\"credential_revoked\\u001b[5m\"}]}",
+             "$.calls[0].reason: must be one of Warden's reasons"),
+            (AgentAPI.callsPath, "{\"calls\":[{\"at\":1,\"server\":\"github\",\"tool\":\"add\",\"decision\":\"allow\",\"reason\":\"out_of_scope\"}]}",
+             "$.calls[0].reason: an allowed call has no reason"),
+            (AgentAPI.callsPath, "{\"calls\":[{\"at\":1,\"server\":\"git\\u001b[2Jhub\",\"tool\":\"add\",\"decision\":\"allow\"}]}", "$.calls[0].server: must be one word"),
+            (AgentAPI.callsPath, "{\"calls\":[{\"at\":1,\"server\":\"github\",\"tool\":\"add me\",\"decision\":\"deny\",\"reason\":\"out_of_scope\"}]}", "$.calls[0].tool: a tool name"),
             (AgentAPI.instancesPath, "{\"events\":[{\"event\":\"paused\",\"instance_id\":\"x\",\"at\":1}]}", "$.events[0].event: must be"),
             (AgentAPI.toolsPath, "{\"server\":\"github\",\"tools\":[{\"description\":\"no name\"}]}", "$.tools[0]: not a tool object"),
         ]

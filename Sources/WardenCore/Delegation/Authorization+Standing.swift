@@ -64,6 +64,15 @@ extension Authorization {
             return effective.members.contains { $0.server.matches(server[...]) }
         }
 
+        /// Whether `server/tool` is inside the scopes down the chain (the credential's, every
+        /// grant's, the active principal's), whatever else its standing says: an allow outside
+        /// them was never Warden's.
+        public func scopeAllows(server: String, tool: String) -> Bool {
+            guard denial != .unknownCredential, let principalScopes else { return false }
+            return credentialScopes.allows(server: server[...], tool: tool[...]) && principalScopes.allows(server: server[...], tool: tool[...])
+                && chain.allSatisfy { $0.grant.allows(server: server[...], tool: tool[...]) }
+        }
+
         /// The decision for one tool, in the order of rule 4.
         public func decide(server: Substring, tool: Substring, pin: ToolPinFacts = .unpinned) -> Decision {
             if denial == .unknownCredential { return .deny(.unknownCredential) }

@@ -110,6 +110,14 @@ public final class AgentDesk: @unchecked Sendable {
         for (i, c) in calls.enumerated() {
             if let id = c.instanceID, let refused = foreign(id, who, path: "$.calls[\(i)].instance_id") { return refused }
         }
+        // An allow this credential's scopes (its own, every grant up its chain, its principal's)
+        // could never give is not a record of Warden's decision.
+        if calls.contains(where: { $0.decision == .allow }) {
+            guard let standing = gate.standing() else { return Self.unavailable }
+            for (i, c) in calls.enumerated() where c.decision == .allow && !standing.scopeAllows(server: c.server, tool: c.tool) {
+                return Self.error(403, "forbidden", "$.calls[\(i)]: \(c.server)/\(c.tool) is outside this credential's scopes: Warden never allowed it")
+            }
+        }
         // Only a stdio proxy deciding through the service records here: the service says so, not the body.
         for var c in calls { c.via = .proxy; recorder.record(c) }
         return Answer(status: 200, body: .object([("accepted", .number(String(calls.count)))]), reason: nil)

@@ -156,12 +156,26 @@ public enum AgentAPI {
                 guard let parsed = ToolCall.Result(rawValue: r) else { throw Invalid(p + ".result", "must be ok or error") }
                 result = parsed
             }
+            // What a proxy records is what Warden decided: one of rule 4's reasons for a deny,
+            // none for an allow, names by the rules the decision read them with.
             let reason = try optionalText(c, "reason", p)
-            if d == .deny && reason == nil { throw Invalid(p + ".reason", "a denied call names its reason") }
+            switch (d, reason) {
+            case (.deny, nil): throw Invalid(p + ".reason", "a denied call names its reason")
+            case (.allow, _?): throw Invalid(p + ".reason", "an allowed call has no reason")
+            case (.deny, let r?) where Authorization.Reason(rawValue: r) == nil:
+                throw Invalid(p + ".reason", "must be one of Warden's reasons (\(Authorization.Reason.allCases.map(\.rawValue).joined(separator: ", ")))")
+            default: break
+            }
+            let tool = try text(required(c, "tool", p), p + ".tool")
+            // A malformed request is recorded with what the client sent, cut to the MCP maximum.
+            let malformed = reason == Authorization.Reason.malformedRequest.rawValue
+            guard malformed ? tool == Authorization.recordableToolName(tool) : Authorization.isValidToolName(tool) else {
+                throw Invalid(p + ".tool", "a tool name is 1 to 128 characters of A-Z a-z 0-9 _ . -")
+            }
             out.append(ToolCall(at: try int(required(c, "at", p), p + ".at"), agentID: agentID,
                                 instanceID: try optionalText(c, "instance_id", p), credentialID: credentialID,
-                                server: try text(required(c, "server", p), p + ".server"),
-                                tool: try text(required(c, "tool", p), p + ".tool"), decision: d, reason: reason,
+                                server: try server(required(c, "server", p), p + ".server"),
+                                tool: tool, decision: d, reason: reason,
                                 durationMs: try c["duration_ms"].map { (x) throws(Invalid) in try int(x, p + ".duration_ms") },
                                 result: result, args: try optionalText(c, "args", p, max: 4 * ToolCall.maxArgsLength)))
         }
@@ -265,9 +279,9 @@ public enum AgentAPI {
     }
 
     /// SERVER of `SERVER/TOOL`: one word (the store would read another as matching nothing).
-    static func server(_ v: JSONValue) throws(Invalid) -> String {
-        let s = try text(v, "$.server")
-        guard !s.isEmpty, MCPProxy.serverName(fromServerInfo: s) == s else { throw Invalid("$.server", "must be one word without '/', '*' or spaces") }
+    static func server(_ v: JSONValue, _ path: String = "$.server") throws(Invalid) -> String {
+        let s = try text(v, path)
+        guard !s.isEmpty, MCPProxy.serverName(fromServerInfo: s) == s else { throw Invalid(path, "must be one word without '/', '*' or spaces") }
         return s
     }
 
