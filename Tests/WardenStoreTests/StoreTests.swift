@@ -30,22 +30,36 @@ struct StoreTests {
         #expect(throws: StoreError.self) { try SQLiteStore.create(path: t.path, trustDomain: "x") }
     }
 
-    /// A principal written before IDs were checked may carry an agent's SPIFFE ID: the resolver
-    /// refuses that ID as ambiguous instead of handing `revoke` the principal.
-    @Test func anIDNamingAPrincipalAndAnAgentIsAmbiguous() throws {
+    /// A principal written before IDs were checked may carry an agent's SPIFFE ID: the ID
+    /// reaches the kind whose shape it has (the agent), never the lookalike principal.
+    @Test func anIDNamingAPrincipalAndAnAgentReachesTheKindOfItsShape() throws {
         let t = try TempStore()
         let f = try SmallFleet(t.store)
         #expect(throws: StoreError.self, "new principals may not take an agent's ID") {
             try t.store.addPrincipal(id: f.planner.id, kind: .workload, name: "lookalike", scopes: .everything, m())
         }
         try t.store.insertPrincipal(Principal(id: f.planner.id, kind: .workload, name: "lookalike", createdAt: t0))
-        #expect {
-            try t.store.resolve(f.planner.id)
-        } throws: { error in
-            guard case StoreError.ambiguous(_, let candidates) = error else { return false }
-            return candidates.count == 2
-        }
+        #expect(try t.store.resolve(f.planner.id) == .agent(f.planner.id))
         #expect(try t.store.resolve("planner") == .agent(f.planner.id), "the exact name still reaches the agent")
+    }
+
+    /// Decoys an ingester's SQL could once write (PostgreSQL before schema 13): "observed agents"
+    /// whose IDs are a principal's, a credential's, or a registered agent's name. Each text
+    /// still reaches the real thing, so `revoke` and `principal disable` cannot be steered to a
+    /// decoy nor blocked as ambiguous. A legacy row's odd exact ID is reached after every name.
+    @Test func decoyAgentIDsNeverTakeARealOnesReference() throws {
+        let t = try TempStore()
+        let f = try SmallFleet(t.store)
+        let principal = f.planner.principalID
+        let credential = try t.store.issueCredential(agentID: f.planner.id, ttlMs: 3_600_000, scopes: nil, instanceID: nil, m()).credential.id
+        for id in [principal, credential, "planner", "oddity"] {
+            try t.store.insertAgent(Agent(id: id, name: "decoy", principalID: principal, parentID: nil, depth: 1, grant: .none,
+                                          createdAt: t0, expiresAt: nil, registered: false))
+        }
+        #expect(try t.store.resolve(principal) == .principal(principal))
+        #expect(try t.store.resolve(credential) == .credential(credential))
+        #expect(try t.store.resolve("planner") == .agent(f.planner.id), "the registered name before a decoy's exact ID")
+        #expect(try t.store.resolve("oddity") == .agent("oddity"), "a legacy exact ID, when no name matches")
     }
 
     @Test func everyMutationIsAuditedAndTheChainVerifies() throws {

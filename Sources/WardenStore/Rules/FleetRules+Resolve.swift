@@ -17,12 +17,14 @@ extension FleetRules {
     }
 
     private static func resolve(_ ref: String, _ tx: Backend.Transaction) throws(StoreError) -> EntityRef {
-        // An exact ID that names more than one kind (e.g. a principal written before IDs were
-        // checked, carrying an agent's SPIFFE ID) is refused, never resolved by lookup order.
+        // An exact ID counts first for the kind whose shape it has (`user:`/`workload:`,
+        // `spiffe://`, `tok_`): a row of another kind carrying it (an "observed agent" an
+        // ingester's SQL named after a principal, a credential or a registered agent's name)
+        // never takes `revoke`/`disable` away from the real one, nor makes it ambiguous.
         var matched: [IDReference.Kind] = []
-        if try tx.principal(ref) != nil { matched.append(.principal) }
-        if try tx.agent(ref) != nil { matched.append(.agent) }
-        if try tx.credential(ref) != nil { matched.append(.credential) }
+        if (try? Identity.validatePrincipalID(ref)) != nil, try tx.principal(ref) != nil { matched.append(.principal) }
+        if ref.hasPrefix("spiffe://"), try tx.agent(ref) != nil { matched.append(.agent) }
+        if ref.hasPrefix(Credential.idPrefix), try tx.credential(ref) != nil { matched.append(.credential) }
         let exact = IDReference.exactKind(matched)
         if exact.ambiguous { throw .ambiguous(ref, matched.map { "\($0.rawValue) \(ref)" }) }
         switch exact.kind {
@@ -56,6 +58,20 @@ extension FleetRules {
         let registered = named.filter { $0.registered && Identity.isAgentID($0.id, in: td) }.map(\.id)
         if registered.count == 1 { return .agent(registered[0]) }
         if registered.count > 1 { throw .ambiguous(ref, registered) }
+        // Rows written before IDs had shapes (a principal `alice`) are still reached by their
+        // exact ID, after every registered name; one ID on several kinds is refused.
+        var legacy: [IDReference.Kind] = []
+        if try tx.principal(ref) != nil { legacy.append(.principal) }
+        if try tx.agent(ref) != nil { legacy.append(.agent) }
+        if try tx.credential(ref) != nil { legacy.append(.credential) }
+        let old = IDReference.exactKind(legacy)
+        if old.ambiguous { throw .ambiguous(ref, legacy.map { "\($0.rawValue) \(ref)" }) }
+        switch old.kind {
+        case .principal: return .principal(ref)
+        case .agent: return .agent(ref)
+        case .credential: return .credential(ref)
+        case nil: break
+        }
         if !named.isEmpty {
             let ids = named.prefix(8).map(\.id).joined(separator: ", ")
             throw .notFound("no registered agent of \(td) is named '\(ref)'; identities seen with that name: \(ids); give the full ID")
