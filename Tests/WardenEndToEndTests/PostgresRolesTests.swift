@@ -368,8 +368,19 @@ struct PostgresRolesTests {
             INSERT INTO audit(seq, at, operator, action, target, prev_hash, hash)
             SELECT seq + 1, 0, 'alice', 'x', 'x', hash, 'x' FROM audit ORDER BY seq DESC LIMIT 1
             """))
+        // Nor one off the chain: numbered past the head (2^63-1 would leave no number to follow
+        // it, stopping every write), or not carrying the head's hash.
+        #expect(!store.sqlSucceeds(op.uri, """
+            INSERT INTO audit(seq, at, operator, action, target, prev_hash, hash)
+            VALUES (9223372036854775807, 0, '\(op.name)', 'note', 'x', 'x', 'x')
+            """))
+        #expect(!store.sqlSucceeds(op.uri, """
+            INSERT INTO audit(seq, at, operator, action, target, prev_hash, hash)
+            SELECT seq + 1, 0, '\(op.name)', 'note', 'x', 'not-the-head', 'x' FROM audit ORDER BY seq DESC LIMIT 1
+            """))
         let verify = try store.run(op.uri, ["audit", "--verify"])
         #expect(verify.status == 0 && verify.stdout.contains("intact"), "\(verify)")
+        #expect(try store.run(op.uri, ["--operator", "alice", "principal", "add", "user:bob@acme.example"]).status == 0, "writes go on")
     }
 }
 

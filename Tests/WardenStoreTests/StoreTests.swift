@@ -43,6 +43,22 @@ struct StoreTests {
         #expect(try t.store.resolve("planner") == .agent(f.planner.id), "the exact name still reaches the agent")
     }
 
+    /// A journal head numbered 2^63-1 (written outside Warden) leaves no number for the next
+    /// record: a write fails with an error saying so, never a crash, and changes nothing.
+    @Test func aJournalHeadAtTheLastNumberIsAnErrorNotACrash() throws {
+        let t = try TempStore()
+        _ = try SmallFleet(t.store)
+        try t.store.db.exec("INSERT INTO audit(seq, at, operator, action, target, prev_hash, hash) VALUES (\(Int64.max), 0, 'x', 'note', 'x', 'x', 'x')")
+        let before = try t.store.principals()
+        #expect {
+            try t.store.addPrincipal(id: "user:bob@acme.example", kind: .human, name: "Bob", scopes: .everything, m())
+        } throws: { error in
+            guard case StoreError.refused(let why) = error else { return false }
+            return why.contains("no record can follow")
+        }
+        #expect(try t.store.principals() == before)
+    }
+
     /// Decoys an ingester's SQL could once write (PostgreSQL before schema 13): "observed agents"
     /// whose IDs are a principal's, a credential's, or a registered agent's name. Each text
     /// still reaches the real thing, so `revoke` and `principal disable` cannot be steered to a

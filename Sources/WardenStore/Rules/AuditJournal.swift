@@ -32,8 +32,12 @@ package enum AuditJournal {
     private static func write<Tx: RuleTransaction>(_ tx: Tx, _ m: Mutation, action: String, target: String,
                                                    before: String?, after: String?, digest: StateDigest?) throws(StoreError) {
         let head = try tx.journalHead()
+        // A head numbered past what a record can follow was written outside Warden: an error
+        // that says so, not a trap that would stop every write (a revoke too) with a crash.
+        let (seq, overflow) = (head?.seq ?? 0).addingReportingOverflow(1)
+        if overflow { throw .refused("the journal's last record is numbered \(Int64.max), which no record can follow: it was written outside Warden (see `warden audit --verify`)") }
         let who = try tx.journalOperator(claimed: m.operatorName)
-        var record = AuditRecord(seq: (head?.seq ?? 0) + 1, at: m.now, operatorName: who.name, action: action,
+        var record = AuditRecord(seq: seq, at: m.now, operatorName: who.name, action: action,
                                  target: target, before: before, after: after, reason: m.reason,
                                  prevHash: head?.hash ?? AuditRecord.genesisHash, hash: "", stateDigest: digest?.hex,
                                  claimedBy: who.claimedBy)
