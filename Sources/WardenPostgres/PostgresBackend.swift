@@ -11,6 +11,11 @@ public struct PostgresBackend: StoreBackend {
 
     public init(uri: String) { self.uri = uri }
 
+    /// How long a deciding connection's statement waits for a lock (a migration's, a long
+    /// transaction's) before it fails as busy and the deciding path's retry takes over, as
+    /// SQLite's busy wait does; without it a decision waited as long as the lock was held.
+    static let decisionLockWaitMs = 100
+
     public var location: StoreLocation { .postgres(uri: uri) }
 
     public func create(trustDomain: String) throws(StoreError) -> any FleetStore {
@@ -27,7 +32,11 @@ public struct PostgresBackend: StoreBackend {
         switch use {
         case .operations(let readOnly), .dashboard(let readOnly):
             return try PostgresStore.open(uri: uri, readOnly: readOnly)
-        case .gate, .ingest:
+        case .gate:
+            return try PostgresStore.open(uri: uri, lockTimeoutMs: Self.decisionLockWaitMs)
+        case .decision:
+            return try PostgresStore.open(uri: uri, readOnly: true, lockTimeoutMs: Self.decisionLockWaitMs)
+        case .ingest:
             return try PostgresStore.open(uri: uri)
         case .inspect:
             return try PostgresStore.openForInspection(uri: uri)

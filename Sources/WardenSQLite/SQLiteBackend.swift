@@ -45,6 +45,10 @@ public struct SQLiteBackend: StoreBackend {
             let store = try SQLiteStore.open(path: path, mapped: true)
             store.db.setBusyWait(ms: Self.gateBusyWaitMs, lockRetries: 0)
             return store
+        case .decision:
+            let store = try SQLiteStore.open(path: path, readOnly: true)
+            store.db.setBusyWait(ms: Self.gateBusyWaitMs, lockRetries: 0)
+            return store
         case .ingest:
             return try SQLiteStore.open(path: path)
         case .inspect:

@@ -21,7 +21,7 @@ enum PGError {
         switch sqlState {
         case "25006": return .readOnly
         case "42501": return .refused(permissionDenied + message)
-        case "40001", "40P01": return .io("database is busy: \(message)")
+        case "40001", "40P01", "55P03": return .io("database is busy: \(message)")
         case "53100": return .io("the disk is full: \(message); nothing from this operation was written")
         default: return .io(message)
         }

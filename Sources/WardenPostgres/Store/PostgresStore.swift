@@ -56,8 +56,10 @@ public final class PostgresStore {
 
     /// Opens the store `uri` names. Never migrates (see `migrate(uri:)`); refuses a schema it
     /// cannot use. `readOnly` makes every transaction of the session read-only on the server too.
-    public static func open(uri: String, readOnly: Bool = false) throws(StoreError) -> PostgresStore {
+    public static func open(uri: String, readOnly: Bool = false, lockTimeoutMs: Int? = nil) throws(StoreError) -> PostgresStore {
         let c = try session(uri)
+        // Before the schema check, which reads a table a migration may hold.
+        if let lockTimeoutMs { try c.setForSession("SET lock_timeout = \(lockTimeoutMs)") }
         let version = try PostgresSchema.check(on: c)
         if readOnly { try c.setForSession("SET default_transaction_read_only = on") }
         return PostgresStore(connection: c, readOnly: readOnly, schemaVersion: version)

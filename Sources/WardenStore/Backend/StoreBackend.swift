@@ -34,8 +34,13 @@ public enum StoreUse: Sendable, Equatable {
     case operations(readOnly: Bool)
     /// The dashboard's own connection: whole-table reads by cursor, operator actions.
     case dashboard(readOnly: Bool)
-    /// The proxy's authorization path: many small random lookups, one decision each.
+    /// The proxy's authorization path: many small random lookups, one decision each. A lock is
+    /// waited out briefly; the deciding path retries above it until `store_timeout`.
     case gate
+    /// A deciding path that only reads (`warden authorize`, a hook's check): read-only, and a
+    /// lock waited out briefly as for `gate`, so a store held by a migration's lock is a deny
+    /// `store_unavailable` after `store_timeout`, not a wait as long as the lock.
+    case decision
     /// Writes of activity: telemetry files, a proxy's recorded calls and instance events.
     case ingest
     /// A diagnosis (`warden doctor`): read-only whatever the permissions; nothing is written,

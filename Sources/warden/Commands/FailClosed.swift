@@ -22,7 +22,7 @@ enum FailClosed {
     static func decide(_ backend: any StoreBackend, secret: String, serverTool: String, _ ctx: Context,
                        record: ((any FleetStore, AuthorizationOutcome) throws(StoreError) -> Void)? = nil,
                        retry: StoreRetry = StoreRetry()) -> Decided {
-        let use: StoreUse = record == nil ? .operations(readOnly: true) : .gate
+        let use: StoreUse = record == nil ? .decision : .gate
         var store: (any FleetStore)?
         var timeoutMs: Int64?
         var attempts = 0
