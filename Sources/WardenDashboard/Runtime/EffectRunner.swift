@@ -139,8 +139,9 @@ public final class EffectRunner: @unchecked Sendable {
                     usage = try store.toolUsage(since: now - policy.unusedScopeMs)
                     usageAt = now
                 }
-                let beside = { [policy, usage, cache] (rows: FleetSnapshot) in
-                    guard findingsAt == 0 else { return }
+                // Made only for the first findings: a closure holding the cache (every row's flags
+                // and next event) through the load made each later evaluation copy all of it.
+                let beside: ((FleetSnapshot) -> Void)? = findingsAt != 0 ? nil : { [policy, usage, cache] (rows: FleetSnapshot) in
                     let box = Mailbox<(FindingsCache, [Finding])>()
                     let changes = loader.takeChanges(usage: false)
                     let started = BackgroundThread.start {
