@@ -163,6 +163,20 @@ struct DelegationTests {
         #expect(sharedCount > 100)
     }
 
+    @Test func mapsByAgentShareTheAgentsIDStrings() {
+        let forest = Self.randomFleet(seed: 74, agents: 50).forest
+        // As read from a store: every key its own copy; one names no held agent.
+        var usage: [String: Set<String>] = ["spiffe://t/agent/gone/0000": ["a/b"]]
+        for a in forest.agents.prefix(30) { usage[String(decoding: Array(a.id.utf8), as: UTF8.self)] = [a.name + "/tool"] }
+        let shared = forest.sharingAgentIDs(usage)
+        #expect(shared == usage)
+        for key in shared.keys {
+            guard let i = forest.index[key] else { continue }
+            #expect(Self.storage(key) == Self.storage(forest.agents[i].id), "\(key)")
+        }
+        #expect(shared.keys.filter { forest.index[$0] != nil }.count == 30)
+    }
+
     @Test func deepChainAndWideFanOutPlanWithoutRecursion() {
         let p = Principal(id: "user:a@x", kind: .human, name: "a", createdAt: 0)
         var chain: [Agent] = []

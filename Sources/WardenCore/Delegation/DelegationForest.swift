@@ -109,6 +109,15 @@ public struct DelegationForest: Sendable {
     public func principal(_ id: String) -> Principal? { principalIndex[id].map { principals[$0] } }
     public func agent(_ id: String) -> Agent? { index[id].map { agents[$0] } }
 
+    /// `byAgent` with each key that names a held agent made that agent's own ID string (equal
+    /// text): a map read from a store holds its own copy of every ID.
+    public func sharingAgentIDs<V>(_ byAgent: [String: V]) -> [String: V] {
+        var out: [String: V] = [:]
+        out.reserveCapacity(byAgent.count)
+        for (id, v) in byAgent { out[index[id].map { agents[$0].id } ?? id] = v }
+        return out
+    }
+
     /// Agents in top-down order (every delegator before its delegates), breadth first.
     public func topDownOrder() -> [Int] {
         var order: [Int] = []

@@ -135,8 +135,8 @@ public final class EffectRunner: @unchecked Sendable {
                 var first: Mailbox<(FindingsCache, [Finding])>?
                 // Read once, before the load that completes the first snapshot (after the whole
                 // tree, when a large store's first frame came before it).
-                if findingsAt == 0, let p = latest?.pending, !p.isEmpty, !p.contains(.structure) {
-                    usage = try store.toolUsage(since: now - policy.unusedScopeMs)
+                if findingsAt == 0, let tree = latest, !tree.pending.isEmpty, !tree.pending.contains(.structure) {
+                    usage = tree.index.forest.sharingAgentIDs(try store.toolUsage(since: now - policy.unusedScopeMs))
                     usageAt = now
                 }
                 // Made only for the first findings: a closure holding the cache (every row's flags
@@ -188,7 +188,7 @@ public final class EffectRunner: @unchecked Sendable {
                     || now - findingsAt > 60_000 {
                     // Unused scopes span days; the usage scan runs every five minutes.
                     if now - usageAt > 300_000 {
-                        let fresh = try store.toolUsage(since: now - policy.unusedScopeMs)
+                        let fresh = snap.index.forest.sharingAgentIDs(try store.toolUsage(since: now - policy.unusedScopeMs))
                         usageChanged = usageChanged || fresh != usage
                         usage = fresh
                         usageAt = now
