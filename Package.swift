@@ -32,7 +32,7 @@ let package = Package(
         .systemLibrary(name: "CPostgres", path: "Sources/CPostgres", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "CMicroHTTPD", path: "Sources/CMicroHTTPD", providers: [.apt(["libmicrohttpd-dev"])]),
         .systemLibrary(name: "CCurl", path: "Sources/CCurl", providers: [.apt(["libcurl4-openssl-dev"])]),
-        // prctl(2) and the environment block, for commands holding a secret (libc only, no library).
+        // prctl(2) and the environment block, for commands holding a secret; malloc_trim (libc only, no library).
         .systemLibrary(name: "CProcess", path: "Sources/CProcess"),
 
         // Pure domain: scopes, delegation forest, authorization. No I/O, no clock.

@@ -126,6 +126,57 @@ struct DelegationTests {
         }
     }
 
+    /// Where the bytes of `s` live (nil for a small string held inline).
+    static func storage(_ s: String) -> UInt? {
+        s.utf8.withContiguousStorageIfAvailable { UInt(bitPattern: $0.baseAddress) } ?? nil
+    }
+
+    @Test(arguments: [UInt64(71), 72, 73])
+    func sharingDelegatorIDsBuildsTheSameForestWithOneStringPerID(seed: UInt64) {
+        var rng = SeededRandom(seed: seed)
+        var agents = Self.randomFleet(seed: seed, agents: 300).forest.agents
+        // As read from a store: every parent ID its own copy; some delegates before their
+        // delegators, and some naming a delegator not held.
+        agents.shuffle(using: &rng)
+        for i in agents.indices {
+            if Int.random(in: 0..<10, using: &rng) == 0 { agents[i].parentID = "spiffe://t/agent/gone/\(i)" }
+            agents[i].parentID = agents[i].parentID.map { String(decoding: Array($0.utf8), as: UTF8.self) }
+        }
+        let principals = Self.randomFleet(seed: seed, agents: 0).forest.principals
+        let plain = DelegationForest(principals: principals, agents: agents)
+        var shared = agents
+        let forest = DelegationForest(principals: principals, sharingDelegatorIDsOf: &shared)
+        #expect(shared == agents && forest.agents == agents)
+        #expect(forest.parent == plain.parent && forest.children == plain.children && forest.roots == plain.roots)
+        #expect(forest.effectiveScopes() == plain.effectiveScopes())
+        var sharedCount = 0
+        for i in shared.indices {
+            let p = forest.parent[i]
+            if p >= 0 {
+                #expect(Self.storage(shared[i].parentID!) == Self.storage(shared[p].id), "agent \(i) holds its parent's ID string")
+                #expect(Self.storage(agents[i].parentID!) != Self.storage(agents[p].id))
+                sharedCount += 1
+            } else if let id = shared[i].parentID {
+                #expect(id.hasPrefix("spiffe://t/agent/gone/"))
+            }
+        }
+        #expect(sharedCount > 100)
+    }
+
+    @Test func mapsByAgentShareTheAgentsIDStrings() {
+        let forest = Self.randomFleet(seed: 74, agents: 50).forest
+        // As read from a store: every key its own copy; one names no held agent.
+        var usage: [String: Set<String>] = ["spiffe://t/agent/gone/0000": ["a/b"]]
+        for a in forest.agents.prefix(30) { usage[String(decoding: Array(a.id.utf8), as: UTF8.self)] = [a.name + "/tool"] }
+        let shared = forest.sharingAgentIDs(usage)
+        #expect(shared == usage)
+        for key in shared.keys {
+            guard let i = forest.index[key] else { continue }
+            #expect(Self.storage(key) == Self.storage(forest.agents[i].id), "\(key)")
+        }
+        #expect(shared.keys.filter { forest.index[$0] != nil }.count == 30)
+    }
+
     @Test func deepChainAndWideFanOutPlanWithoutRecursion() {
         let p = Principal(id: "user:a@x", kind: .human, name: "a", createdAt: 0)
         var chain: [Agent] = []

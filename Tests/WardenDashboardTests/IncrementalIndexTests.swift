@@ -139,7 +139,7 @@ struct StructureShortcutTests {
             // Odd seeds: delegates may come before their delegators (the walk's path).
             if seed % 2 == 1 { agents.shuffle(using: &rng) }
             var index = FleetIndex()
-            index.rebuildStructure(principals: [], agents: agents)
+            index.rebuildStructure(principals: [], agents: &agents)
             var expected = [Int](repeating: 1, count: agents.count)
             for i in agents.indices {
                 var up = index.forest.parent[i]
@@ -155,13 +155,13 @@ struct StructureShortcutTests {
             let ids = ["user:a", "user:b@acme.example", "workload:c@acme.example"]
             let principals = ids.map { Principal(id: $0, kind: .human, name: $0, scopes: .everything, status: .active, createdAt: 0) }
             // Runs of one principal, fresh string copies of its ID, and IDs no principal has.
-            let agents = (0..<300).map { i in
+            var agents = (0..<300).map { i in
                 let id = rng.next() % 7 == 0 ? "user:unknown\(rng.next() % 3)" : String(decoding: Array(ids[Int(rng.next() % 3)].utf8), as: UTF8.self)
                 return Agent(id: "spiffe://acme.example/agent/a\(i)", name: "a\(i)", principalID: id, parentID: nil, depth: 1,
                              grant: .everything, createdAt: 0, expiresAt: nil)
             }
             var index = FleetIndex()
-            index.rebuildStructure(principals: principals, agents: agents)
+            index.rebuildStructure(principals: principals, agents: &agents)
             let expected = agents.map { a in ids.firstIndex(of: a.principalID) ?? -1 }
             #expect(index.principalOfAgent == expected, "seed \(seed)")
         }

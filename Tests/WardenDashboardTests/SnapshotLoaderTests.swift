@@ -101,6 +101,57 @@ struct SnapshotLoaderTests {
         same(sixth, try full(SnapshotLoader(store: s), now: t0 + 130))
     }
 
+    /// Where the bytes of `s` live (nil for a small string held inline).
+    static func storage(_ s: String) -> UInt? {
+        s.utf8.withContiguousStorageIfAvailable { UInt(bitPattern: $0.baseAddress) } ?? nil
+    }
+
+    /// Every agent's principal and delegator IDs are the held principal's and parent's own
+    /// strings (one string per ID), and the rows are what the store holds.
+    func expectSharedIDs(_ snap: FleetSnapshot, _ s: SQLiteStore, _ what: String) throws {
+        #expect(Set(snap.agents) == Set(try s.agents()), "\(what): the rows as stored")
+        let forest = snap.index.forest
+        var parents = 0
+        for (i, a) in snap.agents.enumerated() {
+            let p = try #require(snap.principals.first { $0.id == a.principalID })
+            #expect(Self.storage(a.principalID) == Self.storage(p.id), "\(what): agent \(i)'s principal ID")
+            guard let parentID = a.parentID else { continue }
+            let up = try #require(forest.index[parentID])
+            #expect(Self.storage(parentID) == Self.storage(snap.agents[up].id), "\(what): agent \(i)'s delegator ID")
+            #expect(forest.agents[i] == a && forest.parent[i] == up)
+            parents += 1
+        }
+        #expect(parents > 10, "\(what): delegated agents checked")
+    }
+
+    @Test(arguments: [UInt64(5), 6, 7])
+    func rowsShareTheHeldIDStringsAndLoadAsStored(seed: UInt64) throws {
+        let temp = try store()
+        let s = temp.store
+        var rng = SplitMix64(seed: seed)
+        var ids: [String] = []
+        for p in 0..<3 {
+            ids.append(try s.addPrincipal(id: "user:p\(p)@acme.example", kind: .human, name: "p\(p)", scopes: .everything, m()).id)
+        }
+        let scopes = try ScopeSet(parsing: "github/*")
+        for i in 0..<40 {
+            let delegator = ids[Int(rng.next() % UInt64(ids.count))]
+            ids.append(try s.registerAgent(name: "a\(i)", delegator: delegator, scopes: scopes, ttlMs: nil, m(Int64(i))).id)
+        }
+        let loader = SnapshotLoader(store: s)
+        try expectSharedIDs(try full(loader, now: t0 + 100), s, "first load")
+        // Later rows: new agents beneath held ones, and a revocation's replaced subtree.
+        for i in 40..<60 {
+            let delegator = ids[3 + Int(rng.next() % 40)]
+            _ = try s.registerAgent(name: "a\(i)", delegator: delegator, scopes: scopes, ttlMs: nil, m(Int64(100 + i)))
+        }
+        _ = try s.revokeAgent(ids[3 + Int(rng.next() % 40)], m(200))
+        let later = try #require(try loader.load(now: t0 + 300))
+        #expect(later.changed.contains(.structure) && later.agents.count == 60)
+        try expectSharedIDs(later, s, "later load")
+        same(later, try full(SnapshotLoader(store: s), now: t0 + 300))
+    }
+
     func full(_ loader: SnapshotLoader, now: Timestamp) throws -> FleetSnapshot {
         var snap = try #require(try loader.load(now: now))
         while !snap.pending.isEmpty { snap = try #require(try loader.load(now: now)) }

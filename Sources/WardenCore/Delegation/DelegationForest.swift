@@ -18,8 +18,19 @@ public struct DelegationForest: Sendable {
     private var missingParents: Set<String>
 
     public init(principals: [Principal], agents: [Agent]) {
+        var agents = agents
+        self.init(principals: principals, agents: &agents, sharingDelegatorIDs: false)
+    }
+
+    /// The forest, with each agent's `parentID` made its parent's own `id` string (equal text):
+    /// read from a store, every row holds its own copy, and a million 48-byte SPIFFE IDs held
+    /// twice are ~100 MB. `agents` is changed in place and shared with the forest's copy.
+    public init(principals: [Principal], sharingDelegatorIDsOf agents: inout [Agent]) {
+        self.init(principals: principals, agents: &agents, sharingDelegatorIDs: true)
+    }
+
+    private init(principals: [Principal], agents: inout [Agent], sharingDelegatorIDs: Bool) {
         self.principals = principals
-        self.agents = agents
         var index = AgentIndex(reservingCapacity: agents.count)
         // Fields are read in place, by index: a copy of each agent (its strings retained and
         // released) was a fifth of building the forest of a million.
@@ -32,11 +43,13 @@ public struct DelegationForest: Sendable {
             if let p = agents[i].parentID, let pi = index[p] {
                 children[pi].append(i)
                 parent[i] = pi
+                if sharingDelegatorIDs { agents[i].parentID = agents[pi].id }
             } else {
                 if let p = agents[i].parentID { missing.insert(p) }
                 roots[agents[i].principalID, default: []].append(i)
             }
         }
+        self.agents = agents
         missingParents = missing
         self.index = index
         self.parent = parent
@@ -95,6 +108,15 @@ public struct DelegationForest: Sendable {
 
     public func principal(_ id: String) -> Principal? { principalIndex[id].map { principals[$0] } }
     public func agent(_ id: String) -> Agent? { index[id].map { agents[$0] } }
+
+    /// `byAgent` with each key that names a held agent made that agent's own ID string (equal
+    /// text): a map read from a store holds its own copy of every ID.
+    public func sharingAgentIDs<V>(_ byAgent: [String: V]) -> [String: V] {
+        var out: [String: V] = [:]
+        out.reserveCapacity(byAgent.count)
+        for (id, v) in byAgent { out[index[id].map { agents[$0].id } ?? id] = v }
+        return out
+    }
 
     /// Agents in top-down order (every delegator before its delegates), breadth first.
     public func topDownOrder() -> [Int] {

@@ -84,7 +84,7 @@ public struct FleetSnapshot: Sendable {
     /// Recomputes the derived figures that depend on `parts`.
     public mutating func reindex(_ parts: SnapshotParts) {
         if parts.contains(.structure) {
-            index.rebuildStructure(principals: principals, agents: agents)
+            index.rebuildStructure(principals: principals, agents: &agents)
             // Search text, name order and effective scopes: not for the first frame's tree.
             index.rebuildSearch(agents: agents, ready: pending.isEmpty)
         }
@@ -160,8 +160,9 @@ public struct FleetIndex: Sendable {
 
     init() {}
 
-    mutating func rebuildStructure(principals: [Principal], agents: [Agent]) {
-        forest = DelegationForest(principals: principals, agents: agents)
+    /// `agents` come back with their delegator IDs shared (`DelegationForest(sharingDelegatorIDsOf:)`).
+    mutating func rebuildStructure(principals: [Principal], agents: inout [Agent]) {
+        forest = DelegationForest(principals: principals, sharingDelegatorIDsOf: &agents)
         // Subtree sizes bottom-up: children before parents. Read from the store, every delegator
         // precedes its delegates, and reverse array order is such an order (no walk of the tree).
         var size = [Int](repeating: 1, count: agents.count)

@@ -93,25 +93,36 @@ public final class SnapshotLoader {
         versions = .all(after: rows.version)
         // What was replaced and appended, so the index is patched rather than rebuilt.
         var principalChange: RowChange?, agentChange: RowChange?, credentialChange: RowChange?
-        let structureRows = !rows.principals.isEmpty || !rows.agents.isEmpty
-        if structureRows {
-            parts.insert(.structure)
-            var from = s.principals.count
-            var r = Self.upsert(rows.principals.map(DisplayText.clip), into: &s.principals, positions: &principalPos) { $0.id }
-            principalChange = Self.rowChange(r, from: from)
-            from = s.agents.count
-            r = Self.upsert(rows.agents.map(DisplayText.clip), into: &s.agents, positions: &agentPos) { $0.id }
-            agentChange = Self.rowChange(r, from: from)
-            changedSinceTaken.agents.append(contentsOf: r.updated)
-            changedSinceTaken.principals.append(contentsOf: (principalChange?.replaced ?? Array(s.principals.indices)).map { s.principals[$0].id })
-        }
-        // Agent IDs in credentials and instances share the agent's own string: a large fleet
-        // would otherwise hold several copies of every ID.
+        // IDs in rows share the strings already held (the agent's, its principal's, its
+        // delegator's; a replaced row keeps its own): a large fleet would otherwise hold several
+        // copies of every ID.
         let forest = s.index.forest
         var lookup = AgentLookup()
         func shared(_ id: String) -> String { lookup.position(id, in: forest.index).map { forest.agents[$0].id } ?? id }
         func sharedMinute(_ m: CallMinute) -> CallMinute {
             CallMinute(agentID: shared(m.agentID), minute: m.minute, calls: m.calls, denied: m.denied)
+        }
+        let structureRows = !rows.principals.isEmpty || !rows.agents.isEmpty
+        if structureRows {
+            parts.insert(.structure)
+            // Held principals keep their positions (replaced in place, new ones appended).
+            let principalIndex = s.index.principalIndex
+            func sharedPrincipal(_ id: String) -> String { principalIndex[id].map { s.principals[$0].id } ?? id }
+            for i in rows.principals.indices { rows.principals[i].id = sharedPrincipal(rows.principals[i].id) }
+            var from = s.principals.count
+            var r = Self.upsert(rows.principals.map(DisplayText.clip), into: &s.principals, positions: &principalPos) { $0.id }
+            principalChange = Self.rowChange(r, from: from)
+            for i in rows.agents.indices {
+                DisplayText.clip(&rows.agents[i])
+                rows.agents[i].id = shared(rows.agents[i].id)
+                rows.agents[i].principalID = sharedPrincipal(rows.agents[i].principalID)
+                rows.agents[i].parentID = rows.agents[i].parentID.map(shared)
+            }
+            from = s.agents.count
+            r = Self.upsert(rows.agents, into: &s.agents, positions: &agentPos) { $0.id }
+            agentChange = Self.rowChange(r, from: from)
+            changedSinceTaken.agents.append(contentsOf: r.updated)
+            changedSinceTaken.principals.append(contentsOf: (principalChange?.replaced ?? Array(s.principals.indices)).map { s.principals[$0].id })
         }
         // Rows are fixed up in place and dropped once taken: a whole first read holds 300,000
         // instances, and every extra copy of them is tens of megabytes at the peak.

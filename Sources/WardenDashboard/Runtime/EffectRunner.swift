@@ -82,7 +82,10 @@ public final class EffectRunner: @unchecked Sendable {
         var force = true
         var unreachable = false
         var retention = RetentionSchedule(startedAt: clock())
+        /// Large arrays were replaced since the heap was last trimmed (see below).
+        var releaseDue = false
         while !isStopped {
+            let waits = !force
             for effect in inbox.wait(ms: force ? 0 : refreshMs) {
                 switch effect {
                 case .reload: force = true
@@ -121,6 +124,14 @@ public final class EffectRunner: @unchecked Sendable {
                 }
             }
             if isStopped { return }
+            // Freed memory is handed back to the system after the loads that read a whole kind
+            // of rows and after findings (each replaces arrays of every row), once the UI has
+            // had a wait to drop what it held: glibc otherwise keeps it resident. At XL that
+            // is ~100 MB after each findings round; a trim costs 0.1–2.3 ms there.
+            if releaseDue && waits {
+                ProcessMemory.releaseFree()
+                releaseDue = false
+            }
             let now = clock()
             do {
                 // Hourly retention, between reloads: each batch is a short transaction.
@@ -135,12 +146,13 @@ public final class EffectRunner: @unchecked Sendable {
                 var first: Mailbox<(FindingsCache, [Finding])>?
                 // Read once, before the load that completes the first snapshot (after the whole
                 // tree, when a large store's first frame came before it).
-                if findingsAt == 0, let p = latest?.pending, !p.isEmpty, !p.contains(.structure) {
-                    usage = try store.toolUsage(since: now - policy.unusedScopeMs)
+                if findingsAt == 0, let tree = latest, !tree.pending.isEmpty, !tree.pending.contains(.structure) {
+                    usage = tree.index.forest.sharingAgentIDs(try store.toolUsage(since: now - policy.unusedScopeMs))
                     usageAt = now
                 }
-                let beside = { [policy, usage, cache] (rows: FleetSnapshot) in
-                    guard findingsAt == 0 else { return }
+                // Made only for the first findings: a closure holding the cache (every row's flags
+                // and next event) through the load made each later evaluation copy all of it.
+                let beside: ((FleetSnapshot) -> Void)? = findingsAt != 0 ? nil : { [policy, usage, cache] (rows: FleetSnapshot) in
                     let box = Mailbox<(FindingsCache, [Finding])>()
                     let changes = loader.takeChanges(usage: false)
                     let started = BackgroundThread.start {
@@ -150,9 +162,11 @@ public final class EffectRunner: @unchecked Sendable {
                     }
                     if started { first = box }
                 }
+                let wholeLoad = latest.map { !$0.pending.isEmpty } ?? true
                 // The snapshot goes out first: the first frame never waits for findings.
                 if let snap = try loader.load(now: now, force: force || unreachable, beforeIndexing: beside) {
                     outbox.post(.snapshot(snap, findings: findings))
+                    releaseDue = releaseDue || wholeLoad
                     latest = snap
                     changedSinceFindings.formUnion(snap.changed)
                     if let first {
@@ -187,7 +201,7 @@ public final class EffectRunner: @unchecked Sendable {
                     || now - findingsAt > 60_000 {
                     // Unused scopes span days; the usage scan runs every five minutes.
                     if now - usageAt > 300_000 {
-                        let fresh = try store.toolUsage(since: now - policy.unusedScopeMs)
+                        let fresh = snap.index.forest.sharingAgentIDs(try store.toolUsage(since: now - policy.unusedScopeMs))
                         usageChanged = usageChanged || fresh != usage
                         usage = fresh
                         usageAt = now
@@ -201,6 +215,7 @@ public final class EffectRunner: @unchecked Sendable {
                     findingsStateCheck = Self.drift(snap.stateCheck)
                     changedSinceFindings = []
                     outbox.post(.findings(findings))
+                    releaseDue = true
                 }
             } catch {
                 // Not fatal: the last snapshot stays up, the next round retries (the connection

@@ -109,7 +109,9 @@ extension PostgresStore {
             if tools[t] == nil { tools[t] = t }
             out[r.string(0), default: []].insert(tool)
         }
-        return out
+        // Agents with the same tools share one set (a fleet uses a few thousand combinations).
+        var sets = Set<Set<String>>()
+        return out.mapValues { sets.insert($0).memberAfterInsert }
     }
 
     public func auditRecords(afterSeq: Int64, limit: Int) throws(StoreError) -> [AuditRecord] {

@@ -58,6 +58,10 @@ struct ToolTallyConformance {
             #expect(try s.toolUsage(since: since) == usage, "since \(since - t0)")
             #expect(try Self.read(s, since: since) == Self.activity(calls, since: since), "since \(since - t0)")
         }
+        // Agents that used the same tools share one set, not a copy each.
+        let usage = try s.toolUsage(since: t0)
+        let held = Set(usage.values.map { withUnsafeBytes(of: $0) { $0.load(as: UInt.self) } })
+        #expect(held.count == Set(usage.values).count && held.count < usage.count)
     }
 
     /// Every path that records calls keeps the per-minute tally: batches, keyed calls (a
