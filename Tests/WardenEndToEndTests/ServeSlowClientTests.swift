@@ -137,6 +137,34 @@ struct ServeSlowClientTests {
                 "\(h.serve.stderrSoFar)")
     }
 
+    /// Nothing is decided or recorded for what can never be forwarded: a `tools/call` without a
+    /// session to a stdio upstream (no process to take it) is refused `session_required`, and a
+    /// batch from a client speaking MCP 2025-06-18 (which has none) is refused at once, rather
+    /// than forwarded to a server that never answers it. Neither is an allowed call.
+    @Test func aSessionlessCallAndABatchAreRefusedBeforeAnyDecision() throws {
+        let (s, token) = try ServeGatewayTests.fleet()
+        let h = try ServeHarness(s, upstream: .stdio)
+        let headers = [HTTPHeader("Content-Type", "application/json"), HTTPHeader("Accept", "application/json, text/event-stream"),
+                       HTTPHeader("Authorization", "Bearer \(token)"), HTTPHeader("MCP-Protocol-Version", "2025-06-18")]
+        let sessionless = try h.raw("POST", "/mcp/github", headers: headers, body: Self.call(77))
+        #expect(sessionless.head.status == 400 && sessionless.body.contains("session_required"), "\(sessionless)")
+
+        let opened = try h.raw("POST", "/mcp/github", headers: headers, body: Self.initialize)
+        let sid = try #require(opened.head.value("Mcp-Session-Id"), "\(opened)")
+        let session = headers + [HTTPHeader("Mcp-Session-Id", sid)]
+        _ = try h.raw("POST", "/mcp/github", headers: session, body: "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}")
+        let batch = try h.raw("POST", "/mcp/github", headers: session, body: "[" + Self.call(21) + "]")
+        #expect(batch.head.status == 400 && batch.body.contains("has no batches"), "\(batch)")
+        #expect(try h.raw("POST", "/mcp/github", headers: session, body: Self.call(2)).body.contains("issue 2: open"), "the session goes on")
+
+        #expect(eventually("the one real call to be recorded", seconds: 30) { ((try? s.ok("calls", "--json").jsonArray()) ?? []).count >= 1 })
+        let calls = try s.ok("calls", "--json").jsonArray()
+        #expect(calls.map { $0["tool"] as? String } == ["get_issue"] && calls.first?["decision"] as? String == "allow", "\(calls)")
+        #expect(h.executed == ["get_issue {\"number\": 2}"], "only the call in the session reached the server")
+        let metrics = try h.raw("GET", "/metrics").body
+        #expect(metrics.contains("warden_decisions_total{reason=\"allow\"} 1"), "\(metrics)")
+    }
+
     /// Eight connections stall in the middle of their headers and one trickles a byte every
     /// 200 ms (never idle, so the idle timeout alone would never cut it): a normal client is
     /// served meanwhile, and every slow one is cut after the 2 s header timeout.

@@ -246,7 +246,12 @@ final class Exchange: @unchecked Sendable {
         case failure(HTTPResponse)
     }
 
-    func gateBody(_ body: [UInt8]) -> GateResult {
+    /// The first MCP revision without JSON-RPC batches: a client that says it speaks it (or a
+    /// later one) and sends an array gets a 400 at once, nothing decided or recorded, rather
+    /// than a wait for answers its server will never give.
+    static let firstRevisionWithoutBatches = "2025-06-18"
+
+    func gateBody(_ body: [UInt8], protocolVersion: String? = nil) -> GateResult {
         let message: JSONValue
         do { message = try (parsed ?? Self.parse(body)).get() } catch {
             let reply = gate.unreadable(error.description)
@@ -257,7 +262,13 @@ final class Exchange: @unchecked Sendable {
         let items: [JSONValue]
         switch message {
         case .object: items = [message]
-        case .array(let a) where !a.isEmpty: items = a; g.batch = true
+        case .array(let a) where !a.isEmpty:
+            if let v = protocolVersion, v >= Self.firstRevisionWithoutBatches {
+                let reply = MessageGate.malformed(id: nil, detail: "MCP \(v) has no batches: send one message per POST")
+                note.decision = Authorization.Reason.malformedRequest.rawValue
+                return .failure(HTTPResponse.json(400, MessageGate.bytes(reply), note: note))
+            }
+            items = a; g.batch = true
         default:
             let reply = MessageGate.malformed(id: nil, detail: "a POST carries a JSON-RPC message or a batch of them")
             return .failure(HTTPResponse.json(400, MessageGate.bytes(reply), note: note))
@@ -288,7 +299,7 @@ final class Exchange: @unchecked Sendable {
             return .failure(.text(415, "a POST carries application/json", note: note))
         }
         let gated: Gated
-        switch gateBody(request.body) {
+        switch gateBody(request.body, protocolVersion: request.header("mcp-protocol-version")) {
         case .failure(let r): gate.finish(); return .failure(r)
         case .success(let g): gated = g
         }

@@ -42,7 +42,28 @@ struct StdioUpstream {
         }
     }
 
+    /// Without a session and without an `initialize`, no process can take the messages: each
+    /// request gets a JSON-RPC error (SDK clients answer it with `initialize`), before anything
+    /// is decided or recorded, since nothing is forwarded. Nil when the POST may go on.
+    private func sessionRequired(_ ex: Exchange) -> HTTPResponse? {
+        guard ex.sessionID == nil, case .success(let body)? = ex.parsed else { return nil }
+        let messages = body.array ?? [body]
+        guard !messages.isEmpty, messages.allSatisfy({ $0.object != nil }),
+              !messages.contains(where: { $0["method"]?.string == "initialize" }) else { return nil }
+        ex.gate.finish()
+        let replies = messages.compactMap { m -> JSONValue? in
+            guard let id = m["id"], m["method"] != nil else { return nil }
+            return MessageGate.error(id: id, message: "warden: \(config.name) is a stdio server; open a session with initialize", reason: "session_required")
+        }
+        var note = ex.note
+        note.decision = "session_required"
+        if replies.isEmpty { return HTTPResponse(status: 202, note: note) }
+        let v: JSONValue = body.array != nil ? .array(replies) : replies[0]
+        return .json(400, Array(JSONWriter.write(v, indent: false).utf8), note: note)
+    }
+
     private func post(_ request: HTTPRequest, _ ex: Exchange) -> HTTPResponse {
+        if let refused = sessionRequired(ex) { return refused }
         let gated: Exchange.Gated
         switch ex.gatePost(request, metrics: gateway.metrics) {
         case .failure(let answer): return answer
