@@ -325,6 +325,23 @@ struct ExportTests {
         #expect(FileManager.default.contents(atPath: path) == Data("a,b\r\n".utf8))
     }
 
+    /// An export is the view as shown: an agent name carrying escape sequences, a bell or a
+    /// bidi override reaches the file as the visible stand-ins the screen shows, never raw.
+    @Test func anExportCarriesStoredTextAsShownNeverRaw() throws {
+        var s = DashboardState(now: Fixture.now, width: 120, height: 40, readOnly: false, operatorName: "alice",
+                               storeLocation: "/var/lib/warden/warden.db", theme: .builtin)
+        var agents = Fixture.agents
+        agents[0].name = "evil\u{1B}]0;TITLE\u{07}\u{1B}[2J\u{202E}x"
+        let snap = Fixture.snapshot(agents: agents)
+        _ = Update.update(&s, .snapshot(snap, findings: []))
+        _ = s.type("2")
+        for file in ["agents.csv", "agents.json"] {
+            guard case .export(_, let text, _)? = run(&s, "export \(file)").first else { Issue.record("no export of \(file)"); continue }
+            #expect(!text.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 || $0.value == 0x202E }, "\(file): \(text.debugDescription)")
+            #expect(text.contains("evil␛]0;TITLE␇␛[2J\u{FFFD}x"), "\(file): \(text)")
+        }
+    }
+
     @Test func csvNeverHandsASpreadsheetAFormula() {
         #expect(Export.csvField("=HYPERLINK(\"x\")") == #""'=HYPERLINK(""x"")""#)
         #expect(Export.csvField("@sum") == "'@sum" && Export.csvField("plain") == "plain")

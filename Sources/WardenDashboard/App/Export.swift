@@ -11,9 +11,12 @@ enum Export {
         return lower.hasSuffix(".csv") ? .csv : lower.hasSuffix(".json") ? .json : nil
     }
 
-    /// The table behind the current view: column titles and each row's values.
+    /// The table behind the current view: column titles and each row's values, as shown:
+    /// stored text through the one sanitizer (a control or bidi character in a name becomes its
+    /// visible stand-in, never raw in a file someone will `cat`), uncut.
     static func table(_ s: DashboardState) -> (columns: [String], rows: [[String]]) {
-        s.view.descriptor.export(s)
+        let (columns, rows) = s.view.descriptor.export(s)
+        return (columns, rows.map { $0.map { Sanitizer.clean($0, maxScalars: .max) } })
     }
 
     static func render(_ s: DashboardState, as format: Format) -> (text: String, rows: Int) {
