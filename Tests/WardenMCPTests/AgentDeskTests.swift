@@ -62,6 +62,9 @@ struct AgentDeskTests {
                                                 + "{\"at\":1000,\"server\":\"github\",\"tool\":\"(unreadable)\",\"decision\":\"deny\",\"reason\":\"malformed_request\"}]}",
                             as: fleet.token.secret)
         #expect(denied.status == 200, "\(denied.body)")
+        let future = d.post(AgentAPI.callsPath, "{\"calls\":[{\"at\":253402300799000,\"server\":\"github\",\"tool\":\"add\",\"decision\":\"allow\"}]}",
+                            as: fleet.token.secret)
+        #expect(future.status == 400 && future.body["detail"]?.string?.hasPrefix("$.calls[0].at: 9999-12-31") == true, "\(future.body)")
         d.flush()
         #expect(try fleet.calls().map { "\($0.tool) \($0.decision)" } == ["delete_repo deny", "(unreadable) deny"])
     }

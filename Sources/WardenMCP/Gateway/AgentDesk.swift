@@ -107,8 +107,12 @@ public final class AgentDesk: @unchecked Sendable {
         case .success(let v): who = v
         }
         let calls = try AgentAPI.calls(json, agentID: who.agentID ?? "", credentialID: who.credentialID ?? "")
+        // A call dated ahead of the service's clock would sit atop every list and outlive
+        // retention; one recorded late (after an outage) is fine.
+        let now = pool.clock()
         for (i, c) in calls.enumerated() {
             if let id = c.instanceID, let refused = foreign(id, who, path: "$.calls[\(i)].instance_id") { return refused }
+            if let problem = IssueTime.problem(c.at, now: now) { return Self.error(400, "invalid_request", "$.calls[\(i)].at: \(problem)") }
         }
         // An allow this credential's scopes (its own, every grant up its chain, its principal's)
         // could never give is not a record of Warden's decision.
