@@ -165,6 +165,31 @@ struct ServeSlowClientTests {
         #expect(metrics.contains("warden_decisions_total{reason=\"allow\"} 1"), "\(metrics)")
     }
 
+    /// A stdio upstream inherits the service's environment, less `WARDEN_*`: an upstream
+    /// credential another upstream's header reads (`env:VAR`) is not in it, nor in the
+    /// service's /proc/PID/environ, where the stdio server (same OS user) could read it.
+    @Test func aStdioUpstreamReceivesNoOtherUpstreamsCredential() throws {
+        let (s, _) = try ServeGatewayTests.fleet()
+        try s.ok("agent", "register", "peeker", "--by", "user:alice@acme.example", "--scopes", "github/*")
+        let token = try s.ok("token", "issue", "peeker", "--ttl", "1h").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let h = try ServeHarness(s, upstream: .stdio,
+                                 extraConfig: "server.other.url = http://127.0.0.1:9/mcp\nserver.other.header.Authorization = env:UPSTREAM_TOKEN\n")
+        let headers = [HTTPHeader("Content-Type", "application/json"), HTTPHeader("Accept", "application/json"),
+                       HTTPHeader("Authorization", "Bearer \(token)")]
+        let opened = try h.raw("POST", "/mcp/github", headers: headers, body: Self.initialize)
+        let sid = try #require(opened.head.value("Mcp-Session-Id"), "\(opened)")
+        let session = headers + [HTTPHeader("Mcp-Session-Id", sid)]
+        _ = try h.raw("POST", "/mcp/github", headers: session, body: "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}")
+        func tool(_ name: String) throws -> String {
+            try h.raw("POST", "/mcp/github", headers: session,
+                      body: "{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"tools/call\",\"params\":{\"name\":\"\(name)\",\"arguments\":{}}}").body
+        }
+        let names = try tool("environment")
+        #expect(names.contains("TEST_MCP_CALL_LOG") && !names.contains("UPSTREAM_TOKEN"), "\(names)")
+        let parent = try tool("peek_parent")
+        #expect(parent.contains("cmdline") && !parent.contains("upstream-secret-0451"), "\(parent)")
+    }
+
     /// Eight connections stall in the middle of their headers and one trickles a byte every
     /// 200 ms (never idle, so the idle timeout alone would never cut it): a normal client is
     /// served meanwhile, and every slow one is cut after the 2 s header timeout.

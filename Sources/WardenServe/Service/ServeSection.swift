@@ -34,6 +34,10 @@ public struct UpstreamConfig: Sendable, Equatable {
 /// A header value `env:VAR` is read from the service's environment when the file is read.
 public struct ServeSection: ConfigSection {
     public var upstreams: [String: UpstreamConfig] = [:]
+    /// The environment variables header values were read from (`env:VAR`): upstream
+    /// credentials, taken out of the service's environment once read, so no stdio upstream
+    /// (which inherits that environment) receives another upstream's secret.
+    public var secretVariables: Set<String> = []
     public var listen: ListenAddress?
     public var maxBodyBytes = 4 << 20
     public var maxSessions = 1000
@@ -156,6 +160,7 @@ public struct ServeSection: ConfigSection {
                     throw ConfigValueError("server.\(name).header.\(header): the environment variable \(FileText.quoted(variable)) is not set")
                 }
                 v = set
+                secretVariables.insert(variable)
             }
             // The value is never quoted in an error: it may be a secret.
             guard !v.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {

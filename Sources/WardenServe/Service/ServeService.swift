@@ -53,6 +53,11 @@ public enum ServeService {
 
     private static func serve(store: any StoreBackend, _ o: Options) throws(ServeError) -> Int32 {
         signal(SIGPIPE, SIG_IGN)
+        // Upstream credentials were read into the config: out of the environment every stdio
+        // upstream inherits, and out of /proc/PID/environ; and the process made non-dumpable,
+        // so a stdio upstream (same OS user) cannot read them from this process's memory.
+        for variable in o.config.secretVariables.sorted() { ProcessHygiene.scrubEnvironmentVariable(variable) }
+        ProcessHygiene.makeNonDumpable()
         var key: String?, cert: String?
         if let c = o.tlsCertFile, let k = o.tlsKeyFile {
             cert = try pem(c, flag: "--tls-cert")
