@@ -351,6 +351,31 @@ struct PostgresRolesTests {
         #expect(try psqlValue(store.db.uri(), "SELECT count(*) FROM services") == "0")
     }
 
+    /// A gate journals a drift only as Warden writes it (target store, the two digests, no
+    /// reason): a forged one with its own target, before/after and reason text is refused, and
+    /// the journal stays intact.
+    @Test func aGateCannotJournalADriftRecordOfItsOwnWording() throws {
+        let store = try RoleStore()
+        let (op, _) = try seed(store)
+        let gate = try store.login("warden_gate")
+        #expect(!store.sqlSucceeds(gate.uri, """
+            DO $$
+            DECLARE hs bigint; hh text; d text := repeat('ab', 32); at bigint := 1; enc bytea;
+              bf text := '{"note":"routine"}'; af text := '{"approved_by":"alice"}'; rs text := 'approved by alice';
+            BEGIN
+              SELECT seq, hash INTO hs, hh FROM audit ORDER BY seq DESC LIMIT 1;
+              enc := convert_to(hh,'UTF8') || warden_journal_field((hs+1)::text) || warden_journal_field(at::text)
+                  || warden_journal_field(session_user::text) || warden_journal_field('state.drift_detected')
+                  || warden_journal_field('user:alice@acme.example') || warden_journal_field(bf) || warden_journal_field(af)
+                  || warden_journal_field(rs) || warden_journal_field(d) || warden_journal_field('alice');
+              PERFORM warden_journal_observation(hs+1, at, 'state.drift_detected', 'user:alice@acme.example', bf, af, rs, hh,
+                                                 encode(sha256(enc),'hex'), d, 'alice');
+            END $$;
+            """))
+        let verify = try store.run(op.uri, ["audit", "--verify"])
+        #expect(verify.status == 0 && verify.stdout.contains("intact"), "\(verify)")
+    }
+
     @Test func operatorJournalNamesTheLoginAndStaysAppendOnly() throws {
         let store = try RoleStore()
         let (op, _) = try seed(store)
