@@ -1,5 +1,6 @@
 import Glibc
 import WardenCore
+import WardenHTTPClient
 import WardenStore
 import WardenSystem
 
@@ -80,23 +81,10 @@ public enum MCPProxyCommand {
               !rest.contains(where: { $0 == " " || $0.asciiValue.map { $0 < 0x20 || $0 == 0x7F } ?? false }) else {
             throw UsageError(message: "--decide '\(url)': give the service's base URL only, like https://warden.internal:8414")
         }
-        if !https && !isLoopback(authority: String(rest)) {
+        if !https && !Loopback.isLoopback(authority: String(rest)) {
             throw UsageError(message: "--decide '\(url)': plain http:// is only allowed to a loopback address (127.0.0.1, [::1], localhost); use https://")
         }
         return (https ? "https://" : "http://") + rest
-    }
-
-    /// Whether `HOST[:PORT]` names this machine: 127.0.0.0/8, [::1] or localhost.
-    static func isLoopback(authority: String) -> Bool {
-        var host = Substring(authority)
-        if host.hasPrefix("[") {
-            guard let close = host.firstIndex(of: "]") else { return false }
-            return host[host.index(after: host.startIndex)..<close] == "::1"
-        }
-        if let colon = host.lastIndex(of: ":") { host = host[..<colon] }
-        if host.lowercased() == "localhost" { return true }
-        let parts = host.split(separator: ".", omittingEmptySubsequences: false)
-        return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { p in UInt8(p) != nil }
     }
 
     /// Runs the proxy through `warden serve` (`a.decide` set): no store is opened.

@@ -107,6 +107,35 @@ import WardenCore
         #expect(throws: FileError.self) { try parse("server.github.url = ftp://x\n") }
         #expect(throws: ConfigValueError.self) { try parse("server.github.header.X-A = b\n") }
     }
+
+    /// Values that would quietly do nothing, or weaken the service, are refused at their line:
+    /// a pattern for an origin (compared whole, it matched nothing), plain http:// to another
+    /// machine (the upstream's credential and its tools in the clear), a credential written
+    /// in the file rather than read from the environment (never quoted back).
+    @Test func valuesThatWouldDoNothingOrWeakenTheServiceAreRefused() throws {
+        for (text, says) in [("serve.allowed_origins = *\n", "is not an origin"),
+                             ("serve.allowed_origins = https://app.example/path\n", "is not an origin"),
+                             ("server.g.url = http://10.1.2.3/mcp\n", "plain http:// is only allowed to a loopback address"),
+                             ("server.g.url = http://example.com:80/mcp\n", "plain http://"),
+                             ("server.g.url = https://x\nserver.g.header.Authorization = Bearer abc123\n", "give a credential as env:VAR"),
+                             ("server.g.url = https://x\nserver.g.header.X-Api-Key = abc123\n", "give a credential as env:VAR")] {
+            do {
+                _ = try parse(text)
+                Issue.record("accepted: \(text)")
+            } catch let e as FileError {
+                #expect(e.message.contains(says) && !e.message.contains("abc123"), "\(text): \(e)")
+            }
+        }
+        let fine = try parse("""
+            serve.allowed_origins = https://app.example.com, http://localhost:3000
+            server.a.url = http://127.0.0.1:8080/mcp
+            server.b.url = http://[::1]:9/mcp
+            server.c.url = http://localhost/mcp
+            server.c.header.X-Tenant = acme
+            """)
+        #expect(fine.allowedOrigins == ["https://app.example.com", "http://localhost:3000"])
+        #expect(fine.upstreams["c"]?.headers.first?.value == "acme")
+    }
 }
 
 @Suite struct MetricsTests {

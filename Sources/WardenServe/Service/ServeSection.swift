@@ -75,6 +75,20 @@ public struct ServeSection: ConfigSection {
                                      "serve.max_connections_per_ip"].contains(key)
     }
 
+    /// `scheme://host[:port]`, as a browser sends it in `Origin`.
+    static func isOrigin(_ s: String) -> Bool {
+        let lower = s.lowercased()
+        guard let scheme = ["https://", "http://"].first(where: { lower.hasPrefix($0) }) else { return false }
+        let rest = s.dropFirst(scheme.count)
+        return !rest.isEmpty && !rest.contains(where: { "/?#*@ ".contains($0) || $0.asciiValue.map { $0 < 0x20 || $0 == 0x7F } ?? true })
+    }
+
+    /// Headers whose value is a secret: given as `env:VAR`, never written in a config file.
+    static func isCredentialHeader(_ header: String) -> Bool {
+        let h = header.lowercased()
+        return ["authorization", "proxy-authorization", "cookie"].contains(h) || ["token", "key", "secret", "auth", "password"].contains { h.contains($0) }
+    }
+
     /// An upstream's NAME: also a path segment and SERVER in `SERVER/TOOL` scopes.
     public static func isUpstreamName(_ name: String) -> Bool {
         !name.isEmpty && name.utf8.count <= 64 && name.utf8.allSatisfy {
@@ -112,6 +126,10 @@ public struct ServeSection: ConfigSection {
             publicURL = u
         case "serve.allowed_origins":
             allowedOrigins = value.split(separator: ",").map { $0.trimmingCharacters }.filter { !$0.isEmpty }
+            // Compared whole with a browser's Origin header: a pattern would match nothing.
+            for origin in allowedOrigins where !Self.isOrigin(origin) {
+                throw ConfigValueError("serve.allowed_origins: \(FileText.quoted(origin)) is not an origin; list each that may call, like https://app.example.com (no '*', no path)")
+            }
         case "serve.authorization_servers":
             authorizationServers = value.split(separator: ",").map { $0.trimmingCharacters }.filter { !$0.isEmpty }
         default:
@@ -131,6 +149,10 @@ public struct ServeSection: ConfigSection {
             guard up.kind == nil else { throw ConfigValueError("server.\(name) already has a url or a command") }
             guard value.hasPrefix("http://") || value.hasPrefix("https://"), !value.contains(where: { $0.isWhitespace }) else {
                 throw ConfigValueError("server.\(name).url must be an http:// or https:// URL")
+            }
+            // Its headers carry the upstream's credential, and its answers the tools agents run.
+            if value.hasPrefix("http://"), !Loopback.isLoopback(authority: String(value.dropFirst(7).prefix { $0 != "/" && $0 != "?" })) {
+                throw ConfigValueError("server.\(name).url: plain http:// is only allowed to a loopback address (127.0.0.1, [::1], localhost); use https://")
             }
             up.kind = .url(value)
         case ("command", 3):
@@ -154,6 +176,9 @@ public struct ServeSection: ConfigSection {
             let reserved = ["host", "content-length", "content-type", "accept", "transfer-encoding", "connection", "mcp-session-id", "mcp-protocol-version"]
             guard !reserved.contains(header.lowercased()) else { throw ConfigValueError("server.\(name).header.\(header): this header is the gateway's to set") }
             var v = value
+            if !value.hasPrefix("env:"), Self.isCredentialHeader(header) {
+                throw ConfigValueError("server.\(name).header.\(header): give a credential as env:VAR, not in the file (the value is not shown)")
+            }
             if value.hasPrefix("env:") {
                 let variable = String(value.dropFirst(4))
                 guard let set = environment[variable], !set.isEmpty else {
