@@ -56,10 +56,11 @@ public struct SQLiteBackend: StoreBackend {
         }
     }
 
-    /// Whether another user could rewrite the store (file, folder, -wal, -shm), each with its fix.
+    /// Whether another user could rewrite the store (file, folder, -wal, -shm), or read it, each
+    /// with its fix.
     public func healthChecks() -> [HealthCheck] {
         guard access(path, F_OK) == 0 else { return [] }
-        let problems = StorePermissions.check(storePath: path).map(\.description)
+        let problems = (StorePermissions.check(storePath: path) + [StorePermissions.readableBy(storePath: path)].compactMap { $0 }).map(\.description)
         return [HealthCheck(name: "permissions", ok: problems.isEmpty,
                             detail: problems.isEmpty ? "\(path) and its folder are private to their owner"
                                 : problems.joined(separator: "; "))]

@@ -70,6 +70,16 @@ struct HardeningTests {
         _ = try t.open()
     }
 
+    /// `doctor` says who else can read a store, as `init` makes none (0600 in a 0700 folder):
+    /// a file readable by others matters only through a folder they may enter.
+    @Test func whoElseCanReadTheStoreIsPure() {
+        #expect(StorePermissions.readers(folderMode: 0o40700, fileMode: 0o100600) == nil)
+        #expect(StorePermissions.readers(folderMode: 0o40755, fileMode: 0o100644) == "every user")
+        #expect(StorePermissions.readers(folderMode: 0o40750, fileMode: 0o100640) == "its group")
+        #expect(StorePermissions.readers(folderMode: 0o40700, fileMode: 0o100644) == nil, "no one else can enter the folder")
+        #expect(StorePermissions.readers(folderMode: 0o40711, fileMode: 0o100604) == "every user", "entering is enough with the name")
+    }
+
     @Test func ownershipAndModeRulesArePure() {
         let mine = StorePermissions.problems(path: "/s/w.db", isFolder: false, mode: 0o100600, ownerUID: 1000, currentUID: 1000)
         #expect(mine.isEmpty)

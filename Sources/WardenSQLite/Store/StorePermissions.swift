@@ -31,6 +31,24 @@ public enum StorePermissions {
         return out
     }
 
+    /// Who else could read the store (the journal, principals, credential hashes): not a
+    /// reason to refuse it (`check` is), but `doctor` says so, with the fix. A file readable by
+    /// others is readable only through a folder others may enter, so both are looked at.
+    public static func readers(folderMode: UInt32, fileMode: UInt32) -> String? {
+        let enter = folderMode & 0o011, read = fileMode & 0o044
+        let others = (enter & 0o001 != 0 && read & 0o004 != 0), group = (enter & 0o010 != 0 && read & 0o040 != 0)
+        return others ? "every user" : group ? "its group" : nil
+    }
+
+    /// `readers` for the store at `path` as it is now, with the fix; nil when only its owner can read it.
+    public static func readableBy(storePath path: String) -> Problem? {
+        var dir = stat(), file = stat()
+        guard stat(folder(of: path), &dir) == 0, stat(path, &file) == 0,
+              let who = readers(folderMode: UInt32(dir.st_mode), fileMode: UInt32(file.st_mode)) else { return nil }
+        return Problem(path: path, what: "can be read by \(who) (mode \(octal(UInt32(file.st_mode) & 0o7777)) in a folder of mode \(octal(UInt32(dir.st_mode) & 0o7777)))",
+                       fix: "chmod 600 \(quoted(path)) && chmod 700 \(quoted(folder(of: path)))")
+    }
+
     /// Checks the store file, its folder and any `-wal`/`-shm` file beside it, as they are now.
     public static func check(storePath path: String) -> [Problem] {
         let uid = UInt32(geteuid())
