@@ -351,6 +351,17 @@ struct PostgresRolesTests {
         #expect(try psqlValue(store.db.uri(), "SELECT count(*) FROM services") == "0")
     }
 
+    /// `doctor` on an agent's host (a gate login) checks what it can and says the journal is
+    /// for a viewer or operator to check, rather than report the role's missing read as a
+    /// problem of the store; the schema is checked once.
+    @Test func doctorAsAGateSaysWhatItCannotCheck() throws {
+        let store = try RoleStore()
+        let gate = try store.login("warden_gate")
+        let r = try store.run(gate.uri, ["doctor"])
+        #expect(r.status == 0 && r.stdout.contains("not checked: this login may not read the journal"), "\(r)")
+        #expect(r.stdout.components(separatedBy: " schema ").count == 2, "one schema line: \(r.stdout)")
+    }
+
     /// A gate journals a drift only as Warden writes it (target store, the two digests, no
     /// reason): a forged one with its own target, before/after and reason text is refused, and
     /// the journal stays intact.

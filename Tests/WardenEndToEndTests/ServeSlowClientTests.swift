@@ -190,6 +190,20 @@ struct ServeSlowClientTests {
         #expect(parent.contains("cmdline") && !parent.contains("upstream-secret-0451"), "\(parent)")
     }
 
+    /// Error paths a new user meets say what was wrong: a DELETE without the session it ends is
+    /// a 400 naming the header; a --config that cannot be read is a runtime error (exit 2), not
+    /// a usage error; `store copy` from nothing names FROM, not --db.
+    @Test func roughEdgesSayWhatWasWrong() throws {
+        let (s, token) = try ServeGatewayTests.fleet()
+        let h = try ServeHarness(s, upstream: .stdio)
+        let deleted = try h.raw("DELETE", "/mcp/github", headers: [HTTPHeader("Authorization", "Bearer \(token)")])
+        #expect(deleted.head.status == 400 && deleted.body.contains("Mcp-Session-Id"), "\(deleted)")
+        let config = try s.run("serve", "--config", s.folder.appendingPathComponent("nope.cfg").path)
+        #expect(config.status == 2 && config.stderr.contains("cannot read the file") && !config.stderr.contains("Usage:"), "\(config)")
+        let copy = try s.run("store", "copy", s.folder.appendingPathComponent("none.db").path, s.folder.appendingPathComponent("copy.db").path)
+        #expect(copy.status == 2 && copy.stderr.contains("to copy from: FROM must be an existing store") && !copy.stderr.contains("--db"), "\(copy)")
+    }
+
     /// Eight connections stall in the middle of their headers and one trickles a byte every
     /// 200 ms (never idle, so the idle timeout alone would never cut it): a normal client is
     /// served meanwhile, and every slow one is cut after the 2 s header timeout.

@@ -90,6 +90,10 @@ final class Gateway: @unchecked Sendable {
         let agentID = probe.agentID ?? ""
         instances.seen(upstream: name, probe: probe)
         let sessionID = request.header("mcp-session-id")
+        if request.method == "DELETE", sessionID == nil {
+            gate.finish()
+            return .text(400, "DELETE ends a session: send its Mcp-Session-Id", note: note)
+        }
         if let sessionID, sessions.check(sessionID, upstream: name, agentID: agentID) == .notFound {
             gate.finish()
             return .text(404, "no such session", note: note)

@@ -48,7 +48,7 @@ enum MCPProxyCLI {
         }
         if let caFile {
             guard let data = try? FileContents.read(caFile) else {
-                throw UsageError("--ca-file \(TerminalText.safe(caFile)): cannot read the file", command: inv.command)
+                throw RuntimeError("--ca-file \(TerminalText.safe(caFile)): cannot read the file")
             }
             guard String(decoding: data, as: UTF8.self).contains("-----BEGIN CERTIFICATE-----") else {
                 throw UsageError("--ca-file \(TerminalText.safe(caFile)): not a PEM certificate", command: inv.command)

@@ -13,7 +13,7 @@ enum ServeCLI {
         do {
             if let path = inv.text("config") {
                 guard let data = try? FileContents.read(path) else {
-                    throw UsageError("--config \(TerminalText.safe(path)): cannot read the file", command: inv.command)
+                    throw RuntimeError("--config \(TerminalText.safe(path)): cannot read the file")
                 }
                 file = try ConfigFile.parse(String(decoding: data, as: UTF8.self), path: path, sections: Settings.sections)
             } else {

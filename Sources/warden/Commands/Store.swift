@@ -62,7 +62,14 @@ enum StoreCommands {
     static func copy(_ inv: Invocation, _ ctx: Context) throws -> Int32 {
         let from = StoreLocation.parse(inv.positional("FROM") ?? "")
         let to = StoreLocation.parse(inv.positional("TO") ?? "")
-        let report = try StoreAccess.copy(from: from, to: to)
+        let report: StoreCopyReport
+        do { report = try StoreAccess.copy(from: from, to: to) } catch {
+            // The advice of a command's own store (`--db`) would not fit: FROM is an argument.
+            if case .missing(let path) = error {
+                throw RuntimeError("no Warden store at \(TerminalText.safe(path)) to copy from: FROM must be an existing store")
+            }
+            throw error
+        }
         let digest: JSONValue
         if case .consistent(let d, _) = report.state { digest = .string(d.hex) } else { digest = .null }
         if ctx.json {
