@@ -351,6 +351,34 @@ struct PostgresRolesTests {
         #expect(try psqlValue(store.db.uri(), "SELECT count(*) FROM services") == "0")
     }
 
+    /// What a gate login may change in activity already recorded: a call's outcome only while
+    /// it has none; per-minute counts only up; an instance stays its agent's and its heartbeat
+    /// never goes back. Straight SQL rewriting another agent's evidence is refused.
+    @Test func aGateCannotRewriteRecordedActivity() throws {
+        let store = try RoleStore()
+        let (op, secret) = try seed(store)
+        let gate = try store.login("warden_gate")
+        for tool in ["github/get_issue", "slack/post"] {
+            let r = try store.run(gate.uri, ["authorize", "--token-env", "TOKEN", "--tool", tool, "--record"], env: ["TOKEN": secret])
+            #expect(r.status == (tool.hasPrefix("github") ? 0 : 3), "\(r)")
+        }
+        let owner = store.db.uri()
+        try TestDatabase.psql(owner, """
+            INSERT INTO instances(id, agent_id, host, pid, started_at, last_heartbeat)
+            SELECT 'mcp-1@vhost', id, 'vhost', 1, 1000, 5000 FROM agents WHERE name = 'planner'
+            """)
+        for sql in ["UPDATE tool_calls SET result = 'ok', duration_ms = 1",
+                    "UPDATE tool_calls SET reason = NULL, decision = 'allow'",
+                    "UPDATE call_minutes SET denied = 0",
+                    "UPDATE instances SET last_heartbeat = 1",
+                    "UPDATE instances SET agent_id = 'spiffe://acme.example/agent/other/1'"] {
+            #expect(!store.sqlSucceeds(gate.uri, sql), "\(sql)")
+        }
+        #expect(store.sqlSucceeds(gate.uri, "UPDATE instances SET last_heartbeat = 9000 WHERE id = 'mcp-1@vhost'"), "a heartbeat goes on")
+        #expect(try psqlValue(owner, "SELECT sum(denied) FROM call_minutes") == "1")
+        #expect(store.sqlSucceeds(op.uri, "UPDATE call_minutes SET denied = 0"), "an operator may correct anything")
+    }
+
     /// `doctor` on an agent's host (a gate login) checks what it can and says the journal is
     /// for a viewer or operator to check, rather than report the role's missing read as a
     /// problem of the store; the schema is checked once.

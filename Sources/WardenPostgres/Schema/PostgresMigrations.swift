@@ -8,7 +8,7 @@ enum PostgresMigrations {
                                 InsertedVersions.migration + LeastPrivilege.rehardened(InsertedVersions.replaced),
                                 CallSeqBounds.migration, GateSchema.migration,
                                 CallOrigin.migration, GovernanceVersionSchema.migration, RowChangeLog.migration,
-                                ToolMinutes.migration, ObservedAgentIDs.migration + JournalAppend.migration + JournalObservation.migration]
+                                ToolMinutes.migration, ObservedAgentIDs.migration + JournalAppend.migration + JournalObservation.migration + ActivityBounds.migration]
 
     static var latest: Int { all.count }
     /// The version that added tool pinning.
