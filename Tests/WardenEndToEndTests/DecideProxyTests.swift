@@ -188,7 +188,8 @@ struct DecideProxyTests {
         let ca = try usage(["--ca-file", "/nonexistent.pem"])
         #expect(ca.status == 1 && ca.stderr.contains("--ca-file goes with --decide"), "\(ca)")
         let unreadable = try usage(["--decide", "https://warden.internal:8414", "--ca-file", "/nonexistent.pem"])
-        #expect(unreadable.status == 1 && unreadable.stderr.contains("--ca-file /nonexistent.pem: cannot read the file"), "\(unreadable)")
+        // A file that cannot be read is a runtime error (exit 2), not a misuse of the flags.
+        #expect(unreadable.status == 2 && unreadable.stderr.contains("--ca-file /nonexistent.pem: cannot read the file"), "\(unreadable)")
         #expect(!FileManager.default.fileExists(atPath: s.db), "nothing was opened or created")
     }
 }
