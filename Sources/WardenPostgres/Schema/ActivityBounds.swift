@@ -17,29 +17,27 @@ enum ActivityBounds {
            OR pg_catalog.pg_has_role(session_user, '\(PostgresRoles.operatorRole)', 'MEMBER') THEN
             RETURN NEW;
         END IF;
-        IF TG_TABLE_NAME = 'tool_calls' THEN
-            IF OLD.outcome_seq IS NOT NULL OR NEW.outcome_seq IS NULL
-               OR (NEW.seq, NEW.at, NEW.agent_id, NEW.instance_id, NEW.credential_id, NEW.server, NEW.tool, NEW.decision,
-                   NEW.reason, NEW.args, NEW.via, NEW.mcp_session, NEW.client)
-                  IS DISTINCT FROM (OLD.seq, OLD.at, OLD.agent_id, OLD.instance_id, OLD.credential_id, OLD.server, OLD.tool,
-                   OLD.decision, OLD.reason, OLD.args, OLD.via, OLD.mcp_session, OLD.client) THEN
-                RAISE EXCEPTION 'a recorded call changes only by taking its outcome, once' USING ERRCODE = '42501';
-            END IF;
-        ELSIF TG_TABLE_NAME IN ('call_minutes', 'tool_minutes') THEN
-            IF NEW.calls < OLD.calls OR NEW.denied < OLD.denied THEN
-                RAISE EXCEPTION 'per-minute counts only grow' USING ERRCODE = '42501';
-            END IF;
-        ELSIF TG_TABLE_NAME = 'instances' THEN
-            IF NEW.agent_id IS DISTINCT FROM OLD.agent_id OR NEW.started_at IS DISTINCT FROM OLD.started_at
-               OR NEW.last_heartbeat < OLD.last_heartbeat THEN
-                RAISE EXCEPTION 'an instance stays its agent''s, and its heartbeat never goes back' USING ERRCODE = '42501';
-            END IF;
-        END IF;
-        RETURN NEW;
+        RAISE EXCEPTION '%', TG_ARGV[0] USING ERRCODE = '42501';
     END $$;
-    CREATE OR REPLACE TRIGGER tool_calls_bound_update BEFORE UPDATE ON tool_calls FOR EACH ROW EXECUTE FUNCTION warden_bound_activity_update();
-    CREATE OR REPLACE TRIGGER call_minutes_bound_update BEFORE UPDATE ON call_minutes FOR EACH ROW EXECUTE FUNCTION warden_bound_activity_update();
-    CREATE OR REPLACE TRIGGER tool_minutes_bound_update BEFORE UPDATE ON tool_minutes FOR EACH ROW EXECUTE FUNCTION warden_bound_activity_update();
-    CREATE OR REPLACE TRIGGER instances_bound_update BEFORE UPDATE ON instances FOR EACH ROW EXECUTE FUNCTION warden_bound_activity_update();
+    -- Each trigger fires only for an update Warden's own writers never make (its WHEN, checked
+    -- without a call), so recording pays nothing; the function then lets the owner and
+    -- operators through and refuses anyone else.
+    CREATE OR REPLACE TRIGGER tool_calls_bound_update BEFORE UPDATE ON tool_calls FOR EACH ROW
+        WHEN (OLD.outcome_seq IS NOT NULL OR NEW.outcome_seq IS NULL
+              OR (NEW.seq, NEW.at, NEW.agent_id, NEW.instance_id, NEW.credential_id, NEW.server, NEW.tool, NEW.decision,
+                  NEW.reason, NEW.args, NEW.via, NEW.mcp_session, NEW.client)
+                 IS DISTINCT FROM (OLD.seq, OLD.at, OLD.agent_id, OLD.instance_id, OLD.credential_id, OLD.server, OLD.tool,
+                  OLD.decision, OLD.reason, OLD.args, OLD.via, OLD.mcp_session, OLD.client))
+        EXECUTE FUNCTION warden_bound_activity_update('a recorded call changes only by taking its outcome, once');
+    CREATE OR REPLACE TRIGGER call_minutes_bound_update BEFORE UPDATE ON call_minutes FOR EACH ROW
+        WHEN (NEW.calls < OLD.calls OR NEW.denied < OLD.denied)
+        EXECUTE FUNCTION warden_bound_activity_update('per-minute counts only grow');
+    CREATE OR REPLACE TRIGGER tool_minutes_bound_update BEFORE UPDATE ON tool_minutes FOR EACH ROW
+        WHEN (NEW.calls < OLD.calls OR NEW.denied < OLD.denied)
+        EXECUTE FUNCTION warden_bound_activity_update('per-minute counts only grow');
+    CREATE OR REPLACE TRIGGER instances_bound_update BEFORE UPDATE ON instances FOR EACH ROW
+        WHEN (NEW.agent_id IS DISTINCT FROM OLD.agent_id OR NEW.started_at IS DISTINCT FROM OLD.started_at
+              OR NEW.last_heartbeat < OLD.last_heartbeat)
+        EXECUTE FUNCTION warden_bound_activity_update('an instance stays its agent''s, and its heartbeat never goes back');
     """
 }
