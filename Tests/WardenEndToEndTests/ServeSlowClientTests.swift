@@ -11,6 +11,16 @@ import WardenTestSupport
 struct ServeSlowClientTests {
     static let initialize = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-06-18\",\"capabilities\":{},\"clientInfo\":{\"name\":\"raw\",\"version\":\"1\"}}}"
 
+    /// A session opened (`initialize`, then `notifications/initialized`): its ID and the headers
+    /// that carry it.
+    static func openSession(_ h: ServeHarness, _ headers: [HTTPHeader]) throws -> (id: String, headers: [HTTPHeader]) {
+        let opened = try h.raw("POST", "/mcp/github", headers: headers, body: initialize)
+        let sid = try #require(opened.head.value("Mcp-Session-Id"), "\(opened)")
+        let session = headers + [HTTPHeader("Mcp-Session-Id", sid)]
+        _ = try h.raw("POST", "/mcp/github", headers: session, body: "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}")
+        return (sid, session)
+    }
+
     static func call(_ n: Int) -> String {
         "{\"jsonrpc\":\"2.0\",\"id\":\(n),\"method\":\"tools/call\",\"params\":{\"name\":\"get_issue\",\"arguments\":{\"number\":\(n)}}}"
     }
@@ -22,10 +32,7 @@ struct ServeSlowClientTests {
         let h = try ServeHarness(s, upstream: .stdio, extraConfig: "serve.session_idle = 3s\n")
         let headers = [HTTPHeader("Content-Type", "application/json"), HTTPHeader("Accept", "application/json"),
                        HTTPHeader("Authorization", "Bearer \(token)")]
-        let opened = try h.raw("POST", "/mcp/github", headers: headers, body: Self.initialize)
-        let sid = try #require(opened.head.value("Mcp-Session-Id"), "\(opened)")
-        let session = headers + [HTTPHeader("Mcp-Session-Id", sid)]
-        _ = try h.raw("POST", "/mcp/github", headers: session, body: "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}")
+        let (_, session) = try Self.openSession(h, headers)
         #expect(try h.raw("POST", "/mcp/github", headers: session, body: Self.call(2)).body.contains("issue 2: open"))
         let children = Self.children(of: h.serve.pid)
         #expect(!children.isEmpty, "the session's stdio server runs")
@@ -59,10 +66,7 @@ struct ServeSlowClientTests {
         let h = try ServeHarness(s, upstream: upstream)
         let headers = [HTTPHeader("Content-Type", "application/json"), HTTPHeader("Accept", "application/json, text/event-stream"),
                        HTTPHeader("Authorization", "Bearer \(token)")]
-        let opened = try h.raw("POST", "/mcp/github", headers: headers, body: Self.initialize)
-        let sid = try #require(opened.head.value("Mcp-Session-Id"), "\(opened)")
-        let session = headers + [HTTPHeader("Mcp-Session-Id", sid)]
-        _ = try h.raw("POST", "/mcp/github", headers: session, body: "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}")
+        let (_, session) = try Self.openSession(h, headers)
         let called = try h.raw("POST", "/mcp/github", headers: session, body: Self.call(2))
         #expect(called.body.contains("issue 2: open"), "\(called)")
         let children = Self.children(of: h.serve.pid)
@@ -97,10 +101,7 @@ struct ServeSlowClientTests {
         let h = try ServeHarness(s, upstream: upstream, extraConfig: "serve.session_idle = 3s\n")
         let headers = [HTTPHeader("Content-Type", "application/json"), HTTPHeader("Accept", "application/json, text/event-stream"),
                        HTTPHeader("Authorization", "Bearer \(token)")]
-        let opened = try h.raw("POST", "/mcp/github", headers: headers, body: Self.initialize)
-        let sid = try #require(opened.head.value("Mcp-Session-Id"), "\(opened)")
-        _ = try h.raw("POST", "/mcp/github", headers: headers + [HTTPHeader("Mcp-Session-Id", sid)],
-                      body: "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}")
+        let (sid, _) = try Self.openSession(h, headers)
 
         // The client's server stream, on its own thread: it returns when the service ends it.
         final class Outcome: @unchecked Sendable {
@@ -149,10 +150,7 @@ struct ServeSlowClientTests {
         let sessionless = try h.raw("POST", "/mcp/github", headers: headers, body: Self.call(77))
         #expect(sessionless.head.status == 400 && sessionless.body.contains("session_required"), "\(sessionless)")
 
-        let opened = try h.raw("POST", "/mcp/github", headers: headers, body: Self.initialize)
-        let sid = try #require(opened.head.value("Mcp-Session-Id"), "\(opened)")
-        let session = headers + [HTTPHeader("Mcp-Session-Id", sid)]
-        _ = try h.raw("POST", "/mcp/github", headers: session, body: "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}")
+        let (_, session) = try Self.openSession(h, headers)
         let batch = try h.raw("POST", "/mcp/github", headers: session, body: "[" + Self.call(21) + "]")
         #expect(batch.head.status == 400 && batch.body.contains("has no batches"), "\(batch)")
         #expect(try h.raw("POST", "/mcp/github", headers: session, body: Self.call(2)).body.contains("issue 2: open"), "the session goes on")
@@ -176,10 +174,7 @@ struct ServeSlowClientTests {
                                  extraConfig: "server.other.url = http://127.0.0.1:9/mcp\nserver.other.header.Authorization = env:UPSTREAM_TOKEN\n")
         let headers = [HTTPHeader("Content-Type", "application/json"), HTTPHeader("Accept", "application/json"),
                        HTTPHeader("Authorization", "Bearer \(token)")]
-        let opened = try h.raw("POST", "/mcp/github", headers: headers, body: Self.initialize)
-        let sid = try #require(opened.head.value("Mcp-Session-Id"), "\(opened)")
-        let session = headers + [HTTPHeader("Mcp-Session-Id", sid)]
-        _ = try h.raw("POST", "/mcp/github", headers: session, body: "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}")
+        let (_, session) = try Self.openSession(h, headers)
         func tool(_ name: String) throws -> String {
             try h.raw("POST", "/mcp/github", headers: session,
                       body: "{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"tools/call\",\"params\":{\"name\":\"\(name)\",\"arguments\":{}}}").body

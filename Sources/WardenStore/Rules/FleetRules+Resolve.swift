@@ -16,6 +16,18 @@ extension FleetRules {
         }
     }
 
+    /// What an exact ID names given the kinds it matched: nil for none, refused for several.
+    private static func exactly(_ ref: String, _ matched: [IDReference.Kind]) throws(StoreError) -> EntityRef? {
+        let exact = IDReference.exactKind(matched)
+        if exact.ambiguous { throw .ambiguous(ref, matched.map { "\($0.rawValue) \(ref)" }) }
+        switch exact.kind {
+        case .principal: return .principal(ref)
+        case .agent: return .agent(ref)
+        case .credential: return .credential(ref)
+        case nil: return nil
+        }
+    }
+
     private static func resolve(_ ref: String, _ tx: Backend.Transaction) throws(StoreError) -> EntityRef {
         // An exact ID counts first for the kind whose shape it has (`user:`/`workload:`,
         // `spiffe://`, `tok_`): a row of another kind carrying it (an "observed agent" an
@@ -25,14 +37,7 @@ extension FleetRules {
         if (try? Identity.validatePrincipalID(ref)) != nil, try tx.principal(ref) != nil { matched.append(.principal) }
         if ref.hasPrefix("spiffe://"), try tx.agent(ref) != nil { matched.append(.agent) }
         if ref.hasPrefix(Credential.idPrefix), try tx.credential(ref) != nil { matched.append(.credential) }
-        let exact = IDReference.exactKind(matched)
-        if exact.ambiguous { throw .ambiguous(ref, matched.map { "\($0.rawValue) \(ref)" }) }
-        switch exact.kind {
-        case .principal: return .principal(ref)
-        case .agent: return .agent(ref)
-        case .credential: return .credential(ref)
-        case nil: break
-        }
+        if let found = try exactly(ref, matched) { return found }
         if IDReference.isAgentPrefix(ref) {
             let ids = try tx.ids(startingWith: ref, of: .agents, limit: 9)
             if ids.count == 1 { return .agent(ids[0]) }
@@ -64,14 +69,7 @@ extension FleetRules {
         if try tx.principal(ref) != nil { legacy.append(.principal) }
         if try tx.agent(ref) != nil { legacy.append(.agent) }
         if try tx.credential(ref) != nil { legacy.append(.credential) }
-        let old = IDReference.exactKind(legacy)
-        if old.ambiguous { throw .ambiguous(ref, legacy.map { "\($0.rawValue) \(ref)" }) }
-        switch old.kind {
-        case .principal: return .principal(ref)
-        case .agent: return .agent(ref)
-        case .credential: return .credential(ref)
-        case nil: break
-        }
+        if let found = try exactly(ref, legacy) { return found }
         if !named.isEmpty {
             let ids = named.prefix(8).map(\.id).joined(separator: ", ")
             throw .notFound("no registered agent of \(td) is named '\(ref)'; identities seen with that name: \(ids); give the full ID")
